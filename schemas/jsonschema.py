@@ -1,0 +1,49 @@
+"""Derive the LLM-facing JSON schema from the Pydantic models.
+
+OpenAI's strict structured outputs accept a subset of JSON Schema: every
+object must list all its properties as required and forbid additional ones,
+and keywords such as ``default`` are rejected. Pydantic's own schema is close;
+this module closes the gap so the same model drives both strict mode and the
+JSON-mode fallback, and so that its content hash versions the schema.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from .news import Extraction
+
+_UNSUPPORTED_KEYWORDS = ("default", "title", "minimum", "maximum", "format")
+
+
+def strict_json_schema(model: type[BaseModel] = Extraction) -> dict[str, Any]:
+    """Return `model`'s JSON schema in the form strict structured outputs accept."""
+    schema = copy.deepcopy(model.model_json_schema())
+    _make_strict(schema)
+    return schema
+
+
+def _make_strict(node: Any) -> None:
+    if isinstance(node, dict):
+        for keyword in _UNSUPPORTED_KEYWORDS:
+            if keyword in node and not isinstance(node[keyword], dict):
+                node.pop(keyword)
+        if node.get("type") == "object" and "properties" in node:
+            node["additionalProperties"] = False
+            node["required"] = list(node["properties"])
+        for value in node.values():
+            _make_strict(value)
+    elif isinstance(node, list):
+        for item in node:
+            _make_strict(item)
+
+
+def schema_version(model: type[BaseModel] = Extraction) -> str:
+    """A short content hash of the schema: changes whenever the schema does."""
+    canonical = json.dumps(strict_json_schema(model), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
