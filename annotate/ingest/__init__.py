@@ -1,1 +1,56 @@
-"""annotate."""
+"""Ingest: files, folders and JSON Lines into the store, de-duplicated by content."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotate.store import Store
+
+from .readers import Candidate, Rejection, read_paths
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+ID_LENGTH = 16
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def document_id(text: str) -> str:
+    """The first 16 hex digits of the content hash: short to type, unique in practice."""
+    return content_hash(text)[:ID_LENGTH]
+
+
+def ingest_paths(store: Store, paths: list[Path]) -> IngestReport:
+    """Add every valid document under `paths`; reject bad ones by name with a reason.
+
+    Valid documents are committed one by one, so a rejection (or a crash) never
+    loses the documents already read.
+    """
+    report = IngestReport()
+    for item in read_paths(paths):
+        if isinstance(item, Rejection):
+            report.rejected.append(item)
+        else:
+            _add(store, item, report)
+    return report
+
+
+def _add(store: Store, candidate: Candidate, report: IngestReport) -> None:
+    digest = content_hash(candidate.text)
+    new = store.add_document(
+        digest[:ID_LENGTH], digest, candidate.text, candidate.source, candidate.metadata
+    )
+    (report.added if new else report.duplicates).append(candidate.source)
+
+
+__all__ = ["IngestReport", "content_hash", "document_id", "ingest_paths"]

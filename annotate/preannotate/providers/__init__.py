@@ -1,1 +1,43 @@
-"""annotate."""
+"""Pre-annotation providers: one module per backend, chosen by name."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .base import ExtractionFailed, Provider, ProviderResult, Usage
+
+PROVIDERS = ("rules", "openai")
+DEFAULT_MODEL = "gpt-4o-mini"
+MODEL_ENV = "ANNOTATE_MODEL"
+
+
+def default_provider_name() -> str:
+    """`openai` when an endpoint or key is configured, else the offline rules."""
+    configured = os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_KEY")
+    return "openai" if configured else "rules"
+
+
+def make_provider(name: str, *, model: str | None = None, **options: Any) -> Provider:
+    """Build provider `name`; `options` go to the OpenAI provider only."""
+    if name == "rules":
+        from .rules import RulesProvider
+
+        return RulesProvider()
+    if name == "openai":
+        from .openai_chat import OpenAIChatProvider
+
+        chosen = model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+        return OpenAIChatProvider(model=chosen, **options)
+    raise ValueError(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
+
+
+__all__ = [
+    "PROVIDERS",
+    "ExtractionFailed",
+    "Provider",
+    "ProviderResult",
+    "Usage",
+    "default_provider_name",
+    "make_provider",
+]

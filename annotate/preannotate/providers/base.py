@@ -59,6 +59,10 @@ class Provider(Protocol):
     name: str
     #: The model name sent to the endpoint (or the rule set's name).
     model: str
+    #: Whether outputs are worth caching in the store (costly calls: yes; rules: no).
+    cacheable: bool
+    #: Hash of the prompt the provider sends ("" for providers that use none).
+    prompt_version: str
 
     @property
     def model_version(self) -> str:

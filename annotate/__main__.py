@@ -1,0 +1,5 @@
+"""`python -m annotate` runs the CLI."""
+
+from annotate.cli import main
+
+main()

@@ -1,0 +1,176 @@
+"""`annotate preannotate`: run a provider over the pending documents."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from annotate.preannotate.pipeline import (
+    ProgressCallback,
+    RunCounters,
+    RunSummary,
+    count_pending,
+    preannotate,
+)
+from annotate.preannotate.pricing import price_for
+from annotate.preannotate.providers import (
+    PROVIDERS,
+    Provider,
+    default_provider_name,
+    make_provider,
+)
+from annotate.store import Store
+
+from .common import DbOption, console, fail, open_store
+
+
+def preannotate_command(
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            help=f"One of {', '.join(PROVIDERS)}. Default: openai when OPENAI_BASE_URL or "
+            "OPENAI_API_KEY is set, else rules (offline, deterministic).",
+            show_default=False,
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Model name for --provider openai (default: $ANNOTATE_MODEL, else gpt-4o-mini).",
+            show_default=False,
+        ),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight at once.")] = 8,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Annotate at most N pending documents.")
+    ] = None,
+    rpm: Annotated[int | None, typer.Option(help="Requests-per-minute limit.")] = None,
+    tpm: Annotated[int | None, typer.Option(help="Tokens-per-minute limit (estimated).")] = None,
+    max_tokens: Annotated[int, typer.Option(help="Output token limit per call.")] = 4096,
+    context_window: Annotated[
+        int, typer.Option(help="Model context window in tokens; longer texts are chunked.")
+    ] = 16000,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.0,
+    response_format: Annotated[
+        str,
+        typer.Option(
+            help="auto (strict json_schema, falling back to JSON mode), json_schema, "
+            "or json_object."
+        ),
+    ] = "auto",
+    price_input: Annotated[
+        float | None, typer.Option(help="USD per 1M input tokens (overrides the table).")
+    ] = None,
+    price_output: Annotated[
+        float | None, typer.Option(help="USD per 1M output tokens (overrides the table).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Pre-annotate every document that has no prediction for this model, prompt and schema.
+
+    Finished documents are committed one by one: an interrupted job resumes where
+    it stopped, and re-running a finished job makes no LLM calls.
+    """
+    name = provider or default_provider_name()
+    try:
+        chosen = make_provider(name, model=model, **_openai_options(name, locals()))
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    price = price_for(chosen.model, price_input, price_output) if name == "openai" else None
+    console.print(f"provider [bold]{name}[/], model_version [bold]{chosen.model_version}[/]")
+    with open_store(db) as store:
+        total = count_pending(store, chosen, limit)
+        with _progress_bar(total) as update:
+            summary = asyncio.run(
+                _run(
+                    store,
+                    chosen,
+                    concurrency=concurrency,
+                    limit=limit,
+                    price=price,
+                    on_progress=update,
+                )
+            )
+    console.print(summary_table(summary))
+    if summary.counters.failed:
+        console.print(f"{summary.counters.failed} document(s) failed: see `annotate runs`")
+
+
+def _openai_options(name: str, given: dict[str, object]) -> dict[str, object]:
+    if name != "openai":
+        return {}
+    return {
+        "rpm": given["rpm"],
+        "tpm": given["tpm"],
+        "max_tokens": given["max_tokens"],
+        "context_window_tokens": given["context_window"],
+        "temperature": given["temperature"],
+        "response_format": given["response_format"],
+    }
+
+
+async def _run(store: Store, provider: Provider, **kwargs: Any) -> RunSummary:
+    """Run the job and close the provider's connections on the same event loop."""
+    try:
+        return await preannotate(store, provider, **kwargs)
+    finally:
+        await provider.aclose()
+
+
+@contextmanager
+def _progress_bar(total: int) -> Iterator[ProgressCallback]:
+    """A rich progress bar with documents/s, tokens and cost so far."""
+    progress = Progress(
+        TextColumn("[bold]pre-annotating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} docs/s"),
+        TextColumn("{task.fields[tokens]} tokens"),
+        TextColumn("${task.fields[cost]}"),
+        TextColumn("{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    task = progress.add_task("docs", total=total, rate="0.0", tokens=0, cost="0.0000", failed=0)
+
+    def update(counters: RunCounters) -> None:
+        elapsed = progress.tasks[0].elapsed or 0.0
+        progress.update(
+            task,
+            completed=counters.documents,
+            rate=f"{counters.documents / elapsed:.1f}" if elapsed else "0.0",
+            tokens=counters.prompt_tokens + counters.completion_tokens,
+            cost=f"{counters.cost_usd:.4f}",
+            failed=counters.failed,
+        )
+
+    with progress:
+        yield update
+
+
+def summary_table(summary: RunSummary) -> Table:
+    """The end-of-run table: what was done, what it cost, what went wrong."""
+    c = summary.counters
+    table = Table(title=f"run {summary.run_id}: {summary.model_version}", show_header=False)
+    rows = [
+        ("documents", f"{c.documents} ({c.predicted} predicted, {c.failed} failed)"),
+        ("time", f"{summary.seconds:.1f} s ({summary.documents_per_second:.1f} docs/s)"),
+        ("LLM calls", f"{c.llm_calls} ({c.requests} HTTP requests, {c.cached_calls} cached)"),
+        ("tokens", f"{c.prompt_tokens} in, {c.completion_tokens} out"),
+        ("cost", f"${c.cost_usd:.4f}"),
+        ("spans", str(c.spans)),
+        ("hallucinated quotes", f"{c.hallucinations} (dropped, not emitted as spans)"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    app.command("preannotate")(preannotate_command)

@@ -1,0 +1,97 @@
+"""`annotate runs`: what each pre-annotation run did and cost."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from annotate.store import Store
+
+from .common import DbOption, console, open_store
+
+
+def run_reports(store: Store) -> list[dict[str, Any]]:
+    """Every run with its counts and its failures (reason and detail per document)."""
+    reports = []
+    for run in store.runs():
+        failures = store.failures(run["id"])
+        reports.append(
+            {
+                **run,
+                "params": json.loads(run["params"] or "{}"),
+                "failures": [
+                    {k: f[k] for k in ("document_id", "reason", "detail")} for f in failures
+                ],
+            }
+        )
+    return reports
+
+
+def runs(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List pre-annotation runs: counts, tokens, cost, failures and hallucinations."""
+    with open_store(db) as store:
+        reports = run_reports(store)
+    if as_json:
+        typer.echo(json.dumps(reports, indent=2, ensure_ascii=False))
+        return
+    console.print(_table(reports))
+    for report in reports:
+        for failure in report["failures"]:
+            console.print(
+                f"run {report['id']}: [red]{failure['reason']}[/] {failure['document_id']}: "
+                f"{failure['detail']}",
+                highlight=False,
+            )
+
+
+def _table(reports: list[dict[str, Any]]) -> Table:
+    columns = [
+        "run",
+        "status",
+        "model_version",
+        "started",
+        "docs",
+        "predicted",
+        "failed",
+        "calls",
+        "cached",
+        "tokens in",
+        "tokens out",
+        "cost $",
+        "spans",
+        "hallucinated",
+    ]
+    table = Table(*columns)
+    for r in reports:
+        table.add_row(
+            str(r["id"]),
+            r["status"],
+            r["model_version"],
+            (r["started_at"] or "")[:19],
+            *(
+                str(r[k] or 0)
+                for k in (
+                    "documents",
+                    "predicted",
+                    "failed",
+                    "llm_calls",
+                    "cached_calls",
+                    "prompt_tokens",
+                    "completion_tokens",
+                )
+            ),
+            f"{r['cost_usd'] or 0:.4f}",
+            str(r["spans"] or 0),
+            str(r["hallucinations"] or 0),
+        )
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(runs)

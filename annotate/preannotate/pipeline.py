@@ -1,0 +1,309 @@
+"""Run a provider over every pending document: the pre-annotation job.
+
+The pipeline owns what is common to every provider: streaming documents out of
+the store, a bounded pool of concurrent workers, chunking long texts, the LLM
+call cache, grounding quotes into spans, and recording exactly one prediction
+or one failure per document per run. Documents stream through a small queue,
+so memory stays flat however large the corpus is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from annotate.schemas import Annotation, Extraction, schema_version
+from annotate.store import Document, JobKey, Store
+
+from .chunking import Chunk, split_chunk, split_text
+from .grounding import Hallucination, ground_extraction, merge_annotations, shift_annotation
+from .pricing import Price
+from .providers.base import ExtractionFailed, Provider, Usage
+
+#: A chunk shorter than this is not split further when its output is truncated.
+MIN_SPLIT_CHARS = 400
+
+
+@dataclass
+class RunCounters:
+    """Live counts of a run: shown by the progress bar and stored on the run."""
+
+    documents: int = 0
+    predicted: int = 0
+    failed: int = 0
+    cached_calls: int = 0
+    llm_calls: int = 0
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    spans: int = 0
+    hallucinations: int = 0
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    model_version: str
+    pending: int
+    seconds: float
+    counters: RunCounters
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def documents_per_second(self) -> float:
+        return self.counters.documents / self.seconds if self.seconds else 0.0
+
+
+ProgressCallback = Callable[[RunCounters], None]
+
+
+def job_key(provider: Provider) -> JobKey:
+    """Identify a job: the same key on a re-run means the work is already done."""
+    return JobKey(
+        model_version=provider.model_version,
+        prompt_version=provider.prompt_version,
+        schema_version=schema_version(),
+        params_hash=_hash(provider.cache_params)[:12],
+    )
+
+
+def count_pending(store: Store, provider: Provider, limit: int | None = None) -> int:
+    pending = store.count_pending(job_key(provider))
+    return pending if limit is None else min(pending, limit)
+
+
+async def preannotate(
+    store: Store,
+    provider: Provider,
+    *,
+    concurrency: int = 8,
+    limit: int | None = None,
+    price: Price | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> RunSummary:
+    """Pre-annotate every document with no prediction for this job yet."""
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    job = _Job(store, provider, price or Price(0.0, 0.0), on_progress)
+    return await job.run(concurrency, limit)
+
+
+class _Job:
+    def __init__(
+        self, store: Store, provider: Provider, price: Price, on_progress: ProgressCallback | None
+    ) -> None:
+        self.store = store
+        self.provider = provider
+        self.price = price
+        self.on_progress = on_progress
+        self.key = job_key(provider)
+        self.counters = RunCounters()
+        self.run_id = 0
+
+    async def run(self, concurrency: int, limit: int | None) -> RunSummary:
+        pending = count_pending(self.store, self.provider, limit)
+        self.run_id = self.store.start_run(self._run_record(concurrency))
+        started = time.perf_counter()
+        status = "interrupted"
+        try:
+            await self._work(concurrency, limit)
+            status = "finished"
+        finally:
+            self.store.finish_run(self.run_id, asdict(self.counters), status)
+        return RunSummary(
+            run_id=self.run_id,
+            model_version=self.key.model_version,
+            pending=pending,
+            seconds=time.perf_counter() - started,
+            counters=self.counters,
+            failures=self.store.failures(self.run_id),
+        )
+
+    def _run_record(self, concurrency: int) -> dict[str, Any]:
+        return {
+            "provider": self.provider.name,
+            "model": self.provider.model,
+            "model_version": self.key.model_version,
+            "prompt_version": self.key.prompt_version,
+            "schema_version": self.key.schema_version,
+            "params": self.provider.cache_params,
+            "concurrency": concurrency,
+        }
+
+    async def _work(self, concurrency: int, limit: int | None) -> None:
+        queue: asyncio.Queue[Document | None] = asyncio.Queue(maxsize=concurrency * 2)
+        workers = [asyncio.create_task(self._worker(queue)) for _ in range(concurrency)]
+        try:
+            await self._feed(queue, limit)
+            for _ in workers:
+                await queue.put(None)
+            await asyncio.gather(*workers)
+        finally:
+            for worker in workers:
+                worker.cancel()
+
+    async def _feed(self, queue: asyncio.Queue[Document | None], limit: int | None) -> None:
+        for count, document in enumerate(self.store.iter_pending(self.key)):
+            if limit is not None and count >= limit:
+                return
+            await queue.put(document)
+
+    async def _worker(self, queue: asyncio.Queue[Document | None]) -> None:
+        while (document := await queue.get()) is not None:
+            await self._process(document)
+
+    async def _process(self, document: Document) -> None:
+        try:
+            annotation, hallucinated = await self._annotate(document)
+        except ExtractionFailed as exc:
+            self.store.add_failure(self.run_id, document.id, exc.reason, exc.detail)
+            self.counters.failed += 1
+        else:
+            self._record_prediction(document, annotation, hallucinated)
+        self.counters.documents += 1
+        if self.on_progress:
+            self.on_progress(self.counters)
+
+    async def _annotate(self, document: Document) -> tuple[Annotation, list[Hallucination]]:
+        """Extract chunk by chunk, ground each chunk, and merge them back."""
+        pending = split_text(document.text, self.provider.max_chunk_chars)
+        parts: list[Annotation] = []
+        hallucinated: list[Hallucination] = []
+        while pending:
+            chunk = pending.pop(0)
+            try:
+                extraction = await self._extract(document, chunk)
+            except ExtractionFailed as exc:
+                if exc.reason != "truncated" or chunk.end - chunk.start < MIN_SPLIT_CHARS:
+                    raise
+                pending[0:0] = split_chunk(chunk, document.text)
+                continue
+            grounded = ground_extraction(chunk.of(document.text), extraction)
+            parts.append(shift_annotation(grounded.annotation, chunk.start, document.text))
+            hallucinated.extend(grounded.hallucinations)
+        return merge_annotations(parts), hallucinated
+
+    async def _extract(self, document: Document, chunk: Chunk) -> Extraction:
+        """One chunk's extraction: from the cache when this exact call was made before."""
+        text = chunk.of(document.text)
+        key = self._cache_key(text)
+        cached = self.store.cached_response(key) if self.provider.cacheable else None
+        if cached is not None:
+            self.counters.cached_calls += 1
+            return Extraction.model_validate_json(cached)
+        started = time.perf_counter()
+        try:
+            result = await self.provider.extract(text)
+        except ExtractionFailed as exc:
+            self._count_usage(exc.usage)
+            raise
+        cost = self._count_usage(result.usage)
+        self.counters.llm_calls += 1
+        if self.provider.cacheable:
+            self._record_call(
+                key,
+                document,
+                chunk,
+                result.raw,
+                result.usage,
+                result.reasks,
+                cost,
+                time.perf_counter() - started,
+            )
+        return result.extraction
+
+    def _count_usage(self, usage: Usage) -> float:
+        cost = self.price.cost(usage.prompt_tokens, usage.completion_tokens)
+        self.counters.requests += usage.requests
+        self.counters.prompt_tokens += usage.prompt_tokens
+        self.counters.completion_tokens += usage.completion_tokens
+        self.counters.cost_usd += cost
+        return cost
+
+    def _cache_key(self, text: str) -> str:
+        return _hash(
+            {
+                "model": self.provider.model,
+                "prompt": self.key.prompt_version,
+                "schema": self.key.schema_version,
+                "params": self.provider.cache_params,
+                "text": hashlib.sha256(text.encode()).hexdigest(),
+            }
+        )
+
+    def _record_call(
+        self,
+        key: str,
+        document: Document,
+        chunk: Chunk,
+        raw: str,
+        usage: Usage,
+        reasks: int,
+        cost: float,
+        seconds: float,
+    ) -> None:
+        self.store.record_call(
+            {
+                "key": key,
+                "run_id": self.run_id,
+                "document_id": document.id,
+                "model": self.provider.model,
+                "prompt_version": self.key.prompt_version,
+                "schema_version": self.key.schema_version,
+                "params_hash": self.key.params_hash,
+                "chunk_start": chunk.start,
+                "chunk_end": chunk.end,
+                "response": raw,
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "requests": usage.requests,
+                "reasks": reasks,
+                "cost_usd": cost,
+                "duration_ms": int(seconds * 1000),
+            }
+        )
+
+    def _record_prediction(
+        self, document: Document, annotation: Annotation, hallucinated: list[Hallucination]
+    ) -> None:
+        spans = count_spans(annotation)
+        self.store.add_prediction(
+            {
+                "document_id": document.id,
+                "run_id": self.run_id,
+                "provider": self.provider.name,
+                "model": self.provider.model,
+                "model_version": self.key.model_version,
+                "prompt_version": self.key.prompt_version,
+                "schema_version": self.key.schema_version,
+                "params_hash": self.key.params_hash,
+                "annotation": annotation.model_dump_json(),
+                "spans": spans,
+                "hallucinations": len(hallucinated),
+                "hallucinated": json.dumps([asdict(h) for h in hallucinated], ensure_ascii=False),
+            }
+        )
+        self.counters.predicted += 1
+        self.counters.spans += spans
+        self.counters.hallucinations += len(hallucinated)
+
+
+def count_spans(annotation: Annotation) -> int:
+    """Regions an annotator will see: mentions, claims, cues and stance evidence."""
+    return (
+        sum(len(actor.mentions) for actor in annotation.actors)
+        + len(annotation.claims)
+        + sum(1 for claim in annotation.claims if claim.cue is not None)
+        + len(annotation.stances)
+    )
+
+
+def _hash(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,215 @@
+"""The SQLite store: documents, runs, the LLM call cache, predictions, failures.
+
+One file (``annotate.db`` by default) holds everything a job has paid for. It
+runs in WAL mode and every finished document is committed on its own, so a
+killed job loses at most the calls in flight, and a re-run finds its work done.
+API keys are never written here: runs record parameters that change the
+output (model, temperature, ...), not credentials or endpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from .migrations import migrate, now
+
+DEFAULT_DB = "annotate.db"
+DB_ENV = "ANNOTATE_DB"
+
+
+def resolve_db_path(path: str | Path | None = None) -> Path:
+    """``--db PATH`` wins, then ``ANNOTATE_DB``, then ``annotate.db`` here."""
+    return Path(path or os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    text: str
+    source: str
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class JobKey:
+    """What makes two predictions the same job: re-running it is a no-op."""
+
+    model_version: str
+    prompt_version: str
+    schema_version: str
+    params_hash: str
+
+
+class Store:
+    """Typed access to the project database; the only module that writes SQL."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = resolve_db_path(path)
+        self.db = Database(self.path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        migrate(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- documents -------------------------------------------------------
+
+    def add_document(
+        self, doc_id: str, content_hash: str, text: str, source: str, metadata: dict[str, Any]
+    ) -> bool:
+        """Insert a document unless its content is known; True when it was new."""
+        with self.db.conn:
+            before = self.db.conn.total_changes
+            self.db["documents"].insert(
+                {
+                    "id": doc_id,
+                    "content_hash": content_hash,
+                    "source": source,
+                    "metadata": json.dumps(metadata, ensure_ascii=False, sort_keys=True),
+                    "text": text,
+                    "chars": len(text),
+                    "ingested_at": now(),
+                },
+                ignore=True,
+            )
+            return self.db.conn.total_changes > before
+
+    def count_documents(self) -> int:
+        return self.db["documents"].count
+
+    def get_document(self, ref: str) -> Document:
+        """A document by id, id prefix, or source path; LookupError when none or ambiguous."""
+        rows = list(
+            self.db.query(
+                "select * from documents where id like :prefix or source = :ref "
+                "or source like :suffix limit 2",
+                {"prefix": ref + "%", "ref": ref, "suffix": "%/" + ref},
+            )
+        )
+        if not rows:
+            raise LookupError(f"no document matches {ref!r}: see `annotate show --list`")
+        if len(rows) > 1:
+            raise LookupError(f"{ref!r} matches several documents: give more of the id")
+        return _document(rows[0])
+
+    def iter_documents(self, batch: int = 256) -> Iterator[Document]:
+        """Every document in ingest order, read in batches so memory stays flat."""
+        yield from self._paged("select rowid, * from documents where rowid > :after", {}, batch)
+
+    def count_pending(self, job: JobKey) -> int:
+        sql = "select count(*) from documents d where " + _NOT_PREDICTED
+        return int(self.db.execute(sql, _job_params(job)).fetchone()[0])
+
+    def iter_pending(self, job: JobKey, batch: int = 256) -> Iterator[Document]:
+        """Documents with no prediction for `job` yet, streamed in ingest order."""
+        sql = "select d.rowid, d.* from documents d where d.rowid > :after and " + _NOT_PREDICTED
+        yield from self._paged(sql, _job_params(job), batch)
+
+    def _paged(self, sql: str, params: dict[str, Any], batch: int) -> Iterator[Document]:
+        after = 0
+        while True:
+            page = list(
+                self.db.query(
+                    sql + f" order by rowid limit {int(batch)}", {**params, "after": after}
+                )
+            )
+            if not page:
+                return
+            after = page[-1]["rowid"]
+            yield from (_document(row) for row in page)
+
+    # -- runs ------------------------------------------------------------
+
+    def start_run(self, record: dict[str, Any]) -> int:
+        with self.db.conn:
+            row = {**record, "params": json.dumps(record.get("params", {}), sort_keys=True)}
+            table = self.db["runs"].insert({**row, "started_at": now(), "status": "running"})
+            return int(table.last_pk)
+
+    def finish_run(self, run_id: int, counts: dict[str, Any], status: str = "finished") -> None:
+        with self.db.conn:
+            self.db["runs"].update(run_id, {**counts, "finished_at": now(), "status": status})
+
+    def runs(self) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from runs order by id"))
+
+    # -- the LLM call cache ------------------------------------------------
+
+    def cached_response(self, key: str) -> str | None:
+        row = self.db.execute("select response from llm_calls where key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def record_call(self, record: dict[str, Any]) -> None:
+        """Store a successful call at once: a crash after it never pays for it twice."""
+        with self.db.conn:
+            self.db["llm_calls"].insert({**record, "created_at": now()}, replace=True)
+
+    # -- predictions and failures -------------------------------------------
+
+    def add_prediction(self, record: dict[str, Any]) -> None:
+        with self.db.conn:
+            self.db["predictions"].insert({**record, "created_at": now()}, replace=True)
+
+    def add_failure(self, run_id: int, document_id: str, reason: str, detail: str) -> None:
+        with self.db.conn:
+            self.db["failures"].insert(
+                {
+                    "run_id": run_id,
+                    "document_id": document_id,
+                    "reason": reason,
+                    "detail": detail[:2000],
+                    "created_at": now(),
+                }
+            )
+
+    def latest_prediction(self, document_id: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query(
+                "select * from predictions where document_id = ? order by id desc limit 1",
+                [document_id],
+            )
+        )
+        return rows[0] if rows else None
+
+    def failures(self, run_id: int | None = None) -> list[dict[str, Any]]:
+        if run_id is None:
+            return list(self.db.query("select * from failures order by id"))
+        return list(self.db.query("select * from failures where run_id = ? order by id", [run_id]))
+
+
+_NOT_PREDICTED = (
+    "not exists (select 1 from predictions p where p.document_id = d.id "
+    "and p.model_version = :model_version and p.prompt_version = :prompt_version "
+    "and p.schema_version = :schema_version and p.params_hash = :params_hash)"
+)
+
+
+def _job_params(job: JobKey) -> dict[str, Any]:
+    return {
+        "model_version": job.model_version,
+        "prompt_version": job.prompt_version,
+        "schema_version": job.schema_version,
+        "params_hash": job.params_hash,
+    }
+
+
+def _document(row: dict[str, Any]) -> Document:
+    return Document(
+        id=row["id"], text=row["text"], source=row["source"], metadata=json.loads(row["metadata"])
+    )

@@ -1,0 +1,146 @@
+"""Numbered schema migrations for the SQLite store.
+
+Each migration is a function registered in order; `migrate` applies the ones a
+database has not seen and records them in ``_migrations``. A database created
+by an older release is brought forward on open, never rebuilt, so nothing a
+user has paid for (LLM calls, annotations) is lost on upgrade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+Migration = Callable[[Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(func: Migration) -> Migration:
+    MIGRATIONS.append((func.__name__, func))
+    return func
+
+
+@migration
+def m001_initial(db: Database) -> None:
+    db["documents"].create(
+        {
+            "id": str,
+            "content_hash": str,
+            "source": str,
+            "metadata": str,
+            "text": str,
+            "chars": int,
+            "ingested_at": str,
+        },
+        pk="id",
+    )
+    db["runs"].create(
+        {
+            "id": int,
+            "provider": str,
+            "model": str,
+            "model_version": str,
+            "prompt_version": str,
+            "schema_version": str,
+            "params": str,
+            "concurrency": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "documents": int,
+            "predicted": int,
+            "failed": int,
+            "cached_calls": int,
+            "llm_calls": int,
+            "requests": int,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "cost_usd": float,
+            "spans": int,
+            "hallucinations": int,
+        },
+        pk="id",
+    )
+    db["llm_calls"].create(
+        {
+            "key": str,
+            "run_id": int,
+            "document_id": str,
+            "model": str,
+            "prompt_version": str,
+            "schema_version": str,
+            "params_hash": str,
+            "chunk_start": int,
+            "chunk_end": int,
+            "response": str,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "requests": int,
+            "reasks": int,
+            "cost_usd": float,
+            "duration_ms": int,
+            "created_at": str,
+        },
+        pk="key",
+    )
+    db["predictions"].create(
+        {
+            "id": int,
+            "document_id": str,
+            "run_id": int,
+            "provider": str,
+            "model": str,
+            "model_version": str,
+            "prompt_version": str,
+            "schema_version": str,
+            "params_hash": str,
+            "annotation": str,
+            "spans": int,
+            "hallucinations": int,
+            "hallucinated": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("document_id", "documents", "id"), ("run_id", "runs", "id")],
+    )
+    db["predictions"].create_index(
+        ["document_id", "model_version", "prompt_version", "schema_version", "params_hash"],
+        unique=True,
+    )
+    db["failures"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "document_id": str,
+            "reason": str,
+            "detail": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("document_id", "documents", "id"), ("run_id", "runs", "id")],
+    )
+    db["failures"].create_index(["run_id"])
+    db["llm_calls"].create_index(["document_id"])
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply pending migrations in order; return the names applied."""
+    if "_migrations" not in db.table_names():
+        db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for name, func in MIGRATIONS:
+        if name in done:
+            continue
+        with db.conn:
+            func(db)
+            db["_migrations"].insert({"name": name, "applied_at": now()})
+        applied.append(name)
+    return applied
+
+
+def now() -> str:
+    """UTC timestamp in ISO 8601, the one format used across the store."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")

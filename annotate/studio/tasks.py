@@ -1,0 +1,67 @@
+"""Label Studio tasks from the store: one task per document with its latest prediction.
+
+The output is a Label Studio import file (a JSON list of ``{"data", "predictions"}``)
+that the import dialog of the Label Studio UI accepts as is, for a project
+using `labelconfig.labeling_config()`. Offsets are Python code points, the
+convention Label Studio 1.23's UI uses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from annotate.schemas import Annotation
+from annotate.store import Document, Store
+
+from .convert import prediction_payload
+
+
+def grounded_share(prediction: dict[str, Any]) -> float:
+    """Share of the provider's quotes that were grounded: the prediction's score."""
+    total = prediction["spans"] + prediction["hallucinations"]
+    return round(prediction["spans"] / total, 4) if total else 1.0
+
+
+def task_data(document: Document) -> dict[str, Any]:
+    return {
+        "text": document.text,
+        "doc_id": document.id,
+        "source": document.source,
+        "meta": document.metadata,
+    }
+
+
+def task_for(document: Document, prediction: dict[str, Any] | None) -> dict[str, Any]:
+    """One Label Studio task; bare (no predictions) when the document has none."""
+    task: dict[str, Any] = {"data": task_data(document), "predictions": []}
+    if prediction is not None:
+        annotation = Annotation.model_validate_json(prediction["annotation"])
+        task["predictions"].append(
+            prediction_payload(
+                annotation, prediction["model_version"], score=grounded_share(prediction)
+            )
+        )
+    return task
+
+
+def iter_tasks(store: Store) -> Iterator[dict[str, Any]]:
+    for document in store.iter_documents():
+        yield task_for(document, store.latest_prediction(document.id))
+
+
+def write_tasks(store: Store, out: Path) -> int:
+    """Stream every task into `out` as a JSON list; return how many were written."""
+    count = 0
+    tmp = out.with_name(out.name + ".partial")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write("[")
+        for task in iter_tasks(store):
+            handle.write(",\n" if count else "\n")
+            handle.write(json.dumps(task, ensure_ascii=False))
+            count += 1
+        handle.write("\n]\n")
+    tmp.replace(out)
+    return count

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up if needed, then run the whole test suite, ruff and mypy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+.venv/bin/ruff check annotate schemas prompts tests bench
+.venv/bin/mypy
+set +e
+.venv/bin/pytest -q "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure, not a pass" >&2
+  exit 1
+fi
+exit "$status"
