@@ -27,15 +27,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from annotate.preannotate.providers.openai_chat import USER_PREFIX, OpenAIChatProvider
-from annotate.prompts import load_prompt
-from annotate.schemas import strict_json_schema
-from annotate.testing.llm_server import running_llm_server
 from openai import AsyncOpenAI
 
 from annotate.ingest import ingest_paths
 from annotate.preannotate.pipeline import preannotate
+from annotate.preannotate.providers.openai_chat import USER_PREFIX, OpenAIChatProvider
+from annotate.prompts import load_prompt
+from annotate.schemas import strict_json_schema
 from annotate.store import Store
+from annotate.testing.llm_server import running_llm_server
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 KEY = "sk-bench-not-a-real-key"

@@ -41,8 +41,11 @@ def _reset(server: Any) -> None:
 def _run(store: Store, server: Any, **provider_options: Any) -> RunSummary:
     async def go() -> RunSummary:
         provider = OpenAIChatProvider(
-            model="test-model", base_url=server.base_url, api_key=API_KEY,
-            backoff_initial=0.05, **provider_options,
+            model="test-model",
+            base_url=server.base_url,
+            api_key=API_KEY,
+            backoff_initial=0.05,
+            **provider_options,
         )
         try:
             return await preannotate(store, provider, concurrency=4)
@@ -91,13 +94,15 @@ def test_faults_end_in_one_prediction_or_one_failure_each(
     store: Store, seeds_dir: Path, server: Any
 ) -> None:
     ingest_paths(store, [seeds_dir])
-    server.set_faults([
-        {"kind": "429", "match": "By Staff, Agencies", "times": 1, "retry_after": 1},
-        {"kind": "500", "match": "Putin, Raisi discuss Ukraine", "times": 2},
-        {"kind": "invalid_json", "match": "IFP Exclusive", "times": 1},
-        {"kind": "hallucinate", "match": "Brasov-Romania", "times": 1},
-        {"kind": "truncated", "match": "Kuleba", "times": 1000},
-    ])
+    server.set_faults(
+        [
+            {"kind": "429", "match": "By Staff, Agencies", "times": 1, "retry_after": 1},
+            {"kind": "500", "match": "Putin, Raisi discuss Ukraine", "times": 2},
+            {"kind": "invalid_json", "match": "IFP Exclusive", "times": 1},
+            {"kind": "hallucinate", "match": "Brasov-Romania", "times": 1},
+            {"kind": "truncated", "match": "Kuleba", "times": 1000},
+        ]
+    )
     summary = _run(store, server)
     outcomes = _outcomes(store, summary.run_id)
     assert len(outcomes) == 5
@@ -125,7 +130,10 @@ def test_long_documents_are_chunked_and_merged(store: Store, seeds_dir: Path, se
 
 
 def test_api_key_never_reaches_db_or_logs(
-    store: Store, seeds_dir: Path, server: Any, caplog: pytest.LogCaptureFixture,
+    store: Store,
+    seeds_dir: Path,
+    server: Any,
+    caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -143,13 +151,21 @@ def test_api_key_never_reaches_db_or_logs(
 def test_sigkill_loses_at_most_the_calls_in_flight(tmp_path: Path, server: Any) -> None:
     """Kill a running job, re-run it: finished documents are never paid for twice."""
     db = tmp_path / "kill.db"
-    env = {**os.environ, "ANNOTATE_DB": str(db), "OPENAI_BASE_URL": server.base_url,
-           "OPENAI_API_KEY": API_KEY}
+    env = {
+        **os.environ,
+        "ANNOTATE_DB": str(db),
+        "OPENAI_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": API_KEY,
+    }
     cli = [sys.executable, "-m", "annotate"]
     subprocess.run([*cli, "ingest", str(ROOT / "seeds")], env=env, check=True)
     server.set_faults([{"kind": "slow", "seconds": 1.0, "times": 100}])
-    job = subprocess.Popen([*cli, "preannotate", "--concurrency", "1", "--model", "m"], env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    job = subprocess.Popen(
+        [*cli, "preannotate", "--concurrency", "1", "--model", "m"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     done = 0
     while done < 2 and time.monotonic() < deadline:
@@ -161,8 +177,9 @@ def test_sigkill_loses_at_most_the_calls_in_flight(tmp_path: Path, server: Any) 
     assert done >= 2
     paid_before = server.stats()["requests"]
     server.set_faults([])
-    subprocess.run([*cli, "preannotate", "--model", "m"], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*cli, "preannotate", "--model", "m"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
     with Store(db) as store:
         assert store.db["predictions"].count == 5
         runs = store.runs()

@@ -1,0 +1,293 @@
+"""The OpenAI-compatible chat-completions provider (OpenAI, vLLM, Ollama, llama.cpp, ...).
+
+One call is: pace (RPM/TPM) -> send -> transport retries -> check the finish
+reason -> parse and validate -> re-ask on invalid output. The retry and re-ask
+machinery lives in `annotate.preannotate.core`; this module only speaks the
+chat-completions dialect and decides which failure is which.
+
+Endpoints differ in what they accept, so two things adapt at run time and then
+stay adapted for the provider's lifetime: ``response_format="auto"`` starts
+with strict ``json_schema`` structured outputs and falls back to
+``json_object`` (with the schema appended to the system prompt) the first time
+the server rejects ``response_format``; and a server that rejects
+``max_tokens`` in favour of ``max_completion_tokens``, or a fixed
+``temperature`` (OpenAI's reasoning models), is sent the form it accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from functools import cached_property
+from typing import Any
+
+import openai
+from openai.types.chat import ChatCompletion
+
+from annotate.preannotate.core.ratelimit import RateLimiter, estimate_tokens
+from annotate.preannotate.core.retry import (
+    RetryPolicy,
+    call_with_retries,
+    describe_invalid,
+    failure_from,
+    parse_extraction,
+    reask_messages,
+    short_error,
+)
+from annotate.prompts import load_prompt, prompt_version
+from annotate.schemas import Extraction, schema_version, strict_json_schema
+
+from .base import ExtractionFailed, ProviderResult, Usage
+
+log = logging.getLogger(__name__)
+
+#: The user message is this prefix followed by the article (or chunk) text. The
+#: fake server (`annotate.testing.llm_server`) finds the article by this prefix.
+USER_PREFIX = "ARTICLE:\n"
+RESPONSE_FORMATS = ("auto", "json_schema", "json_object")
+#: Tokens reserved beyond the system prompt, schema and prefix: role markers and
+#: the chat template's own tokens.
+PROMPT_MARGIN_TOKENS = 64
+#: Smallest chunk budget in tokens, used when the window barely fits the prompt.
+MIN_CHUNK_TOKENS = 256
+#: Placeholder key for local servers (vLLM, Ollama) that need none; the SDK requires one.
+PLACEHOLDER_KEY = "not-needed"
+
+
+class OpenAIChatProvider:
+    """Extraction through any OpenAI-compatible ``/v1/chat/completions`` endpoint.
+
+    `base_url` and `api_key` default to the SDK's own ``OPENAI_BASE_URL`` and
+    ``OPENAI_API_KEY``; neither is part of `cache_params`, so the same model
+    behind another URL reuses the cache. The key is never put into an
+    exception, a log line or the cache key.
+
+    `max_retries` bounds transport re-sends per HTTP call (tenacity, starting at
+    `backoff_initial` seconds); `max_reasks` bounds validation re-asks per
+    extraction. Cost is computed by the pipeline (`annotate.preannotate.pricing`).
+    """
+
+    name = "openai"
+    cacheable = True
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        temperature: float = 0.0,
+        max_tokens: int = 4096,
+        context_window_tokens: int = 16000,
+        response_format: str = "auto",
+        max_reasks: int = 2,
+        max_retries: int = 6,
+        timeout: float = 60.0,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 30.0,
+        retry_after_cap: float = 60.0,
+    ) -> None:
+        if response_format not in RESPONSE_FORMATS:
+            raise ValueError(f"response_format must be one of {', '.join(RESPONSE_FORMATS)}")
+        self.model = model
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.context_window_tokens = context_window_tokens
+        self.response_format = response_format
+        self.max_reasks = max_reasks
+        self.prompt_version = prompt_version()
+        self.retry_policy = RetryPolicy(max_retries, backoff_initial, backoff_max, retry_after_cap)
+        self.limiter = RateLimiter(rpm, tpm)
+        #: The mode in use now: "auto" starts strict and may fall back for good.
+        self.mode = "json_object" if response_format == "json_object" else "json_schema"
+        self._send_max_completion_tokens = False
+        self._send_temperature = True
+        self._client = _make_client(base_url, api_key, timeout)
+        known = (api_key, os.environ.get("OPENAI_API_KEY"), self._client.api_key)
+        self._secrets = tuple(key for key in known if isinstance(key, str))
+
+    # ---------------------------------------------------------------- protocol
+
+    @property
+    def model_version(self) -> str:
+        return f"{self.model}+prompt-{prompt_version()[:8]}+schema-{schema_version()[:8]}"
+
+    @property
+    def cache_params(self) -> dict[str, Any]:
+        """What changes the output. The URL and key do not: they say where, not what."""
+        return {
+            "model": self.model,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "response_format": self.response_format,
+        }
+
+    @cached_property
+    def max_chunk_chars(self) -> int:
+        """Characters of article that fit one call, at ~4 characters per token.
+
+        ``(context_window_tokens - max_tokens - prompt overhead) * 4``, where the
+        overhead is the system prompt plus the JSON schema (sent in the prompt in
+        JSON mode, and counted against the window by servers that enforce it in
+        strict mode) plus `PROMPT_MARGIN_TOKENS`. Re-asks are not budgeted: a
+        re-ask that overflows the window fails as ``bad_request``. When the
+        window leaves less than `MIN_CHUNK_TOKENS`, that minimum is used instead.
+        """
+        overhead = estimate_tokens(len(self._json_mode_prompt) + len(USER_PREFIX))
+        budget = self.context_window_tokens - self.max_tokens - overhead - PROMPT_MARGIN_TOKENS
+        if budget < MIN_CHUNK_TOKENS:
+            log.warning(
+                "context window %d leaves %d tokens for text after max_tokens and the prompt; "
+                "using %d",
+                self.context_window_tokens,
+                budget,
+                MIN_CHUNK_TOKENS,
+            )
+            budget = MIN_CHUNK_TOKENS
+        return budget * 4
+
+    async def extract(self, text: str) -> ProviderResult:
+        """Extract from `text`, re-asking up to `max_reasks` times on invalid output."""
+        usage = Usage()
+        error = ValueError("no attempt was made")
+        conversation: list[dict[str, Any]] = [{"role": "user", "content": USER_PREFIX + text}]
+        for reasks in range(self.max_reasks + 1):
+            content = await self._complete(conversation, usage)
+            try:
+                extraction = parse_extraction(content)
+            except ValueError as exc:
+                error = exc
+                if reasks < self.max_reasks:
+                    log.info("invalid output, re-ask %d of %d", reasks + 1, self.max_reasks)
+                    conversation += reask_messages(content, exc)
+                continue
+            return ProviderResult(extraction, _raw_json(content, extraction), usage, reasks)
+        raise ExtractionFailed("invalid_output", describe_invalid(error), usage)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    # ---------------------------------------------------------------- one call
+
+    async def _complete(self, conversation: list[dict[str, Any]], usage: Usage) -> str | None:
+        """Send the conversation (retrying transport errors); return the answer's text."""
+        while True:
+            try:
+                completion = await call_with_retries(
+                    self.retry_policy, self._send, conversation, usage
+                )
+            except openai.APIStatusError as exc:
+                if self._adapt_to_rejection(exc):
+                    continue
+                raise failure_from(exc, usage, self._secrets) from None
+            except openai.OpenAIError as exc:
+                raise failure_from(exc, usage, self._secrets) from None
+            return _answer(completion, usage)
+
+    async def _send(self, conversation: list[dict[str, Any]], usage: Usage) -> ChatCompletion:
+        """One HTTP attempt: pace, send, count its tokens."""
+        # Plain dicts: the SDK's TypedDict message params add nothing at run time.
+        messages: list[Any] = [{"role": "system", "content": self._system_prompt()}, *conversation]
+        if self.limiter.enabled:
+            chars = sum(len(m["content"] or "") for m in messages)
+            await self.limiter.acquire(estimate_tokens(chars, self.max_tokens))
+        usage.requests += 1
+        completion: ChatCompletion = await self._client.chat.completions.create(
+            model=self.model,
+            messages=messages,
+            **self._request_options(),
+        )
+        if completion.usage is not None:
+            usage.prompt_tokens += completion.usage.prompt_tokens
+            usage.completion_tokens += completion.usage.completion_tokens
+        return completion
+
+    def _request_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"response_format": self._response_format()}
+        limit_key = "max_completion_tokens" if self._send_max_completion_tokens else "max_tokens"
+        options[limit_key] = self.max_tokens
+        if self._send_temperature:
+            options["temperature"] = self.temperature
+        return options
+
+    def _response_format(self) -> dict[str, Any]:
+        if self.mode == "json_object":
+            return {"type": "json_object"}
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": "extraction", "schema": _SCHEMA, "strict": True},
+        }
+
+    def _system_prompt(self) -> str:
+        return self._json_mode_prompt if self.mode == "json_object" else load_prompt()
+
+    @cached_property
+    def _json_mode_prompt(self) -> str:
+        """JSON mode constrains the output to *some* JSON: the prompt must carry the schema."""
+        schema = json.dumps(_SCHEMA, separators=(",", ":"))
+        return f"{load_prompt()}\n\nThe JSON object must follow this JSON schema:\n{schema}\n"
+
+    def _adapt_to_rejection(self, exc: openai.APIStatusError) -> bool:
+        """Switch to a form the server accepts after a 400/422; True if worth re-sending."""
+        if exc.status_code not in (400, 422):
+            return False
+        message = str(exc.message).lower()
+        if (
+            self.response_format == "auto"
+            and self.mode == "json_schema"
+            and ("response_format" in message or "json_schema" in message)
+        ):
+            log.warning(
+                "server rejected json_schema (%s); using json_object mode",
+                short_error(exc, self._secrets)[:200],
+            )
+            self.mode = "json_object"
+            return True
+        if "max_completion_tokens" in message and not self._send_max_completion_tokens:
+            self._send_max_completion_tokens = True
+            return True
+        if "temperature" in message and self._send_temperature:
+            log.warning("server rejected temperature=%s; using its default", self.temperature)
+            self._send_temperature = False
+            return True
+        return False
+
+
+_SCHEMA = strict_json_schema(Extraction)
+
+
+def _make_client(base_url: str | None, api_key: str | None, timeout: float) -> openai.AsyncOpenAI:
+    """An SDK client that never retries on its own (tenacity does) and needs no key locally."""
+    local = base_url or os.environ.get("OPENAI_BASE_URL")
+    if api_key is None and local and not os.environ.get("OPENAI_API_KEY"):
+        api_key = PLACEHOLDER_KEY
+    try:
+        return openai.AsyncOpenAI(
+            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0
+        )
+    except openai.OpenAIError as exc:  # missing credentials
+        raise ValueError(str(exc)) from None
+
+
+def _answer(completion: ChatCompletion, usage: Usage) -> str | None:
+    """The answer's text, after the finish reasons that must not be parsed."""
+    if not completion.choices:
+        raise ExtractionFailed("invalid_output", "the response had no choices", usage)
+    choice = completion.choices[0]
+    if choice.finish_reason == "length":
+        raise ExtractionFailed(
+            "truncated", f"finish_reason=length after {usage.completion_tokens} tokens", usage
+        )
+    refusal = getattr(choice.message, "refusal", None)
+    if refusal or choice.finish_reason == "content_filter":
+        raise ExtractionFailed("refused", (refusal or "content_filter")[:500], usage)
+    return choice.message.content
+
+
+def _raw_json(content: str | None, extraction: Extraction) -> str:
+    """What the cache stores: the answer itself when it is bare JSON, else re-serialised."""
+    stripped = (content or "").strip()
+    return stripped if stripped.startswith("{") else extraction.model_dump_json()

@@ -1,0 +1,517 @@
+"""A fake OpenAI chat-completions server for tests and benchmarks.
+
+It speaks just enough of ``POST /v1/chat/completions`` for the provider and the
+plain SDK: it finds the article after ``ARTICLE:\\n`` in the user messages
+(`annotate.preannotate.providers.openai_chat.USER_PREFIX`), answers with
+``responder(article)`` as JSON, and reports token usage estimated at 4
+characters per token. The default responder is the offline rule-based
+extractor, so answers quote the article verbatim and ground like a good model's.
+
+Real endpoints fail in ways a test must reproduce on demand, so faults are
+injected through a control API rather than by mocking the client:
+
+* ``POST /_control/faults`` with a JSON list of faults, each
+  ``{"kind": K, "match": "substring", "times": N, "retry_after": S, "seconds": S}``.
+  A request takes the first fault with ``times`` left whose ``match`` (if any)
+  occurs in its article. Kinds: ``400``, ``401`` (its message echoes the API
+  key, to test that the client never repeats it), ``429`` (with ``Retry-After``
+  when ``retry_after`` is given), ``500``, ``invalid_json``, ``truncated``
+  (``finish_reason=length``, JSON cut in half), ``hallucinate`` (an extra claim
+  quoting text the article does not contain), ``validation_error`` (JSON
+  missing the required ``document``), ``refuse`` (``message.refusal``),
+  ``timeout`` and ``slow`` (answer after ``seconds``, default 30 and 1),
+  ``drop_connection`` (close the socket without answering).
+* ``GET /_control/stats``: total requests, fires per fault kind, requests per
+  ``response_format`` type, the set of ``Authorization`` headers seen, and the
+  last request (its ``response_format`` and messages).
+* ``POST /_control/reset``: forget faults and stats.
+
+Run ``python -m annotate.testing.llm_server --port 0 --latency 0.2``: it prints
+``LISTENING http://127.0.0.1:PORT/v1`` and serves until killed. Tests use
+`running_llm_server`, which runs it as a subprocess so that the server's event
+loop and CPU time never mix with the client's under measurement. Per-request
+work is kept small (no logging, answers cached per article) so one process
+sustains a few hundred requests per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import itertools
+import json
+import math
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import urllib.request
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Any
+
+from aiohttp import web
+
+#: Same constant as `openai_chat.USER_PREFIX`, repeated so the server imports no provider.
+USER_PREFIX = "ARTICLE:\n"
+FAULT_KINDS = (
+    "400",
+    "401",
+    "429",
+    "500",
+    "invalid_json",
+    "truncated",
+    "hallucinate",
+    "validation_error",
+    "refuse",
+    "timeout",
+    "slow",
+    "drop_connection",
+)
+DEFAULT_RESPONDER = "annotate.preannotate.providers.rules:extract_rules"
+HALLUCINATED_QUOTE = "The fake model invented this sentence; it is not in the article."
+
+Responder = Callable[[str], Any]
+
+
+# --------------------------------------------------------------------------
+# Responders: article text -> Extraction-shaped dict
+# --------------------------------------------------------------------------
+
+
+def load_responder(spec: str) -> Responder:
+    """Import ``module:function`` lazily (the rules provider may not exist yet)."""
+    module_name, _, attribute = spec.partition(":")
+    function: Responder = getattr(importlib.import_module(module_name), attribute)
+    return function
+
+
+def first_sentence_responder(text: str) -> dict[str, Any]:
+    """A tiny valid answer: the article's first sentence as one authorial claim.
+
+    For tests that must not depend on the rule-based extractor's behaviour.
+    """
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    end = line.find(". ")
+    quote = line[: end + 1] if end > 0 else line
+    claims = []
+    if quote:
+        claims.append(
+            {
+                "quote": quote,
+                "speaker": "OUTLET",
+                "cue": None,
+                "attribution": "authorial",
+                "check_worthy": True,
+                "proposition": quote,
+            }
+        )
+    return {
+        "actors": [],
+        "claims": claims,
+        "stances": [],
+        "document": {"main_target": "the article's subject", "overall": "neutral"},
+    }
+
+
+def _as_dict(answer: Any) -> dict[str, Any]:
+    dump = getattr(answer, "model_dump", None)
+    result: dict[str, Any] = dump(mode="json") if dump else answer
+    return result
+
+
+# --------------------------------------------------------------------------
+# The server
+# --------------------------------------------------------------------------
+
+
+class FakeLLM:
+    """State and handlers of one fake endpoint."""
+
+    def __init__(
+        self,
+        responder: Responder | str = DEFAULT_RESPONDER,
+        latency: float = 0.0,
+        reject_json_schema: bool = False,
+    ) -> None:
+        self._responder_spec = responder
+        self.latency = latency
+        self.reject_json_schema = reject_json_schema
+        self.answer_json = lru_cache(maxsize=4096)(self._answer_json)
+        self._ids = itertools.count(1)
+        self.reset()
+
+    def reset(self) -> None:
+        self.faults: list[dict[str, Any]] = []
+        self.requests = 0
+        self.fired = dict.fromkeys(FAULT_KINDS, 0)
+        self.formats: dict[str, int] = {}
+        self.authorization: set[str] = set()
+        self.last_request: dict[str, Any] = {}
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024**2)
+        app.router.add_post("/v1/chat/completions", self.chat)
+        app.router.add_get("/v1/models", self.models)
+        app.router.add_post("/_control/faults", self.set_faults)
+        app.router.add_get("/_control/stats", self.stats)
+        app.router.add_post("/_control/reset", self.reset_handler)
+        return app
+
+    # ------------------------------------------------------------ completions
+
+    async def chat(self, request: web.Request) -> web.StreamResponse:
+        body = json.loads(await request.read())
+        self._record(request, body)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        response_format = body.get("response_format") or {}
+        if self.reject_json_schema and response_format.get("type") == "json_schema":
+            return _error(
+                400,
+                "Invalid parameter: 'response_format' of type 'json_schema' is "
+                "not supported with this model.",
+                param="response_format",
+            )
+        article = find_article(body.get("messages") or [])
+        if article is None:
+            return _error(400, f"no user message contains {USER_PREFIX!r}")
+        fault = self._take_fault(article)
+        if fault is not None:
+            early = await self._transport_fault(request, fault)
+            if early is not None:
+                return early
+        return self._completion(body, article, fault)
+
+    def _record(self, request: web.Request, body: dict[str, Any]) -> None:
+        self.requests += 1
+        auth = request.headers.get("Authorization")
+        if auth:
+            self.authorization.add(auth)
+        kind = (body.get("response_format") or {}).get("type", "none")
+        self.formats[kind] = self.formats.get(kind, 0) + 1
+        self.last_request = body
+
+    def _take_fault(self, article: str) -> dict[str, Any] | None:
+        for fault in self.faults:
+            if fault["times"] > 0 and (not fault.get("match") or fault["match"] in article):
+                fault["times"] -= 1
+                self.fired[fault["kind"]] += 1
+                return fault
+        return None
+
+    async def _transport_fault(
+        self, request: web.Request, fault: dict[str, Any]
+    ) -> web.StreamResponse | None:
+        """Faults that replace or delay the answer; None lets a (maybe spoiled) answer follow."""
+        kind = fault["kind"]
+        if kind == "429":
+            headers = {}
+            if fault.get("retry_after") is not None:
+                headers["Retry-After"] = str(fault["retry_after"])
+            return _error(
+                429, "Rate limit reached (fake).", code="rate_limit_exceeded", headers=headers
+            )
+        if kind == "500":
+            return _error(500, "The server had an error (fake).", kind="server_error")
+        if kind == "400":
+            return _error(400, "Invalid request (fake).")
+        if kind == "401":  # echoes the key in full: worse than real servers, on purpose
+            key = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            return _error(401, f"Incorrect API key provided: {key}.", code="invalid_api_key")
+        if kind in ("timeout", "slow"):
+            await asyncio.sleep(float(fault.get("seconds", 30 if kind == "timeout" else 1)))
+        if kind == "drop_connection":
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError  # nothing can be written; end the handler quietly
+        return None
+
+    def _completion(
+        self, body: dict[str, Any], article: str, fault: dict[str, Any] | None
+    ) -> web.Response:
+        try:
+            answer = self.answer_json(article)
+        except Exception:  # a responder bug must be visible, not a hang
+            traceback.print_exc()
+            return _error(500, "the fake server's responder failed (see its stderr)")
+        content, finish, refusal = _spoil(answer, fault["kind"] if fault else None)
+        prompt_chars = sum(
+            len(m.get("content") or "")
+            for m in body.get("messages") or []
+            if isinstance(m.get("content"), str)
+        )
+        completion_tokens = math.ceil(len(content or "") / 4)
+        return web.json_response(
+            {
+                "id": f"chatcmpl-fake-{next(self._ids)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "fake-model"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content, "refusal": refusal},
+                        "finish_reason": finish,
+                        "logprobs": None,
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": math.ceil(prompt_chars / 4),
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": math.ceil(prompt_chars / 4) + completion_tokens,
+                },
+            }
+        )
+
+    def _answer_json(self, article: str) -> str:
+        """The responder's answer, serialised once per distinct article (cached)."""
+        if isinstance(self._responder_spec, str):
+            self._responder_spec = load_responder(self._responder_spec)
+        return json.dumps(_as_dict(self._responder_spec(article)), ensure_ascii=False)
+
+    async def models(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "me"}]}
+        )
+
+    # ---------------------------------------------------------------- control
+
+    async def set_faults(self, request: web.Request) -> web.Response:
+        faults = await request.json()
+        if isinstance(faults, dict):
+            faults = faults.get("faults", [])
+        try:
+            self.faults = [_checked_fault(fault) for fault in faults]
+        except (TypeError, ValueError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response({"faults": len(self.faults)})
+
+    async def stats(self, request: web.Request) -> web.Response:
+        last = self.last_request
+        return web.json_response(
+            {
+                "requests": self.requests,
+                "faults": self.fired,
+                "response_formats": self.formats,
+                "authorization": sorted(self.authorization),
+                "last_response_format": last.get("response_format"),
+                "last_request": {
+                    key: last.get(key)
+                    for key in (
+                        "model",
+                        "messages",
+                        "response_format",
+                        "temperature",
+                        "max_tokens",
+                        "max_completion_tokens",
+                    )
+                },
+                "faults_left": [f for f in self.faults if f["times"] > 0],
+            }
+        )
+
+    async def reset_handler(self, request: web.Request) -> web.Response:
+        self.reset()
+        return web.json_response({"reset": True})
+
+
+def find_article(messages: list[dict[str, Any]]) -> str | None:
+    """The article from the last user message that carries ``ARTICLE:\\n`` (re-asks don't)."""
+    for message in reversed(messages):
+        content = message.get("content")
+        if message.get("role") == "user" and isinstance(content, str) and USER_PREFIX in content:
+            return content.split(USER_PREFIX, 1)[1]
+    return None
+
+
+def _spoil(content: str, kind: str | None) -> tuple[str | None, str, str | None]:
+    """(content, finish_reason, refusal) after a content fault."""
+    if kind == "invalid_json":
+        return '{"actors": [ this is not JSON', "stop", None
+    if kind == "truncated":
+        return content[: len(content) // 2], "length", None
+    if kind == "refuse":
+        return None, "stop", "I'm sorry, I can't help with that (fake refusal)."
+    if kind in ("hallucinate", "validation_error"):
+        answer = json.loads(content)
+        if kind == "validation_error":
+            answer.pop("document", None)
+        else:
+            answer["claims"].append(
+                {
+                    "quote": HALLUCINATED_QUOTE,
+                    "speaker": "OUTLET",
+                    "cue": None,
+                    "attribution": "authorial",
+                    "check_worthy": False,
+                    "proposition": HALLUCINATED_QUOTE,
+                }
+            )
+        return json.dumps(answer, ensure_ascii=False), "stop", None
+    return content, "stop", None
+
+
+def _checked_fault(fault: Any) -> dict[str, Any]:
+    if not isinstance(fault, dict) or str(fault.get("kind")) not in FAULT_KINDS:
+        raise ValueError(f"a fault needs a kind among {', '.join(FAULT_KINDS)}: {fault!r}")
+    checked = {**fault, "kind": str(fault["kind"]), "times": int(fault.get("times", 1))}
+    if checked.get("match") is not None and not isinstance(checked["match"], str):
+        raise ValueError("match must be a string")
+    return checked
+
+
+def _error(
+    status: int,
+    message: str,
+    *,
+    kind: str = "invalid_request_error",
+    param: str | None = None,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """An error body shaped like OpenAI's, so the SDK raises the matching exception."""
+    error = {"message": message, "type": kind, "param": param, "code": code}
+    return web.json_response({"error": error}, status=status, headers=headers)
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+
+async def serve(server: FakeLLM, port: int) -> None:
+    """Serve on 127.0.0.1 until SIGTERM/SIGINT, after printing the LISTENING line."""
+    # No grace period on exit: in-flight "timeout" faults would hold a test's teardown.
+    runner = web.AppRunner(
+        server.app(), access_log=None, handle_signals=False, shutdown_timeout=0.1
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024)
+    await site.start()
+    bound = runner.addresses[0][1]
+    print(f"LISTENING http://127.0.0.1:{bound}/v1", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Fake OpenAI chat-completions server.")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per response")
+    parser.add_argument(
+        "--reject-json-schema",
+        action="store_true",
+        help="answer 400 to response_format json_schema (tests the fallback)",
+    )
+    parser.add_argument(
+        "--responder",
+        default=DEFAULT_RESPONDER,
+        help="module:function mapping the article text to an Extraction",
+    )
+    args = parser.parse_args(argv)
+    server = FakeLLM(args.responder, args.latency, args.reject_json_schema)
+    asyncio.run(serve(server, args.port))
+
+
+# --------------------------------------------------------------------------
+# Test helper: the server in a subprocess
+# --------------------------------------------------------------------------
+
+
+class RunningServer:
+    """Handle on a running fake server: its base URL and its control API."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.root = base_url.removesuffix("/v1")
+        # Never route 127.0.0.1 through a proxy configured in the environment.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def set_faults(self, faults: list[dict[str, Any]]) -> None:
+        self._call("POST", "/_control/faults", faults)
+
+    def stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/_control/stats")
+        return result
+
+    def reset(self) -> None:
+        self._call("POST", "/_control/reset", {})
+
+    def _call(self, method: str, path: str, payload: Any = None) -> Any:
+        data = None if payload is None else json.dumps(payload).encode()
+        request = urllib.request.Request(
+            self.root + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        with self._opener.open(request, timeout=10) as response:
+            return json.loads(response.read())
+
+
+@contextlib.contextmanager
+def running_llm_server(
+    latency: float = 0.0,
+    reject_json_schema: bool = False,
+    *,
+    responder: str | None = None,
+    startup_timeout: float = 30.0,
+) -> Iterator[RunningServer]:
+    """Start the fake server as a subprocess, yield its handle, terminate it on exit.
+
+    `responder` is a ``module:function`` path (default: the rule-based extractor).
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "annotate.testing.llm_server",
+        "--port",
+        "0",
+        "--latency",
+        str(latency),
+    ]
+    if reject_json_schema:
+        command.append("--reject-json-schema")
+    if responder:
+        command += ["--responder", responder]
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    try:
+        yield RunningServer(_wait_listening(process, startup_timeout))
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _wait_listening(process: subprocess.Popen[str], timeout: float) -> str:
+    """Read the LISTENING line (in a thread, so that a silent child cannot hang us)."""
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    stdout = process.stdout
+    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+    try:
+        line = lines.get(timeout=timeout)
+    except queue.Empty:
+        raise RuntimeError(f"fake LLM server did not start within {timeout}s") from None
+    if not line.startswith("LISTENING "):
+        raise RuntimeError(f"fake LLM server failed to start (exit {process.poll()}): {line!r}")
+    return line.split(" ", 1)[1].strip()
+
+
+if __name__ == "__main__":
+    main()

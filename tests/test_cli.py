@@ -1,0 +1,78 @@
+"""The CLI end to end on the seeds with the offline provider."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from annotate.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("ANNOTATE_DB", str(path))
+    return path
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_main_job_offline(db: Path, seeds_dir: Path, tmp_path: Path) -> None:
+    assert "ingested 5 new" in invoke("ingest", str(seeds_dir))
+    out = invoke("preannotate")
+    assert "provider rules" in out and "rule-based" in out
+    tasks_file, config_file = tmp_path / "tasks.json", tmp_path / "config.xml"
+    invoke("tasks", "--out", str(tasks_file), "--config-out", str(config_file))
+    tasks = json.loads(tasks_file.read_text())
+    assert len(tasks) == 5
+    for task in tasks:
+        text = task["data"]["text"]
+        (prediction,) = task["predictions"]
+        assert "rule-based" in prediction["model_version"]
+        spans = [r["value"] for r in prediction["result"] if r["type"] == "labels"]
+        assert spans
+        for value in spans:
+            assert text[value["start"] : value["end"]] == value["text"]
+    assert config_file.read_text().startswith("<View")
+    runs = json.loads(invoke("runs", "--json"))
+    assert len(runs) == 1 and runs[0]["predicted"] == 5 and runs[0]["failures"] == []
+    assert "Putin" in invoke("show", tasks[0]["data"]["doc_id"][:8])
+    assert "000_856e5b2c16a2e29d.txt" in invoke("show")
+
+
+def test_db_option_overrides_environment(db: Path, seeds_dir: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    invoke("ingest", "--db", str(other), str(seeds_dir / "000_856e5b2c16a2e29d.txt"))
+    assert other.exists() and not db.exists()
+
+
+def test_rejections_exit_nonzero_but_keep_good_files(db: Path, tmp_path: Path) -> None:
+    (tmp_path / "ok.txt").write_text("Lavrov said talks would continue.")
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00")
+    result = runner.invoke(app, ["ingest", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "bad.txt" in result.output and "binary" in result.output
+    assert "ingested 1 new" in result.output
+
+
+def test_show_unknown_document_is_a_clear_error(db: Path) -> None:
+    result = runner.invoke(app, ["show", "nope"])
+    assert result.exit_code == 1 and "no document matches 'nope'" in result.output
+
+
+def test_tasks_without_predictions_are_bare(db: Path, seeds_dir: Path, tmp_path: Path) -> None:
+    invoke("ingest", str(seeds_dir))
+    out = tmp_path / "bare.json"
+    invoke("tasks", "--out", str(out))
+    assert all(task["predictions"] == [] for task in json.loads(out.read_text()))

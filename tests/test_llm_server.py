@@ -1,0 +1,270 @@
+"""The fake chat-completions server: its wire format, faults, control API and speed.
+
+Spoken to with plain HTTP (not the provider) so that a provider bug cannot hide
+a server bug, and the other way round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from annotate.schemas import Extraction
+from annotate.testing.llm_server import (
+    HALLUCINATED_QUOTE,
+    USER_PREFIX,
+    FakeLLM,
+    RunningServer,
+    find_article,
+    first_sentence_responder,
+    running_llm_server,
+)
+
+RESPONDER = "annotate.testing.llm_server:first_sentence_responder"
+ARTICLE = "The mayor opened the bridge on Friday. Traffic was light.\n\nShe said it was late."
+KEY = "sk-test-server-abcdef"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    with running_llm_server(responder=RESPONDER) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _reset(server: RunningServer) -> None:
+    server.reset()
+
+
+def body(article: str = ARTICLE, **extra: Any) -> dict[str, Any]:
+    return {
+        "model": "fake",
+        "messages": [
+            {"role": "system", "content": "Extract."},
+            {"role": "user", "content": USER_PREFIX + article},
+        ],
+        **extra,
+    }
+
+
+def post(server: RunningServer, payload: dict[str, Any], timeout: float = 10) -> httpx.Response:
+    return httpx.post(
+        f"{server.base_url}/chat/completions",
+        json=payload,
+        timeout=timeout,
+        headers={"Authorization": f"Bearer {KEY}"},
+        trust_env=False,
+    )
+
+
+def content_of(response: httpx.Response) -> str:
+    content: str = response.json()["choices"][0]["message"]["content"]
+    return content
+
+
+# ---------------------------------------------------------------- wire format
+
+
+def test_completion_has_the_openai_shape(server: RunningServer) -> None:
+    payload = body(response_format={"type": "json_object"})
+    response = post(server, payload)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["object"] == "chat.completion" and data["model"] == "fake"
+    assert data["id"] and isinstance(data["created"], int)
+    choice = data["choices"][0]
+    assert choice["index"] == 0 and choice["finish_reason"] == "stop"
+    assert choice["message"]["role"] == "assistant" and choice["message"]["refusal"] is None
+    assert json.loads(choice["message"]["content"]) == first_sentence_responder(ARTICLE)
+    Extraction.model_validate_json(choice["message"]["content"])
+    usage = data["usage"]
+    chars = len("Extract.") + len(USER_PREFIX + ARTICLE)
+    assert usage["prompt_tokens"] == math.ceil(chars / 4)
+    assert usage["completion_tokens"] == math.ceil(len(choice["message"]["content"]) / 4)
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+
+
+def test_stats_record_requests_formats_and_keys(server: RunningServer) -> None:
+    strict = {"type": "json_schema", "json_schema": {"name": "x", "schema": {}, "strict": True}}
+    post(server, body(response_format=strict))
+    post(server, body())
+    stats = server.stats()
+    assert stats["requests"] == 2
+    assert stats["response_formats"] == {"json_schema": 1, "none": 1}
+    assert stats["authorization"] == [f"Bearer {KEY}"]
+    assert stats["last_response_format"] is None
+    assert stats["last_request"]["messages"][1]["content"] == USER_PREFIX + ARTICLE
+    server.reset()
+    assert server.stats()["requests"] == 0 and server.stats()["authorization"] == []
+
+
+def test_article_is_found_in_a_reask_conversation() -> None:
+    messages = [
+        {"role": "system", "content": "Extract."},
+        {"role": "user", "content": USER_PREFIX + ARTICLE},
+        {"role": "assistant", "content": "{bad"},
+        {"role": "user", "content": "Fix your JSON."},
+    ]
+    assert find_article(messages) == ARTICLE
+    assert find_article(messages[:1]) is None
+
+
+def test_request_without_article_is_a_400(server: RunningServer) -> None:
+    response = post(server, {"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+    assert response.status_code == 400
+    assert "ARTICLE" in response.json()["error"]["message"]
+
+
+def test_the_cli_prints_one_listening_line() -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "annotate.testing.llm_server",
+        "--port",
+        "0",
+        "--latency",
+        "0.01",
+        "--responder",
+        RESPONDER,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert re.fullmatch(r"LISTENING http://127\.0\.0\.1:\d+/v1\n", line)
+        url = line.split()[1]
+        response = httpx.post(f"{url}/chat/completions", json=body(), trust_env=False)
+        assert response.status_code == 200
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0
+
+
+def test_default_responder_is_the_rule_based_extractor() -> None:
+    rules = pytest.importorskip("annotate.preannotate.providers.rules")
+    answer = json.loads(FakeLLM().answer_json(ARTICLE))
+    assert answer == rules.extract_rules(ARTICLE).model_dump(mode="json")
+
+
+# ---------------------------------------------------------------- faults
+
+
+def test_faults_match_by_substring_then_in_order(server: RunningServer) -> None:
+    server.set_faults(
+        [
+            {"kind": "500", "match": "Kuleba", "times": 1},
+            {"kind": "invalid_json", "times": 1},
+            {"kind": "validation_error", "times": 1},
+        ]
+    )
+    with pytest.raises(json.JSONDecodeError):  # no "Kuleba": the 500 is skipped
+        json.loads(content_of(post(server, body())))
+    assert post(server, body("Kuleba spoke.")).status_code == 500
+    assert "document" not in json.loads(content_of(post(server, body("Kuleba spoke."))))
+    Extraction.model_validate_json(content_of(post(server, body())))  # all used up
+    stats = server.stats()
+    assert stats["faults"]["500"] == 1 and stats["faults"]["invalid_json"] == 1
+    assert stats["faults"]["validation_error"] == 1 and stats["faults_left"] == []
+    assert stats["requests"] == 4
+
+
+def test_429_carries_retry_after_and_an_openai_error(server: RunningServer) -> None:
+    server.set_faults([{"kind": "429", "times": 1, "retry_after": 7}])
+    response = post(server, body())
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "7"
+    assert response.json()["error"]["code"] == "rate_limit_exceeded"
+    assert post(server, body()).status_code == 200
+
+
+def test_content_faults(server: RunningServer) -> None:
+    kinds = ["invalid_json", "truncated", "hallucinate", "validation_error", "refuse"]
+    server.set_faults([{"kind": kind, "times": 1} for kind in kinds])
+    invalid, truncated, hallucinated, missing, refused = (
+        post(server, body()).json()["choices"][0] for _ in kinds
+    )
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(invalid["message"]["content"])
+    assert truncated["finish_reason"] == "length"
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(truncated["message"]["content"])
+    quotes = [c["quote"] for c in json.loads(hallucinated["message"]["content"])["claims"]]
+    assert HALLUCINATED_QUOTE in quotes and HALLUCINATED_QUOTE not in ARTICLE
+    assert set(json.loads(missing["message"]["content"])) == {"actors", "claims", "stances"}
+    assert refused["message"]["refusal"] and refused["message"]["content"] is None
+
+
+def test_timeout_and_dropped_connection(server: RunningServer) -> None:
+    server.set_faults([{"kind": "timeout", "times": 1, "seconds": 2}, {"kind": "drop_connection"}])
+    with pytest.raises(httpx.TimeoutException):
+        post(server, body(), timeout=0.3)
+    with pytest.raises(httpx.TransportError):
+        post(server, body())
+    assert post(server, body()).status_code == 200
+
+
+def test_401_echoes_the_key_like_a_careless_server(server: RunningServer) -> None:
+    server.set_faults([{"kind": "401"}])
+    response = post(server, body())
+    assert response.status_code == 401 and KEY in response.json()["error"]["message"]
+
+
+def test_unknown_fault_kind_is_refused(server: RunningServer) -> None:
+    with pytest.raises(Exception, match="400"):
+        server.set_faults([{"kind": "meteor"}])
+
+
+def test_rejecting_json_schema() -> None:
+    with running_llm_server(reject_json_schema=True, responder=RESPONDER) as rejecting:
+        strict = {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}
+        refused = post(rejecting, body(response_format=strict))
+        accepted = post(rejecting, body(response_format={"type": "json_object"}))
+    assert refused.status_code == 400
+    assert "response_format" in refused.json()["error"]["message"]
+    assert refused.json()["error"]["param"] == "response_format"
+    assert accepted.status_code == 200
+
+
+# ---------------------------------------------------------------- speed
+
+
+async def test_latency_never_blocks_other_requests(server: RunningServer) -> None:
+    """64 requests delayed 0.2 s each finish together: the delay is an asyncio.sleep."""
+    server.set_faults([{"kind": "slow", "seconds": 0.2, "times": 64}])
+    limits = httpx.Limits(max_connections=64)
+    async with httpx.AsyncClient(limits=limits, trust_env=False, timeout=10) as client:
+        started = time.monotonic()
+        responses = await asyncio.gather(
+            *(
+                client.post(f"{server.base_url}/chat/completions", json=body(f"Story {i}."))
+                for i in range(64)
+            )
+        )
+        elapsed = time.monotonic() - started
+    assert all(r.status_code == 200 for r in responses)
+    assert server.stats()["faults"]["slow"] == 64
+    assert elapsed < 1.5, f"64 x 0.2 s took {elapsed:.2f} s"
+
+
+async def test_throughput_over_keepalive_connections(server: RunningServer) -> None:
+    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+    async with httpx.AsyncClient(limits=limits, trust_env=False, timeout=10) as client:
+        started = time.monotonic()
+        await asyncio.gather(
+            *(
+                client.post(f"{server.base_url}/chat/completions", json=body(f"Story {i}. " * 200))
+                for i in range(400)
+            )
+        )
+        rate = 400 / (time.monotonic() - started)
+    assert rate > 100, f"{rate:.0f} requests/s"
