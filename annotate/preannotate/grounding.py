@@ -1,0 +1,456 @@
+"""Ground verbatim quotes into character offsets of the original text.
+
+Annotators (LLMs, rules) return quotes, never offsets; this module finds each
+quote in the document and returns a `Span` such that
+``text[span.start:span.end] == span.text`` in Python code points. Matching is
+tried in three tiers:
+
+1. **exact** substring;
+2. **normalized**: whitespace runs, curly/straight quote marks, dash variants,
+   the ellipsis character and case are treated as equal, through a normalized
+   copy of the text that keeps a map back to original offsets;
+3. **fuzzy**: rapidfuzz's best partial alignment on the normalized strings,
+   accepted at ``FUZZY_THRESHOLD`` (90/100) for quotes of at least
+   ``FUZZY_MIN_CHARS`` (12) characters; shorter quotes are too ambiguous.
+
+A quote found by no tier is a hallucination: it is never emitted as a span,
+only counted and reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Collection, Hashable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal, TypeVar
+
+from rapidfuzz import fuzz
+
+from annotate.schemas import (
+    Annotation,
+    Claim,
+    DocumentStance,
+    Extraction,
+    GroundedActor,
+    GroundedClaim,
+    GroundedStance,
+    Span,
+    Stance,
+)
+
+#: Minimum rapidfuzz partial-ratio score (0-100) for a fuzzy match.
+FUZZY_THRESHOLD = 90.0
+#: Quotes shorter than this are only matched exactly or normalized.
+FUZZY_MIN_CHARS = 12
+#: How far around a claim its cue is looked for first.
+CUE_WINDOW = 200
+
+Method = Literal["exact", "normalized", "fuzzy"]
+T = TypeVar("T")
+
+_CHAR_MAP = str.maketrans(
+    {
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2033": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u0060": "'",
+        "\u00b4": "'",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    method: Method
+    score: float
+
+
+@dataclass(frozen=True)
+class Hallucination:
+    """A quote the annotator returned that is not in the text."""
+
+    kind: str  # actor, mention, claim, cue, stance_evidence
+    quote: str
+    detail: str = ""
+
+
+@dataclass
+class GroundingResult:
+    annotation: Annotation
+    hallucinations: list[Hallucination] = field(default_factory=list)
+    methods: Counter[str] = field(default_factory=Counter)
+
+
+# ---------------------------------------------------------------- normalization
+
+
+@dataclass(frozen=True)
+class _Normalized:
+    """A normalized copy of a text and, per normalized char, its original offset."""
+
+    text: str
+    origin: tuple[int, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original offsets of normalized [start, end)."""
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+@lru_cache(maxsize=64)
+def _normalize(text: str) -> _Normalized:
+    """Lower-case, unify quote marks and dashes, collapse whitespace, expand '…'."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text.translate(_CHAR_MAP)):
+        if char.isspace():
+            if chars and chars[-1] == " ":
+                continue
+            char = " "
+        replacement = "..." if char == "\u2026" else char.lower()
+        for piece in replacement:
+            chars.append(piece)
+            origin.append(index)
+    return _Normalized("".join(chars), tuple(origin))
+
+
+def _norm_quote(quote: str) -> str:
+    return _normalize(quote).text.strip()
+
+
+# ---------------------------------------------------------------- finding
+
+
+def _exact_occurrences(text: str, quote: str) -> list[tuple[int, int]]:
+    found, at = [], text.find(quote)
+    while at != -1:
+        found.append((at, at + len(quote)))
+        at = text.find(quote, at + 1)
+    return found
+
+
+def _normalized_occurrences(text: str, quote: str) -> list[tuple[int, int]]:
+    normalized, needle = _normalize(text), _norm_quote(quote)
+    if not needle:
+        return []
+    return [normalized.span(s, e) for s, e in _exact_occurrences(normalized.text, needle)]
+
+
+def _fuzzy_occurrence(text: str, quote: str) -> tuple[int, int, float] | None:
+    needle = _norm_quote(quote)
+    if len(needle) < FUZZY_MIN_CHARS:
+        return None
+    normalized = _normalize(text)
+    alignment = fuzz.partial_ratio_alignment(needle, normalized.text, score_cutoff=FUZZY_THRESHOLD)
+    if alignment is None or alignment.dest_end <= alignment.dest_start:
+        return None
+    start, end = normalized.span(alignment.dest_start, alignment.dest_end)
+    start, end = _snap_to_words(text, start, end)
+    return (start, end, alignment.score) if end > start else None
+
+
+def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a fuzzy window to whole words, then trim spaces at its edges."""
+    while start > 0 and _WORD.match(text[start - 1]) and _WORD.match(text[start]):
+        start -= 1
+    while end < len(text) and _WORD.match(text[end - 1]) and _WORD.match(text[end]):
+        end += 1
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _overlaps(span: tuple[int, int], others: Collection[tuple[int, int]]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in others)
+
+
+def _choose(
+    spans: list[tuple[int, int]], after: int, avoid: Collection[tuple[int, int]]
+) -> tuple[int, int] | None:
+    """First free occurrence at/after `after`, else first free one, else the first."""
+    free = [span for span in spans if not _overlaps(span, avoid)]
+    for span in free:
+        if span[0] >= after:
+            return span
+    if free:
+        return free[0]
+    return spans[0] if spans else None
+
+
+_TIERS: tuple[tuple[Method, Callable[[str, str], list[tuple[int, int]]]], ...] = (
+    ("exact", _exact_occurrences),
+    ("normalized", _normalized_occurrences),
+)
+
+
+def find_quote(
+    text: str, quote: str, *, after: int = 0, avoid: Collection[tuple[int, int]] = ()
+) -> Match | None:
+    """Where `quote` is in `text`, trying exact, normalized, then fuzzy matching."""
+    quote = quote.strip()
+    if not quote:
+        return None
+    for method, finder in _TIERS:
+        chosen = _choose(finder(text, quote), after, avoid)
+        if chosen is not None:
+            return Match(chosen[0], chosen[1], method, 100.0)
+    fuzzy = _fuzzy_occurrence(text, quote)
+    if fuzzy is None:
+        return None
+    return Match(fuzzy[0], fuzzy[1], "fuzzy", fuzzy[2])
+
+
+def _word_bounded(text: str, span: tuple[int, int]) -> bool:
+    start, end = span
+    before = start > 0 and _WORD.match(text[start - 1]) and _WORD.match(text[start])
+    after = end < len(text) and _WORD.match(text[end]) and _WORD.match(text[end - 1])
+    return not before and not after
+
+
+def find_all(text: str, surface: str, word_boundary: bool = True) -> list[tuple[int, int]]:
+    """Every occurrence of an actor's surface form (exact, else normalized)."""
+    surface = surface.strip()
+    if not surface:
+        return []
+    spans = _exact_occurrences(text, surface) or _normalized_occurrences(text, surface)
+    if word_boundary:
+        spans = [span for span in spans if _word_bounded(text, span)]
+    return spans
+
+
+def _span(text: str, start: int, end: int) -> Span:
+    return Span(start=start, end=end, text=text[start:end])
+
+
+# ---------------------------------------------------------------- extraction
+
+
+def ground_extraction(text: str, extraction: Extraction) -> GroundingResult:
+    """Ground every quote of `extraction` in `text`; drop and count the rest."""
+    result = GroundingResult(annotation=Annotation(document=extraction.document))
+    result.annotation.actors = _ground_actors(text, extraction, result)
+    result.annotation.claims = _ground_claims(text, extraction.claims, result)
+    result.annotation.stances = _ground_stances(text, extraction.stances, result)
+    return result
+
+
+def _ground_actors(
+    text: str, extraction: Extraction, result: GroundingResult
+) -> list[GroundedActor]:
+    merged: dict[str, tuple[GroundedActor, set[tuple[int, int]]]] = {}
+    for actor in extraction.actors:
+        spans: set[tuple[int, int]] = set()
+        for surface in [actor.name, *actor.mentions]:
+            found = find_all(text, surface)
+            if not found and surface != actor.name:
+                result.hallucinations.append(
+                    Hallucination("mention", surface, actor.canonical_name)
+                )
+            spans.update(found)
+        if not spans:
+            result.hallucinations.append(Hallucination("actor", actor.name, actor.canonical_name))
+            continue
+        key = actor.canonical_name
+        if key not in merged:
+            merged[key] = (GroundedActor(canonical_name=key, type=actor.type, mentions=[]), set())
+        merged[key][1].update(spans)
+    actors = []
+    for grounded, spans in merged.values():
+        grounded.mentions = [_span(text, s, e) for s, e in _longest_non_overlapping(spans)]
+        result.methods["exact"] += len(grounded.mentions)
+        actors.append(grounded)
+    return actors
+
+
+def _longest_non_overlapping(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Keep the longer of overlapping mentions ('Vladimir Putin' over 'Putin')."""
+    kept: list[tuple[int, int]] = []
+    for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):
+        if not _overlaps(span, kept):
+            kept.append(span)
+    return sorted(kept)
+
+
+def _ground_claims(text: str, claims: list[Claim], result: GroundingResult) -> list[GroundedClaim]:
+    grounded: list[GroundedClaim] = []
+    taken: list[tuple[int, int]] = []
+    cursor = 0
+    for claim in claims:
+        match = find_quote(text, claim.quote, after=cursor, avoid=taken)
+        if match is None:
+            result.hallucinations.append(Hallucination("claim", claim.quote, claim.speaker))
+            continue
+        if (match.start, match.end) in taken:
+            continue  # the same claim twice
+        result.methods[match.method] += 1
+        taken.append((match.start, match.end))
+        cursor = match.start
+        grounded.append(_grounded_claim(text, claim, match, result))
+    return grounded
+
+
+def _grounded_claim(
+    text: str, claim: Claim, match: Match, result: GroundingResult
+) -> GroundedClaim:
+    cue = _ground_cue(text, claim.cue, match) if claim.cue else None
+    if claim.cue and cue is None:
+        result.hallucinations.append(Hallucination("cue", claim.cue, claim.quote[:80]))
+    return GroundedClaim(
+        span=_span(text, match.start, match.end),
+        speaker=claim.speaker,
+        cue=cue,
+        attribution=claim.attribution,
+        check_worthy=claim.check_worthy,
+        proposition=claim.proposition,
+    )
+
+
+def _ground_cue(text: str, cue: str, claim: Match) -> Span | None:
+    """The cue occurrence nearest its claim (outside it when possible)."""
+    low, high = max(0, claim.start - CUE_WINDOW), min(len(text), claim.end + CUE_WINDOW)
+    nearby = [(s + low, e + low) for s, e in find_all(text[low:high], cue)]
+    if nearby:
+        outside = [s for s in nearby if not _overlaps(s, [(claim.start, claim.end)])] or nearby
+        start, end = min(outside, key=lambda s: _distance(s, claim))
+        return _span(text, start, end)
+    match = find_quote(text, cue)
+    return None if match is None else _span(text, match.start, match.end)
+
+
+def _distance(span: tuple[int, int], claim: Match) -> int:
+    return max(claim.start - span[1], span[0] - claim.end, 0)
+
+
+def _ground_stances(
+    text: str, stances: list[Stance], result: GroundingResult
+) -> list[GroundedStance]:
+    grounded: list[GroundedStance] = []
+    seen: set[tuple[str, str, str, int, int]] = set()
+    for stance in stances:
+        span = _stance_evidence(text, stance, result.annotation.claims)
+        if span is None:
+            result.hallucinations.append(Hallucination("stance_evidence", stance.evidence))
+            continue
+        key = (stance.holder, stance.target, stance.label, span.start, span.end)
+        if key in seen:
+            continue
+        seen.add(key)
+        grounded.append(
+            GroundedStance(
+                holder=stance.holder, target=stance.target, label=stance.label, evidence=span
+            )
+        )
+    return grounded
+
+
+def _stance_evidence(text: str, stance: Stance, claims: list[GroundedClaim]) -> Span | None:
+    """Prefer the occurrence carried by a claim of the same holder."""
+    match = find_quote(text, stance.evidence)
+    if match is None:
+        return None
+    holder_claims = [c.span for c in claims if c.speaker == stance.holder]
+    for claim_span in holder_claims:
+        inside = find_quote(claim_span.text, stance.evidence)
+        if inside is not None and inside.method != "fuzzy":
+            start = claim_span.start + inside.start
+            return _span(text, start, claim_span.start + inside.end)
+    return _span(text, match.start, match.end)
+
+
+# ---------------------------------------------------------------- chunks
+
+
+def shift_annotation(annotation: Annotation, offset: int, full_text: str) -> Annotation:
+    """Move a chunk's spans by `offset` into the full text, checking each one."""
+
+    def shift(span: Span) -> Span:
+        moved = Span(start=span.start + offset, end=span.end + offset, text=span.text)
+        if full_text[moved.start : moved.end] != moved.text:
+            raise ValueError(f"span {moved} does not match the text after shifting")
+        return moved
+
+    return Annotation(
+        actors=[
+            a.model_copy(update={"mentions": [shift(m) for m in a.mentions]})
+            for a in annotation.actors
+        ],
+        claims=[
+            c.model_copy(update={"span": shift(c.span), "cue": shift(c.cue) if c.cue else None})
+            for c in annotation.claims
+        ],
+        stances=[s.model_copy(update={"evidence": shift(s.evidence)}) for s in annotation.stances],
+        document=annotation.document,
+    )
+
+
+def merge_annotations(annotations: list[Annotation]) -> Annotation:
+    """Merge chunk annotations; what two overlapping chunks both found counts once."""
+    if len(annotations) == 1:
+        return annotations[0]
+    return Annotation(
+        actors=_merge_actors(annotations),
+        claims=_unique(
+            (c for a in annotations for c in a.claims), lambda c: (c.span.start, c.span.end)
+        ),
+        stances=_unique(
+            (s for a in annotations for s in a.stances),
+            lambda s: (s.holder, s.target, s.label, s.evidence.start, s.evidence.end),
+        ),
+        document=_majority_document([a.document for a in annotations]),
+    )
+
+
+def _merge_actors(annotations: list[Annotation]) -> list[GroundedActor]:
+    merged: dict[str, GroundedActor] = {}
+    for actor in (actor for a in annotations for actor in a.actors):
+        if actor.canonical_name not in merged:
+            merged[actor.canonical_name] = actor.model_copy(update={"mentions": []})
+        merged[actor.canonical_name].mentions.extend(actor.mentions)
+    for actor in merged.values():
+        spans = {(m.start, m.end): m for m in actor.mentions}
+        actor.mentions = [spans[key] for key in _longest_non_overlapping(spans)]
+    return list(merged.values())
+
+
+def _unique(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
+    seen: set[Hashable] = set()
+    kept = []
+    for item in items:
+        if key(item) not in seen:
+            seen.add(key(item))
+            kept.append(item)
+    return kept
+
+
+def _majority_document(documents: list[DocumentStance | None]) -> DocumentStance | None:
+    """The most frequent (target, stance) pair; ties go to the earliest chunk."""
+    present = [d for d in documents if d is not None]
+    if not present:
+        return None
+    counts = Counter((d.main_target, d.overall) for d in present)
+    best = max(counts.values())
+    return next(d for d in present if counts[(d.main_target, d.overall)] == best)
