@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -117,10 +118,12 @@ def _stances(annotation: Annotation) -> Table:
 
 
 def _document_list(documents: Iterable[Document]) -> Table:
-    table = Table("id", "source", "chars", "metadata")
+    table = Table("id", "file", "chars", "metadata")
+    table.columns[0].no_wrap = table.columns[1].no_wrap = True
     for document in documents:
         meta = ", ".join(f"{k}={v}" for k, v in document.metadata.items() if k != "file" and v)
-        table.add_row(document.id, document.source, str(len(document.text)), meta[:80])
+        name = Path(document.source).name
+        table.add_row(document.id, name, str(len(document.text)), meta[:80])
     return table
 
 

@@ -76,7 +76,7 @@ class Store:
         """Insert a document unless its content is known; True when it was new."""
         with self.db.conn:
             before = self.db.conn.total_changes
-            self.db["documents"].insert(
+            self.db.table("documents").insert(
                 {
                     "id": doc_id,
                     "content_hash": content_hash,
@@ -139,12 +139,14 @@ class Store:
     def start_run(self, record: dict[str, Any]) -> int:
         with self.db.conn:
             row = {**record, "params": json.dumps(record.get("params", {}), sort_keys=True)}
-            table = self.db["runs"].insert({**row, "started_at": now(), "status": "running"})
+            table = self.db.table("runs").insert({**row, "started_at": now(), "status": "running"})
+            if table.last_pk is None:
+                raise RuntimeError("SQLite returned no id for the new run")
             return int(table.last_pk)
 
     def finish_run(self, run_id: int, counts: dict[str, Any], status: str = "finished") -> None:
         with self.db.conn:
-            self.db["runs"].update(run_id, {**counts, "finished_at": now(), "status": status})
+            self.db.table("runs").update(run_id, {**counts, "finished_at": now(), "status": status})
 
     def runs(self) -> list[dict[str, Any]]:
         return list(self.db.query("select * from runs order by id"))
@@ -158,17 +160,17 @@ class Store:
     def record_call(self, record: dict[str, Any]) -> None:
         """Store a successful call at once: a crash after it never pays for it twice."""
         with self.db.conn:
-            self.db["llm_calls"].insert({**record, "created_at": now()}, replace=True)
+            self.db.table("llm_calls").insert({**record, "created_at": now()}, replace=True)
 
     # -- predictions and failures -------------------------------------------
 
     def add_prediction(self, record: dict[str, Any]) -> None:
         with self.db.conn:
-            self.db["predictions"].insert({**record, "created_at": now()}, replace=True)
+            self.db.table("predictions").insert({**record, "created_at": now()}, replace=True)
 
     def add_failure(self, run_id: int, document_id: str, reason: str, detail: str) -> None:
         with self.db.conn:
-            self.db["failures"].insert(
+            self.db.table("failures").insert(
                 {
                     "run_id": run_id,
                     "document_id": document_id,

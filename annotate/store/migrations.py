@@ -24,7 +24,7 @@ def migration(func: Migration) -> Migration:
 
 @migration
 def m001_initial(db: Database) -> None:
-    db["documents"].create(
+    db.table("documents").create(
         {
             "id": str,
             "content_hash": str,
@@ -36,7 +36,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int,
             "provider": str,
@@ -63,7 +63,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["llm_calls"].create(
+    db.table("llm_calls").create(
         {
             "key": str,
             "run_id": int,
@@ -85,7 +85,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="key",
     )
-    db["predictions"].create(
+    db.table("predictions").create(
         {
             "id": int,
             "document_id": str,
@@ -105,11 +105,11 @@ def m001_initial(db: Database) -> None:
         pk="id",
         foreign_keys=[("document_id", "documents", "id"), ("run_id", "runs", "id")],
     )
-    db["predictions"].create_index(
+    db.table("predictions").create_index(
         ["document_id", "model_version", "prompt_version", "schema_version", "params_hash"],
         unique=True,
     )
-    db["failures"].create(
+    db.table("failures").create(
         {
             "id": int,
             "run_id": int,
@@ -121,14 +121,14 @@ def m001_initial(db: Database) -> None:
         pk="id",
         foreign_keys=[("document_id", "documents", "id"), ("run_id", "runs", "id")],
     )
-    db["failures"].create_index(["run_id"])
-    db["llm_calls"].create_index(["document_id"])
+    db.table("failures").create_index(["run_id"])
+    db.table("llm_calls").create_index(["document_id"])
 
 
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied."""
     if "_migrations" not in db.table_names():
-        db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+        db.table("_migrations").create({"name": str, "applied_at": str}, pk="name")
     done = {row["name"] for row in db["_migrations"].rows}
     applied = []
     for name, func in MIGRATIONS:
@@ -136,7 +136,7 @@ def migrate(db: Database) -> list[str]:
             continue
         with db.conn:
             func(db)
-            db["_migrations"].insert({"name": name, "applied_at": now()})
+            db.table("_migrations").insert({"name": name, "applied_at": now()})
         applied.append(name)
     return applied
 

@@ -1,0 +1,633 @@
+"""The offline default: a deterministic, rule-based annotator.
+
+With no LLM endpoint configured the whole pipeline still runs: this provider
+fills the same `Extraction` schema an LLM fills, from rules a reader can check:
+
+* **article body**: the headline (a first line without a full stop) is kept for
+  actors only; bylines, newsletter prompts and everything after a furniture
+  heading ("Recent Posts", "Check Also", ...) are skipped;
+* **actors**: the gazetteer in `rules_lexicon` plus names after a title
+  ("Foreign Minister Kuleba"), each with every surface form it appears under;
+* **claims**: direct quotes (five words or more between paired quote marks)
+  attributed through the reporting verb next to them; reported speech
+  ("X said (that) ...", "..., according to X") as indirect claims; sentences
+  with figures and no speaker as authorial claims of the outlet;
+* **speakers**: the actor named in the subject, else (for "he", "the Iranian
+  president", "who") the last person named before it;
+* **stance**: a small lexicon of opposition and support words over each
+  attributed claim, toward a known topic it mentions or else the first other
+  actor it names; neutral stances are not emitted;
+* **document stance**: the most frequent stance target and the balance of the
+  stances toward it, mapped onto the 5-point scale.
+
+It returns quotes copied from the text, so everything it says grounds exactly.
+It is a baseline that lets annotators start from something; it is not a model.
+`model_version` is ``rule-based-annotator-<hash of the rules and word lists>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from annotate.schemas import OUTLET, Actor, Claim, DocumentStance, Extraction, Stance
+
+from . import rules_lexicon as lexicon
+from .base import ProviderResult, Usage
+
+MODEL_NAME = "rule-based-annotator"
+#: Fewest words for a quotation to be a claim rather than a scare quote.
+MIN_QUOTE_WORDS = 5
+#: Fewest words for reported speech or an authorial sentence to be a claim.
+MIN_CLAIM_WORDS = 4
+#: Longest subject ("Iranian President Sayyed Ebrahim Raisi") before a reporting verb.
+MAX_SUBJECT_WORDS = 12
+#: How far after a closing quote mark its reporting verb is looked for.
+CUE_AFTER_QUOTE_CHARS = 60
+ROLE_WORDS = re.compile(
+    r"\b(?:president|leader|minister|secretary|spokes\w*|official|premier|chancellor|"
+    r"who|he|she)\b",
+    re.IGNORECASE,
+)
+PLURAL_SUBJECT = re.compile(r"\bthey\b", re.IGNORECASE)
+
+
+@cache
+def rules_version() -> str:
+    """Hash of this module and its word lists: changes whenever the rules do."""
+    digest = hashlib.sha256()
+    for module in (__file__, lexicon.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+class RulesProvider:
+    """The rule-based annotator behind the `Provider` protocol (no network, no cost)."""
+
+    name = "rules"
+    model = MODEL_NAME
+    #: Rules are cheaper to re-run than to look up.
+    cacheable = False
+    prompt_version = ""
+
+    @property
+    def model_version(self) -> str:
+        return f"{MODEL_NAME}-{rules_version()}"
+
+    @property
+    def cache_params(self) -> dict[str, Any]:
+        return {"rules": rules_version()}
+
+    @property
+    def max_chunk_chars(self) -> int | None:
+        return None
+
+    async def extract(self, text: str) -> ProviderResult:
+        extraction = extract_rules(text)
+        return ProviderResult(extraction, extraction.model_dump_json(), Usage())
+
+    async def aclose(self) -> None:
+        return None
+
+
+# --------------------------------------------------------------------------
+# Compiled patterns
+# --------------------------------------------------------------------------
+
+
+def _alternation(words: tuple[str, ...] | list[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+_FORMS = {form: canonical for canonical, (_, forms) in lexicon.GAZETTEER.items() for form in forms}
+_GAZETTEER_RE = re.compile(rf"(?<![\w-])(?:{_alternation(list(_FORMS))})(?![\w-])")
+_NAME = r"[A-Z][\w'’.-]*[\w]"
+_TITLE_RE = re.compile(
+    rf"\b(?:{_alternation(lexicon.TITLES)})\s+((?:{_NAME}\s+){{0,2}}{_NAME})"
+    r"(?:['’]s\b)?"
+)
+_CUE_RE = re.compile(rf"\b(?:{_alternation(lexicon.CUES)})\b", re.IGNORECASE)
+_QUOTE_MARKS = re.compile(r"[“”\"«»]")
+_SENTENCE_END = re.compile(r"[.!?…]+[”\"’)]*(?=\s+[“\"‘(]?[A-Z0-9])")
+_DIGIT = re.compile(r"\d")
+_WORD_RE = re.compile(r"\w+")
+_TOPICS = {name: re.compile(pattern) for name, pattern in lexicon.TOPICS.items()}
+_NEGATIVE_RE = re.compile(rf"\b(?:{_alternation(lexicon.NEGATIVE)})", re.IGNORECASE)
+_POSITIVE_RE = re.compile(rf"\b(?:{_alternation(lexicon.POSITIVE)})", re.IGNORECASE)
+_NEGATION_RE = re.compile(rf"\b(?:{_alternation(lexicon.NEGATIONS)})\W+(?:\w+\W+)?$", re.I)
+_SECTIONS = [re.compile(p) for p in lexicon.FURNITURE_SECTIONS]
+_FURNITURE = [re.compile(p) for p in lexicon.FURNITURE_LINES]
+
+
+# --------------------------------------------------------------------------
+# Reading the article
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Region:
+    """A stretch of the original text: offsets are into the whole document."""
+
+    start: int
+    end: int
+
+    def of(self, text: str) -> str:
+        return text[self.start : self.end]
+
+
+def _lines(text: str) -> Iterator[Region]:
+    at = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            lead = len(line) - len(line.lstrip())
+            yield Region(at + lead, at + lead + len(stripped))
+        at += len(line) + 1
+
+
+def _is_headline(line: str) -> bool:
+    return len(line) < 200 and not re.search(r"[.!?…][”\"’)]*$", line)
+
+
+def article_layout(text: str) -> tuple[Region | None, list[Region]]:
+    """The headline (if any) and the body paragraphs, without site furniture."""
+    headline: Region | None = None
+    body: list[Region] = []
+    for line in _lines(text):
+        lowered = line.of(text).lower()
+        if body and any(p.search(lowered) for p in _SECTIONS):
+            break
+        if any(p.search(lowered) for p in _FURNITURE):
+            continue
+        if headline is None and not body and _is_headline(line.of(text)):
+            headline = line
+        else:
+            body.append(line)
+    return headline, body
+
+
+def _sentences(text: str, paragraph: Region) -> Iterator[Region]:
+    start = paragraph.start
+    for match in _SENTENCE_END.finditer(text, paragraph.start, paragraph.end):
+        yield Region(start, match.end())
+        start = match.end()
+        while start < paragraph.end and text[start].isspace():
+            start += 1
+    if start < paragraph.end:
+        yield Region(start, paragraph.end)
+
+
+def _words(text: str) -> int:
+    return len(_WORD_RE.findall(text))
+
+
+# --------------------------------------------------------------------------
+# Actors
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Actor:
+    canonical: str
+    type: str
+    forms: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    canonical: str
+
+
+class ActorIndex:
+    """Actors found in the article and every mention, in text order."""
+
+    def __init__(self, text: str, regions: list[Region]) -> None:
+        self.text = text
+        self.actors: dict[str, _Actor] = {}
+        self._titled_surnames: dict[str, str] = {}
+        found: list[Mention] = []
+        for region in regions:
+            found.extend(self._titled(region))
+        for region in regions:
+            found.extend(self._gazetteer(region))
+            found.extend(self._surnames(region))
+        self.mentions = sorted(set(found), key=lambda m: (m.start, -m.end))
+        self._starts = [m.start for m in self.mentions]
+
+    def _add(self, canonical: str, kind: str, form: str) -> None:
+        actor = self.actors.setdefault(canonical, _Actor(canonical, kind))
+        if form not in actor.forms:
+            actor.forms.append(form)
+
+    def _gazetteer(self, region: Region) -> Iterator[Mention]:
+        for match in _GAZETTEER_RE.finditer(self.text, region.start, region.end):
+            canonical = _FORMS[match.group()]
+            self._add(canonical, lexicon.GAZETTEER[canonical][0], match.group())
+            yield Mention(match.start(), match.end(), canonical)
+
+    def _titled(self, region: Region) -> Iterator[Mention]:
+        """People named after a title who are not in the gazetteer."""
+        for match in _TITLE_RE.finditer(self.text, region.start, region.end):
+            name = match.group(1)
+            if _GAZETTEER_RE.search(name):
+                continue
+            self._add(name, "person", name)
+            surname = name.split()[-1]
+            if surname != name:
+                self._titled_surnames[surname] = name
+            yield Mention(match.start(1), match.end(1), name)
+
+    def _surnames(self, region: Region) -> Iterator[Mention]:
+        """Later mentions of a titled person by surname alone ("Johnson said")."""
+        if not self._titled_surnames:
+            return
+        pattern = re.compile(rf"\b(?:{_alternation(list(self._titled_surnames))})\b")
+        for match in pattern.finditer(self.text, region.start, region.end):
+            canonical = self._titled_surnames[match.group()]
+            self._add(canonical, "person", match.group())
+            yield Mention(match.start(), match.end(), canonical)
+
+    def within(self, start: int, end: int) -> list[Mention]:
+        index = bisect_left(self._starts, start)
+        found = []
+        while index < len(self.mentions) and self.mentions[index].start < end:
+            if self.mentions[index].end <= end:
+                found.append(self.mentions[index])
+            index += 1
+        return found
+
+    def last_before(self, position: int, kinds: tuple[str, ...]) -> str | None:
+        """The latest actor of one of `kinds` mentioned before `position` (recency)."""
+        index = bisect_left(self._starts, position) - 1
+        while index >= 0:
+            mention = self.mentions[index]
+            if self.actors[mention.canonical].type in kinds:
+                return mention.canonical
+            index -= 1
+        return None
+
+    def type_of(self, canonical: str) -> str:
+        return self.actors[canonical].type
+
+    def as_schema(self) -> list[Actor]:
+        return [
+            Actor(
+                name=actor.forms[0],
+                canonical_name=actor.canonical,
+                type=actor.type,
+                mentions=actor.forms[1:],
+            )
+            for actor in self.actors.values()
+        ]
+
+
+def resolve_speaker(index: ActorIndex, subject: Region, context: int | None = None) -> str | None:
+    """Who a subject phrase names: a person in it, else the last person (he, the president).
+
+    Pronouns and roles resolve to the latest fitting actor named before `context`
+    (the start of the sentence holding the claim; by default the subject's start).
+    """
+    context = subject.start if context is None else context
+    mentions = index.within(subject.start, subject.end)
+    people = [m.canonical for m in mentions if index.type_of(m.canonical) == "person"]
+    if people:
+        return people[-1]
+    phrase = subject.of(index.text)
+    if ROLE_WORDS.search(phrase):
+        return index.last_before(context, ("person",))
+    if mentions:
+        return mentions[-1].canonical
+    if PLURAL_SUBJECT.search(phrase):
+        return index.last_before(context, ("organization", "group"))
+    return None
+
+
+# --------------------------------------------------------------------------
+# Claims
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    region: Region
+    speaker: str
+    cue: Region | None
+    attribution: str
+
+
+def _quotations(text: str, paragraph: Region) -> list[Region]:
+    """Spans between paired quote marks (any opening mark pairs with the next mark)."""
+    marks = [m.start() for m in _QUOTE_MARKS.finditer(text, paragraph.start, paragraph.end)]
+    return [Region(marks[i] + 1, marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
+
+
+def _trimmed(text: str, region: Region) -> Region:
+    """Without edge spaces and commas, and with a quotation it opens closed again."""
+    start, end = region.start, region.end
+    while start < end and (text[start].isspace() or text[start] in ",;:"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+        end -= 1
+    marks = len(_QUOTE_MARKS.findall(text, start, end))
+    if marks % 2:
+        closing = _QUOTE_MARKS.search(text, end, min(len(text), end + 3))
+        if closing:
+            end = closing.end()
+    return Region(start, end)
+
+
+def _inside(position: int, regions: list[Region]) -> bool:
+    return any(r.start <= position < r.end for r in regions)
+
+
+_PASSIVE = re.compile(r"\b(?:be|been|being|is|are|was|were)\s+$", re.IGNORECASE)
+
+
+def _cues(text: str, region: Region, quoted: list[Region]) -> list[re.Match[str]]:
+    """Reporting verbs in `region`, outside quotations and not passive ("was accused")."""
+    return [
+        m
+        for m in _CUE_RE.finditer(text, region.start, region.end)
+        if not _inside(m.start(), quoted)
+        and not _PASSIVE.search(text, max(0, m.start() - 8), m.start())
+    ]
+
+
+def _direct_claims(
+    text: str, paragraph: Region, quoted: list[Region], index: ActorIndex
+) -> Iterator[_Found]:
+    for quote in quoted:
+        region = _trimmed(text, quote)
+        if _words(region.of(text)) < MIN_QUOTE_WORDS:
+            continue
+        attribution = _cue_after(text, quote, paragraph, quoted, index) or _cue_before(
+            text, quote, paragraph, quoted, index
+        )
+        if attribution is not None:
+            speaker, cue = attribution
+            yield _Found(region, speaker, cue, "direct")
+
+
+def _cue_after(
+    text: str, quote: Region, paragraph: Region, quoted: list[Region], index: ActorIndex
+) -> tuple[str, Region] | None:
+    """'..." he said' / '..." said Putin': a cue just after the closing mark."""
+    window = Region(quote.end + 1, min(paragraph.end, quote.end + 1 + CUE_AFTER_QUOTE_CHARS))
+    cues = _cues(text, window, quoted)
+    if not cues:
+        return None
+    cue = cues[0]
+    sentence_end = _SENTENCE_END.search(text, cue.end(), paragraph.end)
+    after = Region(cue.end(), sentence_end.start() if sentence_end else paragraph.end)
+    subject = Region(window.start, cue.start())
+    speaker = resolve_speaker(index, subject) or resolve_speaker(
+        index, Region(after.start, min(after.end, after.start + 40))
+    )
+    return (speaker, Region(cue.start(), cue.end())) if speaker else None
+
+
+def _cue_before(
+    text: str, quote: Region, paragraph: Region, quoted: list[Region], index: ActorIndex
+) -> tuple[str, Region] | None:
+    """'Raisi said, "...': the nearest cue before the opening mark, in the same sentence."""
+    sentence = next(
+        (s for s in _sentences(text, paragraph) if s.start <= quote.start - 1 < s.end), None
+    )
+    if sentence is None:
+        return None
+    cues = _cues(text, Region(sentence.start, quote.start - 1), quoted)
+    if not cues:
+        return None
+    subject = Region(sentence.start, cues[0].start())
+    speaker = resolve_speaker(index, subject)
+    cue = cues[-1]
+    return (speaker, Region(cue.start(), cue.end())) if speaker else None
+
+
+#: What follows the cue in 'CLAIM, he said when welcoming ...': a circumstance, not a claim.
+_TAIL = re.compile(
+    r"(?:when|while|during|at|in|on|after|before|as|to|from|by|today|yesterday)\b", re.I
+)
+_INVERTED = re.compile(r"^(?P<claim>.*\S)\s*[,”\"]\s*(?P<subject>(?:[\w’'.-]+\s+){0,3})$", re.S)
+
+
+def _reported_claim(
+    text: str, sentence: Region, quoted: list[Region], index: ActorIndex
+) -> _Found | None:
+    """'X said (that) CLAIM.', 'CLAIM, X said.' or 'CLAIM, according to X.'"""
+    cues = _cues(text, sentence, quoted)
+    if not cues:
+        return None
+    cue = cues[0]
+    before = Region(sentence.start, cue.start())
+    body_end = _body_end(text, sentence)
+    after = text[cue.end() : body_end].lstrip(" ,:")
+    if _QUOTE_MARKS.match(after):
+        return None  # 'X said, "..."' is a direct quote, found by `_direct_claims`
+    inverted = _INVERTED.match(before.of(text))
+    if (
+        inverted
+        and _words(inverted.group("claim")) >= MIN_CLAIM_WORDS
+        and (_words(after) < _words(inverted.group("claim")) or _TAIL.match(after))
+    ):
+        claim = Region(sentence.start, sentence.start + inverted.end("claim"))
+        subject = Region(sentence.start + inverted.start("subject"), cue.start())
+        speaker = resolve_speaker(index, subject, sentence.start) or resolve_speaker(
+            index, Region(cue.end(), body_end), sentence.start
+        )
+    else:
+        if _words(before.of(text)) > MAX_SUBJECT_WORDS:
+            return None
+        claim = Region(cue.end(), body_end)
+        speaker = resolve_speaker(index, before)
+        if cue.group().lower() == "according to":
+            claim, speaker = _according_to(text, cue, body_end, index)
+    claim = _strip_that(text, _trimmed(text, claim))
+    if speaker is None or _words(claim.of(text)) < MIN_CLAIM_WORDS:
+        return None
+    return _Found(claim, speaker, Region(cue.start(), cue.end()), "indirect")
+
+
+def _according_to(
+    text: str, cue: re.Match[str], body_end: int, index: ActorIndex
+) -> tuple[Region, str | None]:
+    """'According to Kuleba, CLAIM.': the speaker is up to the comma, the claim after it."""
+    comma = text.find(",", cue.end(), body_end)
+    if comma == -1:
+        return Region(cue.end(), cue.end()), None
+    return Region(comma + 1, body_end), resolve_speaker(index, Region(cue.end(), comma))
+
+
+def _body_end(text: str, sentence: Region) -> int:
+    """Sentence end without its final punctuation."""
+    end = sentence.end
+    while end > sentence.start and text[end - 1] in '.!?…”"’) \n':
+        end -= 1
+    return end
+
+
+def _strip_that(text: str, region: Region) -> Region:
+    if text.startswith("that ", region.start):
+        return Region(region.start + 5, region.end)
+    return region
+
+
+def _authorial_claim(text: str, sentence: Region, quoted: list[Region]) -> _Found | None:
+    """A sentence stating figures in the outlet's own voice: check-worthy by nature."""
+    body = Region(sentence.start, _body_end(text, sentence))
+    words = body.of(text)
+    if _cues(text, sentence, quoted) or not _DIGIT.search(words) or not words[:1].isupper():
+        return None
+    if _words(words) < MIN_CLAIM_WORDS + 2:
+        return None
+    return _Found(body, OUTLET, None, "authorial")
+
+
+def find_claims(text: str, body: list[Region], index: ActorIndex) -> list[_Found]:
+    found: list[_Found] = []
+    for paragraph in body:
+        quoted = _quotations(text, paragraph)
+        direct = list(_direct_claims(text, paragraph, quoted, index))
+        found.extend(direct)
+        taken = [f.region for f in direct]
+        for sentence in _sentences(text, paragraph):
+            claim = _reported_claim(text, sentence, quoted, index) or _authorial_claim(
+                text, sentence, quoted
+            )
+            if claim is not None and not any(
+                claim.region.start < t.end and t.start < claim.region.end for t in taken
+            ):
+                found.append(claim)
+    return sorted(found, key=lambda f: f.region.start)
+
+
+# --------------------------------------------------------------------------
+# Stance
+# --------------------------------------------------------------------------
+
+_STANCE_VALUE = {"against": -1, "favor": 1}
+
+
+def polarity(claim: str) -> int:
+    """Support minus opposition words; a negation just before a word flips it."""
+    score = 0
+    for pattern, sign in ((_NEGATIVE_RE, -1), (_POSITIVE_RE, 1)):
+        for match in pattern.finditer(claim):
+            negated = _NEGATION_RE.search(claim[max(0, match.start() - 20) : match.start()])
+            flipped = negated and not match.group().lower().startswith(lexicon.NEGATIONS)
+            score += -sign if flipped else sign
+    return score
+
+
+def _stance_target(text: str, found: _Found, index: ActorIndex) -> str | None:
+    claim = found.region.of(text)
+    for topic, pattern in _TOPICS.items():
+        if pattern.search(claim):
+            return topic
+    others = [
+        m.canonical
+        for m in index.within(found.region.start, found.region.end)
+        if m.canonical != found.speaker
+    ]
+    return others[0] if others else None
+
+
+def find_stances(text: str, claims: list[_Found], index: ActorIndex) -> list[Stance]:
+    stances = []
+    for found in claims:
+        if found.speaker == OUTLET:
+            continue
+        score = polarity(found.region.of(text))
+        target = _stance_target(text, found, index)
+        if score == 0 or target is None:
+            continue
+        stances.append(
+            Stance(
+                holder=found.speaker,
+                target=target,
+                label="favor" if score > 0 else "against",
+                evidence=found.region.of(text),
+            )
+        )
+    return stances
+
+
+def document_stance(stances: list[Stance], index: ActorIndex) -> DocumentStance:
+    """Main target: the most frequent stance target; overall: the balance toward it."""
+    if not stances:
+        counts = Counter(m.canonical for m in index.mentions)
+        target = counts.most_common(1)[0][0] if counts else "the article's subject"
+        return DocumentStance(main_target=target, overall="neutral")
+    target = Counter(s.target for s in stances).most_common(1)[0][0]
+    values = [_STANCE_VALUE[s.label] for s in stances if s.target == target]
+    mean = sum(values) / len(values)
+    return DocumentStance(main_target=target, overall=_five_point(mean))
+
+
+def _five_point(mean: float) -> Any:
+    if mean <= -0.6:
+        return "strongly_against"
+    if mean < -0.2:
+        return "against"
+    if mean <= 0.2:
+        return "neutral"
+    return "favor" if mean < 0.6 else "strongly_favor"
+
+
+# --------------------------------------------------------------------------
+# The whole extraction
+# --------------------------------------------------------------------------
+
+
+def proposition(claim: str) -> str:
+    """The claim as a tidy sentence: no quote marks, one space, capitalised, full stop."""
+    cleaned = re.sub(r"\s+", " ", _QUOTE_MARKS.sub("", claim)).strip(" ,;:")
+    if not cleaned:
+        return cleaned
+    cleaned = cleaned[0].upper() + cleaned[1:]
+    return cleaned if cleaned[-1] in ".!?" else cleaned + "."
+
+
+def _check_worthy(claim: str) -> bool:
+    """Figures, or an assertion that is not a wish, plan or proposal."""
+    if _DIGIT.search(claim):
+        return True
+    return not re.search(
+        r"\b(?:hope|should|must|will|would|propose|want\w*|wish|believe|think|need\w*)\b",
+        claim,
+        re.IGNORECASE,
+    )
+
+
+def extract_rules(text: str) -> Extraction:
+    """Fill the extraction schema from `text` with the rules described above."""
+    headline, body = article_layout(text)
+    index = ActorIndex(text, ([headline] if headline else []) + body)
+    found = find_claims(text, body, index)
+    claims = [
+        Claim(
+            quote=f.region.of(text),
+            speaker=f.speaker,
+            cue=f.cue.of(text) if f.cue else None,
+            attribution=f.attribution,
+            check_worthy=_check_worthy(f.region.of(text)),
+            proposition=proposition(f.region.of(text)),
+        )
+        for f in found
+    ]
+    stances = find_stances(text, found, index)
+    return Extraction(
+        actors=index.as_schema(),
+        claims=claims,
+        stances=stances,
+        document=document_stance(stances, index),
+    )

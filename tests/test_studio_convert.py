@@ -1,0 +1,177 @@
+"""Schema <-> Label Studio results: lossless both ways, strict about offsets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotate.preannotate.grounding import ground_extraction
+from annotate.preannotate.providers.rules import extract_rules
+from annotate.schemas import (
+    OUTLET,
+    Annotation,
+    DocumentStance,
+    GroundedActor,
+    GroundedClaim,
+    GroundedStance,
+    Span,
+)
+from annotate.studio import layout as L
+from annotate.studio.convert import (
+    ConversionError,
+    annotation_to_results,
+    canonical_order,
+    prediction_payload,
+    results_to_annotation,
+)
+
+from .conftest import SEEDS
+
+
+def span(text: str, part: str, after: int = 0) -> Span:
+    start = text.index(part, after)
+    return Span(start=start, end=start + len(part), text=part)
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
+def test_round_trip_is_lossless_on_the_seeds(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    annotation = ground_extraction(text, extract_rules(text)).annotation
+    assert annotation.claims and annotation.stances
+    results = annotation_to_results(annotation)
+    assert results_to_annotation(results, text) == canonical_order(annotation)
+
+
+EMOJI_TEXT = "Embedded post 🇺🇦🔥 shared 12k times.\n\nKuleba said the proposal was illegitimate."
+
+
+def fallbacks_annotation(text: str = EMOJI_TEXT) -> Annotation:
+    """Every fallback path: unmentioned speaker, outlet claim, evidence region, topic target."""
+    kuleba = span(text, "Kuleba")
+    claim = span(text, "the proposal was illegitimate")
+    post = span(text, "Embedded post 🇺🇦🔥 shared 12k times")
+    return Annotation(
+        actors=[GroundedActor(canonical_name="Dmytro Kuleba", type="person", mentions=[kuleba])],
+        claims=[
+            GroundedClaim(
+                span=claim,
+                speaker="Dmytro Kuleba",
+                cue=span(text, "said"),
+                attribution="indirect",
+                check_worthy=False,
+                proposition="The Russian proposal is illegitimate.",
+            ),
+            GroundedClaim(
+                span=post,
+                speaker="An unnamed blogger",
+                cue=None,
+                attribution="indirect",
+                check_worthy=True,
+                proposition="The post was shared 12,000 times.",
+            ),
+        ],
+        stances=[
+            GroundedStance(
+                holder="Dmytro Kuleba", target="Russia", label="against", evidence=claim
+            ),
+            GroundedStance(holder=OUTLET, target="Dmytro Kuleba", label="neutral", evidence=claim),
+            GroundedStance(
+                holder="An unnamed blogger", target="the war", label="favor", evidence=post
+            ),
+        ],
+        document=DocumentStance(main_target="the Russian proposal", overall="strongly_against"),
+    )
+
+
+def by_name(results: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [r for r in results if r.get("from_name") == name]
+
+
+def test_fallback_paths_round_trip_and_use_the_layout() -> None:
+    annotation = fallbacks_annotation()
+    results = annotation_to_results(annotation)
+    assert results_to_annotation(results, EMOJI_TEXT) == canonical_order(annotation)
+    assert by_name(results, L.SPEAKER_NAME)[0]["value"]["text"] == ["An unnamed blogger"]
+    assert by_name(results, L.STANCE_EVIDENCE), "a second stance on a claim needs its own region"
+    assert {r["labels"][0] for r in results if r["type"] == "relation"} == {
+        L.SPEAKER,
+        L.CUE_OF,
+        L.TARGET,
+    }
+    (overall,) = by_name(results, L.OVERALL_STANCE)
+    assert overall["value"] == {"choices": ["strongly_against"]}
+
+
+def test_per_region_attributes_share_their_region_id() -> None:
+    results = annotation_to_results(fallbacks_annotation())
+    regions = {r["id"]: r for r in results if r["type"] == "labels"}
+    for result in results:
+        if result["type"] in ("choices", "textarea") and "start" in result["value"]:
+            region = regions[result["id"]]
+            assert result["value"]["start"] == region["value"]["start"]
+            assert result["value"]["end"] == region["value"]["end"]
+
+
+def test_offsets_are_code_points_and_utf16_offsets_are_refused() -> None:
+    results = annotation_to_results(fallbacks_annotation())
+    kuleba = next(r for r in results if r["from_name"] == L.ACTOR)
+    assert EMOJI_TEXT[kuleba["value"]["start"] : kuleba["value"]["end"]] == "Kuleba"
+    utf16_start = len(EMOJI_TEXT[: kuleba["value"]["start"]].encode("utf-16-le")) // 2
+    assert utf16_start != kuleba["value"]["start"]  # the emoji make the conventions differ
+    shifted = {**kuleba, "value": {**kuleba["value"], "start": utf16_start, "end": utf16_start + 6}}
+    with pytest.raises(ConversionError, match="code points"):
+        results_to_annotation([shifted], EMOJI_TEXT)
+
+
+def test_missing_required_attributes_are_named() -> None:
+    text = "Putin said the talks were useful."
+    results = [
+        {
+            "id": "x1",
+            "from_name": L.CLAIM,
+            "to_name": L.TEXT,
+            "type": "labels",
+            "value": {"start": 11, "end": 32, "text": text[11:32], "labels": ["claim"]},
+        }
+    ]
+    with pytest.raises(ConversionError, match="no attribution or check_worthy"):
+        results_to_annotation(results, text)
+
+
+def test_human_shortcuts_unlabelled_relations_and_unlinked_cues() -> None:
+    text = "Putin said the talks were useful."
+    value = {"start": 11, "end": 32, "text": text[11:32]}
+
+    def result(rid: str, name: str, kind: str, **extra: Any) -> dict[str, Any]:
+        return {"id": rid, "from_name": name, "to_name": L.TEXT, "type": kind, "value": extra}
+
+    results = [
+        result("a", L.ACTOR, "labels", start=0, end=5, text="Putin", labels=["person"]),
+        result("c", L.CLAIM, "labels", **value, labels=["claim"]),
+        result("c", L.ATTRIBUTION, "choices", **value, choices=["indirect"]),
+        result("c", L.CHECK_WORTHY, "choices", **value, choices=["yes"]),
+        result("q", L.CUE, "labels", start=6, end=10, text="said", labels=["cue"]),
+        {"from_id": "c", "to_id": "a", "type": "relation", "direction": "right"},
+    ]
+    (claim,) = results_to_annotation(results, text).claims
+    assert claim.speaker == "Putin"  # unlabelled claim-actor relation: the speaker
+    assert claim.cue == Span(start=6, end=10, text="said")  # unlinked cue: the nearest claim
+    assert claim.proposition == claim.span.text  # no proposition typed: the claim itself
+
+
+def test_unknown_choice_is_a_conversion_error() -> None:
+    text = "Putin said the talks were useful."
+    results = annotation_to_results(
+        Annotation(document=DocumentStance(main_target="talks", overall="favor"))
+    )
+    results[-1]["value"]["choices"] = ["very_favor"]
+    with pytest.raises(ConversionError, match="overall"):
+        results_to_annotation(results, text)
+
+
+def test_prediction_payload() -> None:
+    payload = prediction_payload(fallbacks_annotation(), "m-1", score=0.75)
+    assert payload["model_version"] == "m-1" and payload["score"] == 0.75
+    assert all(r.get("origin", "prediction") == "prediction" for r in payload["result"])
