@@ -208,9 +208,14 @@ _TIERS: tuple[tuple[Method, Callable[[str, str], list[tuple[int, int]]]], ...] =
 
 
 def find_quote(
-    text: str, quote: str, *, after: int = 0, avoid: Collection[tuple[int, int]] = ()
+    text: str,
+    quote: str,
+    *,
+    after: int = 0,
+    avoid: Collection[tuple[int, int]] = (),
+    fuzzy: bool = True,
 ) -> Match | None:
-    """Where `quote` is in `text`, trying exact, normalized, then fuzzy matching."""
+    """Where `quote` is in `text`, trying exact, normalized, then (if `fuzzy`) fuzzy matching."""
     quote = quote.strip()
     if not quote:
         return None
@@ -218,10 +223,12 @@ def find_quote(
         chosen = _choose(finder(text, quote), after, avoid)
         if chosen is not None:
             return Match(chosen[0], chosen[1], method, 100.0)
-    fuzzy = _fuzzy_occurrence(text, quote)
-    if fuzzy is None:
+    if not fuzzy:
         return None
-    return Match(fuzzy[0], fuzzy[1], "fuzzy", fuzzy[2])
+    fuzzy_match = _fuzzy_occurrence(text, quote)
+    if fuzzy_match is None:
+        return None
+    return Match(fuzzy_match[0], fuzzy_match[1], "fuzzy", fuzzy_match[2])
 
 
 def _word_bounded(text: str, span: tuple[int, int]) -> bool:
@@ -374,8 +381,8 @@ def _stance_evidence(text: str, stance: Stance, claims: list[GroundedClaim]) -> 
         return None
     holder_claims = [c.span for c in claims if c.speaker == stance.holder]
     for claim_span in holder_claims:
-        inside = find_quote(claim_span.text, stance.evidence)
-        if inside is not None and inside.method != "fuzzy":
+        inside = find_quote(claim_span.text, stance.evidence, fuzzy=False)
+        if inside is not None:
             start = claim_span.start + inside.start
             return _span(text, start, claim_span.start + inside.end)
     return _span(text, match.start, match.end)
@@ -386,6 +393,8 @@ def _stance_evidence(text: str, stance: Stance, claims: list[GroundedClaim]) -> 
 
 def shift_annotation(annotation: Annotation, offset: int, full_text: str) -> Annotation:
     """Move a chunk's spans by `offset` into the full text, checking each one."""
+    if offset == 0:
+        return annotation  # a chunk at 0 is a prefix of the text: every span already fits
 
     def shift(span: Span) -> Span:
         moved = Span(start=span.start + offset, end=span.end + offset, text=span.text)

@@ -159,14 +159,27 @@ class Store:
 
     def record_call(self, record: dict[str, Any]) -> None:
         """Store a successful call at once: a crash after it never pays for it twice."""
-        with self.db.conn:
-            self.db.table("llm_calls").insert({**record, "created_at": now()}, replace=True)
+        self._replace("llm_calls", {**record, "created_at": now()})
 
     # -- predictions and failures -------------------------------------------
 
     def add_prediction(self, record: dict[str, Any]) -> None:
+        self._replace("predictions", {**record, "created_at": now()})
+
+    def _replace(self, table: str, row: dict[str, Any]) -> None:
+        """``INSERT OR REPLACE`` one row in its own transaction, on the pipeline's hot path.
+
+        Plain SQL rather than sqlite-utils' ``insert``, which inspects the table
+        on every call: that costs more than the write itself when every finished
+        document is committed on its own. Columns are the record's keys, which
+        come from this package's code, never from input.
+        """
+        columns = ", ".join(f"[{column}]" for column in row)
+        marks = ", ".join("?" for _ in row)
         with self.db.conn:
-            self.db.table("predictions").insert({**record, "created_at": now()}, replace=True)
+            self.db.execute(
+                f"insert or replace into [{table}] ({columns}) values ({marks})", list(row.values())
+            )
 
     def add_failure(self, run_id: int, document_id: str, reason: str, detail: str) -> None:
         with self.db.conn:

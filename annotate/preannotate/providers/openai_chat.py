@@ -23,7 +23,6 @@ from functools import cached_property
 from typing import Any
 
 import openai
-from openai.types.chat import ChatCompletion
 
 from annotate.preannotate.core.ratelimit import RateLimiter, estimate_tokens
 from annotate.preannotate.core.retry import (
@@ -187,26 +186,40 @@ class OpenAIChatProvider:
                 raise failure_from(exc, usage, self._secrets) from None
             return _answer(completion, usage)
 
-    async def _send(self, conversation: list[dict[str, Any]], usage: Usage) -> ChatCompletion:
-        """One HTTP attempt: pace, send, count its tokens."""
+    async def _send(self, conversation: list[dict[str, Any]], usage: Usage) -> dict[str, Any]:
+        """One HTTP attempt: pace, send, count its tokens; the completion as plain JSON.
+
+        The SDK still builds the request, raises its typed errors and is what the
+        retries see, but the answer is read as JSON rather than into the SDK's
+        typed models, and the response format travels in ``extra_body``: the SDK
+        walks typed arguments (the extraction schema is ~5 KB) and builds typed
+        responses on every call, which at tens of requests per second cost as much
+        client CPU as grounding and storing the answer (see `bench/preannotate.py`).
+        """
         # Plain dicts: the SDK's TypedDict message params add nothing at run time.
         messages: list[Any] = [{"role": "system", "content": self._system_prompt()}, *conversation]
         if self.limiter.enabled:
             chars = sum(len(m["content"] or "") for m in messages)
             await self.limiter.acquire(estimate_tokens(chars, self.max_tokens))
         usage.requests += 1
-        completion: ChatCompletion = await self._client.chat.completions.create(
+        raw = await self._client.chat.completions.with_raw_response.create(
             model=self.model,
             messages=messages,
             **self._request_options(),
         )
-        if completion.usage is not None:
-            usage.prompt_tokens += completion.usage.prompt_tokens
-            usage.completion_tokens += completion.usage.completion_tokens
+        try:
+            completion = json.loads(raw.text)
+        except ValueError:
+            raise ExtractionFailed("invalid_output", "the response was not JSON", usage) from None
+        if not isinstance(completion, dict):
+            raise ExtractionFailed("invalid_output", "the response was not an object", usage)
+        counts = completion.get("usage") or {}
+        usage.prompt_tokens += int(counts.get("prompt_tokens") or 0)
+        usage.completion_tokens += int(counts.get("completion_tokens") or 0)
         return completion
 
     def _request_options(self) -> dict[str, Any]:
-        options: dict[str, Any] = {"response_format": self._response_format()}
+        options: dict[str, Any] = {"extra_body": {"response_format": self._response_format()}}
         limit_key = "max_completion_tokens" if self._send_max_completion_tokens else "max_tokens"
         options[limit_key] = self.max_tokens
         if self._send_temperature:
@@ -272,19 +285,23 @@ def _make_client(base_url: str | None, api_key: str | None, timeout: float) -> o
         raise ValueError(str(exc)) from None
 
 
-def _answer(completion: ChatCompletion, usage: Usage) -> str | None:
+def _answer(completion: dict[str, Any], usage: Usage) -> str | None:
     """The answer's text, after the finish reasons that must not be parsed."""
-    if not completion.choices:
+    choices = completion.get("choices")
+    if not choices or not isinstance(choices[0], dict):
         raise ExtractionFailed("invalid_output", "the response had no choices", usage)
-    choice = completion.choices[0]
-    if choice.finish_reason == "length":
+    choice = choices[0]
+    message = choice.get("message") or {}
+    finish_reason = choice.get("finish_reason")
+    if finish_reason == "length":
         raise ExtractionFailed(
             "truncated", f"finish_reason=length after {usage.completion_tokens} tokens", usage
         )
-    refusal = getattr(choice.message, "refusal", None)
-    if refusal or choice.finish_reason == "content_filter":
-        raise ExtractionFailed("refused", (refusal or "content_filter")[:500], usage)
-    return choice.message.content
+    refusal = message.get("refusal")
+    if refusal or finish_reason == "content_filter":
+        raise ExtractionFailed("refused", str(refusal or "content_filter")[:500], usage)
+    content = message.get("content")
+    return content if isinstance(content, str) or content is None else str(content)
 
 
 def _raw_json(content: str | None, extraction: Extraction) -> str:
