@@ -207,6 +207,74 @@ class Store:
             return list(self.db.query("select * from failures order by id"))
         return list(self.db.query("select * from failures where run_id = ? order by id", [run_id]))
 
+    # -- Label Studio ---------------------------------------------------------
+
+    def studio_tasks(self, server: str, project_id: int) -> dict[str, int]:
+        """document id -> Label Studio task id, for one project on one server."""
+        rows = self.db.execute(
+            "select document_id, task_id from studio_tasks where server = ? and project_id = ?",
+            [server, project_id],
+        ).fetchall()
+        return {str(doc): int(task) for doc, task in rows}
+
+    def record_studio_tasks(self, server: str, project_id: int, pairs: dict[str, int]) -> None:
+        stamp = now()
+        with self.db.conn:
+            self.db.conn.executemany(
+                "insert or replace into studio_tasks values (?, ?, ?, ?, ?)",
+                [(server, project_id, doc, task, stamp) for doc, task in pairs.items()],
+            )
+
+    def pushed_predictions(self, server: str, project_id: int) -> set[int]:
+        rows = self.db.execute(
+            "select prediction_id from studio_predictions where server = ? and project_id = ?",
+            [server, project_id],
+        ).fetchall()
+        return {int(row[0]) for row in rows}
+
+    def record_studio_predictions(
+        self, server: str, project_id: int, pushed: list[tuple[int, int, str]]
+    ) -> None:
+        """Record (prediction id, task id, model version) triples as pushed."""
+        stamp = now()
+        with self.db.conn:
+            self.db.conn.executemany(
+                "insert or replace into studio_predictions values (?, ?, ?, ?, ?, ?)",
+                [(server, project_id, pid, task, mv, stamp) for pid, task, mv in pushed],
+            )
+
+    def latest_pushed_model_version(self, server: str, project_id: int) -> str | None:
+        """The model version of the newest prediction pushed to a project."""
+        row = self.db.execute(
+            "select model_version from studio_predictions where server = ? and project_id = ? "
+            "order by prediction_id desc limit 1",
+            [server, project_id],
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def upsert_annotation(self, record: dict[str, Any]) -> str:
+        """Store one pulled annotation: 'new', 'updated' (edited since) or 'unchanged'."""
+        key = [record["server"], record["project_id"], record["annotation_id"]]
+        row = self.db.execute(
+            "select updated_at, result from annotations "
+            "where server = ? and project_id = ? and annotation_id = ?",
+            key,
+        ).fetchone()
+        if row is not None and (row[0], row[1]) == (record["updated_at"], record["result"]):
+            return "unchanged"
+        self._replace("annotations", {**record, "pulled_at": now()})
+        return "new" if row is None else "updated"
+
+    def annotations(self, document_id: str | None = None) -> list[dict[str, Any]]:
+        if document_id is None:
+            return list(self.db.query("select * from annotations order by task_id, annotation_id"))
+        return list(
+            self.db.query(
+                "select * from annotations where document_id = ? order by annotation_id",
+                [document_id],
+            )
+        )
+
 
 _NOT_PREDICTED = (
     "not exists (select 1 from predictions p where p.document_id = d.id "

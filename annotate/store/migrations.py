@@ -125,6 +125,49 @@ def m001_initial(db: Database) -> None:
     db.table("llm_calls").create_index(["document_id"])
 
 
+@migration
+def m002_label_studio(db: Database) -> None:
+    """Where each document went in Label Studio, and what annotators did there."""
+    db.table("studio_tasks").create(
+        {"server": str, "project_id": int, "document_id": str, "task_id": int, "pushed_at": str},
+        pk=("server", "project_id", "document_id"),
+    )
+    db.table("studio_tasks").create_index(["server", "project_id", "task_id"], unique=True)
+    db.table("studio_predictions").create(
+        {
+            "server": str,
+            "project_id": int,
+            "prediction_id": int,
+            "task_id": int,
+            "model_version": str,
+            "pushed_at": str,
+        },
+        pk=("server", "project_id", "prediction_id"),
+    )
+    db.table("annotations").create(
+        {
+            "server": str,
+            "project_id": int,
+            "annotation_id": int,
+            "task_id": int,
+            "document_id": str,
+            "annotator": str,
+            "annotator_id": int,
+            "created_at": str,
+            "updated_at": str,
+            "lead_time": float,
+            "was_cancelled": int,
+            "ground_truth": int,
+            "result": str,
+            "annotation": str,
+            "error": str,
+            "pulled_at": str,
+        },
+        pk=("server", "project_id", "annotation_id"),
+    )
+    db.table("annotations").create_index(["document_id"])
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied."""
     if "_migrations" not in db.table_names():

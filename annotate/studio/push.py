@@ -1,0 +1,225 @@
+"""Push documents and their latest predictions to a Label Studio project.
+
+Idempotent by construction: the store records the task id of every document and
+the id of every prediction pushed to each project on each server, so pushing
+again sends only what is new, and never creates a second task for a document.
+If a push was killed between Label Studio's import and the store's record, the
+next push finds the project holding more tasks than the store knows and
+re-reads their ``doc_id`` before importing anything.
+
+Label Studio shows annotators only the predictions whose ``model_version``
+matches the project's, so after pushing predictions of a newer model version
+the project is switched to it and the report says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+from label_studio_sdk import LabelStudio
+
+from annotate.schemas import Annotation
+from annotate.store import Document, Store
+
+from .convert import prediction_payload
+from .labelconfig import labeling_config
+from .tasks import grounded_share, task_for
+
+#: Tasks (with their predictions) sent in one import request.
+CHUNK = 500
+DEFAULT_PROJECT = "annotate: news claims, actors and stance"
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class PushReport:
+    project_id: int
+    project_url: str
+    created_project: bool
+    tasks_created: int
+    predictions_created: int
+    tasks_recovered: int
+    model_version: str | None
+    model_version_changed: bool
+
+
+def find_project(client: LabelStudio, title: str) -> Any | None:
+    """The project called `title`, or None; an error if several share the title."""
+    matches = [p for p in client.projects.list() if p.title == title]
+    if len(matches) > 1:
+        ids = ", ".join(str(p.id) for p in matches)
+        raise ValueError(
+            f"several Label Studio projects are titled {title!r} (ids {ids}): rename all but one"
+        )
+    return matches[0] if matches else None
+
+
+def ensure_project(client: LabelStudio, title: str) -> tuple[Any, bool]:
+    """The project, created with the generated labeling config when missing."""
+    project = find_project(client, title)
+    config = labeling_config()
+    if project is None:
+        return client.projects.create(title=title, label_config=config), True
+    if (project.label_config or "").strip() != config.strip():
+        client.projects.update(id=project.id, label_config=config)
+    return project, False
+
+
+def push(
+    store: Store,
+    client: LabelStudio,
+    server: str,
+    title: str = DEFAULT_PROJECT,
+    *,
+    chunk: int = CHUNK,
+    on_progress: Progress | None = None,
+) -> PushReport:
+    """Create tasks for new documents and add predictions not pushed yet."""
+    project, created = ensure_project(client, title)
+    known = store.studio_tasks(server, project.id)
+    recovered = _recover_tasks(store, client, server, project.id, known)
+    pushed = store.pushed_predictions(server, project.id)
+    tasks_created = predictions_created = 0
+    for batch in _batches(_new_documents(store, known), chunk):
+        tasks_created, predictions_created = (
+            tasks_created + len(batch),
+            predictions_created + _import_tasks(store, client, server, project.id, batch),
+        )
+        if on_progress:
+            on_progress(len(batch))
+    for batch in _batches(_unpushed_predictions(store, known, pushed), chunk):
+        predictions_created += _import_predictions(store, client, server, project.id, batch)
+        if on_progress:
+            on_progress(len(batch))
+    latest = store.latest_pushed_model_version(server, project.id)
+    changed = latest is not None and latest != (project.model_version or None)
+    if changed:
+        client.projects.update(id=project.id, model_version=latest)
+    return PushReport(
+        project_id=project.id,
+        project_url=f"{server}/projects/{project.id}/data",
+        created_project=created,
+        tasks_created=tasks_created,
+        predictions_created=predictions_created,
+        tasks_recovered=recovered,
+        model_version=latest,
+        model_version_changed=changed,
+    )
+
+
+def count_pending(store: Store, server: str, title: str, client: LabelStudio) -> int:
+    """Documents and predictions a push would send (for the progress bar)."""
+    project = find_project(client, title)
+    if project is None:
+        return store.count_documents()
+    known = store.studio_tasks(server, project.id)
+    pushed = store.pushed_predictions(server, project.id)
+    new = store.count_documents() - len(known)
+    return new + sum(1 for _ in _unpushed_predictions(store, known, pushed))
+
+
+# --------------------------------------------------------------------------
+
+
+def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _new_documents(
+    store: Store, known: dict[str, int]
+) -> Iterator[tuple[Document, dict[str, Any] | None]]:
+    for document in store.iter_documents():
+        if document.id not in known:
+            yield document, store.latest_prediction(document.id)
+
+
+def _unpushed_predictions(
+    store: Store, known: dict[str, int], pushed: set[int]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    for document_id, task_id in known.items():
+        prediction = store.latest_prediction(document_id)
+        if prediction is not None and prediction["id"] not in pushed:
+            yield task_id, prediction
+
+
+def _import_tasks(
+    store: Store,
+    client: LabelStudio,
+    server: str,
+    project_id: int,
+    batch: list[tuple[Document, dict[str, Any] | None]],
+) -> int:
+    """Import one batch; record task ids (and the predictions they carried) at once."""
+    tasks = [task_for(document, prediction) for document, prediction in batch]
+    response = client.projects.import_tasks(
+        id=project_id, request=tasks, return_task_ids=True, commit_to_project=True
+    )
+    task_ids = list(response.task_ids or [])
+    if len(task_ids) != len(batch):
+        raise RuntimeError(
+            f"Label Studio created {len(task_ids)} tasks for {len(batch)} documents; "
+            "run `annotate push` again to reconcile"
+        )
+    store.record_studio_tasks(
+        server,
+        project_id,
+        {document.id: task for (document, _), task in zip(batch, task_ids, strict=True)},
+    )
+    carried = [
+        (prediction["id"], task, prediction["model_version"])
+        for (_, prediction), task in zip(batch, task_ids, strict=True)
+        if prediction is not None
+    ]
+    store.record_studio_predictions(server, project_id, carried)
+    return len(carried)
+
+
+def _import_predictions(
+    store: Store,
+    client: LabelStudio,
+    server: str,
+    project_id: int,
+    batch: list[tuple[int, dict[str, Any]]],
+) -> int:
+    payloads = []
+    for task_id, prediction in batch:
+        annotation = Annotation.model_validate_json(prediction["annotation"])
+        payload = prediction_payload(
+            annotation, prediction["model_version"], score=grounded_share(prediction)
+        )
+        payloads.append({"task": task_id, **payload})
+    client.projects.import_predictions(id=project_id, request=cast(Any, payloads))
+    store.record_studio_predictions(
+        server,
+        project_id,
+        [(prediction["id"], task_id, prediction["model_version"]) for task_id, prediction in batch],
+    )
+    return len(batch)
+
+
+def _recover_tasks(
+    store: Store, client: LabelStudio, server: str, project_id: int, known: dict[str, int]
+) -> int:
+    """Adopt tasks an interrupted push created but did not record (matched by doc_id)."""
+    project = client.projects.get(id=project_id)
+    if (project.task_number or 0) <= len(known):
+        return 0
+    found: dict[str, int] = {}
+    tasks: Iterable[Any] = client.tasks.list(project=project_id, fields="all")
+    for task in tasks:
+        doc_id = (task.data or {}).get("doc_id")
+        if doc_id and doc_id not in known and task.id is not None:
+            found[str(doc_id)] = int(task.id)
+    store.record_studio_tasks(server, project_id, found)
+    known.update(found)
+    return len(found)

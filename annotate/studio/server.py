@@ -1,0 +1,305 @@
+"""The local Label Studio: installed in its own virtual environment, run on 127.0.0.1.
+
+Label Studio 1.23.2 pins ``openai<2`` and Django, so it never shares the tool's
+environment: it lives in ``.studio-venv`` (or ``$ANNOTATE_STUDIO_VENV``), made by
+the set-up script or on first start. Its data (SQLite database, uploads) lives
+under ``.annotate/studio/data`` (or ``$ANNOTATE_HOME/studio/data``).
+
+The first start creates an admin with a generated password and a generated API
+token (legacy tokens are enabled for the new organisation with
+``LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN=true``), turns off every outbound call
+(analytics, version check, Sentry), and writes the URL, login and token to
+``.annotate/studio/config.json``, readable by the user only. Nothing here prints
+the token or the password except `start`, which prints the login once for the
+user who asked for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+LABEL_STUDIO_VERSION = "1.23.2"
+HOME_ENV = "ANNOTATE_HOME"
+VENV_ENV = "ANNOTATE_STUDIO_VENV"
+DEFAULT_PORT = 8080
+ADMIN_EMAIL = "admin@annotate.local"
+#: Environment that keeps Label Studio from calling out and enables legacy tokens.
+QUIET_ENV = {
+    "COLLECT_ANALYTICS": "false",
+    "LATEST_VERSION_CHECK": "false",
+    "SENTRY_DSN": "",
+    "FRONTEND_SENTRY_DSN": "",
+    "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+    "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+}
+
+
+class StudioError(RuntimeError):
+    """The local Label Studio could not be installed, started or reached."""
+
+
+@dataclass
+class StudioPaths:
+    home: Path
+    venv: Path
+
+    @classmethod
+    def default(cls) -> StudioPaths:
+        home = Path(os.environ.get(HOME_ENV) or ".annotate") / "studio"
+        venv = Path(os.environ.get(VENV_ENV) or ".studio-venv")
+        return cls(home=home, venv=venv)
+
+    @property
+    def config(self) -> Path:
+        return self.home / "config.json"
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def log(self) -> Path:
+        return self.home / "server.log"
+
+    @property
+    def executable(self) -> Path:
+        return self.venv / "bin" / "label-studio"
+
+
+@dataclass
+class StudioConfig:
+    """What a client needs to reach the local server; saved with mode 0600."""
+
+    url: str
+    token: str
+    username: str
+    password: str
+    port: int
+    pid: int | None = None
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(asdict(self), handle, indent=2)
+        path.chmod(0o600)
+
+    @classmethod
+    def load(cls, path: Path) -> StudioConfig | None:
+        if not path.exists():
+            return None
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+
+# --------------------------------------------------------------------------
+# Install
+# --------------------------------------------------------------------------
+
+
+def ensure_installed(paths: StudioPaths, log: object = print) -> Path:
+    """Label Studio in its own venv; installed (once, several minutes) when missing."""
+    if paths.executable.exists():
+        return paths.executable
+    say = log if callable(log) else print
+    say(f"installing label-studio=={LABEL_STUDIO_VERSION} into {paths.venv} (once)")
+    python = paths.venv / "bin" / "python"
+    commands = [
+        [sys.executable, "-m", "venv", str(paths.venv)],
+        [str(python), "-m", "pip", "install", "-q", f"label-studio=={LABEL_STUDIO_VERSION}"],
+    ]
+    for command in commands:
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise StudioError(
+                f"installing Label Studio failed ({' '.join(command[-3:])}):\n{done.stderr[-2000:]}"
+            )
+    return paths.executable
+
+
+# --------------------------------------------------------------------------
+# Start, stop, status
+# --------------------------------------------------------------------------
+
+
+def start(
+    paths: StudioPaths | None = None, port: int | None = None, timeout: float = 240.0
+) -> StudioConfig:
+    """Start the local server (or find it running); return its URL and credentials."""
+    paths = paths or StudioPaths.default()
+    config = StudioConfig.load(paths.config)
+    if config is not None and is_running(config):
+        return config
+    executable = ensure_installed(paths)
+    config = _first_config(port) if config is None else config
+    if port is not None:
+        config.port, config.url = port, f"http://127.0.0.1:{port}"
+    if not _port_free(config.port):
+        raise StudioError(
+            f"port {config.port} is taken by another program: "
+            "start with `annotate studio start --port N`"
+        )
+    paths.data.mkdir(parents=True, exist_ok=True)
+    config.pid = _spawn(executable, paths, config).pid
+    config.save(paths.config)
+    _wait_ready(config, paths, timeout)
+    return config
+
+
+def stop(paths: StudioPaths | None = None, timeout: float = 30.0) -> bool:
+    """Stop the local server; False when it was not running."""
+    paths = paths or StudioPaths.default()
+    config = StudioConfig.load(paths.config)
+    if config is None or config.pid is None or not _alive(config.pid):
+        return False
+    os.killpg(config.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _alive(config.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if _alive(config.pid):
+        os.killpg(config.pid, signal.SIGKILL)
+    config.pid = None
+    config.save(paths.config)
+    return True
+
+
+def is_running(config: StudioConfig) -> bool:
+    """The server answers its health check at the configured URL."""
+    try:
+        with _open(f"{config.url}/health", timeout=3) as response:
+            return bool(response.status == 200)
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def token_works(config: StudioConfig) -> bool:
+    request = urllib.request.Request(
+        f"{config.url}/api/current-user/whoami",
+        headers={"Authorization": f"Token {config.token}"},
+    )
+    try:
+        with _open(request, timeout=10) as response:
+            return bool(response.status == 200)
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def _first_config(port: int | None) -> StudioConfig:
+    chosen = port or (DEFAULT_PORT if _port_free(DEFAULT_PORT) else _free_port())
+    return StudioConfig(
+        url=f"http://127.0.0.1:{chosen}",
+        token=secrets.token_hex(20),
+        username=ADMIN_EMAIL,
+        password=secrets.token_urlsafe(18),
+        port=chosen,
+    )
+
+
+def _spawn(executable: Path, paths: StudioPaths, config: StudioConfig) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        **QUIET_ENV,
+        "LABEL_STUDIO_BASE_DATA_DIR": str(paths.data.resolve()),
+        "LABEL_STUDIO_HOST": config.url,
+    }
+    env.pop("LABEL_STUDIO_URL", None)
+    env.pop("LABEL_STUDIO_API_KEY", None)
+    command = [
+        str(executable),
+        "start",
+        "--no-browser",
+        "--data-dir",
+        str(paths.data.resolve()),
+        "--enable-legacy-api-token",
+        "--internal-host",
+        "127.0.0.1",
+        "--port",
+        str(config.port),
+        "--username",
+        config.username,
+        "--password",
+        config.password,
+        "--user-token",
+        config.token,
+    ]
+    log = paths.log.open("ab")
+    return subprocess.Popen(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # outlives the CLI; stopped as a process group
+    )
+
+
+def _wait_ready(config: StudioConfig, paths: StudioPaths, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if config.pid is not None and not _alive(config.pid):
+            raise StudioError(
+                f"Label Studio exited during start-up: see {paths.log} (last lines:\n"
+                f"{_tail(paths.log)})"
+            )
+        if is_running(config) and token_works(config):
+            return
+        time.sleep(1.0)
+    raise StudioError(
+        f"Label Studio did not answer at {config.url} within {timeout:.0f} s: see {paths.log}"
+    )
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        if waited == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: fall through to the signal check
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _open(request: str | urllib.request.Request, timeout: float) -> Any:
+    """urlopen without any proxy from the environment: the server is on loopback."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    return opener.open(request, timeout=timeout)
