@@ -48,7 +48,8 @@ class PushReport:
 
 def find_project(client: LabelStudio, title: str) -> Any | None:
     """The project called `title`, or None; an error if several share the title."""
-    matches = [p for p in client.projects.list() if p.title == title]
+    projects: Iterable[Any] = client.projects.list()
+    matches = [p for p in projects if p.title == title]
     if len(matches) > 1:
         ids = ", ".join(str(p.id) for p in matches)
         raise ValueError(
@@ -162,9 +163,10 @@ def _import_tasks(
     """Import one batch; record task ids (and the predictions they carried) at once."""
     tasks = [task_for(document, prediction) for document, prediction in batch]
     response = client.projects.import_tasks(
-        id=project_id, request=tasks, return_task_ids=True, commit_to_project=True
+        id=project_id, request=cast(Any, tasks), return_task_ids=True, commit_to_project=True
     )
-    task_ids = list(response.task_ids or [])
+    # Not in the SDK's response model, but sent by the server when asked for.
+    task_ids = list(getattr(response, "task_ids", None) or [])
     if len(task_ids) != len(batch):
         raise RuntimeError(
             f"Label Studio created {len(task_ids)} tasks for {len(batch)} documents; "
