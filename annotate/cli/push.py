@@ -1,0 +1,61 @@
+"""`annotate push`: documents and predictions into a Label Studio project."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from annotate.studio.connection import StudioConnectionError, connect, resolve_credentials
+from annotate.studio.push import DEFAULT_PROJECT, count_pending, push
+
+from .common import DbOption, console, fail, open_store
+
+ProjectOption = Annotated[
+    str, typer.Option("--project", help="Label Studio project title (created if missing).")
+]
+
+
+def push_command(project: ProjectOption = DEFAULT_PROJECT, db: DbOption = None) -> None:
+    """Create a task per new document with its latest prediction; add newer predictions.
+
+    Pushing again never duplicates a task. When the pushed predictions come from a
+    newer model version, the project is switched to it so annotators see them.
+    """
+    try:
+        credentials = resolve_credentials()
+        client = connect(credentials)
+    except StudioConnectionError as exc:
+        raise fail(str(exc)) from exc
+    with open_store(db) as store:
+        total = count_pending(store, credentials.url, project, client)
+        with Progress(
+            TextColumn("[bold]pushing"), BarColumn(), MofNCompleteColumn(), console=console
+        ) as progress:
+            bar = progress.add_task("push", total=total)
+            report = push(
+                store,
+                client,
+                credentials.url,
+                project,
+                on_progress=lambda n: progress.advance(bar, n),
+            )
+    verb = "created" if report.created_project else "updated"
+    console.print(
+        f"project {report.project_id} {verb}: {report.tasks_created} new tasks, "
+        f"{report.predictions_created} new predictions"
+        + (f", {report.tasks_recovered} tasks recovered" if report.tasks_recovered else ""),
+        highlight=False,
+    )
+    if report.model_version_changed:
+        console.print(
+            f"the project now shows predictions of model version [bold]{report.model_version}[/]"
+            " (Label Studio shows annotators only the project's model version)",
+            highlight=False,
+        )
+    console.print(f"annotate at {report.project_url}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("push")(push_command)

@@ -1,0 +1,126 @@
+"""Pull every annotator's annotations from a Label Studio project into the store.
+
+Reads tasks through the tasks API with all fields (the JSON_MIN export drops
+relations and region ids), one row per annotation with its annotator, times,
+lead time and whether it was a skip. Each annotation is converted to a schema
+`Annotation` and validated; one that does not convert is kept raw with the
+reason and reported by task and annotator, never dropped. Pulling twice stores
+nothing twice: rows are keyed by the annotation's id and only replaced when
+Label Studio says it was edited.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from label_studio_sdk import LabelStudio
+
+from annotate.store import Store
+
+from .convert import ConversionError, results_to_annotation
+from .push import find_project
+
+
+@dataclass
+class PullProblem:
+    task_id: int
+    document_id: str | None
+    annotator: str
+    reason: str
+
+
+@dataclass
+class PullReport:
+    project_id: int
+    annotations: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    annotators: set[str] = field(default_factory=set)
+    problems: list[PullProblem] = field(default_factory=list)
+
+
+def pull(store: Store, client: LabelStudio, server: str, title: str) -> PullReport:
+    project = find_project(client, title)
+    if project is None:
+        raise LookupError(f"no Label Studio project titled {title!r} at {server}: push first")
+    users = _users(client)
+    documents = {task: doc for doc, task in store.studio_tasks(server, project.id).items()}
+    report = PullReport(project_id=project.id)
+    tasks: Iterable[Any] = client.tasks.list(project=project.id, fields="all")
+    for task in tasks:
+        document_id = documents.get(int(task.id)) or (task.data or {}).get("doc_id")
+        for raw in task.annotations or []:
+            _pull_one(store, server, project.id, task, document_id, _as_dict(raw), users, report)
+    return report
+
+
+def _pull_one(
+    store: Store,
+    server: str,
+    project_id: int,
+    task: Any,
+    document_id: str | None,
+    raw: dict[str, Any],
+    users: dict[int, str],
+    report: PullReport,
+) -> None:
+    annotator = users.get(int(raw.get("completed_by") or 0), f"user {raw.get('completed_by')}")
+    record, problem = _converted(store, raw, document_id)
+    outcome = store.upsert_annotation(
+        {
+            "server": server,
+            "project_id": project_id,
+            "annotation_id": int(raw["id"]),
+            "task_id": int(task.id),
+            "document_id": document_id,
+            "annotator": annotator,
+            "annotator_id": raw.get("completed_by"),
+            "created_at": str(raw.get("created_at")),
+            "updated_at": str(raw.get("updated_at")),
+            "lead_time": raw.get("lead_time"),
+            "was_cancelled": int(bool(raw.get("was_cancelled"))),
+            "ground_truth": int(bool(raw.get("ground_truth"))),
+            "result": json.dumps(raw.get("result") or [], ensure_ascii=False, sort_keys=True),
+            **record,
+        }
+    )
+    report.annotations += 1
+    setattr(report, outcome, getattr(report, outcome) + 1)
+    report.annotators.add(annotator)
+    report.skipped += int(bool(raw.get("was_cancelled")))
+    if problem is not None:
+        report.problems.append(PullProblem(int(task.id), document_id, annotator, problem))
+
+
+def _converted(
+    store: Store, raw: dict[str, Any], document_id: str | None
+) -> tuple[dict[str, str | None], str | None]:
+    """The schema annotation as JSON, or the reason it could not be made."""
+    if raw.get("was_cancelled"):
+        return {"annotation": None, "error": None}, None
+    if document_id is None:
+        reason = "the task is not one of this store's documents (no doc_id)"
+        return {"annotation": None, "error": reason}, reason
+    text = store.get_document(document_id).text
+    try:
+        annotation = results_to_annotation(raw.get("result") or [], text)
+    except ConversionError as exc:
+        return {"annotation": None, "error": str(exc)}, str(exc)
+    return {"annotation": annotation.model_dump_json(), "error": None}, None
+
+
+def _users(client: LabelStudio) -> dict[int, str]:
+    users: Iterable[Any] = client.users.list()
+    return {int(u.id): str(u.email or u.username or u.id) for u in users}
+
+
+def _as_dict(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    dumped: dict[str, Any] = raw.model_dump()
+    return dumped

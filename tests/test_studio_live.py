@@ -1,0 +1,218 @@
+"""The Label Studio round trip against a real server (started once per session).
+
+Nothing here is mocked: the server is Label Studio 1.23.2 from its own venv,
+started by `annotate.studio.server` exactly as `annotate studio start` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotate.ingest import ingest_paths
+from annotate.preannotate.pipeline import preannotate
+from annotate.preannotate.providers.base import ProviderResult
+from annotate.preannotate.providers.rules import RulesProvider
+from annotate.store import Store
+from annotate.studio import layout as L
+from annotate.studio import server
+from annotate.studio.connection import (
+    Credentials,
+    StudioConnectionError,
+    connect,
+    resolve_credentials,
+)
+from annotate.studio.pull import pull
+from annotate.studio.push import push
+
+from .conftest import ROOT, SEEDS
+
+pytestmark = pytest.mark.studio
+
+#: An embedded post with emoji before the spans: UTF-16 offsets would be shifted.
+EMOJI_POST = (
+    "Embedded post 🇺🇦🔥🙂 by @observer\n\n"
+    "Foreign Minister Dmytro Kuleba said the Russian proposal regarding NATO is illegitimate."
+)
+
+
+STUDIO_PATHS: dict[str, server.StudioPaths] = {}
+
+
+@pytest.fixture(scope="session")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[server.StudioConfig]:
+    home = tmp_path_factory.mktemp("studio-home")
+    venv = Path(os.environ.get(server.VENV_ENV) or ROOT / ".studio-venv")
+    paths = server.StudioPaths(home=home / "studio", venv=venv)
+    STUDIO_PATHS["paths"] = paths
+    config = server.start(paths, port=server._free_port())
+    yield config
+    assert server.stop(paths)
+    assert not server.is_running(config)
+
+
+@pytest.fixture
+def credentials(studio: server.StudioConfig) -> Credentials:
+    return Credentials(studio.url, studio.token, "test")
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> Iterator[Store]:
+    (tmp_path / "post.txt").write_text(EMOJI_POST, encoding="utf-8")
+    store = Store(tmp_path / "live.db")
+    ingest_paths(store, [SEEDS, tmp_path / "post.txt"])
+    asyncio.run(preannotate(store, RulesProvider()))
+    yield store
+    store.close()
+
+
+def project_tasks(client: Any, project_id: int) -> list[Any]:
+    return list(client.tasks.list(project=project_id, fields="all"))
+
+
+def test_config_file_is_private_and_token_works(studio: server.StudioConfig) -> None:
+    assert server.token_works(studio)
+    config_file = STUDIO_PATHS["paths"].config
+    assert stat.S_IMODE(config_file.stat().st_mode) == 0o600
+    assert server.StudioConfig.load(config_file) == studio
+    log = STUDIO_PATHS["paths"].log.read_text(errors="replace")
+    assert studio.token not in log and studio.password not in log
+    assert "127.0.0.1" in studio.url
+
+
+def test_push_is_idempotent_and_predictions_land_at_the_right_offsets(
+    seeded: Store, credentials: Credentials
+) -> None:
+    client = connect(credentials)
+    title = "push-test"
+    first = push(seeded, client, credentials.url, title, chunk=4)
+    assert first.created_project and first.tasks_created == 6 and first.predictions_created == 6
+    assert first.model_version_changed and first.model_version.startswith("rule-based")
+    again = push(seeded, client, credentials.url, title)
+    assert (again.tasks_created, again.predictions_created, again.model_version_changed) == (
+        0,
+        0,
+        False,
+    )
+    tasks = project_tasks(client, first.project_id)
+    assert len(tasks) == 6
+    assert sorted(t.data["doc_id"] for t in tasks) == sorted(d.id for d in seeded.iter_documents())
+    for task in tasks:
+        (prediction,) = task.predictions
+        prediction = prediction if isinstance(prediction, dict) else prediction.model_dump()
+        regions = [r for r in prediction["result"] if r["type"] == "labels"]
+        assert regions
+        for region in regions:
+            value = region["value"]
+            assert task.data["text"][value["start"] : value["end"]] == value["text"]
+    post = next(t for t in tasks if "Embedded post" in t.data["text"])
+    (prediction,) = post.predictions
+    prediction = prediction if isinstance(prediction, dict) else prediction.model_dump()
+    kuleba = next(r for r in prediction["result"] if r["value"].get("text") == "Dmytro Kuleba")
+    text = post.data["text"]
+    assert text[kuleba["value"]["start"] :].startswith("Dmytro Kuleba")
+    assert (
+        len(text[: kuleba["value"]["start"]].encode("utf-16-le")) // 2 > kuleba["value"]["start"]
+    ), "the emoji must make code points and UTF-16 differ"
+
+
+class _NewerRules(RulesProvider):
+    """The same rules under a newer model version: a second prediction per document."""
+
+    @property
+    def model_version(self) -> str:
+        return super().model_version + "-v2"
+
+    async def extract(self, text: str) -> ProviderResult:
+        return await super().extract(text)
+
+
+def test_new_documents_and_newer_predictions_only(
+    seeded: Store, credentials: Credentials, tmp_path: Path
+) -> None:
+    client = connect(credentials)
+    title = "repush-test"
+    push(seeded, client, credentials.url, title)
+    (tmp_path / "more.txt").write_text("Lavrov said the talks in Geneva were useful.")
+    ingest_paths(seeded, [tmp_path / "more.txt"])
+    added = push(seeded, client, credentials.url, title)
+    assert (added.tasks_created, added.predictions_created) == (1, 0)
+    asyncio.run(preannotate(seeded, _NewerRules()))
+    newer = push(seeded, client, credentials.url, title)
+    assert newer.tasks_created == 0 and newer.predictions_created == 7
+    assert newer.model_version_changed and newer.model_version.endswith("-v2")
+    project = client.projects.get(id=newer.project_id)
+    assert project.model_version == newer.model_version
+    assert len(project_tasks(client, newer.project_id)) == 7
+    assert push(seeded, client, credentials.url, title).predictions_created == 0
+
+
+def test_two_annotators_pulled_back_idempotently(seeded: Store, credentials: Credentials) -> None:
+    client = connect(credentials)
+    title = "pull-test"
+    report = push(seeded, client, credentials.url, title)
+    second = client.users.create(email="second@annotate.local", username="second")
+    tasks = project_tasks(client, report.project_id)
+    task = next(t for t in tasks if "Embedded post" in t.data["text"])
+    prediction = task.predictions[0]
+    prediction = prediction if isinstance(prediction, dict) else prediction.model_dump()
+    client.annotations.create(id=task.id, result=prediction["result"], lead_time=42.0)
+    edited = [r for r in prediction["result"] if r.get("from_name") != L.STANCE]
+    client.annotations.create(id=task.id, result=edited, completed_by=second.id, lead_time=7.5)
+    other = next(t for t in tasks if t.id != task.id)
+    other_prediction = other.predictions[0]
+    if not isinstance(other_prediction, dict):
+        other_prediction = other_prediction.model_dump()
+    broken = [r for r in other_prediction["result"] if r.get("from_name") != L.ATTRIBUTION]
+    client.annotations.create(id=other.id, result=broken, completed_by=second.id)
+    client.annotations.create(id=other.id, result=[], was_cancelled=True)
+
+    first = pull(seeded, client, credentials.url, title)
+    assert (first.annotations, first.new, first.skipped) == (4, 4, 1)
+    assert first.annotators == {studio_admin(client), "second@annotate.local"}
+    (problem,) = first.problems
+    assert problem.task_id == other.id and problem.annotator == "second@annotate.local"
+    assert "no attribution" in problem.reason
+    rows = {r["annotation_id"]: r for r in seeded.annotations()}
+    assert len(rows) == 4
+    kept = [r for r in rows.values() if r["error"]]
+    assert len(kept) == 1 and json.loads(kept[0]["result"])  # raw result kept
+    by_second = next(
+        r for r in rows.values() if r["task_id"] == task.id and r["annotator_id"] == second.id
+    )
+    assert by_second["lead_time"] == 7.5 and by_second["annotation"]
+    again = pull(seeded, client, credentials.url, title)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 4)
+    assert len(seeded.annotations()) == 4
+
+
+def studio_admin(client: Any) -> str:
+    return str(client.users.whoami().email)
+
+
+def test_bad_key_and_stopped_server_give_clear_errors(credentials: Credentials) -> None:
+    wrong = Credentials(credentials.url, "0" * 40, "test")
+    with pytest.raises(StudioConnectionError, match="refused the API key") as refused:
+        connect(wrong)
+    assert "0" * 40 not in str(refused.value)
+    closed = Credentials(f"http://127.0.0.1:{server._free_port()}", credentials.api_key, "test")
+    with pytest.raises(StudioConnectionError, match="not reachable"):
+        connect(closed)
+
+
+def test_credentials_from_environment_win(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://example.invalid:1/")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "secret-key")
+    found = resolve_credentials(server.StudioPaths(tmp_path, tmp_path))
+    assert found.url == "http://example.invalid:1" and found.source == "environment"
+    assert "secret-key" not in repr(found)
+    monkeypatch.delenv("LABEL_STUDIO_URL")
+    with pytest.raises(StudioConnectionError, match="annotate studio start"):
+        resolve_credentials(server.StudioPaths(tmp_path, tmp_path))
