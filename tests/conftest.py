@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from annotate.store import Store
+from annotate.studio import server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -23,3 +25,20 @@ def store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def seeds_dir() -> Path:
     return SEEDS
+
+
+@pytest.fixture(scope="session")
+def studio_paths(tmp_path_factory: pytest.TempPathFactory) -> server.StudioPaths:
+    """Where the test session's Label Studio keeps its config and data."""
+    home = tmp_path_factory.mktemp("studio-home")
+    venv = Path(os.environ.get(server.VENV_ENV) or ROOT / ".studio-venv")
+    return server.StudioPaths(home=home / "studio", venv=venv)
+
+
+@pytest.fixture(scope="session")
+def studio(studio_paths: server.StudioPaths) -> Iterator[server.StudioConfig]:
+    """A real Label Studio, started once per session as `annotate studio start` does."""
+    config = server.start(studio_paths, port=server.free_port())
+    yield config
+    assert server.stop(studio_paths)
+    assert not server.is_running(config)

@@ -31,7 +31,16 @@ COMMANDS = _commands(typer.main.get_command(app))  # type: ignore[arg-type]
 
 def test_there_are_commands() -> None:
     names = [name for name, _ in COMMANDS]
-    for expected in ("ingest", "preannotate", "tasks", "runs", "show", "push", "pull", "studio start"):
+    for expected in (
+        "ingest",
+        "preannotate",
+        "tasks",
+        "runs",
+        "show",
+        "push",
+        "pull",
+        "studio start",
+    ):
         assert expected in names
 
 

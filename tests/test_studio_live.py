@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +31,7 @@ from annotate.studio.connection import (
 from annotate.studio.pull import pull
 from annotate.studio.push import push
 
-from .conftest import ROOT, SEEDS
+from .conftest import SEEDS
 
 pytestmark = pytest.mark.studio
 
@@ -41,21 +40,6 @@ EMOJI_POST = (
     "Embedded post 🇺🇦🔥🙂 by @observer\n\n"
     "Foreign Minister Dmytro Kuleba said the Russian proposal regarding NATO is illegitimate."
 )
-
-
-STUDIO_PATHS: dict[str, server.StudioPaths] = {}
-
-
-@pytest.fixture(scope="session")
-def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[server.StudioConfig]:
-    home = tmp_path_factory.mktemp("studio-home")
-    venv = Path(os.environ.get(server.VENV_ENV) or ROOT / ".studio-venv")
-    paths = server.StudioPaths(home=home / "studio", venv=venv)
-    STUDIO_PATHS["paths"] = paths
-    config = server.start(paths, port=server._free_port())
-    yield config
-    assert server.stop(paths)
-    assert not server.is_running(config)
 
 
 @pytest.fixture
@@ -77,12 +61,14 @@ def project_tasks(client: Any, project_id: int) -> list[Any]:
     return list(client.tasks.list(project=project_id, fields="all"))
 
 
-def test_config_file_is_private_and_token_works(studio: server.StudioConfig) -> None:
+def test_config_file_is_private_and_token_works(
+    studio: server.StudioConfig, studio_paths: server.StudioPaths
+) -> None:
     assert server.token_works(studio)
-    config_file = STUDIO_PATHS["paths"].config
+    config_file = studio_paths.config
     assert stat.S_IMODE(config_file.stat().st_mode) == 0o600
     assert server.StudioConfig.load(config_file) == studio
-    log = STUDIO_PATHS["paths"].log.read_text(errors="replace")
+    log = studio_paths.log.read_text(errors="replace")
     assert studio.token not in log and studio.password not in log
     assert "127.0.0.1" in studio.url
 
@@ -202,7 +188,7 @@ def test_bad_key_and_stopped_server_give_clear_errors(credentials: Credentials) 
     with pytest.raises(StudioConnectionError, match="refused the API key") as refused:
         connect(wrong)
     assert "0" * 40 not in str(refused.value)
-    closed = Credentials(f"http://127.0.0.1:{server._free_port()}", credentials.api_key, "test")
+    closed = Credentials(f"http://127.0.0.1:{server.free_port()}", credentials.api_key, "test")
     with pytest.raises(StudioConnectionError, match="not reachable"):
         connect(closed)
 

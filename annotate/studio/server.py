@@ -196,7 +196,7 @@ def token_works(config: StudioConfig) -> bool:
 
 
 def _first_config(port: int | None) -> StudioConfig:
-    chosen = port or (DEFAULT_PORT if _port_free(DEFAULT_PORT) else _free_port())
+    chosen = port or (DEFAULT_PORT if _port_free(DEFAULT_PORT) else free_port())
     return StudioConfig(
         url=f"http://127.0.0.1:{chosen}",
         token=secrets.token_hex(20),
@@ -293,7 +293,7 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
