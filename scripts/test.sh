@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-.venv/bin/ruff check annotate schemas prompts tests bench
+.venv/bin/ruff check annotate schemas prompts tests bench scripts
 .venv/bin/mypy
 set +e
 .venv/bin/pytest -q "$@"

@@ -202,3 +202,35 @@ def test_credentials_from_environment_win(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.delenv("LABEL_STUDIO_URL")
     with pytest.raises(StudioConnectionError, match="annotate studio start"):
         resolve_credentials(server.StudioPaths(tmp_path, tmp_path))
+
+
+def test_cli_push_and_pull_through_environment_credentials(
+    studio: server.StudioConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from annotate.cli import app
+
+    monkeypatch.setenv("LABEL_STUDIO_URL", studio.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", studio.token)
+    monkeypatch.setenv("ANNOTATE_DB", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("ANNOTATE_HOME", str(tmp_path / "home"))
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run("ingest", str(SEEDS))
+    first = run("push", "--project", "cli-test")
+    assert "5 new tasks, 0 new predictions" in first and "/projects/" in first
+    run("preannotate")
+    second = run("push", "--project", "cli-test")
+    assert "0 new tasks, 5 new predictions" in second and "model version" in second
+    assert "0 annotations" in run("pull", "--project", "cli-test")
+    assert studio.token not in first + second
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "wrong-key-123")
+    refused = runner.invoke(app, ["push", "--project", "cli-test"])
+    assert refused.exit_code == 1 and "refused the API key" in refused.output
+    assert "wrong-key-123" not in refused.output

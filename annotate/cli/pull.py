@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from annotate.studio.connection import StudioConnectionError, connect, resolve_credentials
 from annotate.studio.pull import pull
 from annotate.studio.push import DEFAULT_PROJECT
 
 from .common import DbOption, console, errors, fail, open_store
-from .push import ProjectOption
+from .push import ProjectOption, connected
 
 
 def pull_command(project: ProjectOption = DEFAULT_PROJECT, db: DbOption = None) -> None:
@@ -18,11 +17,7 @@ def pull_command(project: ProjectOption = DEFAULT_PROJECT, db: DbOption = None) 
     Pulling twice stores nothing twice. Annotations that do not convert to the
     schema are kept raw and listed by task and annotator; the exit status is then 1.
     """
-    try:
-        credentials = resolve_credentials()
-        client = connect(credentials)
-    except StudioConnectionError as exc:
-        raise fail(str(exc)) from exc
+    credentials, client = connected()
     with open_store(db) as store:
         try:
             report = pull(store, client, credentials.url, project)

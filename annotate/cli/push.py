@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from annotate.studio.connection import StudioConnectionError, connect, resolve_credentials
+from annotate.studio.connection import (
+    Credentials,
+    StudioConnectionError,
+    connect,
+    resolve_credentials,
+)
 from annotate.studio.push import DEFAULT_PROJECT, count_pending, push
 
 from .common import DbOption, console, fail, open_store
 
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
+
+
 ProjectOption = Annotated[
     str, typer.Option("--project", help="Label Studio project title (created if missing).")
 ]
+
+
+def connected() -> tuple[Credentials, LabelStudio]:
+    """The configured Label Studio and a checked client, or a clear error and exit 1."""
+    try:
+        credentials = resolve_credentials()
+        return credentials, connect(credentials)
+    except StudioConnectionError as exc:
+        raise fail(str(exc)) from exc
 
 
 def push_command(project: ProjectOption = DEFAULT_PROJECT, db: DbOption = None) -> None:
@@ -23,11 +41,7 @@ def push_command(project: ProjectOption = DEFAULT_PROJECT, db: DbOption = None) 
     Pushing again never duplicates a task. When the pushed predictions come from a
     newer model version, the project is switched to it so annotators see them.
     """
-    try:
-        credentials = resolve_credentials()
-        client = connect(credentials)
-    except StudioConnectionError as exc:
-        raise fail(str(exc)) from exc
+    credentials, client = connected()
     with open_store(db) as store:
         total = count_pending(store, credentials.url, project, client)
         with Progress(

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-
-from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
+from typing import TYPE_CHECKING
 
 from .server import StudioConfig, StudioPaths
+
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
 
 URL_ENV = "LABEL_STUDIO_URL"
 KEY_ENV = "LABEL_STUDIO_API_KEY"
@@ -50,6 +51,9 @@ def resolve_credentials(paths: StudioPaths | None = None) -> Credentials:
 
 def connect(credentials: Credentials | None = None) -> LabelStudio:
     """An SDK client whose server and key were checked with one request."""
+    from label_studio_sdk import LabelStudio  # heavy: imported when a command needs it
+    from label_studio_sdk.core.api_error import ApiError
+
     credentials = credentials or resolve_credentials()
     client = LabelStudio(base_url=credentials.url, api_key=credentials.api_key, timeout=120)
     try:

@@ -14,14 +14,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-from label_studio_sdk import LabelStudio
+from typing import TYPE_CHECKING, Any
 
 from annotate.store import Store
 
 from .convert import ConversionError, results_to_annotation
 from .push import find_project
+
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
 
 
 @dataclass

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
-
-from label_studio_sdk import LabelStudio
+from typing import TYPE_CHECKING, Any, cast
 
 from annotate.schemas import Annotation
 from annotate.store import Document, Store
@@ -26,6 +24,9 @@ from annotate.store import Document, Store
 from .convert import prediction_payload
 from .labelconfig import labeling_config
 from .tasks import grounded_share, task_for
+
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
 
 #: Tasks (with their predictions) sent in one import request.
 CHUNK = 500
