@@ -86,10 +86,8 @@ def push(
     pushed = store.pushed_predictions(server, project.id)
     tasks_created = predictions_created = 0
     for batch in _batches(_new_documents(store, known), chunk):
-        tasks_created, predictions_created = (
-            tasks_created + len(batch),
-            predictions_created + _import_tasks(store, client, server, project.id, batch),
-        )
+        predictions_created += _import_tasks(store, client, server, project.id, batch)
+        tasks_created += len(batch)
         if on_progress:
             on_progress(len(batch))
     for batch in _batches(_unpushed_predictions(store, known, pushed), chunk):
