@@ -21,8 +21,8 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
     for name, command in sorted(group.commands.items()):
         full = f"{prefix}{name}"
         found.append((full, command))
-        if isinstance(command, click.Group):
-            found.extend(_commands(command, full + " "))
+        if hasattr(command, "commands"):  # a group (typer's own, not always click's class)
+            found.extend(_commands(command, full + " "))  # type: ignore[arg-type]
     return found
 
 
