@@ -10,5 +10,5 @@ export ANNOTATE_DB=${ANNOTATE_DB:-annotate.db}
 .venv/bin/annotate preannotate "$@"
 mkdir -p exports
 .venv/bin/annotate tasks --out exports/seed-tasks.json --config-out exports/labeling-config.xml
-.venv/bin/annotate push
 .venv/bin/annotate runs
+.venv/bin/annotate push   # last: it prints the URL where an annotator starts
