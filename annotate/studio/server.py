@@ -26,6 +26,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -108,11 +109,10 @@ class StudioConfig:
 # --------------------------------------------------------------------------
 
 
-def ensure_installed(paths: StudioPaths, log: object = print) -> Path:
-    """Label Studio in its own venv; installed (once, several minutes) when missing."""
+def ensure_installed(paths: StudioPaths, say: Callable[[str], object] = print) -> Path:
+    """Label Studio in its own venv; installed (once, a minute or two) when missing."""
     if paths.executable.exists():
         return paths.executable
-    say = log if callable(log) else print
     say(f"installing label-studio=={LABEL_STUDIO_VERSION} into {paths.venv} (once)")
     python = paths.venv / "bin" / "python"
     commands = [
