@@ -380,8 +380,11 @@ def _stance_evidence(text: str, stance: Stance, claims: list[GroundedClaim]) -> 
     if match is None:
         return None
     holder_claims = [c.span for c in claims if c.speaker == stance.holder]
-    for claim_span in holder_claims:
-        inside = find_quote(claim_span.text, stance.evidence, fuzzy=False)
+    evidence = stance.evidence.strip()
+    # Exact containment first: it is the common case and needs no normalized copies.
+    carriers = [c for c in holder_claims if evidence in c.text] or holder_claims
+    for claim_span in carriers:
+        inside = find_quote(claim_span.text, evidence, fuzzy=False)
         if inside is not None:
             start = claim_span.start + inside.start
             return _span(text, start, claim_span.start + inside.end)

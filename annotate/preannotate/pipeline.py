@@ -137,16 +137,18 @@ class _Job:
         }
 
     async def _work(self, concurrency: int, limit: int | None) -> None:
-        queue: asyncio.Queue[Document | None] = asyncio.Queue(maxsize=concurrency * 2)
-        workers = [asyncio.create_task(self._worker(queue)) for _ in range(concurrency)]
-        try:
-            await self._feed(queue, limit)
-            for _ in workers:
-                await queue.put(None)
-            await asyncio.gather(*workers)
-        finally:
-            for worker in workers:
-                worker.cancel()
+        documents: asyncio.Queue[Document | None] = asyncio.Queue(maxsize=concurrency * 2)
+        extracted: asyncio.Queue[_Extracted | None] = asyncio.Queue(maxsize=concurrency)
+        async with asyncio.TaskGroup() as group:
+            fetchers = [
+                group.create_task(self._fetcher(documents, extracted)) for _ in range(concurrency)
+            ]
+            group.create_task(self._finisher(extracted))
+            await self._feed(documents, limit)
+            for _ in fetchers:
+                await documents.put(None)
+            await asyncio.gather(*fetchers)
+            await extracted.put(None)
 
     async def _feed(self, queue: asyncio.Queue[Document | None], limit: int | None) -> None:
         for count, document in enumerate(self.store.iter_pending(self.key)):
@@ -154,40 +156,55 @@ class _Job:
                 return
             await queue.put(document)
 
-    async def _worker(self, queue: asyncio.Queue[Document | None]) -> None:
-        while (document := await queue.get()) is not None:
-            await self._process(document)
+    async def _fetcher(
+        self,
+        documents: asyncio.Queue[Document | None],
+        extracted: asyncio.Queue[_Extracted | None],
+    ) -> None:
+        """Make a document's calls, hand the answers on, and go straight to the next one.
 
-    async def _process(self, document: Document) -> None:
-        try:
-            annotation, hallucinated = await self._annotate(document)
-        except ExtractionFailed as exc:
-            self.store.add_failure(self.run_id, document.id, exc.reason, exc.detail)
-            self.counters.failed += 1
-        else:
-            self._record_prediction(document, annotation, hallucinated)
-        self.counters.documents += 1
-        if self.on_progress:
-            self.on_progress(self.counters)
+        Grounding and storing happen in `_finisher`, after this worker's next
+        request is on the wire: CPU work overlaps the wait for the model instead
+        of delaying every request queued behind it.
+        """
+        while (document := await documents.get()) is not None:
+            try:
+                parts: list[tuple[Chunk, Extraction]] | ExtractionFailed = await self._extract_all(
+                    document
+                )
+            except ExtractionFailed as exc:
+                parts = exc
+            await extracted.put(_Extracted(document, parts))
 
-    async def _annotate(self, document: Document) -> tuple[Annotation, list[Hallucination]]:
-        """Extract chunk by chunk, ground each chunk, and merge them back."""
+    async def _finisher(self, extracted: asyncio.Queue[_Extracted | None]) -> None:
+        """Ground and commit each finished document: one prediction or one failure."""
+        while (item := await extracted.get()) is not None:
+            if isinstance(item.parts, ExtractionFailed):
+                failure = item.parts
+                self.store.add_failure(
+                    self.run_id, item.document.id, failure.reason, failure.detail
+                )
+                self.counters.failed += 1
+            else:
+                annotation, hallucinated = _grounded(item.document, item.parts)
+                self._record_prediction(item.document, annotation, hallucinated)
+            self.counters.documents += 1
+            if self.on_progress:
+                self.on_progress(self.counters)
+
+    async def _extract_all(self, document: Document) -> list[tuple[Chunk, Extraction]]:
+        """Every chunk's extraction; a truncated chunk is split in two and retried."""
         pending = split_text(document.text, self.provider.max_chunk_chars)
-        parts: list[Annotation] = []
-        hallucinated: list[Hallucination] = []
+        parts: list[tuple[Chunk, Extraction]] = []
         while pending:
             chunk = pending.pop(0)
             try:
-                extraction = await self._extract(document, chunk)
+                parts.append((chunk, await self._extract(document, chunk)))
             except ExtractionFailed as exc:
                 if exc.reason != "truncated" or chunk.end - chunk.start < MIN_SPLIT_CHARS:
                     raise
                 pending[0:0] = split_chunk(chunk, document.text)
-                continue
-            grounded = ground_extraction(chunk.of(document.text), extraction)
-            parts.append(shift_annotation(grounded.annotation, chunk.start, document.text))
-            hallucinated.extend(grounded.hallucinations)
-        return merge_annotations(parts), hallucinated
+        return parts
 
     async def _extract(self, document: Document, chunk: Chunk) -> Extraction:
         """One chunk's extraction: from the cache when this exact call was made before."""
@@ -292,6 +309,27 @@ class _Job:
         self.counters.predicted += 1
         self.counters.spans += spans
         self.counters.hallucinations += len(hallucinated)
+
+
+@dataclass
+class _Extracted:
+    """A document whose calls are done: its chunks' extractions, or why it failed."""
+
+    document: Document
+    parts: list[tuple[Chunk, Extraction]] | ExtractionFailed
+
+
+def _grounded(
+    document: Document, parts: list[tuple[Chunk, Extraction]]
+) -> tuple[Annotation, list[Hallucination]]:
+    """Ground each chunk's quotes in its text, move them into the document, merge."""
+    annotations: list[Annotation] = []
+    hallucinated: list[Hallucination] = []
+    for chunk, extraction in parts:
+        grounded = ground_extraction(chunk.of(document.text), extraction)
+        annotations.append(shift_annotation(grounded.annotation, chunk.start, document.text))
+        hallucinated.extend(grounded.hallucinations)
+    return merge_annotations(annotations), hallucinated
 
 
 def count_spans(annotation: Annotation) -> int:
