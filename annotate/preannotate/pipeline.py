@@ -168,13 +168,14 @@ class _Job:
         of delaying every request queued behind it.
         """
         while (document := await documents.get()) is not None:
+            calls: list[dict[str, Any]] = []
             try:
                 parts: list[tuple[Chunk, Extraction]] | ExtractionFailed = await self._extract_all(
-                    document
+                    document, calls
                 )
             except ExtractionFailed as exc:
                 parts = exc
-            await extracted.put(_Extracted(document, parts))
+            await extracted.put(_Extracted(document, parts, calls))
 
     async def _finisher(self, extracted: asyncio.Queue[_Extracted | None]) -> None:
         """Ground and commit each finished document: one prediction or one failure."""
@@ -187,26 +188,46 @@ class _Job:
                 self.counters.failed += 1
             else:
                 annotation, hallucinated = _grounded(item.document, item.parts)
-                self._record_prediction(item.document, annotation, hallucinated)
+                self._record_prediction(item.document, annotation, hallucinated, item.calls)
             self.counters.documents += 1
             if self.on_progress:
                 self.on_progress(self.counters)
+            # A non-empty queue hands out items without suspending: yield, so that
+            # answers that arrived meanwhile are read and the next requests sent.
+            await asyncio.sleep(0)
 
-    async def _extract_all(self, document: Document) -> list[tuple[Chunk, Extraction]]:
-        """Every chunk's extraction; a truncated chunk is split in two and retried."""
+    async def _extract_all(
+        self, document: Document, calls: list[dict[str, Any]]
+    ) -> list[tuple[Chunk, Extraction]]:
+        """Every chunk's extraction; a truncated chunk is split in two and retried.
+
+        Paid calls are collected in `calls`. A one-call document's call is
+        committed with its prediction, in the same transaction; the calls of a
+        document that needs several are committed as each one returns, so a
+        killed job never pays twice for the finished parts of a long document.
+        """
         pending = split_text(document.text, self.provider.max_chunk_chars)
         parts: list[tuple[Chunk, Extraction]] = []
         while pending:
             chunk = pending.pop(0)
             try:
-                parts.append((chunk, await self._extract(document, chunk)))
+                parts.append((chunk, await self._extract(document, chunk, calls)))
             except ExtractionFailed as exc:
+                self._save_calls(calls)
                 if exc.reason != "truncated" or chunk.end - chunk.start < MIN_SPLIT_CHARS:
                     raise
                 pending[0:0] = split_chunk(chunk, document.text)
+            if pending or len(parts) > 1:
+                self._save_calls(calls)
         return parts
 
-    async def _extract(self, document: Document, chunk: Chunk) -> Extraction:
+    def _save_calls(self, calls: list[dict[str, Any]]) -> None:
+        self.store.record_calls(calls)
+        calls.clear()
+
+    async def _extract(
+        self, document: Document, chunk: Chunk, calls: list[dict[str, Any]]
+    ) -> Extraction:
         """One chunk's extraction: from the cache when this exact call was made before."""
         text = chunk.of(document.text)
         key = self._cache_key(text)
@@ -223,15 +244,17 @@ class _Job:
         cost = self._count_usage(result.usage)
         self.counters.llm_calls += 1
         if self.provider.cacheable:
-            self._record_call(
-                key,
-                document,
-                chunk,
-                result.raw,
-                result.usage,
-                result.reasks,
-                cost,
-                time.perf_counter() - started,
+            calls.append(
+                self._call_record(
+                    key,
+                    document,
+                    chunk,
+                    result.raw,
+                    result.usage,
+                    result.reasks,
+                    cost,
+                    time.perf_counter() - started,
+                )
             )
         return result.extraction
 
@@ -254,7 +277,7 @@ class _Job:
             }
         )
 
-    def _record_call(
+    def _call_record(
         self,
         key: str,
         document: Document,
@@ -264,30 +287,33 @@ class _Job:
         reasks: int,
         cost: float,
         seconds: float,
-    ) -> None:
-        self.store.record_call(
-            {
-                "key": key,
-                "run_id": self.run_id,
-                "document_id": document.id,
-                "model": self.provider.model,
-                "prompt_version": self.key.prompt_version,
-                "schema_version": self.key.schema_version,
-                "params_hash": self.key.params_hash,
-                "chunk_start": chunk.start,
-                "chunk_end": chunk.end,
-                "response": raw,
-                "prompt_tokens": usage.prompt_tokens,
-                "completion_tokens": usage.completion_tokens,
-                "requests": usage.requests,
-                "reasks": reasks,
-                "cost_usd": cost,
-                "duration_ms": int(seconds * 1000),
-            }
-        )
+    ) -> dict[str, Any]:
+        """The cache row of one paid call (committed by `_save_calls` or with the prediction)."""
+        return {
+            "key": key,
+            "run_id": self.run_id,
+            "document_id": document.id,
+            "model": self.provider.model,
+            "prompt_version": self.key.prompt_version,
+            "schema_version": self.key.schema_version,
+            "params_hash": self.key.params_hash,
+            "chunk_start": chunk.start,
+            "chunk_end": chunk.end,
+            "response": raw,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "requests": usage.requests,
+            "reasks": reasks,
+            "cost_usd": cost,
+            "duration_ms": int(seconds * 1000),
+        }
 
     def _record_prediction(
-        self, document: Document, annotation: Annotation, hallucinated: list[Hallucination]
+        self,
+        document: Document,
+        annotation: Annotation,
+        hallucinated: list[Hallucination],
+        calls: list[dict[str, Any]],
     ) -> None:
         spans = count_spans(annotation)
         self.store.add_prediction(
@@ -304,7 +330,8 @@ class _Job:
                 "spans": spans,
                 "hallucinations": len(hallucinated),
                 "hallucinated": json.dumps([asdict(h) for h in hallucinated], ensure_ascii=False),
-            }
+            },
+            calls,
         )
         self.counters.predicted += 1
         self.counters.spans += spans
@@ -317,6 +344,8 @@ class _Extracted:
 
     document: Document
     parts: list[tuple[Chunk, Extraction]] | ExtractionFailed
+    #: Paid calls not committed yet: they go in with the prediction.
+    calls: list[dict[str, Any]]
 
 
 def _grounded(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,29 +157,36 @@ class Store:
         row = self.db.execute("select response from llm_calls where key = ?", [key]).fetchone()
         return None if row is None else str(row[0])
 
-    def record_call(self, record: dict[str, Any]) -> None:
-        """Store a successful call at once: a crash after it never pays for it twice."""
-        self._replace("llm_calls", {**record, "created_at": now()})
+    def record_calls(self, records: list[dict[str, Any]]) -> None:
+        """Store successful calls at once: a crash after this never pays for them twice."""
+        self._replace([("llm_calls", {**record, "created_at": now()}) for record in records])
 
     # -- predictions and failures -------------------------------------------
 
-    def add_prediction(self, record: dict[str, Any]) -> None:
-        self._replace("predictions", {**record, "created_at": now()})
+    def add_prediction(self, record: dict[str, Any], calls: Sequence[dict[str, Any]] = ()) -> None:
+        """Commit a document's prediction, with the calls that made it, in one transaction."""
+        stamp = now()
+        rows = [("llm_calls", {**call, "created_at": stamp}) for call in calls]
+        self._replace([*rows, ("predictions", {**record, "created_at": stamp})])
 
-    def _replace(self, table: str, row: dict[str, Any]) -> None:
-        """``INSERT OR REPLACE`` one row in its own transaction, on the pipeline's hot path.
+    def _replace(self, rows: list[tuple[str, dict[str, Any]]]) -> None:
+        """``INSERT OR REPLACE`` rows in one transaction, on the pipeline's hot path.
 
         Plain SQL rather than sqlite-utils' ``insert``, which inspects the table
         on every call: that costs more than the write itself when every finished
         document is committed on its own. Columns are the record's keys, which
         come from this package's code, never from input.
         """
-        columns = ", ".join(f"[{column}]" for column in row)
-        marks = ", ".join("?" for _ in row)
+        if not rows:
+            return
         with self.db.conn:
-            self.db.execute(
-                f"insert or replace into [{table}] ({columns}) values ({marks})", list(row.values())
-            )
+            for table, row in rows:
+                columns = ", ".join(f"[{column}]" for column in row)
+                marks = ", ".join("?" for _ in row)
+                self.db.execute(
+                    f"insert or replace into [{table}] ({columns}) values ({marks})",
+                    list(row.values()),
+                )
 
     def add_failure(self, run_id: int, document_id: str, reason: str, detail: str) -> None:
         with self.db.conn:
@@ -262,7 +269,7 @@ class Store:
         ).fetchone()
         if row is not None and (row[0], row[1]) == (record["updated_at"], record["result"]):
             return "unchanged"
-        self._replace("annotations", {**record, "pulled_at": now()})
+        self._replace([("annotations", {**record, "pulled_at": now()})])
         return "new" if row is None else "updated"
 
     def annotations(self, document_id: str | None = None) -> list[dict[str, Any]]:
