@@ -1,0 +1,1 @@
+"""Gold data: agreement between annotators, adjudication, export."""
