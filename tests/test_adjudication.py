@@ -1,0 +1,90 @@
+"""Adjudication: reviewer first, else majority per region and choice, else the single one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotate.gold.adjudicate import adjudicate
+from annotate.preannotate.grounding import ground_extraction
+from annotate.preannotate.providers.rules import extract_rules
+from annotate.schemas import Annotation, DocumentStance, GroundedClaim, Span
+from annotate.studio.convert import canonical_order
+
+from .conftest import SEEDS
+
+TEXT = "Putin said NATO must stop. Raisi said sanctions failed. Lavrov said talks went well."
+
+
+def span(part: str) -> Span:
+    start = TEXT.index(part)
+    return Span(start=start, end=start + len(part), text=part)
+
+
+def claim(part: str, attribution: str = "indirect", check: bool = True) -> GroundedClaim:
+    return GroundedClaim(
+        span=span(part),
+        speaker="OUTLET",
+        cue=None,
+        attribution=attribution,  # type: ignore[arg-type]
+        check_worthy=check,
+        proposition=part,
+    )
+
+
+def annotation(*claims: GroundedClaim, overall: str = "neutral") -> Annotation:
+    return Annotation(
+        claims=list(claims),
+        document=DocumentStance(main_target="NATO", overall=overall),  # type: ignore[arg-type]
+    )
+
+
+def test_single_annotation_is_the_gold() -> None:
+    only = annotation(claim("NATO must stop"))
+    gold = adjudicate("d", TEXT, {"ann": only})
+    assert gold.method == "single" and gold.annotation == only and not gold.contested
+
+
+def test_reviewer_wins_and_disagreement_is_recorded() -> None:
+    reviewer = annotation(claim("NATO must stop", "direct"))
+    other = annotation(claim("NATO must stop", "indirect"))
+    gold = adjudicate("d", TEXT, {"rev": reviewer, "ann": other}, reviewers=["rev"])
+    assert gold.method == "reviewer" and gold.annotation == reviewer and gold.contested
+    voted = adjudicate("d", TEXT, {"rev": reviewer, "ann": other}, policy="majority",
+                       reviewers=["rev"])  # fmt: skip
+    assert voted.method == "majority"
+
+
+def test_majority_per_region_and_choice() -> None:
+    a = annotation(claim("NATO must stop", "direct"), claim("sanctions failed"), overall="against")
+    b = annotation(claim("NATO must stop", "direct"), overall="against")
+    c = annotation(claim("NATO must", "indirect"), claim("talks went well"), overall="favor")
+    gold = adjudicate("d", TEXT, {"a": a, "b": b, "c": c})
+    assert gold.method == "majority" and gold.contested and gold.ties == []
+    (kept,) = gold.annotation.claims  # 2 of 3 drew it; the others were drawn by one only
+    assert kept.span == span("NATO must stop") and kept.attribution == "direct"
+    assert gold.annotation.document is not None
+    assert gold.annotation.document.overall == "against"
+    assert gold.annotators == ["a", "b", "c"]
+
+
+def test_ties_are_flagged_and_decided_by_the_first_annotator() -> None:
+    a = annotation(claim("NATO must stop", "direct"), overall="against")
+    b = annotation(claim("NATO must stop", "indirect"), claim("sanctions failed"), overall="favor")
+    gold = adjudicate("d", TEXT, {"b": b, "a": a})
+    assert gold.annotation.claims[0].attribution == "direct"  # "a" sorts first
+    assert gold.annotation.document is not None and gold.annotation.document.overall == "against"
+    assert any("attribution" in t for t in gold.ties)
+    assert any("overall_stance" in t for t in gold.ties)
+    assert any("drawn by 1 of 2" in t for t in gold.ties)  # the claim only b drew: kept, flagged
+    assert len(gold.annotation.claims) == 2
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt"))[:2], ids=lambda p: p.name[:3])
+def test_unanimous_annotators_give_back_their_annotation(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    grounded = ground_extraction(text, extract_rules(text)).annotation
+    gold = adjudicate("d", text, {"x": grounded, "y": grounded, "z": grounded})
+    assert gold.annotation == canonical_order(grounded)
+    assert not gold.contested and gold.ties == []
