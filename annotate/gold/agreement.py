@@ -30,6 +30,7 @@ from annotate.schemas import Annotation
 from annotate.studio import layout as L
 
 from . import coefficients as C
+from .matching import Counts, clean, exact, match_count, partial, related
 from .regions import (
     DOCUMENT_CHOICES,
     REGION_CHOICES,
@@ -37,7 +38,6 @@ from .regions import (
     SPAN_FIELDS,
     Region,
     Regions,
-    Relation,
     regions_of,
 )
 
@@ -158,7 +158,7 @@ def _categorical(table: list[Row], name: str, resamples: int) -> dict[str, Any]:
         scores["krippendorff_alpha_ordinal_ci95"] = _interval(
             table, lambda t: C.krippendorff_alpha(t, "ordinal", order), resamples
         )
-    return _clean(scores)
+    return clean(scores)
 
 
 def _interval(
@@ -173,50 +173,7 @@ def _interval(
 # --------------------------------------------------------------------------
 
 
-@dataclass
-class _Counts:
-    true_positive: float = 0
-    false_positive: float = 0
-    false_negative: float = 0
-
-    def add(self, other: _Counts) -> None:
-        self.true_positive += other.true_positive
-        self.false_positive += other.false_positive
-        self.false_negative += other.false_negative
-
-    @property
-    def f1(self) -> float:
-        denominator = 2 * self.true_positive + self.false_positive + self.false_negative
-        return 2 * self.true_positive / denominator if denominator else math.nan
-
-
-def match_count(
-    left: Sequence[Any], right: Sequence[Any], same: Callable[[Any, Any], bool]
-) -> _Counts:
-    """One-to-one greedy matching in order: counts of matched and unmatched items."""
-    free = list(right)
-    matched = 0
-    for item in left:
-        partner = next((other for other in free if same(item, other)), None)
-        if partner is not None:
-            free.remove(partner)
-            matched += 1
-    return _Counts(matched, len(left) - matched, len(free))
-
-
-def _exact(a: Region, b: Region) -> bool:
-    return (a.start, a.end, a.label) == (b.start, b.end, b.label)
-
-
-def _partial(a: Region, b: Region) -> bool:
-    return a.label == b.label and a.overlaps(b)
-
-
-def _related(a: Relation, b: Relation) -> bool:
-    return a.label == b.label and a.source.overlaps(b.source) and a.target.overlaps(b.target)
-
-
-PairCounts = dict[tuple[str, str], list[_Counts]]  # per annotator pair: counts per document
+PairCounts = dict[tuple[str, str], list[Counts]]  # per annotator pair: counts per document
 
 
 def _pairwise(
@@ -231,11 +188,11 @@ def _pairwise(
     return counts
 
 
-def _mean_f1(per_pair: Sequence[Sequence[_Counts]]) -> float:
+def _mean_f1(per_pair: Sequence[Sequence[Counts]]) -> float:
     """F1 pooled over documents within each pair, then averaged over pairs."""
     values = []
     for documents in per_pair:
-        total = _Counts()
+        total = Counts()
         for counts in documents:
             total.add(counts)
         if not math.isnan(total.f1):
@@ -263,17 +220,17 @@ def _span_scores(
 ) -> dict[str, Any]:
     del annotators  # pairs come from each document's own annotators
     scores: dict[str, Any] = {}
-    for mode, same in (("exact", _exact), ("partial", _partial)):
+    for mode, same in (("exact", exact), ("partial", partial)):
         counts = _pairwise(docs, lambda r: r.of(name), same)
         scores[f"f1_{mode}"], scores[f"f1_{mode}_ci95"] = _f1_with_interval(counts, resamples)
     scores["per_label"] = {
         label: {
             f"f1_{mode}": _mean_f1(list(_pairwise(docs, _labelled(name, label), same).values()))
-            for mode, same in (("exact", _exact), ("partial", _partial))
+            for mode, same in (("exact", exact), ("partial", partial))
         }
         for label in L.SPAN_LABELS[name]
     }
-    return _clean(scores)
+    return clean(scores)
 
 
 def _labelled(name: str, label: str) -> Callable[[Regions], list[Region]]:
@@ -287,17 +244,6 @@ def _relation_scores(
     docs: list[_Doc], annotators: list[str], label: str, resamples: int
 ) -> dict[str, Any]:
     del annotators
-    counts = _pairwise(docs, lambda r: [x for x in r.relations if x.label == label], _related)
+    counts = _pairwise(docs, lambda r: [x for x in r.relations if x.label == label], related)
     f1, interval = _f1_with_interval(counts, resamples)
-    return _clean({"f1": f1, "f1_ci95": interval})
-
-
-def _clean(value: Any) -> Any:
-    """Round floats for the report and turn NaN into None (JSON has no NaN)."""
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 4)
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
+    return clean({"f1": f1, "f1_ci95": interval})

@@ -272,6 +272,29 @@ class Store:
         self._replace([("annotations", {**record, "pulled_at": now()})])
         return "new" if row is None else "updated"
 
+    def valid_annotations(self) -> Iterator[dict[str, Any]]:
+        """Pulled annotations that converted and are not skips, by document then annotator.
+
+        When an annotator annotated a document more than once (two projects, or
+        a re-annotation), only the latest by ``updated_at`` is returned.
+        """
+        yield from self.db.query(
+            "select * from annotations a where annotation is not null and was_cancelled = 0 "
+            "and not exists (select 1 from annotations b where b.document_id = a.document_id "
+            "and b.annotator = a.annotator and b.annotation is not null and b.was_cancelled = 0 "
+            "and (b.updated_at > a.updated_at or (b.updated_at = a.updated_at "
+            "and b.annotation_id > a.annotation_id))) "
+            "order by document_id, annotator"
+        )
+
+    def predictions_by_version(self, document_id: str) -> dict[str, str]:
+        """model_version -> the latest prediction's annotation JSON, for one document."""
+        rows = self.db.execute(
+            "select model_version, annotation from predictions where document_id = ? order by id",
+            [document_id],
+        ).fetchall()
+        return {str(version): str(annotation) for version, annotation in rows}
+
     def annotations(self, document_id: str | None = None) -> list[dict[str, Any]]:
         if document_id is None:
             return list(self.db.query("select * from annotations order by task_id, annotation_id"))

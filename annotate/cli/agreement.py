@@ -1,0 +1,131 @@
+"""`annotate agreement`: inter-annotator agreement and model-vs-gold, per field."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from annotate.gold.adjudicate import POLICIES, Policy
+from annotate.gold.report import build_gold, gold_report
+
+from .common import DbOption, console, fail, open_store
+
+PolicyOption = Annotated[
+    str,
+    typer.Option(
+        help="auto: a reviewer's annotation, else the majority, else the single one; "
+        "majority: always vote."
+    ),
+]
+ReviewerOption = Annotated[
+    list[str] | None,
+    typer.Option("--reviewer", help="Label Studio user (e-mail) whose annotation is gold."),
+]
+
+
+def checked_policy(policy: str) -> Policy:
+    if policy not in POLICIES:
+        raise fail(f"--policy must be one of {', '.join(POLICIES)}, not {policy!r}")
+    return policy  # type: ignore[return-value]
+
+
+def agreement(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+    policy: PolicyOption = "auto",
+    reviewer: ReviewerOption = None,
+    db: DbOption = None,
+) -> None:
+    """Agreement between annotators (kappas, alpha, AC1, span and relation F1) and model vs gold.
+
+    Reads the annotations stored by `annotate pull`. Categorical fields report
+    observed agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha (nominal,
+    and ordinal for the 5-point stance) and Gwet's AC1; spans and relations
+    report pairwise F1; each model version is scored against the adjudicated gold.
+    """
+    chosen = checked_policy(policy)
+    with open_store(db) as store:
+        records = build_gold(store, policy=chosen, reviewers=reviewer or ())
+        if not records:
+            raise fail("no pulled annotations yet: run `annotate pull` first")
+        report = gold_report(store, records, policy=chosen)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False))
+        return
+    console.print(
+        f"{report['documents']} documents, annotators: {', '.join(report['annotators'])}",
+        highlight=False,
+    )
+    console.print(_categorical_table(report["fields"]))
+    console.print(_f1_table(report["fields"]))
+    for version, fields in report["model_vs_gold"].items():
+        console.print(_model_table(version, fields, report["pre_annotations"][version]))
+    adjudication = report["adjudication"]
+    console.print(
+        f"gold by policy {adjudication['policy']}: {adjudication['methods']}; "
+        f"{adjudication['contested']} contested, {adjudication['with_ties']} with ties "
+        "(listed by `--json` under disagreements)",
+        highlight=False,
+    )
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return "[" + ", ".join(_number(v) for v in value) + "]"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _categorical_table(fields: dict[str, Any]) -> Table:
+    columns = [
+        "units",
+        "observed_agreement",
+        "cohen_kappa",
+        "fleiss_kappa",
+        "krippendorff_alpha_nominal",
+        "krippendorff_alpha_ordinal",
+        "gwet_ac1",
+        "krippendorff_alpha_nominal_ci95",
+    ]
+    table = Table("field", *columns, title="Categorical fields", title_justify="left")
+    for name, scores in fields.items():
+        if "units" in scores:
+            table.add_row(name, *(_number(scores.get(c)) for c in columns))
+    return table
+
+
+def _f1_table(fields: dict[str, Any]) -> Table:
+    table = Table("field", "F1 exact", "95% CI", "F1 partial / F1", "95% CI",
+                  title="Spans and relations (pairwise)", title_justify="left")  # fmt: skip
+    for name, scores in fields.items():
+        if "f1_exact" in scores:
+            table.add_row(
+                name,
+                _number(scores["f1_exact"]),
+                _number(scores["f1_exact_ci95"]),
+                _number(scores["f1_partial"]),
+                _number(scores["f1_partial_ci95"]),
+            )
+        elif "f1" in scores:
+            table.add_row(name, "", "", _number(scores["f1"]), _number(scores["f1_ci95"]))
+    return table
+
+
+def _model_table(version: str, fields: dict[str, Any], fates: dict[str, Any]) -> Table:
+    title = (
+        f"{version} vs gold: {fates['pre_annotated_regions']} pre-annotated regions, "
+        f"kept {_number(fates['share_kept'])}, edited {_number(fates['share_edited'])}, "
+        f"deleted {_number(fates['share_deleted'])}"
+    )
+    table = Table("field", "precision", "recall", "F1", title=title, title_justify="left")
+    for name, scores in fields.items():
+        if ":" not in name or name.startswith("relation:"):
+            table.add_row(name, *(_number(scores[k]) for k in ("precision", "recall", "f1")))
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(agreement)

@@ -1,0 +1,134 @@
+"""How good were the pre-annotations? Each model version against the human gold.
+
+Per Label Studio control, precision / recall / F1 of a model version's
+predictions against the gold of the same documents:
+
+* span controls: regions matched exactly (offsets and label), per label too;
+* per-region choices: a predicted choice counts as right when the gold region
+  it overlaps (same control kind) carries the same value;
+* document choices: the predicted value against the gold value;
+* relations: same label, both endpoints overlapping the gold's.
+
+And the fate of pre-annotated regions in each annotator's annotation of the
+same document: **kept** (the same region, label and choices), **edited** (an
+overlapping region of the same control that differs) or **deleted** (nothing
+overlapping left).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotate.schemas import Annotation
+
+from .matching import Counts, clean, exact, match_count, related
+from .regions import (
+    DOCUMENT_CHOICES,
+    REGION_CHOICES,
+    RELATION_FIELDS,
+    SPAN_FIELDS,
+    Region,
+    Regions,
+    regions_of,
+)
+
+
+@dataclass
+class Evaluated:
+    """One document: its gold, its annotators' annotations, its predictions by version."""
+
+    gold: Annotation
+    annotations: Mapping[str, Annotation]
+    predictions: Mapping[str, Annotation]
+
+
+@dataclass
+class _Tally:
+    counts: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    fate: dict[str, int] = field(default_factory=lambda: {"kept": 0, "edited": 0, "deleted": 0})
+
+
+def model_vs_gold(documents: Iterable[Evaluated]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``{model_version: {FIELD: {precision, recall, f1}}}`` and the regions' fates.
+
+    FIELD is a Label Studio control name, ``control:label`` for one label of a
+    span control, or ``relation:label``. The fates are
+    ``{model_version: {pre_annotated_regions, share_kept, share_edited, share_deleted}}``.
+    """
+    tallies: dict[str, _Tally] = defaultdict(_Tally)
+    for document in documents:
+        gold = regions_of(document.gold)
+        annotated = [regions_of(a) for a in document.annotations.values()]
+        for version, prediction in document.predictions.items():
+            predicted = regions_of(prediction)
+            _score(tallies[version], predicted, gold)
+            for annotation in annotated:
+                _fate(tallies[version], predicted, annotation)
+    ordered = sorted(tallies.items())
+    return (
+        {version: _report(tally) for version, tally in ordered},
+        {version: _fates(tally) for version, tally in ordered},
+    )
+
+
+def _score(tally: _Tally, predicted: Regions, gold: Regions) -> None:
+    for name in SPAN_FIELDS:
+        tally.counts[name].add(match_count(predicted.of(name), gold.of(name), exact))
+        for region in {r.label for r in predicted.of(name) + gold.of(name)}:
+            mine = [r for r in predicted.of(name) if r.label == region]
+            theirs = [r for r in gold.of(name) if r.label == region]
+            tally.counts[f"{name}:{region}"].add(match_count(mine, theirs, exact))
+    for name in REGION_CHOICES:
+        tally.counts[name].add(_choice_counts(predicted, gold, name))
+    for name in DOCUMENT_CHOICES:
+        said, truth = predicted.document.get(name), gold.document.get(name)
+        tally.counts[name].add(
+            match_count([said] if said else [], [truth] if truth else [], lambda a, b: a == b)
+        )
+    for label in RELATION_FIELDS:
+        mine_rel = [r for r in predicted.relations if r.label == label]
+        gold_rel = [r for r in gold.relations if r.label == label]
+        tally.counts[f"relation:{label}"].add(match_count(mine_rel, gold_rel, related))
+
+
+def _choice_counts(predicted: Regions, gold: Regions, name: str) -> Counts:
+    mine = [(r, c[name]) for r, c in predicted.choices.items() if name in c]
+    theirs = [(r, c[name]) for r, c in gold.choices.items() if name in c]
+    return match_count(
+        mine,
+        theirs,
+        lambda a, b: a[0].control == b[0].control and a[0].overlaps(b[0]) and a[1] == b[1],
+    )
+
+
+def _fate(tally: _Tally, predicted: Regions, annotation: Regions) -> None:
+    for region in predicted.spans:
+        same_kind = [r for r in annotation.of(region.control) if r.overlaps(region)]
+        if not same_kind:
+            tally.fate["deleted"] += 1
+        elif any(_unchanged(region, r, predicted, annotation) for r in same_kind):
+            tally.fate["kept"] += 1
+        else:
+            tally.fate["edited"] += 1
+
+
+def _unchanged(region: Region, other: Region, predicted: Regions, annotation: Regions) -> bool:
+    return region == other and predicted.choices.get(region, {}) == annotation.choices.get(
+        other, {}
+    )
+
+
+def _report(tally: _Tally) -> dict[str, Any]:
+    return {
+        name: clean({"precision": c.precision, "recall": c.recall, "f1": c.f1})
+        for name, c in sorted(tally.counts.items())
+    }
+
+
+def _fates(tally: _Tally) -> dict[str, Any]:
+    total = sum(tally.fate.values())
+    shares = {f"share_{k}": round(v / total, 4) if total else None for k, v in tally.fate.items()}
+    return {"pre_annotated_regions": total, **shares}

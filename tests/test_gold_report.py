@@ -1,0 +1,102 @@
+"""`annotate agreement` over pulled annotations in the store: the JSON contract."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from annotate.cli import app
+from annotate.ingest import ingest_paths
+from annotate.preannotate.pipeline import preannotate
+from annotate.preannotate.providers.rules import RulesProvider
+from annotate.schemas import Annotation
+from annotate.store import Store
+
+from .conftest import SEEDS
+
+
+def pulled(store: Store, document_id: str, annotator: str, annotation: Annotation, n: int,
+           ground_truth: bool = False) -> None:  # fmt: skip
+    """Store an annotation as `annotate pull` would have."""
+    store.upsert_annotation(
+        {
+            "server": "http://ls",
+            "project_id": 1,
+            "annotation_id": n,
+            "task_id": 100 + n,
+            "document_id": document_id,
+            "annotator": annotator,
+            "annotator_id": n,
+            "created_at": "2026-11-24T00:00:00Z",
+            "updated_at": "2026-11-24T00:00:00Z",
+            "lead_time": 10.0,
+            "was_cancelled": 0,
+            "ground_truth": int(ground_truth),
+            "result": "[]",
+            "annotation": annotation.model_dump_json(),
+            "error": None,
+        }
+    )
+
+
+@pytest.fixture
+def annotated(tmp_path: Path) -> Path:
+    """Seeds pre-annotated by the rules, then 'corrected' by three annotators."""
+    db = tmp_path / "gold.db"
+    with Store(db) as store:
+        ingest_paths(store, [SEEDS])
+        asyncio.run(preannotate(store, RulesProvider()))
+        n = 0
+        for document in store.iter_documents():
+            prediction = store.latest_prediction(document.id)
+            assert prediction is not None
+            base = Annotation.model_validate_json(prediction["annotation"])
+            dropped = base.model_copy(update={"claims": base.claims[1:]})
+            relabelled = base.model_copy(deep=True)
+            relabelled.claims[0].attribution = "authorial"
+            for who, annotation in (("ann@x", base), ("bob@x", dropped), ("cat@x", relabelled)):
+                n += 1
+                pulled(store, document.id, who, annotation, n)
+    return db
+
+
+def test_agreement_json_contract(annotated: Path) -> None:
+    result = CliRunner().invoke(app, ["agreement", "--json", "--db", str(annotated)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["annotators"] == ["ann@x", "bob@x", "cat@x"] and report["documents"] == 5
+    overall = report["fields"]["overall_stance"]
+    for metric in ("observed_agreement", "cohen_kappa", "fleiss_kappa", "gwet_ac1",
+                   "krippendorff_alpha_nominal", "krippendorff_alpha_ordinal"):  # fmt: skip
+        assert metric in overall
+    assert "krippendorff_alpha_ordinal" not in report["fields"]["attribution"]
+    assert 0 < report["fields"]["claim"]["f1_exact"] < 1
+    ((version, fields),) = report["model_vs_gold"].items()
+    assert version.startswith("rule-based-annotator-")
+    for field in ("actor", "claim", "attribution", "overall_stance", "relation:speaker"):
+        assert set(fields[field]) == {"precision", "recall", "f1"}
+    # Majority gold keeps the claim two of three kept, with the majority attribution:
+    # the rules' prediction is the gold itself.
+    assert fields["claim"]["f1"] == 1.0 and fields["attribution"]["f1"] == 1.0
+    fates = report["pre_annotations"][version]
+    shares = fates["share_kept"] + fates["share_edited"] + fates["share_deleted"]
+    assert shares == pytest.approx(1.0, abs=1e-3) and fates["share_deleted"] > 0
+    assert report["adjudication"]["methods"] == {"majority": 5}
+    assert report["adjudication"]["contested"] == 5
+
+
+def test_reviewer_policy_and_table_output(annotated: Path) -> None:
+    result = CliRunner().invoke(app, ["agreement", "--db", str(annotated), "--reviewer", "cat@x"])
+    assert result.exit_code == 0, result.output
+    assert "Categorical fields" in result.output and "'reviewer': 5" in result.output
+    bad = CliRunner().invoke(app, ["agreement", "--db", str(annotated), "--policy", "vote"])
+    assert bad.exit_code == 1 and "--policy must be one of" in bad.output
+
+
+def test_no_annotations_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["agreement", "--db", str(tmp_path / "empty.db")])
+    assert result.exit_code == 1 and "annotate pull" in result.output
