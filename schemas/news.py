@@ -132,31 +132,31 @@ class Extraction(_Model):
 class Span(_Model):
     """A region of the document: ``text[start:end] == self.text`` (code points)."""
 
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
-    text: str
+    start: int = Field(ge=0, description="Offset of the first character (code points).")
+    end: int = Field(ge=0, description="Offset just past the last character (code points).")
+    text: str = Field(description="The document's text between start and end.")
 
 
 class GroundedActor(_Model):
-    canonical_name: str
-    type: ActorType
+    canonical_name: str = Field(description=Actor.model_fields["canonical_name"].description)
+    type: ActorType = Field(description=Actor.model_fields["type"].description)
     mentions: list[Span] = Field(description="Every grounded mention, first one first.")
 
 
 class GroundedClaim(_Model):
-    span: Span
-    speaker: str
-    cue: Span | None
-    attribution: Attribution
-    check_worthy: bool
-    proposition: str
+    span: Span = Field(description="Where the claim is in the text.")
+    speaker: str = Field(description=Claim.model_fields["speaker"].description)
+    cue: Span | None = Field(description="Where the reporting verb is, or null.")
+    attribution: Attribution = Field(description=Claim.model_fields["attribution"].description)
+    check_worthy: bool = Field(description=Claim.model_fields["check_worthy"].description)
+    proposition: str = Field(description=Claim.model_fields["proposition"].description)
 
 
 class GroundedStance(_Model):
-    holder: str
-    target: str
-    label: StanceLabel
-    evidence: Span
+    holder: str = Field(description=Stance.model_fields["holder"].description)
+    target: str = Field(description=Stance.model_fields["target"].description)
+    label: StanceLabel = Field(description=Stance.model_fields["label"].description)
+    evidence: Span = Field(description="Where the evidence quote is in the text.")
 
 
 class Annotation(_Model):

@@ -11,6 +11,10 @@ import pytest
 from annotate.store import Store
 from annotate.studio import server
 
+# The machine (and CI) has no internet: Hugging Face libraries must not try the Hub.
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 

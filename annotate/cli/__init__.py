@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import agreement, ingest, preannotate, pull, push, runs, show, studio, tasks
+from . import agreement, export, ingest, preannotate, pull, push, runs, show, studio, tasks
 
 app = typer.Typer(
     help="LLM-assisted annotation of news: claims, actors and stance, reviewed in Label Studio.",
@@ -12,7 +12,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (ingest, preannotate, tasks, runs, show, studio, push, pull, agreement):
+for module in (ingest, preannotate, tasks, runs, show, studio, push, pull, agreement, export):
     module.register(app)
 
 

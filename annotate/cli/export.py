@@ -1,0 +1,52 @@
+"""`annotate export`: the gold dataset folder (Parquet, JSON Lines, card, agreement)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from annotate.gold.export import export_dataset, parse_splits
+from annotate.gold.report import build_gold, gold_report
+
+from .agreement import PolicyOption, ReviewerOption, checked_policy
+from .common import DbOption, console, fail, open_store
+
+
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Dataset folder to write.")],
+    split: Annotated[
+        str | None,
+        typer.Option(help="Splits by document, e.g. train=0.8,dev=0.1,test=0.1 (default: one)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the split shuffle.")] = 13,
+    policy: PolicyOption = "auto",
+    reviewer: ReviewerOption = None,
+    db: DbOption = None,
+) -> None:
+    """Export one gold record per document with its card, agreement and checksums.
+
+    Deterministic: exporting the same annotations twice gives identical files.
+    Load it with pandas.read_parquet or datasets.load_dataset("parquet", ...).
+    """
+    chosen = checked_policy(policy)
+    try:
+        splits = parse_splits(split)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    with open_store(db) as store:
+        records = build_gold(store, policy=chosen, reviewers=reviewer or ())
+        if not records:
+            raise fail("no pulled annotations yet: run `annotate pull` first")
+        report = gold_report(store, records, policy=chosen)
+        manifest = export_dataset(store, records, report, out, splits=splits, seed=seed)
+    console.print(
+        f"exported {manifest['documents']} documents ({manifest['splits']}) to {out}, "
+        f"version {manifest['version']}",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(export)

@@ -1,0 +1,228 @@
+"""The dataset card (README.md of an export), written from the data and the schema.
+
+Field descriptions come from the Pydantic models' own descriptions, counts and
+label distributions from the exported rows, figures from the agreement report:
+nothing in the card is typed by hand, so it cannot drift from the data.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pydantic import BaseModel
+
+from annotate.schemas import DocumentStance, GroundedActor, GroundedClaim, GroundedStance, Span
+
+from .adjudicate import __doc__ as ADJUDICATION_DOC
+
+CATEGORICAL = ("units", "observed_agreement", "cohen_kappa", "fleiss_kappa",
+               "krippendorff_alpha_nominal", "krippendorff_alpha_ordinal", "gwet_ac1")  # fmt: skip
+
+
+def dataset_card(
+    name: str,
+    version: str,
+    rows: list[dict[str, Any]],
+    report: dict[str, Any],
+    splits: dict[str, int],
+    versions: dict[str, Any],
+    seed: int,
+) -> str:
+    parts = [
+        _header(name, version, rows, splits, seed),
+        _loading(splits),
+        _schema(),
+        _distribution(rows),
+        _annotators(report),
+        _agreement(report),
+        _model_vs_gold(report),
+        _versions(versions),
+        _limitations(),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return "[" + ", ".join(_number(v) for v in value) + "]"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _header(name: str, version: str, rows: list[dict[str, Any]], splits: dict[str, int],
+            seed: int) -> str:  # fmt: skip
+    split_text = ", ".join(f"{k}: {v}" for k, v in splits.items())
+    return (
+        f"# {name} (version {version})\n\n"
+        "News articles annotated for **actors, claims and stance**: who is named, what is\n"
+        "claimed and by whom (with the reporting verb and the kind of attribution), which\n"
+        "claims are check-worthy, and who stands for or against what. Pre-annotated by a\n"
+        "model, corrected by human annotators in Label Studio, adjudicated into one gold\n"
+        "record per document.\n\n"
+        f"{len(rows)} documents ({split_text}"
+        + (f"; split by document with seed {seed}" if len(splits) > 1 else "")
+        + ")."
+    )
+
+
+def _loading(splits: dict[str, int]) -> str:
+    first = next(iter(splits))
+    files = ", ".join(f'"{s}": "data/{s}.parquet"' for s in splits)
+    return (
+        "## Loading\n\n"
+        "```python\n"
+        "import pandas as pd\n"
+        f'frame = pd.read_parquet("data/{first}.parquet")\n\n'
+        "from datasets import load_dataset\n"
+        f'dataset = load_dataset("parquet", data_files={{{files}}})\n'
+        "```\n\n"
+        "Offsets are Python code-point offsets into `text`: `text[start:end]` is the span.\n"
+        "The same rows are in `data/*.jsonl`; `manifest.json` lists every file's SHA-256."
+    )
+
+
+def _fields(model: type[BaseModel], prefix: str) -> list[str]:
+    return [
+        f"| `{prefix}{name}` | {info.description or ''} |"
+        for name, info in model.model_fields.items()
+    ]
+
+
+def _span_meaning() -> str:
+    return "; ".join(f"`{n}`: {i.description}" for n, i in Span.model_fields.items())
+
+
+def _schema() -> str:
+    lines = [
+        "## Columns",
+        "",
+        "| column | meaning |",
+        "| --- | --- |",
+        "| `id` | Document id: the first 16 hex digits of the SHA-256 of `text`. |",
+        "| `text` | The article as ingested (newlines normalized). |",
+        "| `source`, `metadata` | Where it came from; metadata as a JSON object. |",
+        "| `actors` | The actors, each with: |",
+        *_fields(GroundedActor, "actors."),
+        "| `claims` | The claims, each with: |",
+        *_fields(GroundedClaim, "claims."),
+        "| `stances` | The stances, each with: |",
+        *_fields(GroundedStance, "stances."),
+        "| span (`start`, `end`, `text`) | " + _span_meaning() + " |",
+        f"| `main_target` | {DocumentStance.model_fields['main_target'].description} |",
+        f"| `overall_stance` | {DocumentStance.model_fields['overall'].description} |",
+        "| `annotators` | Label Studio users whose annotations made the gold. |",
+        "| `adjudication` | `reviewer`, `majority` or `single` (see below). |",
+        "| `contested`, `ties` | Whether annotators disagreed; ties decided by rule. |",
+        "| `model_versions` | Model versions that pre-annotated the document. |",
+    ]
+    return "\n".join(lines)
+
+
+def _distribution(rows: list[dict[str, Any]]) -> str:
+    counters = {
+        "actor type": Counter(a["type"] for r in rows for a in r["actors"]),
+        "attribution": Counter(c["attribution"] for r in rows for c in r["claims"]),
+        "check-worthy": Counter(str(c["check_worthy"]) for r in rows for c in r["claims"]),
+        "stance": Counter(s["label"] for r in rows for s in r["stances"]),
+        "overall stance": Counter(str(r["overall_stance"]) for r in rows),
+    }
+    lines = ["## Label distribution", "", "| field | counts |", "| --- | --- |"]
+    for field, counts in counters.items():
+        text = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "—"
+        lines.append(f"| {field} | {text} |")
+    mentions = sum(len(a["mentions"]) for r in rows for a in r["actors"])
+    claims = sum(len(r["claims"]) for r in rows)
+    lines += ["", f"{mentions} actor mentions, {claims} claims in all."]
+    return "\n".join(lines)
+
+
+def _annotators(report: dict[str, Any]) -> str:
+    adjudication = report.get("adjudication", {})
+    policy_text = (ADJUDICATION_DOC or "").split("Policies:", 1)[-1].strip()
+    return (
+        "## Annotators and adjudication\n\n"
+        f"Annotators: {', '.join(report['annotators'])}.\n\n"
+        f"Policy `{adjudication.get('policy')}`; gold records by method: "
+        f"{adjudication.get('methods')}; {adjudication.get('contested')} contested, "
+        f"{adjudication.get('with_ties')} with ties decided by rule.\n\n" + policy_text
+    )
+
+
+def _agreement(report: dict[str, Any]) -> str:
+    lines = [
+        "## Inter-annotator agreement",
+        "",
+        "Computed by `annotate agreement` (details in `agreement.json`): units coded by fewer "
+        "than two annotators excluded; Cohen's kappa averaged over annotator pairs; "
+        "Krippendorff's alpha with a bootstrap 95% interval.",
+        "",
+        "| field | " + " | ".join(CATEGORICAL) + " | alpha 95% CI |",
+        "| --- |" + " --- |" * (len(CATEGORICAL) + 1),
+    ]
+    spans = [
+        "",
+        "| field | F1 exact | 95% CI | F1 partial | 95% CI |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, scores in report["fields"].items():
+        if "units" in scores:
+            values = " | ".join(_number(scores.get(k)) for k in CATEGORICAL)
+            interval = scores.get("krippendorff_alpha_ordinal_ci95") or scores.get(
+                "krippendorff_alpha_nominal_ci95"
+            )
+            lines.append(f"| {name} | {values} | {_number(interval)} |")
+        elif "f1_exact" in scores:
+            spans.append(
+                f"| {name} | {_number(scores['f1_exact'])} | {_number(scores['f1_exact_ci95'])} "
+                f"| {_number(scores['f1_partial'])} | {_number(scores['f1_partial_ci95'])} |"
+            )
+        elif "f1" in scores:
+            spans.append(f"| {name} | | | {_number(scores['f1'])} | {_number(scores['f1_ci95'])} |")
+    return "\n".join(lines + spans)
+
+
+def _model_vs_gold(report: dict[str, Any]) -> str:
+    lines = ["## Pre-annotations against the gold", ""]
+    for version, fields in report.get("model_vs_gold", {}).items():
+        fates = report.get("pre_annotations", {}).get(version, {})
+        lines += [
+            f"`{version}`: of {fates.get('pre_annotated_regions')} pre-annotated regions, "
+            f"kept {_number(fates.get('share_kept'))}, "
+            f"edited {_number(fates.get('share_edited'))}, "
+            f"deleted {_number(fates.get('share_deleted'))}.",
+            "",
+            "| field | precision | recall | F1 |",
+            "| --- | --- | --- | --- |",
+        ]
+        for name, scores in fields.items():
+            lines.append(
+                f"| {name} | {_number(scores['precision'])} | {_number(scores['recall'])} "
+                f"| {_number(scores['f1'])} |"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _versions(versions: dict[str, Any]) -> str:
+    models = ", ".join(f"`{v}`" for v in versions["model_versions"]) or "—"
+    return (
+        "## Versions\n\n"
+        f"Schema version `{versions['schema_version']}`, prompt version "
+        f"`{versions['prompt_version']}`, model versions {models}."
+    )
+
+
+def _limitations() -> str:
+    return (
+        "## Limitations\n\n"
+        "- Agreement is measured on the documents that at least two annotators annotated; "
+        "with few documents the intervals are wide.\n"
+        "- Majority gold with two annotators decides ties by a fixed rule (first annotator "
+        "alphabetically); such records are marked in `ties`.\n"
+        "- Pre-annotations shape what annotators look at; the kept/edited/deleted shares "
+        "indicate how much.\n"
+        "- The corpus is what was ingested: outlets, languages and periods are not balanced "
+        "unless the collection was."
+    )
