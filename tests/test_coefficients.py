@@ -113,3 +113,38 @@ def test_bootstrap_interval_brackets_the_estimate_and_is_seeded() -> None:
     low, high = bootstrap_interval(KRIPPENDORFF_UNITS, alpha, resamples=300, seed=1)
     assert low < krippendorff_alpha(KRIPPENDORFF_UNITS) < high <= 1.0
     assert (low, high) == bootstrap_interval(KRIPPENDORFF_UNITS, alpha, resamples=300, seed=1)
+
+
+def test_coincidence_alpha_matches_the_published_example_and_the_package() -> None:
+    from annotate.gold.coefficients import (
+        Patterns,
+        alpha_from_coincidences,
+        bootstrap_alpha,
+        coincidences,
+        krippendorff_alpha_of,
+    )
+
+    patterns = Patterns.from_table(KRIPPENDORFF_UNITS)
+    matrix = coincidences(patterns, [1, 2, 3, 4, 5])
+    assert alpha_from_coincidences(matrix, "nominal") == pytest.approx(0.743, abs=5e-4)
+    assert alpha_from_coincidences(matrix, "ordinal") == pytest.approx(0.815, abs=5e-4)
+    import random
+
+    rng = random.Random(3)
+    for _ in range(20):
+        table = [[rng.choice([None, 0, 1, 2, 3]) for _ in range(3)] for _ in range(40)]
+        found = Patterns.from_table(table)
+        for level in ("nominal", "ordinal"):
+            package = krippendorff_alpha_of(found, level, [0, 1, 2, 3])  # type: ignore[arg-type]
+            ours = alpha_from_coincidences(coincidences(found, [0, 1, 2, 3]), level)  # type: ignore[arg-type]
+            assert ours == pytest.approx(package, abs=1e-9)
+    low, high = bootstrap_alpha(patterns, "nominal", [1, 2, 3, 4, 5], resamples=500, seed=2)
+    assert low < 0.743 < high
+
+
+def test_patterns_keep_a_large_table_in_few_counts() -> None:
+    from annotate.gold.coefficients import Patterns, fleiss_kappa_of
+
+    big = Patterns.from_table(FLEISS_1971 * 1000)
+    assert big.units == 30_000 and len(big.counts) <= 30
+    assert fleiss_kappa_of(big) == pytest.approx(fleiss_kappa(FLEISS_1971), abs=1e-12)

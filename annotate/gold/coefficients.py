@@ -1,24 +1,28 @@
 """Agreement coefficients for categorical codes, computed as the literature does.
 
-Input everywhere is a *reliability table*: one row per unit (a document, or a
-claim matched across annotators), one entry per coder, ``None`` where that coder
-did not code the unit. Units coded by fewer than two coders carry no
-information about agreement and are excluded (Krippendorff 2011, §2), by every
-coefficient here alike.
+A reliability table has one row per unit (a document, or a claim matched across
+annotators) and one value per coder, ``None`` where that coder did not code the
+unit. Units coded by fewer than two coders carry no information about
+agreement and are excluded (Krippendorff 2011, §2), by every coefficient alike.
+
+The table is kept as `Patterns`: counts of distinct units (which coder gave
+which value). Every coefficient is a function of those counts, so a corpus of
+100,000 documents costs as much memory as its few hundred distinct patterns,
+and a bootstrap resample is a multinomial draw over patterns (the same
+distribution as resampling units with replacement) instead of a pass over units.
 
 * observed agreement: the share of agreeing coder pairs within units, averaged
-  over units (pairs weighted equally within a unit, units equally);
+  over units;
 * Cohen's kappa (1960) for each pair of coders over the units both coded,
   averaged over pairs (Light 1971);
-* Fleiss' kappa (1971), generalised to a varying number of coders per unit:
-  per-unit agreement ``(Σ n_ij² − n_i) / (n_i(n_i − 1))`` averaged over units,
-  chance from the pooled category shares; identical to Fleiss when every unit
-  has the same number of coders (tested on Fleiss's own 30 × 6 table);
-* Krippendorff's alpha, nominal or ordinal, from the `krippendorff` package
-  (tested on Krippendorff's 2011 worked example, not only against the package);
-* Gwet's AC1 (2008): the same observed agreement with chance
-  ``1/(Q−1) Σ π_q (1 − π_q)``, robust to skewed category shares;
-* percentile bootstrap confidence intervals, resampling units.
+* Fleiss' kappa (1971), generalised to a varying number of coders per unit
+  (per-unit agreement averaged over units, chance from the pooled category
+  shares); identical to Fleiss when every unit has the same number of coders;
+* Krippendorff's alpha, nominal or ordinal: the point estimate from the
+  `krippendorff` package; bootstrap resamples from the same coincidence-matrix
+  formulas (Krippendorff 2011), which tests check against the package;
+* Gwet's AC1 (2008): observed agreement with chance ``1/(Q−1) Σ π_q (1 − π_q)``;
+* percentile bootstrap confidence intervals.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from itertools import combinations
 from typing import Literal
 
@@ -35,6 +39,227 @@ import numpy as np
 
 Unit = Sequence[Hashable | None]
 Table = Sequence[Unit]
+Level = Literal["nominal", "ordinal"]
+#: A unit as the sorted (coder, value) pairs of the coders who coded it.
+Pattern = tuple[tuple[Hashable, Hashable], ...]
+
+
+class Patterns:
+    """A reliability table as counts of distinct pairable units."""
+
+    def __init__(self, counts: Mapping[Pattern, float] | None = None) -> None:
+        self.counts: Counter[Pattern] = Counter(counts or {})
+
+    @classmethod
+    def from_table(cls, table: Table) -> Patterns:
+        patterns = cls()
+        for unit in table:
+            patterns.add(dict(enumerate(unit)))
+        return patterns
+
+    def add(self, unit: Mapping[Hashable, Hashable | None]) -> None:
+        """Count one unit (coder -> value); units with fewer than two values are dropped."""
+        coded = tuple(sorted(((c, v) for c, v in unit.items() if v is not None), key=str))
+        if len(coded) >= 2:
+            self.counts[coded] += 1
+
+    def merge(self, other: Patterns) -> None:
+        self.counts.update(other.counts)
+
+    @property
+    def units(self) -> int:
+        return int(sum(self.counts.values()))
+
+    def values(self) -> list[Hashable]:
+        return sorted({v for p in self.counts for _, v in p}, key=str)
+
+    def resample(self, rng: np.random.Generator) -> Patterns:
+        """Units drawn with replacement, as pattern counts (one multinomial draw)."""
+        keys = list(self.counts)
+        weights = np.array([self.counts[k] for k in keys], dtype=float)
+        drawn = rng.multinomial(int(weights.sum()), weights / weights.sum())
+        return Patterns({k: int(n) for k, n in zip(keys, drawn, strict=True) if n})
+
+
+def _unit_agreement(pattern: Pattern) -> float:
+    n = len(pattern)
+    return sum(c * (c - 1) for c in Counter(v for _, v in pattern).values()) / (n * (n - 1))
+
+
+def _weighted_mean(patterns: Patterns, value: Callable[[Pattern], float]) -> float:
+    total = patterns.units
+    if not total:
+        return math.nan
+    return sum(n * value(p) for p, n in patterns.counts.items()) / total
+
+
+def _chance_corrected(observed: float, expected: float) -> float:
+    if math.isnan(observed):
+        return math.nan
+    if expected >= 1.0:
+        return 1.0 if observed >= 1.0 else math.nan
+    return (observed - expected) / (1 - expected)
+
+
+# --------------------------------------------------------------------------
+# Coefficients over patterns
+# --------------------------------------------------------------------------
+
+
+def observed_agreement_of(patterns: Patterns) -> float:
+    return _weighted_mean(patterns, _unit_agreement)
+
+
+def fleiss_kappa_of(patterns: Patterns) -> float:
+    pooled: Counter[Hashable] = Counter()
+    for pattern, n in patterns.counts.items():
+        for _, value in pattern:
+            pooled[value] += n
+    total = sum(pooled.values())
+    if not total:
+        return math.nan
+    expected = sum((count / total) ** 2 for count in pooled.values())
+    return _chance_corrected(observed_agreement_of(patterns), expected)
+
+
+def gwet_ac1_of(patterns: Patterns, categories: Sequence[Hashable] = ()) -> float:
+    seen = list(categories) or patterns.values()
+    observed = observed_agreement_of(patterns)
+    if len(seen) < 2:
+        return 1.0 if observed == 1.0 else math.nan
+    shares = {q: _weighted_mean(patterns, _share_of(q)) for q in seen}
+    expected = sum(s * (1 - s) for s in shares.values()) / (len(seen) - 1)
+    return _chance_corrected(observed, expected)
+
+
+def _share_of(category: Hashable) -> Callable[[Pattern], float]:
+    def share(pattern: Pattern) -> float:
+        return sum(value == category for _, value in pattern) / len(pattern)
+
+    return share
+
+
+def mean_pairwise_cohen_of(patterns: Patterns) -> float:
+    coders = sorted({c for p in patterns.counts for c, _ in p}, key=str)
+    kappas = []
+    for first, second in combinations(coders, 2):
+        pairs: Counter[tuple[Hashable, Hashable]] = Counter()
+        for pattern, n in patterns.counts.items():
+            values = dict(pattern)
+            if first in values and second in values:
+                pairs[(values[first], values[second])] += n
+        kappa = _cohen_from_pairs(pairs)
+        if not math.isnan(kappa):
+            kappas.append(kappa)
+    return sum(kappas) / len(kappas) if kappas else math.nan
+
+
+def _cohen_from_pairs(pairs: Counter[tuple[Hashable, Hashable]]) -> float:
+    n = sum(pairs.values())
+    if not n:
+        return math.nan
+    observed = sum(count for (a, b), count in pairs.items() if a == b) / n
+    left: Counter[Hashable] = Counter()
+    right: Counter[Hashable] = Counter()
+    for (a, b), count in pairs.items():
+        left[a] += count
+        right[b] += count
+    expected = sum(left[c] * right[c] for c in left) / (n * n)
+    return _chance_corrected(observed, expected)
+
+
+def coincidences(patterns: Patterns, order: Sequence[Hashable]) -> np.ndarray:
+    """Krippendorff's coincidence matrix o_ck, summed over (weighted) units."""
+    index = {value: i for i, value in enumerate(order)}
+    matrix = np.zeros((len(order), len(order)))
+    for pattern, n in patterns.counts.items():
+        counts = np.zeros(len(order))
+        for _, value in pattern:
+            counts[index[value]] += 1
+        matrix += n * (np.outer(counts, counts) - np.diag(counts)) / (len(pattern) - 1)
+    return matrix
+
+
+def alpha_from_coincidences(matrix: np.ndarray, level: Level) -> float:
+    """Alpha = 1 − (n−1) Σ o_ck δ²_ck / Σ n_c n_k δ²_ck (Krippendorff 2011)."""
+    marginals = matrix.sum(axis=1)
+    total = marginals.sum()
+    if total <= 1:
+        return math.nan
+    size = len(marginals)
+    if level == "nominal":
+        delta = 1.0 - np.eye(size)
+    else:  # ordinal: squared rank distance through the marginals between c and k
+        cumulative = np.concatenate([[0.0], np.cumsum(marginals)])
+        low, high = (
+            np.minimum.outer(range(size), range(size)),
+            np.maximum.outer(range(size), range(size)),
+        )
+        between = cumulative[high + 1] - cumulative[low]
+        delta = (between - (marginals[low] + marginals[high]) / 2) ** 2
+    expected = (np.outer(marginals, marginals) * delta).sum()
+    if expected == 0:
+        return math.nan
+    return float(1 - (total - 1) * (matrix * delta).sum() / expected)
+
+
+def krippendorff_alpha_of(
+    patterns: Patterns, level: Level = "nominal", order: Sequence[Hashable] = ()
+) -> float:
+    """The point estimate, from the `krippendorff` package on the expanded table."""
+    values = list(order) or patterns.values()
+    if len({v for p in patterns.counts for _, v in p}) < 2:
+        return math.nan  # no variation: alpha divides zero by zero (Krippendorff 2011)
+    coders = sorted({c for p in patterns.counts for c, _ in p}, key=str)
+    row = {coder: i for i, coder in enumerate(coders)}
+    rank = {value: i for i, value in enumerate(values)}
+    columns = []
+    for pattern, n in patterns.counts.items():
+        column = np.full(len(coders), np.nan)
+        for coder, value in pattern:
+            column[row[coder]] = rank[value]
+        columns.append(np.repeat(column[:, None], int(n), axis=1))
+    return float(
+        krippendorff.alpha(
+            reliability_data=np.hstack(columns),
+            level_of_measurement=level,
+            value_domain=list(range(len(values))),
+        )
+    )
+
+
+def bootstrap_alpha(
+    patterns: Patterns,
+    level: Level,
+    order: Sequence[Hashable] = (),
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile 95% interval of alpha, resampling units."""
+    values = list(order) or patterns.values()
+    if patterns.units < 2 or len(values) < 2:
+        return (math.nan, math.nan)
+    rng = np.random.default_rng(seed)
+    estimates = [
+        alpha_from_coincidences(coincidences(patterns.resample(rng), values), level)
+        for _ in range(resamples)
+    ]
+    return percentile_interval(estimates)
+
+
+def percentile_interval(estimates: Sequence[float], level: float = 0.95) -> tuple[float, float]:
+    kept = sorted(e for e in estimates if not math.isnan(e))
+    if not kept:
+        return (math.nan, math.nan)
+    low = kept[int((1 - level) / 2 * (len(kept) - 1))]
+    high = kept[int((1 + level) / 2 * (len(kept) - 1))]
+    return (low, high)
+
+
+# --------------------------------------------------------------------------
+# The same coefficients over plain tables (rows of values, None for missing)
+# --------------------------------------------------------------------------
 
 
 def pairable(table: Table) -> list[list[Hashable]]:
@@ -44,104 +269,33 @@ def pairable(table: Table) -> list[list[Hashable]]:
 
 
 def observed_agreement(table: Table) -> float:
-    units = pairable(table)
-    if not units:
-        return math.nan
-    return sum(_unit_agreement(unit) for unit in units) / len(units)
+    return observed_agreement_of(Patterns.from_table(table))
 
 
-def _unit_agreement(unit: list[Hashable]) -> float:
-    n = len(unit)
-    return sum(c * (c - 1) for c in Counter(unit).values()) / (n * (n - 1))
+def fleiss_kappa(table: Table) -> float:
+    return fleiss_kappa_of(Patterns.from_table(table))
+
+
+def gwet_ac1(table: Table, categories: Sequence[Hashable] = ()) -> float:
+    return gwet_ac1_of(Patterns.from_table(table), categories)
+
+
+def mean_pairwise_cohen(table: Table) -> float:
+    return mean_pairwise_cohen_of(Patterns.from_table(table))
 
 
 def cohen_kappa(first: Sequence[Hashable | None], second: Sequence[Hashable | None]) -> float:
     """Cohen's kappa of two coders over the units both coded."""
-    pairs = [(a, b) for a, b in zip(first, second, strict=True) if a is not None and b is not None]
-    if not pairs:
-        return math.nan
-    n = len(pairs)
-    observed = sum(a == b for a, b in pairs) / n
-    left, right = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-    expected = sum(left[c] * right[c] for c in left) / (n * n)
-    return _chance_corrected(observed, expected)
-
-
-def mean_pairwise_cohen(table: Table) -> float:
-    """Cohen's kappa averaged over every pair of coders who share a unit."""
-    coders = max((len(unit) for unit in table), default=0)
-    values = []
-    for i, j in combinations(range(coders), 2):
-        kappa = cohen_kappa([_at(u, i) for u in table], [_at(u, j) for u in table])
-        if not math.isnan(kappa):
-            values.append(kappa)
-    return sum(values) / len(values) if values else math.nan
-
-
-def _at(unit: Unit, index: int) -> Hashable | None:
-    return unit[index] if index < len(unit) else None
-
-
-def fleiss_kappa(table: Table) -> float:
-    units = pairable(table)
-    if not units:
-        return math.nan
-    observed = sum(_unit_agreement(unit) for unit in units) / len(units)
-    pooled = Counter(value for unit in units for value in unit)
-    total = sum(pooled.values())
-    expected = sum((count / total) ** 2 for count in pooled.values())
-    return _chance_corrected(observed, expected)
-
-
-def gwet_ac1(table: Table, categories: Sequence[Hashable] | None = None) -> float:
-    """Gwet's AC1; `categories` is the full category set (Q), by default those seen."""
-    units = pairable(table)
-    if not units:
-        return math.nan
-    observed = sum(_unit_agreement(unit) for unit in units) / len(units)
-    seen = categories or sorted({v for unit in units for v in unit}, key=str)
-    if len(seen) < 2:
-        return 1.0 if observed == 1.0 else math.nan
-    shares = {q: sum(unit.count(q) / len(unit) for unit in units) / len(units) for q in seen}
-    expected = sum(p * (1 - p) for p in shares.values()) / (len(seen) - 1)
-    return _chance_corrected(observed, expected)
-
-
-Level = Literal["nominal", "ordinal"]
+    pairs = Counter(
+        (a, b) for a, b in zip(first, second, strict=True) if a is not None and b is not None
+    )
+    return _cohen_from_pairs(pairs)
 
 
 def krippendorff_alpha(
     table: Table, level: Level = "nominal", order: Sequence[Hashable] = ()
 ) -> float:
-    """Krippendorff's alpha; `order` ranks the values for the ordinal level.
-
-    Undefined (NaN) when the pairable values show no variation at all: alpha
-    then divides zero by zero (Krippendorff 2011); AC1 is defined there.
-    """
-    units = [unit for unit in table if sum(v is not None for v in unit) >= 2]
-    distinct = {v for unit in units for v in unit if v is not None}
-    if len(distinct) < 2:
-        return math.nan
-    values = list(order) or sorted(distinct, key=str)
-    rank = {value: position for position, value in enumerate(values)}
-    matrix = np.full((max(len(unit) for unit in units), len(units)), np.nan)
-    for column, unit in enumerate(units):
-        for row, value in enumerate(unit):
-            if value is not None:
-                matrix[row, column] = rank[value]
-    return float(
-        krippendorff.alpha(
-            reliability_data=matrix,
-            level_of_measurement=level,
-            value_domain=list(range(len(values))),
-        )
-    )
-
-
-def _chance_corrected(observed: float, expected: float) -> float:
-    if expected >= 1.0:
-        return 1.0 if observed >= 1.0 else math.nan
-    return (observed - expected) / (1 - expected)
+    return krippendorff_alpha_of(Patterns.from_table(table), level, order)
 
 
 def bootstrap_interval(
@@ -152,19 +306,11 @@ def bootstrap_interval(
     seed: int = 0,
     level: float = 0.95,
 ) -> tuple[float, float]:
-    """Percentile bootstrap CI of `statistic`, resampling whole units (seeded)."""
+    """Percentile bootstrap CI of any `statistic`, resampling whole units (seeded)."""
     if len(units) < 2:
         return (math.nan, math.nan)
     rng = random.Random(seed)
-    estimates = []
-    for _ in range(resamples):
-        sample = [units[rng.randrange(len(units))] for _ in units]
-        value = statistic(sample)
-        if not math.isnan(value):
-            estimates.append(value)
-    if not estimates:
-        return (math.nan, math.nan)
-    estimates.sort()
-    low = estimates[int((1 - level) / 2 * (len(estimates) - 1))]
-    high = estimates[int((1 + level) / 2 * (len(estimates) - 1))]
-    return (low, high)
+    estimates = [
+        statistic([units[rng.randrange(len(units))] for _ in units]) for _ in range(resamples)
+    ]
+    return percentile_interval(estimates, level)
