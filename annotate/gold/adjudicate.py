@@ -33,7 +33,7 @@ from annotate.schemas import Annotation
 from annotate.studio import layout as L
 from annotate.studio.convert import results_to_annotation
 
-from .regions import SPAN_FIELDS, Region, Regions, regions_of
+from .regions import SPAN_FIELDS, Region, Regions, clusters, regions_of
 
 Policy = Literal["auto", "majority"]
 H = TypeVar("H", bound=Hashable)
@@ -91,31 +91,13 @@ class _Vote:
 
     def results(self) -> list[dict[str, Any]]:
         for control in SPAN_FIELDS:
-            for number, group in enumerate(self._groups(control)):
+            for number, group in enumerate(clusters(self.regions, (control,))):
                 self._vote_region(f"{control}-{number}", control, group)
         self._vote_relations()
         self._vote_document()
         return self._results
 
     # -- regions
-
-    def _groups(self, control: str) -> list[dict[str, Region]]:
-        """Regions of `control` grouped by overlap, at most one per annotator."""
-        tagged = sorted(
-            ((region, who) for who in self.annotators for region in self.regions[who].of(control)),
-            key=lambda item: (item[0].start, item[0].end, item[1]),
-        )
-        groups: list[dict[str, Region]] = []
-        for region, who in tagged:
-            home = next(
-                (g for g in groups if who not in g and any(r.overlaps(region) for r in g.values())),
-                None,
-            )
-            if home is None:
-                groups.append({who: region})
-            else:
-                home[who] = region
-        return groups
 
     def _vote_region(self, region_id: str, control: str, group: dict[str, Region]) -> None:
         total, votes = len(self.annotators), len(group)

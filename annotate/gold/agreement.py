@@ -12,19 +12,26 @@
   offsets and label) and partial (overlapping, same label, matched one to
   one), per label and overall, averaged over pairs, with bootstrap intervals
   over documents. F1 is symmetric, so no annotator is taken as the reference.
-* **Relation fields** (``speaker``, ``cue``, ``holder``, ``target``, reported as
-  ``relation:<label>`` beside the ``cue`` span field): pairwise F1 where two
-  relations match when their labels agree and both endpoints overlap.
+* **Relation fields** (``relation:speaker``, ``relation:cue``, ``relation:holder``,
+  ``relation:target``): pairwise F1 where two relations match when their labels
+  agree and both endpoints overlap.
+
+Documents stream through an accumulator that keeps only pattern counts for the
+categorical fields and three integers per document and annotator pair for the
+F1 fields, so memory does not hold the annotations of the whole corpus.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
+
+import numpy as np
 
 from annotate.schemas import Annotation
 from annotate.studio import layout as L
@@ -36,214 +43,198 @@ from .regions import (
     REGION_CHOICES,
     RELATION_FIELDS,
     SPAN_FIELDS,
-    Region,
     Regions,
+    clusters,
     regions_of,
 )
 
 #: Bootstrap resamples for confidence intervals (seeded, so reports are reproducible).
 RESAMPLES = 1000
 SEED = 20261124
+#: Resamples drawn at once when bootstrapping F1 (bounds the weight matrix's memory).
+BATCH = 50
 
-#: document id -> annotator -> annotation
-Corpus = Mapping[str, Mapping[str, Annotation]]
-
-
-@dataclass(frozen=True)
-class _Doc:
-    """One document's regions per annotator (only annotators who annotated it)."""
-
-    id: str
-    by_annotator: dict[str, Regions]
+#: document id -> annotator -> annotation (or an iterable of such pairs)
+Corpus = Mapping[str, Mapping[str, Annotation]] | Iterable[tuple[str, Mapping[str, Annotation]]]
+Pair = tuple[str, str]
 
 
 def agreement_report(corpus: Corpus, *, resamples: int = RESAMPLES) -> dict[str, Any]:
     """The agreement JSON: annotators, documents and metrics per field."""
-    docs = [
-        _Doc(doc_id, {who: regions_of(a) for who, a in annotations.items()})
-        for doc_id, annotations in sorted(corpus.items())
-    ]
-    annotators = sorted({who for doc in docs for who in doc.by_annotator})
-    fields: dict[str, dict[str, Any]] = {}
-    for name in DOCUMENT_CHOICES:
-        fields[name] = _categorical(_document_table(docs, annotators, name), name, resamples)
-    for name in REGION_CHOICES:
-        fields[name] = _categorical(_region_table(docs, annotators, name), name, resamples)
-    for name in SPAN_FIELDS:
-        fields[name] = _span_scores(docs, annotators, name, resamples)
-    for label in RELATION_FIELDS:
-        fields[f"relation:{label}"] = _relation_scores(docs, annotators, label, resamples)
-    return {"annotators": annotators, "documents": len(docs), "fields": fields}
+    accumulator = AgreementAccumulator()
+    items = sorted(corpus.items()) if isinstance(corpus, Mapping) else corpus
+    for document_id, by_annotator in items:
+        accumulator.add(document_id, by_annotator)
+    return accumulator.report(resamples)
 
 
-# --------------------------------------------------------------------------
-# Categorical fields
-# --------------------------------------------------------------------------
+@dataclass
+class _PairCounts:
+    """Per annotator pair: (document index, tp, fp, fn) for each document they share.
 
-Row = list[str | None]
+    Kept in flat arrays of doubles (32 bytes a document and pair) when the
+    statistic needs a bootstrap over documents, else only as running totals.
+    """
 
+    per_document: bool = True
+    rows: dict[Pair, array[float]] = field(default_factory=dict)
+    totals: dict[Pair, Counts] = field(default_factory=lambda: defaultdict(Counts))
 
-def _document_table(docs: list[_Doc], annotators: list[str], name: str) -> list[Row]:
-    return [
-        [
-            doc.by_annotator[a].document.get(name) if a in doc.by_annotator else None
-            for a in annotators
-        ]
-        for doc in docs
-    ]
-
-
-def _region_table(docs: list[_Doc], annotators: list[str], name: str) -> list[Row]:
-    """One row per region cluster: regions of the kinds carrying `name`, matched by overlap."""
-    kinds = (L.CLAIM, L.STANCE_EVIDENCE) if name == L.STANCE else (L.CLAIM,)
-    rows: list[Row] = []
-    for doc in docs:
-        for cluster in _clusters(doc, annotators, kinds):
-            rows.append(
-                [
-                    doc.by_annotator[a].choices.get(region, {}).get(name) if region else None
-                    for a, region in zip(annotators, cluster, strict=True)
-                ]
+    def add(self, pair: Pair, document: int, counts: Counts) -> None:
+        self.totals[pair].add(counts)
+        if self.per_document:
+            self.rows.setdefault(pair, array("d")).extend(
+                (document, counts.true_positive, counts.false_positive, counts.false_negative)
             )
-    return rows
+
+    def mean_f1(self) -> float:
+        values = [t.f1 for t in self.totals.values() if not math.isnan(t.f1)]
+        return sum(values) / len(values) if values else math.nan
+
+    def matrices(self) -> list[np.ndarray]:
+        return [np.frombuffer(rows, dtype=float).reshape(-1, 4) for rows in self.rows.values()]
 
 
-def _clusters(
-    doc: _Doc, annotators: list[str], kinds: tuple[str, ...]
-) -> list[list[Region | None]]:
-    """Group overlapping regions of different annotators; one region per annotator each."""
-    tagged = sorted(
-        (
-            (region, index)
-            for index, who in enumerate(annotators)
-            if who in doc.by_annotator
-            for region in doc.by_annotator[who].spans
-            if region.control in kinds
-        ),
-        key=lambda item: (item[0].start, item[0].end),
-    )
-    clusters: list[list[Region | None]] = []
-    for region, index in tagged:
-        home = next(
-            (
-                c
-                for c in clusters
-                if c[index] is None and any(r is not None and r.overlaps(region) for r in c)
-            ),
-            None,
+class AgreementAccumulator:
+    """Collects what agreement needs from each document, one document at a time."""
+
+    def __init__(self) -> None:
+        self.documents = 0
+        self.annotators: set[str] = set()
+        self.patterns = {name: C.Patterns() for name in (*DOCUMENT_CHOICES, *REGION_CHOICES)}
+        with_interval = self._f1_with_interval()
+        self.f1: dict[str, _PairCounts] = defaultdict(lambda: _PairCounts(per_document=False))
+        self.f1.update({key: _PairCounts() for key in with_interval})
+
+    def add(self, document_id: str, annotations: Mapping[str, Annotation]) -> None:
+        del document_id  # documents are counted in order; the id is not needed
+        found = {who: regions_of(a) for who, a in annotations.items()}
+        self.annotators.update(found)
+        for name in DOCUMENT_CHOICES:
+            self.patterns[name].add({who: r.document.get(name) for who, r in found.items()})
+        for name in REGION_CHOICES:
+            kinds = (L.CLAIM, L.STANCE_EVIDENCE) if name == L.STANCE else (L.CLAIM,)
+            for cluster in clusters(found, kinds):
+                self.patterns[name].add(
+                    {
+                        who: found[who].choices.get(region, {}).get(name)
+                        for who, region in cluster.items()
+                    }
+                )
+        self._pairs(found)
+        self.documents += 1
+
+    def _pairs(self, found: dict[str, Regions]) -> None:
+        index = self.documents
+        for a, b in combinations(sorted(found), 2):
+            first, second = found[a], found[b]
+            for name in SPAN_FIELDS:
+                for mode, same in (("exact", exact), ("partial", partial)):
+                    self.f1[f"{name}/{mode}"].add(
+                        (a, b), index, match_count(first.of(name), second.of(name), same)
+                    )
+                    for label in L.SPAN_LABELS[name]:
+                        mine = [r for r in first.of(name) if r.label == label]
+                        theirs = [r for r in second.of(name) if r.label == label]
+                        self.f1[f"{name}:{label}/{mode}"].add(
+                            (a, b), index, match_count(mine, theirs, same)
+                        )
+            for label in RELATION_FIELDS:
+                mine_rel = [r for r in first.relations if r.label == label]
+                theirs_rel = [r for r in second.relations if r.label == label]
+                self.f1[f"relation:{label}"].add(
+                    (a, b), index, match_count(mine_rel, theirs_rel, related)
+                )
+
+    def report(self, resamples: int = RESAMPLES) -> dict[str, Any]:
+        intervals = _f1_intervals(
+            {key: self.f1[key] for key in self._f1_with_interval()}, self.documents, resamples
         )
-        if home is None:
-            home = [None] * len(annotators)
-            clusters.append(home)
-        home[index] = region
-    return clusters
+        fields: dict[str, Any] = {}
+        for name, patterns in self.patterns.items():
+            fields[name] = _categorical(patterns, name, resamples)
+        for name in SPAN_FIELDS:
+            scores: dict[str, Any] = {}
+            for mode in ("exact", "partial"):
+                scores[f"f1_{mode}"] = self.f1[f"{name}/{mode}"].mean_f1()
+                scores[f"f1_{mode}_ci95"] = intervals[f"{name}/{mode}"]
+            scores["per_label"] = {
+                label: {
+                    f"f1_{mode}": self.f1[f"{name}:{label}/{mode}"].mean_f1()
+                    for mode in ("exact", "partial")
+                }
+                for label in L.SPAN_LABELS[name]
+            }
+            fields[name] = scores
+        for label in RELATION_FIELDS:
+            key = f"relation:{label}"
+            fields[key] = {"f1": self.f1[key].mean_f1(), "f1_ci95": intervals[key]}
+        return clean(
+            {"annotators": sorted(self.annotators), "documents": self.documents, "fields": fields}
+        )
+
+    @staticmethod
+    def _f1_with_interval() -> list[str]:
+        keys = [f"{name}/{mode}" for name in SPAN_FIELDS for mode in ("exact", "partial")]
+        return keys + [f"relation:{label}" for label in RELATION_FIELDS]
 
 
-def _categorical(table: list[Row], name: str, resamples: int) -> dict[str, Any]:
+def _categorical(patterns: C.Patterns, name: str, resamples: int) -> dict[str, Any]:
     order = L.CHOICES[name]
-    units = C.pairable(table)
     scores: dict[str, Any] = {
-        "units": len(units),
-        "observed_agreement": C.observed_agreement(table),
-        "cohen_kappa": C.mean_pairwise_cohen(table),
-        "fleiss_kappa": C.fleiss_kappa(table),
-        "krippendorff_alpha_nominal": C.krippendorff_alpha(table, "nominal", order),
-        "gwet_ac1": C.gwet_ac1(table, order),
+        "units": patterns.units,
+        "observed_agreement": C.observed_agreement_of(patterns),
+        "cohen_kappa": C.mean_pairwise_cohen_of(patterns),
+        "fleiss_kappa": C.fleiss_kappa_of(patterns),
+        "krippendorff_alpha_nominal": C.krippendorff_alpha_of(patterns, "nominal", order),
+        "gwet_ac1": C.gwet_ac1_of(patterns, order),
+        "krippendorff_alpha_nominal_ci95": list(
+            C.bootstrap_alpha(patterns, "nominal", order, resamples=resamples, seed=SEED)
+        ),
     }
-    scores["krippendorff_alpha_nominal_ci95"] = _interval(
-        table, lambda t: C.krippendorff_alpha(t, "nominal", order), resamples
-    )
     if name in L.ORDINAL:
-        scores["krippendorff_alpha_ordinal"] = C.krippendorff_alpha(table, "ordinal", order)
-        scores["krippendorff_alpha_ordinal_ci95"] = _interval(
-            table, lambda t: C.krippendorff_alpha(t, "ordinal", order), resamples
+        scores["krippendorff_alpha_ordinal"] = C.krippendorff_alpha_of(patterns, "ordinal", order)
+        scores["krippendorff_alpha_ordinal_ci95"] = list(
+            C.bootstrap_alpha(patterns, "ordinal", order, resamples=resamples, seed=SEED)
         )
-    return clean(scores)
+    return scores
 
 
-def _interval(
-    units: Sequence[Any], statistic: Callable[[Any], float], resamples: int
-) -> list[float]:
-    low, high = C.bootstrap_interval(units, statistic, resamples=resamples, seed=SEED)
-    return [low, high]
+def _f1_intervals(
+    stats: dict[str, _PairCounts], documents: int, resamples: int
+) -> dict[str, list[float]]:
+    """Bootstrap intervals of mean pairwise F1, resampling documents (seeded).
+
+    Every statistic sees the same resamples: per batch, a matrix of document
+    weights (multinomial counts, i.e. documents drawn with replacement) is
+    multiplied into each pair's per-document counts.
+    """
+    if documents < 2:
+        return {key: [math.nan, math.nan] for key in stats}
+    arrays = {key: stat.matrices() for key, stat in stats.items()}
+    estimates: dict[str, list[float]] = {key: [] for key in stats}
+    rng = np.random.default_rng(SEED)
+    uniform = np.full(documents, 1 / documents)
+    for start in range(0, resamples, BATCH):
+        weights = rng.multinomial(documents, uniform, size=min(BATCH, resamples - start))
+        for key, pairs in arrays.items():
+            per_pair = [_batch_f1(weights, rows) for rows in pairs]
+            estimates[key].extend(_nanmean(per_pair, weights.shape[0]))
+    return {key: list(C.percentile_interval(values)) for key, values in estimates.items()}
 
 
-# --------------------------------------------------------------------------
-# Spans and relations: pairwise F1
-# --------------------------------------------------------------------------
+def _batch_f1(weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    totals = weights[:, rows[:, 0].astype(int)] @ rows[:, 1:]
+    tp, fp, fn = totals[:, 0], totals[:, 1], totals[:, 2]
+    denominator = 2 * tp + fp + fn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, 2 * tp / denominator, np.nan)
 
 
-PairCounts = dict[tuple[str, str], list[Counts]]  # per annotator pair: counts per document
-
-
-def _pairwise(
-    docs: list[_Doc], items: Callable[[Regions], list[Any]], same: Callable[[Any, Any], bool]
-) -> PairCounts:
-    counts: PairCounts = defaultdict(list)
-    for doc in docs:
-        for a, b in combinations(sorted(doc.by_annotator), 2):
-            counts[(a, b)].append(
-                match_count(items(doc.by_annotator[a]), items(doc.by_annotator[b]), same)
-            )
-    return counts
-
-
-def _mean_f1(per_pair: Sequence[Sequence[Counts]]) -> float:
-    """F1 pooled over documents within each pair, then averaged over pairs."""
-    values = []
-    for documents in per_pair:
-        total = Counts()
-        for counts in documents:
-            total.add(counts)
-        if not math.isnan(total.f1):
-            values.append(total.f1)
-    return sum(values) / len(values) if values else math.nan
-
-
-def _f1_with_interval(counts: PairCounts, resamples: int) -> tuple[float, list[float]]:
-    """Mean pairwise F1, and its bootstrap interval resampling documents within pairs."""
-    pairs = list(counts.values())
-    estimate = _mean_f1(pairs)
-    if not pairs:
-        return estimate, [math.nan, math.nan]
-    # Resample document positions shared by all pairs' lists (each list is per document).
-    length = max(len(p) for p in pairs)
-
-    def statistic(positions: Sequence[Any]) -> float:
-        return _mean_f1([[p[i] for i in positions if i < len(p)] for p in pairs])
-
-    return estimate, _interval(list(range(length)), statistic, resamples)
-
-
-def _span_scores(
-    docs: list[_Doc], annotators: list[str], name: str, resamples: int
-) -> dict[str, Any]:
-    del annotators  # pairs come from each document's own annotators
-    scores: dict[str, Any] = {}
-    for mode, same in (("exact", exact), ("partial", partial)):
-        counts = _pairwise(docs, lambda r: r.of(name), same)
-        scores[f"f1_{mode}"], scores[f"f1_{mode}_ci95"] = _f1_with_interval(counts, resamples)
-    scores["per_label"] = {
-        label: {
-            f"f1_{mode}": _mean_f1(list(_pairwise(docs, _labelled(name, label), same).values()))
-            for mode, same in (("exact", exact), ("partial", partial))
-        }
-        for label in L.SPAN_LABELS[name]
-    }
-    return clean(scores)
-
-
-def _labelled(name: str, label: str) -> Callable[[Regions], list[Region]]:
-    def regions(found: Regions) -> list[Region]:
-        return [region for region in found.of(name) if region.label == label]
-
-    return regions
-
-
-def _relation_scores(
-    docs: list[_Doc], annotators: list[str], label: str, resamples: int
-) -> dict[str, Any]:
-    del annotators
-    counts = _pairwise(docs, lambda r: [x for x in r.relations if x.label == label], related)
-    f1, interval = _f1_with_interval(counts, resamples)
-    return clean({"f1": f1, "f1_ci95": interval})
+def _nanmean(per_pair: list[np.ndarray], size: int) -> list[float]:
+    if not per_pair:
+        return [math.nan] * size
+    stacked = np.vstack(per_pair)
+    counts = (~np.isnan(stacked)).sum(axis=0)
+    sums = np.nansum(stacked, axis=0)
+    return [float(s / c) if c else math.nan for s, c in zip(sums, counts, strict=True)]

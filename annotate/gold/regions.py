@@ -9,6 +9,7 @@ derived with the same converter that builds Label Studio results
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from annotate.schemas import Annotation
@@ -76,3 +77,27 @@ def regions_of(annotation: Annotation) -> Regions:
             else:
                 out.document[result["from_name"]] = str(items[0])
     return out
+
+
+def clusters(found: Mapping[str, Regions], kinds: tuple[str, ...]) -> list[dict[str, Region]]:
+    """Regions of `kinds` grouped across annotators by overlap, one per annotator each."""
+    tagged = sorted(
+        (
+            (region, who)
+            for who in sorted(found)
+            for region in found[who].spans
+            if region.control in kinds
+        ),
+        key=lambda item: (item[0].start, item[0].end, item[1]),
+    )
+    groups: list[dict[str, Region]] = []
+    for region, who in tagged:
+        home = next(
+            (g for g in groups if who not in g and any(r.overlaps(region) for r in g.values())),
+            None,
+        )
+        if home is None:
+            groups.append({who: region})
+        else:
+            home[who] = region
+    return groups
