@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from annotate.gold.adjudicate import POLICIES, Policy
-from annotate.gold.report import build_gold, gold_report
+from annotate.gold.report import gold_report
 
 from .common import DbOption, console, fail, open_store
 
@@ -47,10 +47,9 @@ def agreement(
     """
     chosen = checked_policy(policy)
     with open_store(db) as store:
-        records = build_gold(store, policy=chosen, reviewers=reviewer or ())
-        if not records:
-            raise fail("no pulled annotations yet: run `annotate pull` first")
-        report = gold_report(store, records, policy=chosen)
+        report = gold_report(store, policy=chosen, reviewers=reviewer or ())
+    if not report["documents"]:
+        raise fail("no pulled annotations yet: run `annotate pull` first")
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False))
         return

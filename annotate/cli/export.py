@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from annotate.gold.export import export_dataset, parse_splits
-from annotate.gold.report import build_gold, gold_report
+from annotate.gold.report import GoldRecord, gold_report
 
 from .agreement import PolicyOption, ReviewerOption, checked_policy
 from .common import DbOption, console, fail, open_store
@@ -36,10 +36,10 @@ def export(
     except ValueError as exc:
         raise fail(str(exc)) from exc
     with open_store(db) as store:
-        records = build_gold(store, policy=chosen, reviewers=reviewer or ())
+        records: list[GoldRecord] = []
+        report = gold_report(store, policy=chosen, reviewers=reviewer or (), keep=records.append)
         if not records:
             raise fail("no pulled annotations yet: run `annotate pull` first")
-        report = gold_report(store, records, policy=chosen)
         manifest = export_dataset(store, records, report, out, splits=splits, seed=seed)
     console.print(
         f"exported {manifest['documents']} documents ({manifest['splits']}) to {out}, "

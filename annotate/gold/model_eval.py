@@ -51,27 +51,40 @@ class _Tally:
     fate: dict[str, int] = field(default_factory=lambda: {"kept": 0, "edited": 0, "deleted": 0})
 
 
-def model_vs_gold(documents: Iterable[Evaluated]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``{model_version: {FIELD: {precision, recall, f1}}}`` and the regions' fates.
+class ModelScores:
+    """Accumulates, one document at a time, how each model version fares against the gold."""
 
-    FIELD is a Label Studio control name, ``control:label`` for one label of a
-    span control, or ``relation:label``. The fates are
-    ``{model_version: {pre_annotated_regions, share_kept, share_edited, share_deleted}}``.
-    """
-    tallies: dict[str, _Tally] = defaultdict(_Tally)
-    for document in documents:
+    def __init__(self) -> None:
+        self.tallies: dict[str, _Tally] = defaultdict(_Tally)
+
+    def add(self, document: Evaluated) -> None:
         gold = regions_of(document.gold)
         annotated = [regions_of(a) for a in document.annotations.values()]
         for version, prediction in document.predictions.items():
             predicted = regions_of(prediction)
-            _score(tallies[version], predicted, gold)
+            _score(self.tallies[version], predicted, gold)
             for annotation in annotated:
-                _fate(tallies[version], predicted, annotation)
-    ordered = sorted(tallies.items())
-    return (
-        {version: _report(tally) for version, tally in ordered},
-        {version: _fates(tally) for version, tally in ordered},
-    )
+                _fate(self.tallies[version], predicted, annotation)
+
+    def report(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``{model_version: {FIELD: {precision, recall, f1}}}`` and the regions' fates.
+
+        FIELD is a Label Studio control name, ``control:label`` for one label of a
+        span control, or ``relation:label``. The fates are
+        ``{model_version: {pre_annotated_regions, share_kept, share_edited, share_deleted}}``.
+        """
+        ordered = sorted(self.tallies.items())
+        return (
+            {version: _report(tally) for version, tally in ordered},
+            {version: _fates(tally) for version, tally in ordered},
+        )
+
+
+def model_vs_gold(documents: Iterable[Evaluated]) -> tuple[dict[str, Any], dict[str, Any]]:
+    scores = ModelScores()
+    for document in documents:
+        scores.add(document)
+    return scores.report()
 
 
 def _score(tally: _Tally, predicted: Regions, gold: Regions) -> None:

@@ -1,9 +1,9 @@
 """The gold set and its figures: adjudication, agreement, model versus gold.
 
-`build_gold` adjudicates every annotated document; `gold_report` adds the
-agreement between annotators and the score of each model version against the
-gold, in the JSON shape `annotate agreement --json` prints and the export
-stores as ``agreement.json``::
+One pass over the pulled annotations, a document at a time: each document is
+adjudicated, its annotations feed the agreement accumulator and its
+predictions the model-versus-gold scores. The result is the JSON
+`annotate agreement --json` prints and the export stores as ``agreement.json``::
 
     {"annotators": [...], "documents": N,
      "fields": {FIELD: {METRIC: value, ...}},
@@ -16,7 +16,7 @@ stores as ``agreement.json``::
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +24,9 @@ from annotate.schemas import Annotation
 from annotate.store import Store
 
 from .adjudicate import Gold, Policy, adjudicate
-from .agreement import RESAMPLES, agreement_report
+from .agreement import RESAMPLES, AgreementAccumulator
 from .corpus import AnnotatedDocument, annotated_documents
-from .model_eval import Evaluated, model_vs_gold
+from .model_eval import Evaluated, ModelScores
 
 
 @dataclass
@@ -35,63 +35,63 @@ class GoldRecord:
     gold: Gold
 
 
-def build_gold(
+def iter_gold(
     store: Store, *, policy: Policy = "auto", reviewers: Sequence[str] = ()
-) -> list[GoldRecord]:
+) -> Iterator[GoldRecord]:
     """The gold record of every annotated document, in document id order."""
-    records = []
     for item in annotated_documents(store):
         chosen = [*reviewers, *sorted(item.flagged)]
         gold = adjudicate(
-            item.document.id,
-            item.document.text,
-            item.annotations,
-            policy=policy,
-            reviewers=chosen,
+            item.document.id, item.document.text, item.annotations, policy=policy, reviewers=chosen
         )
-        records.append(GoldRecord(item, gold))
-    return records
+        yield GoldRecord(item, gold)
 
 
 def gold_report(
     store: Store,
-    records: list[GoldRecord],
     *,
     policy: Policy = "auto",
+    reviewers: Sequence[str] = (),
     resamples: int = RESAMPLES,
+    keep: Callable[[GoldRecord], None] | None = None,
 ) -> dict[str, Any]:
-    corpus = {r.source.document.id: r.source.annotations for r in records}
-    report = agreement_report(corpus, resamples=resamples)
-    scores, fates = model_vs_gold(_evaluated(store, records))
-    report["model_vs_gold"] = scores
-    report["pre_annotations"] = fates
+    """Adjudicate, measure agreement and score the models in one pass; `keep` sees each record."""
+    agreement, scores = AgreementAccumulator(), ModelScores()
+    methods: Counter[str] = Counter()
+    contested, disagreements = 0, []
+    for record in iter_gold(store, policy=policy, reviewers=reviewers):
+        agreement.add(record.gold.document_id, record.source.annotations)
+        scores.add(_evaluated(store, record))
+        methods[record.gold.method] += 1
+        contested += record.gold.contested
+        if record.gold.ties:
+            disagreements.append(
+                {
+                    "document_id": record.gold.document_id,
+                    "task_ids": sorted(record.source.task_ids),
+                    "ties": record.gold.ties,
+                }
+            )
+        if keep is not None:
+            keep(record)
+    report = agreement.report(resamples)
+    report["model_vs_gold"], report["pre_annotations"] = scores.report()
     report["adjudication"] = {
         "policy": policy,
-        "methods": dict(sorted(Counter(r.gold.method for r in records).items())),
-        "contested": sum(r.gold.contested for r in records),
-        "with_ties": sum(bool(r.gold.ties) for r in records),
+        "methods": dict(sorted(methods.items())),
+        "contested": contested,
+        "with_ties": len(disagreements),
     }
-    report["disagreements"] = [
-        {
-            "document_id": r.gold.document_id,
-            "task_ids": sorted(r.source.task_ids),
-            "ties": r.gold.ties,
-        }
-        for r in records
-        if r.gold.ties
-    ]
+    report["disagreements"] = disagreements
     return report
 
 
-def _evaluated(store: Store, records: list[GoldRecord]) -> list[Evaluated]:
-    return [
-        Evaluated(
-            gold=r.gold.annotation,
-            annotations=r.source.annotations,
-            predictions={
-                version: Annotation.model_validate_json(raw)
-                for version, raw in store.predictions_by_version(r.source.document.id).items()
-            },
-        )
-        for r in records
-    ]
+def _evaluated(store: Store, record: GoldRecord) -> Evaluated:
+    return Evaluated(
+        gold=record.gold.annotation,
+        annotations=record.source.annotations,
+        predictions={
+            version: Annotation.model_validate_json(raw)
+            for version, raw in store.predictions_by_version(record.source.document.id).items()
+        },
+    )
