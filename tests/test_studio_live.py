@@ -178,6 +178,21 @@ def test_two_annotators_pulled_back_idempotently(seeded: Store, credentials: Cre
     assert (again.new, again.updated, again.unchanged) == (0, 0, 4)
     assert len(seeded.annotations()) == 4
 
+    # Pulled annotations go straight into the gold set and its export.
+    from annotate.gold.export import export_dataset, parse_splits
+    from annotate.gold.report import GoldRecord, gold_report
+
+    records: list[GoldRecord] = []
+    report = gold_report(seeded, resamples=50, keep=records.append)
+    assert report["documents"] == 1  # the broken annotation and the skip are left out
+    assert report["annotators"] == sorted([studio_admin(client), "second@annotate.local"])
+    (record,) = records
+    assert record.gold.method == "majority" and record.gold.contested  # one dropped the stances
+    manifest = export_dataset(
+        seeded, records, report, seeded.path.parent / "export", splits=parse_splits(None)
+    )
+    assert manifest["documents"] == 1
+
 
 def studio_admin(client: Any) -> str:
     return str(client.users.whoami().email)
