@@ -100,3 +100,20 @@ def test_reviewer_policy_and_table_output(annotated: Path) -> None:
 def test_no_annotations_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["agreement", "--db", str(tmp_path / "empty.db")])
     assert result.exit_code == 1 and "annotate pull" in result.output
+
+
+def test_skips_and_invalid_annotations_are_left_out(annotated: Path) -> None:
+    with Store(annotated) as store:
+        document = next(iter(store.iter_documents()))
+        skip = Annotation()
+        pulled(store, document.id, "dan@x", skip, 900)
+        store.db.execute("update annotations set was_cancelled = 1 where annotation_id = 900")
+        pulled(store, document.id, "eve@x", skip, 901)
+        store.db.execute(
+            "update annotations set annotation = null, error = 'no attribution' "
+            "where annotation_id = 901"
+        )
+        store.db.conn.commit()
+    result = CliRunner().invoke(app, ["agreement", "--json", "--db", str(annotated)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["annotators"] == ["ann@x", "bob@x", "cat@x"]
