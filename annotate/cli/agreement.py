@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from annotate.gold.adjudicate import POLICIES, Policy
+from annotate.gold.card import figure
 from annotate.gold.report import gold_report
 
 from .common import DbOption, console, fail, open_store
@@ -70,14 +71,6 @@ def agreement(
     )
 
 
-def _number(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return "[" + ", ".join(_number(v) for v in value) + "]"
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
 def _categorical_table(fields: dict[str, Any]) -> Table:
     columns = [
         "units",
@@ -92,7 +85,7 @@ def _categorical_table(fields: dict[str, Any]) -> Table:
     table = Table("field", *columns, title="Categorical fields", title_justify="left")
     for name, scores in fields.items():
         if "units" in scores:
-            table.add_row(name, *(_number(scores.get(c)) for c in columns))
+            table.add_row(name, *(figure(scores.get(c)) for c in columns))
     return table
 
 
@@ -103,26 +96,26 @@ def _f1_table(fields: dict[str, Any]) -> Table:
         if "f1_exact" in scores:
             table.add_row(
                 name,
-                _number(scores["f1_exact"]),
-                _number(scores["f1_exact_ci95"]),
-                _number(scores["f1_partial"]),
-                _number(scores["f1_partial_ci95"]),
+                figure(scores["f1_exact"]),
+                figure(scores["f1_exact_ci95"]),
+                figure(scores["f1_partial"]),
+                figure(scores["f1_partial_ci95"]),
             )
         elif "f1" in scores:
-            table.add_row(name, "", "", _number(scores["f1"]), _number(scores["f1_ci95"]))
+            table.add_row(name, "", "", figure(scores["f1"]), figure(scores["f1_ci95"]))
     return table
 
 
 def _model_table(version: str, fields: dict[str, Any], fates: dict[str, Any]) -> Table:
     title = (
         f"{version} vs gold: {fates['pre_annotated_regions']} pre-annotated regions, "
-        f"kept {_number(fates['share_kept'])}, edited {_number(fates['share_edited'])}, "
-        f"deleted {_number(fates['share_deleted'])}"
+        f"kept {figure(fates['share_kept'])}, edited {figure(fates['share_edited'])}, "
+        f"deleted {figure(fates['share_deleted'])}"
     )
     table = Table("field", "precision", "recall", "F1", title=title, title_justify="left")
     for name, scores in fields.items():
         if ":" not in name or name.startswith("relation:"):
-            table.add_row(name, *(_number(scores[k]) for k in ("precision", "recall", "f1")))
+            table.add_row(name, *(figure(scores[k]) for k in ("precision", "recall", "f1")))
     return table
 
 

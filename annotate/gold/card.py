@@ -43,11 +43,12 @@ def dataset_card(
     return "\n\n".join(parts) + "\n"
 
 
-def _number(value: Any) -> str:
+def figure(value: Any) -> str:
+    """A figure for a table: three decimals, intervals in brackets, a dash for none."""
     if value is None:
         return "—"
     if isinstance(value, list):
-        return "[" + ", ".join(_number(v) for v in value) + "]"
+        return "[" + ", ".join(figure(v) for v in value) + "]"
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
@@ -168,18 +169,18 @@ def _agreement(report: dict[str, Any]) -> str:
     ]
     for name, scores in report["fields"].items():
         if "units" in scores:
-            values = " | ".join(_number(scores.get(k)) for k in CATEGORICAL)
+            values = " | ".join(figure(scores.get(k)) for k in CATEGORICAL)
             interval = scores.get("krippendorff_alpha_ordinal_ci95") or scores.get(
                 "krippendorff_alpha_nominal_ci95"
             )
-            lines.append(f"| {name} | {values} | {_number(interval)} |")
+            lines.append(f"| {name} | {values} | {figure(interval)} |")
         elif "f1_exact" in scores:
             spans.append(
-                f"| {name} | {_number(scores['f1_exact'])} | {_number(scores['f1_exact_ci95'])} "
-                f"| {_number(scores['f1_partial'])} | {_number(scores['f1_partial_ci95'])} |"
+                f"| {name} | {figure(scores['f1_exact'])} | {figure(scores['f1_exact_ci95'])} "
+                f"| {figure(scores['f1_partial'])} | {figure(scores['f1_partial_ci95'])} |"
             )
         elif "f1" in scores:
-            spans.append(f"| {name} | | | {_number(scores['f1'])} | {_number(scores['f1_ci95'])} |")
+            spans.append(f"| {name} | | | {figure(scores['f1'])} | {figure(scores['f1_ci95'])} |")
     return "\n".join(lines + spans)
 
 
@@ -189,17 +190,17 @@ def _model_vs_gold(report: dict[str, Any]) -> str:
         fates = report.get("pre_annotations", {}).get(version, {})
         lines += [
             f"`{version}`: of {fates.get('pre_annotated_regions')} pre-annotated regions, "
-            f"kept {_number(fates.get('share_kept'))}, "
-            f"edited {_number(fates.get('share_edited'))}, "
-            f"deleted {_number(fates.get('share_deleted'))}.",
+            f"kept {figure(fates.get('share_kept'))}, "
+            f"edited {figure(fates.get('share_edited'))}, "
+            f"deleted {figure(fates.get('share_deleted'))}.",
             "",
             "| field | precision | recall | F1 |",
             "| --- | --- | --- | --- |",
         ]
         for name, scores in fields.items():
             lines.append(
-                f"| {name} | {_number(scores['precision'])} | {_number(scores['recall'])} "
-                f"| {_number(scores['f1'])} |"
+                f"| {name} | {figure(scores['precision'])} | {figure(scores['recall'])} "
+                f"| {figure(scores['f1'])} |"
             )
         lines.append("")
     return "\n".join(lines).rstrip()
