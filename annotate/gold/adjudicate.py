@@ -58,8 +58,12 @@ def adjudicate(
     *,
     policy: Policy = "auto",
     reviewers: Sequence[str] = (),
+    regions: Mapping[str, Regions] | None = None,
 ) -> Gold:
-    """The gold annotation of one document from its annotators' annotations."""
+    """The gold annotation of one document from its annotators' annotations.
+
+    `regions` are the annotations' `regions_of`, when the caller has them already.
+    """
     if not annotations:
         raise ValueError(f"document {document_id} has no annotation to adjudicate")
     annotators = sorted(annotations)
@@ -72,7 +76,9 @@ def adjudicate(
             )
     if len(annotators) == 1:
         return Gold(document_id, annotations[annotators[0]], "single", annotators, False)
-    vote = _Vote({a: regions_of(annotations[a]) for a in annotators})
+    if regions is None:
+        regions = {a: regions_of(annotations[a]) for a in annotators}
+    vote = _Vote(regions)
     gold = results_to_annotation(vote.results(), text)
     return Gold(document_id, gold, "majority", annotators, vote.contested, vote.ties)
 

@@ -63,8 +63,8 @@ def agreement_report(corpus: Corpus, *, resamples: int = RESAMPLES) -> dict[str,
     """The agreement JSON: annotators, documents and metrics per field."""
     accumulator = AgreementAccumulator()
     items = sorted(corpus.items()) if isinstance(corpus, Mapping) else corpus
-    for document_id, by_annotator in items:
-        accumulator.add(document_id, by_annotator)
+    for _, by_annotator in items:
+        accumulator.add({who: regions_of(a) for who, a in by_annotator.items()})
     return accumulator.report(resamples)
 
 
@@ -106,9 +106,8 @@ class AgreementAccumulator:
         self.f1: dict[str, _PairCounts] = defaultdict(lambda: _PairCounts(per_document=False))
         self.f1.update({key: _PairCounts() for key in with_interval})
 
-    def add(self, document_id: str, annotations: Mapping[str, Annotation]) -> None:
-        del document_id  # documents are counted in order; the id is not needed
-        found = {who: regions_of(a) for who, a in annotations.items()}
+    def add(self, found: Mapping[str, Regions]) -> None:
+        """One document: each annotator's regions (`regions_of` their annotation)."""
         self.annotators.update(found)
         for name in DOCUMENT_CHOICES:
             self.patterns[name].add({who: r.document.get(name) for who, r in found.items()})
@@ -124,7 +123,7 @@ class AgreementAccumulator:
         self._pairs(found)
         self.documents += 1
 
-    def _pairs(self, found: dict[str, Regions]) -> None:
+    def _pairs(self, found: Mapping[str, Regions]) -> None:
         index = self.documents
         for a, b in combinations(sorted(found), 2):
             first, second = found[a], found[b]

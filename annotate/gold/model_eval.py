@@ -18,7 +18,7 @@ overlapping left).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,10 +38,11 @@ from .regions import (
 
 @dataclass
 class Evaluated:
-    """One document: its gold, its annotators' annotations, its predictions by version."""
+    """One document: its gold, its annotators' regions, its predictions by version."""
 
     gold: Annotation
-    annotations: Mapping[str, Annotation]
+    #: `regions_of` each annotator's annotation (computed once by the caller)
+    annotations: Sequence[Regions]
     predictions: Mapping[str, Annotation]
 
 
@@ -59,11 +60,10 @@ class ModelScores:
 
     def add(self, document: Evaluated) -> None:
         gold = regions_of(document.gold)
-        annotated = [regions_of(a) for a in document.annotations.values()]
         for version, prediction in document.predictions.items():
             predicted = regions_of(prediction)
             _score(self.tallies[version], predicted, gold)
-            for annotation in annotated:
+            for annotation in document.annotations:
                 _fate(self.tallies[version], predicted, annotation)
 
     def report(self) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -27,12 +27,15 @@ from .adjudicate import Gold, Policy, adjudicate
 from .agreement import RESAMPLES, AgreementAccumulator
 from .corpus import AnnotatedDocument, annotated_documents
 from .model_eval import Evaluated, ModelScores
+from .regions import Regions, regions_of
 
 
 @dataclass
 class GoldRecord:
     source: AnnotatedDocument
     gold: Gold
+    #: `regions_of` each annotator's annotation: computed once, used by every measure
+    regions: dict[str, Regions]
 
 
 def iter_gold(
@@ -40,11 +43,17 @@ def iter_gold(
 ) -> Iterator[GoldRecord]:
     """The gold record of every annotated document, in document id order."""
     for item in annotated_documents(store):
+        regions = {who: regions_of(a) for who, a in item.annotations.items()}
         chosen = [*reviewers, *sorted(item.flagged)]
         gold = adjudicate(
-            item.document.id, item.document.text, item.annotations, policy=policy, reviewers=chosen
+            item.document.id,
+            item.document.text,
+            item.annotations,
+            policy=policy,
+            reviewers=chosen,
+            regions=regions,
         )
-        yield GoldRecord(item, gold)
+        yield GoldRecord(item, gold, regions)
 
 
 def gold_report(
@@ -60,7 +69,7 @@ def gold_report(
     methods: Counter[str] = Counter()
     contested, disagreements = 0, []
     for record in iter_gold(store, policy=policy, reviewers=reviewers):
-        agreement.add(record.gold.document_id, record.source.annotations)
+        agreement.add(record.regions)
         scores.add(_evaluated(store, record))
         methods[record.gold.method] += 1
         contested += record.gold.contested
@@ -89,7 +98,7 @@ def gold_report(
 def _evaluated(store: Store, record: GoldRecord) -> Evaluated:
     return Evaluated(
         gold=record.gold.annotation,
-        annotations=record.source.annotations,
+        annotations=list(record.regions.values()),
         predictions={
             version: Annotation.model_validate_json(raw)
             for version, raw in store.predictions_by_version(record.source.document.id).items()

@@ -18,12 +18,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from annotate.schemas import Annotation
 from annotate.store import Document, Store
 
-from .convert import prediction_payload
 from .labelconfig import labeling_config
-from .tasks import grounded_share, task_for
+from .tasks import prediction_for, task_for
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
@@ -192,13 +190,7 @@ def _import_predictions(
     project_id: int,
     batch: list[tuple[int, dict[str, Any]]],
 ) -> int:
-    payloads = []
-    for task_id, prediction in batch:
-        annotation = Annotation.model_validate_json(prediction["annotation"])
-        payload = prediction_payload(
-            annotation, prediction["model_version"], score=grounded_share(prediction)
-        )
-        payloads.append({"task": task_id, **payload})
+    payloads = [{"task": task_id, **prediction_for(prediction)} for task_id, prediction in batch]
     client.projects.import_predictions(id=project_id, request=cast(Any, payloads))
     store.record_studio_predictions(
         server,

@@ -34,17 +34,18 @@ def task_data(document: Document) -> dict[str, Any]:
     }
 
 
+def prediction_for(prediction: dict[str, Any]) -> dict[str, Any]:
+    """A stored prediction row as a Label Studio prediction (results, version, score)."""
+    annotation = Annotation.model_validate_json(prediction["annotation"])
+    return prediction_payload(
+        annotation, prediction["model_version"], score=grounded_share(prediction)
+    )
+
+
 def task_for(document: Document, prediction: dict[str, Any] | None) -> dict[str, Any]:
     """One Label Studio task; bare (no predictions) when the document has none."""
-    task: dict[str, Any] = {"data": task_data(document), "predictions": []}
-    if prediction is not None:
-        annotation = Annotation.model_validate_json(prediction["annotation"])
-        task["predictions"].append(
-            prediction_payload(
-                annotation, prediction["model_version"], score=grounded_share(prediction)
-            )
-        )
-    return task
+    predictions = [] if prediction is None else [prediction_for(prediction)]
+    return {"data": task_data(document), "predictions": predictions}
 
 
 def iter_tasks(store: Store) -> Iterator[dict[str, Any]]:
