@@ -23,9 +23,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from annotate.codec import regions_of
 from annotate.gold.adjudicate import adjudicate
 from annotate.gold.agreement import AgreementAccumulator
-from annotate.gold.regions import regions_of
 from annotate.preannotate.grounding import ground_extraction
 from annotate.preannotate.providers.rules import extract_rules
 from annotate.schemas import Annotation

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from annotate.codec import canonical_order
 from annotate.gold.adjudicate import adjudicate
 from annotate.preannotate.grounding import ground_extraction
 from annotate.preannotate.providers.rules import extract_rules
 from annotate.schemas import Annotation, DocumentStance, GroundedClaim, Span
-from annotate.studio.convert import canonical_order
 
 from .conftest import SEEDS
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from annotate.codec import annotation_to_results
+from annotate.codec import layout as L
 from annotate.preannotate.grounding import ground_extraction
 from annotate.preannotate.providers.rules import extract_rules
 from annotate.schemas import ACTOR_TYPES, ATTRIBUTIONS, OVERALL_STANCE_SCALE, STANCE_LABELS
-from annotate.studio import layout as L
-from annotate.studio.convert import annotation_to_results
 from annotate.studio.labelconfig import config_version, labeling_config
 
 from .conftest import SEEDS

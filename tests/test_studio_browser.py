@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from annotate.codec import annotation_to_results
 from annotate.schemas import Annotation, GroundedActor, Span
 from annotate.studio import server
 from annotate.studio.browser import highlighted_texts, logged_in_page, open_task
 from annotate.studio.connection import Credentials, connect
-from annotate.studio.convert import annotation_to_results
 from annotate.studio.labelconfig import labeling_config
 
 pytestmark = [pytest.mark.studio, pytest.mark.browser]

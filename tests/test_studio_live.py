@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
+from annotate.codec import layout as L
 from annotate.ingest import ingest_paths
 from annotate.preannotate.pipeline import preannotate
 from annotate.preannotate.providers.base import ProviderResult
 from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
-from annotate.studio import layout as L
 from annotate.studio import server
 from annotate.studio.connection import (
     Credentials,

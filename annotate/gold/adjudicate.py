@@ -27,13 +27,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
+from annotate.codec import (
+    ConversionError,
+    Region,
+    Regions,
+    Relation,
+    regions_of,
+    regions_to_annotation,
+)
+from annotate.codec import layout as L
 from annotate.schemas import Annotation
-from annotate.studio import layout as L
-from annotate.studio.convert import results_to_annotation
 
-from .regions import SPAN_FIELDS, Region, Regions, clusters, regions_of
+from .matching import clusters
 
 Policy = Literal["auto", "majority"]
 H = TypeVar("H", bound=Hashable)
@@ -42,13 +49,25 @@ POLICIES: tuple[str, ...] = ("auto", "majority")
 
 @dataclass
 class Gold:
+    """A document's gold, made by voting on the codec's regions.
+
+    A vote that does not make a valid annotation (say a stance whose holder no
+    majority linked) leaves `annotation` None and names the `problems`: the
+    document stays out of the gold for a reviewer to settle.
+    """
+
     document_id: str
-    annotation: Annotation
+    #: The gold annotation; None when the vote did not make a valid one (see `problems`).
+    annotation: Annotation | None
     #: How it was made: "reviewer", "majority" or "single".
     method: str
     annotators: list[str]
     contested: bool
     ties: list[str] = field(default_factory=list)
+    #: The gold's regions (what model-vs-gold scores against); empty when invalid.
+    regions: Regions = field(default_factory=Regions)
+    #: Why the vote made no valid annotation.
+    problems: list[str] = field(default_factory=list)
 
 
 def adjudicate(
@@ -67,41 +86,50 @@ def adjudicate(
     if not annotations:
         raise ValueError(f"document {document_id} has no annotation to adjudicate")
     annotators = sorted(annotations)
+    if regions is None:
+        regions = {a: regions_of(annotations[a]) for a in annotators}
     if policy == "auto":
         reviewer = next((a for a in annotators if a in reviewers), None)
         if reviewer is not None:
             others_agree = all(annotations[a] == annotations[reviewer] for a in annotators)
-            return Gold(
-                document_id, annotations[reviewer], "reviewer", annotators, not others_agree
-            )
+            return Gold(document_id, annotations[reviewer], "reviewer", annotators,
+                        not others_agree, regions=regions[reviewer])  # fmt: skip
     if len(annotators) == 1:
-        return Gold(document_id, annotations[annotators[0]], "single", annotators, False)
-    if regions is None:
-        regions = {a: regions_of(annotations[a]) for a in annotators}
-    vote = _Vote(regions)
-    gold = results_to_annotation(vote.results(), text)
-    return Gold(document_id, gold, "majority", annotators, vote.contested, vote.ties)
+        only = annotators[0]
+        return Gold(document_id, annotations[only], "single", annotators, False,
+                    regions=regions[only])  # fmt: skip
+    vote = _Vote(regions, text)
+    voted = vote.regions()
+    gold = Gold(document_id, None, "majority", annotators, vote.contested, vote.ties)
+    try:
+        gold.annotation = regions_to_annotation(voted, text)
+    except ConversionError as exc:
+        gold.problems = exc.problems
+        return gold
+    gold.regions = regions_of(gold.annotation)
+    return gold
 
 
 class _Vote:
-    """Majority over annotators, control by control, in Label Studio's terms."""
+    """Majority over annotators, control by control, on the codec's regions."""
 
-    def __init__(self, regions: Mapping[str, Regions]) -> None:
-        self.regions = regions
+    def __init__(self, regions: Mapping[str, Regions], text: str) -> None:
+        self.found = regions
+        self.text = text
         self.annotators = sorted(regions)
         self.contested = False
         self.ties: list[str] = []
-        self._results: list[dict[str, Any]] = []
-        #: (annotator, region) -> id of the gold region it voted for
-        self._group_of: dict[tuple[str, Region], str] = {}
+        self._gold = Regions()
+        #: (annotator, region) -> the gold region it voted for
+        self._group_of: dict[tuple[str, Region], Region] = {}
 
-    def results(self) -> list[dict[str, Any]]:
-        for control in SPAN_FIELDS:
-            for number, group in enumerate(clusters(self.regions, (control,))):
+    def regions(self) -> Regions:
+        for control in L.SPAN_FIELDS:
+            for number, group in enumerate(clusters(self.found, (control,))):
                 self._vote_region(f"{control}-{number}", control, group)
         self._vote_relations()
         self._vote_document()
-        return self._results
+        return self._gold
 
     # -- regions
 
@@ -116,74 +144,63 @@ class _Vote:
         if 2 * votes == total:
             self.ties.append(f"{where}: drawn by {votes} of {total} annotators (kept)")
         members = [group[who] for who in self.annotators if who in group]
-        offsets = self._winner([(r.start, r.end) for r in members], f"{where} offsets")
+        start, end = self._winner([(r.start, r.end) for r in members], f"{where} offsets")
         label = self._winner([r.label for r in members], f"{where} label")
-        start, end = offsets
-        for who, region in group.items():
-            self._group_of[(who, region)] = region_id
-        value = {"start": start, "end": end, "labels": [label]}
-        self._results.append(_result(region_id, control, "labels", value))
-        self._vote_attributes(region_id, start, end, group, where)
+        region = Region(control, label, start, end, region_id, self.text[start:end])
+        for who, member in group.items():
+            self._group_of[(who, member)] = region
+        self._vote_attributes(region, group, where)
+        self._gold.spans.append(region)
 
-    def _vote_attributes(
-        self, region_id: str, start: int, end: int, group: dict[str, Region], where: str
-    ) -> None:
-        names = sorted(
-            {n for who, r in group.items() for n in self.regions[who].choices.get(r, {})}
-        )
+    def _vote_attributes(self, region: Region, group: dict[str, Region], where: str) -> None:
+        voters = [group[who] for who in self.annotators if who in group]
+        names = sorted({name for member in voters for name in member.attributes})
         for name in names:
-            values = [
-                self.regions[who].choices.get(group[who], {}).get(name)
-                for who in self.annotators
-                if who in group
-            ]
+            values = [member.attributes.get(name) for member in voters]
             present = [v for v in values if v is not None]
             if len(present) < len(values):
                 self.contested = True
             if 2 * len(present) < len(values) and name in L.CHOICES:
                 continue  # most annotators left this choice empty
             chosen = self._winner(present, f"{where} {name}", flag=name in L.CHOICES)
-            kind = "choices" if name in L.CHOICES else "textarea"
-            key = "choices" if kind == "choices" else "text"
-            value = {"start": start, "end": end, key: [chosen]}
-            self._results.append(_result(region_id, name, kind, value))
+            if chosen.strip():
+                region.attributes[name] = chosen.strip()
 
     # -- relations and document
 
     def _vote_relations(self) -> None:
         votes: Counter[tuple[str, str, str]] = Counter()
+        by_id: dict[str, Region] = {}
         for who in self.annotators:
             drawn = set()
-            for relation in self.regions[who].relations:
+            for relation in self.found[who].relations:
                 source = self._group_of.get((who, relation.source))
                 target = self._group_of.get((who, relation.target))
                 if source and target:
-                    drawn.add((relation.label, source, target))
+                    by_id[source.id], by_id[target.id] = source, target
+                    drawn.add((relation.label, source.id, target.id))
             votes.update(drawn)
         total = len(self.annotators)
-        for (label, source, target), count in sorted(votes.items()):
+        for (label, source_id, target_id), count in sorted(votes.items()):
             if count < total:
                 self.contested = True
             if 2 * count < total:
                 continue
             if 2 * count == total:
-                self.ties.append(f"relation {label} {source}->{target}: {count} of {total} (kept)")
-            self._results.append(
-                {"from_id": source, "to_id": target, "type": "relation", "labels": [label]}
-            )
+                self.ties.append(
+                    f"relation {label} {source_id}->{target_id}: {count} of {total} (kept)"
+                )
+            self._gold.relations.append(Relation(label, by_id[source_id], by_id[target_id]))
 
     def _vote_document(self) -> None:
-        for name, kind, key in (
-            (L.MAIN_TARGET, "textarea", "text"),
-            (L.OVERALL_STANCE, "choices", "choices"),
-        ):
-            values = [self.regions[a].document.get(name) for a in self.annotators]
+        for name in (L.MAIN_TARGET, L.OVERALL_STANCE):
+            values = [self.found[a].document.get(name) for a in self.annotators]
             present = [v for v in values if v is not None]
             if not present:
                 continue
-            chosen = self._winner(present, f"document {name}", flag=kind == "choices")
-            result_id = f"document-{name}"
-            self._results.append(_result(result_id, name, kind, {key: [chosen]}))
+            chosen = self._winner(present, f"document {name}", flag=name in L.CHOICES)
+            if chosen.strip():
+                self._gold.document[name] = chosen.strip()
 
     # -- the vote itself
 
@@ -197,7 +214,3 @@ class _Vote:
         if flag and len(set(leaders)) > 1:
             self.ties.append(f"{what}: tie between {sorted(set(map(str, leaders)))}")
         return leaders[0]
-
-
-def _result(region_id: str, control: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
-    return {"id": region_id, "from_name": control, "to_name": L.TEXT, "type": kind, "value": value}

@@ -33,20 +33,13 @@ from typing import Any
 
 import numpy as np
 
+from annotate.codec import Regions, regions_of
+from annotate.codec import layout as L
+from annotate.codec.layout import DOCUMENT_CHOICES, REGION_CHOICES, RELATIONS, SPAN_FIELDS
 from annotate.schemas import Annotation
-from annotate.studio import layout as L
 
 from . import coefficients as C
-from .matching import Counts, clean, exact, match_count, partial, related
-from .regions import (
-    DOCUMENT_CHOICES,
-    REGION_CHOICES,
-    RELATION_FIELDS,
-    SPAN_FIELDS,
-    Regions,
-    clusters,
-    regions_of,
-)
+from .matching import Counts, clean, clusters, exact, match_count, partial, related
 
 #: Bootstrap resamples for confidence intervals (seeded, so reports are reproducible).
 RESAMPLES = 1000
@@ -116,8 +109,7 @@ class AgreementAccumulator:
             for cluster in clusters(found, kinds):
                 self.patterns[name].add(
                     {
-                        who: found[who].choices.get(region, {}).get(name)
-                        for who, region in cluster.items()
+                        who: region.attributes.get(name) for who, region in cluster.items()
                     }
                 )
         self._pairs(found)
@@ -133,12 +125,13 @@ class AgreementAccumulator:
                         (a, b), index, match_count(first.of(name), second.of(name), same)
                     )
                     for label in L.SPAN_LABELS[name]:
-                        mine = [r for r in first.of(name) if r.label == label]
-                        theirs = [r for r in second.of(name) if r.label == label]
                         self.f1[f"{name}:{label}/{mode}"].add(
-                            (a, b), index, match_count(mine, theirs, same)
+                            (a, b),
+                            index,
+                            match_count(first.labelled(name, label), second.labelled(name, label),
+                                        same),  # fmt: skip
                         )
-            for label in RELATION_FIELDS:
+            for label in RELATIONS:
                 mine_rel = [r for r in first.relations if r.label == label]
                 theirs_rel = [r for r in second.relations if r.label == label]
                 self.f1[f"relation:{label}"].add(
@@ -165,7 +158,7 @@ class AgreementAccumulator:
                 for label in L.SPAN_LABELS[name]
             }
             fields[name] = scores
-        for label in RELATION_FIELDS:
+        for label in RELATIONS:
             key = f"relation:{label}"
             fields[key] = {"f1": self.f1[key].mean_f1(), "f1_ci95": intervals[key]}
         return clean(
@@ -175,7 +168,7 @@ class AgreementAccumulator:
     @staticmethod
     def _f1_with_interval() -> list[str]:
         keys = [f"{name}/{mode}" for name in SPAN_FIELDS for mode in ("exact", "partial")]
-        return keys + [f"relation:{label}" for label in RELATION_FIELDS]
+        return keys + [f"relation:{label}" for label in RELATIONS]
 
 
 def _categorical(patterns: C.Patterns, name: str, resamples: int) -> dict[str, Any]:

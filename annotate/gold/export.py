@@ -83,6 +83,7 @@ def assign_splits(document_ids: Sequence[str], splits: list[Split], seed: int) -
 def gold_row(record: GoldRecord, store: Store) -> dict[str, Any]:
     """One exported row: the document, its gold annotation and its provenance."""
     document, gold = record.source.document, record.gold
+    assert gold.annotation is not None, "documents without a valid gold are not exported"
     annotation = gold.annotation.model_dump(mode="json")
     doc_stance = annotation["document"] or {}
     return {
@@ -171,7 +172,10 @@ def export_dataset(
     seed: int = 13,
 ) -> dict[str, Any]:
     """Write the dataset folder; return its manifest."""
-    rows = sorted((gold_row(r, store) for r in records), key=lambda row: row["id"])
+    rows = sorted(
+        (gold_row(r, store) for r in records if r.gold.annotation is not None),
+        key=lambda row: row["id"],
+    )
     assigned = assign_splits([row["id"] for row in rows], splits, seed)
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)

@@ -1,17 +1,18 @@
-"""Matching regions and relations one to one, and the counts F1 is made of.
+"""Matching regions and relations: across annotators by overlap, and one to one for F1.
 
-Shared by inter-annotator agreement (annotator against annotator) and the
-model-versus-gold scores (prediction against gold), so both count alike.
+Shared by inter-annotator agreement (annotator against annotator), adjudication
+(which regions annotators drew alike) and the model-versus-gold scores
+(prediction against gold), so all three count alike.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .regions import Region, Relation
+from annotate.codec import Region, Regions, Relation
 
 
 @dataclass
@@ -45,6 +46,8 @@ def match_count(
     left: Sequence[Any], right: Sequence[Any], same: Callable[[Any, Any], bool]
 ) -> Counts:
     """One-to-one greedy matching in order: counts of matched and unmatched items."""
+    if same is exact:
+        return _exact_count(left, right)
     free = list(right)
     matched = 0
     for item in left:
@@ -53,6 +56,21 @@ def match_count(
             free.remove(partner)
             matched += 1
     return Counts(matched, len(left) - matched, len(free))
+
+
+def _exact_count(left: Sequence[Region], right: Sequence[Region]) -> Counts:
+    """Greedy matching on equality is a multiset intersection: the same counts, in linear time."""
+    available: dict[tuple[int, int, str], int] = {}
+    for region in right:
+        key = (region.start, region.end, region.label)
+        available[key] = available.get(key, 0) + 1
+    matched = 0
+    for region in left:
+        key = (region.start, region.end, region.label)
+        if available.get(key):
+            available[key] -= 1
+            matched += 1
+    return Counts(matched, len(left) - matched, len(right) - matched)
 
 
 def exact(a: Region, b: Region) -> bool:
@@ -65,6 +83,45 @@ def partial(a: Region, b: Region) -> bool:
 
 def related(a: Relation, b: Relation) -> bool:
     return a.label == b.label and a.source.overlaps(b.source) and a.target.overlaps(b.target)
+
+
+def clusters(found: Mapping[str, Regions], kinds: tuple[str, ...]) -> list[dict[str, Region]]:
+    """Regions of `kinds` grouped across annotators by overlap, one per annotator each.
+
+    Regions are visited in text order and each joins the first group (in the order
+    groups were opened) without a region of its annotator that it overlaps. A group
+    whose regions all end before the current region starts can never be joined
+    again, so it leaves the search: the pass is near-linear in the regions.
+    """
+    tagged = sorted(
+        (
+            (region, who)
+            for who in sorted(found)
+            for region in found[who].spans
+            if region.control in kinds
+        ),
+        key=lambda item: (item[0].start, item[0].end, item[1]),
+    )
+    groups: list[dict[str, Region]] = []
+    open_groups: list[tuple[dict[str, Region], list[int]]] = []  # (group, [its last end])
+    for region, who in tagged:
+        open_groups = [entry for entry in open_groups if entry[1][0] > region.start]
+        home = next(
+            (
+                entry
+                for entry in open_groups
+                if who not in entry[0] and any(r.overlaps(region) for r in entry[0].values())
+            ),
+            None,
+        )
+        if home is None:
+            group = {who: region}
+            groups.append(group)
+            open_groups.append((group, [region.end]))
+        else:
+            home[0][who] = region
+            home[1][0] = max(home[1][0], region.end)
+    return groups
 
 
 def clean(value: Any) -> Any:

@@ -18,32 +18,24 @@ overlapping left).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotate.schemas import Annotation
+from annotate.codec import Region, Regions
+from annotate.codec import layout as L
 
 from .matching import Counts, clean, exact, match_count, related
-from .regions import (
-    DOCUMENT_CHOICES,
-    REGION_CHOICES,
-    RELATION_FIELDS,
-    SPAN_FIELDS,
-    Region,
-    Regions,
-    regions_of,
-)
 
 
 @dataclass
 class Evaluated:
-    """One document: its gold, its annotators' regions, its predictions by version."""
+    """One document: its gold's regions, its annotators' regions, its predictions' regions."""
 
-    gold: Annotation
-    #: `regions_of` each annotator's annotation (computed once by the caller)
+    gold: Regions
     annotations: Sequence[Regions]
-    predictions: Mapping[str, Annotation]
+    #: model_version -> `regions_of` its latest prediction
+    predictions: Mapping[str, Regions]
 
 
 @dataclass
@@ -59,10 +51,8 @@ class ModelScores:
         self.tallies: dict[str, _Tally] = defaultdict(_Tally)
 
     def add(self, document: Evaluated) -> None:
-        gold = regions_of(document.gold)
-        for version, prediction in document.predictions.items():
-            predicted = regions_of(prediction)
-            _score(self.tallies[version], predicted, gold)
+        for version, predicted in document.predictions.items():
+            _score(self.tallies[version], predicted, document.gold)
             for annotation in document.annotations:
                 _fate(self.tallies[version], predicted, annotation)
 
@@ -80,36 +70,29 @@ class ModelScores:
         )
 
 
-def model_vs_gold(documents: Iterable[Evaluated]) -> tuple[dict[str, Any], dict[str, Any]]:
-    scores = ModelScores()
-    for document in documents:
-        scores.add(document)
-    return scores.report()
-
-
 def _score(tally: _Tally, predicted: Regions, gold: Regions) -> None:
-    for name in SPAN_FIELDS:
+    for name in L.SPAN_FIELDS:
         tally.counts[name].add(match_count(predicted.of(name), gold.of(name), exact))
-        for region in {r.label for r in predicted.of(name) + gold.of(name)}:
-            mine = [r for r in predicted.of(name) if r.label == region]
-            theirs = [r for r in gold.of(name) if r.label == region]
-            tally.counts[f"{name}:{region}"].add(match_count(mine, theirs, exact))
-    for name in REGION_CHOICES:
+        for label in {r.label for r in predicted.of(name) + gold.of(name)}:
+            tally.counts[f"{name}:{label}"].add(
+                match_count(predicted.labelled(name, label), gold.labelled(name, label), exact)
+            )
+    for name in L.REGION_CHOICES:
         tally.counts[name].add(_choice_counts(predicted, gold, name))
-    for name in DOCUMENT_CHOICES:
+    for name in L.DOCUMENT_CHOICES:
         said, truth = predicted.document.get(name), gold.document.get(name)
         tally.counts[name].add(
             match_count([said] if said else [], [truth] if truth else [], lambda a, b: a == b)
         )
-    for label in RELATION_FIELDS:
-        mine_rel = [r for r in predicted.relations if r.label == label]
-        gold_rel = [r for r in gold.relations if r.label == label]
-        tally.counts[f"relation:{label}"].add(match_count(mine_rel, gold_rel, related))
+    for label in L.RELATIONS:
+        mine = [r for r in predicted.relations if r.label == label]
+        theirs = [r for r in gold.relations if r.label == label]
+        tally.counts[f"relation:{label}"].add(match_count(mine, theirs, related))
 
 
 def _choice_counts(predicted: Regions, gold: Regions, name: str) -> Counts:
-    mine = [(r, c[name]) for r, c in predicted.choices.items() if name in c]
-    theirs = [(r, c[name]) for r, c in gold.choices.items() if name in c]
+    mine = [(r, r.attributes[name]) for r in predicted.spans if name in r.attributes]
+    theirs = [(r, r.attributes[name]) for r in gold.spans if name in r.attributes]
     return match_count(
         mine,
         theirs,
@@ -122,16 +105,14 @@ def _fate(tally: _Tally, predicted: Regions, annotation: Regions) -> None:
         same_kind = [r for r in annotation.of(region.control) if r.overlaps(region)]
         if not same_kind:
             tally.fate["deleted"] += 1
-        elif any(_unchanged(region, r, predicted, annotation) for r in same_kind):
+        elif any(_unchanged(region, r) for r in same_kind):
             tally.fate["kept"] += 1
         else:
             tally.fate["edited"] += 1
 
 
-def _unchanged(region: Region, other: Region, predicted: Regions, annotation: Regions) -> bool:
-    return region == other and predicted.choices.get(region, {}) == annotation.choices.get(
-        other, {}
-    )
+def _unchanged(region: Region, other: Region) -> bool:
+    return region == other and region.attributes == other.attributes
 
 
 def _report(tally: _Tally) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from annotate.codec import Regions, regions_of
 from annotate.schemas import Annotation
 from annotate.store import Store
 
@@ -27,7 +28,6 @@ from .adjudicate import Gold, Policy, adjudicate
 from .agreement import RESAMPLES, AgreementAccumulator
 from .corpus import AnnotatedDocument, annotated_documents
 from .model_eval import Evaluated, ModelScores
-from .regions import Regions, regions_of
 
 
 @dataclass
@@ -67,20 +67,17 @@ def gold_report(
     """Adjudicate, measure agreement and score the models in one pass; `keep` sees each record."""
     agreement, scores = AgreementAccumulator(), ModelScores()
     methods: Counter[str] = Counter()
-    contested, disagreements = 0, []
+    contested, unresolved, disagreements = 0, 0, []
     for record in iter_gold(store, policy=policy, reviewers=reviewers):
         agreement.add(record.regions)
-        scores.add(_evaluated(store, record))
+        evaluated = _evaluated(store, record)
+        if evaluated is not None:
+            scores.add(evaluated)
         methods[record.gold.method] += 1
         contested += record.gold.contested
-        if record.gold.ties:
-            disagreements.append(
-                {
-                    "document_id": record.gold.document_id,
-                    "task_ids": sorted(record.source.task_ids),
-                    "ties": record.gold.ties,
-                }
-            )
+        unresolved += bool(record.gold.problems)
+        if record.gold.ties or record.gold.problems:
+            disagreements.append(_disagreement(record))
         if keep is not None:
             keep(record)
     report = agreement.report(resamples)
@@ -89,18 +86,34 @@ def gold_report(
         "policy": policy,
         "methods": dict(sorted(methods.items())),
         "contested": contested,
-        "with_ties": len(disagreements),
+        "with_ties": sum(1 for d in disagreements if d["ties"]),
+        **({"unresolved": unresolved} if unresolved else {}),
     }
     report["disagreements"] = disagreements
     return report
 
 
-def _evaluated(store: Store, record: GoldRecord) -> Evaluated:
+def _disagreement(record: GoldRecord) -> dict[str, Any]:
+    """A document for a reviewer: its tasks, the ties decided by rule, why it has no gold."""
+    found = {
+        "document_id": record.gold.document_id,
+        "task_ids": sorted(record.source.task_ids),
+        "ties": record.gold.ties,
+    }
+    if record.gold.problems:
+        found["problems"] = record.gold.problems
+    return found
+
+
+def _evaluated(store: Store, record: GoldRecord) -> Evaluated | None:
+    """What model-vs-gold needs of a document; None when the document has no valid gold."""
+    if record.gold.annotation is None:
+        return None
     return Evaluated(
-        gold=record.gold.annotation,
+        gold=record.gold.regions,
         annotations=list(record.regions.values()),
         predictions={
-            version: Annotation.model_validate_json(raw)
+            version: regions_of(Annotation.model_validate_json(raw))
             for version, raw in store.predictions_by_version(record.source.document.id).items()
         },
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import xml.etree.ElementTree as ET
 
-from . import layout as L
+from annotate.codec import layout as L
 
 
 def labeling_config() -> str:

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from annotate.codec import ConversionError, results_to_annotation
 from annotate.store import Store
 
-from .convert import ConversionError, results_to_annotation
 from .push import find_project
 
 if TYPE_CHECKING:

@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from annotate.codec import prediction_payload
 from annotate.schemas import Annotation
 from annotate.store import Document, Store
-
-from .convert import prediction_payload
 
 
 def grounded_share(prediction: dict[str, Any]) -> float:

@@ -94,7 +94,7 @@ def fill(
     variety: bool = False,
 ) -> None:
     """Ingest `documents` documents with one prediction each and their pulled annotations."""
-    from annotate.studio.convert import annotation_to_results
+    from annotate.codec import annotation_to_results
 
     rng = random.Random(seed)
     bases = seed_bases()

@@ -67,6 +67,12 @@ CHECK_WORTHY_CHOICES = ("yes", "no")
 OVERALL_STANCE = "overall_stance"
 MAIN_TARGET = "main_target"
 
+#: The span controls, the per-region and document-level choices, and the relation labels
+#: of the agreement report and the model-vs-gold scores.
+SPAN_FIELDS = tuple(SPAN_LABELS)
+REGION_CHOICES = (ATTRIBUTION, CHECK_WORTHY, STANCE)
+DOCUMENT_CHOICES = (OVERALL_STANCE,)
+
 #: Categorical controls and their choices (the agreement report's categorical fields).
 CHOICES: dict[str, tuple[str, ...]] = {
     ATTRIBUTION: ATTRIBUTIONS,

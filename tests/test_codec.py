@@ -1,13 +1,28 @@
-"""Schema <-> Label Studio results: lossless both ways, strict about offsets."""
+"""The Label Studio codec: lossless both ways, one parsed form, strict about offsets."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from annotate.codec import (
+    ConversionError,
+    Regions,
+    annotation_to_results,
+    canonical_order,
+    parse_results,
+    prediction_payload,
+    regions_of,
+    results_to_annotation,
+)
+from annotate.codec import layout as L
+from annotate.ingest import ingest_paths
 from annotate.preannotate.grounding import ground_extraction
+from annotate.preannotate.pipeline import preannotate
+from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
 from annotate.preannotate.providers.rules import extract_rules
 from annotate.schemas import (
     OUTLET,
@@ -18,16 +33,28 @@ from annotate.schemas import (
     GroundedStance,
     Span,
 )
-from annotate.studio import layout as L
-from annotate.studio.convert import (
-    ConversionError,
-    annotation_to_results,
-    canonical_order,
-    prediction_payload,
-    results_to_annotation,
-)
+from annotate.store import Store
+from annotate.testing.llm_server import running_llm_server
 
 from .conftest import SEEDS
+
+
+def assert_same_regions(parsed: Regions, encoded: Regions) -> None:
+    """Equal regions in the same order, with the same attributes, relations and document."""
+    assert parsed.spans == encoded.spans
+    assert [r.attributes for r in parsed.spans] == [r.attributes for r in encoded.spans]
+    assert [r.id for r in parsed.spans] == [r.id for r in encoded.spans]
+    assert parsed.relations == encoded.relations
+    assert parsed.document == encoded.document
+
+
+def assert_codec_laws(annotation: Annotation, text: str) -> None:
+    """annotation -> results -> annotation is the identity, and both paths to regions agree."""
+    results = annotation_to_results(annotation)
+    assert results_to_annotation(results, text) == canonical_order(annotation)
+    parsed, problems = parse_results(results, text)
+    assert problems == []
+    assert_same_regions(parsed, regions_of(annotation))
 
 
 def span(text: str, part: str, after: int = 0) -> Span:
@@ -40,8 +67,7 @@ def test_round_trip_is_lossless_on_the_seeds(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     annotation = ground_extraction(text, extract_rules(text)).annotation
     assert annotation.claims and annotation.stances
-    results = annotation_to_results(annotation)
-    assert results_to_annotation(results, text) == canonical_order(annotation)
+    assert_codec_laws(annotation, text)
 
 
 EMOJI_TEXT = "Embedded post 🇺🇦🔥 shared 12k times.\n\nKuleba said the proposal was illegitimate."
@@ -91,8 +117,8 @@ def by_name(results: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 
 def test_fallback_paths_round_trip_and_use_the_layout() -> None:
     annotation = fallbacks_annotation()
+    assert_codec_laws(annotation, EMOJI_TEXT)
     results = annotation_to_results(annotation)
-    assert results_to_annotation(results, EMOJI_TEXT) == canonical_order(annotation)
     assert by_name(results, L.SPEAKER_NAME)[0]["value"]["text"] == ["An unnamed blogger"]
     assert by_name(results, L.STANCE_EVIDENCE), "a second stance on a claim needs its own region"
     assert {r["labels"][0] for r in results if r["type"] == "relation"} == {
@@ -175,3 +201,54 @@ def test_prediction_payload() -> None:
     payload = prediction_payload(fallbacks_annotation(), "m-1", score=0.75)
     assert payload["model_version"] == "m-1" and payload["score"] == 0.75
     assert all(r.get("origin", "prediction") == "prediction" for r in payload["result"])
+
+
+def test_predictions_through_the_fake_llm_server_obey_the_codec_laws(store: Store) -> None:
+    """Every prediction the LLM path stores (chunked, merged, grounded) round-trips."""
+    ingest_paths(store, [SEEDS])
+
+    async def run() -> None:
+        provider = OpenAIChatProvider(
+            model="test-model", base_url=server.base_url, api_key="sk-test",
+            context_window_tokens=3500, max_tokens=600,
+        )
+        try:
+            await preannotate(store, provider, concurrency=4)
+        finally:
+            await provider.aclose()
+
+    with running_llm_server(latency=0.0) as server:
+        asyncio.run(run())
+    checked = 0
+    for document in store.iter_documents():
+        prediction = store.latest_prediction(document.id)
+        assert prediction is not None
+        assert_codec_laws(Annotation.model_validate_json(prediction["annotation"]), document.text)
+        checked += 1
+    assert checked == len(list(SEEDS.glob("*.txt")))
+    calls = store.db.execute("select count(*) from llm_calls").fetchone()[0]
+    assert calls > checked, "the small window should have split long documents into chunks"
+
+
+def test_an_annotators_shortcuts_parse_into_the_same_regions_as_their_reading() -> None:
+    """Results Label Studio sends (unlabelled relations, no origin) parse like our own."""
+    text = "Putin said the talks were useful."
+    results = [
+        {"id": "a", "from_name": L.ACTOR, "to_name": L.TEXT, "type": "labels",
+         "value": {"start": 0, "end": 5, "text": "Putin", "labels": ["person"]}},
+        {"id": "c", "from_name": L.CLAIM, "to_name": L.TEXT, "type": "labels",
+         "value": {"start": 11, "end": 32, "text": text[11:32], "labels": ["claim"]}},
+        {"id": "c", "from_name": L.ATTRIBUTION, "to_name": L.TEXT, "type": "choices",
+         "value": {"start": 11, "end": 32, "choices": ["indirect"]}},
+        {"id": "c", "from_name": L.CHECK_WORTHY, "to_name": L.TEXT, "type": "choices",
+         "value": {"start": 11, "end": 32, "choices": [" yes "]}},
+        {"from_id": "c", "to_id": "a", "type": "relation"},
+    ]  # fmt: skip
+    parsed, problems = parse_results(results, text)
+    assert problems == []
+    (relation,) = parsed.relations
+    assert relation.label == L.SPEAKER and relation.source.control == L.CLAIM
+    assert parsed.of(L.CLAIM)[0].attributes == {L.ATTRIBUTION: "indirect", L.CHECK_WORTHY: "yes"}
+    annotation = results_to_annotation(results, text)
+    assert_same_regions(regions_of(annotation), regions_of(results_to_annotation(
+        annotation_to_results(annotation), text)))  # fmt: skip
