@@ -210,7 +210,7 @@ def test_predictions_through_the_fake_llm_server_obey_the_codec_laws(store: Stor
     async def run() -> None:
         provider = OpenAIChatProvider(
             model="test-model", base_url=server.base_url, api_key="sk-test",
-            context_window_tokens=3500, max_tokens=600,
+            context_window_tokens=2600, max_tokens=300,
         )
         try:
             await preannotate(store, provider, concurrency=4)
