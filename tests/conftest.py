@@ -1,14 +1,19 @@
-"""Shared fixtures: a fresh store per test, the seed folder."""
+"""Shared fixtures: a fresh store per test, the seed folder, a store of pulled annotations."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from annotate.store import Store
+from annotate.ingest import ingest_paths
+from annotate.preannotate.pipeline import preannotate
+from annotate.preannotate.providers.rules import RulesProvider
+from annotate.schemas import Annotation
+from annotate.store import PulledAnnotation, Store
 from annotate.studio import server
 
 # The machine (and CI) has no internet: Hugging Face libraries must not try the Hub.
@@ -46,3 +51,48 @@ def studio(studio_paths: server.StudioPaths) -> Iterator[server.StudioConfig]:
     yield config
     assert server.stop(studio_paths)
     assert not server.is_running(config)
+
+
+def pulled(store: Store, document_id: str, annotator: str, annotation: Annotation, n: int,
+           ground_truth: bool = False) -> None:  # fmt: skip
+    """Store an annotation as `annotate pull` would have."""
+    store.upsert_annotation(
+        PulledAnnotation(
+            server="http://ls",
+            project_id=1,
+            annotation_id=n,
+            task_id=100 + n,
+            document_id=document_id,
+            annotator=annotator,
+            annotator_id=n,
+            created_at="2026-11-24T00:00:00Z",
+            updated_at="2026-11-24T00:00:00Z",
+            lead_time=10.0,
+            was_cancelled=False,
+            ground_truth=ground_truth,
+            result="[]",
+            annotation=annotation.model_dump_json(),
+            error=None,
+        )
+    )
+
+
+@pytest.fixture
+def annotated(tmp_path: Path) -> Path:
+    """Seeds pre-annotated by the rules, then 'corrected' by three annotators."""
+    db = tmp_path / "gold.db"
+    with Store(db) as store:
+        ingest_paths(store, [SEEDS])
+        asyncio.run(preannotate(store, RulesProvider()))
+        n = 0
+        for document in store.iter_documents():
+            prediction = store.latest_prediction(document.id)
+            assert prediction is not None
+            base = Annotation.model_validate_json(prediction.annotation)
+            dropped = base.model_copy(update={"claims": base.claims[1:]})
+            relabelled = base.model_copy(deep=True)
+            relabelled.claims[0].attribution = "authorial"
+            for who, annotation in (("ann@x", base), ("bob@x", dropped), ("cat@x", relabelled)):
+                n += 1
+                pulled(store, document.id, who, annotation, n)
+    return db

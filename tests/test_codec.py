@@ -223,7 +223,7 @@ def test_predictions_through_the_fake_llm_server_obey_the_codec_laws(store: Stor
     for document in store.iter_documents():
         prediction = store.latest_prediction(document.id)
         assert prediction is not None
-        assert_codec_laws(Annotation.model_validate_json(prediction["annotation"]), document.text)
+        assert_codec_laws(Annotation.model_validate_json(prediction.annotation), document.text)
         checked += 1
     assert checked == len(list(SEEDS.glob("*.txt")))
     calls = store.db.execute("select count(*) from llm_calls").fetchone()[0]

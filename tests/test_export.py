@@ -12,8 +12,6 @@ from typer.testing import CliRunner
 from annotate.cli import app
 from annotate.gold.export import assign_splits, parse_splits
 
-from .test_gold_report import annotated  # noqa: F401  (the fixture)
-
 runner = CliRunner()
 
 
@@ -30,7 +28,7 @@ def digests(folder: Path) -> dict[str, str]:
     }
 
 
-def test_export_is_deterministic_and_checksummed(annotated: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_export_is_deterministic_and_checksummed(annotated: Path, tmp_path: Path) -> None:
     export(annotated, tmp_path / "one")
     export(annotated, tmp_path / "two")
     assert digests(tmp_path / "one") == digests(tmp_path / "two")
@@ -43,7 +41,7 @@ def test_export_is_deterministic_and_checksummed(annotated: Path, tmp_path: Path
     )
 
 
-def test_offsets_and_loaders(annotated: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_offsets_and_loaders(annotated: Path, tmp_path: Path) -> None:
     pandas = pytest.importorskip("pandas")
     export(annotated, tmp_path / "ds")
     frame = pandas.read_parquet(tmp_path / "ds" / "data" / "gold.parquet")
@@ -72,7 +70,7 @@ def test_offsets_and_loaders(annotated: Path, tmp_path: Path) -> None:  # noqa: 
     assert [r["id"] for r in rows] == list(frame["id"])
 
 
-def test_card_reports_agreement_and_versions(annotated: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_card_reports_agreement_and_versions(annotated: Path, tmp_path: Path) -> None:
     export(annotated, tmp_path / "ds")
     card = (tmp_path / "ds" / "README.md").read_text()
     report = json.loads((tmp_path / "ds" / "agreement.json").read_text())
@@ -84,7 +82,7 @@ def test_card_reports_agreement_and_versions(annotated: Path, tmp_path: Path) ->
     assert "ann@x, bob@x, cat@x" in card
 
 
-def test_splits_are_seeded_by_document(annotated: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_splits_are_seeded_by_document(annotated: Path, tmp_path: Path) -> None:
     export(annotated, tmp_path / "s1", "--split", "train=0.6,dev=0.2,test=0.2", "--seed", "7")
     export(annotated, tmp_path / "s2", "--split", "train=0.6,dev=0.2,test=0.2", "--seed", "7")
     assert digests(tmp_path / "s1") == digests(tmp_path / "s2")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -10,58 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from annotate.cli import app
-from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import preannotate
-from annotate.preannotate.providers.rules import RulesProvider
 from annotate.schemas import Annotation
 from annotate.store import Store
 
-from .conftest import SEEDS
-
-
-def pulled(store: Store, document_id: str, annotator: str, annotation: Annotation, n: int,
-           ground_truth: bool = False) -> None:  # fmt: skip
-    """Store an annotation as `annotate pull` would have."""
-    store.upsert_annotation(
-        {
-            "server": "http://ls",
-            "project_id": 1,
-            "annotation_id": n,
-            "task_id": 100 + n,
-            "document_id": document_id,
-            "annotator": annotator,
-            "annotator_id": n,
-            "created_at": "2026-11-24T00:00:00Z",
-            "updated_at": "2026-11-24T00:00:00Z",
-            "lead_time": 10.0,
-            "was_cancelled": 0,
-            "ground_truth": int(ground_truth),
-            "result": "[]",
-            "annotation": annotation.model_dump_json(),
-            "error": None,
-        }
-    )
-
-
-@pytest.fixture
-def annotated(tmp_path: Path) -> Path:
-    """Seeds pre-annotated by the rules, then 'corrected' by three annotators."""
-    db = tmp_path / "gold.db"
-    with Store(db) as store:
-        ingest_paths(store, [SEEDS])
-        asyncio.run(preannotate(store, RulesProvider()))
-        n = 0
-        for document in store.iter_documents():
-            prediction = store.latest_prediction(document.id)
-            assert prediction is not None
-            base = Annotation.model_validate_json(prediction["annotation"])
-            dropped = base.model_copy(update={"claims": base.claims[1:]})
-            relabelled = base.model_copy(deep=True)
-            relabelled.claims[0].attribution = "authorial"
-            for who, annotation in (("ann@x", base), ("bob@x", dropped), ("cat@x", relabelled)):
-                n += 1
-                pulled(store, document.id, who, annotation, n)
-    return db
+from .conftest import pulled
 
 
 def test_agreement_json_contract(annotated: Path) -> None:

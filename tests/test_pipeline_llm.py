@@ -59,7 +59,7 @@ def _outcomes(store: Store, run_id: int) -> dict[str, str]:
     """document id -> 'prediction' or 'failure' for one run; duplicates are an error."""
     outcomes: dict[str, str] = {}
     rows = list(store.db.query("select document_id from predictions where run_id = ?", [run_id]))
-    rows += [{"document_id": f["document_id"], "failure": 1} for f in store.failures(run_id)]
+    rows += [{"document_id": f.document_id, "failure": 1} for f in store.failures(run_id)]
     for row in rows:
         assert row["document_id"] not in outcomes, f"two outcomes for {row['document_id']}"
         outcomes[row["document_id"]] = "failure" if "failure" in row else "prediction"
@@ -71,7 +71,7 @@ def _assert_grounded(store: Store) -> None:
         prediction = store.latest_prediction(document.id)
         if prediction is None:
             continue
-        annotation = Annotation.model_validate_json(prediction["annotation"])
+        annotation = Annotation.model_validate_json(prediction.annotation)
         spans = [m for a in annotation.actors for m in a.mentions]
         spans += [c.span for c in annotation.claims] + [s.evidence for s in annotation.stances]
         for span in spans:
@@ -108,8 +108,8 @@ def test_faults_end_in_one_prediction_or_one_failure_each(
     assert len(outcomes) == 5
     assert list(outcomes.values()).count("failure") == 1
     failure = store.failures(summary.run_id)[0]
-    assert failure["reason"] == "truncated"
-    assert "Kuleba" in store.get_document(failure["document_id"]).text
+    assert failure.reason == "truncated"
+    assert "Kuleba" in store.document(failure.document_id).text
     assert summary.counters.hallucinations >= 1
     stats = server.stats()
     assert stats["faults"]["429"] == 1 and stats["faults"]["500"] == 2
@@ -183,8 +183,8 @@ def test_sigkill_loses_at_most_the_calls_in_flight(tmp_path: Path, server: Any) 
     with Store(db) as store:
         assert store.db["predictions"].count == 5
         runs = store.runs()
-    assert runs[0]["status"] == "running"  # killed: never marked finished
-    assert runs[-1]["status"] == "finished"
+    assert runs[0].status == "running"  # killed: never marked finished
+    assert runs[-1].status == "finished"
     # In flight when killed: at most one call (concurrency 1) is paid twice.
     assert server.stats()["requests"] <= 5 + 1
-    assert paid_before + runs[-1]["requests"] == server.stats()["requests"]
+    assert paid_before + runs[-1].counts.requests == server.stats()["requests"]

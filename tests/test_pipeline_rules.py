@@ -33,7 +33,7 @@ def test_rules_annotate_every_seed_offline(store: Store, seeds_dir: Path) -> Non
     for document in store.iter_documents():
         prediction = store.latest_prediction(document.id)
         assert prediction is not None
-        annotation = Annotation.model_validate_json(prediction["annotation"])
+        annotation = Annotation.model_validate_json(prediction.annotation)
         assert annotation.actors and annotation.claims and annotation.document
         for span in _spans(annotation):
             assert document.text[span.start : span.end] == span.text
@@ -48,4 +48,4 @@ def test_rerun_does_nothing_and_limit_is_respected(store: Store, seeds_dir: Path
     assert second.counters.documents == 3
     third = asyncio.run(preannotate(store, provider))
     assert third.counters.documents == 0 and third.pending == 0
-    assert [run["status"] for run in store.runs()] == ["finished"] * 3
+    assert [run.status for run in store.runs()] == ["finished"] * 3

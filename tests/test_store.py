@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from annotate.store import Store
+import pytest
+
+from annotate.store import (
+    Failure,
+    JobKey,
+    LLMCall,
+    Prediction,
+    RunCounts,
+    RunSpec,
+    Store,
+)
 from annotate.store.migrations import MIGRATIONS
 
 
@@ -26,14 +36,56 @@ def test_wal_mode_and_default_path(tmp_path: Path, monkeypatch) -> None:  # type
         assert store.path == tmp_path / "env.db"
 
 
-def test_get_document_by_prefix_and_source(store: Store) -> None:
+def test_find_document_by_prefix_and_source(store: Store) -> None:
     store.add_document("abcdef0123456789", "h1", "one", "a/one.txt", {})
     store.add_document("abcdff0123456789", "h2", "two", "b/two.txt", {})
-    assert store.get_document("abcdef").text == "one"
-    assert store.get_document("two.txt").text == "two"
+    assert store.find_document("abcdef").text == "one"
+    assert store.find_document("two.txt").text == "two"
     for ref in ("abcd", "zzz"):
         try:
-            store.get_document(ref)
+            store.find_document(ref)
         except LookupError:
             continue
         raise AssertionError(f"{ref} should not resolve")
+
+
+def test_find_document_by_the_start_of_its_file_name(store: Store) -> None:
+    store.add_document("abcdef0123456789", "h1", "one", "seeds/003_f93713496c2428ed.txt", {})
+    store.add_document("bbcdef0123456789", "h2", "two", "seeds/004_91d46b7595e34478.txt", {})
+    store.add_document("cbcdef0123456789", "h3", "three", "other/0045_x.txt", {})
+    assert store.find_document("003").text == "one"
+    assert store.find_document("004_").text == "two"
+    with pytest.raises(LookupError, match="several"):
+        store.find_document("004")  # 004_... and 0045_...
+
+
+def test_document_by_id_is_exact(store: Store) -> None:
+    store.add_document("abcdef0123456789", "h1", "one", "a/one.txt", {})
+    assert store.document("abcdef0123456789").text == "one"
+    with pytest.raises(KeyError):
+        store.document("abcdef")  # a prefix is for people, not for code
+
+
+def test_typed_rows_round_trip(store: Store) -> None:
+    """What goes in as a typed row comes back as the same typed row."""
+    store.add_document("abcdef0123456789", "h1", "one", "a/one.txt", {"outlet": "X"})
+    spec = RunSpec("rules", "rules", "mv-1", "pv", "sv", {"temperature": 0}, 2)
+    run_id = store.start_run(spec)
+    job = JobKey("mv-1", "pv", "sv", "ph")
+    call = LLMCall("k1", run_id, "abcdef0123456789", "rules", "pv", "sv", "ph", 0, 3, "{}",
+                   10, 5, 1, 0, 0.01, 12)  # fmt: skip
+    store.add_prediction(
+        Prediction("abcdef0123456789", run_id, "rules", "rules", job, "{}", 3, 1), [call]
+    )
+    store.add_failure(Failure(run_id, "abcdef0123456789", "truncated", "too long"))
+    store.finish_run(run_id, RunCounts(documents=1, predicted=1, spans=3))
+    (run,) = store.runs()
+    assert run.spec == spec and run.status == "finished" and run.counts.spans == 3
+    prediction = store.latest_prediction("abcdef0123456789")
+    assert prediction is not None and prediction.job == job and prediction.id > 0
+    assert prediction.grounded_share == 0.75
+    (failure,) = store.failures(run_id)
+    assert (failure.reason, failure.detail) == ("truncated", "too long")
+    assert store.cached_response("k1") == "{}"
+    ((document, latest),) = store.iter_documents_with_predictions()
+    assert document.metadata == {"outlet": "X"} and latest == prediction

@@ -166,14 +166,14 @@ def test_two_annotators_pulled_back_idempotently(seeded: Store, credentials: Cre
     (problem,) = first.problems
     assert problem.task_id == other.id and problem.annotator == "second@annotate.local"
     assert "no attribution" in problem.reason
-    rows = {r["annotation_id"]: r for r in seeded.annotations()}
+    rows = {r.annotation_id: r for r in seeded.annotations()}
     assert len(rows) == 4
-    kept = [r for r in rows.values() if r["error"]]
-    assert len(kept) == 1 and json.loads(kept[0]["result"])  # raw result kept
+    kept = [r for r in rows.values() if r.error]
+    assert len(kept) == 1 and json.loads(kept[0].result)  # raw result kept
     by_second = next(
-        r for r in rows.values() if r["task_id"] == task.id and r["annotator_id"] == second.id
+        r for r in rows.values() if r.task_id == task.id and r.annotator_id == second.id
     )
-    assert by_second["lead_time"] == 7.5 and by_second["annotation"]
+    assert by_second.lead_time == 7.5 and by_second.annotation
     again = pull(seeded, client, credentials.url, title)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 4)
     assert len(seeded.annotations()) == 4

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from annotate.preannotate.pipeline import (
     ProgressCallback,
-    RunCounters,
     RunSummary,
     count_pending,
     preannotate,
@@ -25,7 +24,7 @@ from annotate.preannotate.providers import (
     default_provider_name,
     make_provider,
 )
-from annotate.store import Store
+from annotate.store import RunCounts, Store
 
 from .common import DbOption, console, fail, open_store
 
@@ -139,7 +138,7 @@ def _progress_bar(total: int) -> Iterator[ProgressCallback]:
     )
     task = progress.add_task("docs", total=total, rate="0.0", tokens=0, cost="0.0000", failed=0)
 
-    def update(counters: RunCounters) -> None:
+    def update(counters: RunCounts) -> None:
         elapsed = progress.tasks[0].elapsed or 0.0
         progress.update(
             task,

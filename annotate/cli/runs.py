@@ -17,13 +17,13 @@ def run_reports(store: Store) -> list[dict[str, Any]]:
     """Every run with its counts and its failures (reason and detail per document)."""
     reports = []
     for run in store.runs():
-        failures = store.failures(run["id"])
+        failures = store.failures(run.id)
         reports.append(
             {
-                **run,
-                "params": json.loads(run["params"] or "{}"),
+                **run.as_json(),
                 "failures": [
-                    {k: f[k] for k in ("document_id", "reason", "detail")} for f in failures
+                    {"document_id": f.document_id, "reason": f.reason, "detail": f.detail}
+                    for f in failures
                 ],
             }
         )

@@ -23,7 +23,10 @@ CUE_STYLE = "bold magenta"
 def show(
     doc: Annotated[
         str | None,
-        typer.Argument(help="Document id (or a prefix of it) or source path; omit to list."),
+        typer.Argument(
+            help="Document id (or a prefix of it), source path or the start of its file name; "
+            "omit to list."
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -33,7 +36,7 @@ def show(
             console.print(_document_list(store.iter_documents()))
             return
         try:
-            document = store.get_document(doc)
+            document = store.find_document(doc)
         except LookupError as exc:
             raise fail(str(exc)) from exc
         prediction = store.latest_prediction(document.id)
@@ -42,10 +45,10 @@ def show(
         console.print(Text(document.text))
         console.print("[yellow]no prediction yet: run `annotate preannotate`[/]")
         return
-    annotation = Annotation.model_validate_json(prediction["annotation"])
+    annotation = Annotation.model_validate_json(prediction.annotation)
     console.print(
-        f"prediction: [bold]{prediction['model_version']}[/] "
-        f"({prediction['hallucinations']} hallucinated quotes dropped)"
+        f"prediction: [bold]{prediction.model_version}[/] "
+        f"({prediction.hallucinations} hallucinated quotes dropped)"
     )
     console.print(highlighted(document.text, annotation))
     for table in (_actors(annotation), _claims(annotation), _stances(annotation)):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import groupby
 
+from annotate.codec import Regions, regions_of
 from annotate.schemas import Annotation
 from annotate.store import Document, Store
 
@@ -15,6 +15,10 @@ class AnnotatedDocument:
     document: Document
     #: annotator -> their latest valid annotation
     annotations: dict[str, Annotation]
+    #: annotator -> `regions_of` their annotation: made once, read by every measure
+    regions: dict[str, Regions]
+    #: model_version -> `regions_of` the latest prediction of that version
+    predictions: dict[str, Regions]
     #: annotators whose annotation Label Studio flags as ground truth (a review flag)
     flagged: set[str] = field(default_factory=set)
     #: Label Studio task ids of the document, for reviewers to find it
@@ -22,14 +26,19 @@ class AnnotatedDocument:
 
 
 def annotated_documents(store: Store) -> Iterator[AnnotatedDocument]:
-    """Every document with at least one valid (converted, non-skip) annotation."""
-    for document_id, rows in groupby(store.valid_annotations(), key=lambda r: r["document_id"]):
-        group = list(rows)
+    """Every document with at least one valid (converted, non-skip) annotation, by id."""
+    for rows in store.annotated_documents():
+        annotations = {
+            who: Annotation.model_validate_json(raw) for who, raw in rows.annotations.items()
+        }
         yield AnnotatedDocument(
-            document=store.get_document(document_id),
-            annotations={
-                row["annotator"]: Annotation.model_validate_json(row["annotation"]) for row in group
+            document=rows.document,
+            annotations=annotations,
+            regions={who: regions_of(a) for who, a in annotations.items()},
+            predictions={
+                version: regions_of(Annotation.model_validate_json(raw))
+                for version, raw in rows.predictions.items()
             },
-            flagged={row["annotator"] for row in group if row["ground_truth"]},
-            task_ids={int(row["task_id"]) for row in group},
+            flagged=rows.flagged,
+            task_ids=rows.task_ids,
         )

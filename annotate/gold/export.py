@@ -100,7 +100,7 @@ def gold_row(record: GoldRecord, store: Store) -> dict[str, Any]:
         "adjudication": gold.method,
         "contested": gold.contested,
         "ties": gold.ties,
-        "model_versions": sorted(store.predictions_by_version(document.id)),
+        "model_versions": sorted(record.source.predictions),
     }
 
 

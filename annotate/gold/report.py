@@ -20,8 +20,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from annotate.codec import Regions, regions_of
-from annotate.schemas import Annotation
 from annotate.store import Store
 
 from .adjudicate import Gold, Policy, adjudicate
@@ -34,8 +32,6 @@ from .model_eval import Evaluated, ModelScores
 class GoldRecord:
     source: AnnotatedDocument
     gold: Gold
-    #: `regions_of` each annotator's annotation: computed once, used by every measure
-    regions: dict[str, Regions]
 
 
 def iter_gold(
@@ -43,7 +39,6 @@ def iter_gold(
 ) -> Iterator[GoldRecord]:
     """The gold record of every annotated document, in document id order."""
     for item in annotated_documents(store):
-        regions = {who: regions_of(a) for who, a in item.annotations.items()}
         chosen = [*reviewers, *sorted(item.flagged)]
         gold = adjudicate(
             item.document.id,
@@ -51,9 +46,9 @@ def iter_gold(
             item.annotations,
             policy=policy,
             reviewers=chosen,
-            regions=regions,
+            regions=item.regions,
         )
-        yield GoldRecord(item, gold, regions)
+        yield GoldRecord(item, gold)
 
 
 def gold_report(
@@ -69,8 +64,8 @@ def gold_report(
     methods: Counter[str] = Counter()
     contested, unresolved, disagreements = 0, 0, []
     for record in iter_gold(store, policy=policy, reviewers=reviewers):
-        agreement.add(record.regions)
-        evaluated = _evaluated(store, record)
+        agreement.add(record.source.regions)
+        evaluated = _evaluated(record)
         if evaluated is not None:
             scores.add(evaluated)
         methods[record.gold.method] += 1
@@ -105,15 +100,12 @@ def _disagreement(record: GoldRecord) -> dict[str, Any]:
     return found
 
 
-def _evaluated(store: Store, record: GoldRecord) -> Evaluated | None:
+def _evaluated(record: GoldRecord) -> Evaluated | None:
     """What model-vs-gold needs of a document; None when the document has no valid gold."""
     if record.gold.annotation is None:
         return None
     return Evaluated(
         gold=record.gold.regions,
-        annotations=list(record.regions.values()),
-        predictions={
-            version: regions_of(Annotation.model_validate_json(raw))
-            for version, raw in store.predictions_by_version(record.source.document.id).items()
-        },
+        annotations=list(record.source.regions.values()),
+        predictions=record.source.predictions,
     )

@@ -18,7 +18,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from annotate.schemas import Annotation, Extraction, schema_version
-from annotate.store import Document, JobKey, Store
+from annotate.store import (
+    Document,
+    Failure,
+    JobKey,
+    LLMCall,
+    Prediction,
+    RunCounts,
+    RunSpec,
+    Store,
+)
 
 from .chunking import Chunk, split_chunk, split_text
 from .grounding import Hallucination, ground_extraction, merge_annotations, shift_annotation
@@ -30,37 +39,20 @@ MIN_SPLIT_CHARS = 400
 
 
 @dataclass
-class RunCounters:
-    """Live counts of a run: shown by the progress bar and stored on the run."""
-
-    documents: int = 0
-    predicted: int = 0
-    failed: int = 0
-    cached_calls: int = 0
-    llm_calls: int = 0
-    requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    spans: int = 0
-    hallucinations: int = 0
-
-
-@dataclass
 class RunSummary:
     run_id: int
     model_version: str
     pending: int
     seconds: float
-    counters: RunCounters
-    failures: list[dict[str, Any]] = field(default_factory=list)
+    counters: RunCounts
+    failures: list[Failure] = field(default_factory=list)
 
     @property
     def documents_per_second(self) -> float:
         return self.counters.documents / self.seconds if self.seconds else 0.0
 
 
-ProgressCallback = Callable[[RunCounters], None]
+ProgressCallback = Callable[[RunCounts], None]
 
 
 def job_key(provider: Provider) -> JobKey:
@@ -103,7 +95,7 @@ class _Job:
         self.price = price
         self.on_progress = on_progress
         self.key = job_key(provider)
-        self.counters = RunCounters()
+        self.counters = RunCounts()
         self.run_id = 0
 
     async def run(self, concurrency: int, limit: int | None) -> RunSummary:
@@ -115,7 +107,7 @@ class _Job:
             await self._work(concurrency, limit)
             status = "finished"
         finally:
-            self.store.finish_run(self.run_id, asdict(self.counters), status)
+            self.store.finish_run(self.run_id, self.counters, status)
         return RunSummary(
             run_id=self.run_id,
             model_version=self.key.model_version,
@@ -125,16 +117,16 @@ class _Job:
             failures=self.store.failures(self.run_id),
         )
 
-    def _run_record(self, concurrency: int) -> dict[str, Any]:
-        return {
-            "provider": self.provider.name,
-            "model": self.provider.model,
-            "model_version": self.key.model_version,
-            "prompt_version": self.key.prompt_version,
-            "schema_version": self.key.schema_version,
-            "params": self.provider.cache_params,
-            "concurrency": concurrency,
-        }
+    def _run_record(self, concurrency: int) -> RunSpec:
+        return RunSpec(
+            provider=self.provider.name,
+            model=self.provider.model,
+            model_version=self.key.model_version,
+            prompt_version=self.key.prompt_version,
+            schema_version=self.key.schema_version,
+            params=self.provider.cache_params,
+            concurrency=concurrency,
+        )
 
     async def _work(self, concurrency: int, limit: int | None) -> None:
         documents: asyncio.Queue[Document | None] = asyncio.Queue(maxsize=concurrency * 2)
@@ -168,7 +160,7 @@ class _Job:
         of delaying every request queued behind it.
         """
         while (document := await documents.get()) is not None:
-            calls: list[dict[str, Any]] = []
+            calls: list[LLMCall] = []
             try:
                 parts: list[tuple[Chunk, Extraction]] | ExtractionFailed = await self._extract_all(
                     document, calls
@@ -183,7 +175,7 @@ class _Job:
             if isinstance(item.parts, ExtractionFailed):
                 failure = item.parts
                 self.store.add_failure(
-                    self.run_id, item.document.id, failure.reason, failure.detail
+                    Failure(self.run_id, item.document.id, failure.reason, failure.detail)
                 )
                 self.counters.failed += 1
             else:
@@ -197,7 +189,7 @@ class _Job:
             await asyncio.sleep(0)
 
     async def _extract_all(
-        self, document: Document, calls: list[dict[str, Any]]
+        self, document: Document, calls: list[LLMCall]
     ) -> list[tuple[Chunk, Extraction]]:
         """Every chunk's extraction; a truncated chunk is split in two and retried.
 
@@ -221,12 +213,12 @@ class _Job:
                 self._save_calls(calls)
         return parts
 
-    def _save_calls(self, calls: list[dict[str, Any]]) -> None:
+    def _save_calls(self, calls: list[LLMCall]) -> None:
         self.store.record_calls(calls)
         calls.clear()
 
     async def _extract(
-        self, document: Document, chunk: Chunk, calls: list[dict[str, Any]]
+        self, document: Document, chunk: Chunk, calls: list[LLMCall]
     ) -> Extraction:
         """One chunk's extraction: from the cache when this exact call was made before."""
         text = chunk.of(document.text)
@@ -287,50 +279,47 @@ class _Job:
         reasks: int,
         cost: float,
         seconds: float,
-    ) -> dict[str, Any]:
+    ) -> LLMCall:
         """The cache row of one paid call (committed by `_save_calls` or with the prediction)."""
-        return {
-            "key": key,
-            "run_id": self.run_id,
-            "document_id": document.id,
-            "model": self.provider.model,
-            "prompt_version": self.key.prompt_version,
-            "schema_version": self.key.schema_version,
-            "params_hash": self.key.params_hash,
-            "chunk_start": chunk.start,
-            "chunk_end": chunk.end,
-            "response": raw,
-            "prompt_tokens": usage.prompt_tokens,
-            "completion_tokens": usage.completion_tokens,
-            "requests": usage.requests,
-            "reasks": reasks,
-            "cost_usd": cost,
-            "duration_ms": int(seconds * 1000),
-        }
+        return LLMCall(
+            key=key,
+            run_id=self.run_id,
+            document_id=document.id,
+            model=self.provider.model,
+            prompt_version=self.key.prompt_version,
+            schema_version=self.key.schema_version,
+            params_hash=self.key.params_hash,
+            chunk_start=chunk.start,
+            chunk_end=chunk.end,
+            response=raw,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            requests=usage.requests,
+            reasks=reasks,
+            cost_usd=cost,
+            duration_ms=int(seconds * 1000),
+        )
 
     def _record_prediction(
         self,
         document: Document,
         annotation: Annotation,
         hallucinated: list[Hallucination],
-        calls: list[dict[str, Any]],
+        calls: list[LLMCall],
     ) -> None:
         spans = count_spans(annotation)
         self.store.add_prediction(
-            {
-                "document_id": document.id,
-                "run_id": self.run_id,
-                "provider": self.provider.name,
-                "model": self.provider.model,
-                "model_version": self.key.model_version,
-                "prompt_version": self.key.prompt_version,
-                "schema_version": self.key.schema_version,
-                "params_hash": self.key.params_hash,
-                "annotation": annotation.model_dump_json(),
-                "spans": spans,
-                "hallucinations": len(hallucinated),
-                "hallucinated": json.dumps([asdict(h) for h in hallucinated], ensure_ascii=False),
-            },
+            Prediction(
+                document_id=document.id,
+                run_id=self.run_id,
+                provider=self.provider.name,
+                model=self.provider.model,
+                job=self.key,
+                annotation=annotation.model_dump_json(),
+                spans=spans,
+                hallucinations=len(hallucinated),
+                hallucinated=json.dumps([asdict(h) for h in hallucinated], ensure_ascii=False),
+            ),
             calls,
         )
         self.counters.predicted += 1
@@ -345,7 +334,7 @@ class _Extracted:
     document: Document
     parts: list[tuple[Chunk, Extraction]] | ExtractionFailed
     #: Paid calls not committed yet: they go in with the prediction.
-    calls: list[dict[str, Any]]
+    calls: list[LLMCall]
 
 
 def _grounded(

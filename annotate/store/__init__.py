@@ -1,5 +1,32 @@
-"""Persistence: one SQLite file evolved by numbered migrations."""
+"""Persistence: one SQLite file evolved by numbered migrations, read and written as typed rows."""
 
-from .database import DB_ENV, DEFAULT_DB, Document, JobKey, Store, resolve_db_path
+from .database import DB_ENV, DEFAULT_DB, Store, resolve_db_path
+from .rows import (
+    AnnotatedRows,
+    Document,
+    Failure,
+    JobKey,
+    LLMCall,
+    Prediction,
+    PulledAnnotation,
+    Run,
+    RunCounts,
+    RunSpec,
+)
 
-__all__ = ["DB_ENV", "DEFAULT_DB", "Document", "JobKey", "Store", "resolve_db_path"]
+__all__ = [
+    "DB_ENV",
+    "DEFAULT_DB",
+    "AnnotatedRows",
+    "Document",
+    "Failure",
+    "JobKey",
+    "LLMCall",
+    "Prediction",
+    "PulledAnnotation",
+    "Run",
+    "RunCounts",
+    "RunSpec",
+    "Store",
+    "resolve_db_path",
+]

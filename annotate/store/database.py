@@ -11,14 +11,28 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, fields
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from .migrations import migrate, now
+from .rows import (
+    AnnotatedRows,
+    Document,
+    Failure,
+    JobKey,
+    LLMCall,
+    Prediction,
+    PulledAnnotation,
+    Run,
+    RunCounts,
+    RunSpec,
+    metadata_json,
+)
 
 DEFAULT_DB = "annotate.db"
 DB_ENV = "ANNOTATE_DB"
@@ -27,24 +41,6 @@ DB_ENV = "ANNOTATE_DB"
 def resolve_db_path(path: str | Path | None = None) -> Path:
     """``--db PATH`` wins, then ``ANNOTATE_DB``, then ``annotate.db`` here."""
     return Path(path or os.environ.get(DB_ENV) or DEFAULT_DB)
-
-
-@dataclass(frozen=True)
-class Document:
-    id: str
-    text: str
-    source: str
-    metadata: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class JobKey:
-    """What makes two predictions the same job: re-running it is a no-op."""
-
-    model_version: str
-    prompt_version: str
-    schema_version: str
-    params_hash: str
 
 
 class Store:
@@ -68,6 +64,11 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        cursor = self.db.conn.execute(sql, params)
+        cursor.row_factory = sqlite3.Row
+        return cursor.fetchall()
+
     # -- documents -------------------------------------------------------
 
     def add_document(
@@ -75,81 +76,97 @@ class Store:
     ) -> bool:
         """Insert a document unless its content is known; True when it was new."""
         with self.db.conn:
-            before = self.db.conn.total_changes
-            self.db.table("documents").insert(
-                {
-                    "id": doc_id,
-                    "content_hash": content_hash,
-                    "source": source,
-                    "metadata": json.dumps(metadata, ensure_ascii=False, sort_keys=True),
-                    "text": text,
-                    "chars": len(text),
-                    "ingested_at": now(),
-                },
-                ignore=True,
+            cursor = self.db.conn.execute(
+                "insert or ignore into documents "
+                "(id, content_hash, source, metadata, text, chars, ingested_at) "
+                "values (?, ?, ?, ?, ?, ?, ?)",
+                [doc_id, content_hash, source, metadata_json(metadata), text, len(text), now()],
             )
-            return self.db.conn.total_changes > before
+            return cursor.rowcount > 0
 
     def count_documents(self) -> int:
-        return self.db["documents"].count
+        return int(self.db.execute("select count(*) from documents").fetchone()[0])
 
-    def get_document(self, ref: str) -> Document:
-        """A document by id, id prefix, or source path; LookupError when none or ambiguous."""
-        rows = list(
-            self.db.query(
-                "select * from documents where id like :prefix or source = :ref "
-                "or source like :suffix limit 2",
-                {"prefix": ref + "%", "ref": ref, "suffix": "%/" + ref},
-            )
-        )
+    def document(self, document_id: str) -> Document:
+        """A document by its id (the primary key); KeyError when there is none."""
+        rows = self._rows(f"select {_DOCUMENT} from documents where id = ?", [document_id])
         if not rows:
-            raise LookupError(f"no document matches {ref!r}: see `annotate show --list`")
-        if len(rows) > 1:
-            raise LookupError(f"{ref!r} matches several documents: give more of the id")
+            raise KeyError(f"no document {document_id!r} in {self.path}")
         return _document(rows[0])
+
+    def find_document(self, ref: str) -> Document:
+        """A document by id, id prefix, source path or the start of its file name.
+
+        For people typing at `annotate show`; code reads documents by id. LookupError
+        when nothing or several documents match.
+        """
+        for sql, params in _FIND_DOCUMENT:
+            rows = self._rows(
+                f"select {_DOCUMENT} from documents where {sql} limit 2", params(ref)
+            )
+            if len(rows) > 1:
+                raise LookupError(f"{ref!r} matches several documents: give more of the id")
+            if rows:
+                return _document(rows[0])
+        raise LookupError(f"no document matches {ref!r}: see `annotate show`")
 
     def iter_documents(self, batch: int = 256) -> Iterator[Document]:
         """Every document in ingest order, read in batches so memory stays flat."""
-        yield from self._paged("select rowid, * from documents where rowid > :after", {}, batch)
+        sql = f"select rowid, {_DOCUMENT} from documents where rowid > ?"
+        for row in self._paged(sql, [], batch):
+            yield _document(row)
 
     def count_pending(self, job: JobKey) -> int:
+        """Documents with no prediction for `job` yet."""
         sql = "select count(*) from documents d where " + _NOT_PREDICTED
         return int(self.db.execute(sql, _job_params(job)).fetchone()[0])
 
     def iter_pending(self, job: JobKey, batch: int = 256) -> Iterator[Document]:
         """Documents with no prediction for `job` yet, streamed in ingest order."""
-        sql = "select d.rowid, d.* from documents d where d.rowid > :after and " + _NOT_PREDICTED
-        yield from self._paged(sql, _job_params(job), batch)
+        sql = (
+            "select d.rowid, d.id, d.text, d.source, d.metadata from documents d "
+            "where d.rowid > ? and " + _NOT_PREDICTED
+        )
+        for row in self._paged(sql, _job_params(job), batch):
+            yield _document(row)
 
-    def _paged(self, sql: str, params: dict[str, Any], batch: int) -> Iterator[Document]:
+    def _paged(self, sql: str, params: Sequence[Any], batch: int) -> Iterator[sqlite3.Row]:
+        """Rows of `sql` (its first column the rowid, its first parameter the last one seen)."""
         after = 0
         while True:
-            page = list(
-                self.db.query(
-                    sql + f" order by rowid limit {int(batch)}", {**params, "after": after}
-                )
-            )
+            page = self._rows(sql + f" order by 1 limit {int(batch)}", [after, *params])
             if not page:
                 return
-            after = page[-1]["rowid"]
-            yield from (_document(row) for row in page)
+            after = page[-1][0]
+            yield from page
 
     # -- runs ------------------------------------------------------------
 
-    def start_run(self, record: dict[str, Any]) -> int:
+    def start_run(self, spec: RunSpec) -> int:
         with self.db.conn:
-            row = {**record, "params": json.dumps(record.get("params", {}), sort_keys=True)}
-            table = self.db.table("runs").insert({**row, "started_at": now(), "status": "running"})
-            if table.last_pk is None:
+            cursor = self.db.conn.execute(
+                "insert into runs (provider, model, model_version, prompt_version, "
+                "schema_version, params, concurrency, started_at, status) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, 'running')",
+                [spec.provider, spec.model, spec.model_version, spec.prompt_version,
+                 spec.schema_version, json.dumps(spec.params, sort_keys=True),
+                 spec.concurrency, now()],
+            )  # fmt: skip
+            if cursor.lastrowid is None:
                 raise RuntimeError("SQLite returned no id for the new run")
-            return int(table.last_pk)
+            return int(cursor.lastrowid)
 
-    def finish_run(self, run_id: int, counts: dict[str, Any], status: str = "finished") -> None:
+    def finish_run(self, run_id: int, counts: RunCounts, status: str = "finished") -> None:
+        names = [f.name for f in fields(RunCounts)]
+        assignments = ", ".join(f"{name} = ?" for name in names)
         with self.db.conn:
-            self.db.table("runs").update(run_id, {**counts, "finished_at": now(), "status": status})
+            self.db.conn.execute(
+                f"update runs set {assignments}, finished_at = ?, status = ? where id = ?",
+                [*astuple(counts), now(), status, run_id],
+            )
 
-    def runs(self) -> list[dict[str, Any]]:
-        return list(self.db.query("select * from runs order by id"))
+    def runs(self) -> list[Run]:
+        return [_run(row) for row in self._rows("select * from runs order by id")]
 
     # -- the LLM call cache ------------------------------------------------
 
@@ -157,62 +174,74 @@ class Store:
         row = self.db.execute("select response from llm_calls where key = ?", [key]).fetchone()
         return None if row is None else str(row[0])
 
-    def record_calls(self, records: list[dict[str, Any]]) -> None:
+    def record_calls(self, calls: Sequence[LLMCall]) -> None:
         """Store successful calls at once: a crash after this never pays for them twice."""
-        self._replace([("llm_calls", {**record, "created_at": now()}) for record in records])
+        stamp = now()
+        with self.db.conn:
+            self._insert_calls(calls, stamp)
+
+    def _insert_calls(self, calls: Sequence[LLMCall], stamp: str) -> None:
+        self.db.conn.executemany(
+            f"insert or replace into llm_calls ({_CALL_COLUMNS}) values ({_marks(LLMCall)})",
+            [(*astuple(call)[:-1], stamp) for call in calls],
+        )
 
     # -- predictions and failures -------------------------------------------
 
-    def add_prediction(self, record: dict[str, Any], calls: Sequence[dict[str, Any]] = ()) -> None:
-        """Commit a document's prediction, with the calls that made it, in one transaction."""
-        stamp = now()
-        rows = [("llm_calls", {**call, "created_at": stamp}) for call in calls]
-        self._replace([*rows, ("predictions", {**record, "created_at": stamp})])
+    def add_prediction(self, prediction: Prediction, calls: Sequence[LLMCall] = ()) -> None:
+        """Commit a document's prediction, with the calls that made it, in one transaction.
 
-    def _replace(self, rows: list[tuple[str, dict[str, Any]]]) -> None:
-        """``INSERT OR REPLACE`` rows in one transaction, on the pipeline's hot path.
-
-        Plain SQL rather than sqlite-utils' ``insert``, which inspects the table
-        on every call: that costs more than the write itself when every finished
-        document is committed on its own. Columns are the record's keys, which
-        come from this package's code, never from input.
+        Plain SQL on the pipeline's hot path: every finished document is committed on
+        its own, and sqlite-utils' ``insert`` inspects the table on every call.
         """
-        if not rows:
-            return
+        stamp = now()
+        p, job = prediction, prediction.job
         with self.db.conn:
-            for table, row in rows:
-                columns = ", ".join(f"[{column}]" for column in row)
-                marks = ", ".join("?" for _ in row)
-                self.db.execute(
-                    f"insert or replace into [{table}] ({columns}) values ({marks})",
-                    list(row.values()),
-                )
+            self._insert_calls(calls, stamp)
+            self.db.conn.execute(
+                "insert or replace into predictions (document_id, run_id, provider, model, "
+                "model_version, prompt_version, schema_version, params_hash, annotation, spans, "
+                "hallucinations, hallucinated, created_at) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [p.document_id, p.run_id, p.provider, p.model, job.model_version,
+                 job.prompt_version, job.schema_version, job.params_hash, p.annotation, p.spans,
+                 p.hallucinations, p.hallucinated, stamp],
+            )  # fmt: skip
 
-    def add_failure(self, run_id: int, document_id: str, reason: str, detail: str) -> None:
+    def add_failure(self, failure: Failure) -> None:
         with self.db.conn:
-            self.db.table("failures").insert(
-                {
-                    "run_id": run_id,
-                    "document_id": document_id,
-                    "reason": reason,
-                    "detail": detail[:2000],
-                    "created_at": now(),
-                }
-            )
+            self.db.conn.execute(
+                "insert into failures (run_id, document_id, reason, detail, created_at) "
+                "values (?, ?, ?, ?, ?)",
+                [failure.run_id, failure.document_id, failure.reason, failure.detail[:2000],
+                 now()],
+            )  # fmt: skip
 
-    def latest_prediction(self, document_id: str) -> dict[str, Any] | None:
-        rows = list(
-            self.db.query(
-                "select * from predictions where document_id = ? order by id desc limit 1",
-                [document_id],
-            )
+    def latest_prediction(self, document_id: str) -> Prediction | None:
+        rows = self._rows(
+            f"select {_PREDICTION} from predictions p where document_id = ? "
+            "order by id desc limit 1",
+            [document_id],
         )
-        return rows[0] if rows else None
+        return _prediction(rows[0]) if rows else None
 
-    def failures(self, run_id: int | None = None) -> list[dict[str, Any]]:
+    def iter_documents_with_predictions(
+        self, batch: int = 256
+    ) -> Iterator[tuple[Document, Prediction | None]]:
+        """Every document with its latest prediction (or None), in ingest order, in one query."""
+        sql = (
+            f"select d.rowid, {_DOCUMENT_D}, {_PREDICTION} from documents d "
+            f"left join predictions p on p.id = ({_LATEST}) where d.rowid > ?"
+        )
+        for row in self._paged(sql, [], batch):
+            yield _document(row), _prediction(row) if row["prediction_id"] is not None else None
+
+    def failures(self, run_id: int | None = None) -> list[Failure]:
         if run_id is None:
-            return list(self.db.query("select * from failures order by id"))
-        return list(self.db.query("select * from failures where run_id = ? order by id", [run_id]))
+            rows = self._rows("select * from failures order by id")
+        else:
+            rows = self._rows("select * from failures where run_id = ? order by id", [run_id])
+        return [_failure(row) for row in rows]
 
     # -- Label Studio ---------------------------------------------------------
 
@@ -232,12 +261,47 @@ class Store:
                 [(server, project_id, doc, task, stamp) for doc, task in pairs.items()],
             )
 
-    def pushed_predictions(self, server: str, project_id: int) -> set[int]:
-        rows = self.db.execute(
-            "select prediction_id from studio_predictions where server = ? and project_id = ?",
-            [server, project_id],
-        ).fetchall()
-        return {int(row[0]) for row in rows}
+    def iter_untasked(
+        self, server: str, project_id: int, batch: int = 256
+    ) -> Iterator[tuple[Document, Prediction | None]]:
+        """Documents with no task in the project yet, with their latest predictions."""
+        sql = (
+            f"select d.rowid, {_DOCUMENT_D}, {_PREDICTION} from documents d "
+            f"left join predictions p on p.id = ({_LATEST}) where d.rowid > ? and not exists "
+            "(select 1 from studio_tasks t where t.document_id = d.id and t.server = ? "
+            "and t.project_id = ?)"
+        )
+        for row in self._paged(sql, [server, project_id], batch):
+            yield _document(row), _prediction(row) if row["prediction_id"] is not None else None
+
+    def count_untasked(self, server: str, project_id: int) -> int:
+        return int(
+            self.db.execute(
+                "select count(*) from documents d where not exists (select 1 from studio_tasks "
+                "t where t.document_id = d.id and t.server = ? and t.project_id = ?)",
+                [server, project_id],
+            ).fetchone()[0]
+        )
+
+    def iter_unpushed_predictions(
+        self, server: str, project_id: int, batch: int = 256
+    ) -> Iterator[tuple[int, Prediction]]:
+        """(task id, latest prediction) of tasked documents whose latest was not pushed."""
+        sql = (
+            f"select t.rowid, t.task_id, {_PREDICTION} from studio_tasks t "
+            f"join predictions p on p.id = ({_LATEST.replace('d.id', 't.document_id')}) "
+            f"where t.rowid > ? and t.server = ? and t.project_id = ? and {_NOT_PUSHED}"
+        )
+        for row in self._paged(sql, [server, project_id], batch):
+            yield int(row["task_id"]), _prediction(row)
+
+    def count_unpushed_predictions(self, server: str, project_id: int) -> int:
+        sql = (
+            f"select count(*) from studio_tasks t "
+            f"join predictions p on p.id = ({_LATEST.replace('d.id', 't.document_id')}) "
+            f"where t.server = ? and t.project_id = ? and {_NOT_PUSHED}"
+        )
+        return int(self.db.execute(sql, [server, project_id]).fetchone()[0])
 
     def record_studio_predictions(
         self, server: str, project_id: int, pushed: list[tuple[int, int, str]]
@@ -259,70 +323,162 @@ class Store:
         ).fetchone()
         return None if row is None else str(row[0])
 
-    def upsert_annotation(self, record: dict[str, Any]) -> str:
+    def upsert_annotation(self, pulled: PulledAnnotation) -> str:
         """Store one pulled annotation: 'new', 'updated' (edited since) or 'unchanged'."""
-        key = [record["server"], record["project_id"], record["annotation_id"]]
+        key = [pulled.server, pulled.project_id, pulled.annotation_id]
         row = self.db.execute(
             "select updated_at, result from annotations "
             "where server = ? and project_id = ? and annotation_id = ?",
             key,
         ).fetchone()
-        if row is not None and (row[0], row[1]) == (record["updated_at"], record["result"]):
+        if row is not None and (row[0], row[1]) == (pulled.updated_at, pulled.result):
             return "unchanged"
-        self._replace([("annotations", {**record, "pulled_at": now()})])
+        with self.db.conn:
+            self.db.conn.execute(
+                f"insert or replace into annotations ({_ANNOTATION_COLUMNS}) "
+                f"values ({_marks(PulledAnnotation)})",
+                [*astuple(pulled)[:-1], now()],
+            )
         return "new" if row is None else "updated"
 
-    def valid_annotations(self) -> Iterator[dict[str, Any]]:
-        """Pulled annotations that converted and are not skips, by document then annotator.
+    def annotations(self, document_id: str | None = None) -> list[PulledAnnotation]:
+        """Pulled annotations (every one, skips and unconverted ones too)."""
+        if document_id is None:
+            rows = self._rows("select * from annotations order by task_id, annotation_id")
+        else:
+            rows = self._rows(
+                "select * from annotations where document_id = ? order by annotation_id",
+                [document_id],
+            )
+        return [_pulled(row) for row in rows]
 
-        When an annotator annotated a document more than once (two projects, or
-        a re-annotation), only the latest by ``updated_at`` is returned.
+    def annotated_documents(self) -> Iterator[AnnotatedRows]:
+        """Each document with valid pulled annotations, in document id order, one at a time.
+
+        Valid means converted and not a skip; when an annotator annotated a document
+        more than once (two projects, a re-annotation) the latest by ``updated_at``
+        counts. The annotations come in one query, ordered by an index, so the pass
+        streams; each document and its predictions are read by key.
         """
-        yield from self.db.query(
-            "select * from annotations a where annotation is not null and was_cancelled = 0 "
-            "and not exists (select 1 from annotations b where b.document_id = a.document_id "
-            "and b.annotator = a.annotator and b.annotation is not null and b.was_cancelled = 0 "
-            "and (b.updated_at > a.updated_at or (b.updated_at = a.updated_at "
-            "and b.annotation_id > a.annotation_id))) "
-            "order by document_id, annotator"
+        rows = self.db.conn.execute(
+            "select document_id, annotator, task_id, ground_truth, annotation from annotations "
+            "where annotation is not null and was_cancelled = 0 "
+            "order by document_id, annotator, updated_at, annotation_id"
         )
+        current: AnnotatedRows | None = None
+        for document_id, annotator, task_id, ground_truth, annotation in rows:
+            if current is None or current.document.id != document_id:
+                if current is not None:
+                    yield current
+                current = AnnotatedRows(
+                    self.document(document_id), predictions=self._predictions_of(document_id)
+                )
+            current.annotations[annotator] = annotation  # later rows are later annotations
+            current.flagged.discard(annotator)
+            if ground_truth:
+                current.flagged.add(annotator)
+            current.task_ids.add(int(task_id))
+        if current is not None:
+            yield current
 
-    def predictions_by_version(self, document_id: str) -> dict[str, str]:
+    def _predictions_of(self, document_id: str) -> dict[str, str]:
         """model_version -> the latest prediction's annotation JSON, for one document."""
-        rows = self.db.execute(
+        rows = self.db.conn.execute(
             "select model_version, annotation from predictions where document_id = ? order by id",
             [document_id],
         ).fetchall()
         return {str(version): str(annotation) for version, annotation in rows}
 
-    def annotations(self, document_id: str | None = None) -> list[dict[str, Any]]:
-        if document_id is None:
-            return list(self.db.query("select * from annotations order by task_id, annotation_id"))
-        return list(
-            self.db.query(
-                "select * from annotations where document_id = ? order by annotation_id",
-                [document_id],
-            )
-        )
+
+_DOCUMENT = "id, text, source, metadata"
+_DOCUMENT_D = "d.id, d.text, d.source, d.metadata"
 
 
+def _like(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern (escaped with a backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+#: How `find_document` tries a reference, most exact first.
+_FIND_DOCUMENT: list[tuple[str, Any]] = [
+    ("id = ?", lambda ref: [ref]),
+    ("source = ?", lambda ref: [ref]),
+    ("id like ? escape '\\'", lambda ref: [_like(ref) + "%"]),
+    # a path's tail, or the start of the file name ("003" finds "seeds/003_f937....txt")
+    ("source like ? escape '\\' or source like ? escape '\\' or source like ? escape '\\'",
+     lambda ref: ["%/" + _like(ref), "%/" + _like(ref) + "%", _like(ref) + "%"]),
+]  # fmt: skip
+_PREDICTION = (
+    "p.id as prediction_id, p.document_id, p.run_id, p.provider, p.model, p.model_version, "
+    "p.prompt_version, p.schema_version, p.params_hash, p.annotation, p.spans, "
+    "p.hallucinations, p.hallucinated, p.created_at"
+)
+_LATEST = "select max(id) from predictions where document_id = d.id"
+_NOT_PUSHED = (
+    "not exists (select 1 from studio_predictions s where s.server = t.server "
+    "and s.project_id = t.project_id and s.prediction_id = p.id)"
+)
 _NOT_PREDICTED = (
     "not exists (select 1 from predictions p where p.document_id = d.id "
-    "and p.model_version = :model_version and p.prompt_version = :prompt_version "
-    "and p.schema_version = :schema_version and p.params_hash = :params_hash)"
+    "and p.model_version = ? and p.prompt_version = ? "
+    "and p.schema_version = ? and p.params_hash = ?)"
 )
 
 
-def _job_params(job: JobKey) -> dict[str, Any]:
-    return {
-        "model_version": job.model_version,
-        "prompt_version": job.prompt_version,
-        "schema_version": job.schema_version,
-        "params_hash": job.params_hash,
-    }
+def _job_params(job: JobKey) -> list[str]:
+    return [job.model_version, job.prompt_version, job.schema_version, job.params_hash]
 
 
-def _document(row: dict[str, Any]) -> Document:
+def _columns(row_type: Any) -> str:
+    return ", ".join(f.name for f in fields(row_type))
+
+
+def _marks(row_type: Any) -> str:
+    return ", ".join("?" for _ in fields(row_type))
+
+
+_CALL_COLUMNS = _columns(LLMCall)
+_ANNOTATION_COLUMNS = _columns(PulledAnnotation)
+
+
+def _document(row: sqlite3.Row) -> Document:
     return Document(
         id=row["id"], text=row["text"], source=row["source"], metadata=json.loads(row["metadata"])
     )
+
+
+def _prediction(row: sqlite3.Row) -> Prediction:
+    return Prediction(
+        document_id=row["document_id"],
+        run_id=row["run_id"],
+        provider=row["provider"],
+        model=row["model"],
+        job=JobKey(row["model_version"], row["prompt_version"], row["schema_version"],
+                   row["params_hash"]),  # fmt: skip
+        annotation=row["annotation"],
+        spans=row["spans"] or 0,
+        hallucinations=row["hallucinations"] or 0,
+        hallucinated=row["hallucinated"] or "[]",
+        id=row["prediction_id"],
+        created_at=row["created_at"],
+    )
+
+
+def _run(row: sqlite3.Row) -> Run:
+    spec = RunSpec(
+        **{f.name: row[f.name] for f in fields(RunSpec) if f.name != "params"},
+        params=json.loads(row["params"] or "{}"),
+    )
+    counts = RunCounts(**{f.name: row[f.name] or 0 for f in fields(RunCounts)})
+    return Run(row["id"], spec, row["started_at"], row["finished_at"], row["status"], counts)
+
+
+def _failure(row: sqlite3.Row) -> Failure:
+    return Failure(**{f.name: row[f.name] for f in fields(Failure)})
+
+
+def _pulled(row: sqlite3.Row) -> PulledAnnotation:
+    values = {f.name: row[f.name] for f in fields(PulledAnnotation)}
+    values["was_cancelled"] = bool(values["was_cancelled"])
+    values["ground_truth"] = bool(values["ground_truth"])
+    return PulledAnnotation(**values)

@@ -168,6 +168,19 @@ def m002_label_studio(db: Database) -> None:
     db.table("annotations").create_index(["document_id"])
 
 
+@migration
+def m003_gold_pass_index(db: Database) -> None:
+    """The gold pass reads annotations in (document, annotator, time) order: an index gives it.
+
+    Also drops the ``documents.source`` scans the gold pass made per document (it
+    reads documents by id now), so nothing else is needed for it to stream.
+    """
+    db.table("annotations").create_index(
+        ["document_id", "annotator", "updated_at", "annotation_id"],
+        index_name="annotations_gold_order",
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied."""
     if "_migrations" not in db.table_names():

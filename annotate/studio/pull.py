@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from annotate.codec import ConversionError, results_to_annotation
-from annotate.store import Store
+from annotate.store import PulledAnnotation, Store
 
 from .push import find_project
 
@@ -71,24 +71,25 @@ def _pull_one(
     report: PullReport,
 ) -> None:
     annotator = users.get(int(raw.get("completed_by") or 0), f"user {raw.get('completed_by')}")
-    record, problem = _converted(store, raw, document_id)
+    annotation, problem = _converted(store, raw, document_id)
     outcome = store.upsert_annotation(
-        {
-            "server": server,
-            "project_id": project_id,
-            "annotation_id": int(raw["id"]),
-            "task_id": int(task.id),
-            "document_id": document_id,
-            "annotator": annotator,
-            "annotator_id": raw.get("completed_by"),
-            "created_at": str(raw.get("created_at")),
-            "updated_at": str(raw.get("updated_at")),
-            "lead_time": raw.get("lead_time"),
-            "was_cancelled": int(bool(raw.get("was_cancelled"))),
-            "ground_truth": int(bool(raw.get("ground_truth"))),
-            "result": json.dumps(raw.get("result") or [], ensure_ascii=False, sort_keys=True),
-            **record,
-        }
+        PulledAnnotation(
+            server=server,
+            project_id=project_id,
+            annotation_id=int(raw["id"]),
+            task_id=int(task.id),
+            document_id=document_id,
+            annotator=annotator,
+            annotator_id=raw.get("completed_by"),
+            created_at=str(raw.get("created_at")),
+            updated_at=str(raw.get("updated_at")),
+            lead_time=raw.get("lead_time"),
+            was_cancelled=bool(raw.get("was_cancelled")),
+            ground_truth=bool(raw.get("ground_truth")),
+            result=json.dumps(raw.get("result") or [], ensure_ascii=False, sort_keys=True),
+            annotation=annotation,
+            error=problem,
+        )
     )
     report.annotations += 1
     setattr(report, outcome, getattr(report, outcome) + 1)
@@ -100,19 +101,21 @@ def _pull_one(
 
 def _converted(
     store: Store, raw: dict[str, Any], document_id: str | None
-) -> tuple[dict[str, str | None], str | None]:
+) -> tuple[str | None, str | None]:
     """The schema annotation as JSON, or the reason it could not be made."""
     if raw.get("was_cancelled"):
-        return {"annotation": None, "error": None}, None
+        return None, None
     if document_id is None:
-        reason = "the task is not one of this store's documents (no doc_id)"
-        return {"annotation": None, "error": reason}, reason
-    text = store.get_document(document_id).text
+        return None, "the task is not one of this store's documents (no doc_id)"
+    try:
+        text = store.document(document_id).text
+    except KeyError:
+        return None, f"the task's doc_id {document_id} is not in this store"
     try:
         annotation = results_to_annotation(raw.get("result") or [], text)
     except ConversionError as exc:
-        return {"annotation": None, "error": str(exc)}, str(exc)
-    return {"annotation": annotation.model_dump_json(), "error": None}, None
+        return None, str(exc)
+    return annotation.model_dump_json(), None
 
 
 def _users(client: LabelStudio) -> dict[int, str]:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from annotate.store import Document, Store
+from annotate.store import Document, Prediction, Store
 
 from .labelconfig import labeling_config
 from .tasks import prediction_for, task_for
@@ -79,16 +79,14 @@ def push(
 ) -> PushReport:
     """Create tasks for new documents and add predictions not pushed yet."""
     project, created = ensure_project(client, title)
-    known = store.studio_tasks(server, project.id)
-    recovered = _recover_tasks(store, client, server, project.id, known)
-    pushed = store.pushed_predictions(server, project.id)
+    recovered = _recover_tasks(store, client, server, project.id)
     tasks_created = predictions_created = 0
-    for batch in _batches(_new_documents(store, known), chunk):
+    for batch in _batches(store.iter_untasked(server, project.id), chunk):
         predictions_created += _import_tasks(store, client, server, project.id, batch)
         tasks_created += len(batch)
         if on_progress:
             on_progress(len(batch))
-    for batch in _batches(_unpushed_predictions(store, known, pushed), chunk):
+    for batch in _batches(store.iter_unpushed_predictions(server, project.id), chunk):
         predictions_created += _import_predictions(store, client, server, project.id, batch)
         if on_progress:
             on_progress(len(batch))
@@ -113,10 +111,9 @@ def count_pending(store: Store, server: str, title: str, client: LabelStudio) ->
     project = find_project(client, title)
     if project is None:
         return store.count_documents()
-    known = store.studio_tasks(server, project.id)
-    pushed = store.pushed_predictions(server, project.id)
-    new = store.count_documents() - len(known)
-    return new + sum(1 for _ in _unpushed_predictions(store, known, pushed))
+    return store.count_untasked(server, project.id) + store.count_unpushed_predictions(
+        server, project.id
+    )
 
 
 # --------------------------------------------------------------------------
@@ -133,29 +130,12 @@ def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _new_documents(
-    store: Store, known: dict[str, int]
-) -> Iterator[tuple[Document, dict[str, Any] | None]]:
-    for document in store.iter_documents():
-        if document.id not in known:
-            yield document, store.latest_prediction(document.id)
-
-
-def _unpushed_predictions(
-    store: Store, known: dict[str, int], pushed: set[int]
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    for document_id, task_id in known.items():
-        prediction = store.latest_prediction(document_id)
-        if prediction is not None and prediction["id"] not in pushed:
-            yield task_id, prediction
-
-
 def _import_tasks(
     store: Store,
     client: LabelStudio,
     server: str,
     project_id: int,
-    batch: list[tuple[Document, dict[str, Any] | None]],
+    batch: list[tuple[Document, Prediction | None]],
 ) -> int:
     """Import one batch; record task ids (and the predictions they carried) at once."""
     tasks = [task_for(document, prediction) for document, prediction in batch]
@@ -175,7 +155,7 @@ def _import_tasks(
         {document.id: task for (document, _), task in zip(batch, task_ids, strict=True)},
     )
     carried = [
-        (prediction["id"], task, prediction["model_version"])
+        (prediction.id, task, prediction.model_version)
         for (_, prediction), task in zip(batch, task_ids, strict=True)
         if prediction is not None
     ]
@@ -188,22 +168,21 @@ def _import_predictions(
     client: LabelStudio,
     server: str,
     project_id: int,
-    batch: list[tuple[int, dict[str, Any]]],
+    batch: list[tuple[int, Prediction]],
 ) -> int:
     payloads = [{"task": task_id, **prediction_for(prediction)} for task_id, prediction in batch]
     client.projects.import_predictions(id=project_id, request=cast(Any, payloads))
     store.record_studio_predictions(
         server,
         project_id,
-        [(prediction["id"], task_id, prediction["model_version"]) for task_id, prediction in batch],
+        [(prediction.id, task_id, prediction.model_version) for task_id, prediction in batch],
     )
     return len(batch)
 
 
-def _recover_tasks(
-    store: Store, client: LabelStudio, server: str, project_id: int, known: dict[str, int]
-) -> int:
+def _recover_tasks(store: Store, client: LabelStudio, server: str, project_id: int) -> int:
     """Adopt tasks an interrupted push created but did not record (matched by doc_id)."""
+    known = store.studio_tasks(server, project_id)
     project = client.projects.get(id=project_id)
     if (project.task_number or 0) <= len(known):
         return 0
@@ -214,5 +193,4 @@ def _recover_tasks(
         if doc_id and doc_id not in known and task.id is not None:
             found[str(doc_id)] = int(task.id)
     store.record_studio_tasks(server, project_id, found)
-    known.update(found)
     return len(found)

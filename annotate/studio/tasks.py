@@ -15,13 +15,7 @@ from typing import Any
 
 from annotate.codec import prediction_payload
 from annotate.schemas import Annotation
-from annotate.store import Document, Store
-
-
-def grounded_share(prediction: dict[str, Any]) -> float:
-    """Share of the provider's quotes that were grounded: the prediction's score."""
-    total = prediction["spans"] + prediction["hallucinations"]
-    return round(prediction["spans"] / total, 4) if total else 1.0
+from annotate.store import Document, Prediction, Store
 
 
 def task_data(document: Document) -> dict[str, Any]:
@@ -33,23 +27,23 @@ def task_data(document: Document) -> dict[str, Any]:
     }
 
 
-def prediction_for(prediction: dict[str, Any]) -> dict[str, Any]:
-    """A stored prediction row as a Label Studio prediction (results, version, score)."""
-    annotation = Annotation.model_validate_json(prediction["annotation"])
+def prediction_for(prediction: Prediction) -> dict[str, Any]:
+    """A stored prediction as a Label Studio prediction (results, version, score)."""
+    annotation = Annotation.model_validate_json(prediction.annotation)
     return prediction_payload(
-        annotation, prediction["model_version"], score=grounded_share(prediction)
+        annotation, prediction.model_version, score=prediction.grounded_share
     )
 
 
-def task_for(document: Document, prediction: dict[str, Any] | None) -> dict[str, Any]:
+def task_for(document: Document, prediction: Prediction | None) -> dict[str, Any]:
     """One Label Studio task; bare (no predictions) when the document has none."""
     predictions = [] if prediction is None else [prediction_for(prediction)]
     return {"data": task_data(document), "predictions": predictions}
 
 
 def iter_tasks(store: Store) -> Iterator[dict[str, Any]]:
-    for document in store.iter_documents():
-        yield task_for(document, store.latest_prediction(document.id))
+    for document, prediction in store.iter_documents_with_predictions():
+        yield task_for(document, prediction)
 
 
 def write_tasks(store: Store, out: Path) -> int:

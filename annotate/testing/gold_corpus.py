@@ -25,7 +25,7 @@ from pathlib import Path
 
 from annotate.ingest import content_hash
 from annotate.schemas import OVERALL_STANCE_SCALE, Annotation
-from annotate.store import Store
+from annotate.store import JobKey, Prediction, PulledAnnotation, RunCounts, RunSpec, Store
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 ANNOTATORS = ("ann@x", "bob@x", "cat@x")
@@ -98,10 +98,8 @@ def fill(
 
     rng = random.Random(seed)
     bases = seed_bases()
-    run_id = store.start_run(
-        {"provider": "rules", "model": "rules", "model_version": bases[0].model_version,
-         "prompt_version": "-", "schema_version": "-", "params": {}, "concurrency": 1}
-    )  # fmt: skip
+    job = JobKey(bases[0].model_version, "-", "-", "-")
+    run_id = store.start_run(RunSpec("rules", "rules", job.model_version, "-", "-", {}, 1))
     number = 0
     for index in range(documents):
         base = bases[index % len(bases)]
@@ -109,39 +107,36 @@ def fill(
         document_id = content_hash(text)[:16]
         store.add_document(document_id, content_hash(text), text, f"{base.source}#{index}", {})
         store.add_prediction(
-            {"document_id": document_id, "run_id": run_id, "provider": "rules",
-             "model": "rules", "model_version": base.model_version, "prompt_version": "-",
-             "schema_version": "-", "params_hash": "-",
-             "annotation": base.annotation.model_dump_json(),
-             "spans": 1, "hallucinations": 0, "hallucinated": "[]"}
+            Prediction(document_id, run_id, "rules", "rules", job,
+                       base.annotation.model_dump_json(), spans=1, hallucinations=0)
         )  # fmt: skip
         for pulled in _annotations(document_id, base.annotation, annotators, rng, index, variety):
             number += 1
             results = annotation_to_results(pulled.annotation) if pulled.annotation else []
             store.upsert_annotation(
-                {
-                    "server": SERVER,
-                    "project_id": PROJECT_ID,
-                    "annotation_id": number,
-                    "task_id": index + 1,
-                    "document_id": document_id,
-                    "annotator": pulled.annotator,
-                    "annotator_id": annotators.index(pulled.annotator) + 1
+                PulledAnnotation(
+                    server=SERVER,
+                    project_id=PROJECT_ID,
+                    annotation_id=number,
+                    task_id=index + 1,
+                    document_id=document_id,
+                    annotator=pulled.annotator,
+                    annotator_id=annotators.index(pulled.annotator) + 1
                     if pulled.annotator in annotators
                     else 99,
-                    "created_at": START.isoformat(),
-                    "updated_at": (START + timedelta(seconds=number)).isoformat(),
-                    "lead_time": 30.0 + number % 17,
-                    "was_cancelled": int(pulled.skip),
-                    "ground_truth": int(pulled.ground_truth),
-                    "result": json.dumps(results, ensure_ascii=False, sort_keys=True),
-                    "annotation": None
+                    created_at=START.isoformat(),
+                    updated_at=(START + timedelta(seconds=number)).isoformat(),
+                    lead_time=30.0 + number % 17,
+                    was_cancelled=pulled.skip,
+                    ground_truth=pulled.ground_truth,
+                    result=json.dumps(results, ensure_ascii=False, sort_keys=True),
+                    annotation=None
                     if pulled.annotation is None or pulled.skip or pulled.error
                     else pulled.annotation.model_dump_json(),
-                    "error": pulled.error,
-                }
+                    error=pulled.error,
+                )
             )
-    store.finish_run(run_id, {"documents": documents, "predicted": documents})
+    store.finish_run(run_id, RunCounts(documents=documents, predicted=documents))
 
 
 def _annotations(
