@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from annotate.errors import NotFoundError
+
 from .migrations import migrate, now
+from .sqlite_errors import busy_timeout_ms, store_error, translated
 
 DEFAULT_DB = "annotate.db"
 DB_ENV = "ANNOTATE_DB"
@@ -51,13 +55,19 @@ class Store:
     """Typed access to the project database; the only module that writes SQL."""
 
     def __init__(self, path: str | Path | None = None) -> None:
+        """Open (or create) the store; a `StoreError` says why a file cannot be used."""
         self.path = resolve_db_path(path)
-        self.db = Database(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA busy_timeout=10000")
-        migrate(self.db)
+        with translated(self.path):
+            self.db = Database(self.path)
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self.db.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
+                migrate(self.db)
+            except BaseException:
+                self.db.close()
+                raise
 
     def close(self) -> None:
         self.db.close()
@@ -65,8 +75,11 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        """Close; an SQLite error from the block leaves as a `StoreError` naming the file."""
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise store_error(self.path, exc) from exc
 
     # -- documents -------------------------------------------------------
 
@@ -94,7 +107,7 @@ class Store:
         return self.db["documents"].count
 
     def get_document(self, ref: str) -> Document:
-        """A document by id, id prefix, or source path; LookupError when none or ambiguous."""
+        """A document by id, id prefix, or source path; NotFoundError (a LookupError) if none."""
         rows = list(
             self.db.query(
                 "select * from documents where id like :prefix or source = :ref "
@@ -103,9 +116,9 @@ class Store:
             )
         )
         if not rows:
-            raise LookupError(f"no document matches {ref!r}: see `annotate show --list`")
+            raise NotFoundError(f"no document matches {ref!r}: see `annotate show` for the list")
         if len(rows) > 1:
-            raise LookupError(f"{ref!r} matches several documents: give more of the id")
+            raise NotFoundError(f"{ref!r} matches several documents: give more of the id")
         return _document(rows[0])
 
     def iter_documents(self, batch: int = 256) -> Iterator[Document]:
