@@ -16,8 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from annotate.errors import StudioError
 from annotate.store import Store
 
+from .connection import studio_errors
 from .convert import ConversionError, results_to_annotation
 from .push import find_project
 
@@ -45,10 +47,15 @@ class PullReport:
     problems: list[PullProblem] = field(default_factory=list)
 
 
+@studio_errors
 def pull(store: Store, client: LabelStudio, server: str, title: str) -> PullReport:
+    """Store every annotation of project `title`; one that does not convert is kept raw."""
     project = find_project(client, title)
     if project is None:
-        raise LookupError(f"no Label Studio project titled {title!r} at {server}: push first")
+        raise StudioError(
+            f"no Label Studio project titled {title!r} at {server}: check --project, "
+            "or run `annotate push` first"
+        )
     users = _users(client)
     documents = {task: doc for doc, task in store.studio_tasks(server, project.id).items()}
     report = PullReport(project_id=project.id)
