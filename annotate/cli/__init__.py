@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 from annotate.errors import AnnotateError, StoreError, one_line
 
 from . import agreement, export, ingest, preannotate, pull, push, runs, show, studio, tasks
+from .common import GLOBAL, DbOption
 
 DEBUG_ENV = "ANNOTATE_DEBUG"
 
@@ -63,8 +64,10 @@ def options(
         bool,
         typer.Option("--debug", help=f"Show the traceback of an error (also ${DEBUG_ENV}=1)."),
     ] = False,
+    db: DbOption = None,
 ) -> None:
     """LLM-assisted annotation of news: claims, actors and stance, reviewed in Label Studio."""
+    GLOBAL.db = db  # set on every invocation, so nothing leaks from a previous one
 
 
 for module in (ingest, preannotate, tasks, runs, show, studio, push, pull, agreement, export):

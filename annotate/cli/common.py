@@ -26,10 +26,22 @@ DbOption = Annotated[
 ]
 
 
+class _Global:
+    """Options given before the command (``annotate --db PATH show``), set by the callback."""
+
+    db: Path | None = None
+
+
+GLOBAL = _Global()
+
+
 @contextmanager
 def open_store(db: Path | None) -> Iterator[Store]:
-    """The store for ``--db``, closed afterwards; SQLite errors leave as `StoreError`s."""
-    with Store(db) as store:
+    """The store for the command's ``--db`` (else the global one), closed afterwards.
+
+    SQLite errors raised in the block leave as `StoreError`s naming the file.
+    """
+    with Store(db or GLOBAL.db) as store:
         yield store
 
 
