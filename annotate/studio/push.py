@@ -52,7 +52,7 @@ def find_project(client: LabelStudio, title: str) -> Any | None:
     projects: Iterable[Any] = client.projects.list()
     matches = [p for p in projects if p.title == title]
     if len(matches) > 1:
-        ids = ", ".join(str(p.id) for p in matches)
+        ids = ", ".join(str(i) for i in sorted(p.id for p in matches))
         raise StudioError(
             f"several Label Studio projects are titled {title!r} (ids {ids}): rename all but one"
         )
