@@ -19,6 +19,7 @@ import httpx
 import openai
 import pytest
 
+from annotate.errors import ConfigurationError
 from annotate.preannotate.core.ratelimit import RateLimiter, estimate_tokens
 from annotate.preannotate.core.retry import redact, retry_after_seconds
 from annotate.preannotate.providers.base import ExtractionFailed
@@ -115,7 +116,7 @@ def test_max_chunk_chars_follows_the_window() -> None:
 
 
 def test_unknown_response_format_is_refused() -> None:
-    with pytest.raises(ValueError, match="response_format"):
+    with pytest.raises(ConfigurationError, match="response-format"):
         OpenAIChatProvider(model="m", api_key="x", response_format="yaml")
 
 
@@ -123,8 +124,9 @@ def test_local_endpoint_needs_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     OpenAIChatProvider(model="m", base_url="http://127.0.0.1:9/v1")
-    with pytest.raises(ValueError, match="OPENAI_API_KEY"):
+    with pytest.raises(ConfigurationError, match="OPENAI_API_KEY") as missing:
         OpenAIChatProvider(model="m")
+    assert "OPENAI_BASE_URL" in str(missing.value) and "workload_identity" not in str(missing.value)
 
 
 # ---------------------------------------------------------------- response_format fallback

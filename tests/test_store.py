@@ -62,7 +62,7 @@ def test_find_document_by_the_start_of_its_file_name(store: Store) -> None:
 def test_document_by_id_is_exact(store: Store) -> None:
     store.add_document("abcdef0123456789", "h1", "one", "a/one.txt", {})
     assert store.document("abcdef0123456789").text == "one"
-    with pytest.raises(KeyError):
+    with pytest.raises(LookupError):
         store.document("abcdef")  # a prefix is for people, not for code
 
 

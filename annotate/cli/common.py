@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from annotate.errors import InputError
 from annotate.store import Store
 
 console = Console()
@@ -25,16 +26,25 @@ DbOption = Annotated[
 ]
 
 
+class _Global:
+    """Options given before the command (``annotate --db PATH show``), set by the callback."""
+
+    db: Path | None = None
+
+
+GLOBAL = _Global()
+
+
 @contextmanager
 def open_store(db: Path | None) -> Iterator[Store]:
-    store = Store(db)
-    try:
+    """The store for the command's ``--db`` (else the global one), closed afterwards.
+
+    SQLite errors raised in the block leave as `StoreError`s naming the file.
+    """
+    with Store(db or GLOBAL.db) as store:
         yield store
-    finally:
-        store.close()
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print an error for the user and return the Exit to raise."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
+def fail(message: str) -> InputError:
+    """The error to raise for a problem the CLI itself finds; shown as ``error: …``, exit 1."""
+    return InputError(message)

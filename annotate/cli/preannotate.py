@@ -26,7 +26,7 @@ from annotate.preannotate.providers import (
 )
 from annotate.store import RunCounts, Store
 
-from .common import DbOption, console, fail, open_store
+from .common import DbOption, console, open_store
 
 
 def preannotate_command(
@@ -63,6 +63,13 @@ def preannotate_command(
             "or json_object."
         ),
     ] = "auto",
+    max_retries: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Re-sends of a request after 429, 5xx, a timeout or a failed connection.",
+        ),
+    ] = 6,
     price_input: Annotated[
         float | None, typer.Option(help="USD per 1M input tokens (overrides the table).")
     ] = None,
@@ -77,10 +84,7 @@ def preannotate_command(
     it stopped, and re-running a finished job makes no LLM calls.
     """
     name = provider or default_provider_name()
-    try:
-        chosen = make_provider(name, model=model, **_openai_options(name, locals()))
-    except ValueError as exc:
-        raise fail(str(exc)) from exc
+    chosen = make_provider(name, model=model, **_openai_options(name, locals()))
     price = price_for(chosen.model, price_input, price_output) if name == "openai" else None
     console.print(f"provider [bold]{name}[/], model_version [bold]{chosen.model_version}[/]")
     with open_store(db) as store:
@@ -111,6 +115,7 @@ def _openai_options(name: str, given: dict[str, object]) -> dict[str, object]:
         "context_window_tokens": given["context_window"],
         "temperature": given["temperature"],
         "response_format": given["response_format"],
+        "max_retries": given["max_retries"],
     }
 
 

@@ -7,7 +7,7 @@ import typer
 from annotate.studio.pull import pull
 from annotate.studio.push import DEFAULT_PROJECT
 
-from .common import DbOption, console, errors, fail, open_store
+from .common import DbOption, console, errors, open_store
 from .push import ProjectOption, connected
 
 
@@ -19,10 +19,7 @@ def pull_command(project: ProjectOption = DEFAULT_PROJECT, db: DbOption = None) 
     """
     credentials, client = connected()
     with open_store(db) as store:
-        try:
-            report = pull(store, client, credentials.url, project)
-        except LookupError as exc:
-            raise fail(str(exc)) from exc
+        report = pull(store, client, credentials.url, project)
     console.print(
         f"{report.annotations} annotations by {len(report.annotators)} annotators "
         f"({report.new} new, {report.updated} updated, {report.unchanged} unchanged, "

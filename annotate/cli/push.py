@@ -7,15 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from annotate.studio.connection import (
-    Credentials,
-    StudioConnectionError,
-    connect,
-    resolve_credentials,
-)
+from annotate.studio.connection import Credentials, connect, resolve_credentials
 from annotate.studio.push import DEFAULT_PROJECT, count_pending, push
 
-from .common import DbOption, console, fail, open_store
+from .common import DbOption, console, open_store
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
@@ -27,12 +22,9 @@ ProjectOption = Annotated[
 
 
 def connected() -> tuple[Credentials, LabelStudio]:
-    """The configured Label Studio and a checked client, or a clear error and exit 1."""
-    try:
-        credentials = resolve_credentials()
-        return credentials, connect(credentials)
-    except StudioConnectionError as exc:
-        raise fail(str(exc)) from exc
+    """The configured Label Studio and a client whose key was checked."""
+    credentials = resolve_credentials()
+    return credentials, connect(credentials)
 
 
 def push_command(project: ProjectOption = DEFAULT_PROJECT, db: DbOption = None) -> None:

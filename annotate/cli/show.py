@@ -13,7 +13,7 @@ from rich.text import Text
 from annotate.schemas import Annotation
 from annotate.store import Document
 
-from .common import DbOption, console, fail, open_store
+from .common import DbOption, console, open_store
 
 ACTOR_STYLE = "bold cyan"
 CLAIM_STYLE = "underline"
@@ -35,10 +35,7 @@ def show(
         if doc is None:
             console.print(_document_list(store.iter_documents()))
             return
-        try:
-            document = store.find_document(doc)
-        except LookupError as exc:
-            raise fail(str(exc)) from exc
+        document = store.find_document(doc)
         prediction = store.latest_prediction(document.id)
     _print_header(document)
     if prediction is None:

@@ -9,7 +9,7 @@ import typer
 from annotate.studio import server
 from annotate.studio.connection import KEY_ENV, URL_ENV
 
-from .common import console, fail
+from .common import console
 
 studio_app = typer.Typer(
     help="Run the local Label Studio (its own venv, SQLite, 127.0.0.1 only).",
@@ -28,10 +28,7 @@ def start(
     The first start creates an admin with a generated password and API token,
     stored in .annotate/studio/config.json (readable by you only).
     """
-    try:
-        config = server.start(port=port)
-    except server.StudioError as exc:
-        raise fail(str(exc)) from exc
+    config = server.start(port=port)
     console.print(f"Label Studio is running at [bold]{config.url}[/]", highlight=False)
     console.print(f"login: {config.username}  password: {config.password}", highlight=False)
     console.print(f"(saved in {server.StudioPaths.default().config})", highlight=False)

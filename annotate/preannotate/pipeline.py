@@ -5,6 +5,11 @@ the store, a bounded pool of concurrent workers, chunking long texts, the LLM
 call cache, grounding quotes into spans, and recording exactly one prediction
 or one failure per document per run. Documents stream through a small queue,
 so memory stays flat however large the corpus is.
+
+A provider error that holds for every document (a refused API key, an
+endpoint that cannot be reached) stops the run instead: the documents in
+flight finish, nothing more is sent, the run is marked ``failed`` and the
+error is raised, so a wrong key costs one request, not one failure per document.
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from annotate.errors import AnnotateError
 from annotate.schemas import Annotation, Extraction, schema_version
 from annotate.store import (
     Document,
@@ -97,6 +103,8 @@ class _Job:
         self.key = job_key(provider)
         self.counters = RunCounts()
         self.run_id = 0
+        #: The first error that stops the run (set by a worker; the others then stop).
+        self.fatal: AnnotateError | None = None
 
     async def run(self, concurrency: int, limit: int | None) -> RunSummary:
         pending = count_pending(self.store, self.provider, limit)
@@ -104,10 +112,12 @@ class _Job:
         started = time.perf_counter()
         status = "interrupted"
         try:
-            await self._work(concurrency, limit)
-            status = "finished"
+            await _unwrapped(self._work(concurrency, limit))
+            status = "failed" if self.fatal else "finished"
         finally:
             self.store.finish_run(self.run_id, self.counters, status)
+        if self.fatal is not None:
+            raise self.fatal
         return RunSummary(
             run_id=self.run_id,
             model_version=self.key.model_version,
@@ -144,7 +154,7 @@ class _Job:
 
     async def _feed(self, queue: asyncio.Queue[Document | None], limit: int | None) -> None:
         for count, document in enumerate(self.store.iter_pending(self.key)):
-            if limit is not None and count >= limit:
+            if (limit is not None and count >= limit) or self.fatal:
                 return
             await queue.put(document)
 
@@ -160,11 +170,17 @@ class _Job:
         of delaying every request queued behind it.
         """
         while (document := await documents.get()) is not None:
+            if self.fatal:
+                continue  # the run is stopping: drain the queue, send nothing more
             calls: list[LLMCall] = []
             try:
                 parts: list[tuple[Chunk, Extraction]] | ExtractionFailed = await self._extract_all(
                     document, calls
                 )
+            except AnnotateError as exc:  # holds for every document: not this one's failure
+                self._save_calls(calls)
+                self.fatal = self.fatal or exc
+                continue
             except ExtractionFailed as exc:
                 parts = exc
             await extracted.put(_Extracted(document, parts, calls))
@@ -348,6 +364,28 @@ def _grounded(
         annotations.append(shift_annotation(grounded.annotation, chunk.start, document.text))
         hallucinated.extend(grounded.hallucinations)
     return merge_annotations(annotations), hallucinated
+
+
+async def _unwrapped(work: Awaitable[None]) -> None:
+    """Await `work`; an error of one task leaves the task group as itself, not as a group.
+
+    The caller (and the CLI's single error handler) then sees a `StoreError` or
+    a `KeyboardInterrupt` as it was raised.
+    """
+    try:
+        await work
+    except BaseExceptionGroup as group:
+        leaves = _leaves(group)
+        if len(leaves) == 1:
+            raise leaves[0] from None
+        raise
+
+
+def _leaves(group: BaseExceptionGroup[Any]) -> list[BaseException]:
+    found: list[BaseException] = []
+    for exc in group.exceptions:
+        found.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return found
 
 
 def count_spans(annotation: Annotation) -> int:

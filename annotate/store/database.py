@@ -19,6 +19,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from annotate.errors import NotFoundError
+
 from .migrations import migrate, now
 from .rows import (
     AnnotatedRows,
@@ -33,6 +35,7 @@ from .rows import (
     RunSpec,
     metadata_json,
 )
+from .sqlite_errors import busy_timeout_ms, store_error, translated
 
 DEFAULT_DB = "annotate.db"
 DB_ENV = "ANNOTATE_DB"
@@ -47,13 +50,19 @@ class Store:
     """Typed access to the project database; the only module that writes SQL."""
 
     def __init__(self, path: str | Path | None = None) -> None:
+        """Open (or create) the store; a `StoreError` says why a file cannot be used."""
         self.path = resolve_db_path(path)
-        self.db = Database(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA busy_timeout=10000")
-        migrate(self.db)
+        with translated(self.path):
+            self.db = Database(self.path)
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self.db.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
+                migrate(self.db)
+            except BaseException:
+                self.db.close()
+                raise
 
     def close(self) -> None:
         self.db.close()
@@ -61,8 +70,11 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        """Close; an SQLite error from the block leaves as a `StoreError` naming the file."""
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise store_error(self.path, exc) from exc
 
     def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         cursor = self.db.conn.execute(sql, params)
@@ -88,27 +100,27 @@ class Store:
         return int(self.db.execute("select count(*) from documents").fetchone()[0])
 
     def document(self, document_id: str) -> Document:
-        """A document by its id (the primary key); KeyError when there is none."""
+        """A document by its id (the primary key); NotFoundError when there is none."""
         rows = self._rows(f"select {_DOCUMENT} from documents where id = ?", [document_id])
         if not rows:
-            raise KeyError(f"no document {document_id!r} in {self.path}")
+            raise NotFoundError(f"no document {document_id!r} in {self.path}")
         return _document(rows[0])
 
     def find_document(self, ref: str) -> Document:
         """A document by id, id prefix, source path or the start of its file name.
 
-        For people typing at `annotate show`; code reads documents by id. LookupError
-        when nothing or several documents match.
+        For people typing at `annotate show`; code reads documents by id. NotFoundError
+        (a LookupError) when nothing or several documents match.
         """
         for sql, params in _FIND_DOCUMENT:
             rows = self._rows(
                 f"select {_DOCUMENT} from documents where {sql} limit 2", params(ref)
             )
             if len(rows) > 1:
-                raise LookupError(f"{ref!r} matches several documents: give more of the id")
+                raise NotFoundError(f"{ref!r} matches several documents: give more of the id")
             if rows:
                 return _document(rows[0])
-        raise LookupError(f"no document matches {ref!r}: see `annotate show`")
+        raise NotFoundError(f"no document matches {ref!r}: see `annotate show` for the list")
 
     def iter_documents(self, batch: int = 256) -> Iterator[Document]:
         """Every document in ingest order, read in batches so memory stays flat."""

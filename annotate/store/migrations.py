@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from annotate.errors import StoreError
+
 Migration = Callable[[Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
@@ -182,10 +184,21 @@ def m003_gold_pass_index(db: Database) -> None:
 
 
 def migrate(db: Database) -> list[str]:
-    """Apply pending migrations in order; return the names applied."""
+    """Apply pending migrations in order; return the names applied.
+
+    A database that records a migration this release does not know was written
+    by a newer annotate: it is refused rather than written with an older idea
+    of its tables.
+    """
     if "_migrations" not in db.table_names():
         db.table("_migrations").create({"name": str, "applied_at": str}, pk="name")
     done = {row["name"] for row in db["_migrations"].rows}
+    unknown = sorted(done - {name for name, _ in MIGRATIONS})
+    if unknown:
+        raise StoreError(
+            f"{_file_of(db)} was written by a newer annotate (migration {unknown[-1]}): "
+            "upgrade annotate to use it"
+        )
     applied = []
     for name, func in MIGRATIONS:
         if name in done:
@@ -195,6 +208,12 @@ def migrate(db: Database) -> list[str]:
             db.table("_migrations").insert({"name": name, "applied_at": now()})
         applied.append(name)
     return applied
+
+
+def _file_of(db: Database) -> str:
+    """The file behind `db`, for messages (``the database`` when in memory)."""
+    row = db.execute("PRAGMA database_list").fetchone()
+    return str(row[2]) if row and row[2] else "the database"
 
 
 def now() -> str:

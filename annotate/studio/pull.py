@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from annotate.codec import ConversionError, results_to_annotation
+from annotate.errors import NotFoundError, StudioError
 from annotate.store import PulledAnnotation, Store
 
+from .connection import studio_errors
 from .push import find_project
 
 if TYPE_CHECKING:
@@ -45,10 +47,15 @@ class PullReport:
     problems: list[PullProblem] = field(default_factory=list)
 
 
+@studio_errors
 def pull(store: Store, client: LabelStudio, server: str, title: str) -> PullReport:
+    """Store every annotation of project `title`; one that does not convert is kept raw."""
     project = find_project(client, title)
     if project is None:
-        raise LookupError(f"no Label Studio project titled {title!r} at {server}: push first")
+        raise StudioError(
+            f"no Label Studio project titled {title!r} at {server}: check --project, "
+            "or run `annotate push` first"
+        )
     users = _users(client)
     documents = {task: doc for doc, task in store.studio_tasks(server, project.id).items()}
     report = PullReport(project_id=project.id)
@@ -109,7 +116,7 @@ def _converted(
         return None, "the task is not one of this store's documents (no doc_id)"
     try:
         text = store.document(document_id).text
-    except KeyError:
+    except NotFoundError:
         return None, f"the task's doc_id {document_id} is not in this store"
     try:
         annotation = results_to_annotation(raw.get("result") or [], text)

@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from annotate.errors import StudioError
 from annotate.store import Document, Prediction, Store
 
+from .connection import studio_errors
 from .labelconfig import labeling_config
 from .tasks import prediction_for, task_for
 
@@ -50,8 +52,8 @@ def find_project(client: LabelStudio, title: str) -> Any | None:
     projects: Iterable[Any] = client.projects.list()
     matches = [p for p in projects if p.title == title]
     if len(matches) > 1:
-        ids = ", ".join(str(p.id) for p in matches)
-        raise ValueError(
+        ids = ", ".join(str(i) for i in sorted(p.id for p in matches))
+        raise StudioError(
             f"several Label Studio projects are titled {title!r} (ids {ids}): rename all but one"
         )
     return matches[0] if matches else None
@@ -68,6 +70,7 @@ def ensure_project(client: LabelStudio, title: str) -> tuple[Any, bool]:
     return project, False
 
 
+@studio_errors
 def push(
     store: Store,
     client: LabelStudio,
@@ -106,6 +109,7 @@ def push(
     )
 
 
+@studio_errors
 def count_pending(store: Store, server: str, title: str, client: LabelStudio) -> int:
     """Documents and predictions a push would send (for the progress bar)."""
     project = find_project(client, title)
@@ -145,7 +149,7 @@ def _import_tasks(
     # Not in the SDK's response model, but sent by the server when asked for.
     task_ids = list(getattr(response, "task_ids", None) or [])
     if len(task_ids) != len(batch):
-        raise RuntimeError(
+        raise StudioError(
             f"Label Studio created {len(task_ids)} tasks for {len(batch)} documents; "
             "run `annotate push` again to reconcile"
         )

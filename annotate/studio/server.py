@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from annotate.errors import StudioError, one_line
+
 LABEL_STUDIO_VERSION = "1.23.2"
 HOME_ENV = "ANNOTATE_HOME"
 VENV_ENV = "ANNOTATE_STUDIO_VENV"
@@ -45,10 +47,6 @@ QUIET_ENV = {
     "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
     "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
 }
-
-
-class StudioError(RuntimeError):
-    """The local Label Studio could not be installed, started or reached."""
 
 
 @dataclass
@@ -122,8 +120,10 @@ def ensure_installed(paths: StudioPaths, say: Callable[[str], object] = print) -
     for command in commands:
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
+            last = one_line((done.stderr.strip().splitlines() or ["no output"])[-1], 300)
             raise StudioError(
-                f"installing Label Studio failed ({' '.join(command[-3:])}):\n{done.stderr[-2000:]}"
+                f"installing Label Studio failed ({' '.join(command[-3:])}): {last}; "
+                "check the package index is reachable, or set ANNOTATE_STUDIO_VENV"
             )
     return paths.executable
 
@@ -249,8 +249,8 @@ def _wait_ready(config: StudioConfig, paths: StudioPaths, timeout: float) -> Non
     while time.monotonic() < deadline:
         if config.pid is not None and not _alive(config.pid):
             raise StudioError(
-                f"Label Studio exited during start-up: see {paths.log} (last lines:\n"
-                f"{_tail(paths.log)})"
+                f"Label Studio exited during start-up: see {paths.log} "
+                f"(last line: {one_line(_tail(paths.log, 1), 300)})"
             )
         if is_running(config) and token_works(config):
             return

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .base import ExtractionFailed, Provider, ProviderResult, Usage
+from annotate.errors import ConfigurationError
+
+from .base import EndpointFailed, ExtractionFailed, Provider, ProviderResult, Usage
 
 PROVIDERS = ("rules", "openai")
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -29,11 +31,12 @@ def make_provider(name: str, *, model: str | None = None, **options: Any) -> Pro
 
         chosen = model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
         return OpenAIChatProvider(model=chosen, **options)
-    raise ValueError(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
+    raise ConfigurationError(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
 
 
 __all__ = [
     "PROVIDERS",
+    "EndpointFailed",
     "ExtractionFailed",
     "Provider",
     "ProviderResult",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from annotate.errors import ProviderError
 from annotate.schemas import Extraction
 
 
@@ -52,6 +53,23 @@ class ExtractionFailed(Exception):
         self.reason = reason
         self.detail = detail
         self.usage = usage or Usage()
+
+
+class EndpointFailed(ExtractionFailed, ProviderError):
+    """The endpoint refuses the credentials or cannot be reached: no document can succeed.
+
+    Still an `ExtractionFailed` (with its reason and detail) for code that
+    handles one call, and a `ProviderError` whose message names what to fix:
+    the pipeline stops the run at the first one rather than recording the same
+    failure for every remaining document.
+    """
+
+    def __init__(self, failure: ExtractionFailed, message: str) -> None:
+        super().__init__(failure.reason, failure.detail, failure.usage)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class Provider(Protocol):

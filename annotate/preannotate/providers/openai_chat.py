@@ -24,6 +24,7 @@ from typing import Any
 
 import openai
 
+from annotate.errors import ConfigurationError
 from annotate.preannotate.core.ratelimit import RateLimiter, estimate_tokens
 from annotate.preannotate.core.retry import (
     RetryPolicy,
@@ -32,12 +33,13 @@ from annotate.preannotate.core.retry import (
     failure_from,
     parse_extraction,
     reask_messages,
+    redact,
     short_error,
 )
 from annotate.prompts import load_prompt, prompt_version
 from annotate.schemas import Extraction, schema_version, strict_json_schema
 
-from .base import ExtractionFailed, ProviderResult, Usage
+from .base import EndpointFailed, ExtractionFailed, ProviderResult, Usage
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,10 @@ class OpenAIChatProvider:
         retry_after_cap: float = 60.0,
     ) -> None:
         if response_format not in RESPONSE_FORMATS:
-            raise ValueError(f"response_format must be one of {', '.join(RESPONSE_FORMATS)}")
+            raise ConfigurationError(
+                f"--response-format must be one of {', '.join(RESPONSE_FORMATS)}, "
+                f"not {response_format!r}"
+            )
         self.model = model
         self.temperature = temperature
         self.max_tokens = max_tokens
@@ -181,10 +186,24 @@ class OpenAIChatProvider:
             except openai.APIStatusError as exc:
                 if self._adapt_to_rejection(exc):
                     continue
-                raise failure_from(exc, usage, self._secrets) from None
+                raise self._failure(exc, usage) from None
             except openai.OpenAIError as exc:
-                raise failure_from(exc, usage, self._secrets) from None
+                raise self._failure(exc, usage) from None
             return _answer(completion, usage)
+
+    def _failure(self, exc: openai.OpenAIError, usage: Usage) -> ExtractionFailed:
+        """This document's failure, or `EndpointFailed` when no document can succeed.
+
+        A refused key (401), refused access (403), a URL or model that does not
+        exist (404) and a connection that cannot be made hold for every
+        document: going on would record the same failure thousands of times.
+        """
+        failure = failure_from(exc, usage, self._secrets)
+        fix = _endpoint_fix(exc, failure.detail, self.model)
+        if fix is None:
+            return failure
+        url = self._client.base_url.copy_with(userinfo=b"")
+        return EndpointFailed(failure, redact(f"the LLM endpoint {url} {fix}", self._secrets))
 
     async def _send(self, conversation: list[dict[str, Any]], usage: Usage) -> dict[str, Any]:
         """One HTTP attempt: pace, send, count its tokens; the completion as plain JSON.
@@ -281,8 +300,45 @@ def _make_client(base_url: str | None, api_key: str | None, timeout: float) -> o
         return openai.AsyncOpenAI(
             base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0
         )
-    except openai.OpenAIError as exc:  # missing credentials
-        raise ValueError(str(exc)) from None
+    except openai.OpenAIError:  # missing credentials: the SDK's message names other options
+        raise ConfigurationError(
+            "no LLM endpoint configured: set OPENAI_API_KEY for OpenAI, or OPENAI_BASE_URL "
+            "for a local server (vLLM, Ollama, llama.cpp), or use --provider rules"
+        ) from None
+
+
+def _endpoint_fix(exc: openai.OpenAIError, detail: str, model: str) -> str | None:
+    """What went wrong for every document and what to fix, or None if it is this document's."""
+    if isinstance(exc, openai.AuthenticationError):
+        return f"refused the API key ({detail[:300]}): check OPENAI_API_KEY"
+    if isinstance(exc, openai.PermissionDeniedError):
+        return f"refused access ({detail[:300]}): check OPENAI_API_KEY and --model"
+    if isinstance(exc, openai.NotFoundError):
+        return (
+            f"has no chat completions for model {model!r} ({detail[:300]}): check "
+            "OPENAI_BASE_URL (usually ending in /v1) and --model"
+        )
+    if isinstance(exc, openai.APIConnectionError) and _connect_failed(exc):
+        return (
+            f"cannot be reached ({exc.__cause__}): check OPENAI_BASE_URL and that the "
+            "server is running"
+        )
+    return None
+
+
+def _connect_failed(exc: BaseException) -> bool:
+    """True when no connection could be made (refused, no route, unknown host).
+
+    Matched by class name: the SDK wraps ``httpx.ConnectError`` or, in newer
+    releases, its vendored ``httpx2.ConnectError``. A connection dropped after
+    it was made is a different error and stays one document's failure.
+    """
+    cause = exc.__cause__
+    while cause is not None:
+        if type(cause).__name__ == "ConnectError":
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _answer(completion: dict[str, Any], usage: Usage) -> str | None:
