@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
+from annotate.errors import InputError
 from annotate.schemas import (
     OUTLET,
     Annotation,
@@ -32,7 +33,7 @@ from . import layout as L
 from .regions import Region, Regions, Relation, Result
 
 
-class ConversionError(ValueError):
+class ConversionError(InputError, ValueError):
     """Label Studio results that do not make a valid annotation; `problems` says why."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -206,6 +206,9 @@ class _Vote:
 
     def _winner(self, values: Sequence[H], what: str, flag: bool = True) -> H:
         """The most common value; a tie goes to the first annotator's value (flagged)."""
+        first = values[0]
+        if all(value == first for value in values):  # the usual case: no vote to count
+            return first
         counts = Counter(values)
         if len(counts) > 1:
             self.contested = True

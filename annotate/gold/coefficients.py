@@ -63,9 +63,6 @@ class Patterns:
         if len(coded) >= 2:
             self.counts[coded] += 1
 
-    def merge(self, other: Patterns) -> None:
-        self.counts.update(other.counts)
-
     @property
     def units(self) -> int:
         return int(sum(self.counts.values()))
@@ -73,12 +70,10 @@ class Patterns:
     def values(self) -> list[Hashable]:
         return sorted({v for p in self.counts for _, v in p}, key=str)
 
-    def resample(self, rng: np.random.Generator) -> Patterns:
-        """Units drawn with replacement, as pattern counts (one multinomial draw)."""
-        keys = list(self.counts)
-        weights = np.array([self.counts[k] for k in keys], dtype=float)
-        drawn = rng.multinomial(int(weights.sum()), weights / weights.sum())
-        return Patterns({k: int(n) for k, n in zip(keys, drawn, strict=True) if n})
+    def resample(self, rng: np.random.Generator) -> np.ndarray:
+        """Units drawn with replacement: how often each pattern (in `counts` order) was drawn."""
+        weights = np.fromiter(self.counts.values(), dtype=float, count=len(self.counts))
+        return rng.multinomial(int(weights.sum()), weights / weights.sum())
 
 
 def _unit_agreement(pattern: Pattern) -> float:
@@ -241,8 +236,10 @@ def bootstrap_alpha(
     if patterns.units < 2 or len(values) < 2:
         return (math.nan, math.nan)
     rng = np.random.default_rng(seed)
+    # Each pattern's own coincidences, once: a resample's matrix is their weighted sum.
+    per_pattern = np.stack([coincidences(Patterns({p: 1}), values) for p in patterns.counts])
     estimates = [
-        alpha_from_coincidences(coincidences(patterns.resample(rng), values), level)
+        alpha_from_coincidences(np.tensordot(patterns.resample(rng), per_pattern, axes=1), level)
         for _ in range(resamples)
     ]
     return percentile_interval(estimates)

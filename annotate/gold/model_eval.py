@@ -17,9 +17,11 @@ overlapping left).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from annotate.codec import Region, Regions
@@ -101,18 +103,32 @@ def _choice_counts(predicted: Regions, gold: Regions, name: str) -> Counts:
 
 
 def _fate(tally: _Tally, predicted: Regions, annotation: Regions) -> None:
+    """Kept: the same region with the same attributes; edited: an overlapping one; deleted."""
+    same: dict[Region, list[Region]] = {}
+    for region in annotation.spans:
+        same.setdefault(region, []).append(region)
+    reach = {control: _Reach(annotation.of(control)) for control in L.SPAN_FIELDS}
     for region in predicted.spans:
-        same_kind = [r for r in annotation.of(region.control) if r.overlaps(region)]
-        if not same_kind:
-            tally.fate["deleted"] += 1
-        elif any(_unchanged(region, r) for r in same_kind):
+        if any(region.attributes == other.attributes for other in same.get(region, ())):
             tally.fate["kept"] += 1
-        else:
+        elif reach[region.control].overlaps(region):
             tally.fate["edited"] += 1
+        else:
+            tally.fate["deleted"] += 1
 
 
-def _unchanged(region: Region, other: Region) -> bool:
-    return region == other and region.attributes == other.attributes
+class _Reach:
+    """Does any of these regions overlap a given one? In O(log n): regions sorted by
+    start, with the furthest end reached by each prefix."""
+
+    def __init__(self, regions: Sequence[Region]) -> None:
+        ordered = sorted(regions, key=lambda r: r.start)
+        self.starts = [r.start for r in ordered]
+        self.furthest = list(accumulate((r.end for r in ordered), max))
+
+    def overlaps(self, region: Region) -> bool:
+        before = bisect_left(self.starts, region.end)  # regions starting before it ends
+        return before > 0 and self.furthest[before - 1] > region.start
 
 
 def _report(tally: _Tally) -> dict[str, Any]:
