@@ -40,7 +40,7 @@ from annotate.codec import (
 from annotate.codec import layout as L
 from annotate.schemas import Annotation
 
-from .matching import clusters
+from .matching import Found
 
 Policy = Literal["auto", "majority"]
 H = TypeVar("H", bound=Hashable)
@@ -114,7 +114,7 @@ class _Vote:
     """Majority over annotators, control by control, on the codec's regions."""
 
     def __init__(self, regions: Mapping[str, Regions], text: str) -> None:
-        self.found = regions
+        self.found = Found.of(regions)
         self.text = text
         self.annotators = sorted(regions)
         self.contested = False
@@ -125,7 +125,7 @@ class _Vote:
 
     def regions(self) -> Regions:
         for control in L.SPAN_FIELDS:
-            for number, group in enumerate(clusters(self.found, (control,))):
+            for number, group in enumerate(self.found.clusters((control,))):
                 self._vote_region(f"{control}-{number}", control, group)
         self._vote_relations()
         self._vote_document()
@@ -135,6 +135,15 @@ class _Vote:
 
     def _vote_region(self, region_id: str, control: str, group: dict[str, Region]) -> None:
         total, votes = len(self.annotators), len(group)
+        members = [group[who] for who in self.annotators if who in group]
+        if votes == total and _alike(members):  # everyone drew it alike: nothing to count
+            first = members[0]
+            region = self._gold_region(region_id, control, first.label, first.start, first.end)
+            region.attributes.update(
+                (name, value.strip()) for name, value in first.attributes.items() if value.strip()
+            )
+            self._keep(region, group)
+            return
         if votes < total:
             self.contested = True
         if 2 * votes < total:
@@ -143,13 +152,20 @@ class _Vote:
         where = f"{control} at {first.start}"
         if 2 * votes == total:
             self.ties.append(f"{where}: drawn by {votes} of {total} annotators (kept)")
-        members = [group[who] for who in self.annotators if who in group]
         start, end = self._winner([(r.start, r.end) for r in members], f"{where} offsets")
         label = self._winner([r.label for r in members], f"{where} label")
-        region = Region(control, label, start, end, region_id, self.text[start:end])
+        region = self._gold_region(region_id, control, label, start, end)
+        self._vote_attributes(region, group, where)
+        self._keep(region, group)
+
+    def _gold_region(self, region_id: str, control: str, label: str, start: int,
+                     end: int) -> Region:  # fmt: skip
+        return Region(control, label, start, end, region_id, self.text[start:end])
+
+    def _keep(self, region: Region, group: dict[str, Region]) -> None:
+        """The region enters the gold; relations drawn to its members now point to it."""
         for who, member in group.items():
             self._group_of[(who, member)] = region
-        self._vote_attributes(region, group, where)
         self._gold.spans.append(region)
 
     def _vote_attributes(self, region: Region, group: dict[str, Region], where: str) -> None:
@@ -217,3 +233,8 @@ class _Vote:
         if flag and len(set(leaders)) > 1:
             self.ties.append(f"{what}: tie between {sorted(set(map(str, leaders)))}")
         return leaders[0]
+
+
+def _alike(regions: Sequence[Region]) -> bool:
+    first = regions[0]
+    return all(r == first and r.attributes == first.attributes for r in regions[1:])

@@ -16,19 +16,22 @@
   ``relation:target``): pairwise F1 where two relations match when their labels
   agree and both endpoints overlap.
 
-Documents stream through an accumulator that keeps only pattern counts for the
-categorical fields and three integers per document and annotator pair for the
-F1 fields, so memory does not hold the annotations of the whole corpus.
+Each document is measured on its own (`measure`, a small picklable record, so
+documents can be measured in worker processes) and added to an accumulator in
+document order. The accumulator keeps pattern counts for the categorical
+fields, running totals for the F1 fields, and, for the bootstrap over
+documents, each document's F1 counts in a temporary file that is read back in
+chunks: memory does not grow with the corpus.
 """
 
 from __future__ import annotations
 
 import math
-from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from itertools import combinations
+from tempfile import SpooledTemporaryFile
 from typing import Any
 
 import numpy as np
@@ -39,17 +42,28 @@ from annotate.codec.layout import DOCUMENT_CHOICES, REGION_CHOICES, RELATIONS, S
 from annotate.schemas import Annotation
 
 from . import coefficients as C
-from .matching import Counts, clean, clusters, exact, match_count, partial, related
+from .matching import Counts, Found, clean, exact, match_count, partial, related
 
 #: Bootstrap resamples for confidence intervals (seeded, so reports are reproducible).
 RESAMPLES = 1000
 SEED = 20261124
-#: Resamples drawn at once when bootstrapping F1 (bounds the weight matrix's memory).
+#: Resamples drawn at once when bootstrapping F1 ...
 BATCH = 50
+#: ... unless their document weights would exceed this many numbers (bounds memory).
+WEIGHTS_BUDGET = 500_000
+#: Documents' F1 counts read back at once during the bootstrap.
+CHUNK = 4096
+#: The F1 statistics that get a bootstrap interval, in report order.
+WITH_INTERVAL = tuple(
+    [f"{name}/{mode}" for name in SPAN_FIELDS for mode in ("exact", "partial")]
+    + [f"relation:{label}" for label in RELATIONS]
+)
 
 #: document id -> annotator -> annotation (or an iterable of such pairs)
 Corpus = Mapping[str, Mapping[str, Annotation]] | Iterable[tuple[str, Mapping[str, Annotation]]]
 Pair = tuple[str, str]
+#: true positives, false positives, false negatives
+Triple = tuple[int, int, int]
 
 
 def agreement_report(corpus: Corpus, *, resamples: int = RESAMPLES) -> dict[str, Any]:
@@ -62,30 +76,89 @@ def agreement_report(corpus: Corpus, *, resamples: int = RESAMPLES) -> dict[str,
 
 
 @dataclass
-class _PairCounts:
-    """Per annotator pair: (document index, tp, fp, fn) for each document they share.
+class DocumentAgreement:
+    """What one document contributes to agreement: small and picklable."""
 
-    Kept in flat arrays of doubles (32 bytes a document and pair) when the
-    statistic needs a bootstrap over documents, else only as running totals.
+    annotators: list[str]
+    #: categorical field -> its units (annotator -> value, None when not coded)
+    units: dict[str, list[dict[str, str | None]]]
+    #: annotator pair -> F1 statistic -> (tp, fp, fn)
+    pairs: dict[Pair, dict[str, Triple]]
+
+
+def measure(found: Mapping[str, Regions]) -> DocumentAgreement:
+    """One document's categorical units and every annotator pair's F1 counts."""
+    found = Found.of(found)
+    units: dict[str, list[dict[str, str | None]]] = {}
+    for name in DOCUMENT_CHOICES:
+        units[name] = [{who: r.document.get(name) for who, r in found.items()}]
+    for name in REGION_CHOICES:
+        kinds = (L.CLAIM, L.STANCE_EVIDENCE) if name == L.STANCE else (L.CLAIM,)
+        units[name] = [
+            {who: region.attributes.get(name) for who, region in cluster.items()}
+            for cluster in found.clusters(kinds)
+        ]
+    pairs = {(a, b): _pair_counts(found[a], found[b]) for a, b in combinations(sorted(found), 2)}
+    return DocumentAgreement(list(found), units, pairs)
+
+
+def _pair_counts(first: Regions, second: Regions) -> dict[str, Triple]:
+    """Span and relation F1 counts of two annotators, per label and overall.
+
+    Both matches require the same label, so the overall counts are the sums of
+    the per-label ones: each pair of label lists is matched once.
+    """
+    out: dict[str, Triple] = {}
+    for name in SPAN_FIELDS:
+        for mode, same in (("exact", exact), ("partial", partial)):
+            total = Counts()
+            for label in L.SPAN_LABELS[name]:
+                mine, theirs = first.labelled(name, label), second.labelled(name, label)
+                counts = match_count(mine, theirs, same)
+                out[f"{name}:{label}/{mode}"] = _triple(counts)
+                total.add(counts)
+            out[f"{name}/{mode}"] = _triple(total)
+    for label in RELATIONS:
+        drawn = [r for r in first.relations if r.label == label]
+        other = [r for r in second.relations if r.label == label]
+        out[f"relation:{label}"] = _triple(match_count(drawn, other, related))
+    return out
+
+
+def _triple(counts: Counts) -> Triple:
+    return int(counts.true_positive), int(counts.false_positive), int(counts.false_negative)
+
+
+class _Spool:
+    """Each annotator pair's per-document counts of the statistics with an interval.
+
+    One record per document the pair shares (its index, then tp, fp, fn of each
+    statistic), in a temporary file that stays in memory while small.
     """
 
-    per_document: bool = True
-    rows: dict[Pair, array[float]] = field(default_factory=dict)
-    totals: dict[Pair, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    RECORD = np.dtype([("document", "<u4"), ("counts", "<u4", (3 * len(WITH_INTERVAL),))])
 
-    def add(self, pair: Pair, document: int, counts: Counts) -> None:
-        self.totals[pair].add(counts)
-        if self.per_document:
-            self.rows.setdefault(pair, array("d")).extend(
-                (document, counts.true_positive, counts.false_positive, counts.false_negative)
-            )
+    def __init__(self) -> None:
+        self.files: dict[Pair, Any] = {}
 
-    def mean_f1(self) -> float:
-        values = [t.f1 for t in self.totals.values() if not math.isnan(t.f1)]
-        return sum(values) / len(values) if values else math.nan
+    def add(self, pair: Pair, document: int, counts: Mapping[str, Triple]) -> None:
+        record = np.zeros(1, dtype=self.RECORD)
+        record["document"] = document
+        record["counts"] = [value for key in WITH_INTERVAL for value in counts[key]]
+        if pair not in self.files:
+            self.files[pair] = SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115
+        self.files[pair].write(record.tobytes())
 
-    def matrices(self) -> list[np.ndarray]:
-        return [np.frombuffer(rows, dtype=float).reshape(-1, 4) for rows in self.rows.values()]
+    def chunks(self, pair: Pair) -> Iterator[np.ndarray]:
+        handle = self.files[pair]
+        handle.seek(0)
+        while data := handle.read(CHUNK * self.RECORD.itemsize):
+            yield np.frombuffer(data, dtype=self.RECORD)
+        handle.seek(0, 2)
+
+    def close(self) -> None:
+        for handle in self.files.values():
+            handle.close()
 
 
 class AgreementAccumulator:
@@ -95,64 +168,39 @@ class AgreementAccumulator:
         self.documents = 0
         self.annotators: set[str] = set()
         self.patterns = {name: C.Patterns() for name in (*DOCUMENT_CHOICES, *REGION_CHOICES)}
-        with_interval = self._f1_with_interval()
-        self.f1: dict[str, _PairCounts] = defaultdict(lambda: _PairCounts(per_document=False))
-        self.f1.update({key: _PairCounts() for key in with_interval})
+        #: F1 statistic -> annotator pair -> running totals
+        self.totals: dict[str, dict[Pair, Counts]] = defaultdict(lambda: defaultdict(Counts))
+        self.spool = _Spool()
 
     def add(self, found: Mapping[str, Regions]) -> None:
         """One document: each annotator's regions (`regions_of` their annotation)."""
-        self.annotators.update(found)
-        for name in DOCUMENT_CHOICES:
-            self.patterns[name].add({who: r.document.get(name) for who, r in found.items()})
-        for name in REGION_CHOICES:
-            kinds = (L.CLAIM, L.STANCE_EVIDENCE) if name == L.STANCE else (L.CLAIM,)
-            for cluster in clusters(found, kinds):
-                self.patterns[name].add(
-                    {
-                        who: region.attributes.get(name) for who, region in cluster.items()
-                    }
-                )
-        self._pairs(found)
+        self.add_measured(measure(found))
+
+    def add_measured(self, document: DocumentAgreement) -> None:
+        """One document's `measure`; documents must come in the same order every time."""
+        self.annotators.update(document.annotators)
+        for name, units in document.units.items():
+            for unit in units:
+                self.patterns[name].add(unit)
+        for pair, counts in document.pairs.items():
+            for key, (tp, fp, fn) in counts.items():
+                self.totals[key][pair].add(Counts(tp, fp, fn))
+            self.spool.add(pair, self.documents, counts)
         self.documents += 1
 
-    def _pairs(self, found: Mapping[str, Regions]) -> None:
-        index = self.documents
-        for a, b in combinations(sorted(found), 2):
-            first, second = found[a], found[b]
-            for name in SPAN_FIELDS:
-                for mode, same in (("exact", exact), ("partial", partial)):
-                    self.f1[f"{name}/{mode}"].add(
-                        (a, b), index, match_count(first.of(name), second.of(name), same)
-                    )
-                    for label in L.SPAN_LABELS[name]:
-                        self.f1[f"{name}:{label}/{mode}"].add(
-                            (a, b),
-                            index,
-                            match_count(first.labelled(name, label), second.labelled(name, label),
-                                        same),  # fmt: skip
-                        )
-            for label in RELATIONS:
-                mine_rel = [r for r in first.relations if r.label == label]
-                theirs_rel = [r for r in second.relations if r.label == label]
-                self.f1[f"relation:{label}"].add(
-                    (a, b), index, match_count(mine_rel, theirs_rel, related)
-                )
-
     def report(self, resamples: int = RESAMPLES) -> dict[str, Any]:
-        intervals = _f1_intervals(
-            {key: self.f1[key] for key in self._f1_with_interval()}, self.documents, resamples
-        )
+        intervals = self._f1_intervals(resamples)
         fields: dict[str, Any] = {}
         for name, patterns in self.patterns.items():
             fields[name] = _categorical(patterns, name, resamples)
         for name in SPAN_FIELDS:
             scores: dict[str, Any] = {}
             for mode in ("exact", "partial"):
-                scores[f"f1_{mode}"] = self.f1[f"{name}/{mode}"].mean_f1()
+                scores[f"f1_{mode}"] = self._mean_f1(f"{name}/{mode}")
                 scores[f"f1_{mode}_ci95"] = intervals[f"{name}/{mode}"]
             scores["per_label"] = {
                 label: {
-                    f"f1_{mode}": self.f1[f"{name}:{label}/{mode}"].mean_f1()
+                    f"f1_{mode}": self._mean_f1(f"{name}:{label}/{mode}")
                     for mode in ("exact", "partial")
                 }
                 for label in L.SPAN_LABELS[name]
@@ -160,15 +208,52 @@ class AgreementAccumulator:
             fields[name] = scores
         for label in RELATIONS:
             key = f"relation:{label}"
-            fields[key] = {"f1": self.f1[key].mean_f1(), "f1_ci95": intervals[key]}
+            fields[key] = {"f1": self._mean_f1(key), "f1_ci95": intervals[key]}
         return clean(
             {"annotators": sorted(self.annotators), "documents": self.documents, "fields": fields}
         )
 
-    @staticmethod
-    def _f1_with_interval() -> list[str]:
-        keys = [f"{name}/{mode}" for name in SPAN_FIELDS for mode in ("exact", "partial")]
-        return keys + [f"relation:{label}" for label in RELATIONS]
+    def _mean_f1(self, key: str) -> float:
+        values = [t.f1 for t in self.totals[key].values() if not math.isnan(t.f1)]
+        return sum(values) / len(values) if values else math.nan
+
+    def _f1_intervals(self, resamples: int) -> dict[str, list[float]]:
+        """Bootstrap intervals of mean pairwise F1, resampling documents (seeded).
+
+        Every statistic sees the same resamples: per batch, a matrix of document
+        weights (multinomial counts, i.e. documents drawn with replacement) is
+        multiplied into each pair's per-document counts, read back in chunks.
+        """
+        documents = self.documents
+        if documents < 2:
+            return {key: [math.nan, math.nan] for key in WITH_INTERVAL}
+        estimates: dict[str, list[float]] = {key: [] for key in WITH_INTERVAL}
+        rng = np.random.default_rng(SEED)
+        uniform = np.full(documents, 1 / documents)
+        batch = max(1, min(BATCH, WEIGHTS_BUDGET // documents))
+        for start in range(0, resamples, batch):
+            weights = rng.multinomial(documents, uniform, size=min(batch, resamples - start))
+            totals = [self._weighted(weights, pair) for pair in self.spool.files]
+            for index, key in enumerate(WITH_INTERVAL):
+                per_pair = [_f1(t[:, 3 * index : 3 * index + 3]) for t in totals]
+                estimates[key].extend(_nanmean(per_pair, weights.shape[0]))
+        return {key: list(C.percentile_interval(values)) for key, values in estimates.items()}
+
+    def _weighted(self, weights: np.ndarray, pair: Pair) -> np.ndarray:
+        """Each resample's totals of every statistic for one pair (resamples x 3 statistics)."""
+        totals = np.zeros((weights.shape[0], 3 * len(WITH_INTERVAL)), dtype=np.int64)
+        for chunk in self.spool.chunks(pair):
+            totals += weights[:, chunk["document"].astype(np.intp)] @ chunk["counts"].astype(
+                np.int64
+            )
+        return totals
+
+
+def _f1(totals: np.ndarray) -> np.ndarray:
+    tp, fp, fn = (totals[:, i].astype(float) for i in range(3))
+    denominator = 2 * tp + fp + fn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, 2 * tp / denominator, np.nan)
 
 
 def _categorical(patterns: C.Patterns, name: str, resamples: int) -> dict[str, Any]:
@@ -190,37 +275,6 @@ def _categorical(patterns: C.Patterns, name: str, resamples: int) -> dict[str, A
             C.bootstrap_alpha(patterns, "ordinal", order, resamples=resamples, seed=SEED)
         )
     return scores
-
-
-def _f1_intervals(
-    stats: dict[str, _PairCounts], documents: int, resamples: int
-) -> dict[str, list[float]]:
-    """Bootstrap intervals of mean pairwise F1, resampling documents (seeded).
-
-    Every statistic sees the same resamples: per batch, a matrix of document
-    weights (multinomial counts, i.e. documents drawn with replacement) is
-    multiplied into each pair's per-document counts.
-    """
-    if documents < 2:
-        return {key: [math.nan, math.nan] for key in stats}
-    arrays = {key: stat.matrices() for key, stat in stats.items()}
-    estimates: dict[str, list[float]] = {key: [] for key in stats}
-    rng = np.random.default_rng(SEED)
-    uniform = np.full(documents, 1 / documents)
-    for start in range(0, resamples, BATCH):
-        weights = rng.multinomial(documents, uniform, size=min(BATCH, resamples - start))
-        for key, pairs in arrays.items():
-            per_pair = [_batch_f1(weights, rows) for rows in pairs]
-            estimates[key].extend(_nanmean(per_pair, weights.shape[0]))
-    return {key: list(C.percentile_interval(values)) for key, values in estimates.items()}
-
-
-def _batch_f1(weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    totals = weights[:, rows[:, 0].astype(int)] @ rows[:, 1:]
-    tp, fp, fn = totals[:, 0], totals[:, 1], totals[:, 2]
-    denominator = 2 * tp + fp + fn
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denominator > 0, 2 * tp / denominator, np.nan)
 
 
 def _nanmean(per_pair: list[np.ndarray], size: int) -> list[float]:

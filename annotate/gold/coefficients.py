@@ -32,7 +32,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from itertools import combinations
-from typing import Literal
+from typing import Any, Literal
 
 import krippendorff
 import numpy as np
@@ -57,7 +57,7 @@ class Patterns:
             patterns.add(dict(enumerate(unit)))
         return patterns
 
-    def add(self, unit: Mapping[Hashable, Hashable | None]) -> None:
+    def add(self, unit: Mapping[Any, Hashable | None]) -> None:
         """Count one unit (coder -> value); units with fewer than two values are dropped."""
         coded = tuple(sorted(((c, v) for c, v in unit.items() if v is not None), key=str))
         if len(coded) >= 2:

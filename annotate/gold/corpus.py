@@ -9,6 +9,8 @@ from annotate.codec import Regions, regions_of
 from annotate.schemas import Annotation
 from annotate.store import Document, Store
 
+from .matching import Found
+
 
 @dataclass
 class AnnotatedDocument:
@@ -16,7 +18,7 @@ class AnnotatedDocument:
     #: annotator -> their latest valid annotation
     annotations: dict[str, Annotation]
     #: annotator -> `regions_of` their annotation: made once, read by every measure
-    regions: dict[str, Regions]
+    regions: Found
     #: model_version -> `regions_of` the latest prediction of that version
     predictions: dict[str, Regions]
     #: annotators whose annotation Label Studio flags as ground truth (a review flag)
@@ -34,7 +36,7 @@ def annotated_documents(store: Store) -> Iterator[AnnotatedDocument]:
         yield AnnotatedDocument(
             document=rows.document,
             annotations=annotations,
-            regions={who: regions_of(a) for who, a in annotations.items()},
+            regions=Found({who: regions_of(a) for who, a in annotations.items()}),
             predictions={
                 version: regions_of(Annotation.model_validate_json(raw))
                 for version, raw in rows.predictions.items()

@@ -46,6 +46,8 @@ def match_count(
     left: Sequence[Any], right: Sequence[Any], same: Callable[[Any, Any], bool]
 ) -> Counts:
     """One-to-one greedy matching in order: counts of matched and unmatched items."""
+    if not left or not right:
+        return Counts(0, len(left), len(right))
     if same is exact:
         return _exact_count(left, right)
     free = list(right)
@@ -122,6 +124,27 @@ def clusters(found: Mapping[str, Regions], kinds: tuple[str, ...]) -> list[dict[
             home[0][who] = region
             home[1][0] = max(home[1][0], region.end)
     return groups
+
+
+class Found(dict[str, Regions]):
+    """Each annotator's regions of one document, with the clusters made of them kept.
+
+    Agreement and adjudication both cluster the same claims; a document's
+    clusters are made once.
+    """
+
+    def __init__(self, found: Mapping[str, Regions]) -> None:
+        super().__init__(found)
+        self._clusters: dict[tuple[str, ...], list[dict[str, Region]]] = {}
+
+    @classmethod
+    def of(cls, found: Mapping[str, Regions]) -> Found:
+        return found if isinstance(found, Found) else cls(found)
+
+    def clusters(self, kinds: tuple[str, ...]) -> list[dict[str, Region]]:
+        if kinds not in self._clusters:
+            self._clusters[kinds] = clusters(self, kinds)
+        return self._clusters[kinds]
 
 
 def clean(value: Any) -> Any:
