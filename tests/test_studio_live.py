@@ -180,7 +180,8 @@ def test_two_annotators_pulled_back_idempotently(seeded: Store, credentials: Cre
 
     # Pulled annotations go straight into the gold set and its export.
     from annotate.gold.export import export_dataset, parse_splits
-    from annotate.gold.report import GoldRecord, gold_report
+    from annotate.gold.judge import GoldRecord
+    from annotate.gold.report import gold_report
 
     records: list[GoldRecord] = []
     report = gold_report(seeded, resamples=50, keep=records.append)
@@ -188,10 +189,10 @@ def test_two_annotators_pulled_back_idempotently(seeded: Store, credentials: Cre
     assert report["annotators"] == sorted([studio_admin(client), "second@annotate.local"])
     (record,) = records
     assert record.gold.method == "majority" and record.gold.contested  # one dropped the stances
-    manifest = export_dataset(
-        seeded, records, report, seeded.path.parent / "export", splits=parse_splits(None)
-    )
+    out = seeded.path.parent / "export"
+    manifest = export_dataset(seeded, out, splits=parse_splits(None), resamples=50)
     assert manifest["documents"] == 1
+    assert json.loads((out / "agreement.json").read_text()) == report
 
 
 def studio_admin(client: Any) -> str:

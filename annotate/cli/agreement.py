@@ -11,6 +11,7 @@ from rich.table import Table
 from annotate.gold.adjudicate import POLICIES, Policy
 from annotate.gold.card import figure
 from annotate.gold.report import gold_report
+from annotate.gold.workers import default_workers
 
 from .common import DbOption, console, fail, open_store
 
@@ -27,6 +28,22 @@ ReviewerOption = Annotated[
 ]
 
 
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        help="Processes that judge documents (0: one per core). The figures do not depend "
+        "on it.",
+        show_default=False,
+    ),
+]
+
+
+def worker_count(workers: int) -> int:
+    if workers < 0:
+        raise fail(f"--workers must be 0 (one per core) or more, not {workers}")
+    return workers or default_workers()
+
+
 def checked_policy(policy: str) -> Policy:
     if policy not in POLICIES:
         raise fail(f"--policy must be one of {', '.join(POLICIES)}, not {policy!r}")
@@ -37,6 +54,7 @@ def agreement(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
     policy: PolicyOption = "auto",
     reviewer: ReviewerOption = None,
+    workers: WorkersOption = 0,
     db: DbOption = None,
 ) -> None:
     """Agreement between annotators (kappas, alpha, AC1, span and relation F1) and model vs gold.
@@ -48,7 +66,8 @@ def agreement(
     """
     chosen = checked_policy(policy)
     with open_store(db) as store:
-        report = gold_report(store, policy=chosen, reviewers=reviewer or ())
+        report = gold_report(store, policy=chosen, reviewers=reviewer or (),
+                             workers=worker_count(workers))  # fmt: skip
     if not report["documents"]:
         raise fail("no pulled annotations yet: run `annotate pull` first")
     if as_json:

@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from annotate.gold.export import export_dataset, parse_splits
-from annotate.gold.report import GoldRecord, gold_report
 
-from .agreement import PolicyOption, ReviewerOption, checked_policy
+from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
 from .common import DbOption, console, fail, open_store
 
 
@@ -23,6 +22,7 @@ def export(
     seed: Annotated[int, typer.Option(help="Seed of the split shuffle.")] = 13,
     policy: PolicyOption = "auto",
     reviewer: ReviewerOption = None,
+    workers: WorkersOption = 0,
     db: DbOption = None,
 ) -> None:
     """Export one gold record per document with its card, agreement and checksums.
@@ -36,11 +36,17 @@ def export(
     except ValueError as exc:
         raise fail(str(exc)) from exc
     with open_store(db) as store:
-        records: list[GoldRecord] = []
-        report = gold_report(store, policy=chosen, reviewers=reviewer or (), keep=records.append)
-        if not records:
+        if not store.has_valid_annotations():
             raise fail("no pulled annotations yet: run `annotate pull` first")
-        manifest = export_dataset(store, records, report, out, splits=splits, seed=seed)
+        manifest = export_dataset(
+            store,
+            out,
+            splits=splits,
+            seed=seed,
+            policy=chosen,
+            reviewers=reviewer or (),
+            workers=worker_count(workers),
+        )
     console.print(
         f"exported {manifest['documents']} documents ({manifest['splits']}) to {out}, "
         f"version {manifest['version']}",

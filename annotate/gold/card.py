@@ -8,6 +8,7 @@ nothing in the card is typed by hand, so it cannot drift from the data.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -20,10 +21,34 @@ CATEGORICAL = ("units", "observed_agreement", "cohen_kappa", "fleiss_kappa",
                "krippendorff_alpha_nominal", "krippendorff_alpha_ordinal", "gwet_ac1")  # fmt: skip
 
 
+@dataclass
+class CardCounts:
+    """What the card says about the rows, counted one row at a time (the rows are not kept)."""
+
+    documents: int = 0
+    mentions: int = 0
+    claims: int = 0
+    labels: dict[str, Counter[str]] = field(
+        default_factory=lambda: {name: Counter() for name in
+                                 ("actor type", "attribution", "check-worthy", "stance",
+                                  "overall stance")}  # fmt: skip
+    )
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.documents += 1
+        self.mentions += sum(len(a["mentions"]) for a in row["actors"])
+        self.claims += len(row["claims"])
+        self.labels["actor type"].update(a["type"] for a in row["actors"])
+        self.labels["attribution"].update(c["attribution"] for c in row["claims"])
+        self.labels["check-worthy"].update(str(c["check_worthy"]) for c in row["claims"])
+        self.labels["stance"].update(s["label"] for s in row["stances"])
+        self.labels["overall stance"][str(row["overall_stance"])] += 1
+
+
 def dataset_card(
     name: str,
     version: str,
-    rows: list[dict[str, Any]],
+    rows: CardCounts,
     report: dict[str, Any],
     splits: dict[str, int],
     versions: dict[str, Any],
@@ -52,7 +77,7 @@ def figure(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def _header(name: str, version: str, rows: list[dict[str, Any]], splits: dict[str, int],
+def _header(name: str, version: str, rows: CardCounts, splits: dict[str, int],
             seed: int) -> str:  # fmt: skip
     split_text = ", ".join(f"{k}: {v}" for k, v in splits.items())
     return (
@@ -62,7 +87,7 @@ def _header(name: str, version: str, rows: list[dict[str, Any]], splits: dict[st
         "claims are check-worthy, and who stands for or against what. Pre-annotated by a\n"
         "model, corrected by human annotators in Label Studio, adjudicated into one gold\n"
         "record per document.\n\n"
-        f"{len(rows)} documents ({split_text}"
+        f"{rows.documents} documents ({split_text}"
         + (f"; split by document with seed {seed}" if len(splits) > 1 else "")
         + ")."
     )
@@ -121,21 +146,12 @@ def _schema() -> str:
     return "\n".join(lines)
 
 
-def _distribution(rows: list[dict[str, Any]]) -> str:
-    counters = {
-        "actor type": Counter(a["type"] for r in rows for a in r["actors"]),
-        "attribution": Counter(c["attribution"] for r in rows for c in r["claims"]),
-        "check-worthy": Counter(str(c["check_worthy"]) for r in rows for c in r["claims"]),
-        "stance": Counter(s["label"] for r in rows for s in r["stances"]),
-        "overall stance": Counter(str(r["overall_stance"]) for r in rows),
-    }
+def _distribution(rows: CardCounts) -> str:
     lines = ["## Label distribution", "", "| field | counts |", "| --- | --- |"]
-    for field, counts in counters.items():
+    for name, counts in rows.labels.items():
         text = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "—"
-        lines.append(f"| {field} | {text} |")
-    mentions = sum(len(a["mentions"]) for r in rows for a in r["actors"])
-    claims = sum(len(r["claims"]) for r in rows)
-    lines += ["", f"{mentions} actor mentions, {claims} claims in all."]
+        lines.append(f"| {name} | {text} |")
+    lines += ["", f"{rows.mentions} actor mentions, {rows.claims} claims in all."]
     return "\n".join(lines)
 
 

@@ -13,7 +13,14 @@ Offsets are Python code-point offsets into the exported ``text``, so
 ``text[start:end]`` is the span. The export is deterministic: rows are sorted by
 document id, JSON keys are sorted, splits come from a seeded shuffle of the
 sorted ids, and the version is a hash of the content, so exporting twice gives
-byte-identical files. Columns follow the schema (`annotate.schemas`).
+byte-identical files. Columns follow the schema (`annotate.schemas`): the
+Parquet schema is derived from the grounded models.
+
+The export streams: the gold pass writes each exported row once, as its JSON
+line, to a temporary file; a second read of that file sends each line to its
+split (the split of every position comes from the seeded shuffle, which needs
+only the number of rows) and Parquet gets the rows in row groups. Nothing
+holds more than one row group of rows.
 """
 
 from __future__ import annotations
@@ -21,24 +28,38 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Sequence
+import tempfile
+import types
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Literal, Union, get_args, get_origin
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import BaseModel
 
 from annotate.prompts import prompt_version
-from annotate.schemas import schema_version
+from annotate.schemas import (
+    DocumentStance,
+    GroundedActor,
+    GroundedClaim,
+    GroundedStance,
+    schema_version,
+)
 from annotate.store import Store
 
-from .card import dataset_card
-from .report import GoldRecord
+from .adjudicate import Policy
+from .agreement import RESAMPLES
+from .card import CardCounts, dataset_card
+from .judge import GoldRecord
+from .report import gold_report
 
 DATASET_NAME = "annotate-news-gold"
 #: The one split without --split ("all" is reserved by Hugging Face datasets).
 DEFAULT_SPLIT = "gold"
+#: Rows per Parquet row group (and the most rows held in memory at once).
+ROW_GROUP = 500
 
 
 @dataclass(frozen=True)
@@ -66,140 +87,119 @@ def parse_splits(spec: str | None) -> list[Split]:
     return splits
 
 
-def assign_splits(document_ids: Sequence[str], splits: list[Split], seed: int) -> dict[str, str]:
-    """Document id -> split, by a seeded shuffle of the sorted ids (stable across runs)."""
-    ids = sorted(document_ids)
-    random.Random(seed).shuffle(ids)
-    assigned: dict[str, str] = {}
+def split_positions(count: int, splits: list[Split], seed: int) -> bytearray:
+    """The split (its index) of each of `count` rows in id order, by a seeded shuffle.
+
+    Shuffling positions permutes exactly as shuffling the sorted ids would, so
+    only the number of rows is needed, not the ids.
+    """
+    order = list(range(count))
+    random.Random(seed).shuffle(order)
+    assigned = bytearray(count)
     start = 0
     for index, split in enumerate(splits):
-        end = len(ids) if index == len(splits) - 1 else start + round(split.share * len(ids))
-        for document_id in ids[start:end]:
-            assigned[document_id] = split.name
+        end = count if index == len(splits) - 1 else start + round(split.share * count)
+        for position in order[start:end]:
+            assigned[position] = index
         start = end
     return assigned
 
 
-def gold_row(record: GoldRecord, store: Store) -> dict[str, Any]:
-    """One exported row: the document, its gold annotation and its provenance."""
-    document, gold = record.source.document, record.gold
-    assert gold.annotation is not None, "documents without a valid gold are not exported"
-    annotation = gold.annotation.model_dump(mode="json")
-    doc_stance = annotation["document"] or {}
-    return {
-        "id": document.id,
-        "text": document.text,
-        "source": document.source,
-        "metadata": json.dumps(document.metadata, ensure_ascii=False, sort_keys=True),
-        "actors": annotation["actors"],
-        "claims": annotation["claims"],
-        "stances": annotation["stances"],
-        "main_target": doc_stance.get("main_target"),
-        "overall_stance": doc_stance.get("overall"),
-        "annotators": gold.annotators,
-        "adjudication": gold.method,
-        "contested": gold.contested,
-        "ties": gold.ties,
-        "model_versions": sorted(record.source.predictions),
-    }
+def assign_splits(document_ids: Sequence[str], splits: list[Split], seed: int) -> dict[str, str]:
+    """Document id -> split, by a seeded shuffle of the sorted ids (stable across runs)."""
+    ids = sorted(document_ids)
+    positions = split_positions(len(ids), splits, seed)
+    return {document_id: splits[positions[i]].name for i, document_id in enumerate(ids)}
 
 
-SPAN = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string())])
-SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("text", pa.string()),
-        ("source", pa.string()),
-        ("metadata", pa.string()),
-        (
-            "actors",
-            pa.list_(
-                pa.struct(
-                    [
-                        ("canonical_name", pa.string()),
-                        ("type", pa.string()),
-                        ("mentions", pa.list_(SPAN)),
-                    ]
-                )
-            ),
-        ),
-        (
-            "claims",
-            pa.list_(
-                pa.struct(
-                    [
-                        ("span", SPAN),
-                        ("speaker", pa.string()),
-                        ("cue", SPAN),
-                        ("attribution", pa.string()),
-                        ("check_worthy", pa.bool_()),
-                        ("proposition", pa.string()),
-                    ]
-                )
-            ),
-        ),
-        (
-            "stances",
-            pa.list_(
-                pa.struct(
-                    [
-                        ("holder", pa.string()),
-                        ("target", pa.string()),
-                        ("label", pa.string()),
-                        ("evidence", SPAN),
-                    ]
-                )
-            ),
-        ),
-        ("main_target", pa.string()),
-        ("overall_stance", pa.string()),
-        ("annotators", pa.list_(pa.string())),
-        ("adjudication", pa.string()),
-        ("contested", pa.bool_()),
-        ("ties", pa.list_(pa.string())),
-        ("model_versions", pa.list_(pa.string())),
-    ]
-)
+# --------------------------------------------------------------------------
+# The Parquet schema, derived from the grounded models
+# --------------------------------------------------------------------------
+
+
+def arrow_type(annotation: Any) -> pa.DataType:
+    """The Arrow type of a schema field's type annotation (models become structs)."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (Union, types.UnionType):  # X | None: nullable X
+        (inner,) = [a for a in args if a is not type(None)]
+        return arrow_type(inner)
+    if origin is list:
+        return pa.list_(arrow_type(args[0]))
+    if origin is Literal or annotation is str:
+        return pa.string()
+    if annotation is bool:
+        return pa.bool_()
+    if annotation is int:
+        return pa.int64()
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return pa.struct(
+            [(name, arrow_type(info.annotation)) for name, info in annotation.model_fields.items()]
+        )
+    raise TypeError(f"no Arrow type for {annotation!r}")
+
+
+def arrow_schema() -> pa.Schema:
+    """The exported row's columns: the document, its gold annotation, its provenance."""
+    document = DocumentStance.model_fields
+    strings = pa.list_(pa.string())
+    return pa.schema(
+        [
+            ("id", pa.string()),
+            ("text", pa.string()),
+            ("source", pa.string()),
+            ("metadata", pa.string()),
+            ("actors", arrow_type(list[GroundedActor])),
+            ("claims", arrow_type(list[GroundedClaim])),
+            ("stances", arrow_type(list[GroundedStance])),
+            ("main_target", arrow_type(document["main_target"].annotation)),
+            ("overall_stance", arrow_type(document["overall"].annotation)),
+            ("annotators", strings),
+            ("adjudication", pa.string()),
+            ("contested", pa.bool_()),
+            ("ties", strings),
+            ("model_versions", strings),
+        ]
+    )
+
+
+# --------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------
 
 
 def export_dataset(
     store: Store,
-    records: list[GoldRecord],
-    report: dict[str, Any],
     out: Path,
     *,
     splits: list[Split],
     seed: int = 13,
+    policy: Policy = "auto",
+    reviewers: Sequence[str] = (),
+    workers: int = 1,
+    resamples: int = RESAMPLES,
 ) -> dict[str, Any]:
-    """Write the dataset folder; return its manifest."""
-    rows = sorted(
-        (gold_row(r, store) for r in records if r.gold.annotation is not None),
-        key=lambda row: row["id"],
-    )
-    assigned = assign_splits([row["id"] for row in rows], splits, seed)
+    """Run the gold pass and write the dataset folder; return its manifest."""
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)
-    counts = {}
-    for split in splits:
-        chosen = [row for row in rows if assigned[row["id"]] == split.name]
-        counts[split.name] = len(chosen)
-        _write_parquet(chosen, data / f"{split.name}.parquet")
-        _write_jsonl(chosen, data / f"{split.name}.jsonl")
+    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as spool:
+        rows = _Spool(spool)
+        report = gold_report(store, policy=policy, reviewers=reviewers, resamples=resamples,
+                             workers=workers, keep=rows.keep)  # fmt: skip
+        counts, card, models = _write_splits(rows, data, splits, seed)
     _write_json(report, out / "agreement.json")
     versions = {
         "schema_version": schema_version(),
         "prompt_version": prompt_version(),
-        "model_versions": sorted({v for row in rows for v in row["model_versions"]}),
+        "model_versions": sorted(models),
     }
-    content = _digest(data)
-    version = content[:12]
+    version = _digest(sorted(data.glob("*.jsonl")))[:12]
     (out / "README.md").write_text(
-        dataset_card(DATASET_NAME, version, rows, report, counts, versions, seed), encoding="utf-8"
+        dataset_card(DATASET_NAME, version, card, report, counts, versions, seed), encoding="utf-8"
     )
     manifest = {
         "name": DATASET_NAME,
         "version": version,
-        "documents": len(rows),
+        "documents": card.documents,
         "splits": counts,
         "split_seed": seed if len(splits) > 1 else None,
         **versions,
@@ -213,15 +213,71 @@ def export_dataset(
     return manifest
 
 
-def _write_parquet(rows: list[dict[str, Any]], path: Path) -> None:
-    table = pa.Table.from_pylist(rows, schema=SCHEMA)
-    pq.write_table(table, path, compression="zstd", write_statistics=False)
+class _Spool:
+    """Exported rows as JSON lines in a temporary file, in document id order."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle = handle
+        self.count = 0
+
+    def keep(self, record: GoldRecord) -> None:
+        if record.row is not None:
+            self.handle.write(json.dumps(record.row, ensure_ascii=False, sort_keys=True) + "\n")
+            self.count += 1
+
+    def lines(self) -> Iterator[str]:
+        self.handle.seek(0)
+        yield from self.handle
 
 
-def _write_jsonl(rows: list[dict[str, Any]], path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="\n") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+def _write_splits(
+    rows: _Spool, data: Path, splits: list[Split], seed: int
+) -> tuple[dict[str, int], CardCounts, set[str]]:
+    """Each spooled row into its split's JSON Lines and Parquet files."""
+    positions = split_positions(rows.count, splits, seed)
+    writers = [_SplitWriter(data, split.name) for split in splits]
+    card, versions = CardCounts(), set[str]()
+    try:
+        for position, line in enumerate(rows.lines()):
+            row = json.loads(line)
+            writers[positions[position]].add(line, row)
+            card.add(row)
+            versions.update(row["model_versions"])
+    finally:
+        for writer in writers:
+            writer.close()
+    return {w.name: w.rows for w in writers}, card, versions
+
+
+class _SplitWriter:
+    """One split's files: JSON Lines as the rows come, Parquet a row group at a time."""
+
+    def __init__(self, data: Path, name: str) -> None:
+        self.name = name
+        self.rows = 0
+        self.schema = arrow_schema()
+        self.jsonl = (data / f"{name}.jsonl").open("w", encoding="utf-8", newline="\n")
+        self.parquet = pq.ParquetWriter(
+            data / f"{name}.parquet", self.schema, compression="zstd", write_statistics=False
+        )
+        self.group: list[dict[str, Any]] = []
+
+    def add(self, line: str, row: dict[str, Any]) -> None:
+        self.jsonl.write(line)
+        self.group.append(row)
+        self.rows += 1
+        if len(self.group) == ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.parquet.write_table(pa.Table.from_pylist(self.group, schema=self.schema))
+        self.group = []
+
+    def close(self) -> None:
+        if self.group or not self.rows:  # an empty split still gets its (empty) table
+            self._flush()
+        self.parquet.close()
+        self.jsonl.close()
 
 
 def _write_json(value: Any, path: Path) -> None:
@@ -229,13 +285,24 @@ def _write_json(value: Any, path: Path) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
+def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _digest(folder: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*.jsonl")):
+    for chunk in _chunks(path):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _digest(paths: list[Path]) -> str:
+    """The content version: the JSON Lines files' names and bytes, in name order."""
+    digest = hashlib.sha256()
+    for path in paths:
         digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+        for chunk in _chunks(path):
+            digest.update(chunk)
     return digest.hexdigest()

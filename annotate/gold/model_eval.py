@@ -58,6 +58,15 @@ class ModelScores:
             for annotation in document.annotations:
                 _fate(self.tallies[version], predicted, annotation)
 
+    def merge(self, other: ModelScores) -> None:
+        """Add another set of documents' counts (the same as adding its documents here)."""
+        for version, theirs in other.tallies.items():
+            tally = self.tallies[version]
+            for name, counts in theirs.counts.items():
+                tally.counts[name].add(counts)
+            for fate, number in theirs.fate.items():
+                tally.fate[fate] += number
+
     def report(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """``{model_version: {FIELD: {precision, recall, f1}}}`` and the regions' fates.
 

@@ -1,8 +1,9 @@
 """The gold set and its figures: adjudication, agreement, model versus gold.
 
 One pass over the pulled annotations, a document at a time: each document is
-adjudicated, its annotations feed the agreement accumulator and its
-predictions the model-versus-gold scores. The result is the JSON
+judged (`judge`: adjudicated, measured, scored; in worker processes when there
+are several cores) and its share is added, in document order, to the agreement
+accumulator, the model-versus-gold scores and the adjudication summary. The result is the JSON
 `annotate agreement --json` prints and the export stores as ``agreement.json``::
 
     {"annotators": [...], "documents": N,
@@ -17,38 +18,68 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from annotate.store import Store
 
-from .adjudicate import Gold, Policy, adjudicate
+from .adjudicate import Policy
 from .agreement import RESAMPLES, AgreementAccumulator
-from .corpus import AnnotatedDocument, annotated_documents
-from .model_eval import Evaluated, ModelScores
-
-
-@dataclass
-class GoldRecord:
-    source: AnnotatedDocument
-    gold: Gold
+from .judge import GoldRecord, judge
+from .model_eval import ModelScores
+from .workers import ordered_map
 
 
 def iter_gold(
-    store: Store, *, policy: Policy = "auto", reviewers: Sequence[str] = ()
+    store: Store,
+    *,
+    policy: Policy = "auto",
+    reviewers: Sequence[str] = (),
+    workers: int = 1,
+    with_rows: bool = False,
 ) -> Iterator[GoldRecord]:
     """The gold record of every annotated document, in document id order."""
-    for item in annotated_documents(store):
-        chosen = [*reviewers, *sorted(item.flagged)]
-        gold = adjudicate(
-            item.document.id,
-            item.document.text,
-            item.annotations,
-            policy=policy,
-            reviewers=chosen,
-            regions=item.regions,
-        )
-        yield GoldRecord(item, gold)
+    judged = partial(judge, policy=policy, reviewers=tuple(reviewers), with_row=with_rows)
+    yield from ordered_map(judged, store.annotated_documents(), workers=workers)
+
+
+class GoldReport:
+    """Adds up the gold records, in document order, into the report."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.agreement = AgreementAccumulator()
+        self.scores = ModelScores()
+        self.methods: Counter[str] = Counter()
+        self.contested = self.unresolved = 0
+        self.disagreements: list[dict[str, Any]] = []
+
+    def add(self, record: GoldRecord) -> None:
+        gold = record.gold
+        self.agreement.add_measured(record.agreement)
+        self.scores.merge(record.scores)
+        self.methods[gold.method] += 1
+        self.contested += gold.contested
+        self.unresolved += bool(gold.problems)
+        if gold.ties or gold.problems:
+            found = {"document_id": gold.document_id, "task_ids": record.task_ids,
+                     "ties": gold.ties}  # fmt: skip
+            if gold.problems:
+                found["problems"] = gold.problems
+            self.disagreements.append(found)
+
+    def report(self, resamples: int = RESAMPLES) -> dict[str, Any]:
+        report = self.agreement.report(resamples)
+        report["model_vs_gold"], report["pre_annotations"] = self.scores.report()
+        report["adjudication"] = {
+            "policy": self.policy,
+            "methods": dict(sorted(self.methods.items())),
+            "contested": self.contested,
+            "with_ties": sum(1 for d in self.disagreements if d["ties"]),
+            **({"unresolved": self.unresolved} if self.unresolved else {}),
+        }
+        report["disagreements"] = self.disagreements
+        return report
 
 
 def gold_report(
@@ -57,55 +88,18 @@ def gold_report(
     policy: Policy = "auto",
     reviewers: Sequence[str] = (),
     resamples: int = RESAMPLES,
+    workers: int = 1,
     keep: Callable[[GoldRecord], None] | None = None,
 ) -> dict[str, Any]:
-    """Adjudicate, measure agreement and score the models in one pass; `keep` sees each record."""
-    agreement, scores = AgreementAccumulator(), ModelScores()
-    methods: Counter[str] = Counter()
-    contested, unresolved, disagreements = 0, 0, []
-    for record in iter_gold(store, policy=policy, reviewers=reviewers):
-        agreement.add(record.source.regions)
-        evaluated = _evaluated(record)
-        if evaluated is not None:
-            scores.add(evaluated)
-        methods[record.gold.method] += 1
-        contested += record.gold.contested
-        unresolved += bool(record.gold.problems)
-        if record.gold.ties or record.gold.problems:
-            disagreements.append(_disagreement(record))
+    """Adjudicate, measure agreement and score the models in one pass; `keep` sees each record.
+
+    With `keep`, each record carries its exported row.
+    """
+    summary = GoldReport(policy)
+    records = iter_gold(store, policy=policy, reviewers=reviewers, workers=workers,
+                        with_rows=keep is not None)  # fmt: skip
+    for record in records:
+        summary.add(record)
         if keep is not None:
             keep(record)
-    report = agreement.report(resamples)
-    report["model_vs_gold"], report["pre_annotations"] = scores.report()
-    report["adjudication"] = {
-        "policy": policy,
-        "methods": dict(sorted(methods.items())),
-        "contested": contested,
-        "with_ties": sum(1 for d in disagreements if d["ties"]),
-        **({"unresolved": unresolved} if unresolved else {}),
-    }
-    report["disagreements"] = disagreements
-    return report
-
-
-def _disagreement(record: GoldRecord) -> dict[str, Any]:
-    """A document for a reviewer: its tasks, the ties decided by rule, why it has no gold."""
-    found = {
-        "document_id": record.gold.document_id,
-        "task_ids": sorted(record.source.task_ids),
-        "ties": record.gold.ties,
-    }
-    if record.gold.problems:
-        found["problems"] = record.gold.problems
-    return found
-
-
-def _evaluated(record: GoldRecord) -> Evaluated | None:
-    """What model-vs-gold needs of a document; None when the document has no valid gold."""
-    if record.gold.annotation is None:
-        return None
-    return Evaluated(
-        gold=record.gold.regions,
-        annotations=list(record.source.regions.values()),
-        predictions=record.source.predictions,
-    )
+    return summary.report(resamples)

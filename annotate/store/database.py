@@ -364,6 +364,16 @@ class Store:
             )
         return [_pulled(row) for row in rows]
 
+    def has_valid_annotations(self) -> bool:
+        """Is there any converted, non-skip pulled annotation (anything to make gold of)?"""
+        return (
+            self.db.execute(
+                "select 1 from annotations where annotation is not null and was_cancelled = 0 "
+                "limit 1"
+            ).fetchone()
+            is not None
+        )
+
     def annotated_documents(self) -> Iterator[AnnotatedRows]:
         """Each document with valid pulled annotations, in document id order, one at a time.
 
