@@ -76,14 +76,18 @@ class _Mentions:
     by_actor: dict[str, list[Region]] = field(default_factory=dict)
 
     def nearest(self, canonical: str, span: Span) -> Region | None:
+        """The mention closest to `span` (overlapping is closest); the earlier one on a tie."""
         regions = self.by_actor.get(canonical)
         if not regions:
             return None
-        return min(regions, key=lambda r: (_distance(r.start, r.end, span), r.start))
-
-
-def _distance(start: int, end: int, span: Span) -> int:
-    return max(start - span.end, span.start - end, 0)
+        start, end = span.start, span.end
+        best, best_key = regions[0], (max(regions[0].start - end, start - regions[0].end, 0),
+                                      regions[0].start)  # fmt: skip
+        for region in regions[1:]:
+            key = (max(region.start - end, start - region.end, 0), region.start)
+            if key < best_key:
+                best, best_key = region, key
+        return best
 
 
 def _actor_regions(out: _Builder, actors: list[GroundedActor]) -> _Mentions:
@@ -103,6 +107,15 @@ class _Host:
     region: Region
     claim: GroundedClaim
     used: bool = False
+
+    @property
+    def where(self) -> tuple[int, int, str]:
+        return _where(self.claim.span)
+
+
+def _where(span: Span) -> tuple[int, int, str]:
+    """A span as a tuple: compared far faster than the model (this runs per stance and claim)."""
+    return span.start, span.end, span.text
 
 
 def _claim_regions(
@@ -144,11 +157,12 @@ def _link_actor(
 def _stance_regions(
     out: _Builder, stance: GroundedStance, hosts: list[_Host], mentions: _Mentions
 ) -> None:
+    evidence = _where(stance.evidence)
     host = next(
         (
             h
             for h in hosts
-            if not h.used and h.claim.span == stance.evidence and h.claim.speaker == stance.holder
+            if not h.used and h.where == evidence and h.claim.speaker == stance.holder
         ),
         None,
     )

@@ -221,8 +221,8 @@ class _Spool:
         self.count = 0
 
     def keep(self, record: GoldRecord) -> None:
-        if record.row is not None:
-            self.handle.write(json.dumps(record.row, ensure_ascii=False, sort_keys=True) + "\n")
+        if record.line is not None:
+            self.handle.write(record.line)
             self.count += 1
 
     def lines(self) -> Iterator[str]:

@@ -1,10 +1,12 @@
 """One annotated document through the gold pass: its agreement, its gold, its model scores.
 
 `judge` is a pure function of one document's stored rows, so the gold pass can
-run it in worker processes: what it returns is small and picklable (the
-regions it makes stay where they were made), and the accumulators that take
-its results (`agreement.AgreementAccumulator`, `model_eval.ModelScores`) do so
-in document order, which keeps every figure the same however many workers ran.
+run it in worker processes (`judge_documents` reads a batch of documents from
+the store in the worker itself): what it returns is small and picklable (the
+regions and the gold annotation it makes stay where they were made; the gold
+leaves as its exported JSON line), and the accumulators that take its results
+(`agreement.AgreementAccumulator`, `model_eval.ModelScores`) do so in document
+order, which keeps every figure the same however many workers ran.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from annotate.codec import Regions, regions_of
 from annotate.schemas import Annotation
-from annotate.store import AnnotatedRows, Document
+from annotate.store import AnnotatedRows, Document, Store
 
 from .adjudicate import Gold, Policy, adjudicate
 from .agreement import DocumentAgreement, measure
@@ -29,14 +33,15 @@ class GoldRecord:
     """One document's share of the gold pass."""
 
     document_id: str
+    #: how the gold was decided (its annotation and regions stay in the worker)
     gold: Gold
     #: Label Studio task ids of the document, for reviewers to find it
     task_ids: list[int]
     agreement: DocumentAgreement
     #: this document's model-vs-gold counts (summed over documents by the report)
     scores: ModelScores
-    #: the exported row, when asked for and the document has a valid gold
-    row: dict[str, Any] | None = None
+    #: the exported row as its JSON line, when asked for and the gold is valid
+    line: str | None = None
 
 
 def judge(
@@ -66,12 +71,34 @@ def judge(
     row = gold_row(document, gold, sorted(rows.predictions)) if with_row else None
     return GoldRecord(
         document.id,
-        replace(gold, regions=Regions()),
+        replace(gold, annotation=None, regions=Regions()),
         sorted(rows.task_ids),
         measure(found),
         scores,
-        row,
+        None if row is None else json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n",
     )
+
+
+def judge_documents(
+    document_ids: list[str],
+    *,
+    path: Path,
+    policy: Policy,
+    reviewers: Sequence[str],
+    with_row: bool = False,
+) -> list[GoldRecord]:
+    """`judge` each of a batch of documents (in id order), reading them from the store."""
+    store = _store(path)
+    return [
+        judge(rows, policy, reviewers, with_row)
+        for rows in store.annotated_documents(document_ids)
+    ]
+
+
+@lru_cache(maxsize=1)
+def _store(path: Path) -> Store:
+    """This process's own connection to the store (a worker opens one and keeps it)."""
+    return Store(path)
 
 
 def gold_row(document: Document, gold: Gold, model_versions: list[str]) -> dict[str, Any] | None:

@@ -19,15 +19,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
+from itertools import islice
 from typing import Any
 
 from annotate.store import Store
 
 from .adjudicate import Policy
 from .agreement import RESAMPLES, AgreementAccumulator
-from .judge import GoldRecord, judge
+from .judge import GoldRecord, judge, judge_documents
 from .model_eval import ModelScores
 from .workers import ordered_map
+
+#: Documents a worker judges per batch.
+BATCH = 16
+
+
+def batched(items: Iterator[str], size: int) -> Iterator[list[str]]:
+    while batch := list(islice(items, size)):
+        yield batch
 
 
 def iter_gold(
@@ -38,9 +47,21 @@ def iter_gold(
     workers: int = 1,
     with_rows: bool = False,
 ) -> Iterator[GoldRecord]:
-    """The gold record of every annotated document, in document id order."""
-    judged = partial(judge, policy=policy, reviewers=tuple(reviewers), with_row=with_rows)
-    yield from ordered_map(judged, store.annotated_documents(), workers=workers)
+    """The gold record of every annotated document, in document id order.
+
+    With one worker the documents are judged here; with more, worker processes
+    read and judge batches of them, and this process only adds up.
+    """
+    reviewers = tuple(reviewers)
+    if workers <= 1:
+        for rows in store.annotated_documents():
+            yield judge(rows, policy, reviewers, with_rows)
+        return
+    judged = partial(judge_documents, path=store.path, policy=policy, reviewers=reviewers,
+                     with_row=with_rows)  # fmt: skip
+    batches = batched(store.annotated_document_ids(), BATCH)
+    for records in ordered_map(judged, batches, workers=workers):
+        yield from records
 
 
 class GoldReport:

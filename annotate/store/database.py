@@ -113,9 +113,7 @@ class Store:
         (a LookupError) when nothing or several documents match.
         """
         for sql, params in _FIND_DOCUMENT:
-            rows = self._rows(
-                f"select {_DOCUMENT} from documents where {sql} limit 2", params(ref)
-            )
+            rows = self._rows(f"select {_DOCUMENT} from documents where {sql} limit 2", params(ref))
             if len(rows) > 1:
                 raise NotFoundError(f"{ref!r} matches several documents: give more of the id")
             if rows:
@@ -374,18 +372,34 @@ class Store:
             is not None
         )
 
-    def annotated_documents(self) -> Iterator[AnnotatedRows]:
+    def annotated_document_ids(self) -> Iterator[str]:
+        """Ids of the documents with valid pulled annotations, in id order (index only)."""
+        rows = self.db.conn.execute(
+            "select distinct document_id from annotations "
+            "where annotation is not null and was_cancelled = 0 order by document_id"
+        )
+        yield from (str(row[0]) for row in rows)
+
+    def annotated_documents(
+        self, document_ids: Sequence[str] | None = None
+    ) -> Iterator[AnnotatedRows]:
         """Each document with valid pulled annotations, in document id order, one at a time.
 
         Valid means converted and not a skip; when an annotator annotated a document
         more than once (two projects, a re-annotation) the latest by ``updated_at``
-        counts. The annotations come in one query, ordered by an index, so the pass
-        streams; each document and its predictions are read by key.
+        counts. The annotations come in one query ordered by an index, so the pass
+        streams; each document and its predictions are read by key. `document_ids`
+        (in id order) limits the pass to those documents.
         """
+        where = "annotation is not null and was_cancelled = 0"
+        params: list[str] = []
+        if document_ids is not None:
+            where += f" and document_id in ({', '.join('?' for _ in document_ids)})"
+            params = list(document_ids)
         rows = self.db.conn.execute(
             "select document_id, annotator, task_id, ground_truth, annotation from annotations "
-            "where annotation is not null and was_cancelled = 0 "
-            "order by document_id, annotator, updated_at, annotation_id"
+            f"where {where} order by document_id, annotator, updated_at, annotation_id",
+            params,
         )
         current: AnnotatedRows | None = None
         for document_id, annotator, task_id, ground_truth, annotation in rows:
@@ -475,8 +489,9 @@ def _prediction(row: sqlite3.Row) -> Prediction:
         run_id=row["run_id"],
         provider=row["provider"],
         model=row["model"],
-        job=JobKey(row["model_version"], row["prompt_version"], row["schema_version"],
-                   row["params_hash"]),  # fmt: skip
+        job=JobKey(
+            row["model_version"], row["prompt_version"], row["schema_version"], row["params_hash"]
+        ),  # fmt: skip
         annotation=row["annotation"],
         spans=row["spans"] or 0,
         hallucinations=row["hallucinations"] or 0,
