@@ -85,6 +85,24 @@ class DocumentAgreement:
     #: annotator pair -> F1 statistic -> (tp, fp, fn)
     pairs: dict[Pair, dict[str, Triple]]
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "annotators": self.annotators,
+            "units": self.units,
+            "pairs": [[list(pair), counts] for pair, counts in self.pairs.items()],
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> DocumentAgreement:
+        return cls(
+            value["annotators"],
+            value["units"],
+            {
+                (pair[0], pair[1]): {key: (c[0], c[1], c[2]) for key, c in counts.items()}
+                for pair, counts in value["pairs"]
+            },
+        )
+
 
 def measure(found: Mapping[str, Regions]) -> DocumentAgreement:
     """One document's categorical units and every annotator pair's F1 counts."""
@@ -232,7 +250,8 @@ class AgreementAccumulator:
         uniform = np.full(documents, 1 / documents)
         batch = max(1, min(BATCH, WEIGHTS_BUDGET // documents))
         for start in range(0, resamples, batch):
-            weights = rng.multinomial(documents, uniform, size=min(batch, resamples - start))
+            drawn = rng.multinomial(documents, uniform, size=min(batch, resamples - start))
+            weights = drawn.astype(float)
             totals = [self._weighted(weights, pair) for pair in self.spool.files]
             for index, key in enumerate(WITH_INTERVAL):
                 per_pair = [_f1(t[:, 3 * index : 3 * index + 3]) for t in totals]
@@ -240,17 +259,19 @@ class AgreementAccumulator:
         return {key: list(C.percentile_interval(values)) for key, values in estimates.items()}
 
     def _weighted(self, weights: np.ndarray, pair: Pair) -> np.ndarray:
-        """Each resample's totals of every statistic for one pair (resamples x 3 statistics)."""
-        totals = np.zeros((weights.shape[0], 3 * len(WITH_INTERVAL)), dtype=np.int64)
+        """Each resample's totals of every statistic for one pair (resamples x 3 statistics).
+
+        In floating point, where matrix products are fast: the counts and weights are
+        small integers and their sums stay far below 2**53, so every total is exact.
+        """
+        totals = np.zeros((weights.shape[0], 3 * len(WITH_INTERVAL)))
         for chunk in self.spool.chunks(pair):
-            totals += weights[:, chunk["document"].astype(np.intp)] @ chunk["counts"].astype(
-                np.int64
-            )
+            totals += weights[:, chunk["document"].astype(np.intp)] @ chunk["counts"].astype(float)
         return totals
 
 
 def _f1(totals: np.ndarray) -> np.ndarray:
-    tp, fp, fn = (totals[:, i].astype(float) for i in range(3))
+    tp, fp, fn = totals[:, 0], totals[:, 1], totals[:, 2]
     denominator = 2 * tp + fp + fn
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(denominator > 0, 2 * tp / denominator, np.nan)

@@ -7,10 +7,19 @@ regions and the gold annotation it makes stay where they were made; the gold
 leaves as its exported JSON line), and the accumulators that take its results
 (`agreement.AgreementAccumulator`, `model_eval.ModelScores`) do so in document
 order, which keeps every figure the same however many workers ran.
+
+A document's gold is kept in the store (`StoredGold`) with a digest of what it
+was made from: the annotations (ids, edit and pull times, review flags), the
+predictions, the policy and reviewers, and the version of the code that makes
+gold. A later pass whose digest matches reads the document's share from there
+instead of judging it again: `annotate export` after `annotate agreement`, or
+`annotate agreement` after pulling a few more annotations, judges only what
+changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -19,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from annotate.codec import Regions, regions_of
-from annotate.schemas import Annotation
-from annotate.store import AnnotatedRows, Document, Store
+from annotate.schemas import Annotation, schema_version
+from annotate.store import AnnotatedRows, Document, Store, StoredGold
 
 from .adjudicate import Gold, Policy, adjudicate
 from .agreement import DocumentAgreement, measure
@@ -42,12 +51,25 @@ class GoldRecord:
     scores: ModelScores
     #: the exported row as its JSON line, when asked for and the gold is valid
     line: str | None = None
+    #: the gold to keep in the store, when it was made now (not read back)
+    made: StoredGold | None = None
 
 
 def judge(
-    rows: AnnotatedRows, policy: Policy, reviewers: Sequence[str], with_row: bool = False
+    rows: AnnotatedRows,
+    policy: Policy,
+    reviewers: Sequence[str],
+    with_row: bool = False,
+    kept: StoredGold | None = None,
 ) -> GoldRecord:
-    """Measure agreement, adjudicate and score the predictions of one document."""
+    """Measure agreement, adjudicate and score the predictions of one document.
+
+    `kept` is the document's gold from an earlier pass: used as is when it was
+    made from the same inputs.
+    """
+    inputs = inputs_digest(rows, policy, reviewers)
+    if kept is not None and kept.inputs == inputs:
+        return _from_kept(rows, kept, with_row)
     annotations = {
         who: Annotation.model_validate_json(raw) for who, raw in rows.annotations.items()
     }
@@ -68,44 +90,60 @@ def judge(
             for version, raw in rows.predictions.items()
         }
         scores.add(Evaluated(gold.regions, list(found.values()), predictions))
-    row = gold_row(document, gold, sorted(rows.predictions)) if with_row else None
+    agreement = measure(found)
+    made = StoredGold(
+        document_id=document.id,
+        inputs=inputs,
+        method=gold.method,
+        annotators=gold.annotators,
+        contested=gold.contested,
+        ties=gold.ties,
+        problems=gold.problems,
+        task_ids=sorted(rows.task_ids),
+        annotation=None if gold.annotation is None else gold.annotation.model_dump_json(),
+        measures=json.dumps({"agreement": agreement.as_json(), "scores": scores.as_json()}),
+    )
+    dumped = None if gold.annotation is None else gold.annotation.model_dump(mode="json")
     return GoldRecord(
         document.id,
         replace(gold, annotation=None, regions=Regions()),
-        sorted(rows.task_ids),
-        measure(found),
+        made.task_ids,
+        agreement,
         scores,
-        None if row is None else json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n",
+        _line(rows, gold, dumped) if with_row else None,
+        made,
     )
 
 
-def judge_documents(
-    document_ids: list[str],
-    *,
-    path: Path,
-    policy: Policy,
-    reviewers: Sequence[str],
-    with_row: bool = False,
-) -> list[GoldRecord]:
-    """`judge` each of a batch of documents (in id order), reading them from the store."""
-    store = _store(path)
-    return [
-        judge(rows, policy, reviewers, with_row)
-        for rows in store.annotated_documents(document_ids)
-    ]
+def _from_kept(rows: AnnotatedRows, kept: StoredGold, with_row: bool) -> GoldRecord:
+    """A document's share read back from the gold kept in the store."""
+    gold = Gold(kept.document_id, None, kept.method, kept.annotators, kept.contested,
+                kept.ties, problems=kept.problems)  # fmt: skip
+    measures = json.loads(kept.measures)
+    line = None
+    if with_row and kept.annotation is not None:
+        line = _line(rows, gold, json.loads(kept.annotation))
+    return GoldRecord(
+        kept.document_id,
+        gold,
+        kept.task_ids,
+        DocumentAgreement.from_json(measures["agreement"]),
+        ModelScores.from_json(measures["scores"]),
+        line,
+    )
 
 
-@lru_cache(maxsize=1)
-def _store(path: Path) -> Store:
-    """This process's own connection to the store (a worker opens one and keeps it)."""
-    return Store(path)
-
-
-def gold_row(document: Document, gold: Gold, model_versions: list[str]) -> dict[str, Any] | None:
-    """One exported row: the document, its gold annotation and its provenance."""
-    if gold.annotation is None:
+def _line(rows: AnnotatedRows, gold: Gold, annotation: dict[str, Any] | None) -> str | None:
+    if annotation is None:
         return None
-    annotation = gold.annotation.model_dump(mode="json")
+    row = gold_row(rows.document, gold, annotation, sorted(rows.predictions))
+    return json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def gold_row(
+    document: Document, gold: Gold, annotation: dict[str, Any], model_versions: list[str]
+) -> dict[str, Any]:
+    """One exported row: the document, its gold annotation (as JSON data), its provenance."""
     doc_stance = annotation["document"] or {}
     return {
         "id": document.id,
@@ -123,3 +161,45 @@ def gold_row(document: Document, gold: Gold, model_versions: list[str]) -> dict[
         "ties": gold.ties,
         "model_versions": model_versions,
     }
+
+
+def inputs_digest(rows: AnnotatedRows, policy: Policy, reviewers: Sequence[str]) -> str:
+    """What a document's gold depends on, as one digest."""
+    parts = [gold_code_version(), policy, *sorted(reviewers), *rows.versions]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def gold_code_version() -> str:
+    """The version of the code that makes gold: its source and the schema's version.
+
+    A change to the codec or the gold modules makes every kept gold stale, so no
+    figure is ever read back from an older way of computing it.
+    """
+    digest = hashlib.sha256(schema_version().encode())
+    here = Path(__file__).parent
+    for path in sorted([*here.glob("*.py"), *(here.parent / "codec").glob("*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def judge_documents(
+    document_ids: list[str],
+    *,
+    path: Path,
+    policy: Policy,
+    reviewers: Sequence[str],
+    with_row: bool = False,
+) -> list[GoldRecord]:
+    """`judge` each of a batch of documents (in id order), reading them from the store."""
+    store = _store(path)
+    return [
+        judge(rows, policy, reviewers, with_row, store.gold_of(rows.document.id))
+        for rows in store.annotated_documents(document_ids)
+    ]
+
+
+@lru_cache(maxsize=1)
+def _store(path: Path) -> Store:
+    """This process's own connection to the store (a worker opens one and keeps it)."""
+    return Store(path)

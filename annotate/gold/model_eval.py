@@ -58,6 +58,28 @@ class ModelScores:
             for annotation in document.annotations:
                 _fate(self.tallies[version], predicted, annotation)
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            version: {
+                "counts": {
+                    name: [c.true_positive, c.false_positive, c.false_negative]
+                    for name, c in tally.counts.items()
+                },
+                "fate": tally.fate,
+            }
+            for version, tally in self.tallies.items()
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> ModelScores:
+        scores = cls()
+        for version, tally in value.items():
+            mine = scores.tallies[version]
+            for name, (tp, fp, fn) in tally["counts"].items():
+                mine.counts[name] = Counts(tp, fp, fn)
+            mine.fate.update(tally["fate"])
+        return scores
+
     def merge(self, other: ModelScores) -> None:
         """Add another set of documents' counts (the same as adding its documents here)."""
         for version, theirs in other.tallies.items():

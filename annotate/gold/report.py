@@ -22,7 +22,7 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-from annotate.store import Store
+from annotate.store import Store, StoredGold
 
 from .adjudicate import Policy
 from .agreement import RESAMPLES, AgreementAccumulator
@@ -32,6 +32,8 @@ from .workers import ordered_map
 
 #: Documents a worker judges per batch.
 BATCH = 16
+#: Golds made in this pass are kept in the store this many at a time.
+SAVE_EVERY = 256
 
 
 def batched(items: Iterator[str], size: int) -> Iterator[list[str]]:
@@ -53,9 +55,23 @@ def iter_gold(
     read and judge batches of them, and this process only adds up.
     """
     reviewers = tuple(reviewers)
+    made: list[StoredGold] = []
+    for record in _judged(store, policy, reviewers, workers, with_rows):
+        if record.made is not None:
+            made.append(record.made)
+            record.made = None
+            if len(made) >= SAVE_EVERY:
+                store.save_gold(made)
+                made = []
+        yield record
+    store.save_gold(made)
+
+
+def _judged(store: Store, policy: Policy, reviewers: tuple[str, ...], workers: int,
+            with_rows: bool) -> Iterator[GoldRecord]:  # fmt: skip
     if workers <= 1:
         for rows in store.annotated_documents():
-            yield judge(rows, policy, reviewers, with_rows)
+            yield judge(rows, policy, reviewers, with_rows, store.gold_of(rows.document.id))
         return
     judged = partial(judge_documents, path=store.path, policy=policy, reviewers=reviewers,
                      with_row=with_rows)  # fmt: skip

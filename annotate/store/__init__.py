@@ -12,6 +12,7 @@ from .rows import (
     Run,
     RunCounts,
     RunSpec,
+    StoredGold,
 )
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "RunCounts",
     "RunSpec",
     "Store",
+    "StoredGold",
     "resolve_db_path",
 ]

@@ -33,6 +33,7 @@ from .rows import (
     Run,
     RunCounts,
     RunSpec,
+    StoredGold,
     metadata_json,
 )
 from .sqlite_errors import busy_timeout_ms, store_error, translated
@@ -397,33 +398,57 @@ class Store:
             where += f" and document_id in ({', '.join('?' for _ in document_ids)})"
             params = list(document_ids)
         rows = self.db.conn.execute(
-            "select document_id, annotator, task_id, ground_truth, annotation from annotations "
+            "select document_id, annotator, task_id, ground_truth, annotation, annotation_id, "
+            "updated_at, pulled_at from annotations "
             f"where {where} order by document_id, annotator, updated_at, annotation_id",
             params,
         )
         current: AnnotatedRows | None = None
-        for document_id, annotator, task_id, ground_truth, annotation in rows:
+        used: dict[str, str] = {}
+        for document_id, annotator, task_id, ground_truth, annotation, *version in rows:
             if current is None or current.document.id != document_id:
                 if current is not None:
+                    current.versions.extend(used.values())
                     yield current
-                current = AnnotatedRows(
-                    self.document(document_id), predictions=self._predictions_of(document_id)
-                )
+                current = self._annotated(document_id)
+                used = {}
             current.annotations[annotator] = annotation  # later rows are later annotations
+            used[annotator] = f"{annotator}:{version[0]}:{version[1]}:{version[2]}:{ground_truth}"
             current.flagged.discard(annotator)
             if ground_truth:
                 current.flagged.add(annotator)
             current.task_ids.add(int(task_id))
         if current is not None:
+            current.versions.extend(used.values())
             yield current
 
-    def _predictions_of(self, document_id: str) -> dict[str, str]:
-        """model_version -> the latest prediction's annotation JSON, for one document."""
+    def _annotated(self, document_id: str) -> AnnotatedRows:
+        """A document with its latest prediction of each model version, read by key."""
         rows = self.db.conn.execute(
-            "select model_version, annotation from predictions where document_id = ? order by id",
+            "select model_version, annotation, id from predictions where document_id = ? "
+            "order by id",
             [document_id],
         ).fetchall()
-        return {str(version): str(annotation) for version, annotation in rows}
+        found = AnnotatedRows(self.document(document_id))
+        for version, annotation, prediction_id in rows:
+            found.predictions[str(version)] = str(annotation)
+            found.versions.append(f"prediction:{prediction_id}")
+        return found
+
+    # -- gold ------------------------------------------------------------------
+
+    def gold_of(self, document_id: str) -> StoredGold | None:
+        rows = self._rows("select * from gold where document_id = ?", [document_id])
+        return _gold(rows[0]) if rows else None
+
+    def save_gold(self, golds: Sequence[StoredGold]) -> None:
+        """Keep documents' gold, replacing what was made from older inputs."""
+        stamp = now()
+        with self.db.conn:
+            self.db.conn.executemany(
+                "insert or replace into gold values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*_gold_values(g), stamp) for g in golds],
+            )
 
 
 _DOCUMENT = "id, text, source, metadata"
@@ -512,6 +537,39 @@ def _run(row: sqlite3.Row) -> Run:
 
 def _failure(row: sqlite3.Row) -> Failure:
     return Failure(**{f.name: row[f.name] for f in fields(Failure)})
+
+
+def _gold_values(g: StoredGold) -> tuple[Any, ...]:
+    def dumped(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    return (
+        g.document_id,
+        g.inputs,
+        g.method,
+        dumped(g.annotators),
+        int(g.contested),
+        dumped(g.ties),
+        dumped(g.problems),
+        dumped(g.task_ids),
+        g.annotation,
+        g.measures,
+    )
+
+
+def _gold(row: sqlite3.Row) -> StoredGold:
+    return StoredGold(
+        document_id=row["document_id"],
+        inputs=row["inputs"],
+        method=row["method"],
+        annotators=json.loads(row["annotators"]),
+        contested=bool(row["contested"]),
+        ties=json.loads(row["ties"]),
+        problems=json.loads(row["problems"]),
+        task_ids=json.loads(row["task_ids"]),
+        annotation=row["annotation"],
+        measures=row["measures"],
+    )
 
 
 def _pulled(row: sqlite3.Row) -> PulledAnnotation:

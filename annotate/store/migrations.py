@@ -172,14 +172,37 @@ def m002_label_studio(db: Database) -> None:
 
 @migration
 def m003_gold_pass_index(db: Database) -> None:
-    """The gold pass reads annotations in (document, annotator, time) order: an index gives it.
-
-    Also drops the ``documents.source`` scans the gold pass made per document (it
-    reads documents by id now), so nothing else is needed for it to stream.
-    """
+    """The gold pass reads annotations in (document, annotator, time) order: an index gives it."""
     db.table("annotations").create_index(
         ["document_id", "annotator", "updated_at", "annotation_id"],
         index_name="annotations_gold_order",
+    )
+
+
+@migration
+def m004_gold(db: Database) -> None:
+    """Each document's gold, kept with what it was made from.
+
+    The gold pass re-judges a document only when its inputs (annotations,
+    predictions, policy, the gold code's version) changed since; `annotate
+    export` after `annotate agreement` reads the gold instead of making it again,
+    and later stages (fact comparison) read gold claims from here.
+    """
+    db.table("gold").create(
+        {
+            "document_id": str,
+            "inputs": str,
+            "method": str,
+            "annotators": str,
+            "contested": int,
+            "ties": str,
+            "problems": str,
+            "task_ids": str,
+            "annotation": str,
+            "measures": str,
+            "made_at": str,
+        },
+        pk="document_id",
     )
 
 

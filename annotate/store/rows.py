@@ -167,6 +167,27 @@ class PulledAnnotation:
     pulled_at: str = ""
 
 
+@dataclass(frozen=True)
+class StoredGold:
+    """A document's gold as the gold pass made it, and what it was made from."""
+
+    document_id: str
+    #: a digest of everything the gold depends on: a different one means make it again
+    inputs: str
+    #: "reviewer", "majority" or "single"
+    method: str
+    annotators: list[str]
+    contested: bool
+    ties: list[str]
+    #: why the vote made no valid annotation (then `annotation` is None)
+    problems: list[str]
+    task_ids: list[int]
+    #: the gold `Annotation` as JSON
+    annotation: str | None
+    #: the document's agreement measurement and model-vs-gold counts, as JSON
+    measures: str
+
+
 @dataclass
 class AnnotatedRows:
     """A document with its annotators' latest valid annotations and its predictions."""
@@ -179,6 +200,9 @@ class AnnotatedRows:
     task_ids: set[int] = field(default_factory=set)
     #: model_version -> the latest prediction's annotation (JSON)
     predictions: dict[str, str] = field(default_factory=dict)
+    #: what identifies these rows' contents: annotation ids, edit and pull times, flags,
+    #: prediction ids (a changed annotation or a new prediction changes it)
+    versions: list[str] = field(default_factory=list)
 
 
 def metadata_json(metadata: dict[str, Any]) -> str:
