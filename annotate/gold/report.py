@@ -65,6 +65,7 @@ def iter_gold(
                 made = []
         yield record
     store.save_gold(made)
+    store.drop_orphan_gold()
 
 
 def _judged(store: Store, policy: Policy, reviewers: tuple[str, ...], workers: int,

@@ -437,6 +437,14 @@ class Store:
 
     # -- gold ------------------------------------------------------------------
 
+    def drop_orphan_gold(self) -> None:
+        """Forget the gold of documents that no longer have a valid annotation."""
+        with self.db.conn:
+            self.db.conn.execute(
+                "delete from gold where document_id not in (select document_id from annotations "
+                "where annotation is not null and was_cancelled = 0)"
+            )
+
     def gold_of(self, document_id: str) -> StoredGold | None:
         rows = self._rows("select * from gold where document_id = ?", [document_id])
         return _gold(rows[0]) if rows else None
