@@ -1,135 +1,151 @@
-"""Benchmark: agreement (and adjudication) over a large synthetic corpus.
+"""Benchmark: the gold commands a user runs, over stores of 1k, 10k and 100k documents.
 
-N documents, 3 annotators each, made from the seeds' rule-based annotations
-with seeded perturbations (dropped claims, changed choices, shifted spans) so
-that agreement is high but not perfect. Reports time and peak memory of
-`agreement_report` and of adjudicating every document, for several corpus
-sizes in fresh processes, and how each grows with the corpus (the ratio of
-per-document cost at the largest size to the smallest; 1.0 is linear).
+Each store holds N documents x 3 annotators, filled the way `annotate pull`
+fills it (`annotate.testing.gold_corpus`: the seeds' rule-based annotations,
+perturbed per annotator, with their Label Studio results). For each size, in
+this order, the commands are run as a user runs them, each in its own process:
 
-    .venv/bin/python bench/agreement.py                     # 1,000 / 10,000 / 100,000
-    .venv/bin/python bench/agreement.py --sizes 1000,10000 --resamples 200
+* ``annotate agreement --json`` on a store with no gold kept yet (cold);
+* ``annotate export`` right after it (it reads the gold the agreement kept);
+* ``annotate agreement --json`` again (nothing changed: every gold is read back);
+* ``annotate export`` on a copy of the store with no gold kept (cold).
+
+Reported: wall time, peak memory of the command's whole process tree (the
+command and its worker processes, sampled every 20 ms), time per document,
+and how the per-document cost and the peak memory grow from the smallest to
+the largest store (1.0 is linear time, flat memory). Stores are kept in
+``--work`` and reused across runs (filling 100k documents takes minutes and
+about 13 GB).
+
+    .venv/bin/python bench/agreement.py                      # 1,000 / 10,000 / 100,000
+    .venv/bin/python bench/agreement.py --sizes 1000,10000
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
-import resource
+import shutil
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-from annotate.codec import regions_of
-from annotate.gold.adjudicate import adjudicate
-from annotate.gold.agreement import AgreementAccumulator
-from annotate.preannotate.grounding import ground_extraction
-from annotate.preannotate.providers.rules import extract_rules
-from annotate.schemas import Annotation
+from annotate.store import Store
+from annotate.testing.gold_corpus import fill
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-ANNOTATORS = ("ann@x", "bob@x", "cat@x")
+ROOT = Path(__file__).resolve().parent.parent
+#: The installed command, beside this interpreter.
+ANNOTATE = [str(Path(sys.executable).parent / "annotate")]
 
 
-def perturbed(base: Annotation, rng: random.Random) -> Annotation:
-    copy = base.model_copy(deep=True)
-    copy.claims = [c for c in copy.claims if rng.random() > 0.05]
-    for claim in copy.claims:
-        if rng.random() < 0.1:
-            claim.attribution = rng.choice(["direct", "indirect", "authorial"])
-        if rng.random() < 0.1:
-            claim.check_worthy = not claim.check_worthy
-    if copy.document is not None and rng.random() < 0.2:
-        overall = rng.choice(["strongly_against", "against", "neutral", "favor", "strongly_favor"])
-        copy.document = copy.document.model_copy(update={"overall": overall})
-    return copy
+def store_of(size: int, work: Path) -> Path:
+    """A store of `size` documents x 3 annotators (made once, then reused)."""
+    path = work / f"gold-{size}.db"
+    done = work / f"gold-{size}.done"
+    if not done.exists():
+        path.unlink(missing_ok=True)
+        started = time.perf_counter()
+        with Store(path) as store:
+            fill(store, size)
+        done.write_text(f"{time.perf_counter() - started:.1f}\n")
+    return path
 
 
-def corpus(size: int, seed: int = 7) -> Iterator[tuple[str, str, dict[str, Annotation]]]:
-    """(document id, text, annotator -> annotation), generated one document at a time."""
-    seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
-    bases = [ground_extraction(t, extract_rules(t)).annotation for t in seeds]
-    rng = random.Random(seed)
-    for i in range(size):
-        base = bases[i % len(bases)]
-        yield (
-            f"doc{i:06d}",
-            seeds[i % len(seeds)],
-            {who: perturbed(base, rng) for who in ANNOTATORS},
-        )
+def forget_gold(path: Path) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.execute("delete from gold")
 
 
-def child(size: int, resamples: int) -> None:
-    """One pass, as `annotate agreement` makes it: accumulate agreement, adjudicate.
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1])
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
 
-    Making the synthetic documents is not timed; reading each annotation's regions
-    (shared by both steps) counts toward agreement.
-    """
-    accumulator = AgreementAccumulator()
-    agreement = adjudication = 0.0
-    for key, text, by_annotator in corpus(size):
-        tick = time.perf_counter()
-        regions = {who: regions_of(a) for who, a in by_annotator.items()}
-        accumulator.add(regions)
-        middle = time.perf_counter()
-        adjudicate(key, text, by_annotator, regions=regions)
-        agreement += middle - tick
-        adjudication += time.perf_counter() - middle
-    tick = time.perf_counter()
-    report = accumulator.report(resamples)
-    summary_seconds = time.perf_counter() - tick
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    alpha = report["fields"]["overall_stance"]["krippendorff_alpha_ordinal"]
-    print(
-        json.dumps(
-            {
-                "agreement_s": agreement + summary_seconds,
-                "of_which_report_s": summary_seconds,
-                "adjudication_s": adjudication,
-                "peak_rss_mib": peak,
-                "alpha_ordinal": alpha,
-            }
-        )
-    )
+
+def timed(args: list[str], out: Path | None = None) -> dict[str, float]:
+    """Run one command; its wall time and the peak memory of its process tree."""
+    started = time.perf_counter()
+    stdout = out.open("w") if out else subprocess.DEVNULL
+    process = subprocess.Popen([*ANNOTATE, *args], stdout=stdout, stderr=subprocess.PIPE)
+    peak = 0
+
+    def sample() -> None:
+        nonlocal peak
+        while process.poll() is None:
+            peak = max(peak, tree_rss_kib(process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _, errors = process.communicate()
+    sampler.join()
+    if process.returncode:
+        raise SystemExit(f"{' '.join(args)} failed: {errors.decode()[-2000:]}")
+    return {"seconds": round(time.perf_counter() - started, 2), "peak_mib": round(peak / 1024, 1)}
+
+
+def run_size(size: int, work: Path) -> dict[str, dict[str, float]]:
+    path = store_of(size, work)
+    forget_gold(path)
+    runs = {
+        "agreement (cold)": timed(["agreement", "--json", "--db", str(path)], work / "a.json"),
+        "export (after agreement)": timed(["export", "--db", str(path), "--out", str(work / "x")]),
+        "agreement (again)": timed(["agreement", "--json", "--db", str(path)], work / "b.json"),
+    }
+    if (work / "a.json").read_bytes() != (work / "b.json").read_bytes():
+        raise SystemExit("the second agreement report differs from the first")
+    cold = work / f"cold-{size}.db"
+    shutil.copy(path, cold)
+    forget_gold(cold)
+    runs["export (cold)"] = timed(["export", "--db", str(cold), "--out", str(work / "y")])
+    cold.unlink()
+    if (work / "x" / "manifest.json").read_text() != (work / "y" / "manifest.json").read_text():
+        raise SystemExit("the export after agreement differs from the cold export")
+    for run in runs.values():
+        run["ms_per_document"] = round(run["seconds"] / size * 1000, 3)
+    return runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--resamples", type=int, default=1000)
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/annotate-bench"))
     args = parser.parse_args()
-    if args.child:
-        child(args.child, args.resamples)
-        return
+    args.work.mkdir(parents=True, exist_ok=True)
     results = {}
     for size in (int(s) for s in args.sizes.split(",")):
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", str(size), "--resamples", str(args.resamples)],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        results[size] = json.loads(out.stdout.strip().splitlines()[-1])
-        print(size, results[size], flush=True)
+        results[size] = run_size(size, args.work)
+        print(size, json.dumps(results[size]), flush=True)
     small, large = min(results), max(results)
-    growth = {
-        key: round((results[large][key] / large) / (results[small][key] / small), 3)
-        for key in ("agreement_s", "adjudication_s")
-        if results[small][key] > 0
-    }
+    middle = sorted(results)[len(results) // 2]
     report = {
-        "annotators": len(ANNOTATORS),
-        "resamples": args.resamples,
-        "by_size": {
-            size: {k: round(v, 3) for k, v in r.items() if isinstance(v, float)}
+        "annotators": 3,
+        "by_size": results,
+        "agreement_plus_export_seconds": {
+            size: round(sum(r[name]["seconds"] for name in ("agreement (cold)",
+                                                            "export (after agreement)")), 1)
             for size, r in results.items()
+        },  # fmt: skip
+        "per_document_cost_largest_vs_smallest": {
+            name: round(results[large][name]["ms_per_document"] / run["ms_per_document"], 3)
+            for name, run in results[small].items()
         },
-        "per_document_cost_growth_largest_vs_smallest": growth,
-        "peak_rss_ratio_largest_vs_smallest": round(
-            results[large]["peak_rss_mib"] / results[small]["peak_rss_mib"], 3
-        ),
+        "peak_memory_largest_vs_middle": {
+            name: round(results[large][name]["peak_mib"] / run["peak_mib"], 3)
+            for name, run in results[middle].items()
+        },
     }
     print(json.dumps(report, indent=2))
 
