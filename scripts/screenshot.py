@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from annotate.store import Store
-from annotate.studio.browser import logged_in_page, open_task, screenshot
+from annotate.testing.browser import logged_in_page, open_task, screenshot
 from annotate.studio.connection import connect, resolve_credentials
 from annotate.studio.push import DEFAULT_PROJECT, find_project
 from annotate.studio.server import StudioConfig, StudioPaths

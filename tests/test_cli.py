@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from annotate.cli import app
+from annotate.schemas import Annotation
+from annotate.store import JobKey, Prediction, RunSpec, Store
+
+from .conftest import SEEDS
 
 runner = CliRunner()
 
@@ -76,3 +83,46 @@ def test_tasks_without_predictions_are_bare(db: Path, seeds_dir: Path, tmp_path:
     out = tmp_path / "bare.json"
     invoke("tasks", "--out", str(out))
     assert all(task["predictions"] == [] for task in json.loads(out.read_text()))
+
+
+def _annotate(*args: str, db: Path) -> str:
+    """The installed command in a pipe (no terminal: Rich lays out for 80 columns)."""
+    command = Path(sys.executable).parent / "annotate"
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "OPENAI_API_KEY",
+                                                              "OPENAI_BASE_URL")}  # fmt: skip
+    result = subprocess.run([str(command), "--db", str(db), *args], capture_output=True,
+                            text=True, env=env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_runs_reads_whole_in_an_80_column_pipe(db: Path) -> None:
+    invoke("ingest", str(SEEDS))
+    invoke("preannotate", "--provider", "rules")
+    out = _annotate("runs", db=db)
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert "…" not in out
+    for words in ("run 1", "finished", "rule-based-annotator-", "5 predicted, 0 failed",
+                  "hallucinated quotes dropped"):  # fmt: skip
+        assert words in out
+
+
+def test_show_finds_a_document_by_the_start_of_its_file_name(db: Path) -> None:
+    invoke("ingest", str(SEEDS))
+    out = _annotate("show", "003", db=db)
+    assert "003_f93713496c2428ed.txt" in out and "NATO" in out
+
+
+def test_show_names_the_quotes_that_were_dropped(db: Path) -> None:
+    invoke("ingest", str(SEEDS))
+    with Store(db) as store:
+        document = store.find_document("000")
+        run = store.start_run(RunSpec("openai", "m", "m-1", "p", "s", {}, 1))
+        dropped = [{"kind": "claim", "quote": "Raisi resigned", "detail": ""}]
+        job = JobKey("m-1", "p", "s", "h")
+        empty = Annotation().model_dump_json()
+        store.add_prediction(
+            Prediction(document.id, run, "openai", "m", job, empty, 0, 1, json.dumps(dropped))
+        )
+    out = _annotate("show", document.id, db=db)
+    assert "not in the text" in out and "'Raisi resigned'" in out

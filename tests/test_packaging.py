@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import tomllib
 
 from .conftest import ROOT
@@ -16,3 +19,39 @@ def test_every_package_folder_is_listed() -> None:
     }
     assert on_disk <= listed, f"add to pyproject packages: {sorted(on_disk - listed)}"
     assert {"annotate.schemas", "annotate.prompts"} <= listed
+
+
+def _import_without(blocked: list[str], module: str) -> subprocess.CompletedProcess[str]:
+    """Import `module` in a fresh interpreter where the `blocked` packages are missing."""
+    code = (
+        "import sys\n"
+        + "".join(f"sys.modules[{name!r}] = None\n" for name in blocked)
+        + f"import {module}\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_the_tool_and_its_test_helpers_import_without_dev_only_packages() -> None:
+    dev_only = ["aiohttp", "playwright", "pandas", "datasets", "pytest"]
+    for module in ("annotate.cli", "annotate.testing.gold_corpus", "annotate.testing.browser"):
+        result = _import_without(dev_only, module)
+        assert result.returncode == 0, result.stderr
+    server = _import_without(dev_only, "annotate.testing.llm_server")
+    assert server.returncode != 0 and "pip install 'annotate[testing]'" in server.stderr
+
+
+def test_every_imported_package_is_declared() -> None:
+    """Third-party imports of the tool itself are dependencies (extras for test helpers)."""
+    declared = " ".join(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+                        ["dependencies"]).lower()  # fmt: skip
+    names = {"label_studio_sdk": "label-studio-sdk", "sqlite_utils": "sqlite-utils",
+             "pydantic_core": "pydantic", "yaml": "pyyaml"}  # fmt: skip
+    found = set()
+    for path in (ROOT / "annotate").rglob("*.py"):
+        if "testing" in path.parts:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.match(r"\s*(?:from|import) ([a-z_]+)", line)
+            if match and match.group(1) not in sys.stdlib_module_names | {"annotate", "__future__"}:
+                found.add(names.get(match.group(1), match.group(1)))
+    assert {name for name in found if name not in declared} == set()

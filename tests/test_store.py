@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from annotate.errors import InputError
 from annotate.store import (
     Failure,
     JobKey,
@@ -89,3 +90,12 @@ def test_typed_rows_round_trip(store: Store) -> None:
     assert store.cached_response("k1") == "{}"
     ((document, latest),) = store.iter_documents_with_predictions()
     assert document.metadata == {"outlet": "X"} and latest == prediction
+
+
+def test_a_hash_prefix_collision_is_refused_not_merged(store: Store) -> None:
+    assert store.add_document("abcdef0123456789", "hash-one", "one", "a.txt", {})
+    assert not store.add_document("abcdef0123456789", "hash-one", "one", "a2.txt", {})
+    with pytest.raises(InputError, match="collision"):
+        store.add_document("abcdef0123456789", "hash-two", "two", "b.txt", {})
+    (listed,) = store.list_documents()
+    assert (listed.id, listed.source, listed.chars) == ("abcdef0123456789", "a.txt", 3)

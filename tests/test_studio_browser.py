@@ -14,9 +14,9 @@ import pytest
 from annotate.codec import annotation_to_results
 from annotate.schemas import Annotation, GroundedActor, Span
 from annotate.studio import server
-from annotate.studio.browser import highlighted_texts, logged_in_page, open_task
 from annotate.studio.connection import Credentials, connect
 from annotate.studio.labelconfig import labeling_config
+from annotate.testing.browser import highlighted_texts, logged_in_page, open_task
 
 pytestmark = [pytest.mark.studio, pytest.mark.browser]
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from annotate.preannotate.pipeline import (
     ProgressCallback,
     RunSummary,
-    count_pending,
+    count_to_annotate,
     preannotate,
 )
 from annotate.preannotate.pricing import price_for
@@ -88,7 +88,7 @@ def preannotate_command(
     price = price_for(chosen.model, price_input, price_output) if name == "openai" else None
     console.print(f"provider [bold]{name}[/], model_version [bold]{chosen.model_version}[/]")
     with open_store(db) as store:
-        total = count_pending(store, chosen, limit)
+        total = count_to_annotate(store, chosen, limit)
         with _progress_bar(total) as update:
             summary = asyncio.run(
                 _run(

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from annotate.studio.connection import Credentials, connect, resolve_credentials
-from annotate.studio.push import DEFAULT_PROJECT, count_pending, push
+from annotate.studio.push import DEFAULT_PROJECT, count_to_push, push
 
 from .common import DbOption, console, open_store
 
@@ -35,7 +35,7 @@ def push_command(project: ProjectOption = DEFAULT_PROJECT, db: DbOption = None) 
     """
     credentials, client = connected()
     with open_store(db) as store:
-        total = count_pending(store, credentials.url, project, client)
+        total = count_to_push(store, credentials.url, project, client)
         with Progress(
             TextColumn("[bold]pushing"), BarColumn(), MofNCompleteColumn(), console=console
         ) as progress:

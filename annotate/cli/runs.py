@@ -40,7 +40,11 @@ def runs(
     if as_json:
         typer.echo(json.dumps(reports, indent=2, ensure_ascii=False))
         return
-    console.print(_table(reports))
+    if console.width >= WIDE:
+        console.print(_table(reports))
+    else:  # a narrow terminal or a pipe: one block per run, nothing cut
+        for report in reports:
+            console.print(_block(report), highlight=False, soft_wrap=True)
     for report in reports:
         for failure in report["failures"]:
             console.print(
@@ -48,6 +52,25 @@ def runs(
                 f"{failure['detail']}",
                 highlight=False,
             )
+
+
+#: Terminal width from which runs are shown as one table (narrower: a block per run).
+WIDE = 150
+
+
+def _block(r: dict[str, Any]) -> str:
+    """One run in a few short lines that fit 80 columns."""
+    finished = f" to {r['finished_at'][11:19]}" if r["finished_at"] else ""
+    return (
+        f"[bold]run {r['id']}[/]  {r['status']}  {(r['started_at'] or '')[:19]}{finished}\n"
+        f"  model      {r['model_version']}\n"
+        f"  documents  {r['documents'] or 0}: {r['predicted'] or 0} predicted, "
+        f"{r['failed'] or 0} failed\n"
+        f"  calls      {r['llm_calls'] or 0} ({r['cached_calls'] or 0} cached), "
+        f"tokens {r['prompt_tokens'] or 0} in / {r['completion_tokens'] or 0} out, "
+        f"cost ${r['cost_usd'] or 0:.4f}\n"
+        f"  spans      {r['spans'] or 0} ({r['hallucinations'] or 0} hallucinated quotes dropped)"
+    )
 
 
 def _table(reports: list[dict[str, Any]]) -> Table:

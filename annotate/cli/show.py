@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from annotate.schemas import Annotation
-from annotate.store import Document
+from annotate.store import Document, DocumentListing
 
 from .common import DbOption, console, open_store
 
@@ -33,7 +34,7 @@ def show(
     """Show a document with its latest prediction: highlighted text, actors, claims, stance."""
     with open_store(db) as store:
         if doc is None:
-            console.print(_document_list(store.iter_documents()))
+            console.print(_document_list(store.list_documents()))
             return
         document = store.find_document(doc)
         prediction = store.latest_prediction(document.id)
@@ -48,6 +49,11 @@ def show(
         f"({prediction.hallucinations} hallucinated quotes dropped)"
     )
     console.print(highlighted(document.text, annotation))
+    dropped = json.loads(prediction.hallucinated)
+    if dropped:
+        console.print("[yellow]quotes the model returned that are not in the text[/]:")
+        for quote in dropped:
+            console.print(f"  {quote['kind']}: {quote['quote']!r}", highlight=False)
     for table in (_actors(annotation), _claims(annotation), _stances(annotation)):
         console.print(table)
     if annotation.document:
@@ -117,13 +123,13 @@ def _stances(annotation: Annotation) -> Table:
     return table
 
 
-def _document_list(documents: Iterable[Document]) -> Table:
+def _document_list(documents: Iterable[DocumentListing]) -> Table:
     table = Table("id", "file", "chars", "metadata")
     table.columns[0].no_wrap = table.columns[1].no_wrap = True
     for document in documents:
         meta = ", ".join(f"{k}={v}" for k, v in document.metadata.items() if k != "file" and v)
         name = Path(document.source).name
-        table.add_row(document.id, name, str(len(document.text)), meta[:80])
+        table.add_row(document.id, name, str(document.chars), meta[:80])
     return table
 
 

@@ -9,44 +9,35 @@ grounding (`grounding.merge_annotations`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .textrange import TextRange
 
 #: Share of a chunk repeated at the start of the next one.
 OVERLAP_RATIO = 0.15
 _BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ")
 
 
-@dataclass(frozen=True)
-class Chunk:
-    start: int
-    end: int
-
-    def of(self, text: str) -> str:
-        return text[self.start : self.end]
-
-
-def split_text(text: str, max_chars: int | None) -> list[Chunk]:
+def split_text(text: str, max_chars: int | None) -> list[TextRange]:
     """Cover `text` with chunks of at most `max_chars` that overlap by ~15%."""
     if max_chars is None or len(text) <= max_chars:
-        return [Chunk(0, len(text))]
+        return [TextRange(0, len(text))]
     if max_chars < 20:
         raise ValueError(f"max_chars={max_chars} is too small to split text sensibly")
     overlap = int(max_chars * OVERLAP_RATIO)
-    chunks: list[Chunk] = []
+    chunks: list[TextRange] = []
     start = 0
     while True:
         end = _break_before(text, start, min(start + max_chars, len(text)))
-        chunks.append(Chunk(start, end))
+        chunks.append(TextRange(start, end))
         if end >= len(text):
             return chunks
         start = max(_break_after(text, end - overlap, end), start + 1)
 
 
-def split_chunk(chunk: Chunk, text: str) -> list[Chunk]:
+def split_chunk(chunk: TextRange, text: str) -> list[TextRange]:
     """Halve a chunk whose output did not fit (finish_reason=length)."""
     half = (chunk.end - chunk.start) // 2 + (chunk.end - chunk.start) // 8
     return [
-        Chunk(c.start + chunk.start, c.end + chunk.start)
+        TextRange(c.start + chunk.start, c.end + chunk.start)
         for c in split_text(chunk.of(text), max(half, 20))
     ]
 

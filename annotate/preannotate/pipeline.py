@@ -35,11 +35,14 @@ from annotate.store import (
     Store,
 )
 
-from .chunking import Chunk, split_chunk, split_text
+from .chunking import split_chunk, split_text
 from .grounding import Hallucination, ground_extraction, merge_annotations, shift_annotation
 from .pricing import Price
 from .providers.base import ExtractionFailed, Provider, Usage
+from .textrange import TextRange
 
+#: Each chunk of a document with what the provider extracted from it.
+Parts = list[tuple[TextRange, Extraction]]
 #: A chunk shorter than this is not split further when its output is truncated.
 MIN_SPLIT_CHARS = 400
 
@@ -71,8 +74,8 @@ def job_key(provider: Provider) -> JobKey:
     )
 
 
-def count_pending(store: Store, provider: Provider, limit: int | None = None) -> int:
-    pending = store.count_pending(job_key(provider))
+def count_to_annotate(store: Store, provider: Provider, limit: int | None = None) -> int:
+    pending = store.count_unpredicted(job_key(provider))
     return pending if limit is None else min(pending, limit)
 
 
@@ -107,7 +110,7 @@ class _Job:
         self.fatal: AnnotateError | None = None
 
     async def run(self, concurrency: int, limit: int | None) -> RunSummary:
-        pending = count_pending(self.store, self.provider, limit)
+        pending = count_to_annotate(self.store, self.provider, limit)
         self.run_id = self.store.start_run(self._run_record(concurrency))
         started = time.perf_counter()
         status = "interrupted"
@@ -153,7 +156,7 @@ class _Job:
             await extracted.put(None)
 
     async def _feed(self, queue: asyncio.Queue[Document | None], limit: int | None) -> None:
-        for count, document in enumerate(self.store.iter_pending(self.key)):
+        for count, document in enumerate(self.store.iter_unpredicted(self.key)):
             if (limit is not None and count >= limit) or self.fatal:
                 return
             await queue.put(document)
@@ -174,9 +177,7 @@ class _Job:
                 continue  # the run is stopping: drain the queue, send nothing more
             calls: list[LLMCall] = []
             try:
-                parts: list[tuple[Chunk, Extraction]] | ExtractionFailed = await self._extract_all(
-                    document, calls
-                )
+                parts: Parts | ExtractionFailed = await self._extract_all(document, calls)
             except AnnotateError as exc:  # holds for every document: not this one's failure
                 self._save_calls(calls)
                 self.fatal = self.fatal or exc
@@ -206,7 +207,7 @@ class _Job:
 
     async def _extract_all(
         self, document: Document, calls: list[LLMCall]
-    ) -> list[tuple[Chunk, Extraction]]:
+    ) -> Parts:
         """Every chunk's extraction; a truncated chunk is split in two and retried.
 
         Paid calls are collected in `calls`. A one-call document's call is
@@ -215,7 +216,7 @@ class _Job:
         killed job never pays twice for the finished parts of a long document.
         """
         pending = split_text(document.text, self.provider.max_chunk_chars)
-        parts: list[tuple[Chunk, Extraction]] = []
+        parts: Parts = []
         while pending:
             chunk = pending.pop(0)
             try:
@@ -234,7 +235,7 @@ class _Job:
         calls.clear()
 
     async def _extract(
-        self, document: Document, chunk: Chunk, calls: list[LLMCall]
+        self, document: Document, chunk: TextRange, calls: list[LLMCall]
     ) -> Extraction:
         """One chunk's extraction: from the cache when this exact call was made before."""
         text = chunk.of(document.text)
@@ -289,7 +290,7 @@ class _Job:
         self,
         key: str,
         document: Document,
-        chunk: Chunk,
+        chunk: TextRange,
         raw: str,
         usage: Usage,
         reasks: int,
@@ -348,13 +349,13 @@ class _Extracted:
     """A document whose calls are done: its chunks' extractions, or why it failed."""
 
     document: Document
-    parts: list[tuple[Chunk, Extraction]] | ExtractionFailed
+    parts: Parts | ExtractionFailed
     #: Paid calls not committed yet: they go in with the prediction.
     calls: list[LLMCall]
 
 
 def _grounded(
-    document: Document, parts: list[tuple[Chunk, Extraction]]
+    document: Document, parts: Parts
 ) -> tuple[Annotation, list[Hallucination]]:
     """Ground each chunk's quotes in its text, move them into the document, merge."""
     annotations: list[Annotation] = []

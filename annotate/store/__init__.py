@@ -4,6 +4,7 @@ from .database import DB_ENV, DEFAULT_DB, Store, resolve_db_path
 from .rows import (
     AnnotatedRows,
     Document,
+    DocumentListing,
     Failure,
     JobKey,
     LLMCall,
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_DB",
     "AnnotatedRows",
     "Document",
+    "DocumentListing",
     "Failure",
     "JobKey",
     "LLMCall",

@@ -19,12 +19,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from annotate.errors import NotFoundError
+from annotate.errors import InputError, NotFoundError
 
 from .migrations import migrate, now
 from .rows import (
     AnnotatedRows,
     Document,
+    DocumentListing,
     Failure,
     JobKey,
     LLMCall,
@@ -87,7 +88,11 @@ class Store:
     def add_document(
         self, doc_id: str, content_hash: str, text: str, source: str, metadata: dict[str, Any]
     ) -> bool:
-        """Insert a document unless its content is known; True when it was new."""
+        """Insert a document unless its content is known; True when it was new.
+
+        The id is a prefix of the content hash; two different texts sharing it (a
+        collision) are refused rather than taken for one.
+        """
         with self.db.conn:
             cursor = self.db.conn.execute(
                 "insert or ignore into documents "
@@ -95,7 +100,17 @@ class Store:
                 "values (?, ?, ?, ?, ?, ?, ?)",
                 [doc_id, content_hash, source, metadata_json(metadata), text, len(text), now()],
             )
-            return cursor.rowcount > 0
+        if cursor.rowcount > 0:
+            return True
+        known = self.db.execute(
+            "select content_hash from documents where id = ?", [doc_id]
+        ).fetchone()[0]
+        if known != content_hash:
+            raise InputError(
+                f"{source}: its id {doc_id} is already taken by another text (a hash "
+                "collision): rename nothing, report it, and ingest it into another store"
+            )
+        return False
 
     def count_documents(self) -> int:
         return int(self.db.execute("select count(*) from documents").fetchone()[0])
@@ -121,18 +136,25 @@ class Store:
                 return _document(rows[0])
         raise NotFoundError(f"no document matches {ref!r}: see `annotate show` for the list")
 
+    def list_documents(self, batch: int = 1024) -> Iterator[DocumentListing]:
+        """Every document without its text, in ingest order (what a list shows)."""
+        sql = "select rowid, id, source, chars, metadata from documents where rowid > ?"
+        for row in self._paged(sql, [], batch):
+            yield DocumentListing(row["id"], row["source"], row["chars"],
+                                  json.loads(row["metadata"]))  # fmt: skip
+
     def iter_documents(self, batch: int = 256) -> Iterator[Document]:
         """Every document in ingest order, read in batches so memory stays flat."""
         sql = f"select rowid, {_DOCUMENT} from documents where rowid > ?"
         for row in self._paged(sql, [], batch):
             yield _document(row)
 
-    def count_pending(self, job: JobKey) -> int:
+    def count_unpredicted(self, job: JobKey) -> int:
         """Documents with no prediction for `job` yet."""
         sql = "select count(*) from documents d where " + _NOT_PREDICTED
         return int(self.db.execute(sql, _job_params(job)).fetchone()[0])
 
-    def iter_pending(self, job: JobKey, batch: int = 256) -> Iterator[Document]:
+    def iter_unpredicted(self, job: JobKey, batch: int = 256) -> Iterator[Document]:
         """Documents with no prediction for `job` yet, streamed in ingest order."""
         sql = (
             "select d.rowid, d.id, d.text, d.source, d.metadata from documents d "

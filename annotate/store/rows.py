@@ -21,6 +21,16 @@ class Document:
 
 
 @dataclass(frozen=True)
+class DocumentListing:
+    """A document as a list shows it: everything but its text."""
+
+    id: str
+    source: str
+    chars: int
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class JobKey:
     """What makes two predictions the same job: re-running it is a no-op."""
 

@@ -110,7 +110,7 @@ def push(
 
 
 @studio_errors
-def count_pending(store: Store, server: str, title: str, client: LabelStudio) -> int:
+def count_to_push(store: Store, server: str, title: str, client: LabelStudio) -> int:
     """Documents and predictions a push would send (for the progress bar)."""
     project = find_project(client, title)
     if project is None:

@@ -55,7 +55,12 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
-from aiohttp import web
+try:
+    from aiohttp import web
+except ImportError as exc:  # a dev/testing tool: not a dependency of the annotate command
+    raise ImportError(
+        "the fake LLM server needs aiohttp: pip install 'annotate[testing]'"
+    ) from exc
 
 #: Same constant as `openai_chat.USER_PREFIX`, repeated so the server imports no provider.
 USER_PREFIX = "ARTICLE:\n"

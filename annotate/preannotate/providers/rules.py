@@ -39,6 +39,7 @@ from typing import Any
 
 from annotate.schemas import OUTLET, Actor, Claim, DocumentStance, Extraction, Stance
 
+from ..textrange import TextRange
 from . import rules_lexicon as lexicon
 from .base import ProviderResult, Usage
 
@@ -131,24 +132,13 @@ _FURNITURE = [re.compile(p) for p in lexicon.FURNITURE_LINES]
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Region:
-    """A stretch of the original text: offsets are into the whole document."""
-
-    start: int
-    end: int
-
-    def of(self, text: str) -> str:
-        return text[self.start : self.end]
-
-
-def _lines(text: str) -> Iterator[Region]:
+def _lines(text: str) -> Iterator[TextRange]:
     at = 0
     for line in text.split("\n"):
         stripped = line.strip()
         if stripped:
             lead = len(line) - len(line.lstrip())
-            yield Region(at + lead, at + lead + len(stripped))
+            yield TextRange(at + lead, at + lead + len(stripped))
         at += len(line) + 1
 
 
@@ -156,10 +146,10 @@ def _is_headline(line: str) -> bool:
     return len(line) < 200 and not re.search(r"[.!?…][”\"’)]*$", line)
 
 
-def article_layout(text: str) -> tuple[Region | None, list[Region]]:
+def article_layout(text: str) -> tuple[TextRange | None, list[TextRange]]:
     """The headline (if any) and the body paragraphs, without site furniture."""
-    headline: Region | None = None
-    body: list[Region] = []
+    headline: TextRange | None = None
+    body: list[TextRange] = []
     for line in _lines(text):
         lowered = line.of(text).lower()
         if body and any(p.search(lowered) for p in _SECTIONS):
@@ -173,15 +163,15 @@ def article_layout(text: str) -> tuple[Region | None, list[Region]]:
     return headline, body
 
 
-def _sentences(text: str, paragraph: Region) -> Iterator[Region]:
+def _sentences(text: str, paragraph: TextRange) -> Iterator[TextRange]:
     start = paragraph.start
     for match in _SENTENCE_END.finditer(text, paragraph.start, paragraph.end):
-        yield Region(start, match.end())
+        yield TextRange(start, match.end())
         start = match.end()
         while start < paragraph.end and text[start].isspace():
             start += 1
     if start < paragraph.end:
-        yield Region(start, paragraph.end)
+        yield TextRange(start, paragraph.end)
 
 
 def _words(text: str) -> int:
@@ -210,7 +200,7 @@ class Mention:
 class ActorIndex:
     """Actors found in the article and every mention, in text order."""
 
-    def __init__(self, text: str, regions: list[Region]) -> None:
+    def __init__(self, text: str, regions: list[TextRange]) -> None:
         self.text = text
         self.actors: dict[str, _Actor] = {}
         self._titled_surnames: dict[str, str] = {}
@@ -228,13 +218,13 @@ class ActorIndex:
         if form not in actor.forms:
             actor.forms.append(form)
 
-    def _gazetteer(self, region: Region) -> Iterator[Mention]:
+    def _gazetteer(self, region: TextRange) -> Iterator[Mention]:
         for match in _GAZETTEER_RE.finditer(self.text, region.start, region.end):
             canonical = _FORMS[match.group()]
             self._add(canonical, lexicon.GAZETTEER[canonical][0], match.group())
             yield Mention(match.start(), match.end(), canonical)
 
-    def _titled(self, region: Region) -> Iterator[Mention]:
+    def _titled(self, region: TextRange) -> Iterator[Mention]:
         """People named after a title who are not in the gazetteer."""
         for match in _TITLE_RE.finditer(self.text, region.start, region.end):
             name = match.group(1)
@@ -246,7 +236,7 @@ class ActorIndex:
                 self._titled_surnames[surname] = name
             yield Mention(match.start(1), match.end(1), name)
 
-    def _surnames(self, region: Region) -> Iterator[Mention]:
+    def _surnames(self, region: TextRange) -> Iterator[Mention]:
         """Later mentions of a titled person by surname alone ("Johnson said")."""
         if not self._titled_surnames:
             return
@@ -290,7 +280,9 @@ class ActorIndex:
         ]
 
 
-def resolve_speaker(index: ActorIndex, subject: Region, context: int | None = None) -> str | None:
+def resolve_speaker(
+    index: ActorIndex, subject: TextRange, context: int | None = None
+) -> str | None:
     """Who a subject phrase names: a person in it, else the last person (he, the president).
 
     Pronouns and roles resolve to the latest fitting actor named before `context`
@@ -318,19 +310,19 @@ def resolve_speaker(index: ActorIndex, subject: Region, context: int | None = No
 
 @dataclass(frozen=True)
 class _Found:
-    region: Region
+    region: TextRange
     speaker: str
-    cue: Region | None
+    cue: TextRange | None
     attribution: str
 
 
-def _quotations(text: str, paragraph: Region) -> list[Region]:
+def _quotations(text: str, paragraph: TextRange) -> list[TextRange]:
     """Spans between paired quote marks (any opening mark pairs with the next mark)."""
     marks = [m.start() for m in _QUOTE_MARKS.finditer(text, paragraph.start, paragraph.end)]
-    return [Region(marks[i] + 1, marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
+    return [TextRange(marks[i] + 1, marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
 
 
-def _trimmed(text: str, region: Region) -> Region:
+def _trimmed(text: str, region: TextRange) -> TextRange:
     """Without edge spaces and commas, and with a quotation it opens closed again."""
     start, end = region.start, region.end
     while start < end and (text[start].isspace() or text[start] in ",;:"):
@@ -342,17 +334,17 @@ def _trimmed(text: str, region: Region) -> Region:
         closing = _QUOTE_MARKS.search(text, end, min(len(text), end + 3))
         if closing:
             end = closing.end()
-    return Region(start, end)
+    return TextRange(start, end)
 
 
-def _inside(position: int, regions: list[Region]) -> bool:
+def _inside(position: int, regions: list[TextRange]) -> bool:
     return any(r.start <= position < r.end for r in regions)
 
 
 _PASSIVE = re.compile(r"\b(?:be|been|being|is|are|was|were)\s+$", re.IGNORECASE)
 
 
-def _cues(text: str, region: Region, quoted: list[Region]) -> list[re.Match[str]]:
+def _cues(text: str, region: TextRange, quoted: list[TextRange]) -> list[re.Match[str]]:
     """Reporting verbs in `region`, outside quotations and not passive ("was accused")."""
     return [
         m
@@ -363,7 +355,7 @@ def _cues(text: str, region: Region, quoted: list[Region]) -> list[re.Match[str]
 
 
 def _direct_claims(
-    text: str, paragraph: Region, quoted: list[Region], index: ActorIndex
+    text: str, paragraph: TextRange, quoted: list[TextRange], index: ActorIndex
 ) -> Iterator[_Found]:
     for quote in quoted:
         region = _trimmed(text, quote)
@@ -378,39 +370,39 @@ def _direct_claims(
 
 
 def _cue_after(
-    text: str, quote: Region, paragraph: Region, quoted: list[Region], index: ActorIndex
-) -> tuple[str, Region] | None:
+    text: str, quote: TextRange, paragraph: TextRange, quoted: list[TextRange], index: ActorIndex
+) -> tuple[str, TextRange] | None:
     """'..." he said' / '..." said Putin': a cue just after the closing mark."""
-    window = Region(quote.end + 1, min(paragraph.end, quote.end + 1 + CUE_AFTER_QUOTE_CHARS))
+    window = TextRange(quote.end + 1, min(paragraph.end, quote.end + 1 + CUE_AFTER_QUOTE_CHARS))
     cues = _cues(text, window, quoted)
     if not cues:
         return None
     cue = cues[0]
     sentence_end = _SENTENCE_END.search(text, cue.end(), paragraph.end)
-    after = Region(cue.end(), sentence_end.start() if sentence_end else paragraph.end)
-    subject = Region(window.start, cue.start())
+    after = TextRange(cue.end(), sentence_end.start() if sentence_end else paragraph.end)
+    subject = TextRange(window.start, cue.start())
     speaker = resolve_speaker(index, subject) or resolve_speaker(
-        index, Region(after.start, min(after.end, after.start + 40))
+        index, TextRange(after.start, min(after.end, after.start + 40))
     )
-    return (speaker, Region(cue.start(), cue.end())) if speaker else None
+    return (speaker, TextRange(cue.start(), cue.end())) if speaker else None
 
 
 def _cue_before(
-    text: str, quote: Region, paragraph: Region, quoted: list[Region], index: ActorIndex
-) -> tuple[str, Region] | None:
+    text: str, quote: TextRange, paragraph: TextRange, quoted: list[TextRange], index: ActorIndex
+) -> tuple[str, TextRange] | None:
     """'Raisi said, "...': the nearest cue before the opening mark, in the same sentence."""
     sentence = next(
         (s for s in _sentences(text, paragraph) if s.start <= quote.start - 1 < s.end), None
     )
     if sentence is None:
         return None
-    cues = _cues(text, Region(sentence.start, quote.start - 1), quoted)
+    cues = _cues(text, TextRange(sentence.start, quote.start - 1), quoted)
     if not cues:
         return None
-    subject = Region(sentence.start, cues[0].start())
+    subject = TextRange(sentence.start, cues[0].start())
     speaker = resolve_speaker(index, subject)
     cue = cues[-1]
-    return (speaker, Region(cue.start(), cue.end())) if speaker else None
+    return (speaker, TextRange(cue.start(), cue.end())) if speaker else None
 
 
 #: What follows the cue in 'CLAIM, he said when welcoming ...': a circumstance, not a claim.
@@ -421,14 +413,14 @@ _INVERTED = re.compile(r"^(?P<claim>.*\S)\s*[,”\"]\s*(?P<subject>(?:[\w’'.-]
 
 
 def _reported_claim(
-    text: str, sentence: Region, quoted: list[Region], index: ActorIndex
+    text: str, sentence: TextRange, quoted: list[TextRange], index: ActorIndex
 ) -> _Found | None:
     """'X said (that) CLAIM.', 'CLAIM, X said.' or 'CLAIM, according to X.'"""
     cues = _cues(text, sentence, quoted)
     if not cues:
         return None
     cue = cues[0]
-    before = Region(sentence.start, cue.start())
+    before = TextRange(sentence.start, cue.start())
     body_end = _body_end(text, sentence)
     after = text[cue.end() : body_end].lstrip(" ,:")
     if _QUOTE_MARKS.match(after):
@@ -439,35 +431,35 @@ def _reported_claim(
         and _words(inverted.group("claim")) >= MIN_CLAIM_WORDS
         and (_words(after) < _words(inverted.group("claim")) or _TAIL.match(after))
     ):
-        claim = Region(sentence.start, sentence.start + inverted.end("claim"))
-        subject = Region(sentence.start + inverted.start("subject"), cue.start())
+        claim = TextRange(sentence.start, sentence.start + inverted.end("claim"))
+        subject = TextRange(sentence.start + inverted.start("subject"), cue.start())
         speaker = resolve_speaker(index, subject, sentence.start) or resolve_speaker(
-            index, Region(cue.end(), body_end), sentence.start
+            index, TextRange(cue.end(), body_end), sentence.start
         )
     else:
         if _words(before.of(text)) > MAX_SUBJECT_WORDS:
             return None
-        claim = Region(cue.end(), body_end)
+        claim = TextRange(cue.end(), body_end)
         speaker = resolve_speaker(index, before)
         if cue.group().lower() == "according to":
             claim, speaker = _according_to(text, cue, body_end, index)
     claim = _strip_that(text, _trimmed(text, claim))
     if speaker is None or _words(claim.of(text)) < MIN_CLAIM_WORDS:
         return None
-    return _Found(claim, speaker, Region(cue.start(), cue.end()), "indirect")
+    return _Found(claim, speaker, TextRange(cue.start(), cue.end()), "indirect")
 
 
 def _according_to(
     text: str, cue: re.Match[str], body_end: int, index: ActorIndex
-) -> tuple[Region, str | None]:
+) -> tuple[TextRange, str | None]:
     """'According to Kuleba, CLAIM.': the speaker is up to the comma, the claim after it."""
     comma = text.find(",", cue.end(), body_end)
     if comma == -1:
-        return Region(cue.end(), cue.end()), None
-    return Region(comma + 1, body_end), resolve_speaker(index, Region(cue.end(), comma))
+        return TextRange(cue.end(), cue.end()), None
+    return TextRange(comma + 1, body_end), resolve_speaker(index, TextRange(cue.end(), comma))
 
 
-def _body_end(text: str, sentence: Region) -> int:
+def _body_end(text: str, sentence: TextRange) -> int:
     """Sentence end without its final punctuation."""
     end = sentence.end
     while end > sentence.start and text[end - 1] in '.!?…”"’) \n':
@@ -475,15 +467,15 @@ def _body_end(text: str, sentence: Region) -> int:
     return end
 
 
-def _strip_that(text: str, region: Region) -> Region:
+def _strip_that(text: str, region: TextRange) -> TextRange:
     if text.startswith("that ", region.start):
-        return Region(region.start + 5, region.end)
+        return TextRange(region.start + 5, region.end)
     return region
 
 
-def _authorial_claim(text: str, sentence: Region, quoted: list[Region]) -> _Found | None:
+def _authorial_claim(text: str, sentence: TextRange, quoted: list[TextRange]) -> _Found | None:
     """A sentence stating figures in the outlet's own voice: check-worthy by nature."""
-    body = Region(sentence.start, _body_end(text, sentence))
+    body = TextRange(sentence.start, _body_end(text, sentence))
     words = body.of(text)
     if _cues(text, sentence, quoted) or not _DIGIT.search(words) or not words[:1].isupper():
         return None
@@ -492,7 +484,7 @@ def _authorial_claim(text: str, sentence: Region, quoted: list[Region]) -> _Foun
     return _Found(body, OUTLET, None, "authorial")
 
 
-def find_claims(text: str, body: list[Region], index: ActorIndex) -> list[_Found]:
+def find_claims(text: str, body: list[TextRange], index: ActorIndex) -> list[_Found]:
     found: list[_Found] = []
     for paragraph in body:
         quoted = _quotations(text, paragraph)

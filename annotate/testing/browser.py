@@ -3,6 +3,8 @@
 Used by the tests (offsets must highlight exactly the right text in the real
 UI) and by `scripts/screenshot.py` for the README. Playwright drives Debian's
 Chromium (`/usr/bin/chromium`, or ``$CHROMIUM``); no browser is downloaded.
+Playwright comes with the ``browser`` extra (``pip install 'annotate[browser]'``)
+and is imported only when a page is opened, so this module imports without it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .server import StudioConfig
+from annotate.studio.server import StudioConfig
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 #: Flags that keep Chromium from calling out on a machine with no internet.
@@ -31,7 +33,12 @@ QUIET_FLAGS = [
 @contextmanager
 def logged_in_page(config: StudioConfig, width: int = 1400, height: int = 900) -> Iterator[Any]:
     """A Playwright page logged into Label Studio as the local admin."""
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        raise ImportError(
+            "the browser helper needs Playwright: pip install 'annotate[browser]'"
+        ) from exc
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
