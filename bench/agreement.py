@@ -110,7 +110,8 @@ def run_size(size: int, work: Path) -> dict[str, dict[str, float]]:
     shutil.copy(path, cold)
     forget_gold(cold)
     runs["export (cold)"] = timed(["export", "--db", str(cold), "--out", str(work / "y")])
-    cold.unlink()
+    for leftover in (cold, cold.with_name(cold.name + "-wal"), cold.with_name(cold.name + "-shm")):
+        leftover.unlink(missing_ok=True)
     if (work / "x" / "manifest.json").read_text() != (work / "y" / "manifest.json").read_text():
         raise SystemExit("the export after agreement differs from the cold export")
     for run in runs.values():

@@ -10,7 +10,14 @@ from annotate.codec import canonical_order
 from annotate.gold.adjudicate import adjudicate
 from annotate.preannotate.grounding import ground_extraction
 from annotate.preannotate.providers.rules import extract_rules
-from annotate.schemas import Annotation, DocumentStance, GroundedClaim, Span
+from annotate.schemas import (
+    Annotation,
+    DocumentStance,
+    GroundedActor,
+    GroundedClaim,
+    GroundedStance,
+    Span,
+)
 
 from .conftest import SEEDS
 
@@ -88,3 +95,23 @@ def test_unanimous_annotators_give_back_their_annotation(path: Path) -> None:
     gold = adjudicate("d", text, {"x": grounded, "y": grounded, "z": grounded})
     assert gold.annotation == canonical_order(grounded)
     assert not gold.contested and gold.ties == []
+
+
+def test_a_vote_that_makes_no_valid_annotation_leaves_the_document_unresolved() -> None:
+    """Three annotators name three different holders of one stance: no holder wins."""
+    actors = [
+        GroundedActor(canonical_name=name, type="person", mentions=[span(name)])
+        for name in ("Putin", "Raisi", "Lavrov")
+    ]
+    evidence = span("talks went well")
+    annotations = {
+        who: Annotation(
+            actors=actors,
+            stances=[GroundedStance(holder=holder, target="the talks", label="favor",
+                                    evidence=evidence)],  # fmt: skip
+        )
+        for who, holder in (("ann@x", "Putin"), ("bob@x", "Raisi"), ("cat@x", "Lavrov"))
+    }
+    gold = adjudicate("d1", TEXT, annotations)
+    assert gold.method == "majority" and gold.annotation is None and gold.contested
+    assert any("needs a holder" in problem for problem in gold.problems)

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from annotate.cli import app
-from annotate.schemas import Annotation
+from annotate.schemas import Annotation, GroundedActor, GroundedStance
 from annotate.store import Store
 
 from .conftest import pulled
@@ -68,3 +68,29 @@ def test_skips_and_invalid_annotations_are_left_out(annotated: Path) -> None:
     result = CliRunner().invoke(app, ["agreement", "--json", "--db", str(annotated)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["annotators"] == ["ann@x", "bob@x", "cat@x"]
+
+
+def test_an_unresolved_vote_is_reported_and_left_out_of_the_export(tmp_path: Path) -> None:
+    from .test_adjudication import TEXT, span
+
+    db = tmp_path / "unresolved.db"
+    with Store(db) as store:
+        store.add_document("d" * 16, "h" * 64, TEXT, "talks.txt", {})
+        actors = [GroundedActor(canonical_name=n, type="person", mentions=[span(n)])
+                  for n in ("Putin", "Raisi", "Lavrov")]  # fmt: skip
+        for n, (who, holder) in enumerate((("ann@x", "Putin"), ("bob@x", "Raisi"),
+                                           ("cat@x", "Lavrov"))):  # fmt: skip
+            stance = GroundedStance(holder=holder, target="the talks", label="favor",
+                                    evidence=span("talks went well"))  # fmt: skip
+            pulled(store, "d" * 16, who, Annotation(actors=actors, stances=[stance]), n + 1)
+    result = CliRunner().invoke(app, ["agreement", "--json", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["adjudication"]["unresolved"] == 1
+    (disagreement,) = report["disagreements"]
+    assert any("needs a holder" in p for p in disagreement["problems"])
+    out = tmp_path / "export"
+    result = CliRunner().invoke(app, ["export", "--db", str(db), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "manifest.json").read_text())["documents"] == 0
+    assert (out / "data" / "gold.jsonl").read_text() == ""
