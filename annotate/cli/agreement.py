@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -10,7 +10,7 @@ from rich.table import Table
 
 from annotate.gold.adjudicate import POLICIES, Policy
 from annotate.gold.card import figure
-from annotate.gold.report import gold_report
+from annotate.gold.report import dump_report, gold_report
 from annotate.gold.workers import default_workers
 
 from .common import DbOption, console, fail, open_store
@@ -71,7 +71,8 @@ def agreement(
     if not report["documents"]:
         raise fail("no pulled annotations yet: run `annotate pull` first")
     if as_json:
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False))
+        dump_report(report, sys.stdout)
+        sys.stdout.write("\n")
         return
     console.print(
         f"{report['documents']} documents, annotators: {', '.join(report['annotators'])}",

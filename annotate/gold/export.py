@@ -53,7 +53,7 @@ from .adjudicate import Policy
 from .agreement import RESAMPLES
 from .card import CardCounts, dataset_card
 from .judge import GoldRecord
-from .report import gold_report
+from .report import dump_report, gold_report
 
 DATASET_NAME = "annotate-news-gold"
 #: The one split without --split ("all" is reserved by Hugging Face datasets).
@@ -186,7 +186,9 @@ def export_dataset(
         report = gold_report(store, policy=policy, reviewers=reviewers, resamples=resamples,
                              workers=workers, keep=rows.keep)  # fmt: skip
         counts, card, models = _write_splits(rows, data, splits, seed)
-    _write_json(report, out / "agreement.json")
+    with (out / "agreement.json").open("w", encoding="utf-8", newline="\n") as handle:
+        dump_report(report, handle, sort_keys=True)
+        handle.write("\n")
     versions = {
         "schema_version": schema_version(),
         "prompt_version": prompt_version(),

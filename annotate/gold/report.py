@@ -16,11 +16,14 @@ accumulator, the model-versus-gold scores and the adjudication summary. The resu
 
 from __future__ import annotations
 
+import json
+import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import islice
-from typing import Any
+from tempfile import SpooledTemporaryFile
+from typing import Any, TextIO, overload
 
 from annotate.store import Store, StoredGold
 
@@ -89,8 +92,8 @@ class GoldReport:
         self.agreement = AgreementAccumulator()
         self.scores = ModelScores()
         self.methods: Counter[str] = Counter()
-        self.contested = self.unresolved = 0
-        self.disagreements: list[dict[str, Any]] = []
+        self.contested = self.unresolved = self.with_ties = 0
+        self.disagreements = Disagreements()
 
     def add(self, record: GoldRecord) -> None:
         gold = record.gold
@@ -99,6 +102,7 @@ class GoldReport:
         self.methods[gold.method] += 1
         self.contested += gold.contested
         self.unresolved += bool(gold.problems)
+        self.with_ties += bool(gold.ties)
         if gold.ties or gold.problems:
             found = {"document_id": gold.document_id, "task_ids": record.task_ids,
                      "ties": gold.ties}  # fmt: skip
@@ -113,11 +117,70 @@ class GoldReport:
             "policy": self.policy,
             "methods": dict(sorted(self.methods.items())),
             "contested": self.contested,
-            "with_ties": sum(1 for d in self.disagreements if d["ties"]),
+            "with_ties": self.with_ties,
             **({"unresolved": self.unresolved} if self.unresolved else {}),
         }
         report["disagreements"] = self.disagreements
         return report
+
+
+class Disagreements(Sequence[dict[str, Any]]):
+    """The documents for a reviewer, one JSON line each in a temporary file.
+
+    A large contested corpus has tens of thousands of them: they are written out
+    as they come and read back once, by `dump_report`, so memory stays flat.
+    """
+
+    def __init__(self) -> None:
+        self._file = SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8")  # noqa: SIM115
+        self._count = 0
+
+    def append(self, item: dict[str, Any]) -> None:
+        self._file.write(json.dumps(item, ensure_ascii=False) + "\n")
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        self._file.seek(0)
+        for line in self._file:
+            yield json.loads(line)
+        self._file.seek(0, 2)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        return list(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+#: A value no report holds, and the JSON text `json.dumps` makes of it.
+_SLOT = "\x00disagreements\x00"
+_SLOT_JSON = json.dumps(_SLOT)
+
+
+def dump_report(report: dict[str, Any], handle: TextIO, *, sort_keys: bool = False) -> None:
+    """Write the report as ``json.dumps(report, indent=2)`` would, the disagreements streamed."""
+    shell = {**report, "disagreements": _SLOT}
+    options: dict[str, Any] = {"ensure_ascii": False, "allow_nan": False, "sort_keys": sort_keys}
+    head, tail = json.dumps(shell, indent=2, **options).split(_SLOT_JSON)
+    handle.write(head)
+    items = report["disagreements"]
+    if not len(items):
+        handle.write("[]")
+    else:
+        for number, item in enumerate(items):
+            handle.write(",\n" if number else "[\n")
+            handle.write(textwrap.indent(json.dumps(item, indent=2, **options), "    "))
+        handle.write("\n  ]")
+    handle.write(tail)
 
 
 def gold_report(
