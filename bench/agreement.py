@@ -96,6 +96,18 @@ def timed(args: list[str], out: Path | None = None) -> dict[str, float]:
     return {"seconds": round(time.perf_counter() - started, 2), "peak_mib": round(peak / 1024, 1)}
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this (shared) machine is right now.
+
+    Figures from runs on a VM whose neighbours vary are comparable only beside this.
+    """
+    started = time.perf_counter()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return round(time.perf_counter() - started, 3)
+
+
 def run_size(size: int, work: Path) -> dict[str, dict[str, float]]:
     path = store_of(size, work)
     forget_gold(path)
@@ -126,6 +138,7 @@ def main() -> None:
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     results = {}
+    speed_before = machine_speed()
     for size in (int(s) for s in args.sizes.split(",")):
         results[size] = run_size(size, args.work)
         print(size, json.dumps(results[size]), flush=True)
@@ -133,6 +146,7 @@ def main() -> None:
     middle = sorted(results)[len(results) // 2]
     report = {
         "annotators": 3,
+        "reference_loop_seconds_before_and_after": [speed_before, machine_speed()],
         "by_size": results,
         "agreement_plus_export_seconds": {
             size: round(sum(r[name]["seconds"] for name in ("agreement (cold)",
