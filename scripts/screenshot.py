@@ -11,10 +11,10 @@ import argparse
 from pathlib import Path
 
 from annotate.store import Store
-from annotate.testing.browser import logged_in_page, open_task, screenshot
 from annotate.studio.connection import connect, resolve_credentials
 from annotate.studio.push import DEFAULT_PROJECT, find_project
 from annotate.studio.server import StudioConfig, StudioPaths
+from annotate.testing.browser import logged_in_page, open_task, screenshot
 
 
 def main() -> None:
