@@ -206,6 +206,22 @@ def m004_gold(db: Database) -> None:
     )
 
 
+@migration
+def m005_valid_annotations_index(db: Database) -> None:
+    """The gold pass's order, over valid annotations only (a partial index).
+
+    Its queries filter on ``annotation is not null and was_cancelled = 0``; with
+    the filter in the index they never read the annotations' JSON to find which
+    rows qualify (listing the annotated documents read every annotation before).
+    """
+    db.execute("drop index if exists annotations_gold_order")
+    db.execute(
+        "create index annotations_valid_order on annotations "
+        "(document_id, annotator, updated_at, annotation_id) "
+        "where annotation is not null and was_cancelled = 0"
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied.
 
