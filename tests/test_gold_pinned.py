@@ -35,8 +35,11 @@ def frozen_store(tmp_path: Path) -> Path:
     return db
 
 
-def test_agreement_json_is_unchanged(frozen_store: Path) -> None:
-    result = runner.invoke(app, ["agreement", "--json", "--db", str(frozen_store)])
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_agreement_json_is_unchanged(frozen_store: Path, workers: str) -> None:
+    result = runner.invoke(
+        app, ["agreement", "--json", "--workers", workers, "--db", str(frozen_store)]
+    )
     assert result.exit_code == 0, result.output
     assert result.output == (PINNED / "agreement.json").read_text(encoding="utf-8")
 

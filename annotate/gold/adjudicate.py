@@ -155,7 +155,7 @@ class _Vote:
         start, end = self._winner([(r.start, r.end) for r in members], f"{where} offsets")
         label = self._winner([r.label for r in members], f"{where} label")
         region = self._gold_region(region_id, control, label, start, end)
-        self._vote_attributes(region, group, where)
+        self._vote_attributes(region, members, where)
         self._keep(region, group)
 
     def _gold_region(self, region_id: str, control: str, label: str, start: int,
@@ -168,8 +168,8 @@ class _Vote:
             self._group_of[(who, member)] = region
         self._gold.spans.append(region)
 
-    def _vote_attributes(self, region: Region, group: dict[str, Region], where: str) -> None:
-        voters = [group[who] for who in self.annotators if who in group]
+    def _vote_attributes(self, region: Region, voters: list[Region], where: str) -> None:
+        """Each per-region choice and text among the group's regions, in annotator order."""
         names = sorted({name for member in voters for name in member.attributes})
         for name in names:
             values = [member.attributes.get(name) for member in voters]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -192,11 +192,20 @@ def judge_documents(
     with_row: bool = False,
 ) -> list[GoldRecord]:
     """`judge` each of a batch of documents (in id order), reading them from the store."""
-    store = _store(path)
-    return [
-        judge(rows, policy, reviewers, with_row, store.gold_of(rows.document.id))
-        for rows in store.annotated_documents(document_ids)
-    ]
+    return list(judge_stored(_store(path), document_ids, policy, reviewers, with_row))
+
+
+def judge_stored(
+    store: Store,
+    document_ids: Sequence[str] | None,
+    policy: Policy,
+    reviewers: Sequence[str],
+    with_row: bool = False,
+) -> Iterator[GoldRecord]:
+    """`judge` the stored documents (all of them, or those of `document_ids`), in id order,
+    with the gold each was given before."""
+    for rows in store.annotated_documents(document_ids):
+        yield judge(rows, policy, reviewers, with_row, store.gold_of(rows.document.id))
 
 
 @lru_cache(maxsize=1)

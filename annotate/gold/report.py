@@ -29,7 +29,7 @@ from annotate.store import Store, StoredGold
 
 from .adjudicate import Policy
 from .agreement import RESAMPLES, AgreementAccumulator
-from .judge import GoldRecord, judge, judge_documents
+from .judge import GoldRecord, judge_documents, judge_stored
 from .model_eval import ModelScores
 from .workers import ordered_map
 
@@ -74,8 +74,7 @@ def iter_gold(
 def _judged(store: Store, policy: Policy, reviewers: tuple[str, ...], workers: int,
             with_rows: bool) -> Iterator[GoldRecord]:  # fmt: skip
     if workers <= 1:
-        for rows in store.annotated_documents():
-            yield judge(rows, policy, reviewers, with_rows, store.gold_of(rows.document.id))
+        yield from judge_stored(store, None, policy, reviewers, with_rows)
         return
     judged = partial(judge_documents, path=store.path, policy=policy, reviewers=reviewers,
                      with_row=with_rows)  # fmt: skip

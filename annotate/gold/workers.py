@@ -4,8 +4,8 @@ The gold pass is CPU work per document (parsing, clustering, voting,
 matching) and its figures need the documents in order, so batches of
 documents go out to worker processes and come back in the order they were
 sent. At most ``2 * workers`` items are in flight, so memory does not grow with
-the corpus (`Pool.imap` would read the whole input ahead). One worker means no
-process at all: the function runs here.
+the corpus (`Pool.imap` would read the whole input ahead). With one worker the
+gold pass does not come here: it judges in its own process.
 """
 
 from __future__ import annotations
@@ -27,10 +27,8 @@ def default_workers() -> int:
 
 
 def ordered_map(func: Callable[[In], Out], items: Iterable[In], *, workers: int) -> Iterator[Out]:
-    """``map(func, items)`` across `workers` processes, in order, reading ahead boundedly."""
-    if workers <= 1:
-        yield from map(func, items)
-        return
+    """``map(func, items)`` across `workers` (two or more) processes, in order, reading
+    ahead boundedly."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     source = iter(items)
