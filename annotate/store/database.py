@@ -262,11 +262,17 @@ class Store:
         self, batch: int = 256
     ) -> Iterator[tuple[Document, Prediction | None]]:
         """Every document with its latest prediction (or None), in ingest order, in one query."""
+        return self._with_predictions("", [], batch)
+
+    def _with_predictions(
+        self, where: str, params: list[Any], batch: int
+    ) -> Iterator[tuple[Document, Prediction | None]]:
+        """Documents (those meeting `where`) each with its latest prediction, paged by rowid."""
         sql = (
             f"select d.rowid, {_DOCUMENT_D}, {_PREDICTION} from documents d "
-            f"left join predictions p on p.id = ({_LATEST}) where d.rowid > ?"
+            f"left join predictions p on p.id = ({_LATEST}) where d.rowid > ?{where}"
         )
-        for row in self._paged(sql, [], batch):
+        for row in self._paged(sql, params, batch):
             yield _document(row), _prediction(row) if row["prediction_id"] is not None else None
 
     def failures(self, run_id: int | None = None) -> list[Failure]:
@@ -298,20 +304,12 @@ class Store:
         self, server: str, project_id: int, batch: int = 256
     ) -> Iterator[tuple[Document, Prediction | None]]:
         """Documents with no task in the project yet, with their latest predictions."""
-        sql = (
-            f"select d.rowid, {_DOCUMENT_D}, {_PREDICTION} from documents d "
-            f"left join predictions p on p.id = ({_LATEST}) where d.rowid > ? and not exists "
-            "(select 1 from studio_tasks t where t.document_id = d.id and t.server = ? "
-            "and t.project_id = ?)"
-        )
-        for row in self._paged(sql, [server, project_id], batch):
-            yield _document(row), _prediction(row) if row["prediction_id"] is not None else None
+        return self._with_predictions(f" and {_UNTASKED}", [server, project_id], batch)
 
     def count_untasked(self, server: str, project_id: int) -> int:
         return int(
             self.db.execute(
-                "select count(*) from documents d where not exists (select 1 from studio_tasks "
-                "t where t.document_id = d.id and t.server = ? and t.project_id = ?)",
+                f"select count(*) from documents d where {_UNTASKED}",
                 [server, project_id],
             ).fetchone()[0]
         )
@@ -321,19 +319,14 @@ class Store:
     ) -> Iterator[tuple[int, Prediction]]:
         """(task id, latest prediction) of tasked documents whose latest was not pushed."""
         sql = (
-            f"select t.rowid, t.task_id, {_PREDICTION} from studio_tasks t "
-            f"join predictions p on p.id = ({_LATEST.replace('d.id', 't.document_id')}) "
-            f"where t.rowid > ? and t.server = ? and t.project_id = ? and {_NOT_PUSHED}"
+            f"select t.rowid, t.task_id, {_PREDICTION} from {_TASKS_LATEST} "
+            f"where t.rowid > ? and {_UNPUSHED}"
         )
         for row in self._paged(sql, [server, project_id], batch):
             yield int(row["task_id"]), _prediction(row)
 
     def count_unpushed_predictions(self, server: str, project_id: int) -> int:
-        sql = (
-            f"select count(*) from studio_tasks t "
-            f"join predictions p on p.id = ({_LATEST.replace('d.id', 't.document_id')}) "
-            f"where t.server = ? and t.project_id = ? and {_NOT_PUSHED}"
-        )
+        sql = f"select count(*) from {_TASKS_LATEST} where {_UNPUSHED}"
         return int(self.db.execute(sql, [server, project_id]).fetchone()[0])
 
     def record_studio_predictions(
@@ -505,9 +498,20 @@ _PREDICTION = (
     "p.hallucinations, p.hallucinated, p.created_at"
 )
 _LATEST = "select max(id) from predictions where document_id = d.id"
-_NOT_PUSHED = (
-    "not exists (select 1 from studio_predictions s where s.server = t.server "
-    "and s.project_id = t.project_id and s.prediction_id = p.id)"
+#: Documents of a project with no task yet (parameters: server, project id).
+_UNTASKED = (
+    "not exists (select 1 from studio_tasks t where t.document_id = d.id and t.server = ? "
+    "and t.project_id = ?)"
+)
+#: Each task with its document's latest prediction.
+_TASKS_LATEST = (
+    "studio_tasks t join predictions p on p.id = "
+    "(select max(id) from predictions where document_id = t.document_id)"
+)
+#: Tasks of a project whose latest prediction was not pushed (parameters: server, project id).
+_UNPUSHED = (
+    "t.server = ? and t.project_id = ? and not exists (select 1 from studio_predictions s "
+    "where s.server = t.server and s.project_id = t.project_id and s.prediction_id = p.id)"
 )
 _NOT_PREDICTED = (
     "not exists (select 1 from predictions p where p.document_id = d.id "
