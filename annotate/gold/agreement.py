@@ -147,7 +147,7 @@ def _triple(counts: Counts) -> Triple:
     return int(counts.true_positive), int(counts.false_positive), int(counts.false_negative)
 
 
-class _Spool:
+class _DocumentCounts:
     """Each annotator pair's per-document counts of the statistics with an interval.
 
     One record per document the pair shares (its index, then tp, fp, fn of each
@@ -188,7 +188,7 @@ class AgreementAccumulator:
         self.patterns = {name: C.Patterns() for name in (*DOCUMENT_CHOICES, *REGION_CHOICES)}
         #: F1 statistic -> annotator pair -> running totals
         self.totals: dict[str, dict[Pair, Counts]] = defaultdict(lambda: defaultdict(Counts))
-        self.spool = _Spool()
+        self.spool = _DocumentCounts()
 
     def add(self, found: Mapping[str, Regions]) -> None:
         """One document: each annotator's regions (`regions_of` their annotation)."""
