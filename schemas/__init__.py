@@ -1,5 +1,6 @@
-"""Pydantic schemas for claims, actors and stance (see `news`)."""
+"""Pydantic schemas for claims, actors and stance (`news`) and for comparing claims (`compare`)."""
 
+from .compare import DETAILS, RELATIONS, Detail, DifferingValues, Relation, Verdict
 from .jsonschema import schema_version, strict_json_schema
 from .news import (
     ACTOR_TYPES,
@@ -20,6 +21,12 @@ from .news import (
 )
 
 __all__ = [
+    "DETAILS",
+    "RELATIONS",
+    "Detail",
+    "DifferingValues",
+    "Relation",
+    "Verdict",
     "ACTOR_TYPES",
     "ATTRIBUTIONS",
     "OUTLET",

@@ -45,7 +45,7 @@ def test_every_imported_package_is_declared() -> None:
     declared = " ".join(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
                         ["dependencies"]).lower()  # fmt: skip
     names = {"label_studio_sdk": "label-studio-sdk", "sqlite_utils": "sqlite-utils",
-             "pydantic_core": "pydantic", "yaml": "pyyaml"}  # fmt: skip
+             "pydantic_core": "pydantic", "yaml": "pyyaml", "sklearn": "scikit-learn"}  # fmt: skip
     found = set()
     for path in (ROOT / "annotate").rglob("*.py"):
         if "testing" in path.parts:

@@ -113,3 +113,48 @@ def test_provider_names_its_rules_in_model_version() -> None:
     result = asyncio.run(provider.extract("Putin said the talks were useful for everyone."))
     assert Extraction.model_validate_json(result.raw) == result.extraction
     assert result.usage.prompt_tokens == 0
+
+
+def _authorial(sentence: str) -> list[str]:
+    """Authorial claims the annotator finds in `sentence`, as the body of an article."""
+    extraction = extract_rules("A headline without a full stop\n\n" + sentence)
+    return [c.quote for c in extraction.claims if c.attribution == "authorial"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Putin met Erdogan in Sochi to discuss grain exports.",  # actor + event verb
+        "The summit was held in Geneva after months of preparation.",  # passive event
+        "Iran suspended cooperation with the inspectors in June.",  # date
+        "Three people were killed when a missile struck an apartment block.",
+        "The Kremlin rejected the proposal within hours.",
+        "More than 200 civilians were evacuated from the plant.",  # figure
+    ],
+)
+def test_statements_of_fact_in_the_outlets_voice_are_authorial_claims(sentence: str) -> None:
+    (quote,) = _authorial(sentence)
+    assert quote == sentence.rstrip(".")
+    (claim,) = extract_rules("Headline\n\n" + sentence).claims
+    assert claim.speaker == OUTLET and claim.cue is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This is a shameful decision by the government in Kyiv.",  # judgement
+        "The West should stop arming Ukraine immediately and negotiate.",  # modal wish
+        "Clearly, Washington failed to understand what was at stake on Monday.",
+        "It is high time that the United Nations took responsibility here.",
+        "Will the talks in Vienna finally resume on Monday?",  # question
+        "Iran and Russia could sign a new deal as early as next month.",  # speculation
+        "The talks are expected to resume in Vienna after the holidays.",
+        "NATO is the most dangerous military alliance in history.",  # no event, no figure
+        "We don't spam! Follow us on Twitter for updates from the region.",
+        "Putin signed it.",  # too short to stand alone
+        "Israel kills over 150 Palestinians in Gaza since ceasefire",  # no full stop: a heading
+        "Zelensky has urged a coalition to intensify pressure on Moscow and…",  # a teaser
+    ],
+)
+def test_opinion_questions_and_fragments_are_not_authorial_claims(sentence: str) -> None:
+    assert _authorial(sentence) == []

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from annotate.errors import AnnotateError, StoreError, one_line
 
-from . import agreement, export, ingest, preannotate, pull, push, runs, show, studio, tasks
+from . import agreement, compare, export, ingest, preannotate, pull, push, runs, show, studio, tasks
 from .common import GLOBAL, DbOption
 
 DEBUG_ENV = "ANNOTATE_DEBUG"
@@ -70,7 +70,9 @@ def options(
     GLOBAL.db = db  # set on every invocation, so nothing leaks from a previous one
 
 
-for module in (ingest, preannotate, tasks, runs, show, studio, push, pull, agreement, export):
+for module in (
+    ingest, preannotate, tasks, runs, show, studio, push, pull, agreement, export, compare
+):
     module.register(app)
 
 

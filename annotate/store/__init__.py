@@ -3,6 +3,9 @@
 from .database import DB_ENV, DEFAULT_DB, Store, resolve_db_path
 from .rows import (
     AnnotatedRows,
+    AnnotationToCompare,
+    ClaimRef,
+    ComparisonRun,
     Document,
     DocumentListing,
     Failure,
@@ -14,12 +17,16 @@ from .rows import (
     RunCounts,
     RunSpec,
     StoredGold,
+    StoredVerdict,
 )
 
 __all__ = [
     "DB_ENV",
     "DEFAULT_DB",
     "AnnotatedRows",
+    "AnnotationToCompare",
+    "ClaimRef",
+    "ComparisonRun",
     "Document",
     "DocumentListing",
     "Failure",
@@ -32,5 +39,6 @@ __all__ = [
     "RunSpec",
     "Store",
     "StoredGold",
+    "StoredVerdict",
     "resolve_db_path",
 ]

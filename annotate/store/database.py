@@ -24,6 +24,9 @@ from annotate.errors import InputError, NotFoundError
 from .migrations import migrate, now
 from .rows import (
     AnnotatedRows,
+    AnnotationToCompare,
+    ClaimRef,
+    ComparisonRun,
     Document,
     DocumentListing,
     Failure,
@@ -35,12 +38,15 @@ from .rows import (
     RunCounts,
     RunSpec,
     StoredGold,
+    StoredVerdict,
     metadata_json,
 )
 from .sqlite_errors import busy_timeout_ms, store_error, translated
 
 DEFAULT_DB = "annotate.db"
 DB_ENV = "ANNOTATE_DB"
+#: Which annotation of a document `annotate compare` reads (see `iter_annotations_to_compare`).
+COMPARE_ORIGINS = ("auto", "gold", "predictions")
 
 
 def resolve_db_path(path: str | Path | None = None) -> Path:
@@ -473,6 +479,88 @@ class Store:
                 [(*_gold_values(g), stamp) for g in golds],
             )
 
+    # -- comparisons -----------------------------------------------------
+
+    def iter_annotations_to_compare(
+        self, origin: str = "auto", batch: int = 256
+    ) -> Iterator[AnnotationToCompare]:
+        """Each document's annotation to compare, in ingest order, in one paged query.
+
+        ``auto``: the kept gold where there is one, else the latest prediction;
+        ``gold``: kept gold only; ``predictions``: latest predictions only.
+        Documents with neither are left out.
+        """
+        if origin not in COMPARE_ORIGINS:
+            raise ValueError(f"origin must be one of {', '.join(COMPARE_ORIGINS)}, not {origin!r}")
+        sql = (
+            f"select d.rowid, {_DOCUMENT_D}, g.annotation as gold, g.method, "
+            "p.annotation as predicted, p.model_version from documents d "
+            "left join gold g on g.document_id = d.id and g.annotation is not null "
+            f"left join predictions p on p.id = ({_LATEST}) where d.rowid > ?"
+        )
+        for row in self._paged(sql, [], batch):
+            use_gold = row["gold"] is not None and origin != "predictions"
+            if use_gold:
+                yield AnnotationToCompare(_document(row), "gold", row["method"], row["gold"])
+            elif row["predicted"] is not None and origin != "gold":
+                yield AnnotationToCompare(
+                    _document(row), "prediction", row["model_version"], row["predicted"]
+                )
+
+    def start_comparison(self, judge: str, origin: str, params: dict[str, Any]) -> int:
+        with self.db.conn:
+            cursor = self.db.conn.execute(
+                "insert into comparisons (judge, origin, params, started_at, status) "
+                "values (?, ?, ?, ?, 'running')",
+                [judge, origin, json.dumps(params, sort_keys=True), now()],
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_comparison(
+        self, comparison_id: int, counts: dict[str, Any], status: str = "finished"
+    ) -> None:
+        with self.db.conn:
+            self.db.conn.execute(
+                "update comparisons set finished_at = ?, status = ?, counts = ? where id = ?",
+                [now(), status, json.dumps(counts, sort_keys=True), comparison_id],
+            )
+
+    def comparisons(self) -> list[ComparisonRun]:
+        return [_comparison(row) for row in self._rows("select * from comparisons order by id")]
+
+    def last_comparison(self) -> ComparisonRun | None:
+        rows = self._rows(
+            "select * from comparisons where status = 'finished' order by id desc limit 1"
+        )
+        return _comparison(rows[0]) if rows else None
+
+    def save_verdicts(self, verdicts: Sequence[StoredVerdict]) -> None:
+        stamp = now()
+        with self.db.conn:
+            self.db.conn.executemany(
+                "insert or replace into verdicts values "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*_verdict_values(v), stamp) for v in verdicts],
+            )
+
+    def known_verdicts(self, keys: Sequence[str], judge: str) -> dict[str, StoredVerdict]:
+        """Verdicts already given by `judge` on any of `keys` (in any comparison)."""
+        found: dict[str, StoredVerdict] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._rows(
+                f"select * from verdicts where judge = ? and key in ({marks})", [judge, *chunk]
+            )
+            found.update((row["key"], _verdict(row)) for row in rows)
+        return found
+
+    def iter_verdicts(self, comparison_id: int, batch: int = 1024) -> Iterator[StoredVerdict]:
+        """The verdicts of one comparison, in the order they were judged."""
+        sql = "select rowid, * from verdicts where rowid > ? and comparison_id = ?"
+        for row in self._paged(sql, [comparison_id], batch):
+            yield _verdict(row)
+
 
 _DOCUMENT = "id, text, source, metadata"
 _DOCUMENT_D = "d.id, d.text, d.source, d.metadata"
@@ -603,6 +691,42 @@ def _gold(row: sqlite3.Row) -> StoredGold:
         task_ids=json.loads(row["task_ids"]),
         annotation=row["annotation"],
         measures=row["measures"],
+    )
+
+
+def _comparison(row: sqlite3.Row) -> ComparisonRun:
+    return ComparisonRun(
+        id=row["id"],
+        judge=row["judge"],
+        origin=row["origin"],
+        params=json.loads(row["params"] or "{}"),
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        status=row["status"],
+        counts=json.loads(row["counts"] or "{}"),
+    )
+
+
+def _verdict_values(v: StoredVerdict) -> tuple[Any, ...]:
+    return (
+        v.comparison_id, v.key, v.judge, v.a.doc_id, v.a.start, v.a.end,
+        v.b.doc_id, v.b.start, v.b.end, v.relation, v.detail, v.values, v.rationale,
+        v.similarity,
+    )  # fmt: skip
+
+
+def _verdict(row: sqlite3.Row) -> StoredVerdict:
+    return StoredVerdict(
+        comparison_id=row["comparison_id"],
+        key=row["key"],
+        judge=row["judge"],
+        a=ClaimRef(row["a_doc"], row["a_start"], row["a_end"]),
+        b=ClaimRef(row["b_doc"], row["b_start"], row["b_end"]),
+        relation=row["relation"],
+        detail=row["detail"],
+        values=row["value_pair"],
+        rationale=row["rationale"],
+        similarity=row["similarity"],
     )
 
 

@@ -222,6 +222,51 @@ def m005_valid_annotations_index(db: Database) -> None:
     )
 
 
+@migration
+def m006_comparisons(db: Database) -> None:
+    """`annotate compare` runs and their judged candidate pairs.
+
+    A verdict is keyed by a digest of the judge's version and both claims, so a
+    re-run reuses a paid verdict, and `comparisons` tells which pairs the last
+    comparison judged (what people verify in Label Studio).
+    """
+    db.table("comparisons").create(
+        {
+            "id": int,
+            "judge": str,
+            "origin": str,
+            "params": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "counts": str,
+        },
+        pk="id",
+    )
+    db.table("verdicts").create(
+        {
+            "comparison_id": int,
+            "key": str,
+            "judge": str,
+            "a_doc": str,
+            "a_start": int,
+            "a_end": int,
+            "b_doc": str,
+            "b_start": int,
+            "b_end": int,
+            "relation": str,
+            "detail": str,
+            "value_pair": str,
+            "rationale": str,
+            "similarity": float,
+            "created_at": str,
+        },
+        pk=("comparison_id", "key"),
+        foreign_keys=[("comparison_id", "comparisons", "id")],
+    )
+    db.execute("create index verdicts_by_key on verdicts (key, judge)")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied.
 

@@ -215,5 +215,62 @@ class AnnotatedRows:
     versions: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class AnnotationToCompare:
+    """A document with the annotation whose claims `annotate compare` reads."""
+
+    document: Document
+    #: "gold" or "prediction"
+    origin: str
+    #: how the gold was made ("reviewer", "majority", "single"), or the prediction's model version
+    made_by: str
+    #: the grounded `Annotation` as JSON
+    annotation: str
+
+
+@dataclass(frozen=True)
+class ClaimRef:
+    """A claim by where it is: a document and code-point offsets into its text."""
+
+    doc_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class StoredVerdict:
+    """A judge's verdict on one candidate pair of a comparison."""
+
+    comparison_id: int
+    #: a digest of the judge's version and both claims: the same key is the same question
+    key: str
+    #: the judge's model version
+    judge: str
+    a: ClaimRef
+    b: ClaimRef
+    relation: str
+    detail: str | None
+    #: the differing values {"a": ..., "b": ...} as JSON, or None
+    values: str | None
+    rationale: str
+    #: the candidate pair's lexical similarity (cosine of the propositions' TF-IDF)
+    similarity: float
+
+
+@dataclass(frozen=True)
+class ComparisonRun:
+    """One `annotate compare`: what it read, which judge, what it found."""
+
+    id: int
+    judge: str
+    origin: str
+    params: dict[str, Any]
+    started_at: str
+    finished_at: str | None
+    status: str
+    #: claims, candidate pairs, verdicts by relation, facts, dropped values, ...
+    counts: dict[str, Any]
+
+
 def metadata_json(metadata: dict[str, Any]) -> str:
     return json.dumps(metadata, ensure_ascii=False, sort_keys=True)

@@ -4,14 +4,21 @@ With no LLM endpoint configured the whole pipeline still runs: this provider
 fills the same `Extraction` schema an LLM fills, from rules a reader can check:
 
 * **article body**: the headline (a first line without a full stop) is kept for
-  actors only; bylines, newsletter prompts and everything after a furniture
-  heading ("Recent Posts", "Check Also", ...) are skipped;
+  actors only; bylines, "Read also:" links, newsletter prompts, staff blurbs and
+  everything after a furniture heading ("Recent Posts", "Check Also", ...) are
+  skipped;
 * **actors**: the gazetteer in `rules_lexicon` plus names after a title
   ("Foreign Minister Kuleba"), each with every surface form it appears under;
 * **claims**: direct quotes (five words or more between paired quote marks)
   attributed through the reporting verb next to them; reported speech
-  ("X said (that) ...", "..., according to X") as indirect claims; sentences
-  with figures and no speaker as authorial claims of the outlet;
+  ("X said (that) ...", "..., according to X") as indirect claims; and, as
+  authorial claims of the outlet, body sentences with no reporting verb (nor
+  "spoke of", "thanked", "denied", ...) that state a fact: a figure, a date
+  ("on Monday", "two weeks ago"), a passive event ("was initiated by", "were
+  turned into") or an actor followed by an event verb ("Putin signed", "the two
+  sides discussed"). Subheadings and fragments (no capital, no full stop, under
+  six words), questions, and opinion (judgement words, modal wishes, "we"/"you")
+  are not claims;
 * **speakers**: the actor named in the subject, else (for "he", "the Iranian
   president", "who") the last person named before it;
 * **stance**: a small lexicon of opposition and support words over each
@@ -52,6 +59,10 @@ MIN_CLAIM_WORDS = 4
 MAX_SUBJECT_WORDS = 12
 #: How far after a closing quote mark its reporting verb is looked for.
 CUE_AFTER_QUOTE_CHARS = 60
+#: Fewest words for a sentence in the outlet's own voice to be a claim rather than a fragment.
+MIN_AUTHORIAL_WORDS = MIN_CLAIM_WORDS + 2
+#: The last words before an event verb, read as its subject ("President Putin on Monday").
+SUBJECT_WINDOW_WORDS = 5
 ROLE_WORDS = re.compile(
     r"\b(?:president|leader|minister|secretary|spokes\w*|official|premier|chancellor|"
     r"who|he|she)\b",
@@ -124,6 +135,21 @@ _NEGATIVE_RE = re.compile(rf"\b(?:{_alternation(lexicon.NEGATIVE)})", re.IGNOREC
 _POSITIVE_RE = re.compile(rf"\b(?:{_alternation(lexicon.POSITIVE)})", re.IGNORECASE)
 _NEGATION_RE = re.compile(rf"\b(?:{_alternation(lexicon.NEGATIONS)})\W+(?:\w+\W+)?$", re.I)
 _SECTIONS = [re.compile(p) for p in lexicon.FURNITURE_SECTIONS]
+_FIGURE_RE = re.compile(rf"\d|\b(?:{_alternation(lexicon.MAGNITUDES)})\b", re.IGNORECASE)
+_TIME_RE = re.compile("|".join(lexicon.TIME_EXPRESSIONS))
+_EVENT_VERB_RE = re.compile(rf"\b(?:{_alternation(lexicon.EVENT_VERBS)})\b")
+_ACTOR_NOUN_RE = re.compile(rf"\b(?:{_alternation(lexicon.ACTOR_NOUNS)})\b", re.IGNORECASE)
+_PASSIVE_EVENT_RE = re.compile(
+    rf"\b(?:{_alternation(lexicon.BE_FORMS)})\s+(?:\w+ly\s+)?"
+    rf"(\w{{2,}}ed|{_alternation(lexicon.IRREGULAR_PARTICIPLES)})\b"
+)
+_NOT_EVENTS = frozenset(lexicon.STATE_PARTICIPLES)
+_EVALUATIVE_RE = re.compile(rf"\b(?:{_alternation(lexicon.EVALUATIVE)})\b", re.IGNORECASE)
+_MODAL_RE = re.compile(rf"\b(?:{_alternation(lexicon.MODALS)})\b")
+_SPEECH_RE = re.compile(rf"\b(?:{_alternation(lexicon.SPEECH_VERBS)})\b", re.IGNORECASE)
+_PERSONAL_RE = re.compile(r"\b(?:I|[Ww]e|[Oo]ur|us|[Yy]ou|[Yy]our)\b")
+#: One full stop at the end (closing marks allowed): not "?", "!", "..." or a bare heading.
+_FULL_STOP_RE = re.compile(r"(?<![.])\.[”\"’)]*$")
 _FURNITURE = [re.compile(p) for p in lexicon.FURNITURE_LINES]
 
 
@@ -473,15 +499,78 @@ def _strip_that(text: str, region: TextRange) -> TextRange:
     return region
 
 
-def _authorial_claim(text: str, sentence: TextRange, quoted: list[TextRange]) -> _Found | None:
-    """A sentence stating figures in the outlet's own voice: check-worthy by nature."""
-    body = TextRange(sentence.start, _body_end(text, sentence))
-    words = body.of(text)
-    if _cues(text, sentence, quoted) or not _DIGIT.search(words) or not words[:1].isupper():
+def _authorial_claim(
+    text: str, sentence: TextRange, quoted: list[TextRange], index: ActorIndex
+) -> _Found | None:
+    """A sentence in the outlet's own voice stating a fact: who did what, figures, dates.
+
+    Speech (a reporting cue, or "spoke of", "thanked", "denied") belongs to its speaker;
+    headings, fragments, questions and opinion are not facts to compare across outlets.
+    """
+    if _cues(text, sentence, quoted) or not _is_full_sentence(sentence.of(text)):
         return None
-    if _words(words) < MIN_CLAIM_WORDS + 2:
+    own = _unquoted(text, sentence, quoted)
+    if _SPEECH_RE.search(own) or _is_opinion(own):
         return None
+    if not (_states_fact(own) or _actor_acts(text, sentence, quoted, index)):
+        return None
+    body = _trimmed(text, TextRange(sentence.start, _body_end(text, sentence)))
     return _Found(body, OUTLET, None, "authorial")
+
+
+def _is_full_sentence(sentence: str) -> bool:
+    """Capitalised, six words or more, one full stop: not a subheading, question or teaser."""
+    return (
+        sentence[:1].isupper()
+        and _words(sentence) >= MIN_AUTHORIAL_WORDS
+        and _FULL_STOP_RE.search(sentence) is not None
+    )
+
+
+def _unquoted(text: str, region: TextRange, quoted: list[TextRange]) -> str:
+    """The region without its quotations: the words that are the outlet's own."""
+    parts, at = [], region.start
+    for quote in quoted:
+        if region.start < quote.end and quote.start < region.end:
+            parts.append(text[at : max(at, quote.start)])
+            at = max(at, quote.end)
+    parts.append(text[at : region.end])
+    return " ".join(parts)
+
+
+def _is_opinion(words: str) -> bool:
+    """Judgement words, modal wishes or "we"/"you": the outlet's view or an appeal, not a fact."""
+    return any(p.search(words) for p in (_EVALUATIVE_RE, _MODAL_RE, _PERSONAL_RE))
+
+
+def _states_fact(words: str) -> bool:
+    """A figure, a date or a passive event ("was initiated by Tehran") in the outlet's words."""
+    if _FIGURE_RE.search(words) or _TIME_RE.search(words):
+        return True
+    return any(m.group(1).lower() not in _NOT_EVENTS for m in _PASSIVE_EVENT_RE.finditer(words))
+
+
+def _actor_acts(text: str, sentence: TextRange, quoted: list[TextRange], index: ActorIndex) -> bool:
+    """'Putin signed ...', 'The two sides also discussed ...': an actor, then an event verb."""
+    for verb in _EVENT_VERB_RE.finditer(text, sentence.start, sentence.end):
+        if _inside(verb.start(), quoted):
+            continue
+        subject = _subject_before(text, sentence.start, verb.start())
+        phrase = subject.of(text)
+        if (
+            index.within(subject.start, subject.end)
+            or _ACTOR_NOUN_RE.search(phrase)
+            or ROLE_WORDS.search(phrase)
+        ):
+            return True
+    return False
+
+
+def _subject_before(text: str, start: int, verb: int) -> TextRange:
+    """The last few words before a verb in its clause (back to a comma, colon or semicolon)."""
+    clause = max(start, *(text.rfind(mark, start, verb) + 1 for mark in ",;:"))
+    words = list(_WORD_RE.finditer(text, clause, verb))[-SUBJECT_WINDOW_WORDS:]
+    return TextRange(words[0].start(), verb) if words else TextRange(verb, verb)
 
 
 def find_claims(text: str, body: list[TextRange], index: ActorIndex) -> list[_Found]:
@@ -493,7 +582,7 @@ def find_claims(text: str, body: list[TextRange], index: ActorIndex) -> list[_Fo
         taken = [f.region for f in direct]
         for sentence in _sentences(text, paragraph):
             claim = _reported_claim(text, sentence, quoted, index) or _authorial_claim(
-                text, sentence, quoted
+                text, sentence, quoted, index
             )
             if claim is not None and not any(
                 claim.region.start < t.end and t.start < claim.region.end for t in taken

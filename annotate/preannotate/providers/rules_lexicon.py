@@ -1,9 +1,13 @@
-"""The word lists behind the rule-based annotator: gazetteer, cues, stance lexicon.
+"""The word lists behind the rule-based annotator: gazetteer, cues, facts, stance, furniture.
 
 Kept apart from the rules themselves so that a maintainer can extend the
 gazetteer or the lexicon without reading code, and so that the annotator's
 `model_version` (a hash of this file and `rules.py`) changes when they do:
 predictions made with an older word list are never mistaken for new ones.
+
+The fact lists (figures, time expressions, event verbs, passive forms) decide which
+sentences in the outlet's own voice are authorial claims of fact; the opinion lists
+(judgement words, modal wishes) keep the outlet's views out of them.
 
 The gazetteer covers actors common in international news (states, their
 capitals used as metonyms, alliances, agencies, frequently quoted leaders).
@@ -130,6 +134,91 @@ CUES: tuple[str, ...] = (
     "according to",
 )
 
+# -- Authorial claims: what makes a sentence in the outlet's own voice a statement of fact.
+#: Number words that make a figure without digits ("over two million").
+MAGNITUDES: tuple[str, ...] = (
+    "hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion",
+    "billions", "dozens", "percent",
+)  # fmt: skip
+#: When something happened (regexes; names of days and months are capitalised).
+TIME_EXPRESSIONS: tuple[str, ...] = (
+    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)\b",
+    r"\b(?i:yesterday|today|tonight|tomorrow)\b",
+    r"\b(?i:last|next|this|earlier this|later this)\s+(?:week|weekend|month|year|morning"
+    r"|afternoon|evening|night|spring|summer|autumn|winter)\b",
+    r"\b(?i:\w+)\s+(?:days|weeks|months|years)\s+ago\b",
+    r"\b(?i:in recent|in the past|for|over the past)\s+(?:days|weeks|months|years)\b",
+)
+#: Verbs of events and actions, in the forms news uses ("Putin signed", "Washington
+#: failed"): a sentence whose subject is an actor followed by one of these states an event.
+EVENT_VERBS: tuple[str, ...] = (
+    "abstained", "adopted", "agreed", "agree", "agrees", "appointed", "approved",
+    "arrested", "arrived", "attacked", "attacks",
+    "banned", "began", "begins", "blocked", "bombed",
+    "called on", "captured", "came", "comes", "closed", "crossed",
+    "deployed", "destroyed", "discussed", "discuss", "discusses",
+    "elected", "entered", "expelled",
+    "failed", "fails", "fired", "fought",
+    "halted", "held", "holds", "hosted",
+    "imposed", "informed", "initiated", "invaded",
+    "joined", "killed",
+    "launched", "launches", "left", "lost",
+    "made", "makes", "met", "meet", "meets", "moved",
+    "occupied", "opened", "ordered",
+    "phoned", "reacted", "received", "recognized", "recognised", "rejected", "released",
+    "resigned", "resumed", "seized", "sent", "sends", "shelled", "signed", "signs",
+    "started", "struck", "suspended", "took",
+    "visited", "vetoed", "voted", "withdrew", "won",
+)  # fmt: skip
+#: Verbs of speaking that are not cues (what follows them is not a claim the rules can cut
+#: out: "spoke of a red line", "thanked Russia for"), yet make the sentence someone's
+#: statement rather than the outlet's: a sentence with one is not an authorial claim.
+SPEECH_VERBS: tuple[str, ...] = (
+    "spoke", "speaks", "talked", "thanked", "commented", "replied", "responded", "denied",
+    "denies", "confirmed", "vowed", "promised", "threatened", "demanded", "called for",
+    "criticized", "criticised", "condemned", "praised", "welcomed", "acknowledged",
+    "admitted", "reiterated", "repeated", "suggested", "predicted",
+)  # fmt: skip
+#: Subjects that stand for actors without naming them ("the two sides", "the government").
+ACTOR_NOUNS: tuple[str, ...] = (
+    "the two", "both sides", "the sides", "the leaders", "the government", "the army",
+    "the military", "troops", "forces", "officials", "separatists", "rebels", "police",
+)  # fmt: skip
+#: The auxiliary of a passive event form ("was initiated by", "were turned into").
+BE_FORMS: tuple[str, ...] = (
+    "is", "are", "was", "were", "be", "been", "being", "has been", "have been", "had been",
+)  # fmt: skip
+#: Past participles that do not end in -ed ("were sent", "was held"); -ed forms match as such.
+IRREGULAR_PARTICIPLES: tuple[str, ...] = (
+    "begun", "brought", "built", "caught", "done", "driven", "fought", "given", "held", "hit",
+    "kept", "led", "lost", "made", "paid", "put", "sent", "set", "shot", "sold",
+    "struck", "taken", "thrown", "won", "written",
+)  # fmt: skip
+#: Words after "is/was" that end like a participle but describe a state of mind, a guess,
+#: a norm or a place, not an event ("was pleased", "is expected to", "is needed", "indeed").
+STATE_PARTICIPLES: tuple[str, ...] = (
+    "alleged", "based", "believed", "committed", "concerned", "considered", "convinced",
+    "deemed", "determined", "disappointed", "expected", "indeed", "interested", "justified",
+    "located", "needed", "obliged", "pleased", "prepared", "recommended", "regarded",
+    "reported", "required", "rumored", "rumoured", "satisfied", "supposed", "surprised",
+    "used", "warranted", "worried",
+)  # fmt: skip
+#: Words of the outlet's own judgement: a sentence with one is opinion, not fact.
+EVALUATIVE: tuple[str, ...] = (
+    "absurd", "appalling", "awful", "barbaric", "baseless", "brilliant", "clearly",
+    "cynical", "deplorable", "disastrous", "disgraceful", "excellent", "fortunately",
+    "foolish", "heroic", "horrible", "hypocritical", "obviously", "of course",
+    "outrageous", "reckless", "regrettably", "ridiculous", "sadly", "shameful", "so-called",
+    "stupid", "terrible", "undoubtedly", "unacceptable", "unfortunately", "wonderful",
+)  # fmt: skip
+#: Modal wishes and obligations (lower case only: "May" is a month).
+MODALS: tuple[str, ...] = (
+    "should", "must", "ought to", "might", "may", "could", "need to", "needs to",
+    "hope", "hopes", "hopefully", "wish", "let us", "let's", "high time",
+)  # fmt: skip
+
 #: Subjects that stand for the last person named ("he said", "the Iranian president said").
 PRONOUNS: tuple[str, ...] = ("he", "she", "they")
 
@@ -208,6 +297,8 @@ FURNITURE_SECTIONS: tuple[str, ...] = (
     r"^more stories$",
     r"^read more$",
     r"^(?:\w+\s+)?editorial staff$",
+    r"^(?:related|tags|topics):?$",
+    r"^comments?$",
 )
 #: Single lines that are furniture wherever they stand (matched as regexes, lower case).
 FURNITURE_LINES: tuple[str, ...] = (
@@ -220,4 +311,11 @@ FURNITURE_LINES: tuple[str, ...] = (
     r"privacy policy",
     r"we don.t spam",
     r"^advertisement$",
+    r"\beditorial (?:staff|team)\b.*\b(?:journalists|editors|writers)\b",
+    r"^(?:also read|see also|related|tags?|topics|photo|image|source)\s*:",
+    r"^(?:follow us|click here|sign up|share (?:on|this))\b",
+    r"all rights reserved|^copyright\b|^©",
+    r"^\d+ (?:minutes?|hours?|days?) ago$",
+    r"^(?:posted|updated|published) (?:on|at|by)\b",
+    r"\b(?:we use|uses) cookies\b|\bcookie (?:policy|settings)\b",
 )

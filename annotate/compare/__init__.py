@@ -1,0 +1,1 @@
+"""Fact comparison across documents: claims, actors, candidate pairs, verdicts, facts."""

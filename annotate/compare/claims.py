@@ -1,0 +1,136 @@
+"""The claims a comparison reads: one row per grounded claim, with its document's context.
+
+`read_documents` turns each document's annotation (kept gold, else its latest
+prediction; see `Store.iter_annotations_to_compare`) into a `ComparedDocument`:
+its claims, stances and actors as the annotation grounded them. Actor names
+stay as each document wrote them here; `actors.ActorRegistry` unifies them
+across documents afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import PurePath
+from typing import Any
+
+from annotate.schemas import OUTLET, Annotation
+from annotate.store import AnnotationToCompare, ClaimRef, Store
+
+
+@dataclass(frozen=True, slots=True)
+class Outlet:
+    """Who published a document: its source (file or URL), a display name and its date."""
+
+    doc_id: str
+    source: str
+    name: str
+    published: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ComparedClaim:
+    """A grounded claim of one document, as the comparison sees it."""
+
+    outlet: Outlet
+    start: int
+    end: int
+    quote: str
+    proposition: str
+    #: the speaker's canonical name as the document's annotation gave it, or OUTLET
+    speaker: str
+    attribution: str
+    #: canonical names (as the document gave them) of the actors mentioned inside the claim
+    mentioned: tuple[str, ...]
+
+    @property
+    def ref(self) -> ClaimRef:
+        return ClaimRef(self.outlet.doc_id, self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class ComparedStance:
+    outlet: Outlet
+    holder: str
+    target: str
+    label: str
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class NamedActor:
+    """An actor of one document: its canonical name, type and the forms the text used."""
+
+    canonical: str
+    type: str | None
+    forms: tuple[str, ...]
+
+
+@dataclass
+class ComparedDocument:
+    outlet: Outlet
+    text: str
+    origin: str
+    made_by: str
+    claims: list[ComparedClaim] = field(default_factory=list)
+    stances: list[ComparedStance] = field(default_factory=list)
+    actors: list[NamedActor] = field(default_factory=list)
+    main_target: str | None = None
+
+
+def read_documents(store: Store, origin: str = "auto") -> Iterator[ComparedDocument]:
+    """Every document that has an annotation to compare, in ingest order."""
+    for row in store.iter_annotations_to_compare(origin):
+        yield compared_document(row)
+
+
+def compared_document(row: AnnotationToCompare) -> ComparedDocument:
+    annotation = Annotation.model_validate_json(row.annotation)
+    outlet = outlet_of(row.document.id, row.document.source, row.document.metadata)
+    document = ComparedDocument(outlet, row.document.text, row.origin, row.made_by)
+    document.actors = [
+        NamedActor(a.canonical_name, a.type, tuple(dict.fromkeys(m.text for m in a.mentions)))
+        for a in annotation.actors
+    ]
+    mentions = sorted(
+        (m.start, m.end, a.canonical_name) for a in annotation.actors for m in a.mentions
+    )
+    for claim in annotation.claims:
+        span = claim.span
+        inside = [name for start, end, name in mentions if span.start <= start and end <= span.end]
+        document.claims.append(
+            ComparedClaim(
+                outlet, span.start, span.end, span.text, claim.proposition, claim.speaker,
+                claim.attribution, tuple(dict.fromkeys(inside)),
+            )  # fmt: skip
+        )
+    for stance in annotation.stances:
+        evidence = stance.evidence
+        document.stances.append(
+            ComparedStance(outlet, stance.holder, stance.target, stance.label, evidence.text,
+                           evidence.start, evidence.end)  # fmt: skip
+        )
+    document.main_target = annotation.document.main_target if annotation.document else None
+    return document
+
+
+def outlet_of(doc_id: str, source: str, metadata: dict[str, Any]) -> Outlet:
+    """The outlet's name from the metadata, else the file name; its date where known."""
+    name = metadata.get("outlet") or PurePath(source).name or doc_id
+    return Outlet(doc_id, source, str(name), _date(metadata.get("date")))
+
+
+def _date(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def is_outlet(speaker: str) -> bool:
+    return speaker == OUTLET

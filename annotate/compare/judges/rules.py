@@ -1,0 +1,341 @@
+"""The offline judge: rules a reader can check, over features read once per claim.
+
+Following de Marneffe et al. (2008), it first decides whether two claims are
+about the same thing, and only then looks for what makes them incompatible:
+
+1. **About the same thing?** Their content words (stop words and figures
+   left out, crude stems) overlap enough, or their TF-IDF similarity is high.
+   Two claims about different subjects are never a contradiction because their
+   numbers or dates differ: they are unrelated.
+2. **A contradiction, and on which detail?** In this order:
+   * *number*: both count the same thing (the same unit, "80 companies" /
+     "90 companies") with values that cannot be reconciled allowing rounding,
+     ranges and bounds ("more than 90,000" / "tens of thousands" agree);
+   * *date*: the same event on incompatible days or years;
+   * *actor*: the same role filled by different actors, active or passive
+     ("the talks were requested by Paris" / "Berlin asked for the talks");
+   * *polarity*: one asserts what the other negates, the rest being the same;
+   * *place*: the same event in different places ("in Vienna" / "in Geneva").
+   A later figure with a later date is an update, not a contradiction.
+3. **Same or elaborates?** Much overlap is the same fact; one claim holding
+   most of the other's words and many more of its own elaborates it.
+
+The differing values it reports are the claims' own words (figures, dates,
+names, the negation cue), so they always ground.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from annotate.schemas import OUTLET, DifferingValues, Verdict
+
+from ..claims import ComparedClaim
+from ..dates import DateMention, conflicting_dates, dates
+from ..polarity import cues, negated
+from ..quantities import Quantity, conflicting, quantities
+from ..text import STOP_WORDS, content_words, stem
+from .base import JudgeUsage, Pair
+
+NAME = "rules"
+MODEL_NAME = "rule-based-judge"
+#: Overlap (shared content words / the shorter claim's) from which two claims share a topic.
+TOPIC_OVERLAP = 0.5
+#: ... or with a shared actor, this much.
+TOPIC_OVERLAP_WITH_ACTOR = 0.34
+#: Jaccard of content words from which two claims state the same fact.
+SAME_JACCARD = 0.45
+#: TF-IDF cosine from which two claims on one topic state the same fact.
+SAME_SIMILARITY = 0.5
+#: Share of the shorter claim's words the longer must hold to elaborate it.
+ELABORATES_OVERLAP = 0.75
+#: The longer claim has this many times the content words of the shorter: it elaborates.
+ELABORATES_RATIO = 1.5
+#: Two outlets' wordings of one fact share few words. A mutual best match (each claim is
+#: the other's most similar in the other's document) from the same speaker (or the
+#: outlets' own voice) naming a common actor is the same fact with this much in common:
+MUTUAL_SIMILARITY = 0.25
+MUTUAL_SHARED_WORDS = 3
+MUTUAL_OVERLAP = 0.3
+
+#: Verbs that fill one role ("asked for" the talks = "requested" them), by crude stem.
+ROLE_VERBS: tuple[frozenset[str], ...] = tuple(
+    frozenset(group.split())
+    for group in (
+        "request ask sought seek call demand",
+        "initiat start launch began begin",
+        "propos suggest offer",
+        "sign conclud",
+        "organiz organis host arrang",
+        "attack strik shell bomb",
+        "kill",
+        "announc declar",
+        "order command",
+    )
+)
+#: Kinds of event: two claims naming events of different kinds (a phone call, a
+#: meeting) report different events, however alike their words.
+EVENT_KINDS: tuple[frozenset[str], ...] = tuple(
+    frozenset(group.split())
+    for group in (
+        "call phone telephone",
+        "meeting met summit visit",
+        "interview",
+        "conference briefing",
+        "speech address",
+        "election vote referendum",
+    )
+)
+_CAPITALISED = r"(?:the\s+)?([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})"
+_PASSIVE_AGENT = re.compile(
+    r"\b(?:was|were|is|are|has been|have been|had been)\s+(\w+)\s+(?:for\s+)?by\s+" + _CAPITALISED
+)
+_ACTIVE_AGENT = re.compile(_CAPITALISED + r"\s+(\w+ed|asked|sought|began|made|called)\b")
+_PLACE = re.compile(r"\b(?:in|at)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)")
+_NOT_PLACES = frozenset(
+    "january february march april may june july august september october november december "  # noqa: SIM905
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """Who did what in a claim: a role verb's group and the actor who filled it."""
+
+    verbs: int
+    agent: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What the rules read of one claim (computed once, however many pairs it is in)."""
+
+    words: frozenset[str]
+    quantities: tuple[Quantity, ...]
+    dates: tuple[DateMention, ...]
+    negated: bool
+    roles: tuple[Role, ...]
+    places: tuple[tuple[str, str], ...]
+    #: indexes into EVENT_KINDS of the events the claim names
+    events: frozenset[int]
+
+
+def features(claim: ComparedClaim, agent_key: Callable[[str], str]) -> Features:
+    text = claim.quote
+    words = frozenset(content_words(text))
+    return Features(
+        words=words,
+        quantities=tuple(quantities(text)),
+        dates=tuple(dates(text, claim.outlet.published)),
+        negated=negated(text),
+        roles=tuple(_roles(text, agent_key)),
+        events=frozenset(i for i, kind in enumerate(EVENT_KINDS) if kind & words),
+        places=tuple(
+            (agent_key(m.group(1)), m.group(1))
+            for m in _PLACE.finditer(text)
+            if m.group(1).split()[0].lower() not in _NOT_PLACES
+        ),
+    )
+
+
+def _roles(text: str, agent_key: Callable[[str], str]) -> Iterator[Role]:
+    for pattern, verb_group, agent_group in ((_PASSIVE_AGENT, 1, 2), (_ACTIVE_AGENT, 2, 1)):
+        for match in pattern.finditer(text):
+            verbs = _verb_group(match.group(verb_group))
+            if verbs is not None:
+                agent = match.group(agent_group)
+                yield Role(verbs, agent_key(agent), agent)
+
+
+def _verb_group(verb: str) -> int | None:
+    stemmed = stem(verb)
+    for index, group in enumerate(ROLE_VERBS):
+        if any(stemmed.startswith(root) for root in group):
+            return index
+    return None
+
+
+@cache
+def rules_version() -> str:
+    """Hash of the judge's rules and the signal readers: changes whenever they do."""
+    from .. import dates as dates_module
+    from .. import polarity as polarity_module
+    from .. import quantities as quantities_module
+
+    digest = hashlib.sha256()
+    for module in (__file__, dates_module.__file__, polarity_module.__file__,
+                   quantities_module.__file__):  # fmt: skip
+        digest.update(Path(str(module)).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+class RulesJudge:
+    """The rules above behind the `Judge` protocol (no network, no cost)."""
+
+    name = NAME
+    cacheable = False
+
+    def __init__(self, agent_key: Callable[[str], str] = str.lower) -> None:
+        self._agent_key = agent_key
+        self.usage = JudgeUsage()
+        self._features: dict[tuple[str, int, int], Features] = {}
+
+    @property
+    def model_version(self) -> str:
+        return f"{MODEL_NAME}-{rules_version()}"
+
+    def judge_all(self, pairs: Sequence[Pair]) -> Iterator[Verdict]:
+        for pair in pairs:
+            yield self.judge(pair)
+
+    def judge(self, pair: Pair) -> Verdict:
+        a, b = self._of(pair.a), self._of(pair.b)
+        shared = a.words & b.words
+        overlap = len(shared) / max(1, min(len(a.words), len(b.words)))
+        same_actor = bool(pair.a_actors & pair.b_actors)
+        if not _same_topic(shared, overlap, pair.similarity, same_actor):
+            return _verdict("unrelated", f"They share too few words ({len(shared)}).")
+        if a.events and b.events and not a.events & b.events:
+            return _verdict("unrelated", "They report different events.")
+        jaccard = len(shared) / max(1, len(a.words | b.words))
+        lexical = jaccard >= SAME_JACCARD or pair.similarity >= SAME_SIMILARITY
+        aligned = not lexical and self._aligned(pair, shared, overlap, same_actor)
+        contradiction = _contradiction(pair, a, b, lexical)
+        if contradiction is not None:
+            return contradiction
+        if lexical:
+            return _verdict("same", f"They state the same fact ({len(shared)} words shared).")
+        if aligned:
+            return _verdict("same", "Each is the other's closest claim in its outlet, from "
+                            f"the same source, sharing {len(shared)} words.")  # fmt: skip
+        longer, shorter = sorted((len(a.words), len(b.words)), reverse=True)
+        if (
+            overlap >= ELABORATES_OVERLAP
+            and longer >= ELABORATES_RATIO * shorter
+            and len(shared) >= MUTUAL_SHARED_WORDS
+            and self._same_source(pair)
+        ):
+            which = "A" if len(a.words) > len(b.words) else "B"
+            return _verdict("elaborates", f"Claim {which} states the other's fact with more.")
+        return _verdict("unrelated", "Same topic, different facts.")
+
+    def _aligned(
+        self, pair: Pair, shared: frozenset[str], overlap: float, same_actor: bool
+    ) -> bool:
+        """A mutual best match from one speaker, naming a common actor (see MUTUAL_*)."""
+        return (
+            pair.mutual
+            and same_actor
+            and pair.similarity >= MUTUAL_SIMILARITY
+            and len(shared) >= MUTUAL_SHARED_WORDS
+            and overlap >= MUTUAL_OVERLAP
+            and self._same_source(pair)
+        )
+
+    def _same_source(self, pair: Pair) -> bool:
+        """One speaker; or the outlet's own voice, naming the other claim's speaker
+        ("Putin wants guarantees" reports what Putin says he wants)."""
+        a, b = pair.a.speaker, pair.b.speaker
+        if a == OUTLET and b == OUTLET:
+            return True
+        if a == OUTLET:
+            return self._agent_key(b) in {self._agent_key(n) for n in pair.a.mentioned}
+        if b == OUTLET:
+            return self._agent_key(a) in {self._agent_key(n) for n in pair.b.mentioned}
+        return self._agent_key(a) == self._agent_key(b)
+
+    def _of(self, claim: ComparedClaim) -> Features:
+        key = (claim.outlet.doc_id, claim.start, claim.end)
+        found = self._features.get(key)
+        if found is None:
+            found = self._features[key] = features(claim, self._agent_key)
+        return found
+
+
+def _same_topic(shared: frozenset[str], overlap: float, similarity: float, actor: bool) -> bool:
+    if len(shared) < 2:
+        return False
+    return overlap >= TOPIC_OVERLAP or similarity >= SAME_SIMILARITY or (
+        actor and overlap >= TOPIC_OVERLAP_WITH_ACTOR
+    )
+
+
+def _contradiction(pair: Pair, a: Features, b: Features, alike: bool) -> Verdict | None:
+    """What makes two claims on one topic incompatible, if anything.
+
+    Counts of one unit and roles of one verb are compared whenever the claims
+    share a topic (the unit or the verb ties them to one thing); a date, a
+    negation or a place only when the claims otherwise say the same in the same
+    words (a paraphrase's "exclude" is no negation of "will not").
+    """
+    updated = _dated_apart(a, b)
+    for qa in a.quantities:
+        for qb in b.quantities:
+            if conflicting(qa, qb):
+                if updated:
+                    return _verdict("unrelated", "Different figures at different times: "
+                                    "an update, not a contradiction.")  # fmt: skip
+                return _contradicts("number", qa.text, qb.text,
+                                    f"They count {qa.unit} differently.")  # fmt: skip
+    for ra in a.roles:
+        for rb in b.roles:
+            if ra.verbs == rb.verbs and ra.agent != rb.agent:
+                return _contradicts("actor", ra.text, rb.text,
+                                    "Different actors fill the same role.")  # fmt: skip
+    if not alike:
+        return None
+    if updated is not None:
+        da, db = updated
+        return _contradicts("date", da.text, db.text, "They date the same event differently.")
+    if a.negated != b.negated:
+        return _polarity(pair, a.negated)
+    places_a, places_b = dict(a.places), dict(b.places)
+    if places_a and places_b and not set(places_a) & set(places_b):
+        pa, pb = next(iter(places_a.values())), next(iter(places_b.values()))
+        if pa not in pair.b.quote and pb not in pair.a.quote:
+            return _contradicts("place", pa, pb, "They place the same event differently.")
+    return None
+
+
+def _dated_apart(a: Features, b: Features) -> tuple[DateMention, DateMention] | None:
+    for da in a.dates:
+        for db in b.dates:
+            if conflicting_dates(da, db):
+                return da, db
+    return None
+
+
+def _polarity(pair: Pair, a_negated: bool) -> Verdict:
+    negative, positive = (pair.a, pair.b) if a_negated else (pair.b, pair.a)
+    phrase, word = _negated_phrase(negative.quote, positive.quote)
+    values = (phrase, word) if a_negated else (word, phrase)
+    return _contradicts("polarity", *values, "One negates what the other asserts.")
+
+
+def _negated_phrase(negative: str, positive: str) -> tuple[str, str]:
+    """('not expand', 'expand'): the cue up to the first word both claims share, or blanks."""
+    positive_words = {stem(m.group()): m.group() for m in _WORD.finditer(positive)}
+    for start, end, _ in cues(negative):
+        for following in list(_WORD.finditer(negative, end))[:4]:
+            word = positive_words.get(stem(following.group()))
+            if word and following.group().lower() not in STOP_WORDS:
+                return negative[start : following.end()], word
+    return "", ""
+
+
+def _contradicts(detail: str, a: str, b: str, rationale: str) -> Verdict:
+    values = DifferingValues(a=a, b=b) if a and b else None
+    return Verdict(relation="contradicts", detail=detail, values=values,
+                   rationale=rationale)  # fmt: skip
+
+
+def _verdict(relation: str, rationale: str) -> Verdict:
+    return Verdict(relation=relation, detail=None, values=None,
+                   rationale=rationale)  # fmt: skip

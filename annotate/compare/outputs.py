@@ -1,0 +1,104 @@
+"""What a comparison writes: ``facts.json``, ``pairs.jsonl`` and ``report.html``.
+
+``facts.json`` and ``pairs.jsonl`` are contracts (their keys are documented in
+the README and scripts rely on them; keys may be added, never renamed). Every
+file is written beside its final name and renamed into place, so an
+interrupted run never leaves half a file where the last good one was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from annotate.store import Store
+
+from .claims import ComparedClaim
+from .pipeline import Comparison, JudgeFactory, compare
+from .report import render_report
+
+FACTS = "facts.json"
+PAIRS = "pairs.jsonl"
+REPORT = "report.html"
+
+
+def run_comparison(
+    store: Store, make_judge: JudgeFactory, out: Path, *, origin: str = "auto", k: int = 10
+) -> Comparison:
+    """Compare, then write the three files into `out` (created if needed)."""
+    out.mkdir(parents=True, exist_ok=True)
+    pairs_path = out / PAIRS
+    partial = pairs_path.with_name(PAIRS + ".part")
+    with partial.open("w", encoding="utf-8") as pairs_out:
+        found = compare(store, make_judge, origin=origin, pairs_out=pairs_out, k=k)
+    os.replace(partial, pairs_path)
+    _write(out / FACTS, json.dumps(facts_json(found), ensure_ascii=False, indent=1) + "\n")
+    _write(out / REPORT, render_report(found))
+    return found
+
+
+def _write(path: Path, content: str) -> None:
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(content, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def facts_json(found: Comparison) -> dict[str, Any]:
+    """The ``facts.json`` object: facts, contradictions between facts, stances per outlet."""
+    return {
+        "facts": [
+            {
+                "id": fact.id,
+                "proposition": fact.proposition,
+                "claims": [claim_json(c, found) for c in fact.claims],
+                "sources": fact.sources,
+            }
+            for fact in found.facts
+        ],
+        "contradictions": [
+            {
+                "fact_a": c.fact_a,
+                "fact_b": c.fact_b,
+                "detail": c.verdict.detail,
+                "values": c.verdict.values.model_dump() if c.verdict.values else None,
+                "rationale": c.verdict.rationale,
+                "claim_a": claim_json(c.a, found),
+                "claim_b": claim_json(c.b, found),
+            }
+            for c in found.contradictions
+        ],
+        "stances": [
+            {
+                "source": s.outlet.source,
+                "holder": s.holder,
+                "target": s.target,
+                "label": s.label,
+                "quote": s.quote,
+                "doc_id": s.outlet.doc_id,
+                "start": s.start,
+                "end": s.end,
+            }
+            for s in found.stances
+        ],
+        "comparison": {
+            "id": found.id,
+            "judge": found.judge,
+            "from": found.origin,
+            "counts": found.counts,
+        },
+    }
+
+
+def claim_json(claim: ComparedClaim, found: Comparison) -> dict[str, Any]:
+    return {
+        "doc_id": claim.outlet.doc_id,
+        "source": claim.outlet.source,
+        "speaker": found.registry.display(claim.speaker),
+        "quote": claim.quote,
+        "start": claim.start,
+        "end": claim.end,
+        "attribution": claim.attribution,
+        "proposition": claim.proposition,
+    }

@@ -1,0 +1,321 @@
+"""One comparison, start to end: claims → actors → candidate pairs → verdicts → facts.
+
+`compare` reads each document's claims (kept gold, else the latest
+prediction), unifies actors across documents, pairs claims of different
+documents that are likely about the same thing, has a judge decide each pair,
+grounds the values the judge says differ, groups same-fact claims into facts
+and links facts that contradict each other. Every verdict is kept in the
+store under the comparison's id (what people verify in Label Studio) and
+streamed to ``pairs.jsonl``; the result is what ``facts.json`` and the report
+show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, TextIO
+
+from annotate.errors import InputError
+from annotate.schemas import OUTLET, DifferingValues, Verdict
+from annotate.store import ClaimRef, Store, StoredVerdict
+
+from .actors import ActorRegistry
+from .candidates import DEFAULT_K, ClaimText, candidate_pairs
+from .claims import ComparedClaim, ComparedDocument, Outlet, read_documents
+from .facts import group_facts
+from .judges.base import Judge, JudgeUsage, Pair, Unjudged, ground_values
+from .stances import StanceRow, TargetSides, sides_by_target, unified_stances
+
+#: Verdicts saved to the store per transaction.
+SAVE_EVERY = 2048
+#: Reasons of unjudged pairs kept in the counts (the rest are only counted).
+MAX_FAILURES_SHOWN = 5
+
+
+@dataclass
+class Fact:
+    id: str
+    proposition: str
+    claims: list[ComparedClaim]
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted({c.outlet.source for c in self.claims})
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    fact_a: str
+    fact_b: str
+    a: ComparedClaim
+    b: ComparedClaim
+    verdict: Verdict
+
+
+@dataclass
+class Comparison:
+    """What one comparison found, ready to write out."""
+
+    id: int
+    judge: str
+    origin: str
+    outlets: list[Outlet]
+    facts: list[Fact]
+    contradictions: list[Contradiction]
+    stances: list[StanceRow]
+    targets: list[TargetSides]
+    registry: ActorRegistry
+    counts: dict[str, Any] = field(default_factory=dict)
+    #: document id -> text, for the documents the report quotes
+    texts: dict[str, str] = field(default_factory=dict)
+
+
+JudgeFactory = Callable[[ActorRegistry], Judge]
+
+
+def compare(
+    store: Store,
+    make_judge: JudgeFactory,
+    *,
+    origin: str = "auto",
+    pairs_out: TextIO | None = None,
+    k: int = DEFAULT_K,
+) -> Comparison:
+    """Compare the claims of every annotated document; write judged pairs to `pairs_out`."""
+    documents = list(read_documents(store, origin))
+    if not documents:
+        wanted = "gold or predictions" if origin == "auto" else origin
+        raise InputError(f"no {wanted} to compare in {store.path}: run `annotate preannotate` "
+                         "(or `annotate pull` for gold) first")  # fmt: skip
+    registry = ActorRegistry()
+    for document in documents:
+        registry.add(document)
+    registry.link()
+    claims = [claim for document in documents for claim in document.claims]
+    judge = make_judge(registry)
+    params = {"k": k}
+    comparison_id = store.start_comparison(judge.model_version, origin, params)
+    pairs, indexes = _candidates(claims, registry, k)
+    links, contradictions, counts = _judge(
+        store, comparison_id, judge, pairs, indexes, pairs_out
+    )
+    groups = group_facts(len(claims), ((i, j, v.relation) for i, j, v in links))
+    facts, fact_of = _facts(claims, groups)
+    found = Comparison(
+        id=comparison_id,
+        judge=judge.model_version,
+        origin=origin,
+        outlets=[d.outlet for d in documents],
+        facts=facts,
+        contradictions=_contradictions(contradictions, claims, fact_of),
+        stances=unified_stances([s for d in documents for s in d.stances], registry),
+        registry=registry,
+        targets=[],
+        texts={d.outlet.doc_id: d.text for d in documents},
+    )
+    found.targets = sides_by_target(found.stances)
+    found.counts = _counts(documents, claims, pairs, counts, found, judge.usage)
+    store.finish_comparison(comparison_id, found.counts)
+    return found
+
+
+def _candidates(
+    claims: list[ComparedClaim], registry: ActorRegistry, k: int
+) -> tuple[list[Pair], list[tuple[int, int]]]:
+    """The candidate pairs, and each pair's claims as indexes into `claims`."""
+    documents: dict[str, int] = {}
+    texts = []
+    actors = []
+    for claim in claims:
+        names = claim.mentioned + (() if claim.speaker == OUTLET else (claim.speaker,))
+        ids = registry.ids(names)
+        actors.append(ids)
+        document = documents.setdefault(claim.outlet.doc_id, len(documents))
+        texts.append(ClaimText(document, claim.proposition, ids, claim.outlet.published))
+    candidates = candidate_pairs(texts, k=k)
+    pairs = [
+        Pair(claims[c.a], claims[c.b], c.similarity, actors[c.a], actors[c.b], c.mutual)
+        for c in candidates
+    ]
+    return pairs, [(c.a, c.b) for c in candidates]
+
+
+Link = tuple[int, int, Verdict]
+
+
+def _judge(
+    store: Store,
+    comparison_id: int,
+    judge: Judge,
+    pairs: list[Pair],
+    indexes: list[tuple[int, int]],
+    out: TextIO | None,
+) -> tuple[list[Link], list[Link], dict[str, Any]]:
+    """Judge every pair, keep and write each verdict; the links facts are made of.
+
+    A cacheable judge (an LLM) is asked only about pairs it has not answered in
+    an earlier comparison: a re-run makes no call. A pair it cannot decide is
+    counted as unjudged, with the first reasons, and left out of the facts.
+    """
+    links: list[Link] = []
+    contradictions: list[Link] = []
+    counts: dict[str, Any] = {"dropped_values": 0, "reused": 0, "unjudged": 0, "failures": []}
+    kept: list[StoredVerdict] = []
+    for pair, (i, j), answer in zip(pairs, indexes, _answers(store, judge, pairs), strict=True):
+        if isinstance(answer, Unjudged):
+            counts["unjudged"] += 1
+            if len(counts["failures"]) < MAX_FAILURES_SHOWN:
+                counts["failures"].append(f"{answer.reason}: {answer.detail}")
+            continue
+        if isinstance(answer, StoredVerdict):
+            counts["reused"] += 1
+            verdict = answer_verdict(answer)
+        else:
+            verdict, dropped = ground_values(answer, pair.a.quote, pair.b.quote)
+            counts["dropped_values"] += dropped
+        counts[verdict.relation] = counts.get(verdict.relation, 0) + 1
+        stored = _stored(comparison_id, judge.model_version, pair, verdict)
+        kept.append(stored)
+        if len(kept) >= SAVE_EVERY:
+            store.save_verdicts(kept)
+            kept = []
+        if out is not None:
+            out.write(json.dumps(pair_line(stored), ensure_ascii=False) + "\n")
+        (contradictions if verdict.relation == "contradicts" else links).append((i, j, verdict))
+    store.save_verdicts(kept)
+    return links, contradictions, counts
+
+
+def _answers(
+    store: Store, judge: Judge, pairs: list[Pair]
+) -> Iterator[Verdict | Unjudged | StoredVerdict]:
+    """The judge's answer to each pair in order; a cacheable judge's earlier answers reused."""
+    if not judge.cacheable:
+        yield from judge.judge_all(pairs)
+        return
+    keys = [verdict_key(judge.model_version, pair) for pair in pairs]
+    known = store.known_verdicts(keys, judge.model_version)
+    fresh = judge.judge_all([pair for pair, key in zip(pairs, keys, strict=True)
+                             if key not in known])  # fmt: skip
+    for key in keys:
+        yield known[key] if key in known else next(fresh)
+
+
+def answer_verdict(stored: StoredVerdict) -> Verdict:
+    """A kept verdict as the schema's `Verdict` again."""
+    return Verdict(
+        relation=stored.relation,
+        detail=stored.detail,
+        values=DifferingValues.model_validate_json(stored.values) if stored.values else None,
+        rationale=stored.rationale,
+    )
+
+
+def verdict_key(judge: str, pair: Pair) -> str:
+    """The same judge on the same two claims (words and place) is the same question."""
+    parts = [judge]
+    for claim in (pair.a, pair.b):
+        parts += [claim.outlet.doc_id, str(claim.start), str(claim.end), claim.quote,
+                  claim.proposition]  # fmt: skip
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+def _stored(comparison_id: int, judge: str, pair: Pair, verdict: Verdict) -> StoredVerdict:
+    values = verdict.values.model_dump_json() if verdict.values else None
+    return StoredVerdict(
+        comparison_id, verdict_key(judge, pair), judge, pair.a.ref, pair.b.ref,
+        verdict.relation, verdict.detail, values, verdict.rationale, pair.similarity,
+    )  # fmt: skip
+
+
+def pair_line(verdict: StoredVerdict) -> dict[str, Any]:
+    """One line of ``pairs.jsonl`` (a contract: see the README)."""
+    return {
+        "a": _ref(verdict.a),
+        "b": _ref(verdict.b),
+        "relation": verdict.relation,
+        "detail": verdict.detail,
+        "values": json.loads(verdict.values) if verdict.values else None,
+        "rationale": verdict.rationale,
+        "judge": verdict.judge,
+        "similarity": verdict.similarity,
+    }
+
+
+def _ref(ref: ClaimRef) -> dict[str, Any]:
+    return {"doc_id": ref.doc_id, "start": ref.start, "end": ref.end}
+
+
+def _facts(
+    claims: list[ComparedClaim], groups: list[list[int]]
+) -> tuple[list[Fact], dict[int, str]]:
+    facts = []
+    fact_of: dict[int, str] = {}
+    for group in groups:
+        members = [claims[i] for i in group]
+        digest = hashlib.sha256(
+            "\x1f".join(f"{c.outlet.doc_id}:{c.start}:{c.end}" for c in members).encode()
+        ).hexdigest()[:10]
+        fact = Fact(f"F{digest}", _proposition(members), members)
+        facts.append(fact)
+        fact_of.update((i, fact.id) for i in group)
+    facts.sort(key=lambda f: (-len(f.sources), -len(f.claims)))
+    return facts, fact_of
+
+
+def _proposition(members: list[ComparedClaim]) -> str:
+    """The fact's wording: its shortest claim's proposition (the least said, all agree on)."""
+    return min(members, key=lambda c: (len(c.proposition), c.outlet.doc_id, c.start)).proposition
+
+
+def _contradictions(
+    links: list[Link], claims: list[ComparedClaim], fact_of: dict[int, str]
+) -> list[Contradiction]:
+    found: dict[tuple[str, str, str | None], Contradiction] = {}
+    for i, j, verdict in links:
+        fact_a, fact_b = fact_of[i], fact_of[j]
+        key = (fact_a, fact_b, verdict.detail)
+        if fact_a != fact_b and key not in found:
+            found[key] = Contradiction(fact_a, fact_b, claims[i], claims[j], verdict)
+    return list(found.values())
+
+
+def _counts(
+    documents: list[ComparedDocument],
+    claims: list[ComparedClaim],
+    pairs: list[Pair],
+    judged: dict[str, Any],
+    found: Comparison,
+    usage: JudgeUsage,
+) -> dict[str, Any]:
+    shared = sum(1 for f in found.facts if len(f.sources) > 1)
+    return {
+        "documents": len(documents),
+        "claims": len(claims),
+        "candidate_pairs": len(pairs),
+        "all_pairs": _cross_document_pairs(documents),
+        "verdicts": {r: judged.get(r, 0) for r in ("same", "contradicts", "elaborates",
+                                                    "unrelated")},  # fmt: skip
+        "dropped_values": judged["dropped_values"],
+        "reused_verdicts": judged["reused"],
+        "unjudged": judged["unjudged"],
+        "failures": judged["failures"],
+        "judge_usage": asdict(usage),
+        "facts": len(found.facts),
+        "shared_facts": shared,
+        "single_outlet_facts": len(found.facts) - shared,
+        "contradictions": len(found.contradictions),
+        "stances": len(found.stances),
+    }
+
+
+def _cross_document_pairs(documents: list[ComparedDocument]) -> int:
+    sizes = [len(d.claims) for d in documents]
+    total = sum(sizes)
+    return (total * total - sum(s * s for s in sizes)) // 2
+
+
+__all__ = ["Comparison", "Contradiction", "Fact", "compare", "pair_line", "verdict_key"]
