@@ -30,9 +30,9 @@ STOP_WORDS = frozenset(
 #: Words news writes for one another: demonyms for their states, and common synonyms.
 EQUIVALENT_WORDS = {
     "russian": "russia", "russians": "russia", "iranian": "iran", "ukrainian": "ukraine",
-    "american": "usa", "us": "usa", "u.s.": "usa", "chinese": "china", "european": "europe",
-    "israeli": "israel", "turkish": "turkey", "british": "britain", "french": "france",
-    "german": "germany",
+    "american": "usa", "us": "usa", "u.s.": "usa", "u.s": "usa", "chinese": "china",
+    "european": "europe", "israeli": "israel", "turkish": "turkey", "british": "britain",
+    "french": "france", "german": "germany",
     "eastward": "east", "eastern": "east", "westward": "west", "western": "west",
     "negotiations": "talks", "negotiation": "talks", "negotiate": "talks", "dialogue": "talks",
     "expansion": "expand", "enlargement": "expand", "expanding": "expand",

@@ -84,7 +84,7 @@ EVENT_KINDS: tuple[frozenset[str], ...] = tuple(
     frozenset(group.split())
     for group in (
         "call phone telephone",
-        "meeting met summit visit",
+        "meet meeting met summit visit",
         "interview",
         "conference briefing",
         "speech address",
@@ -150,7 +150,7 @@ def _roles(text: str, agent_key: Callable[[str], str]) -> Iterator[Role]:
         for match in pattern.finditer(text):
             verbs = _verb_group(match.group(verb_group))
             if verbs is not None:
-                agent = match.group(agent_group)
+                agent = match.group(agent_group).rstrip(".")
                 yield Role(verbs, agent_key(agent), agent)
 
 
@@ -212,9 +212,6 @@ class RulesJudge:
             return contradiction
         if lexical:
             return _verdict("same", f"They state the same fact ({len(shared)} words shared).")
-        if aligned:
-            return _verdict("same", "Each is the other's closest claim in its outlet, from "
-                            f"the same source, sharing {len(shared)} words.")  # fmt: skip
         longer, shorter = sorted((len(a.words), len(b.words)), reverse=True)
         if (
             overlap >= ELABORATES_OVERLAP
@@ -224,6 +221,9 @@ class RulesJudge:
         ):
             which = "A" if len(a.words) > len(b.words) else "B"
             return _verdict("elaborates", f"Claim {which} states the other's fact with more.")
+        if aligned:
+            return _verdict("same", "Each is the other's closest claim in its outlet, from "
+                            f"the same source, sharing {len(shared)} words.")  # fmt: skip
         return _verdict("unrelated", "Same topic, different facts.")
 
     def _aligned(

@@ -1,0 +1,187 @@
+"""The rules judge on hand-made pairs: same facts, contradictions by detail, and its traps."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from annotate.compare.claims import ComparedClaim, Outlet
+from annotate.compare.judges.base import Pair, ground_values
+from annotate.compare.judges.rules import RulesJudge
+from annotate.compare.text import content_words
+from annotate.schemas import OUTLET
+
+#: A tiny cross-document actor map, as the registry would give it.
+ACTORS = {"paris": "france", "france": "france", "berlin": "germany", "germany": "germany",
+          "moscow": "russia", "russia": "russia", "tehran": "iran", "iran": "iran",
+          "vladimir putin": "vladimir putin", "putin": "vladimir putin"}  # fmt: skip
+
+
+def _actor(name: str) -> str:
+    return ACTORS.get(name.lower(), name.lower())
+
+
+def _claim(doc: str, quote: str, speaker: str = OUTLET, mentioned: tuple[str, ...] = (),
+           published: date | None = None) -> ComparedClaim:  # fmt: skip
+    outlet = Outlet(doc, f"{doc}.txt", doc, published)
+    return ComparedClaim(outlet, 0, len(quote), quote, quote, speaker, "authorial", mentioned)
+
+
+def _pair(a: ComparedClaim, b: ComparedClaim, similarity: float = 0.6,
+          mutual: bool = True) -> Pair:  # fmt: skip
+    ids_a = frozenset(_actor(n) for n in (*a.mentioned, a.speaker) if n != OUTLET)
+    ids_b = frozenset(_actor(n) for n in (*b.mentioned, b.speaker) if n != OUTLET)
+    return Pair(a, b, similarity, ids_a, ids_b, mutual)
+
+
+def judged(a: str, b: str, **options: object) -> tuple[str, str | None, tuple[str, str] | None]:
+    """(relation, detail, values) of the rules judge on two authorial claims."""
+    pair = _pair(_claim("a", a, mentioned=options.pop("a_mentions", ())),  # type: ignore[arg-type]
+                 _claim("b", b, mentioned=options.pop("b_mentions", ())),  # type: ignore[arg-type]
+                 **options)  # type: ignore[arg-type]  # fmt: skip
+    verdict, dropped = ground_values(RulesJudge(_actor).judge(pair), a, b)
+    assert dropped == 0, "the rules judge copies its values from the claims"
+    values = (verdict.values.a, verdict.values.b) if verdict.values else None
+    return verdict.relation, verdict.detail, values
+
+
+def test_same_fact_in_other_words_is_same() -> None:
+    relation, _, _ = judged(
+        "Russia sent more than 90,000 troops to the border with Ukraine last month.",
+        "More than 90,000 Russian troops were sent to the Ukrainian border last month.",
+    )
+    assert relation == "same"
+
+
+def test_a_different_count_of_the_same_thing_contradicts_on_the_number() -> None:
+    assert judged(
+        "80 Russian companies will send their representatives to Iran next week.",
+        "Some 120 Russian companies will send their representatives to Iran next week.",
+        similarity=0.7,
+    ) == ("contradicts", "number", ("80", "Some 120"))
+    # "some 95" admits 85-105: rounding reconciles it with 80 (within 10%)
+    relation, _, _ = judged(
+        "80 Russian companies will send their representatives to Iran next week.",
+        "Some 95 Russian companies will send their representatives to Iran next week.",
+    )
+    assert relation == "same"
+
+
+def test_rounded_and_bounded_figures_agree() -> None:
+    relation, _, _ = judged(
+        "Russia has gathered more than 90,000 troops near the border with Ukraine.",
+        "Russia has gathered tens of thousands of troops near the border with Ukraine.",
+    )
+    assert relation == "same"
+
+
+def test_different_numbers_about_different_subjects_are_no_contradiction() -> None:
+    relation, detail, _ = judged(
+        "100 people were working at the plant when the fire started.",
+        "100 people were injured when the fire started at the plant.",
+    )
+    assert relation != "contradicts", detail
+    relation, _, _ = judged(
+        "The army lost 300 tanks in the spring offensive.",
+        "The central bank sold 500 tonnes of gold reserves.",
+        similarity=0.2,
+    )
+    assert relation == "unrelated"
+
+
+def test_a_later_figure_at_a_later_date_is_an_update() -> None:
+    relation, _, _ = judged(
+        "On Monday, the death toll from the earthquake rose to 300 people.",
+        "On Wednesday, the death toll from the earthquake rose to 450 people.",
+    )
+    assert relation != "contradicts"
+
+
+def test_the_same_role_filled_by_different_actors_contradicts_on_the_actor() -> None:
+    relation, detail, values = judged(
+        "The talks were requested by Paris after the border incident.",
+        "Berlin asked for the talks after the border incident.",
+        a_mentions=("Paris",), b_mentions=("Berlin",), similarity=0.45,
+    )  # fmt: skip
+    assert (relation, detail) == ("contradicts", "actor")
+    assert values == ("Paris", "Berlin")
+
+
+def test_who_initiated_a_call_is_compared_through_linked_actors() -> None:
+    relation, detail, _ = judged(
+        "The phone call was initiated by Tehran.",
+        "The phone call was initiated by Moscow.",
+    )
+    assert (relation, detail) == ("contradicts", "actor")
+    relation, _, _ = judged(
+        "The phone call was initiated by Tehran.",
+        "The phone call was initiated by Iran.",
+    )
+    assert relation == "same"
+
+
+def test_one_negating_what_the_other_asserts_contradicts_on_polarity() -> None:
+    relation, detail, values = judged(
+        "NATO will expand further east into Ukraine, the alliance said.",
+        "NATO will not expand further east into Ukraine, the alliance said.",
+    )
+    assert (relation, detail) == ("contradicts", "polarity")
+    assert values == ("expand", "not expand")
+
+
+def test_a_paraphrase_is_not_a_negation() -> None:
+    relation, detail, _ = judged(
+        "we will insist on agreements that exclude NATO's rapprochement with the East",
+        "guarantees that NATO will not expand further east",
+        similarity=0.3,
+    )
+    assert relation != "contradicts", detail
+
+
+def test_the_same_event_on_different_days_contradicts_on_the_date() -> None:
+    relation, detail, values = judged(
+        "Putin signed the decree recognising the two republics on Monday.",
+        "Putin signed the decree recognising the two republics on Tuesday.",
+    )
+    assert (relation, detail) == ("contradicts", "date")
+    assert values == ("on Monday", "on Tuesday") or values == ("Monday", "Tuesday")
+
+
+def test_different_events_are_unrelated_however_alike() -> None:
+    relation, _, _ = judged(
+        "Raisi made the remarks in a phone call with Putin on Thursday.",
+        "Putin made the remarks in a meeting with Raisi on Thursday in Uzbekistan.",
+    )
+    assert relation == "unrelated"
+
+
+def test_a_claim_holding_another_and_much_more_elaborates_it() -> None:
+    relation, _, _ = judged(
+        "Iran joined the Shanghai Cooperation Organization.",
+        "Iran joined the Shanghai Cooperation Organization at the summit in Samarkand, where "
+        "leaders also agreed new trade corridors, energy projects and security exercises.",
+        similarity=0.35, a_mentions=("Iran",), b_mentions=("Iran",),
+    )  # fmt: skip
+    assert relation == "elaborates"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Our relations are not ordinary but are strategic.", "Bilateral trade rose by 81%."),
+        ("The weather was fine.", "Markets fell sharply on Friday."),
+    ],
+)
+def test_claims_about_different_things_are_unrelated(a: str, b: str) -> None:
+    assert judged(a, b, similarity=0.15, mutual=False)[0] == "unrelated"
+
+
+def test_the_judge_reads_each_claim_once() -> None:
+    judge = RulesJudge(_actor)
+    a = _claim("a", "80 Russian companies will send representatives to Iran next week.")
+    others = [_claim(f"d{i}", f"{80 + i} Russian companies will send representatives to Iran "
+                     "next week.") for i in range(5)]  # fmt: skip
+    verdicts = list(judge.judge_all([_pair(a, other) for other in others]))
+    assert len(verdicts) == 5 and len(judge._features) == 6
+    assert content_words("The U.S. and the EU said")[:2] == ["usa", "eu"]
