@@ -30,7 +30,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from annotate.schemas import OUTLET, DifferingValues, Verdict
@@ -113,36 +113,43 @@ class Role:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
 class Features:
-    """What the rules read of one claim (computed once, however many pairs it is in)."""
+    """What the rules read of one claim, each part read once and only when a pair needs it.
 
-    words: frozenset[str]
-    quantities: tuple[Quantity, ...]
-    dates: tuple[DateMention, ...]
-    negated: bool
-    roles: tuple[Role, ...]
-    places: tuple[tuple[str, str], ...]
-    #: indexes into EVENT_KINDS of the events the claim names
-    events: frozenset[int]
+    Most candidate pairs are settled by their words alone (they share no topic), so
+    the figures, dates, negation, roles and places are read lazily.
+    """
 
+    def __init__(self, claim: ComparedClaim, agent_key: Callable[[str], str]) -> None:
+        self._claim = claim
+        self._agent_key = agent_key
+        self.words = frozenset(content_words(claim.quote))
+        #: indexes into EVENT_KINDS of the events the claim names
+        self.events = frozenset(i for i, kind in enumerate(EVENT_KINDS) if kind & self.words)
 
-def features(claim: ComparedClaim, agent_key: Callable[[str], str]) -> Features:
-    text = claim.quote
-    words = frozenset(content_words(text))
-    return Features(
-        words=words,
-        quantities=tuple(quantities(text)),
-        dates=tuple(dates(text, claim.outlet.published)),
-        negated=negated(text),
-        roles=tuple(_roles(text, agent_key)),
-        events=frozenset(i for i, kind in enumerate(EVENT_KINDS) if kind & words),
-        places=tuple(
-            (agent_key(m.group(1)), m.group(1))
-            for m in _PLACE.finditer(text)
+    @cached_property
+    def quantities(self) -> tuple[Quantity, ...]:
+        return tuple(quantities(self._claim.quote))
+
+    @cached_property
+    def dates(self) -> tuple[DateMention, ...]:
+        return tuple(dates(self._claim.quote, self._claim.outlet.published))
+
+    @cached_property
+    def negated(self) -> bool:
+        return negated(self._claim.quote)
+
+    @cached_property
+    def roles(self) -> tuple[Role, ...]:
+        return tuple(_roles(self._claim.quote, self._agent_key))
+
+    @cached_property
+    def places(self) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (self._agent_key(m.group(1)), m.group(1))
+            for m in _PLACE.finditer(self._claim.quote)
             if m.group(1).split()[0].lower() not in _NOT_PLACES
-        ),
-    )
+        )
 
 
 def _roles(text: str, agent_key: Callable[[str], str]) -> Iterator[Role]:
@@ -255,7 +262,7 @@ class RulesJudge:
         key = (claim.outlet.doc_id, claim.start, claim.end)
         found = self._features.get(key)
         if found is None:
-            found = self._features[key] = features(claim, self._agent_key)
+            found = self._features[key] = Features(claim, self._agent_key)
         return found
 
 
