@@ -144,7 +144,10 @@ def test_every_quote_grounds_in_its_document(compared: dict[str, Any]) -> None:
 
 def test_facts_json_and_pairs_jsonl_keep_their_contract(compared: dict[str, Any]) -> None:
     facts = compared["facts"]
-    assert set(facts) >= {"facts", "contradictions", "stances"}
+    assert set(facts) >= {"facts", "contradictions", "stances", "stance_targets"}
+    nato = next(t for t in facts["stance_targets"] if t["target"] == "NATO expansion")
+    brasov = str(SEEDS / "003_f93713496c2428ed.txt")
+    assert nato["outlets"] >= 3 and "Vladimir Putin" in nato["against"][brasov]
     for fact in facts["facts"]:
         assert set(fact) >= {"id", "proposition", "claims", "sources"}
         for claim in fact["claims"]:

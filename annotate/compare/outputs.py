@@ -82,6 +82,9 @@ def facts_json(found: Comparison) -> dict[str, Any]:
             }
             for s in found.stances
         ],
+        "stance_targets": [
+            {"target": t.target, "outlets": t.outlets, **t.sides} for t in found.targets
+        ],
         "comparison": {
             "id": found.id,
             "judge": found.judge,
