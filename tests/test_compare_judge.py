@@ -185,3 +185,12 @@ def test_the_judge_reads_each_claim_once() -> None:
     verdicts = list(judge.judge_all([_pair(a, other) for other in others]))
     assert len(verdicts) == 5 and len(judge._features) == 6
     assert content_words("The U.S. and the EU said")[:2] == ["usa", "eu"]
+
+
+def test_another_figure_beside_an_agreeing_one_is_no_contradiction() -> None:
+    relation, detail, _ = judged(
+        "Trade between Tehran and Moscow rose by 81% last year.",
+        "Trade between Tehran and Moscow rose by 81% last year and by 30% in the first "
+        "5 months of this year.",
+    )
+    assert relation != "contradicts", detail

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from annotate.schemas import OUTLET
+
 from .claims import ComparedClaim, Outlet
 from .pipeline import Comparison, Fact
 from .stances import StanceRow
@@ -32,6 +34,14 @@ MAX_STANCES = 500
 MAX_ARTICLES = 100
 
 _TEMPLATES = Path(__file__).parent / "templates"
+#: What the claims were read from, by `--from`.
+ORIGINS = {
+    "auto": "gold where kept, else the latest prediction",
+    "gold": "gold only",
+    "predictions": "latest predictions only",
+}
+#: How the report names the speaker of an authorial claim (the schema's OUTLET).
+OWN_VOICE = "the outlet itself"
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,9 @@ def render_report(found: Comparison) -> str:
     shown_stances = found.stances[:MAX_STANCES]
     quoted = _quoted(shared[:MAX_SHARED], single[:MAX_SINGLE], found, shown_stances)
     articles = [o for o in found.outlets if o.doc_id in quoted][:MAX_ARTICLES]
-    linked = {o.doc_id for o in articles}
+    laid_out = {o.doc_id: _pieces(o.doc_id, found.texts[o.doc_id], quoted[o.doc_id])
+                for o in articles}  # fmt: skip
+    places = {key: place for _, aliases in laid_out.values() for key, place in aliases.items()}
     return environment.get_template("report.html.j2").render(
         found=found,
         counts=found.counts,
@@ -80,15 +92,15 @@ def render_report(found: Comparison) -> str:
         contradictions=found.contradictions[:MAX_CONTRADICTIONS],
         stances=shown_stances,
         targets=found.targets,
-        articles=[
-            (o, _pieces(o.doc_id, found.texts[o.doc_id], quoted[o.doc_id])) for o in articles
-        ],
+        articles=[(o, laid_out[o.doc_id][0]) for o in articles],
         link=lambda doc_id, start, end: (
-            "#" + anchor(doc_id, start, end) if doc_id in linked else None
+            "#" + places[(doc_id, start, end)] if (doc_id, start, end) in places else None
         ),
         cells=lambda fact: _cells(fact, outlets),
         marked=_marked,
-        speaker=found.registry.display,
+        speaker=lambda name: OWN_VOICE if name == OUTLET else found.registry.display(name),
+        origins=ORIGINS,
+        plural=lambda n, word: f"{n} {word}" + ("" if n == 1 else "s"),
         name_of={o.source: o.name for o in found.outlets},
     )
 
@@ -129,19 +141,32 @@ def _quoted(
     return spans
 
 
-def _pieces(doc_id: str, text: str, spans: set[tuple[int, int]]) -> list[Piece]:
-    """The article cut at its quotes; a quote inside another shares the outer one's place."""
+Place = tuple[str, int, int]
+
+
+def _pieces(
+    doc_id: str, text: str, spans: set[tuple[int, int]]
+) -> tuple[list[Piece], dict[Place, str]]:
+    """The article cut at its quotes, and where each quote's link lands.
+
+    A quote inside (or overlapping) one already placed links to that one's span,
+    which holds its words: spans are never nested, so each quote has one place.
+    """
     pieces: list[Piece] = []
+    places: dict[Place, str] = {}
     at = 0
+    outer = ""
     for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
         if start < at:
-            pieces.append(Piece("", anchor(doc_id, start, end)))
+            places[(doc_id, start, end)] = outer
             continue
+        outer = anchor(doc_id, start, end)
+        places[(doc_id, start, end)] = outer
         pieces.append(Piece(text[at:start]))
-        pieces.append(Piece(text[start:end], anchor(doc_id, start, end)))
+        pieces.append(Piece(text[start:end], outer))
         at = end
     pieces.append(Piece(text[at:]))
-    return pieces
+    return pieces, places
 
 
 def _marked(quote: str, value: str | None) -> Marked:

@@ -283,14 +283,11 @@ def _contradiction(pair: Pair, a: Features, b: Features, alike: bool) -> Verdict
     words (a paraphrase's "exclude" is no negation of "will not").
     """
     updated = _dated_apart(a, b)
-    for qa in a.quantities:
-        for qb in b.quantities:
-            if conflicting(qa, qb):
-                if updated:
-                    return _verdict("unrelated", "Different figures at different times: "
-                                    "an update, not a contradiction.")  # fmt: skip
-                return _contradicts("number", qa.text, qb.text,
-                                    f"They count {qa.unit} differently.")  # fmt: skip
+    for qa, qb in _unmatched_counts(a.quantities, b.quantities):
+        if updated:
+            return _verdict("unrelated", "Different figures at different times: "
+                            "an update, not a contradiction.")  # fmt: skip
+        return _contradicts("number", qa.text, qb.text, f"They count {qa.unit} differently.")
     for ra in a.roles:
         for rb in b.roles:
             if ra.verbs == rb.verbs and ra.agent != rb.agent:
@@ -309,6 +306,26 @@ def _contradiction(pair: Pair, a: Features, b: Features, alike: bool) -> Verdict
         if pa not in pair.b.quote and pb not in pair.a.quote:
             return _contradicts("place", pa, pb, "They place the same event differently.")
     return None
+
+
+def _unmatched_counts(
+    a: tuple[Quantity, ...], b: tuple[Quantity, ...]
+) -> Iterator[tuple[Quantity, Quantity]]:
+    """Conflicting counts of one unit, each with no agreeing count in the other claim.
+
+    "rose by 81% last year and by 30% this year" does not contradict "rose by 81%
+    last year": its 30% is another figure, not another value of the 81%.
+    """
+    agreed_a = {i for i, qa in enumerate(a) for qb in b if _agree(qa, qb)}
+    agreed_b = {j for j, qb in enumerate(b) for qa in a if _agree(qa, qb)}
+    for i, qa in enumerate(a):
+        for j, qb in enumerate(b):
+            if i not in agreed_a and j not in agreed_b and conflicting(qa, qb):
+                yield qa, qb
+
+
+def _agree(a: Quantity, b: Quantity) -> bool:
+    return a.unit is not None and a.unit == b.unit and not conflicting(a, b)
 
 
 def _dated_apart(a: Features, b: Features) -> tuple[DateMention, DateMention] | None:
