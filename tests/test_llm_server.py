@@ -18,8 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
-from annotate.schemas import Extraction
+from annotate.schemas import Extraction, Verdict
+from annotate.testing.fake_verdicts import COMPARE_PREFIX
 from annotate.testing.llm_server import (
     HALLUCINATED_QUOTE,
     USER_PREFIX,
@@ -233,6 +235,63 @@ def test_rejecting_json_schema() -> None:
     assert "response_format" in refused.json()["error"]["message"]
     assert refused.json()["error"]["param"] == "response_format"
     assert accepted.status_code == 200
+
+
+def test_rejecting_json_schema_like_llama_cpp() -> None:
+    with running_llm_server(reject_json_schema="llama.cpp", responder=RESPONDER) as rejecting:
+        strict = {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}
+        refused = post(rejecting, body(response_format=strict))
+        accepted = post(rejecting, body(response_format={"type": "json_object"}))
+    assert refused.status_code == 500
+    assert "json_schema" in refused.json()["error"]["message"]
+    assert accepted.status_code == 200
+
+
+# ---------------------------------------------------------------- pairs of claims
+
+
+def pair_body(a: str, b: str) -> dict[str, Any]:
+    claims = {"claim_a": {"quote": a}, "claim_b": {"quote": b}}
+    return {
+        "model": "fake",
+        "messages": [
+            {"role": "system", "content": "Compare."},
+            {"role": "user", "content": COMPARE_PREFIX + json.dumps(claims)},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("Officials said 80 companies joined the scheme.",
+         "Officials said 90 companies joined the scheme.",
+         {"relation": "contradicts", "detail": "number", "values": {"a": "80", "b": "90"}}),
+        ("Officials said 80 companies joined the scheme.",
+         "Officials said 80 companies joined the scheme.", {"relation": "same"}),
+        ("Officials said 80 companies joined the scheme.",
+         "Rain fell on 90 days in the north.", {"relation": "unrelated"}),
+    ],
+)  # fmt: skip
+def test_a_pair_of_claims_gets_a_verdict(
+    server: RunningServer, a: str, b: str, expected: dict[str, Any]
+) -> None:
+    verdict = Verdict.model_validate_json(content_of(post(server, pair_body(a, b))))
+    assert verdict.model_dump(include=set(expected)) == expected
+
+
+def test_content_faults_spoil_verdicts(server: RunningServer) -> None:
+    kinds = ["validation_error", "hallucinate", "invalid_json"]
+    server.set_faults([{"kind": kind, "match": "companies", "times": 1} for kind in kinds])
+    a, b = "Officials said 80 companies joined.", "Officials said 90 companies joined."
+    missing, invented, invalid = (content_of(post(server, pair_body(a, b))) for _ in kinds)
+    with pytest.raises(ValidationError, match="needs its detail"):
+        Verdict.model_validate_json(missing)
+    values = Verdict.model_validate_json(invented).values
+    assert values is not None and values.a not in a and values.b not in b
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(invalid)
+    Verdict.model_validate_json(content_of(post(server, pair_body(a, b))))  # all used up
 
 
 # ---------------------------------------------------------------- speed

@@ -20,8 +20,9 @@ import openai
 import pytest
 
 from annotate.errors import ConfigurationError
-from annotate.preannotate.core.ratelimit import RateLimiter, estimate_tokens
-from annotate.preannotate.core.retry import redact, retry_after_seconds
+from annotate.llm import redact
+from annotate.llm.ratelimit import RateLimiter, estimate_tokens
+from annotate.llm.retry import retry_after_seconds
 from annotate.preannotate.providers.base import ExtractionFailed
 from annotate.preannotate.providers.openai_chat import USER_PREFIX, OpenAIChatProvider
 from annotate.prompts import load_prompt, prompt_version

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from annotate.compare.actors import ActorRegistry
 from annotate.compare.judges.base import Judge
+from annotate.compare.judges.openai_judge import make_openai_judge
 from annotate.compare.judges.rules import RulesJudge
 from annotate.compare.outputs import FACTS, PAIRS, REPORT, run_comparison
-from annotate.compare.pipeline import JudgeFactory
+from annotate.compare.pipeline import Comparison, JudgeFactory
 from annotate.errors import ProviderError
 from annotate.gold.adjudicate import Policy
 from annotate.gold.report import iter_gold
@@ -21,6 +31,20 @@ from annotate.store.database import COMPARE_ORIGINS
 
 from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
 from .common import DbOption, console, fail, open_store
+from .llm_options import (
+    ConcurrencyOption,
+    ContextWindowOption,
+    MaxRetriesOption,
+    MaxTokensOption,
+    ModelOption,
+    PriceInputOption,
+    PriceOutputOption,
+    ResponseFormatOption,
+    RpmOption,
+    TemperatureOption,
+    TpmOption,
+    endpoint_options,
+)
 
 PROVIDERS = ("rules", "openai")
 
@@ -29,9 +53,7 @@ def compare(
     provider: Annotated[
         str, typer.Option(help="Judge of candidate pairs: rules (offline) or openai.")
     ] = "rules",
-    model: Annotated[
-        str | None, typer.Option(help="Model of the openai judge (default $ANNOTATE_MODEL).")
-    ] = None,
+    model: ModelOption = None,
     origin: Annotated[
         str,
         typer.Option(
@@ -46,6 +68,16 @@ def compare(
     neighbours: Annotated[
         int, typer.Option("--neighbours", help="Candidate pairs kept per claim (1-20).")
     ] = 10,
+    concurrency: ConcurrencyOption = 8,
+    rpm: RpmOption = None,
+    tpm: TpmOption = None,
+    max_tokens: MaxTokensOption = 1024,
+    context_window: ContextWindowOption = 16000,
+    temperature: TemperatureOption = 0.0,
+    response_format: ResponseFormatOption = "auto",
+    max_retries: MaxRetriesOption = 6,
+    price_input: PriceInputOption = None,
+    price_output: PriceOutputOption = None,
     policy: PolicyOption = "auto",
     reviewer: ReviewerOption = None,
     workers: WorkersOption = 0,
@@ -56,7 +88,8 @@ def compare(
     Pairs claims of different documents that are likely about the same thing
     (never all pairs), has a judge decide each pair (same fact, contradicts
     and on which detail, elaborates, unrelated), groups same-fact claims into
-    facts and writes facts.json, pairs.jsonl and report.html into --out.
+    facts and writes facts.json, pairs.jsonl and report.html into --out. With
+    --provider openai every verdict is kept: a re-run asks only about new pairs.
     """
     if provider not in PROVIDERS:
         raise fail(f"--provider must be one of {', '.join(PROVIDERS)}, not {provider!r}")
@@ -65,28 +98,15 @@ def compare(
     if not 1 <= neighbours <= 20:
         raise fail(f"--neighbours must be between 1 and 20, not {neighbours}")
     chosen = checked_policy(policy)
-    with open_store(db) as store:
+    options = {**endpoint_options(locals()), "concurrency": concurrency,
+               "price_input": price_input, "price_output": price_output}  # fmt: skip
+    with open_store(db) as store, _judging_bar() as bar:
         if origin != "predictions":
             _refresh_gold(store, chosen, reviewer or (), worker_count(workers))
-        found = run_comparison(store, _judge_factory(provider, model), out, origin=origin,
-                               k=neighbours)  # fmt: skip
-    counts = found.counts
-    console.print(
-        f"{counts['documents']} documents, {counts['claims']} claims, "
-        f"{counts['candidate_pairs']} pairs judged by {found.judge}: "
-        f"{counts['shared_facts']} facts shared by several outlets, "
-        f"{counts['single_outlet_facts']} single-outlet facts, "
-        f"{counts['contradictions']} contradictions",
-        highlight=False,
-    )
-    console.print(f"wrote {out / FACTS}, {out / PAIRS}, {out / REPORT}", highlight=False)
-    if counts["unjudged"]:
-        reasons = "; ".join(counts["failures"])
-        raise ProviderError(
-            f"{counts['unjudged']} of {counts['candidate_pairs']} pairs could not be judged "
-            f"({reasons}): they are left out of the facts; run the same command again to "
-            "judge only them"
-        )
+        make_judge = _judge_factory(provider, model, options, bar.advance)
+        found = run_comparison(store, make_judge, out, origin=origin, k=neighbours,
+                               on_pairs=bar.start)  # fmt: skip
+    _summary(found, out)
 
 
 def _refresh_gold(store: Store, policy: Policy, reviewers: Sequence[str], workers: int) -> None:
@@ -96,13 +116,83 @@ def _refresh_gold(store: Store, policy: Policy, reviewers: Sequence[str], worker
             pass
 
 
-def _judge_factory(provider: str, model: str | None) -> JudgeFactory:
+def _judge_factory(
+    provider: str, model: str | None, options: dict[str, Any], advance: Callable[[], None]
+) -> JudgeFactory:
     """How to make the judge once the actors are known (the rules compare actors by id)."""
 
     def rules(registry: ActorRegistry) -> Judge:
         return RulesJudge(lambda name: registry.actor_id(name) or name.lower())
 
+    def openai(registry: ActorRegistry) -> Judge:
+        return make_openai_judge(model, on_judged=advance, **options)
+
+    if provider == "openai":
+        openai(ActorRegistry())  # a missing endpoint or key is reported before any work
+        return openai
     return rules
+
+
+class _JudgingBar:
+    """A progress bar for the pairs the judge is asked about (sized once they are known)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+
+    def start(self, pairs: int) -> None:
+        self.task = self.progress.add_task("judging", total=pairs)
+
+    def advance(self) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task)
+
+
+@contextmanager
+def _judging_bar() -> Iterator[_JudgingBar]:
+    progress = Progress(
+        TextColumn("[bold]judging pairs"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        yield _JudgingBar(progress)
+
+
+def _summary(found: Comparison, out: Path) -> None:
+    """What was found and written; an error (exit 1) when some pairs stayed unjudged."""
+    counts = found.counts
+    usage = counts["judge_usage"]
+    console.print(
+        f"{counts['documents']} documents, {counts['claims']} claims, "
+        f"{counts['candidate_pairs']} pairs judged by {found.judge}: "
+        f"{counts['shared_facts']} facts shared by several outlets, "
+        f"{counts['single_outlet_facts']} single-outlet facts, "
+        f"{counts['contradictions']} contradictions",
+        highlight=False,
+    )
+    if usage["calls"] or counts["reused_verdicts"]:
+        console.print(
+            f"{usage['calls']} LLM calls ({usage['requests']} requests, {usage['reasks']} "
+            f"re-asks), {counts['reused_verdicts']} verdicts reused, "
+            f"{usage['prompt_tokens'] + usage['completion_tokens']} tokens, "
+            f"${usage['cost_usd']:.4f}",
+            highlight=False,
+        )
+    if counts["dropped_values"]:
+        console.print(f"{counts['dropped_values']} differing values were not in their claims "
+                      "and were dropped", highlight=False)  # fmt: skip
+    console.print(f"wrote {out / FACTS}, {out / PAIRS}, {out / REPORT}", highlight=False)
+    if counts["unjudged"]:
+        reasons = "; ".join(counts["failures"])
+        raise ProviderError(
+            f"{counts['unjudged']} of {counts['candidate_pairs']} pairs could not be judged "
+            f"({reasons}): they are left out of the facts; run the same command again to "
+            "judge only them"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -11,13 +11,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from annotate.llm import price_for
 from annotate.preannotate.pipeline import (
     ProgressCallback,
     RunSummary,
     count_to_annotate,
     preannotate,
 )
-from annotate.preannotate.pricing import price_for
 from annotate.preannotate.providers import (
     PROVIDERS,
     Provider,
@@ -27,6 +27,20 @@ from annotate.preannotate.providers import (
 from annotate.store import RunCounts, Store
 
 from .common import DbOption, console, open_store
+from .llm_options import (
+    ConcurrencyOption,
+    ContextWindowOption,
+    MaxRetriesOption,
+    MaxTokensOption,
+    ModelOption,
+    PriceInputOption,
+    PriceOutputOption,
+    ResponseFormatOption,
+    RpmOption,
+    TemperatureOption,
+    TpmOption,
+    endpoint_options,
+)
 
 
 def preannotate_command(
@@ -38,44 +52,20 @@ def preannotate_command(
             show_default=False,
         ),
     ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            help="Model name for --provider openai (default: $ANNOTATE_MODEL, else gpt-4o-mini).",
-            show_default=False,
-        ),
-    ] = None,
-    concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight at once.")] = 8,
+    model: ModelOption = None,
+    concurrency: ConcurrencyOption = 8,
     limit: Annotated[
         int | None, typer.Option(min=1, help="Annotate at most N pending documents.")
     ] = None,
-    rpm: Annotated[int | None, typer.Option(help="Requests-per-minute limit.")] = None,
-    tpm: Annotated[int | None, typer.Option(help="Tokens-per-minute limit (estimated).")] = None,
-    max_tokens: Annotated[int, typer.Option(help="Output token limit per call.")] = 4096,
-    context_window: Annotated[
-        int, typer.Option(help="Model context window in tokens; longer texts are chunked.")
-    ] = 16000,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.0,
-    response_format: Annotated[
-        str,
-        typer.Option(
-            help="auto (strict json_schema, falling back to JSON mode), json_schema, "
-            "or json_object."
-        ),
-    ] = "auto",
-    max_retries: Annotated[
-        int,
-        typer.Option(
-            min=0,
-            help="Re-sends of a request after 429, 5xx, a timeout or a failed connection.",
-        ),
-    ] = 6,
-    price_input: Annotated[
-        float | None, typer.Option(help="USD per 1M input tokens (overrides the table).")
-    ] = None,
-    price_output: Annotated[
-        float | None, typer.Option(help="USD per 1M output tokens (overrides the table).")
-    ] = None,
+    rpm: RpmOption = None,
+    tpm: TpmOption = None,
+    max_tokens: MaxTokensOption = 4096,
+    context_window: ContextWindowOption = 16000,
+    temperature: TemperatureOption = 0.0,
+    response_format: ResponseFormatOption = "auto",
+    max_retries: MaxRetriesOption = 6,
+    price_input: PriceInputOption = None,
+    price_output: PriceOutputOption = None,
     db: DbOption = None,
 ) -> None:
     """Pre-annotate every document that has no prediction for this model, prompt and schema.
@@ -106,17 +96,7 @@ def preannotate_command(
 
 
 def _openai_options(name: str, given: dict[str, object]) -> dict[str, object]:
-    if name != "openai":
-        return {}
-    return {
-        "rpm": given["rpm"],
-        "tpm": given["tpm"],
-        "max_tokens": given["max_tokens"],
-        "context_window_tokens": given["context_window"],
-        "temperature": given["temperature"],
-        "response_format": given["response_format"],
-        "max_retries": given["max_retries"],
-    }
+    return endpoint_options(given) if name == "openai" else {}
 
 
 async def _run(store: Store, provider: Provider, **kwargs: Any) -> RunSummary:

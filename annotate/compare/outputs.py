@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,22 @@ REPORT = "report.html"
 
 
 def run_comparison(
-    store: Store, make_judge: JudgeFactory, out: Path, *, origin: str = "auto", k: int = 10
+    store: Store,
+    make_judge: JudgeFactory,
+    out: Path,
+    *,
+    origin: str = "auto",
+    k: int = 10,
+    on_pairs: Callable[[int], None] | None = None,
 ) -> Comparison:
     """Compare, then write the three files into `out` (created if needed)."""
     out.mkdir(parents=True, exist_ok=True)
     pairs_path = out / PAIRS
     partial = pairs_path.with_name(PAIRS + ".part")
     with partial.open("w", encoding="utf-8") as pairs_out:
-        found = compare(store, make_judge, origin=origin, pairs_out=pairs_out, k=k)
+        found = compare(
+            store, make_judge, origin=origin, pairs_out=pairs_out, k=k, on_pairs=on_pairs
+        )
     os.replace(partial, pairs_path)
     _write(out / FACTS, json.dumps(facts_json(found), ensure_ascii=False, indent=1) + "\n")
     _write(out / REPORT, render_report(found))

@@ -83,8 +83,13 @@ def compare(
     origin: str = "auto",
     pairs_out: TextIO | None = None,
     k: int = DEFAULT_K,
+    on_pairs: Callable[[int], None] | None = None,
 ) -> Comparison:
-    """Compare the claims of every annotated document; write judged pairs to `pairs_out`."""
+    """Compare the claims of every annotated document; write judged pairs to `pairs_out`.
+
+    `on_pairs` hears how many pairs the judge is about to be asked about (those
+    it has not answered before), e.g. to size a progress bar.
+    """
     documents = list(read_documents(store, origin))
     if not documents:
         wanted = "gold or predictions" if origin == "auto" else origin
@@ -100,7 +105,7 @@ def compare(
     comparison_id = store.start_comparison(judge.model_version, origin, params)
     pairs, indexes = _candidates(claims, registry, k)
     links, contradictions, counts = _judge(
-        store, comparison_id, judge, pairs, indexes, pairs_out
+        store, comparison_id, judge, pairs, indexes, pairs_out, on_pairs or (lambda n: None)
     )
     groups = group_facts(len(claims), ((i, j, v.relation) for i, j, v in links))
     facts, fact_of = _facts(claims, groups)
@@ -153,6 +158,7 @@ def _judge(
     pairs: list[Pair],
     indexes: list[tuple[int, int]],
     out: TextIO | None,
+    on_pairs: Callable[[int], None],
 ) -> tuple[list[Link], list[Link], dict[str, Any]]:
     """Judge every pair, keep and write each verdict; the links facts are made of.
 
@@ -164,7 +170,8 @@ def _judge(
     contradictions: list[Link] = []
     counts: dict[str, Any] = {"dropped_values": 0, "reused": 0, "unjudged": 0, "failures": []}
     kept: list[StoredVerdict] = []
-    for pair, (i, j), answer in zip(pairs, indexes, _answers(store, judge, pairs), strict=True):
+    answers = _answers(store, judge, pairs, on_pairs)
+    for pair, (i, j), answer in zip(pairs, indexes, answers, strict=True):
         if isinstance(answer, Unjudged):
             counts["unjudged"] += 1
             if len(counts["failures"]) < MAX_FAILURES_SHOWN:
@@ -190,16 +197,18 @@ def _judge(
 
 
 def _answers(
-    store: Store, judge: Judge, pairs: list[Pair]
+    store: Store, judge: Judge, pairs: list[Pair], on_pairs: Callable[[int], None]
 ) -> Iterator[Verdict | Unjudged | StoredVerdict]:
     """The judge's answer to each pair in order; a cacheable judge's earlier answers reused."""
     if not judge.cacheable:
+        on_pairs(len(pairs))
         yield from judge.judge_all(pairs)
         return
     keys = [verdict_key(judge.model_version, pair) for pair in pairs]
     known = store.known_verdicts(keys, judge.model_version)
-    fresh = judge.judge_all([pair for pair, key in zip(pairs, keys, strict=True)
-                             if key not in known])  # fmt: skip
+    asked = [pair for pair, key in zip(pairs, keys, strict=True) if key not in known]
+    on_pairs(len(asked))
+    fresh = judge.judge_all(asked)
     for key in keys:
         yield known[key] if key in known else next(fresh)
 

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from annotate.errors import AnnotateError
+from annotate.llm import Price
 from annotate.schemas import Annotation, Extraction, schema_version
 from annotate.store import (
     Document,
@@ -37,7 +38,6 @@ from annotate.store import (
 
 from .chunking import split_chunk, split_text
 from .grounding import Hallucination, ground_extraction, merge_annotations, shift_annotation
-from .pricing import Price
 from .providers.base import ExtractionFailed, Provider, Usage
 from .textrange import TextRange
 

@@ -6,6 +6,9 @@ plain SDK: it finds the article after ``ARTICLE:\\n`` in the user messages
 ``responder(article)`` as JSON, and reports token usage estimated at 4
 characters per token. The default responder is the offline rule-based
 extractor, so answers quote the article verbatim and ground like a good model's.
+A user message with ``CLAIMS:\\n`` and a JSON pair of claims instead (the
+comparison judge's, `annotate.compare.judges.openai_judge`) is answered with a
+verdict from the server's own heuristic (`annotate.testing.fake_verdicts`).
 
 Real endpoints fail in ways a test must reproduce on demand, so faults are
 injected through a control API rather than by mocking the client:
@@ -13,18 +16,24 @@ injected through a control API rather than by mocking the client:
 * ``POST /_control/faults`` with a JSON list of faults, each
   ``{"kind": K, "match": "substring", "times": N, "retry_after": S, "seconds": S}``.
   A request takes the first fault with ``times`` left whose ``match`` (if any)
-  occurs in its article. Kinds: ``400``, ``401`` (its message echoes the API
+  occurs in its article (or claims JSON). Kinds: ``400``, ``401`` (its message echoes the API
   key, to test that the client never repeats it), ``429`` (with ``Retry-After``
   when ``retry_after`` is given), ``500``, ``invalid_json``, ``truncated``
   (``finish_reason=length``, JSON cut in half), ``hallucinate`` (an extra claim
-  quoting text the article does not contain), ``validation_error`` (JSON
-  missing the required ``document``), ``refuse`` (``message.refusal``),
+  quoting text the article does not contain; for a pair of claims, differing
+  values in neither claim), ``validation_error`` (JSON
+  missing the required ``document``; for a pair of claims, a contradiction
+  without its detail), ``refuse`` (``message.refusal``),
   ``timeout`` and ``slow`` (answer after ``seconds``, default 30 and 1),
   ``drop_connection`` (close the socket without answering).
 * ``GET /_control/stats``: total requests, fires per fault kind, requests per
   ``response_format`` type, the set of ``Authorization`` headers seen, and the
   last request (its ``response_format`` and messages).
 * ``POST /_control/reset``: forget faults and stats.
+
+``--reject-json-schema`` answers every ``json_schema`` request as OpenAI does
+for a model without structured outputs (400); ``--reject-json-schema llama.cpp``
+as llama.cpp servers do (500, naming ``json_schema``).
 
 Run ``python -m annotate.testing.llm_server --port 0 --latency 0.2``: it prints
 ``LISTENING http://127.0.0.1:PORT/v1`` and serves until killed. Tests use
@@ -55,6 +64,8 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
+from .fake_verdicts import COMPARE_PREFIX, judge_claims, spoiled
+
 try:
     from aiohttp import web
 except ImportError as exc:  # a dev/testing tool: not a dependency of the annotate command
@@ -64,6 +75,8 @@ except ImportError as exc:  # a dev/testing tool: not a dependency of the annota
 
 #: Same constant as `openai_chat.USER_PREFIX`, repeated so the server imports no provider.
 USER_PREFIX = "ARTICLE:\n"
+#: How servers refuse ``json_schema``: OpenAI-like (400) or llama.cpp-like (500).
+REJECTIONS = ("openai", "llama.cpp")
 FAULT_KINDS = (
     "400",
     "401",
@@ -142,12 +155,13 @@ class FakeLLM:
         self,
         responder: Responder | str = DEFAULT_RESPONDER,
         latency: float = 0.0,
-        reject_json_schema: bool = False,
+        reject_json_schema: bool | str = False,
     ) -> None:
         self._responder_spec = responder
         self.latency = latency
-        self.reject_json_schema = reject_json_schema
+        self.rejection = _rejection(reject_json_schema)
         self.answer_json = lru_cache(maxsize=4096)(self._answer_json)
+        self.verdict_json = lru_cache(maxsize=4096)(_verdict_json)
         self._ids = itertools.count(1)
         self.reset()
 
@@ -176,22 +190,21 @@ class FakeLLM:
         if self.latency:
             await asyncio.sleep(self.latency)
         response_format = body.get("response_format") or {}
-        if self.reject_json_schema and response_format.get("type") == "json_schema":
-            return _error(
-                400,
-                "Invalid parameter: 'response_format' of type 'json_schema' is "
-                "not supported with this model.",
-                param="response_format",
-            )
-        article = find_article(body.get("messages") or [])
-        if article is None:
-            return _error(400, f"no user message contains {USER_PREFIX!r}")
-        fault = self._take_fault(article)
+        if self.rejection and response_format.get("type") == "json_schema":
+            return _json_schema_rejection(self.rejection)
+        messages = body.get("messages") or []
+        article = find_article(messages)
+        claims = find_claims(messages) if article is None else None
+        subject = article if article is not None else claims
+        if subject is None:
+            return _error(400, f"no user message contains {USER_PREFIX!r} or {COMPARE_PREFIX!r}")
+        fault = self._take_fault(subject)
         if fault is not None:
             early = await self._transport_fault(request, fault)
             if early is not None:
                 return early
-        return self._completion(body, article, fault)
+        answer = self.answer_json if article is not None else self.verdict_json
+        return self._completion(body, answer, subject, fault)
 
     def _record(self, request: web.Request, body: dict[str, Any]) -> None:
         self.requests += 1
@@ -238,10 +251,14 @@ class FakeLLM:
         return None
 
     def _completion(
-        self, body: dict[str, Any], article: str, fault: dict[str, Any] | None
+        self,
+        body: dict[str, Any],
+        answer_of: Callable[[str], str],
+        subject: str,
+        fault: dict[str, Any] | None,
     ) -> web.Response:
         try:
-            answer = self.answer_json(article)
+            answer = answer_of(subject)
         except Exception:  # a responder bug must be visible, not a hang
             traceback.print_exc()
             return _error(500, "the fake server's responder failed (see its stderr)")
@@ -328,11 +345,29 @@ class FakeLLM:
 
 def find_article(messages: list[dict[str, Any]]) -> str | None:
     """The article from the last user message that carries ``ARTICLE:\\n`` (re-asks don't)."""
+    return _after(messages, USER_PREFIX)
+
+
+def find_claims(messages: list[dict[str, Any]]) -> str | None:
+    """The claims JSON from the last user message that carries ``CLAIMS:\\n``."""
+    return _after(messages, COMPARE_PREFIX)
+
+
+def _after(messages: list[dict[str, Any]], prefix: str) -> str | None:
     for message in reversed(messages):
         content = message.get("content")
-        if message.get("role") == "user" and isinstance(content, str) and USER_PREFIX in content:
-            return content.split(USER_PREFIX, 1)[1]
+        if message.get("role") == "user" and isinstance(content, str) and prefix in content:
+            return content.split(prefix, 1)[1]
     return None
+
+
+def _verdict_json(claims: str) -> str:
+    """The server's verdict on a pair of claims; unreadable claims are judged unrelated."""
+    try:
+        pair = json.loads(claims)
+    except ValueError:
+        pair = {}
+    return json.dumps(judge_claims(pair if isinstance(pair, dict) else {}), ensure_ascii=False)
 
 
 def _spoil(content: str, kind: str | None) -> tuple[str | None, str, str | None]:
@@ -345,6 +380,8 @@ def _spoil(content: str, kind: str | None) -> tuple[str | None, str, str | None]
         return None, "stop", "I'm sorry, I can't help with that (fake refusal)."
     if kind in ("hallucinate", "validation_error"):
         answer = json.loads(content)
+        if "relation" in answer:  # a verdict on a pair of claims
+            return json.dumps(spoiled(kind), ensure_ascii=False), "stop", None
         if kind == "validation_error":
             answer.pop("document", None)
         else:
@@ -360,6 +397,32 @@ def _spoil(content: str, kind: str | None) -> tuple[str | None, str, str | None]
             )
         return json.dumps(answer, ensure_ascii=False), "stop", None
     return content, "stop", None
+
+
+def _rejection(reject_json_schema: bool | str) -> str | None:
+    """Which server's json_schema rejection to imitate, or None for none."""
+    if reject_json_schema is False or reject_json_schema is None:
+        return None
+    chosen = "openai" if reject_json_schema is True else str(reject_json_schema)
+    if chosen not in REJECTIONS:
+        raise ValueError(f"reject_json_schema must be one of {', '.join(REJECTIONS)}")
+    return chosen
+
+
+def _json_schema_rejection(rejection: str) -> web.Response:
+    """OpenAI's 400 for a model without structured outputs, or llama.cpp's 500."""
+    if rejection == "llama.cpp":
+        return _error(
+            500,
+            'response_format type must be one of "text" or "json_object", but got: json_schema',
+            kind="server_error",
+        )
+    return _error(
+        400,
+        "Invalid parameter: 'response_format' of type 'json_schema' is "
+        "not supported with this model.",
+        param="response_format",
+    )
 
 
 def _checked_fault(fault: Any) -> dict[str, Any]:
@@ -415,8 +478,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per response")
     parser.add_argument(
         "--reject-json-schema",
-        action="store_true",
-        help="answer 400 to response_format json_schema (tests the fallback)",
+        nargs="?",
+        const="openai",
+        choices=REJECTIONS,
+        help="refuse response_format json_schema (tests the fallback): as OpenAI does "
+        "(400, the default) or as llama.cpp does (500)",
     )
     parser.add_argument(
         "--responder",
@@ -424,7 +490,7 @@ def main(argv: list[str] | None = None) -> None:
         help="module:function mapping the article text to an Extraction",
     )
     args = parser.parse_args(argv)
-    server = FakeLLM(args.responder, args.latency, args.reject_json_schema)
+    server = FakeLLM(args.responder, args.latency, args.reject_json_schema or False)
     asyncio.run(serve(server, args.port))
 
 
@@ -467,7 +533,7 @@ class RunningServer:
 @contextlib.contextmanager
 def running_llm_server(
     latency: float = 0.0,
-    reject_json_schema: bool = False,
+    reject_json_schema: bool | str = False,
     *,
     responder: str | None = None,
     startup_timeout: float = 30.0,
@@ -475,7 +541,10 @@ def running_llm_server(
     """Start the fake server as a subprocess, yield its handle, terminate it on exit.
 
     `responder` is a ``module:function`` path (default: the rule-based extractor).
+    `reject_json_schema` is True (or ``"openai"``) for a 400 to ``json_schema``
+    requests, ``"llama.cpp"`` for llama.cpp's 500.
     """
+    rejection = _rejection(reject_json_schema)
     command = [
         sys.executable,
         "-m",
@@ -485,8 +554,8 @@ def running_llm_server(
         "--latency",
         str(latency),
     ]
-    if reject_json_schema:
-        command.append("--reject-json-schema")
+    if rejection:
+        command += ["--reject-json-schema", rejection]
     if responder:
         command += ["--responder", responder]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)

@@ -6,12 +6,11 @@ import os
 from typing import Any
 
 from annotate.errors import ConfigurationError
+from annotate.llm import default_model
 
 from .base import EndpointFailed, ExtractionFailed, Provider, ProviderResult, Usage
 
 PROVIDERS = ("rules", "openai")
-DEFAULT_MODEL = "gpt-4o-mini"
-MODEL_ENV = "ANNOTATE_MODEL"
 
 
 def default_provider_name() -> str:
@@ -29,8 +28,7 @@ def make_provider(name: str, *, model: str | None = None, **options: Any) -> Pro
     if name == "openai":
         from .openai_chat import OpenAIChatProvider
 
-        chosen = model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
-        return OpenAIChatProvider(model=chosen, **options)
+        return OpenAIChatProvider(model=default_model(model), **options)
     raise ConfigurationError(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
 
 

@@ -11,22 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from annotate.errors import ProviderError
+from annotate.llm import CallFailed, EndpointFailed, Usage
 from annotate.schemas import Extraction
 
-
-@dataclass
-class Usage:
-    """Tokens and HTTP attempts spent on one extraction (all retries included)."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    requests: int = 0
-
-    def add(self, other: Usage) -> None:
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
-        self.requests += other.requests
+#: A document (or chunk) could not be extracted: the LLM layer's failure of one call,
+#: with its `reason` (``truncated``, ``invalid_output``, ``transport``, ``refused``,
+#: ``bad_request``), detail and usage. `EndpointFailed` is the kind that holds for
+#: every document, so the pipeline stops the run at the first one.
+ExtractionFailed = CallFailed
 
 
 @dataclass
@@ -37,39 +29,6 @@ class ProviderResult:
     usage: Usage = field(default_factory=Usage)
     #: Validation re-asks that were needed before the output validated.
     reasks: int = 0
-
-
-class ExtractionFailed(Exception):
-    """A document (or chunk) could not be extracted; `reason` is a short code.
-
-    Reasons: ``truncated`` (finish_reason=length), ``invalid_output`` (no valid
-    JSON after the re-asks), ``transport`` (HTTP errors after the retries),
-    ``refused`` (the model refused), ``bad_request`` (4xx other than 429).
-    The message never contains credentials.
-    """
-
-    def __init__(self, reason: str, detail: str, usage: Usage | None = None) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
-        self.usage = usage or Usage()
-
-
-class EndpointFailed(ExtractionFailed, ProviderError):
-    """The endpoint refuses the credentials or cannot be reached: no document can succeed.
-
-    Still an `ExtractionFailed` (with its reason and detail) for code that
-    handles one call, and a `ProviderError` whose message names what to fix:
-    the pipeline stops the run at the first one rather than recording the same
-    failure for every remaining document.
-    """
-
-    def __init__(self, failure: ExtractionFailed, message: str) -> None:
-        super().__init__(failure.reason, failure.detail, failure.usage)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class Provider(Protocol):
@@ -100,3 +59,6 @@ class Provider(Protocol):
     async def extract(self, text: str) -> ProviderResult: ...
 
     async def aclose(self) -> None: ...
+
+
+__all__ = ["EndpointFailed", "ExtractionFailed", "Provider", "ProviderResult", "Usage"]

@@ -1,0 +1,59 @@
+"""The LLM endpoint's options, shared by every command that calls a model.
+
+`annotate preannotate` and `annotate compare --provider openai` call a model
+through the same client (`annotate.llm`); their knobs have one spelling and
+one help text, defined here once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Model name for --provider openai (default: $ANNOTATE_MODEL, else gpt-4o-mini).",
+        show_default=False,
+    ),
+]
+ConcurrencyOption = Annotated[int, typer.Option(min=1, help="Requests in flight at once.")]
+RpmOption = Annotated[int | None, typer.Option(help="Requests-per-minute limit.")]
+TpmOption = Annotated[int | None, typer.Option(help="Tokens-per-minute limit (estimated).")]
+MaxTokensOption = Annotated[int, typer.Option(help="Output token limit per call.")]
+ContextWindowOption = Annotated[
+    int, typer.Option(help="Model context window in tokens; longer input is chunked or refused.")
+]
+TemperatureOption = Annotated[float, typer.Option(help="Sampling temperature.")]
+ResponseFormatOption = Annotated[
+    str,
+    typer.Option(
+        help="auto (strict json_schema, falling back to JSON mode), json_schema, or json_object."
+    ),
+]
+MaxRetriesOption = Annotated[
+    int,
+    typer.Option(
+        min=0, help="Re-sends of a request after 429, 5xx, a timeout or a failed connection."
+    ),
+]
+PriceInputOption = Annotated[
+    float | None, typer.Option(help="USD per 1M input tokens (overrides the table).")
+]
+PriceOutputOption = Annotated[
+    float | None, typer.Option(help="USD per 1M output tokens (overrides the table).")
+]
+
+
+def endpoint_options(given: dict[str, Any]) -> dict[str, Any]:
+    """The client's keyword arguments from a command's parameters (its ``locals()``)."""
+    return {
+        "rpm": given["rpm"],
+        "tpm": given["tpm"],
+        "max_tokens": given["max_tokens"],
+        "context_window_tokens": given["context_window"],
+        "temperature": given["temperature"],
+        "response_format": given["response_format"],
+        "max_retries": given["max_retries"],
+    }

@@ -1,0 +1,195 @@
+"""The LLM judge: any OpenAI-compatible endpoint decides each candidate pair.
+
+Each pair is one structured chat (`annotate.llm.StructuredChat`) answered as a
+`Verdict`: the system prompt is ``prompts/compare.md`` and the user message is
+`USER_PREFIX` followed by the two claims as one JSON object, so that the
+claims' words stay data and can never read as instructions. Retries, pacing,
+the response-format fallback and re-asks (an answer Verdict's validator
+refuses, such as a contradiction without its detail, is re-asked) are the
+shared layer's. Pairs are judged concurrently and answered in their order.
+
+A pair that still fails is `Unjudged`, never a made-up verdict; a refused key
+or an unreachable endpoint raises `EndpointFailed` (a `ProviderError`), so the
+run stops with one line that names what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from functools import cached_property
+from typing import Any
+
+from annotate.errors import ConfigurationError, one_line
+from annotate.llm import (
+    CallFailed,
+    ChatSettings,
+    EndpointFailed,
+    StructuredChat,
+    Usage,
+    default_model,
+    estimate_tokens,
+    ordered_results,
+    price_for,
+)
+from annotate.prompts import load_prompt, prompt_version
+from annotate.schemas import Verdict, schema_version
+
+from ..claims import ComparedClaim
+from .base import JudgeUsage, Pair, Unjudged
+
+NAME = "openai"
+PROMPT = "compare"
+#: The user message is this prefix followed by the pair as JSON. The fake server
+#: (`annotate.testing.llm_server`) recognises a comparison request by it.
+USER_PREFIX = "CLAIMS:\n"
+#: What a re-ask reminds the model of, beyond the schema.
+REASK_RULE = "copy the differing values verbatim from each claim's quote"
+#: Tokens reserved beyond the system prompt and schema: role markers, the chat template.
+PROMPT_MARGIN_TOKENS = 64
+
+
+class OpenAIJudge:
+    """The `Judge` protocol over an OpenAI-compatible ``/v1/chat/completions`` endpoint.
+
+    The knobs are pre-annotation's (`annotate preannotate --help`): `base_url`
+    and `api_key` default to ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``;
+    `concurrency` requests in flight; `rpm`/`tpm` pacing; `max_retries`
+    transport re-sends; `max_reasks` validation re-asks; `response_format`
+    auto, json_schema or json_object. A pair whose claims do not fit
+    `context_window_tokens` is not sent (``Unjudged("too_long")``). Cost uses
+    the price table of `annotate.llm.pricing` unless `price_input` and
+    `price_output` (USD per 1M tokens) say otherwise. `on_judged` is called
+    once per pair answered, in order, from the caller's thread.
+    """
+
+    name = NAME
+    cacheable = True
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        concurrency: int = 8,
+        temperature: float = 0.0,
+        max_tokens: int = 1024,
+        context_window_tokens: int = 16000,
+        response_format: str = "auto",
+        max_reasks: int = 2,
+        max_retries: int = 6,
+        timeout: float = 60.0,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 30.0,
+        retry_after_cap: float = 60.0,
+        price_input: float | None = None,
+        price_output: float | None = None,
+        on_judged: Callable[[], None] | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ConfigurationError(f"--concurrency must be at least 1, not {concurrency}")
+        settings = ChatSettings(
+            base_url=base_url, api_key=api_key, temperature=temperature, max_tokens=max_tokens,
+            response_format=response_format, max_reasks=max_reasks, max_retries=max_retries,
+            timeout=timeout, rpm=rpm, tpm=tpm, backoff_initial=backoff_initial,
+            backoff_max=backoff_max, retry_after_cap=retry_after_cap,
+        )  # fmt: skip
+        self.model = model
+        self.concurrency = concurrency
+        self.context_window_tokens = context_window_tokens
+        self.on_judged = on_judged
+        self.price = price_for(model, price_input, price_output)
+        self.usage = JudgeUsage()
+        self.chat = StructuredChat(
+            model, Verdict, load_prompt(PROMPT), settings,
+            schema_name="verdict", reask_rule=REASK_RULE,
+        )  # fmt: skip
+
+    @property
+    def model_version(self) -> str:
+        """The model, the prompt's hash and the schema's: a verdict cached under it is reusable."""
+        return (
+            f"{self.model}+prompt-{prompt_version(PROMPT)[:8]}"
+            f"+schema-{schema_version(Verdict)[:8]}"
+        )
+
+    @property
+    def mode(self) -> str:
+        """The structured-output mode in use now (``json_schema`` or ``json_object``)."""
+        return self.chat.mode
+
+    @cached_property
+    def max_message_chars(self) -> int:
+        """Characters of user message that fit the window, at ~4 characters per token."""
+        overhead = estimate_tokens(len(self.chat.schema_prompt)) + PROMPT_MARGIN_TOKENS
+        max_tokens = self.chat.settings.max_tokens
+        return max(0, self.context_window_tokens - max_tokens - overhead) * 4
+
+    def judge_all(self, pairs: Sequence[Pair]) -> Iterator[Verdict | Unjudged]:
+        """One verdict (or `Unjudged`) per pair, in the pairs' order, `concurrency` at a time."""
+        answers = ordered_results(
+            self.judge_pair, pairs, concurrency=self.concurrency, finish=self.chat.aclose
+        )
+        for answer in answers:
+            if self.on_judged is not None:
+                self.on_judged()
+            yield answer
+
+    async def judge_pair(self, pair: Pair) -> Verdict | Unjudged:
+        """Ask about one pair; raises `EndpointFailed` when no pair can be judged."""
+        message = user_message(pair)
+        if len(message) > self.max_message_chars:
+            return Unjudged(
+                "too_long",
+                f"the two claims take {len(message)} characters, more than the "
+                f"{self.max_message_chars} that fit: raise --context-window",
+            )
+        self.usage.calls += 1
+        try:
+            answer = await self.chat.ask(message)
+        except CallFailed as exc:
+            self._count(exc.usage)
+            if isinstance(exc, EndpointFailed):
+                raise
+            return Unjudged(exc.reason, one_line(exc.detail))
+        self._count(answer.usage, answer.reasks)
+        return answer.parsed
+
+    def _count(self, usage: Usage, reasks: int = 0) -> None:
+        counted = self.usage
+        counted.requests += usage.requests
+        counted.reasks += reasks
+        counted.prompt_tokens += usage.prompt_tokens
+        counted.completion_tokens += usage.completion_tokens
+        counted.cost_usd += self.price.cost(usage.prompt_tokens, usage.completion_tokens)
+
+
+def make_openai_judge(model: str | None = None, **options: Any) -> OpenAIJudge:
+    """The judge for `model`, else ``$ANNOTATE_MODEL``, else the default model.
+
+    `options` are `OpenAIJudge`'s keyword parameters (the CLI's knobs); the
+    endpoint and key come from ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``
+    unless given. A missing endpoint is a `ConfigurationError` at once.
+    """
+    return OpenAIJudge(model=default_model(model), **options)
+
+
+def user_message(pair: Pair) -> str:
+    """`USER_PREFIX` and the pair as one JSON object: the claims are data, quoted and escaped."""
+    claims = {"claim_a": claim_fields(pair.a), "claim_b": claim_fields(pair.b)}
+    return USER_PREFIX + json.dumps(claims, ensure_ascii=False)
+
+
+def claim_fields(claim: ComparedClaim) -> dict[str, str | None]:
+    """What the model reads of one claim (the prompt names these fields)."""
+    published = claim.outlet.published
+    return {
+        "quote": claim.quote,
+        "speaker": claim.speaker,
+        "outlet": claim.outlet.name,
+        "date": published.isoformat() if published else None,
+        "proposition": claim.proposition,
+    }

@@ -1,0 +1,52 @@
+"""The SDK client for an OpenAI-compatible endpoint, configured like every user expects.
+
+`base_url` and `api_key` default to the SDK's own ``OPENAI_BASE_URL`` and
+``OPENAI_API_KEY``, and the model to ``ANNOTATE_MODEL``; a missing endpoint
+is a `ConfigurationError` that names the variables to set, never the SDK's
+message (which lists options this tool does not have).
+"""
+
+from __future__ import annotations
+
+import os
+
+import openai
+
+from annotate.errors import ConfigurationError
+
+DEFAULT_MODEL = "gpt-4o-mini"
+MODEL_ENV = "ANNOTATE_MODEL"
+#: Placeholder key for local servers (vLLM, Ollama) that need none; the SDK requires one.
+PLACEHOLDER_KEY = "not-needed"
+
+
+def default_model(model: str | None = None) -> str:
+    """`model`, else ``$ANNOTATE_MODEL``, else `DEFAULT_MODEL`."""
+    return model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+
+
+def make_client(base_url: str | None, api_key: str | None, timeout: float) -> openai.AsyncOpenAI:
+    """An SDK client that never retries on its own (tenacity does) and needs no key locally."""
+    local = base_url or os.environ.get("OPENAI_BASE_URL")
+    if api_key is None and local and not os.environ.get("OPENAI_API_KEY"):
+        api_key = PLACEHOLDER_KEY
+    try:
+        return openai.AsyncOpenAI(
+            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0
+        )
+    except openai.OpenAIError:  # missing credentials: the SDK's message names other options
+        raise ConfigurationError(
+            "no LLM endpoint configured: set OPENAI_API_KEY for OpenAI, or OPENAI_BASE_URL "
+            "for a local server (vLLM, Ollama, llama.cpp), or use --provider rules"
+        ) from None
+
+
+def client_secrets(client: openai.AsyncOpenAI, api_key: str | None) -> tuple[str, ...]:
+    """Every form of the key this client may send: what failure details must never show."""
+    known = (api_key, os.environ.get("OPENAI_API_KEY"), client.api_key)
+    return tuple(key for key in known if isinstance(key, str))
+
+
+def endpoint_url(client: openai.AsyncOpenAI) -> str:
+    """The client's base URL without any user:password part, fit to print."""
+    return str(client.base_url.copy_with(userinfo=b""))

@@ -1,0 +1,118 @@
+"""The request form an endpoint accepts, learnt from its rejections at run time.
+
+Endpoints differ in what they accept, so three things adapt and then stay
+adapted for the client's lifetime:
+
+* ``response_format="auto"`` starts with strict ``json_schema`` structured
+  outputs and falls back to ``json_object``, with the schema appended to the
+  system prompt, the first time the server rejects ``response_format``. OpenAI
+  and vLLM reject with a 400; llama.cpp servers answer a 500 that names
+  ``json_schema``, which is a rejection too, not a transient failure;
+* a server that refuses ``max_tokens`` in favour of ``max_completion_tokens``
+  is sent the latter;
+* a server that refuses a fixed ``temperature`` (OpenAI's reasoning models) is
+  sent none.
+
+A `Form` is immutable: each request carries the form it was sent with, so
+that many concurrent requests rejected for the same reason all adapt once and
+re-send, instead of the first adapting and the others failing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+import openai
+
+from annotate.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+
+RESPONSE_FORMATS = ("auto", "json_schema", "json_object")
+
+
+def checked_response_format(response_format: str) -> str:
+    if response_format not in RESPONSE_FORMATS:
+        raise ConfigurationError(
+            f"--response-format must be one of {', '.join(RESPONSE_FORMATS)}, "
+            f"not {response_format!r}"
+        )
+    return response_format
+
+
+@dataclass(frozen=True)
+class Form:
+    """How requests are written now: the structured-output mode and two field choices."""
+
+    #: ``json_schema`` (strict structured outputs) or ``json_object`` (JSON mode).
+    mode: str
+    max_completion_tokens: bool = False
+    temperature: bool = True
+
+
+def initial_form(response_format: str) -> Form:
+    return Form("json_object" if response_format == "json_object" else "json_schema")
+
+
+def request_options(
+    form: Form, schema_name: str, schema: dict[str, Any], max_tokens: int, temperature: float
+) -> dict[str, Any]:
+    """The chat-completions arguments besides model and messages.
+
+    The response format travels in ``extra_body``: the SDK walks typed
+    arguments on every call, which for a large schema costs real client CPU.
+    """
+    response_format: dict[str, Any] = {"type": "json_object"}
+    if form.mode == "json_schema":
+        strict = {"name": schema_name, "schema": schema, "strict": True}
+        response_format = {"type": "json_schema", "json_schema": strict}
+    options: dict[str, Any] = {"extra_body": {"response_format": response_format}}
+    options["max_completion_tokens" if form.max_completion_tokens else "max_tokens"] = max_tokens
+    if form.temperature:
+        options["temperature"] = temperature
+    return options
+
+
+def json_mode_prompt(system_prompt: str, schema: dict[str, Any]) -> str:
+    """JSON mode constrains the output to *some* JSON: the prompt must carry the schema."""
+    compact = json.dumps(schema, separators=(",", ":"))
+    return f"{system_prompt}\n\nThe JSON object must follow this JSON schema:\n{compact}\n"
+
+
+def rejects_format(exc: openai.APIStatusError) -> bool:
+    """True when the server refused the ``response_format`` (400/422, or llama.cpp's 500)."""
+    if exc.status_code not in (400, 422) and exc.status_code < 500:
+        return False
+    message = str(exc.message).lower()
+    return "response_format" in message or "json_schema" in message
+
+
+def adapted(sent: Form, exc: openai.APIStatusError, response_format: str) -> dict[str, Any]:
+    """The changes to the form that `exc`, the rejection of a request sent as `sent`, asks for.
+
+    Empty when re-sending cannot help: the rejection is not about the form, or
+    the form it asks for was already sent (so the loop of re-sends is bounded).
+    """
+    if rejects_format(exc) and response_format == "auto" and sent.mode == "json_schema":
+        return {"mode": "json_object"}
+    if exc.status_code not in (400, 422):
+        return {}
+    message = str(exc.message).lower()
+    if "max_completion_tokens" in message and not sent.max_completion_tokens:
+        return {"max_completion_tokens": True}
+    if "temperature" in message and sent.temperature:
+        return {"temperature": False}
+    return {}
+
+
+def adopt(current: Form, changes: dict[str, Any], reason: str, temperature: float) -> Form:
+    """`current` with `changes` applied, logging the first time each one is made."""
+    new = replace(current, **changes)
+    if new.mode != current.mode:
+        log.warning("server rejected json_schema (%s); using json_object mode", reason[:200])
+    if new.temperature != current.temperature:
+        log.warning("server rejected temperature=%s; using its default", temperature)
+    return new

@@ -1,0 +1,121 @@
+"""`annotate compare --provider openai` on the seeds, through the fake LLM server with faults.
+
+The same command a user runs: faults recovered, verdicts kept, a re-run asks
+nothing, a pair the server never answers validly fails the command with one
+line (exit 1) while the rest is written, and the next run judges only it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from annotate.cli import app
+from annotate.ingest import ingest_paths
+from annotate.preannotate.pipeline import preannotate
+from annotate.preannotate.providers.rules import RulesProvider
+from annotate.store import Store
+from annotate.testing.llm_server import RunningServer, running_llm_server
+
+from .conftest import SEEDS
+
+API_KEY = "sk-test-SECRET-compare-55555"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    with running_llm_server(reject_json_schema="llama.cpp") as running:
+        yield running
+
+
+@pytest.fixture
+def seeds_db(tmp_path: Path, server: RunningServer,
+             monkeypatch: pytest.MonkeyPatch) -> Path:  # fmt: skip
+    server.reset()
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    db = tmp_path / "seeds.db"
+    with Store(db) as store:
+        ingest_paths(store, [SEEDS])
+        asyncio.run(preannotate(store, RulesProvider()))
+    return db
+
+
+def _compare(db: Path, out: Path, *extra: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["--db", str(db), "compare", "--provider", "openai",
+                                 "--model", "fake-judge", "--max-retries", "3",
+                                 "--out", str(out), *extra])  # fmt: skip
+    return result.exit_code, result.output
+
+
+def test_faults_are_recovered_and_a_rerun_asks_nothing(
+    seeds_db: Path, tmp_path: Path, server: RunningServer
+) -> None:
+    server.set_faults([
+        {"kind": "500", "times": 3},
+        {"kind": "429", "times": 2, "retry_after": 0.1},
+        {"kind": "invalid_json", "times": 2},
+        {"kind": "validation_error", "times": 2},
+    ])  # fmt: skip
+    status, output = _compare(seeds_db, tmp_path / "one")
+    assert status == 0, output
+    stats = server.stats()
+    assert sum(stats["faults"].values()) == 9 and not stats["faults_left"]
+    pairs = [json.loads(line) for line in (tmp_path / "one" / "pairs.jsonl").open()]
+    facts = json.loads((tmp_path / "one" / "facts.json").read_text())
+    counts = facts["comparison"]["counts"]
+    assert pairs and counts["candidate_pairs"] == len(pairs) == counts["judge_usage"]["calls"]
+    assert counts["judge_usage"]["requests"] > counts["judge_usage"]["calls"]
+    assert counts["judge_usage"]["reasks"] >= 2
+    assert all(p["judge"].startswith("fake-judge+prompt-") for p in pairs)
+    assert API_KEY not in output and API_KEY not in json.dumps(facts)
+
+    requests_before = server.stats()["requests"]
+    status, output = _compare(seeds_db, tmp_path / "two")
+    assert status == 0, output
+    assert server.stats()["requests"] == requests_before  # every verdict was kept
+    again = json.loads((tmp_path / "two" / "facts.json").read_text())
+    assert again["comparison"]["counts"]["reused_verdicts"] == len(pairs)
+    assert again["facts"] == facts["facts"]
+    with Store(seeds_db) as store:
+        assert API_KEY not in json.dumps([c.params for c in store.comparisons()])
+
+
+def test_a_pair_never_answered_fails_the_run_and_is_judged_next_time(
+    seeds_db: Path, tmp_path: Path, server: RunningServer
+) -> None:
+    server.set_faults([{"kind": "validation_error", "match": "80 Russian companies",
+                        "times": 1000}])  # fmt: skip
+    status, output = _compare(seeds_db, tmp_path / "one")
+    assert status == 1
+    lines = [line for line in output.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "could not be judged" in lines[0] and "again" in lines[0]
+    assert "Traceback" not in output
+    first = json.loads((tmp_path / "one" / "facts.json").read_text())["comparison"]["counts"]
+    assert first["unjudged"] > 0
+    assert (tmp_path / "one" / "report.html").exists()
+
+    server.set_faults([])
+    requests_before = server.stats()["requests"]
+    status, output = _compare(seeds_db, tmp_path / "two")
+    assert status == 0, output
+    second = json.loads((tmp_path / "two" / "facts.json").read_text())["comparison"]["counts"]
+    assert second["unjudged"] == 0
+    assert second["judge_usage"]["calls"] == first["unjudged"]
+    # one request per unjudged pair, and the one json_schema request llama.cpp refuses
+    assert server.stats()["requests"] - requests_before == first["unjudged"] + 1
+
+
+def test_a_refused_key_stops_with_one_line(seeds_db: Path, tmp_path: Path,
+                                           server: RunningServer) -> None:  # fmt: skip
+    server.set_faults([{"kind": "401", "times": 1000}])
+    status, output = _compare(seeds_db, tmp_path / "out")
+    assert status == 1
+    assert "OPENAI_API_KEY" in output and API_KEY not in output
+    assert "Traceback" not in output
