@@ -86,6 +86,11 @@ def test_faults_are_recovered_and_a_rerun_asks_nothing(
     with Store(seeds_db) as store:
         assert API_KEY not in json.dumps([c.params for c in store.comparisons()])
 
+    status, output = _compare(seeds_db, tmp_path / "three", "--temperature", "0.5")
+    assert status == 0, output
+    warmer = json.loads((tmp_path / "three" / "facts.json").read_text())["comparison"]
+    assert warmer["counts"]["judge_usage"]["calls"] == len(pairs)  # other settings: asked again
+
 
 def test_a_pair_never_answered_fails_the_run_and_is_judged_next_time(
     seeds_db: Path, tmp_path: Path, server: RunningServer

@@ -101,7 +101,7 @@ def compare(
     registry.link()
     claims = [claim for document in documents for claim in document.claims]
     judge = make_judge(registry)
-    params = {"k": k}
+    params = {"k": k, **judge.cache_params}
     comparison_id = store.start_comparison(judge.model_version, origin, params)
     pairs, indexes = _candidates(claims, registry, k)
     links, contradictions, counts = _judge(
@@ -184,7 +184,7 @@ def _judge(
             verdict, dropped = ground_values(answer, pair.a.quote, pair.b.quote)
             counts["dropped_values"] += dropped
         counts[verdict.relation] = counts.get(verdict.relation, 0) + 1
-        stored = _stored(comparison_id, judge.model_version, pair, verdict)
+        stored = _stored(comparison_id, judge, pair, verdict)
         kept.append(stored)
         if len(kept) >= SAVE_EVERY:
             store.save_verdicts(kept)
@@ -204,7 +204,7 @@ def _answers(
         on_pairs(len(pairs))
         yield from judge.judge_all(pairs)
         return
-    keys = [verdict_key(judge.model_version, pair) for pair in pairs]
+    keys = [verdict_key(judge, pair) for pair in pairs]
     known = store.known_verdicts(keys, judge.model_version)
     asked = [pair for pair, key in zip(pairs, keys, strict=True) if key not in known]
     on_pairs(len(asked))
@@ -223,19 +223,19 @@ def answer_verdict(stored: StoredVerdict) -> Verdict:
     )
 
 
-def verdict_key(judge: str, pair: Pair) -> str:
-    """The same judge on the same two claims (words and place) is the same question."""
-    parts = [judge]
+def verdict_key(judge: Judge, pair: Pair) -> str:
+    """The same judge and settings on the same two claims (words and place): the same question."""
+    parts = [judge.model_version, json.dumps(judge.cache_params, sort_keys=True)]
     for claim in (pair.a, pair.b):
         parts += [claim.outlet.doc_id, str(claim.start), str(claim.end), claim.quote,
                   claim.proposition]  # fmt: skip
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
 
-def _stored(comparison_id: int, judge: str, pair: Pair, verdict: Verdict) -> StoredVerdict:
+def _stored(comparison_id: int, judge: Judge, pair: Pair, verdict: Verdict) -> StoredVerdict:
     values = verdict.values.model_dump_json() if verdict.values else None
     return StoredVerdict(
-        comparison_id, verdict_key(judge, pair), judge, pair.a.ref, pair.b.ref,
+        comparison_id, verdict_key(judge, pair), judge.model_version, pair.a.ref, pair.b.ref,
         verdict.relation, verdict.detail, values, verdict.rationale, pair.similarity,
     )  # fmt: skip
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from annotate.schemas import DifferingValues, Verdict
 
@@ -64,6 +64,11 @@ class Judge(Protocol):
 
     @property
     def model_version(self) -> str: ...
+
+    @property
+    def cache_params(self) -> dict[str, Any]:
+        """Settings that change its answers (never credentials): part of a verdict's key."""
+        ...
 
     def judge_all(self, pairs: Sequence[Pair]) -> Iterator[Verdict | Unjudged]:
         """One verdict (or `Unjudged`) per pair, in the pairs' order."""

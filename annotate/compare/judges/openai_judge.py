@@ -117,6 +117,12 @@ class OpenAIJudge:
         )
 
     @property
+    def cache_params(self) -> dict[str, Any]:
+        """What changes the answers besides model and prompt (a verdict's key includes it)."""
+        settings = self.chat.settings
+        return {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
+
+    @property
     def mode(self) -> str:
         """The structured-output mode in use now (``json_schema`` or ``json_object``)."""
         return self.chat.mode

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
+from typing import Any
 
 from annotate.schemas import OUTLET, DifferingValues, Verdict
 
@@ -197,6 +198,10 @@ class RulesJudge:
     @property
     def model_version(self) -> str:
         return f"{MODEL_NAME}-{rules_version()}"
+
+    @property
+    def cache_params(self) -> dict[str, Any]:
+        return {}
 
     def judge_all(self, pairs: Sequence[Pair]) -> Iterator[Verdict]:
         for pair in pairs:
