@@ -34,6 +34,8 @@ MIN_SIMILARITY = 0.12
 MAX_DAYS_APART = 30
 #: Rows multiplied at once: bounds the memory of one block of the similarity product.
 BLOCK_ROWS = 2048
+#: Terms are dropped from candidate generation only when in more claims than this (or 1%).
+MIN_MAX_DF = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,39 +75,35 @@ def candidate_pairs(
         (c.published.toordinal() if c.published else -1 for c in claims),
         dtype=np.int64, count=len(claims),
     )  # fmt: skip
-    best: dict[tuple[int, int], float] = {}
-    #: (claim, other document) -> the claim's best match there and its score
-    best_in: dict[tuple[int, int], tuple[float, int]] = {}
-    for row, columns, scores in _neighbours(vectors, documents, days, k, min_similarity,
-                                            max_days_apart):  # fmt: skip
-        for column, score in zip(columns.tolist(), scores.tolist(), strict=True):
-            pair = (row, column) if row < column else (column, row)
-            if score > best.get(pair, 0.0):
-                best[pair] = score
-            where = (row, int(documents[column]))
-            known = best_in.get(where)
-            if known is None or (score, -column) > (known[0], -known[1]):
-                best_in[where] = (score, column)
-    return [
-        Candidate(a, b, round(score, 4), _mutual(a, b, documents, best_in))
-        for (a, b), score in sorted(best.items())
+    kept = [
+        _kept(first, block, documents, days, k, min_similarity, max_days_apart)
+        for first, block in _similarity_blocks(vectors)
     ]
-
-
-def _mutual(
-    a: int, b: int, documents: np.ndarray, best_in: dict[tuple[int, int], tuple[float, int]]
-) -> bool:
-    found_a = best_in.get((a, int(documents[b])))
-    found_b = best_in.get((b, int(documents[a])))
-    return bool(found_a and found_b and found_a[1] == b and found_b[1] == a)
+    rows = np.concatenate([r for r, _, _ in kept])
+    columns = np.concatenate([c for _, c, _ in kept])
+    scores = np.concatenate([s for _, _, s in kept])
+    return _unordered(rows, columns, scores, documents, len(claims))
 
 
 def _vectors(claims: Sequence[ClaimText]) -> sparse.csr_matrix:
-    vectorizer = TfidfVectorizer(analyzer=_terms, sublinear_tf=True, dtype=np.float32)
+    """TF-IDF rows; terms in more claims than `_max_df` are left out (see there)."""
+    vectorizer = TfidfVectorizer(
+        analyzer=_terms, sublinear_tf=True, dtype=np.float32, max_df=_max_df(len(claims))
+    )
     try:
         return vectorizer.fit_transform(claims).tocsr()
     except ValueError:  # no word at all (every claim empty or stop words only)
         return sparse.csr_matrix((len(claims), 1), dtype=np.float32)
+
+
+def _max_df(claims: int) -> int:
+    """Terms in more claims than this do not make candidates.
+
+    The product's cost is the sum over terms of their claim count squared, so a
+    few words every claim uses would cost more than all the others; a word in
+    one claim of a hundred says little about which two report one fact.
+    """
+    return max(MIN_MAX_DF, claims // 100)
 
 
 def _terms(claim: ClaimText) -> list[str]:
@@ -113,29 +111,78 @@ def _terms(claim: ClaimText) -> list[str]:
     return content_words(claim.proposition) + ["actor:" + actor for actor in claim.actors]
 
 
-def _neighbours(
-    vectors: sparse.csr_matrix,
+def _similarity_blocks(vectors: sparse.csr_matrix) -> Iterator[tuple[int, sparse.csr_matrix]]:
+    """(first row, cosine similarities of a block of rows with every row)."""
+    transposed = vectors.T.tocsr()
+    for first in range(0, vectors.shape[0], BLOCK_ROWS):
+        yield first, (vectors[first : first + BLOCK_ROWS] @ transposed).tocsr()
+
+
+def _kept(
+    first: int,
+    block: sparse.csr_matrix,
     documents: np.ndarray,
     days: np.ndarray,
     k: int,
     min_similarity: float,
     max_days_apart: int,
-) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-    """(row, its kept columns, their scores) for every row, one block of rows at a time."""
-    transposed = vectors.T.tocsc()
-    for first in range(0, vectors.shape[0], BLOCK_ROWS):
-        block = (vectors[first : first + BLOCK_ROWS] @ transposed).tocsr()
-        for offset in range(block.shape[0]):
-            row = first + offset
-            lo, hi = block.indptr[offset], block.indptr[offset + 1]
-            columns, scores = block.indices[lo:hi], block.data[lo:hi]
-            keep = (scores >= min_similarity) & (documents[columns] != documents[row])
-            if days[row] >= 0:
-                other = days[columns]
-                keep &= (other < 0) | (np.abs(other - days[row]) <= max_days_apart)
-            columns, scores = columns[keep], scores[keep]
-            if len(scores) > k:
-                top = np.argpartition(-scores, k - 1)[:k]
-                columns, scores = columns[top], scores[top]
-            if len(columns):
-                yield row, columns, scores
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, columns, scores) of each row's `k` best claims of other documents in a block."""
+    rows = np.repeat(np.arange(first, first + block.shape[0]), np.diff(block.indptr))
+    similar = block.data >= min_similarity  # first the cheap test, on contiguous memory
+    rows, scores = rows[similar], block.data[similar]
+    columns = block.indices[similar].astype(np.int64)
+    keep = documents[columns] != documents[rows]
+    if (days >= 0).any():
+        day_a, day_b = days[rows], days[columns]
+        keep &= (day_a < 0) | (day_b < 0) | (np.abs(day_a - day_b) <= max_days_apart)
+    rows, columns, scores = rows[keep], columns[keep], scores[keep]
+    order = np.lexsort((columns, -scores, rows))
+    rows, columns, scores = rows[order], columns[order], scores[order]
+    rows, columns, scores = _first_per_group(rows, k, rows, columns, scores)
+    return rows, columns, scores
+
+
+def _first_per_group(
+    groups: np.ndarray, n: int, *arrays: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """The first `n` entries of each run of equal values in sorted `groups`."""
+    if not len(groups):
+        return arrays
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    sizes = np.diff(np.r_[starts, len(groups)])
+    rank = np.arange(len(groups)) - np.repeat(starts, sizes)
+    keep = rank < n
+    return tuple(array[keep] for array in arrays)
+
+
+def _unordered(
+    rows: np.ndarray, columns: np.ndarray, scores: np.ndarray, documents: np.ndarray, n: int
+) -> list[Candidate]:
+    """The kept (row, column) entries as unordered pairs (the higher score), in (a, b) order."""
+    best = _best_in_document(rows, columns, scores, documents, n)
+    low, high = np.minimum(rows, columns), np.maximum(rows, columns)
+    keys = low * n + high
+    order = np.lexsort((-scores, keys))
+    keys, low, high, scores = keys[order], low[order], high[order], scores[order]
+    first = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, dtype=bool)
+    low, high, scores = low[first], high[first], scores[first]
+    mutual = np.isin(low * n + high, best) & np.isin(high * n + low, best)
+    return [
+        Candidate(a, b, round(score, 4), flag)
+        for a, b, score, flag in zip(
+            low.tolist(), high.tolist(), scores.tolist(), mutual.tolist(), strict=True
+        )
+    ]
+
+
+def _best_in_document(
+    rows: np.ndarray, columns: np.ndarray, scores: np.ndarray, documents: np.ndarray, n: int
+) -> np.ndarray:
+    """Keys ``row * n + column`` of each row's most similar kept claim in each other document."""
+    other = documents[columns]
+    order = np.lexsort((columns, -scores, other, rows))
+    rows, columns, other = rows[order], columns[order], other[order]
+    group = rows * (int(documents.max(initial=0)) + 1) + other
+    first = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, dtype=bool)
+    return np.sort(rows[first] * n + columns[first])

@@ -172,6 +172,14 @@ _MODIFIERS: dict[tuple[str, ...], str] = {
     }.items()
     for phrase in phrases.split("|")
 }
+#: A claim without a digit or any of these words holds no quantity (a quick first test).
+_MAY_COUNT = re.compile(
+    r"\d|\b(?:"
+    + "|".join([*_ONES, *_TENS, *_SCALES, *_PLURAL_SCALES, "dozen", "tens", "few", "couple",
+                "several"])  # fmt: skip
+    + r")\b",
+    re.IGNORECASE,
+)
 _CURRENCY_SIGNS = {"$": "dollar", "€": "euro", "£": "pound", "₽": "ruble", "¥": "yen"}
 _PERCENT_WORDS = {"%": "percent", "percent": "percent", "pct": "percent"}
 #: Words a counted noun never is: the head search stops at them.
@@ -257,6 +265,8 @@ _ONE_PRONOUN_AFTER = _words("of another or")
 
 def quantities(claim: str) -> list[Quantity]:
     """Every counted figure in ``claim``, in order, without dates, ordinals and codes."""
+    if not _MAY_COUNT.search(claim):
+        return []  # most claims name no figure: skip the token-by-token reading
     tokens = [_Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(claim)]
     masked = [(d.start, d.end) for d in dates(claim)]
     found: list[Quantity] = []
