@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from annotate.errors import InputError
 from annotate.schemas import OUTLET, DifferingValues, Verdict
-from annotate.store import ClaimRef, Store, StoredVerdict
+from annotate.store import ClaimRef, KeptVerdict, Store, StoredVerdict
 
 from .actors import ActorRegistry
 from .candidates import DEFAULT_K, ClaimText, candidate_pairs
@@ -177,7 +177,7 @@ def _judge(
             if len(counts["failures"]) < MAX_FAILURES_SHOWN:
                 counts["failures"].append(f"{answer.reason}: {answer.detail}")
             continue
-        if isinstance(answer, StoredVerdict):
+        if isinstance(answer, KeptVerdict):
             counts["reused"] += 1
             verdict = answer_verdict(answer)
         else:
@@ -187,25 +187,25 @@ def _judge(
         stored = _stored(comparison_id, judge, pair, verdict)
         kept.append(stored)
         if len(kept) >= SAVE_EVERY:
-            store.save_verdicts(kept)
+            store.save_verdicts(kept, keep=judge.cacheable)
             kept = []
         if out is not None:
             out.write(json.dumps(pair_line(stored), ensure_ascii=False) + "\n")
         (contradictions if verdict.relation == "contradicts" else links).append((i, j, verdict))
-    store.save_verdicts(kept)
+    store.save_verdicts(kept, keep=judge.cacheable)
     return links, contradictions, counts
 
 
 def _answers(
     store: Store, judge: Judge, pairs: list[Pair], on_pairs: Callable[[int], None]
-) -> Iterator[Verdict | Unjudged | StoredVerdict]:
+) -> Iterator[Verdict | Unjudged | KeptVerdict]:
     """The judge's answer to each pair in order; a cacheable judge's earlier answers reused."""
     if not judge.cacheable:
         on_pairs(len(pairs))
         yield from judge.judge_all(pairs)
         return
     keys = [verdict_key(judge, pair) for pair in pairs]
-    known = store.known_verdicts(keys, judge.model_version)
+    known = store.kept_verdicts(keys, judge.model_version)
     asked = [pair for pair, key in zip(pairs, keys, strict=True) if key not in known]
     on_pairs(len(asked))
     fresh = judge.judge_all(asked)
@@ -213,7 +213,7 @@ def _answers(
         yield known[key] if key in known else next(fresh)
 
 
-def answer_verdict(stored: StoredVerdict) -> Verdict:
+def answer_verdict(stored: KeptVerdict) -> Verdict:
     """A kept verdict as the schema's `Verdict` again."""
     return Verdict(
         relation=stored.relation,

@@ -31,6 +31,7 @@ from .rows import (
     DocumentListing,
     Failure,
     JobKey,
+    KeptVerdict,
     LLMCall,
     Prediction,
     PulledAnnotation,
@@ -534,25 +535,37 @@ class Store:
         )
         return _comparison(rows[0]) if rows else None
 
-    def save_verdicts(self, verdicts: Sequence[StoredVerdict]) -> None:
+    def save_verdicts(self, verdicts: Sequence[StoredVerdict], keep: bool = False) -> None:
+        """Record a comparison's verdicts; with `keep`, also for the next comparison to reuse."""
         stamp = now()
         with self.db.conn:
             self.db.conn.executemany(
-                "insert or replace into verdicts values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into verdicts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(*_verdict_values(v), stamp) for v in verdicts],
             )
+            if keep:
+                self.db.conn.executemany(
+                    "insert or replace into verdict_cache values (?, ?, ?, ?, ?, ?, ?)",
+                    [(v.judge, v.key, v.relation, v.detail, v.values, v.rationale, stamp)
+                     for v in verdicts],
+                )  # fmt: skip
 
-    def known_verdicts(self, keys: Sequence[str], judge: str) -> dict[str, StoredVerdict]:
-        """Verdicts already given by `judge` on any of `keys` (in any comparison)."""
-        found: dict[str, StoredVerdict] = {}
+    def kept_verdicts(self, keys: Sequence[str], judge: str) -> dict[str, KeptVerdict]:
+        """The answers `judge` gave before to any of the questions `keys`."""
+        found: dict[str, KeptVerdict] = {}
         for start in range(0, len(keys), 500):
             chunk = list(keys[start : start + 500])
             marks = ", ".join("?" for _ in chunk)
             rows = self._rows(
-                f"select * from verdicts where judge = ? and key in ({marks})", [judge, *chunk]
+                "select key, judge, relation, detail, value_pair, rationale from verdict_cache "
+                f"where judge = ? and key in ({marks})",
+                [judge, *chunk],
             )
-            found.update((row["key"], _verdict(row)) for row in rows)
+            found.update(
+                (row["key"], KeptVerdict(row["key"], row["judge"], row["relation"],
+                                         row["detail"], row["value_pair"], row["rationale"]))
+                for row in rows
+            )  # fmt: skip
         return found
 
     def iter_verdicts(self, comparison_id: int, batch: int = 1024) -> Iterator[StoredVerdict]:

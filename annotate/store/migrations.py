@@ -224,11 +224,13 @@ def m005_valid_annotations_index(db: Database) -> None:
 
 @migration
 def m006_comparisons(db: Database) -> None:
-    """`annotate compare` runs and their judged candidate pairs.
+    """`annotate compare` runs, their judged candidate pairs, and the verdicts worth keeping.
 
-    A verdict is keyed by a digest of the judge's version and both claims, so a
-    re-run reuses a paid verdict, and `comparisons` tells which pairs the last
-    comparison judged (what people verify in Label Studio).
+    `verdicts` holds every pair a comparison judged, in the order judged (what
+    people verify in Label Studio); it is appended to, never looked up by key,
+    so hundreds of thousands of pairs go in at disk speed. `verdict_cache`
+    keeps a paid judge's answers by a digest of the judge, its settings and both
+    claims, so that a re-run asks nothing it has asked before.
     """
     db.table("comparisons").create(
         {
@@ -261,10 +263,26 @@ def m006_comparisons(db: Database) -> None:
             "similarity": float,
             "created_at": str,
         },
-        pk=("comparison_id", "key"),
         foreign_keys=[("comparison_id", "comparisons", "id")],
     )
-    db.execute("create index verdicts_by_key on verdicts (key, judge)")
+    db.execute("create index verdicts_by_comparison on verdicts (comparison_id)")
+    db.execute(
+        "create table verdict_cache (judge text, key text, relation text, detail text, "
+        "value_pair text, rationale text, created_at text, primary key (judge, key)) "
+        "without rowid"
+    )
+
+
+@migration
+def m007_annotation_regions(db: Database) -> None:
+    """Each pulled annotation's codec regions, kept beside it with the codec version.
+
+    Pull stores them as it converts an annotation; the gold pass reads them
+    instead of validating and encoding every annotation again. Rows pulled
+    before (or by another codec version) get them at the next pull.
+    """
+    db.execute("alter table annotations add column regions text")
+    db.execute("alter table annotations add column regions_codec text")
 
 
 def migrate(db: Database) -> list[str]:

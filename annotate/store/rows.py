@@ -258,6 +258,19 @@ class StoredVerdict:
 
 
 @dataclass(frozen=True)
+class KeptVerdict:
+    """A paid judge's answer kept for the next comparison, by the question's key."""
+
+    key: str
+    judge: str
+    relation: str
+    detail: str | None
+    #: the differing values {"a": ..., "b": ...} as JSON, or None
+    values: str | None
+    rationale: str
+
+
+@dataclass(frozen=True)
 class ComparisonRun:
     """One `annotate compare`: what it read, which judge, what it found."""
 
