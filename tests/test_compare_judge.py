@@ -194,3 +194,20 @@ def test_another_figure_beside_an_agreeing_one_is_no_contradiction() -> None:
         "5 months of this year.",
     )
     assert relation != "contradicts", detail
+
+
+def test_coordinated_agents_in_active_and_passive_agree() -> None:
+    relation, detail, _ = judged(
+        "Germany and Ghana signed an agreement on cocoa exports in Accra.",
+        "An agreement on cocoa exports was signed by Germany and Ghana in Accra.",
+    )
+    assert relation == "same", detail
+
+
+def test_claims_about_different_actors_are_no_number_contradiction() -> None:
+    relation, _, _ = judged(
+        "Stratos Shipping plans to shed 77 workers in Gothenburg.",
+        "Aldane Telecom plans to shed 49 workers in Tromso.",
+        a_mentions=("Stratos Shipping",), b_mentions=("Aldane Telecom",),
+    )  # fmt: skip
+    assert relation == "unrelated"

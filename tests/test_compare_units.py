@@ -137,3 +137,29 @@ def test_values_are_copied_from_the_claims_or_dropped() -> None:
     grounded, dropped = ground_values(invented, "80 companies", "90 companies")
     assert grounded.values is None and dropped == 1
     assert grounded.relation == "contradicts" and grounded.detail == "number"
+
+
+def test_a_form_that_is_no_actors_name_links_to_its_one_actor() -> None:
+    registry = _registry(
+        _document("a", [("Georgia", "country", ("Georgia", "Tbilisi"))]),
+        _document("b", [("Georgia", "country", ("Georgia",))]),
+        _document("c", [("Russia", "country", ("Russia", "Moscow"))]),
+    )
+    assert registry.actor_id("Tbilisi") == registry.actor_id("Georgia")
+    assert registry.actor_id("Yerevan") not in {registry.actor_id("Georgia"), None}
+
+
+def test_no_claim_is_in_more_than_twenty_pairs() -> None:
+    # one hub claim every other claim of other documents finds most similar
+    hub = ClaimText(0, "Russia sent troops to the border with Ukraine.", frozenset())
+    def word(i: int) -> str:  # a word of its own for each claim: "zaab", "zaac", ...
+        return "z" + chr(97 + i // 26) + chr(97 + i % 26) + "x"
+
+    others = [ClaimText(1 + i, f"Russia sent troops to the border with Ukraine {word(i)}.",
+                        frozenset()) for i in range(60)]  # fmt: skip
+    pairs = candidate_pairs([hub, *others], k=3)
+    degree: dict[int, int] = {}
+    for p in pairs:
+        degree[p.a] = degree.get(p.a, 0) + 1
+        degree[p.b] = degree.get(p.b, 0) + 1
+    assert max(degree.values()) <= 20 and degree[0] == 20

@@ -77,6 +77,8 @@ class ActorRegistry:
         self._forms: dict[str, set[str]] = defaultdict(set)
         self._union = _Union()
         self._display: dict[str, str] = {}
+        #: forms that are nobody's canonical name -> the one actor they are written for
+        self._form_of: dict[str, str] = {}
 
     def add(self, document: ComparedDocument) -> None:
         """Learn a document's names: its actors, their forms, speakers and stance holders."""
@@ -108,6 +110,8 @@ class ActorRegistry:
         key = name_key(name)
         if name == OUTLET or not key:
             return None
+        if key not in self._union.parent and key in self._form_of:
+            return self._union.find(self._form_of[key])  # "Tbilisi", written for Georgia
         return self._union.find(key)
 
     def display(self, name: str) -> str:
@@ -132,11 +136,16 @@ class ActorRegistry:
         return counts.most_common(1)[0][0] if counts else None
 
     def _link_forms(self, keys: set[str]) -> None:
-        """A canonical name that is a form of exactly one other actor joins that actor."""
+        """A canonical name that is a form of exactly one other actor joins that actor;
+        a form that is nobody's canonical name links to its one actor when looked up."""
         for form, owners in self._forms.items():
             roots = {self._union.find(owner) for owner in owners if owner != form}
-            if form in keys and len(roots) == 1:
+            if len(roots) != 1:
+                continue
+            if form in keys:
                 self._union.join(form, next(iter(roots)))
+            else:
+                self._form_of[form] = next(iter(roots))
 
     def _link_shorter_names(self, keys: list[str]) -> None:
         """'raisi' joins 'ebrahim raisi' when every longer name holding it is one person."""

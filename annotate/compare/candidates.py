@@ -26,8 +26,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .text import content_words
 
-#: Neighbours kept per claim (the issue's bound: at most 20 candidates per claim).
+#: Neighbours each claim picks.
 DEFAULT_K = 10
+#: Pairs any one claim is in, at most (its own picks and others' picks of it).
+MAX_PER_CLAIM = 20
 #: Cosine below which two claims are never a candidate pair.
 MIN_SIMILARITY = 0.12
 #: Documents whose dates are both known and further apart than this are not compared.
@@ -167,6 +169,8 @@ def _unordered(
     keys, low, high, scores = keys[order], low[order], high[order], scores[order]
     first = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, dtype=bool)
     low, high, scores = low[first], high[first], scores[first]
+    capped = _capped(low, high, scores, n)
+    low, high, scores = low[capped], high[capped], scores[capped]
     mutual = np.isin(low * n + high, best) & np.isin(high * n + low, best)
     return [
         Candidate(a, b, round(score, 4), flag)
@@ -174,6 +178,26 @@ def _unordered(
             low.tolist(), high.tolist(), scores.tolist(), mutual.tolist(), strict=True
         )
     ]
+
+
+def _capped(low: np.ndarray, high: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
+    """Which pairs to keep so that no claim is in more than MAX_PER_CLAIM, best first.
+
+    A claim keeps its own `k` neighbours, but may be among the neighbours of any
+    number of others (a hub); the cap bounds what one claim costs the judge.
+    """
+    degree = [0] * n
+    lows, highs = low.tolist(), high.tolist()
+    kept = []
+    for index in np.argsort(-scores, kind="stable").tolist():
+        a, b = lows[index], highs[index]
+        if degree[a] < MAX_PER_CLAIM and degree[b] < MAX_PER_CLAIM:
+            degree[a] += 1
+            degree[b] += 1
+            kept.append(index)
+    keep = np.zeros(len(scores), dtype=bool)
+    keep[kept] = True
+    return keep
 
 
 def _best_in_document(

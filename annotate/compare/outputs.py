@@ -43,7 +43,8 @@ def run_comparison(
             store, make_judge, origin=origin, pairs_out=pairs_out, k=k, on_pairs=on_pairs
         )
     os.replace(partial, pairs_path)
-    _write(out / FACTS, json.dumps(facts_json(found), ensure_ascii=False, indent=1) + "\n")
+    # compact: json's fast encoder, where indenting takes the pure-Python one (5x slower)
+    _write(out / FACTS, json.dumps(facts_json(found), ensure_ascii=False) + "\n")
     _write(out / REPORT, render_report(found))
     return found
 

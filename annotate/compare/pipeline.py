@@ -170,6 +170,7 @@ def _judge(
     contradictions: list[Link] = []
     counts: dict[str, Any] = {"dropped_values": 0, "reused": 0, "unjudged": 0, "failures": []}
     kept: list[StoredVerdict] = []
+    asked = question(judge)
     answers = _answers(store, judge, pairs, on_pairs)
     for pair, (i, j), answer in zip(pairs, indexes, answers, strict=True):
         if isinstance(answer, Unjudged):
@@ -184,7 +185,7 @@ def _judge(
             verdict, dropped = ground_values(answer, pair.a.quote, pair.b.quote)
             counts["dropped_values"] += dropped
         counts[verdict.relation] = counts.get(verdict.relation, 0) + 1
-        stored = _stored(comparison_id, judge, pair, verdict)
+        stored = _stored(comparison_id, judge.model_version, asked, pair, verdict)
         kept.append(stored)
         if len(kept) >= SAVE_EVERY:
             store.save_verdicts(kept, keep=judge.cacheable)
@@ -204,11 +205,12 @@ def _answers(
         on_pairs(len(pairs))
         yield from judge.judge_all(pairs)
         return
-    keys = [verdict_key(judge, pair) for pair in pairs]
+    asked = question(judge)
+    keys = [verdict_key(asked, pair) for pair in pairs]
     known = store.kept_verdicts(keys, judge.model_version)
-    asked = [pair for pair, key in zip(pairs, keys, strict=True) if key not in known]
-    on_pairs(len(asked))
-    fresh = judge.judge_all(asked)
+    unknown = [pair for pair, key in zip(pairs, keys, strict=True) if key not in known]
+    on_pairs(len(unknown))
+    fresh = judge.judge_all(unknown)
     for key in keys:
         yield known[key] if key in known else next(fresh)
 
@@ -223,19 +225,28 @@ def answer_verdict(stored: KeptVerdict) -> Verdict:
     )
 
 
-def verdict_key(judge: Judge, pair: Pair) -> str:
-    """The same judge and settings on the same two claims (words and place): the same question."""
-    parts = [judge.model_version, json.dumps(judge.cache_params, sort_keys=True)]
-    for claim in (pair.a, pair.b):
-        parts += [claim.outlet.doc_id, str(claim.start), str(claim.end), claim.quote,
-                  claim.proposition]  # fmt: skip
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+def question(judge: Judge) -> str:
+    """What every key of `judge`'s verdicts starts from: its version and settings."""
+    return judge.model_version + "\x1f" + json.dumps(judge.cache_params, sort_keys=True)
 
 
-def _stored(comparison_id: int, judge: Judge, pair: Pair, verdict: Verdict) -> StoredVerdict:
+def verdict_key(asked: str, pair: Pair) -> str:
+    """The same judge and settings (`question`) on the same two claims: the same question."""
+    a, b = pair.a, pair.b
+    text = "\x1f".join((
+        asked,
+        a.outlet.doc_id, str(a.start), str(a.end), a.quote, a.proposition,
+        b.outlet.doc_id, str(b.start), str(b.end), b.quote, b.proposition,
+    ))  # fmt: skip
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def _stored(
+    comparison_id: int, judge: str, asked: str, pair: Pair, verdict: Verdict
+) -> StoredVerdict:
     values = verdict.values.model_dump_json() if verdict.values else None
     return StoredVerdict(
-        comparison_id, verdict_key(judge, pair), judge.model_version, pair.a.ref, pair.b.ref,
+        comparison_id, verdict_key(asked, pair), judge, pair.a.ref, pair.b.ref,
         verdict.relation, verdict.detail, values, verdict.rationale, pair.similarity,
     )  # fmt: skip
 
@@ -327,4 +338,5 @@ def _cross_document_pairs(documents: list[ComparedDocument]) -> int:
     return (total * total - sum(s * s for s in sizes)) // 2
 
 
-__all__ = ["Comparison", "Contradiction", "Fact", "compare", "pair_line", "verdict_key"]
+__all__ = ["Comparison", "Contradiction", "Fact", "compare", "pair_line", "question",
+           "verdict_key"]  # fmt: skip

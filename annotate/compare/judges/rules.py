@@ -92,7 +92,10 @@ EVENT_KINDS: tuple[frozenset[str], ...] = tuple(
         "election vote referendum",
     )
 )
-_CAPITALISED = r"(?:the\s+)?([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})"
+_NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
+#: One name or several ("Germany and Ghana", "Paris, Berlin and Rome"), after an optional "the".
+_CAPITALISED = rf"(?:the\s+)?({_NAME}(?:(?:\s*,\s*|\s+and\s+){_NAME})*)"
+_AND = re.compile(r"\s*,\s*|\s+and\s+")
 _PASSIVE_AGENT = re.compile(
     r"\b(?:was|were|is|are|has been|have been|had been)\s+(\w+)\s+(?:for\s+)?by\s+" + _CAPITALISED
 )
@@ -107,10 +110,10 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 @dataclass(frozen=True, slots=True)
 class Role:
-    """Who did what in a claim: a role verb's group and the actor who filled it."""
+    """Who did what in a claim: a role verb's group and the actors who filled it."""
 
     verbs: int
-    agent: str
+    agents: frozenset[str]
     text: str
 
 
@@ -158,8 +161,9 @@ def _roles(text: str, agent_key: Callable[[str], str]) -> Iterator[Role]:
         for match in pattern.finditer(text):
             verbs = _verb_group(match.group(verb_group))
             if verbs is not None:
-                agent = match.group(agent_group).rstrip(".")
-                yield Role(verbs, agent_key(agent), agent)
+                agents = match.group(agent_group).rstrip(".")
+                names = frozenset(agent_key(name) for name in _AND.split(agents) if name)
+                yield Role(verbs, names, agents)
 
 
 def _verb_group(verb: str) -> int | None:
@@ -216,6 +220,11 @@ class RulesJudge:
             return _verdict("unrelated", f"They share too few words ({len(shared)}).")
         if a.events and b.events and not a.events & b.events:
             return _verdict("unrelated", "They report different events.")
+        if pair.a_actors and pair.b_actors and not same_actor:
+            # about different actors: at most one role, filled by each side differently
+            return _role_conflict(pair, a, b) or _verdict(
+                "unrelated", "They are about different actors."
+            )
         jaccard = len(shared) / max(1, len(a.words | b.words))
         lexical = jaccard >= SAME_JACCARD or pair.similarity >= SAME_SIMILARITY
         aligned = not lexical and self._aligned(pair, shared, overlap, same_actor)
@@ -293,11 +302,9 @@ def _contradiction(pair: Pair, a: Features, b: Features, alike: bool) -> Verdict
             return _verdict("unrelated", "Different figures at different times: "
                             "an update, not a contradiction.")  # fmt: skip
         return _contradicts("number", qa.text, qb.text, f"They count {qa.unit} differently.")
-    for ra in a.roles:
-        for rb in b.roles:
-            if ra.verbs == rb.verbs and ra.agent != rb.agent:
-                return _contradicts("actor", ra.text, rb.text,
-                                    "Different actors fill the same role.")  # fmt: skip
+    role = _role_conflict(pair, a, b)
+    if role is not None:
+        return role
     if not alike:
         return None
     if updated is not None:
@@ -310,6 +317,19 @@ def _contradiction(pair: Pair, a: Features, b: Features, alike: bool) -> Verdict
         pa, pb = next(iter(places_a.values())), next(iter(places_b.values()))
         if pa not in pair.b.quote and pb not in pair.a.quote:
             return _contradicts("place", pa, pb, "They place the same event differently.")
+    return None
+
+
+def _role_conflict(pair: Pair, a: Features, b: Features) -> Verdict | None:
+    """The same role verb with no agent in common, the claims' other actors agreeing."""
+    for ra in a.roles:
+        for rb in b.roles:
+            if ra.verbs != rb.verbs or ra.agents & rb.agents:
+                continue
+            others_a, others_b = pair.a_actors - ra.agents, pair.b_actors - rb.agents
+            if not (others_a and others_b) or others_a & others_b:
+                return _contradicts("actor", ra.text, rb.text,
+                                    "Different actors fill the same role.")  # fmt: skip
     return None
 
 
