@@ -77,15 +77,13 @@ class Quantity:
     unit: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Token:
     text: str
     start: int
     end: int
-
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
+    #: the text in lower case, made once (the reader compares it many times)
+    lower: str
 
     @property
     def is_word(self) -> bool:
@@ -180,7 +178,13 @@ _MAY_COUNT = re.compile(
     + r")\b",
     re.IGNORECASE,
 )
+_MODIFIER_STARTS = frozenset(phrase[0] for phrase in _MODIFIERS)
 _CURRENCY_SIGNS = {"$": "dollar", "€": "euro", "£": "pound", "₽": "ruble", "¥": "yen"}
+#: The words (lower case) a quantity can start with, besides digits.
+_STARTS = frozenset(
+    [*_MODIFIER_STARTS, *_CURRENCY_SIGNS, "us", "tens", "hundreds", *_PLURAL_SCALES,
+     *(phrase[0] for phrase in _MULTIPLIERS), *_ONES, *_TENS, "a", "an", "half"]
+)  # fmt: skip
 _PERCENT_WORDS = {"%": "percent", "percent": "percent", "pct": "percent"}
 #: Words a counted noun never is: the head search stops at them.
 _STOP = _words(
@@ -267,11 +271,16 @@ def quantities(claim: str) -> list[Quantity]:
     """Every counted figure in ``claim``, in order, without dates, ordinals and codes."""
     if not _MAY_COUNT.search(claim):
         return []  # most claims name no figure: skip the token-by-token reading
-    tokens = [_Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(claim)]
+    tokens = [
+        _Token(m.group(), m.start(), m.end(), m.group().lower()) for m in _TOKEN.finditer(claim)
+    ]
     masked = [(d.start, d.end) for d in dates(claim)]
     found: list[Quantity] = []
     index = 0
     while index < len(tokens):
+        if not (tokens[index].is_digits or tokens[index].lower in _STARTS):
+            index += 1  # no quantity starts with this word: skip the full reading
+            continue
         read = _read(claim, tokens, index, masked)
         if read is None:
             index += 1
@@ -307,6 +316,8 @@ def _read(
 
 def _modifier(tokens: list[_Token], index: int) -> tuple[str | None, int]:
     """The longest bound or approximation phrase at ``index`` ("more than", "about")."""
+    if index >= len(tokens) or tokens[index].lower not in _MODIFIER_STARTS:
+        return None, index
     for length in (4, 3, 2, 1):
         phrase = tuple(t.lower for t in tokens[index : index + length])
         if len(phrase) == length and phrase in _MODIFIERS:

@@ -217,14 +217,12 @@ class RulesJudge:
         overlap = len(shared) / max(1, min(len(a.words), len(b.words)))
         same_actor = bool(pair.a_actors & pair.b_actors)
         if not _same_topic(shared, overlap, pair.similarity, same_actor):
-            return _verdict("unrelated", f"They share too few words ({len(shared)}).")
+            return FEW_WORDS
         if a.events and b.events and not a.events & b.events:
-            return _verdict("unrelated", "They report different events.")
+            return OTHER_EVENTS
         if pair.a_actors and pair.b_actors and not same_actor:
             # about different actors: at most one role, filled by each side differently
-            return _role_conflict(pair, a, b) or _verdict(
-                "unrelated", "They are about different actors."
-            )
+            return _role_conflict(pair, a, b) or OTHER_ACTORS
         jaccard = len(shared) / max(1, len(a.words | b.words))
         lexical = jaccard >= SAME_JACCARD or pair.similarity >= SAME_SIMILARITY
         aligned = not lexical and self._aligned(pair, shared, overlap, same_actor)
@@ -245,7 +243,7 @@ class RulesJudge:
         if aligned:
             return _verdict("same", "Each is the other's closest claim in its outlet, from "
                             f"the same source, sharing {len(shared)} words.")  # fmt: skip
-        return _verdict("unrelated", "Same topic, different facts.")
+        return OTHER_FACTS
 
     def _aligned(
         self, pair: Pair, shared: frozenset[str], overlap: float, same_actor: bool
@@ -388,3 +386,10 @@ def _contradicts(detail: str, a: str, b: str, rationale: str) -> Verdict:
 def _verdict(relation: str, rationale: str) -> Verdict:
     return Verdict(relation=relation, detail=None, values=None,
                    rationale=rationale)  # fmt: skip
+
+
+#: The verdicts most pairs get, made once (a verdict is validated when made).
+FEW_WORDS = _verdict("unrelated", "They share too few content words.")
+OTHER_ACTORS = _verdict("unrelated", "They are about different actors.")
+OTHER_EVENTS = _verdict("unrelated", "They report different events.")
+OTHER_FACTS = _verdict("unrelated", "Same topic, different facts.")
