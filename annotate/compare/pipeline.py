@@ -170,7 +170,7 @@ def _judge(
     contradictions: list[Link] = []
     counts: dict[str, Any] = {"dropped_values": 0, "reused": 0, "unjudged": 0, "failures": []}
     kept: list[StoredVerdict] = []
-    asked = question(judge)
+    asked, version = question(judge), judge.model_version
     answers = _answers(store, judge, pairs, on_pairs)
     for pair, (i, j), answer in zip(pairs, indexes, answers, strict=True):
         if isinstance(answer, Unjudged):
@@ -185,13 +185,13 @@ def _judge(
             verdict, dropped = ground_values(answer, pair.a.quote, pair.b.quote)
             counts["dropped_values"] += dropped
         counts[verdict.relation] = counts.get(verdict.relation, 0) + 1
-        stored = _stored(comparison_id, judge.model_version, asked, pair, verdict)
+        stored = _stored(comparison_id, version, asked, pair, verdict)
         kept.append(stored)
         if len(kept) >= SAVE_EVERY:
             store.save_verdicts(kept, keep=judge.cacheable)
             kept = []
         if out is not None:
-            out.write(json.dumps(pair_line(stored), ensure_ascii=False) + "\n")
+            out.write(json.dumps(pair_line(stored, verdict), ensure_ascii=False) + "\n")
         (contradictions if verdict.relation == "contradicts" else links).append((i, j, verdict))
     store.save_verdicts(kept, keep=judge.cacheable)
     return links, contradictions, counts
@@ -233,11 +233,10 @@ def question(judge: Judge) -> str:
 def verdict_key(asked: str, pair: Pair) -> str:
     """The same judge and settings (`question`) on the same two claims: the same question."""
     a, b = pair.a, pair.b
-    text = "\x1f".join((
-        asked,
-        a.outlet.doc_id, str(a.start), str(a.end), a.quote, a.proposition,
-        b.outlet.doc_id, str(b.start), str(b.end), b.quote, b.proposition,
-    ))  # fmt: skip
+    text = (
+        f"{asked}\x1f{a.outlet.doc_id}\x1f{a.start}\x1f{a.end}\x1f{a.quote}\x1f{a.proposition}"
+        f"\x1f{b.outlet.doc_id}\x1f{b.start}\x1f{b.end}\x1f{b.quote}\x1f{b.proposition}"
+    )
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
@@ -251,17 +250,18 @@ def _stored(
     )  # fmt: skip
 
 
-def pair_line(verdict: StoredVerdict) -> dict[str, Any]:
+def pair_line(stored: StoredVerdict, verdict: Verdict) -> dict[str, Any]:
     """One line of ``pairs.jsonl`` (a contract: see the README)."""
+    values = verdict.values
     return {
-        "a": _ref(verdict.a),
-        "b": _ref(verdict.b),
+        "a": _ref(stored.a),
+        "b": _ref(stored.b),
         "relation": verdict.relation,
         "detail": verdict.detail,
-        "values": json.loads(verdict.values) if verdict.values else None,
+        "values": {"a": values.a, "b": values.b} if values else None,
         "rationale": verdict.rationale,
-        "judge": verdict.judge,
-        "similarity": verdict.similarity,
+        "judge": stored.judge,
+        "similarity": stored.similarity,
     }
 
 
