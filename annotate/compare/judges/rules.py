@@ -197,7 +197,7 @@ class RulesJudge:
     def __init__(self, agent_key: Callable[[str], str] = str.lower) -> None:
         self._agent_key = agent_key
         self.usage = JudgeUsage()
-        self._features: dict[tuple[str, int, int], Features] = {}
+        self._features: dict[int, Features] = {}
 
     @property
     def model_version(self) -> str:
@@ -271,10 +271,11 @@ class RulesJudge:
         return self._agent_key(a) == self._agent_key(b)
 
     def _of(self, claim: ComparedClaim) -> Features:
-        key = (claim.outlet.doc_id, claim.start, claim.end)
-        found = self._features.get(key)
+        """The claim's features, read once: claims live as long as the comparison, so
+        their identity is a cheap key (a pair's claims are looked up 2 x pairs times)."""
+        found = self._features.get(id(claim))
         if found is None:
-            found = self._features[key] = Features(claim, self._agent_key)
+            found = self._features[id(claim)] = Features(claim, self._agent_key)
         return found
 
 
