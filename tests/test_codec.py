@@ -13,6 +13,9 @@ from annotate.codec import (
     Regions,
     annotation_to_results,
     canonical_order,
+    codec_version,
+    dump_regions,
+    load_regions,
     parse_results,
     prediction_payload,
     regions_of,
@@ -252,3 +255,27 @@ def test_an_annotators_shortcuts_parse_into_the_same_regions_as_their_reading() 
     annotation = results_to_annotation(results, text)
     assert_same_regions(regions_of(annotation), regions_of(results_to_annotation(
         annotation_to_results(annotation), text)))  # fmt: skip
+
+
+def stored_form(regions: Regions) -> tuple[list[Any], list[Any], list[Any]]:
+    """Every field of every region in order, each relation by the positions of its ends."""
+    position = {id(r): n for n, r in enumerate(regions.spans)}
+    return (
+        [(r.control, r.label, r.start, r.end, r.id, r.text, list(r.attributes.items()))
+         for r in regions.spans],
+        [(r.label, position[id(r.source)], position[id(r.target)]) for r in regions.relations],
+        list(regions.document.items()),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt"))[:2], ids=lambda p: p.name[:3])
+def test_stored_regions_read_back_as_the_regions_dumped(path: Path) -> None:
+    """What pull keeps is what the gold pass would encode: field by field, in order, with
+    each relation between the very regions it was drawn between."""
+    text = path.read_text(encoding="utf-8")
+    for annotation in (ground_extraction(text, extract_rules(text)).annotation,
+                       fallbacks_annotation()):  # fmt: skip
+        encoded = regions_of(annotation)
+        assert encoded.relations
+        assert stored_form(load_regions(dump_regions(encoded))) == stored_form(encoded)
+    assert len(codec_version()) == 64

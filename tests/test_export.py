@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from annotate.cli import app
-from annotate.gold.export import assign_splits, parse_splits
+from annotate.gold import export as export_module
+from annotate.gold.export import arrow_schema, assign_splits, parse_splits
 
 runner = CliRunner()
 
@@ -97,3 +98,26 @@ def test_splits_are_seeded_by_document(annotated: Path, tmp_path: Path) -> None:
     bad = runner.invoke(app, ["export", "--db", str(annotated), "--out", str(tmp_path / "x"),
                               "--split", "train=abc"])  # fmt: skip
     assert bad.exit_code == 1 and "NAME=SHARE" in bad.output
+
+
+@pytest.mark.parametrize("split", [[], ["--split", "train=0.6,test=0.4"]])
+def test_parquet_row_groups_are_the_rows_of_their_json_lines(
+    annotated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: list[str]
+) -> None:
+    """Parquet parsed by Arrow from the lines is byte for byte Parquet built from the rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(export_module, "ROW_GROUP", 2)
+    export(annotated, tmp_path / "out", *split)
+    for lines in sorted((tmp_path / "out" / "data").glob("*.jsonl")):
+        rows = [json.loads(line) for line in lines.read_text(encoding="utf-8").splitlines()]
+        expected = tmp_path / f"{lines.stem}.parquet"
+        with pq.ParquetWriter(expected, arrow_schema(), compression="zstd",
+                              write_statistics=False) as writer:  # fmt: skip
+            for start in range(0, max(len(rows), 1), 2):
+                writer.write_table(pa.Table.from_pylist(rows[start : start + 2],
+                                                        schema=arrow_schema()))  # fmt: skip
+        written = lines.with_suffix(".parquet")
+        assert pq.ParquetFile(written).num_row_groups == max(1, (len(rows) + 1) // 2)
+        assert written.read_bytes() == expected.read_bytes()

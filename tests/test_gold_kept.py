@@ -12,8 +12,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from annotate.cli import app
+from annotate.codec import codec_version, dump_regions, regions_of
 from annotate.schemas import Annotation
-from annotate.store import Store
+from annotate.store import AnnotationKey, PulledAnnotation, Store
+from annotate.studio.pull import refresh_regions
+from annotate.testing.gold_corpus import fill
 
 runner = CliRunner()
 
@@ -102,3 +105,65 @@ def test_a_document_whose_annotations_are_gone_loses_its_gold(annotated: Path) -
                            [document])  # fmt: skip
     agreement(annotated)
     assert document not in made_at(annotated) and len(made_at(annotated)) == 4
+
+
+def forget_gold(db: Path) -> None:
+    with sqlite3.connect(db) as connection:
+        connection.execute("delete from gold")
+
+
+def test_regions_kept_by_pull_are_read_and_say_what_the_annotations_say(
+    annotated: Path,
+) -> None:
+    encoded = {workers: agreement(annotated, "--workers", workers) for workers in ("1", "2")}
+    with Store(annotated) as store:
+        assert refresh_regions(store) == 15
+        assert refresh_regions(store) == 0
+    for workers, report in encoded.items():
+        forget_gold(annotated)
+        assert agreement(annotated, "--workers", workers) == report
+    # they are what the gold pass reads: kept with ann's regions, bob's annotations agree more
+    with Store(annotated) as store:
+        latest = {(row.annotator, row.document_id): row for row in store.annotations()}
+        swapped = [
+            (AnnotationKey(row.server, row.project_id, row.annotation_id),
+             dump_regions(regions_of(annotation_of(latest["ann@x", row.document_id]))))
+            for row in latest.values()
+            if row.annotator == "bob@x"
+        ]  # fmt: skip
+        store.keep_regions(codec_version(), swapped)
+    forget_gold(annotated)
+    assert agreement(annotated) != encoded["1"]
+    # regions made by another codec version are not read
+    with sqlite3.connect(annotated) as connection:
+        connection.execute("update annotations set regions_codec = 'another codec'")
+    forget_gold(annotated)
+    assert agreement(annotated) == encoded["1"]
+
+
+def annotation_of(row: PulledAnnotation) -> Annotation:
+    assert row.annotation is not None
+    return Annotation.model_validate_json(row.annotation)
+
+
+def test_kept_regions_and_encoding_agree_on_every_kind_of_document(tmp_path: Path) -> None:
+    """Reviewers' flags, single annotators, ties, skips, unconverted and re-annotated
+    annotations: the same report and export whether regions were kept or not."""
+    db = tmp_path / "variety.db"
+    with Store(db) as store:
+        fill(store, 14, variety=True)
+        assert not list(store.annotations_without_regions(codec_version()))
+    kept = {w: agreement(db, "--workers", w, "--reviewer", "cat@x") for w in ("1", "2")}
+    export = runner.invoke(app, ["export", "--db", str(db), "--out", str(tmp_path / "kept")])
+    assert export.exit_code == 0, export.output
+    with sqlite3.connect(db) as connection:
+        connection.execute("update annotations set regions = null, regions_codec = null")
+    for workers, report in kept.items():
+        forget_gold(db)
+        assert agreement(db, "--workers", workers, "--reviewer", "cat@x") == report
+    forget_gold(db)
+    export = runner.invoke(app, ["export", "--db", str(db), "--out", str(tmp_path / "encoded")])
+    assert export.exit_code == 0, export.output
+    assert (tmp_path / "kept" / "manifest.json").read_text() == (
+        tmp_path / "encoded" / "manifest.json"
+    ).read_text()

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 from annotate.errors import InputError
+from annotate.schemas import Annotation
 from annotate.store import (
+    AnnotationKey,
     Failure,
     JobKey,
     LLMCall,
@@ -15,6 +17,8 @@ from annotate.store import (
     Store,
 )
 from annotate.store.migrations import MIGRATIONS
+
+from .conftest import pulled
 
 
 def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
@@ -99,3 +103,26 @@ def test_a_hash_prefix_collision_is_refused_not_merged(store: Store) -> None:
         store.add_document("abcdef0123456789", "hash-two", "two", "b.txt", {})
     (listed,) = store.list_documents()
     assert (listed.id, listed.source, listed.chars) == ("abcdef0123456789", "a.txt", 3)
+
+
+def test_kept_regions_come_with_the_annotation_they_were_made_from(store: Store) -> None:
+    """Regions are read beside the latest annotation, only when made by the codec asked for;
+    an annotation pulled again (edited) has none until they are made again."""
+    store.add_document("abcdef0123456789", "h1", "one", "a/one.txt", {})
+    for n, who in ((1, "ann@x"), (2, "bob@x")):
+        pulled(store, "abcdef0123456789", who, Annotation(), n)
+    assert [key for key, _ in store.annotations_without_regions("v1")] == [
+        AnnotationKey("http://ls", 1, 1), AnnotationKey("http://ls", 1, 2)
+    ]
+    store.keep_regions("v1", [(AnnotationKey("http://ls", 1, 1), "R1"),
+                              (AnnotationKey("http://ls", 1, 2), "R2")])  # fmt: skip
+    assert list(store.annotations_without_regions("v1")) == []
+    (rows,) = store.annotated_documents(codec="v1")
+    assert rows.regions == {"ann@x": "R1", "bob@x": "R2"}
+    (rows,) = store.annotated_documents(codec="v2")
+    assert rows.regions == {}
+    pulled(store, "abcdef0123456789", "bob@x", Annotation(), 3)  # bob again, later
+    (rows,) = store.annotated_documents(codec="v1")
+    assert rows.regions == {"ann@x": "R1"}, "bob's latest annotation has no regions yet"
+
+

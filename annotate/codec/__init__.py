@@ -5,7 +5,8 @@ Three shapes, one way between any two of them::
     Annotation --regions_of--> Regions --render--> Label Studio results
     Annotation <--regions_to_annotation-- Regions <--parse_results-- results
 
-`layout` says how each schema field appears as a Label Studio control; the
+`stored` keeps regions as the store holds them (made at pull, read by the gold
+pass). `layout` says how each schema field appears as a Label Studio control; the
 labeling config (`annotate.studio.labelconfig`), push and pull
 (`annotate.studio`), and agreement, adjudication and model-vs-gold
 (`annotate.gold`) all read annotations through this package, so a field is
@@ -21,6 +22,7 @@ from .decode import (
 )
 from .encode import annotation_to_results, prediction_payload, regions_of
 from .regions import Region, Regions, Relation, Result, render
+from .stored import codec_version, dump_regions, load_regions
 
 __all__ = [
     "ConversionError",
@@ -30,6 +32,9 @@ __all__ = [
     "Result",
     "annotation_to_results",
     "canonical_order",
+    "codec_version",
+    "dump_regions",
+    "load_regions",
     "parse_results",
     "prediction_payload",
     "regions_of",

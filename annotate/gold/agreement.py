@@ -27,7 +27,6 @@ chunks: memory does not grow with the corpus.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import combinations
@@ -59,6 +58,27 @@ WITH_INTERVAL = tuple(
     + [f"relation:{label}" for label in RELATIONS]
 )
 
+
+def _parts(name: str) -> list[str]:
+    """A span field's statistics: one per label, then the field's overall one."""
+    return [f":{label}" for label in L.SPAN_LABELS[name]] + [""]
+
+
+#: Every F1 statistic of an annotator pair, in the order `measure` counts them.
+STATISTICS = tuple(
+    [
+        key
+        for name in SPAN_FIELDS
+        for mode in ("exact", "partial")
+        for key in [f"{name}{part}/{mode}" for part in _parts(name)]
+    ]
+    + [f"relation:{label}" for label in RELATIONS]
+)
+#: Where each statistic's (tp, fp, fn) starts in a pair's flat counts.
+_COLUMN = {key: 3 * index for index, key in enumerate(STATISTICS)}
+#: The flat counts' columns of the statistics with an interval, in `WITH_INTERVAL` order.
+_INTERVAL_COLUMNS = np.array([_COLUMN[key] + i for key in WITH_INTERVAL for i in range(3)])
+
 #: document id -> annotator -> annotation (or an iterable of such pairs)
 Corpus = Mapping[str, Mapping[str, Annotation]] | Iterable[tuple[str, Mapping[str, Annotation]]]
 Pair = tuple[str, str]
@@ -77,35 +97,40 @@ def agreement_report(corpus: Corpus, *, resamples: int = RESAMPLES) -> dict[str,
 
 @dataclass
 class DocumentAgreement:
-    """What one document contributes to agreement: small and picklable."""
+    """What one document contributes to agreement: small and picklable.
+
+    Already in the accumulator's terms (each unit as its pattern, each pair's
+    counts as one flat list), so the process that adds documents up in order
+    only counts and sums: the work per unit and per statistic stays with the
+    worker that measured the document.
+    """
 
     annotators: list[str]
-    #: categorical field -> its units (annotator -> value, None when not coded)
-    units: dict[str, list[dict[str, str | None]]]
-    #: annotator pair -> F1 statistic -> (tp, fp, fn)
-    pairs: dict[Pair, dict[str, Triple]]
+    #: categorical field -> the pattern of each of its units coded by two annotators or more
+    patterns: dict[str, list[C.Pattern]]
+    #: annotator pair -> every statistic's tp, fp, fn, flat, in `STATISTICS` order
+    pairs: dict[Pair, list[int]]
 
     def as_json(self) -> dict[str, Any]:
         return {
             "annotators": self.annotators,
-            "units": self.units,
+            "patterns": self.patterns,
             "pairs": [[list(pair), counts] for pair, counts in self.pairs.items()],
         }
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> DocumentAgreement:
+        patterns = {
+            name: [tuple((coder, code) for coder, code in pattern) for pattern in found]
+            for name, found in value["patterns"].items()
+        }
         return cls(
-            value["annotators"],
-            value["units"],
-            {
-                (pair[0], pair[1]): {key: (c[0], c[1], c[2]) for key, c in counts.items()}
-                for pair, counts in value["pairs"]
-            },
+            value["annotators"], patterns, {(a, b): counts for (a, b), counts in value["pairs"]}
         )
 
 
 def measure(found: Mapping[str, Regions]) -> DocumentAgreement:
-    """One document's categorical units and every annotator pair's F1 counts."""
+    """One document's categorical units (as patterns) and every annotator pair's F1 counts."""
     found = Found.of(found)
     units: dict[str, list[dict[str, str | None]]] = {}
     for name in DOCUMENT_CHOICES:
@@ -116,30 +141,37 @@ def measure(found: Mapping[str, Regions]) -> DocumentAgreement:
             {who: region.attributes.get(name) for who, region in cluster.items()}
             for cluster in found.clusters(kinds)
         ]
+    patterns = {name: _patterns(found_units) for name, found_units in units.items()}
     pairs = {(a, b): _pair_counts(found[a], found[b]) for a, b in combinations(sorted(found), 2)}
-    return DocumentAgreement(list(found), units, pairs)
+    return DocumentAgreement(list(found), patterns, pairs)
 
 
-def _pair_counts(first: Regions, second: Regions) -> dict[str, Triple]:
-    """Span and relation F1 counts of two annotators, per label and overall.
+def _patterns(units: list[dict[str, str | None]]) -> list[C.Pattern]:
+    """The units' patterns, in unit order, leaving out those with fewer than two codes."""
+    return [p for p in map(C.pattern_of, units) if p is not None]
+
+
+def _pair_counts(first: Regions, second: Regions) -> list[int]:
+    """Span and relation F1 counts of two annotators, per label and overall, in `STATISTICS`
+    order.
 
     Both matches require the same label, so the overall counts are the sums of
     the per-label ones: each pair of label lists is matched once.
     """
-    out: dict[str, Triple] = {}
+    out: list[int] = []
     for name in SPAN_FIELDS:
-        for mode, same in (("exact", exact), ("partial", partial)):
+        for same in (exact, partial):
             total = Counts()
             for label in L.SPAN_LABELS[name]:
                 mine, theirs = first.labelled(name, label), second.labelled(name, label)
                 counts = match_count(mine, theirs, same)
-                out[f"{name}:{label}/{mode}"] = _triple(counts)
+                out += _triple(counts)
                 total.add(counts)
-            out[f"{name}/{mode}"] = _triple(total)
+            out += _triple(total)
     for label in RELATIONS:
         drawn = [r for r in first.relations if r.label == label]
         other = [r for r in second.relations if r.label == label]
-        out[f"relation:{label}"] = _triple(match_count(drawn, other, related))
+        out += _triple(match_count(drawn, other, related))
     return out
 
 
@@ -159,10 +191,14 @@ class _DocumentCounts:
     def __init__(self) -> None:
         self.files: dict[Pair, Any] = {}
 
-    def add(self, pair: Pair, document: int, counts: Mapping[str, Triple]) -> None:
-        record = np.zeros(1, dtype=self.RECORD)
-        record["document"] = document
-        record["counts"] = [value for key in WITH_INTERVAL for value in counts[key]]
+    def add(self, pair: Pair, document: int, counts: np.ndarray) -> None:
+        """One record: `counts` are the pair's flat counts (all of `STATISTICS`).
+
+        A record is packed little-endian uint32s, so it is written as one array of them.
+        """
+        record = np.empty(1 + len(_INTERVAL_COLUMNS), dtype="<u4")
+        record[0] = document
+        record[1:] = counts[_INTERVAL_COLUMNS]
         if pair not in self.files:
             self.files[pair] = SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115
         self.files[pair].write(record.tobytes())
@@ -186,8 +222,8 @@ class AgreementAccumulator:
         self.documents = 0
         self.annotators: set[str] = set()
         self.patterns = {name: C.Patterns() for name in (*DOCUMENT_CHOICES, *REGION_CHOICES)}
-        #: F1 statistic -> annotator pair -> running totals
-        self.totals: dict[str, dict[Pair, Counts]] = defaultdict(lambda: defaultdict(Counts))
+        #: annotator pair -> running totals of its flat counts (in the order pairs first came)
+        self.totals: dict[Pair, np.ndarray] = {}
         self.spool = _DocumentCounts()
 
     def add(self, found: Mapping[str, Regions]) -> None:
@@ -197,12 +233,14 @@ class AgreementAccumulator:
     def add_measured(self, document: DocumentAgreement) -> None:
         """One document's `measure`; documents must come in the same order every time."""
         self.annotators.update(document.annotators)
-        for name, units in document.units.items():
-            for unit in units:
-                self.patterns[name].add(unit)
-        for pair, counts in document.pairs.items():
-            for key, (tp, fp, fn) in counts.items():
-                self.totals[key][pair].add(Counts(tp, fp, fn))
+        for name, patterns in document.patterns.items():
+            self.patterns[name].counts.update(patterns)
+        for pair, flat in document.pairs.items():
+            counts = np.array(flat, dtype=np.int64)
+            if pair in self.totals:
+                self.totals[pair] += counts
+            else:
+                self.totals[pair] = counts
             self.spool.add(pair, self.documents, counts)
         self.documents += 1
 
@@ -232,7 +270,9 @@ class AgreementAccumulator:
         )
 
     def _mean_f1(self, key: str) -> float:
-        values = [t.f1 for t in self.totals[key].values() if not math.isnan(t.f1)]
+        column = _COLUMN[key]
+        pairs = [Counts(*map(int, t[column : column + 3])) for t in self.totals.values()]
+        values = [c.f1 for c in pairs if not math.isnan(c.f1)]
         return sum(values) / len(values) if values else math.nan
 
     def _f1_intervals(self, resamples: int) -> dict[str, list[float]]:

@@ -34,6 +34,9 @@ class CardCounts:
                                   "overall stance")}  # fmt: skip
     )
 
+    #: the model versions that pre-annotated the rows
+    model_versions: set[str] = field(default_factory=set)
+
     def add(self, row: dict[str, Any]) -> None:
         self.documents += 1
         self.mentions += sum(len(a["mentions"]) for a in row["actors"])
@@ -43,6 +46,20 @@ class CardCounts:
         self.labels["check-worthy"].update(str(c["check_worthy"]) for c in row["claims"])
         self.labels["stance"].update(s["label"] for s in row["stances"])
         self.labels["overall stance"][str(row["overall_stance"])] += 1
+        self.model_versions.update(row["model_versions"])
+
+    def merge(self, other: CardCounts) -> None:
+        """Add other rows' counts (the same as adding those rows here).
+
+        The gold pass counts each exported row where it was made (in a worker),
+        so the rows are never parsed again to write the card.
+        """
+        self.documents += other.documents
+        self.mentions += other.mentions
+        self.claims += other.claims
+        for name, counts in other.labels.items():
+            self.labels[name].update(counts)
+        self.model_versions.update(other.model_versions)
 
 
 def dataset_card(

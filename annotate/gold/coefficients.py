@@ -59,8 +59,8 @@ class Patterns:
 
     def add(self, unit: Mapping[Any, Hashable | None]) -> None:
         """Count one unit (coder -> value); units with fewer than two values are dropped."""
-        coded = tuple(sorted(((c, v) for c, v in unit.items() if v is not None), key=str))
-        if len(coded) >= 2:
+        coded = pattern_of(unit)
+        if coded is not None:
             self.counts[coded] += 1
 
     @property
@@ -74,6 +74,13 @@ class Patterns:
         """Units drawn with replacement: how often each pattern (in `counts` order) was drawn."""
         weights = np.fromiter(self.counts.values(), dtype=float, count=len(self.counts))
         return rng.multinomial(int(weights.sum()), weights / weights.sum())
+
+
+def pattern_of(unit: Mapping[Any, Hashable | None]) -> Pattern | None:
+    """A unit (coder -> value) as the pattern `Patterns` counts; None when fewer than two
+    coders coded it (such a unit says nothing about agreement)."""
+    coded = tuple(sorted(((c, v) for c, v in unit.items() if v is not None), key=str))
+    return coded if len(coded) >= 2 else None
 
 
 def _unit_agreement(pattern: Pattern) -> float:

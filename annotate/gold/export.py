@@ -16,16 +16,19 @@ sorted ids, and the version is a hash of the content, so exporting twice gives
 byte-identical files. Columns follow the schema (`annotate.schemas`): the
 Parquet schema is derived from the grounded models.
 
-The export streams: the gold pass writes each exported row once, as its JSON
-line, to a temporary file; a second read of that file sends each line to its
-split (the split of every position comes from the seeded shuffle, which needs
-only the number of rows) and Parquet gets the rows in row groups. Nothing
-holds more than one row group of rows.
+The export streams: the gold pass makes each exported row once, as its JSON
+line (with what the card counts of it, counted where the row was made). With
+one split the lines go straight to its JSON Lines; with several they wait in a
+temporary file, and a second read of it sends each line to its split (the
+split of every position comes from the seeded shuffle, which needs only the
+number of rows). Arrow parses each split's lines into Parquet a row group at a
+time. Nothing holds more than one row group of rows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import random
 import tempfile
@@ -36,6 +39,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, Union, get_args, get_origin
 
 import pyarrow as pa
+import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
@@ -182,10 +186,11 @@ def export_dataset(
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as spool:
-        rows = _Spool(spool)
+        rows = _Spool(spool, _SplitWriter(data, splits[0].name) if len(splits) == 1 else None)
         report = gold_report(store, policy=policy, reviewers=reviewers, resamples=resamples,
                              workers=workers, keep=rows.keep)  # fmt: skip
-        counts, card, models = _write_splits(rows, data, splits, seed)
+        counts = _write_splits(rows, data, splits, seed)
+    card, models = rows.card, rows.card.model_versions
     with (out / "agreement.json").open("w", encoding="utf-8", newline="\n") as handle:
         dump_report(report, handle, sort_keys=True)
         handle.write("\n")
@@ -216,39 +221,48 @@ def export_dataset(
 
 
 class _Spool:
-    """Exported rows as JSON lines in a temporary file, in document id order."""
+    """Exported rows in document id order, with what the card counts of them.
 
-    def __init__(self, handle: IO[str]) -> None:
+    With one split every row goes straight to its files as it comes; with
+    several, the split of a row depends on how many rows there are, so the rows
+    wait as JSON lines in a temporary file.
+    """
+
+    def __init__(self, handle: IO[str], only: _SplitWriter | None = None) -> None:
         self.handle = handle
+        self.only = only
         self.count = 0
+        self.card = CardCounts()
 
     def keep(self, record: GoldRecord) -> None:
         if record.line is not None:
-            self.handle.write(record.line)
+            if self.only is not None:
+                self.only.add(record.line)
+            else:
+                self.handle.write(record.line)
             self.count += 1
+        if record.card is not None:
+            self.card.merge(record.card)
 
     def lines(self) -> Iterator[str]:
         self.handle.seek(0)
         yield from self.handle
 
 
-def _write_splits(
-    rows: _Spool, data: Path, splits: list[Split], seed: int
-) -> tuple[dict[str, int], CardCounts, set[str]]:
+def _write_splits(rows: _Spool, data: Path, splits: list[Split], seed: int) -> dict[str, int]:
     """Each spooled row into its split's JSON Lines and Parquet files."""
+    if rows.only is not None:
+        rows.only.close()
+        return {rows.only.name: rows.only.rows}
     positions = split_positions(rows.count, splits, seed)
     writers = [_SplitWriter(data, split.name) for split in splits]
-    card, versions = CardCounts(), set[str]()
     try:
         for position, line in enumerate(rows.lines()):
-            row = json.loads(line)
-            writers[positions[position]].add(line, row)
-            card.add(row)
-            versions.update(row["model_versions"])
+            writers[positions[position]].add(line)
     finally:
         for writer in writers:
             writer.close()
-    return {w.name: w.rows for w in writers}, card, versions
+    return {w.name: w.rows for w in writers}
 
 
 class _SplitWriter:
@@ -262,17 +276,17 @@ class _SplitWriter:
         self.parquet = pq.ParquetWriter(
             data / f"{name}.parquet", self.schema, compression="zstd", write_statistics=False
         )
-        self.group: list[dict[str, Any]] = []
+        self.group: list[str] = []
 
-    def add(self, line: str, row: dict[str, Any]) -> None:
+    def add(self, line: str) -> None:
         self.jsonl.write(line)
-        self.group.append(row)
+        self.group.append(line)
         self.rows += 1
         if len(self.group) == ROW_GROUP:
             self._flush()
 
     def _flush(self) -> None:
-        self.parquet.write_table(pa.Table.from_pylist(self.group, schema=self.schema))
+        self.parquet.write_table(_table(self.group, self.schema))
         self.group = []
 
     def close(self) -> None:
@@ -280,6 +294,26 @@ class _SplitWriter:
             self._flush()
         self.parquet.close()
         self.jsonl.close()
+
+
+def _table(lines: list[str], schema: pa.Schema) -> pa.Table:
+    """A row group's JSON lines as one Arrow table of `schema`.
+
+    Arrow parses the lines itself (the rows never become Python objects), into
+    one contiguous table, as one built from the Python rows would be: the
+    Parquet bytes are the same.
+    """
+    if not lines:
+        return pa.Table.from_pylist([], schema=schema)
+    data = "".join(lines).encode("utf-8")
+    table = pa_json.read_json(
+        io.BytesIO(data),
+        read_options=pa_json.ReadOptions(block_size=len(data)),  # one block: any row fits
+        parse_options=pa_json.ParseOptions(
+            explicit_schema=schema, unexpected_field_behavior="error"
+        ),
+    )
+    return table.combine_chunks()
 
 
 def _write_json(value: Any, path: Path) -> None:

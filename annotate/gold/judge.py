@@ -8,6 +8,11 @@ leaves as its exported JSON line), and the accumulators that take its results
 (`agreement.AgreementAccumulator`, `model_eval.ModelScores`) do so in document
 order, which keeps every figure the same however many workers ran.
 
+Each annotator's regions are read as pull kept them (`annotate.codec.stored`),
+so a majority vote never validates or encodes the annotations themselves; an
+annotation whose regions were not kept (or were made by another codec
+version) is encoded here, to the same regions.
+
 A document's gold is kept in the store (`StoredGold`) with a digest of what it
 was made from: the annotations (ids, edit and pull times, review flags), the
 predictions, the policy and reviewers, and the version of the code that makes
@@ -21,18 +26,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from annotate.codec import Regions, regions_of
+from annotate.codec import Regions, codec_version, load_regions, regions_of
 from annotate.schemas import Annotation, schema_version
 from annotate.store import AnnotatedRows, Document, Store, StoredGold
 
 from .adjudicate import Gold, Policy, adjudicate
 from .agreement import DocumentAgreement, measure
+from .card import CardCounts
 from .matching import Found
 from .model_eval import Evaluated, ModelScores
 
@@ -53,6 +59,8 @@ class GoldRecord:
     line: str | None = None
     #: the gold to keep in the store, when it was made now (not read back)
     made: StoredGold | None = None
+    #: what the dataset card counts of the exported row (with `line`)
+    card: CardCounts | None = None
 
 
 def judge(
@@ -70,10 +78,8 @@ def judge(
     inputs = inputs_digest(rows, policy, reviewers)
     if kept is not None and kept.inputs == inputs:
         return _from_kept(rows, kept, with_row)
-    annotations = {
-        who: Annotation.model_validate_json(raw) for who, raw in rows.annotations.items()
-    }
-    found = Found({who: regions_of(a) for who, a in annotations.items()})
+    annotations = _Annotations(rows.annotations)
+    found = Found({who: _regions(rows, annotations, who) for who in annotations})
     document = rows.document
     gold = adjudicate(
         document.id,
@@ -103,16 +109,52 @@ def judge(
         annotation=None if gold.annotation is None else gold.annotation.model_dump_json(),
         measures=json.dumps({"agreement": agreement.as_json(), "scores": scores.as_json()}),
     )
-    dumped = None if gold.annotation is None else gold.annotation.model_dump(mode="json")
+    line, card = None, None
+    if with_row and gold.annotation is not None:
+        line, card = _exported(rows, gold, gold.annotation.model_dump(mode="json"))
     return GoldRecord(
         document.id,
         replace(gold, annotation=None, regions=Regions()),
         made.task_ids,
         agreement,
         scores,
-        _line(rows, gold, dumped) if with_row else None,
+        line,
         made,
+        card,
     )
+
+
+class _Annotations(Mapping[str, Annotation]):
+    """The annotators' annotations, each validated from its JSON only when it is read.
+
+    The regions pull kept make the annotation itself unneeded for a majority
+    vote (most documents): it is read only for a reviewer's or a single
+    annotator's gold, or to encode it when its regions were not kept.
+    """
+
+    def __init__(self, raw: Mapping[str, str]) -> None:
+        self._raw = raw
+        self._read: dict[str, Annotation] = {}
+
+    def __getitem__(self, who: str) -> Annotation:
+        if who not in self._read:
+            self._read[who] = Annotation.model_validate_json(self._raw[who])
+        return self._read[who]
+
+    def __contains__(self, who: object) -> bool:
+        return who in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def _regions(rows: AnnotatedRows, annotations: _Annotations, who: str) -> Regions:
+    """An annotator's regions: the ones pull kept, else their annotation encoded now."""
+    kept = rows.regions.get(who)
+    return regions_of(annotations[who]) if kept is None else load_regions(kept)
 
 
 def _from_kept(rows: AnnotatedRows, kept: StoredGold, with_row: bool) -> GoldRecord:
@@ -120,9 +162,9 @@ def _from_kept(rows: AnnotatedRows, kept: StoredGold, with_row: bool) -> GoldRec
     gold = Gold(kept.document_id, None, kept.method, kept.annotators, kept.contested,
                 kept.ties, problems=kept.problems)  # fmt: skip
     measures = json.loads(kept.measures)
-    line = None
+    line, card = None, None
     if with_row and kept.annotation is not None:
-        line = _line(rows, gold, json.loads(kept.annotation))
+        line, card = _exported(rows, gold, json.loads(kept.annotation))
     return GoldRecord(
         kept.document_id,
         gold,
@@ -130,14 +172,19 @@ def _from_kept(rows: AnnotatedRows, kept: StoredGold, with_row: bool) -> GoldRec
         DocumentAgreement.from_json(measures["agreement"]),
         ModelScores.from_json(measures["scores"]),
         line,
+        card=card,
     )
 
 
-def _line(rows: AnnotatedRows, gold: Gold, annotation: dict[str, Any] | None) -> str | None:
-    if annotation is None:
-        return None
+def _exported(
+    rows: AnnotatedRows, gold: Gold, annotation: dict[str, Any]
+) -> tuple[str, CardCounts]:
+    """The exported row as its JSON line, and what the card counts of it (counted here, where
+    the row is at hand, so the export never parses the line again)."""
     row = gold_row(rows.document, gold, annotation, sorted(rows.predictions))
-    return json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n"
+    card = CardCounts()
+    card.add(row)
+    return json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n", card
 
 
 def gold_row(
@@ -204,7 +251,7 @@ def judge_stored(
 ) -> Iterator[GoldRecord]:
     """`judge` the stored documents (all of them, or those of `document_ids`), in id order,
     with the gold each was given before."""
-    for rows in store.annotated_documents(document_ids):
+    for rows in store.annotated_documents(document_ids, codec_version()):
         yield judge(rows, policy, reviewers, with_row, store.gold_of(rows.document.id))
 
 

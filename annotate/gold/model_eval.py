@@ -149,18 +149,26 @@ def _choice_counts(predicted: Regions, gold: Regions, name: str) -> Counts:
 
 
 def _fate(tally: _Tally, predicted: Regions, annotation: Regions) -> None:
-    """Kept: the same region with the same attributes; edited: an overlapping one; deleted."""
-    same: dict[Region, list[Region]] = {}
+    """Kept: the same region with the same attributes; edited: an overlapping one; deleted.
+
+    Regions are looked up by their equality key (control, label, offsets) as a
+    plain tuple, and the overlap index of a control is built only when one of its
+    regions was not kept (most are).
+    """
+    same: dict[tuple[str, str, int, int], list[dict[str, str]]] = {}
     for region in annotation.spans:
-        same.setdefault(region, []).append(region)
-    reach = {control: _Reach(annotation.of(control)) for control in L.SPAN_FIELDS}
+        key = (region.control, region.label, region.start, region.end)
+        same.setdefault(key, []).append(region.attributes)
+    reach: dict[str, _Reach] = {}
+    fate = tally.fate
     for region in predicted.spans:
-        if any(region.attributes == other.attributes for other in same.get(region, ())):
-            tally.fate["kept"] += 1
-        elif reach[region.control].overlaps(region):
-            tally.fate["edited"] += 1
-        else:
-            tally.fate["deleted"] += 1
+        key = (region.control, region.label, region.start, region.end)
+        if region.attributes in same.get(key, ()):
+            fate["kept"] += 1
+            continue
+        if region.control not in reach:
+            reach[region.control] = _Reach(annotation.of(region.control))
+        fate["edited" if reach[region.control].overlaps(region) else "deleted"] += 1
 
 
 class _Reach:

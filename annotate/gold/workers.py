@@ -10,12 +10,16 @@ gold pass does not come here: it judges in its own process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
+
+#: Allocations between a worker's young-generation collections (the default is 700).
+WORKER_GC_THRESHOLD = 10_000
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -32,7 +36,9 @@ def ordered_map(func: Callable[[In], Out], items: Iterable[In], *, workers: int)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     source = iter(items)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_worker_gc
+    ) as pool:
         pending: deque[Future[Out]] = deque()
         while True:
             while len(pending) < 2 * workers and (item := next(source, _END)) is not _END:
@@ -44,3 +50,17 @@ def ordered_map(func: Callable[[In], Out], items: Iterable[In], *, workers: int)
 
 _END = object()
 
+
+def _worker_gc() -> None:
+    """Garbage collection for a worker: leave what it inherited out, and collect seldom.
+
+    A worker makes and drops a document's regions by the hundred thousand; with
+    the default settings each full collection walks every object it inherited
+    (the modules, the parent's objects) and young collections run every few
+    hundred allocations. Frozen inherited objects and a larger first generation
+    take about a fifth off its time per document (those objects' pages also stay
+    shared with the parent instead of being copied). What a document makes is
+    freed by reference counting as soon as it is judged, so memory stays flat.
+    """
+    gc.freeze()
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])

@@ -3,6 +3,7 @@
 from .database import DB_ENV, DEFAULT_DB, Store, resolve_db_path
 from .rows import (
     AnnotatedRows,
+    AnnotationKey,
     AnnotationToCompare,
     ClaimRef,
     ComparisonRun,
@@ -25,6 +26,7 @@ __all__ = [
     "DB_ENV",
     "DEFAULT_DB",
     "AnnotatedRows",
+    "AnnotationKey",
     "AnnotationToCompare",
     "ClaimRef",
     "ComparisonRun",

@@ -24,6 +24,7 @@ from annotate.errors import InputError, NotFoundError
 from .migrations import migrate, now
 from .rows import (
     AnnotatedRows,
+    AnnotationKey,
     AnnotationToCompare,
     ClaimRef,
     ComparisonRun,
@@ -404,7 +405,7 @@ class Store:
         yield from (str(row[0]) for row in rows)
 
     def annotated_documents(
-        self, document_ids: Sequence[str] | None = None
+        self, document_ids: Sequence[str] | None = None, codec: str | None = None
     ) -> Iterator[AnnotatedRows]:
         """Each document with valid pulled annotations, in document id order, one at a time.
 
@@ -412,22 +413,24 @@ class Store:
         more than once (two projects, a re-annotation) the latest by ``updated_at``
         counts. The annotations come in one query ordered by an index, so the pass
         streams; each document and its predictions are read by key. `document_ids`
-        (in id order) limits the pass to those documents.
+        (in id order) limits the pass to those documents. Each annotation's kept
+        regions come with it when they were made by codec version `codec`.
         """
         where = "annotation is not null and was_cancelled = 0"
-        params: list[str] = []
+        params: list[str | None] = [codec]
         if document_ids is not None:
             where += f" and document_id in ({', '.join('?' for _ in document_ids)})"
-            params = list(document_ids)
+            params += document_ids
         rows = self.db.conn.execute(
-            "select document_id, annotator, task_id, ground_truth, annotation, annotation_id, "
-            "updated_at, pulled_at from annotations "
-            f"where {where} order by document_id, annotator, updated_at, annotation_id",
+            "select document_id, annotator, task_id, ground_truth, annotation, "
+            "case when regions_codec = ? then regions end, annotation_id, updated_at, pulled_at "
+            f"from annotations where {where} "
+            "order by document_id, annotator, updated_at, annotation_id",
             params,
         )
         current: AnnotatedRows | None = None
         used: dict[str, str] = {}
-        for document_id, annotator, task_id, ground_truth, annotation, *version in rows:
+        for document_id, annotator, task_id, ground_truth, annotation, regions, *version in rows:
             if current is None or current.document.id != document_id:
                 if current is not None:
                     current.versions.extend(used.values())
@@ -435,6 +438,9 @@ class Store:
                 current = self._annotated(document_id)
                 used = {}
             current.annotations[annotator] = annotation  # later rows are later annotations
+            current.regions.pop(annotator, None)
+            if regions is not None:
+                current.regions[annotator] = regions
             used[annotator] = f"{annotator}:{version[0]}:{version[1]}:{version[2]}:{ground_truth}"
             current.flagged.discard(annotator)
             if ground_truth:
@@ -443,6 +449,33 @@ class Store:
         if current is not None:
             current.versions.extend(used.values())
             yield current
+
+    def annotations_without_regions(
+        self, codec: str, batch: int = 256
+    ) -> Iterator[tuple[AnnotationKey, str]]:
+        """Valid annotations (their key and JSON) without regions made by codec version `codec`.
+
+        They are found by an index of the regions' versions (once every annotation
+        has current regions, this reads no annotation's row).
+        """
+        sql = (
+            "select rowid, server, project_id, annotation_id, annotation from annotations "
+            "indexed by annotations_regions_codec "
+            "where rowid > ? and annotation is not null and was_cancelled = 0 "
+            "and (regions_codec is null or regions_codec != ?)"
+        )
+        for row in self._paged(sql, [codec], batch):
+            key = AnnotationKey(row["server"], row["project_id"], row["annotation_id"])
+            yield key, row["annotation"]
+
+    def keep_regions(self, codec: str, regions: Sequence[tuple[AnnotationKey, str]]) -> None:
+        """Keep annotations' regions (in the codec's stored form), made by codec version `codec`."""
+        with self.db.conn:
+            self.db.conn.executemany(
+                "update annotations set regions = ?, regions_codec = ? "
+                "where server = ? and project_id = ? and annotation_id = ?",
+                [(stored, codec, *astuple(key)) for key, stored in regions],
+            )
 
     def _annotated(self, document_id: str) -> AnnotatedRows:
         """A document with its latest prediction of each model version, read by key."""

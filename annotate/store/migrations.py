@@ -285,6 +285,19 @@ def m007_annotation_regions(db: Database) -> None:
     db.execute("alter table annotations add column regions_codec text")
 
 
+@migration
+def m008_annotation_regions_index(db: Database) -> None:
+    """Which valid annotations have regions of which codec version, as an index.
+
+    After every pull, the annotations without current regions get them; the
+    index finds them without reading every annotation's row.
+    """
+    db.execute(
+        "create index annotations_regions_codec on annotations (regions_codec) "
+        "where annotation is not null and was_cancelled = 0"
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied.
 

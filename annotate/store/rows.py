@@ -178,6 +178,15 @@ class PulledAnnotation:
 
 
 @dataclass(frozen=True)
+class AnnotationKey:
+    """Which pulled annotation: Label Studio's id, within its server and project."""
+
+    server: str
+    project_id: int
+    annotation_id: int
+
+
+@dataclass(frozen=True)
 class StoredGold:
     """A document's gold as the gold pass made it, and what it was made from."""
 
@@ -210,6 +219,9 @@ class AnnotatedRows:
     task_ids: set[int] = field(default_factory=set)
     #: model_version -> the latest prediction's annotation (JSON)
     predictions: dict[str, str] = field(default_factory=dict)
+    #: annotator -> the kept regions of their annotation (the codec's stored form), when
+    #: made by the codec version asked for
+    regions: dict[str, str] = field(default_factory=dict)
     #: what identifies these rows' contents: annotation ids, edit and pull times, flags,
     #: prediction ids (a changed annotation or a new prediction changes it)
     versions: list[str] = field(default_factory=list)

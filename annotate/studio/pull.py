@@ -6,7 +6,8 @@ lead time and whether it was a skip. Each annotation is converted to a schema
 `Annotation` and validated; one that does not convert is kept raw with the
 reason and reported by task and annotator, never dropped. Pulling twice stores
 nothing twice: rows are keyed by the annotation's id and only replaced when
-Label Studio says it was edited.
+Label Studio says it was edited. Each converted annotation's codec regions are
+kept beside it (`refresh_regions`), for the gold pass to read.
 """
 
 from __future__ import annotations
@@ -14,10 +15,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from annotate.codec import ConversionError, results_to_annotation
+from annotate.codec import (
+    ConversionError,
+    codec_version,
+    dump_regions,
+    regions_of,
+    results_to_annotation,
+)
 from annotate.errors import NotFoundError, StudioError
+from annotate.schemas import Annotation
 from annotate.store import PulledAnnotation, Store
 
 from .connection import studio_errors
@@ -64,7 +73,29 @@ def pull(store: Store, client: LabelStudio, server: str, title: str) -> PullRepo
         document_id = documents.get(int(task.id)) or (task.data or {}).get("doc_id")
         for raw in task.annotations or []:
             _pull_one(store, server, project.id, task, document_id, _as_dict(raw), users, report)
+    refresh_regions(store)
     return report
+
+
+#: Annotations whose regions are kept at once.
+REGIONS_BATCH = 256
+
+
+def refresh_regions(store: Store) -> int:
+    """Keep the codec regions of every valid annotation that lacks ones made by this codec.
+
+    That is each annotation pulled now, and those pulled before this codec
+    version (after an upgrade); the gold pass reads them instead of validating
+    and encoding each annotation every time. Returns how many were made.
+    """
+    codec, made = codec_version(), 0
+    missing = store.annotations_without_regions(codec)
+    while batch := list(islice(missing, REGIONS_BATCH)):
+        regions = [(key, dump_regions(regions_of(Annotation.model_validate_json(annotation))))
+                   for key, annotation in batch]  # fmt: skip
+        store.keep_regions(codec, regions)
+        made += len(batch)
+    return made
 
 
 def _pull_one(

@@ -6,7 +6,8 @@ each copy made distinct by a numbered line at its end so that ingest's
 content hash keeps them apart), one prediction per document by the rule-based
 annotator, and each annotator's "correction" of it (seeded perturbations:
 dropped claims, changed choices, a changed document stance) stored with its
-Label Studio results and converted annotation, as a pull stores it.
+Label Studio results and converted annotation, and the codec regions of each,
+as a pull stores them.
 
 ``variety=True`` adds the cases a real project has: a reviewer's annotation
 flagged as ground truth, a document with one annotator, a skip, an annotation
@@ -26,6 +27,7 @@ from pathlib import Path
 from annotate.ingest import content_hash
 from annotate.schemas import OVERALL_STANCE_SCALE, Annotation
 from annotate.store import JobKey, Prediction, PulledAnnotation, RunCounts, RunSpec, Store
+from annotate.studio.pull import refresh_regions
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 ANNOTATORS = ("ann@x", "bob@x", "cat@x")
@@ -137,6 +139,7 @@ def fill(
                 )
             )
     store.finish_run(run_id, RunCounts(documents=documents, predicted=documents))
+    refresh_regions(store)
 
 
 def _annotations(
