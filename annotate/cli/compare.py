@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import (
@@ -17,12 +17,6 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from annotate.compare.actors import ActorRegistry
-from annotate.compare.judges.base import Judge
-from annotate.compare.judges.openai_judge import make_openai_judge
-from annotate.compare.judges.rules import RulesJudge
-from annotate.compare.outputs import FACTS, PAIRS, REPORT, run_comparison
-from annotate.compare.pipeline import Comparison, JudgeFactory
 from annotate.errors import ProviderError
 from annotate.gold.adjudicate import Policy
 from annotate.gold.report import iter_gold
@@ -45,6 +39,12 @@ from .llm_options import (
     TpmOption,
     endpoint_options,
 )
+
+if TYPE_CHECKING:  # the comparison's modules load scikit-learn, scipy and openai:
+    # imported when `compare` runs, so that no other command pays for them at start
+    from annotate.compare.actors import ActorRegistry
+    from annotate.compare.judges.base import Judge
+    from annotate.compare.pipeline import Comparison, JudgeFactory
 
 PROVIDERS = ("rules", "openai")
 
@@ -100,6 +100,8 @@ def compare(
     chosen = checked_policy(policy)
     options = {**endpoint_options(locals()), "concurrency": concurrency,
                "price_input": price_input, "price_output": price_output}  # fmt: skip
+    from annotate.compare.outputs import run_comparison
+
     with open_store(db) as store, _judging_bar() as bar:
         if origin != "predictions":
             _refresh_gold(store, chosen, reviewer or (), worker_count(workers))
@@ -120,6 +122,9 @@ def _judge_factory(
     provider: str, model: str | None, options: dict[str, Any], advance: Callable[[], None]
 ) -> JudgeFactory:
     """How to make the judge once the actors are known (the rules compare actors by id)."""
+    from annotate.compare.actors import ActorRegistry
+    from annotate.compare.judges.openai_judge import make_openai_judge
+    from annotate.compare.judges.rules import RulesJudge
 
     def rules(registry: ActorRegistry) -> Judge:
         return RulesJudge(lambda name: registry.actor_id(name) or name.lower())
@@ -164,6 +169,8 @@ def _judging_bar() -> Iterator[_JudgingBar]:
 
 def _summary(found: Comparison, out: Path) -> None:
     """What was found and written; an error (exit 1) when some pairs stayed unjudged."""
+    from annotate.compare.outputs import FACTS, PAIRS, REPORT
+
     counts = found.counts
     usage = counts["judge_usage"]
     console.print(
