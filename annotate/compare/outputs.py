@@ -17,7 +17,7 @@ from typing import Any
 from annotate.store import Store
 
 from .claims import ComparedClaim
-from .pipeline import Comparison, JudgeFactory, compare
+from .pipeline import Comparison, JudgeFactory, collector_paused, compare
 from .report import render_report
 
 FACTS = "facts.json"
@@ -35,6 +35,18 @@ def run_comparison(
     on_pairs: Callable[[int], None] | None = None,
 ) -> Comparison:
     """Compare, then write the three files into `out` (created if needed)."""
+    with collector_paused():  # facts.json and the report walk the same large heap
+        return _run(store, make_judge, out, origin, k, on_pairs)
+
+
+def _run(
+    store: Store,
+    make_judge: JudgeFactory,
+    out: Path,
+    origin: str,
+    k: int,
+    on_pairs: Callable[[int], None] | None,
+) -> Comparison:
     out.mkdir(parents=True, exist_ok=True)
     pairs_path = out / PAIRS
     partial = pairs_path.with_name(PAIRS + ".part")
