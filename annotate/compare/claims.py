@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import PurePath
 from typing import Any
 
-from annotate.schemas import OUTLET, Annotation
+from annotate.schemas import Annotation
 from annotate.store import AnnotationToCompare, ClaimRef, Store
 
 
@@ -131,6 +131,3 @@ def _date(value: Any) -> date | None:
     except ValueError:
         return None
 
-
-def is_outlet(speaker: str) -> bool:
-    return speaker == OUTLET

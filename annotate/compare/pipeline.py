@@ -26,10 +26,10 @@ from annotate.store import ClaimRef, KeptVerdict, Store, StoredVerdict
 
 from .actors import ActorRegistry
 from .candidates import DEFAULT_K, ClaimText, candidate_pairs
-from .claims import ComparedClaim, ComparedDocument, Outlet, read_documents
+from .claims import ComparedClaim, ComparedDocument, ComparedStance, Outlet, read_documents
 from .facts import group_facts
 from .judges.base import Judge, JudgeUsage, Pair, Unjudged, ground_values
-from .stances import StanceRow, TargetSides, sides_by_target, unified_stances
+from .stances import TargetSides, sides_by_target, unified_stances
 
 #: Verdicts saved to the store per transaction.
 SAVE_EVERY = 2048
@@ -67,7 +67,7 @@ class Comparison:
     outlets: list[Outlet]
     facts: list[Fact]
     contradictions: list[Contradiction]
-    stances: list[StanceRow]
+    stances: list[ComparedStance]
     targets: list[TargetSides]
     registry: ActorRegistry
     counts: dict[str, Any] = field(default_factory=dict)

@@ -19,9 +19,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from annotate.schemas import OUTLET
 
-from .claims import ComparedClaim, Outlet
+from .claims import ComparedClaim, ComparedStance, Outlet
 from .pipeline import Comparison, Fact
-from .stances import StanceRow
 
 #: Rows of the facts × outlets matrix (facts reported by two outlets or more).
 MAX_SHARED = 300
@@ -126,7 +125,7 @@ def _cells(fact: Fact, outlets: list[Outlet]) -> list[list[ComparedClaim]]:
 
 
 def _quoted(
-    shared: list[Fact], single: list[Fact], found: Comparison, stances: list[StanceRow]
+    shared: list[Fact], single: list[Fact], found: Comparison, stances: list[ComparedStance]
 ) -> dict[str, set[tuple[int, int]]]:
     """Document id -> the quote spans the page links to."""
     spans: dict[str, set[tuple[int, int]]] = defaultdict(set)

@@ -9,24 +9,13 @@ report which holders for and against it.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .actors import ActorRegistry, name_key
-from .claims import ComparedStance, Outlet
+from .claims import ComparedStance
 
 #: Targets shown in the per-target table, those most outlets report first.
 MAIN_TARGETS = 10
-
-
-@dataclass(frozen=True, slots=True)
-class StanceRow:
-    outlet: Outlet
-    holder: str
-    target: str
-    label: str
-    quote: str
-    start: int
-    end: int
 
 
 @dataclass
@@ -41,11 +30,12 @@ class TargetSides:
         return len({source for by_source in self.sides.values() for source in by_source})
 
 
-def unified_stances(stances: list[ComparedStance], registry: ActorRegistry) -> list[StanceRow]:
+def unified_stances(
+    stances: list[ComparedStance], registry: ActorRegistry
+) -> list[ComparedStance]:
     """The stances with holders and actor targets under their cross-document names."""
     return [
-        StanceRow(s.outlet, registry.display(s.holder), _target(s.target, registry), s.label,
-                  s.quote, s.start, s.end)  # fmt: skip
+        replace(s, holder=registry.display(s.holder), target=_target(s.target, registry))
         for s in stances
     ]
 
@@ -56,7 +46,7 @@ def _target(target: str, registry: ActorRegistry) -> str:
     return shown if shown != target else target.strip()
 
 
-def sides_by_target(rows: list[StanceRow], limit: int = MAIN_TARGETS) -> list[TargetSides]:
+def sides_by_target(rows: list[ComparedStance], limit: int = MAIN_TARGETS) -> list[TargetSides]:
     """The targets most outlets report stances on, each with who is for and against."""
     grouped: dict[str, TargetSides] = {}
     spelled: dict[str, str] = {}

@@ -26,7 +26,6 @@ from .rows import (
     AnnotatedRows,
     AnnotationKey,
     AnnotationToCompare,
-    ClaimRef,
     ComparisonRun,
     Document,
     DocumentListing,
@@ -571,12 +570,6 @@ class Store:
     def comparisons(self) -> list[ComparisonRun]:
         return [_comparison(row) for row in self._rows("select * from comparisons order by id")]
 
-    def last_comparison(self) -> ComparisonRun | None:
-        rows = self._rows(
-            "select * from comparisons where status = 'finished' order by id desc limit 1"
-        )
-        return _comparison(rows[0]) if rows else None
-
     def save_verdicts(self, verdicts: Sequence[StoredVerdict], keep: bool = False) -> None:
         """Record a comparison's verdicts; with `keep`, also for the next comparison to reuse."""
         stamp = now()
@@ -609,12 +602,6 @@ class Store:
                 for row in rows
             )  # fmt: skip
         return found
-
-    def iter_verdicts(self, comparison_id: int, batch: int = 1024) -> Iterator[StoredVerdict]:
-        """The verdicts of one comparison, in the order they were judged."""
-        sql = "select rowid, * from verdicts where rowid > ? and comparison_id = ?"
-        for row in self._paged(sql, [comparison_id], batch):
-            yield _verdict(row)
 
 
 _DOCUMENT = "id, text, source, metadata"
@@ -768,21 +755,6 @@ def _verdict_values(v: StoredVerdict) -> tuple[Any, ...]:
         v.b.doc_id, v.b.start, v.b.end, v.relation, v.detail, v.values, v.rationale,
         v.similarity,
     )  # fmt: skip
-
-
-def _verdict(row: sqlite3.Row) -> StoredVerdict:
-    return StoredVerdict(
-        comparison_id=row["comparison_id"],
-        key=row["key"],
-        judge=row["judge"],
-        a=ClaimRef(row["a_doc"], row["a_start"], row["a_end"]),
-        b=ClaimRef(row["b_doc"], row["b_start"], row["b_end"]),
-        relation=row["relation"],
-        detail=row["detail"],
-        values=row["value_pair"],
-        rationale=row["rationale"],
-        similarity=row["similarity"],
-    )
 
 
 def _pulled(row: sqlite3.Row) -> PulledAnnotation:
