@@ -124,3 +124,13 @@ def test_a_refused_key_stops_with_one_line(seeds_db: Path, tmp_path: Path,
     assert status == 1
     assert "OPENAI_API_KEY" in output and API_KEY not in output
     assert "Traceback" not in output
+
+
+def test_an_unreachable_endpoint_marks_the_comparison_failed(
+    seeds_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    status, output = _compare(seeds_db, tmp_path / "out", "--max-retries", "0")
+    assert status == 1 and "cannot be reached" in output and "Traceback" not in output
+    with Store(seeds_db) as store:
+        assert [c.status for c in store.comparisons()] == ["failed"]

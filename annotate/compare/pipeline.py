@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
-from annotate.errors import InputError
+from annotate.errors import AnnotateError, InputError
 from annotate.schemas import OUTLET, DifferingValues, Verdict
 from annotate.store import ClaimRef, KeptVerdict, Store, StoredVerdict
 
@@ -137,9 +137,14 @@ def _compare(
     params = {"k": k, **judge.cache_params}
     comparison_id = store.start_comparison(judge.model_version, origin, params)
     pairs, indexes = _candidates(claims, registry, k)
-    links, contradictions, counts = _judge(
-        store, comparison_id, judge, pairs, indexes, pairs_out, on_pairs or (lambda n: None)
-    )
+    try:
+        links, contradictions, counts = _judge(
+            store, comparison_id, judge, pairs, indexes, pairs_out, on_pairs or (lambda n: None)
+        )
+    except BaseException as exc:  # the endpoint failed, Ctrl-C: say so, keep what was judged
+        status = "failed" if isinstance(exc, AnnotateError) else "interrupted"
+        store.finish_comparison(comparison_id, {"candidate_pairs": len(pairs)}, status)
+        raise
     groups = group_facts(len(claims), ((i, j, v.relation) for i, j, v in links))
     facts, fact_of = _facts(claims, groups)
     found = Comparison(
