@@ -29,9 +29,10 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
+
+from measure import finish_sampling, machine_speed
 
 from annotate.store import Store
 from annotate.studio.pull import refresh_regions
@@ -67,53 +68,15 @@ def forget_gold(path: Path) -> None:
         connection.execute("delete from gold")
 
 
-def tree_rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in KiB."""
-    total, pending = 0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1])
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, StopIteration, ValueError):
-            continue
-    return total
-
-
 def timed(args: list[str], out: Path | None = None) -> dict[str, float]:
     """Run one command; its wall time and the peak memory of its process tree."""
     started = time.perf_counter()
     stdout = out.open("w") if out else subprocess.DEVNULL
     process = subprocess.Popen([*ANNOTATE, *args], stdout=stdout, stderr=subprocess.PIPE)
-    peak = 0
-
-    def sample() -> None:
-        nonlocal peak
-        while process.poll() is None:
-            peak = max(peak, tree_rss_kib(process.pid))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    _, errors = process.communicate()
-    sampler.join()
+    _, errors, peak = finish_sampling(process)
     if process.returncode:
         raise SystemExit(f"{' '.join(args)} failed: {errors.decode()[-2000:]}")
     return {"seconds": round(time.perf_counter() - started, 2), "peak_mib": round(peak / 1024, 1)}
-
-
-def machine_speed() -> float:
-    """Seconds for a fixed pure-Python loop: how fast this (shared) machine is right now.
-
-    Figures from runs on a VM whose neighbours vary are comparable only beside this.
-    """
-    started = time.perf_counter()
-    total = 0
-    for number in range(10_000_000):
-        total += number
-    return round(time.perf_counter() - started, 3)
 
 
 def run_size(size: int, work: Path) -> dict[str, dict[str, float]]:

@@ -49,13 +49,14 @@ import re
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+from measure import finish_sampling, machine_speed
 
 from annotate.store import ClaimRef, Store
 from annotate.testing import compare_corpus
@@ -172,37 +173,11 @@ def forget_comparisons(path: Path) -> None:
         connection.execute("delete from comparisons")
 
 
-def tree_rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in KiB."""
-    total, pending = 0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1])
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, StopIteration, ValueError):
-            continue
-    return total
-
-
 def timed(command: list[str]) -> tuple[dict[str, float], str]:
     """Run one command; its wall time, the peak memory of its process tree, and its output."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    peak = 0
-
-    def sample() -> None:
-        nonlocal peak
-        while process.poll() is None:
-            peak = max(peak, tree_rss_kib(process.pid))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    output, _ = process.communicate()
-    sampler.join()
+    output, _, peak = finish_sampling(process)
     text = output.decode(errors="replace")
     if process.returncode:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{text[-4000:]}")
@@ -214,18 +189,6 @@ def timed(command: list[str]) -> tuple[dict[str, float], str]:
 
 def compare_command(path: Path, out: Path) -> list[str]:
     return ["--db", str(path), "compare", "--from", "predictions", "--out", str(out)]
-
-
-def machine_speed() -> float:
-    """Seconds for a fixed pure-Python loop: how fast this (shared) machine is right now.
-
-    Figures from runs on a VM whose neighbours vary are comparable only beside this.
-    """
-    started = time.perf_counter()
-    total = 0
-    for number in range(10_000_000):
-        total += number
-    return round(time.perf_counter() - started, 3)
 
 
 def _ref(found: dict[str, Any]) -> ClaimRef:
