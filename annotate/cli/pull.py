@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from annotate.studio.comparisons import DEFAULT_COMPARISONS_PROJECT, pull_comparisons
 from annotate.studio.pull import pull
 from annotate.studio.push import DEFAULT_PROJECT
 
@@ -11,17 +14,34 @@ from .common import DbOption, console, errors, open_store
 from .push import ProjectOption, connected
 
 
-def pull_command(project: ProjectOption = DEFAULT_PROJECT, db: DbOption = None) -> None:
+def pull_command(
+    project: ProjectOption = None,
+    comparisons: Annotated[
+        bool,
+        typer.Option(
+            "--comparisons",
+            help="Pull the verdicts of the comparisons project (see `annotate push "
+            "--comparisons`) instead of the documents' annotations.",
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
     """Fetch all annotations of the project (every annotator), convert and store them.
 
     Pulling twice stores nothing twice. Annotations that do not convert to the
     schema are kept raw and listed by task and annotator; the exit status is then 1.
+    With --comparisons, every annotator's verdicts on the claim pairs.
     """
     credentials, client = connected()
     with open_store(db) as store:
-        report = pull(store, client, credentials.url, project)
+        if comparisons:
+            title = project or DEFAULT_COMPARISONS_PROJECT
+            report = pull_comparisons(store, client, credentials.url, title)
+        else:
+            report = pull(store, client, credentials.url, project or DEFAULT_PROJECT)
+    what = "verdicts" if comparisons else "annotations"
     console.print(
-        f"{report.annotations} annotations by {len(report.annotators)} annotators "
+        f"{report.annotations} {what} by {len(report.annotators)} annotators "
         f"({report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.skipped} skips)",
         highlight=False,

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from annotate.studio.comparisons import (
+    DEFAULT_COMPARISONS_PROJECT,
+    count_pairs_to_push,
+    push_comparisons,
+)
 from annotate.studio.connection import Credentials, connect, resolve_credentials
 from annotate.studio.push import DEFAULT_PROJECT, count_to_push, push
 
-from .common import DbOption, console, open_store
+from .common import DbOption, console, fail, open_store
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
 
 ProjectOption = Annotated[
-    str, typer.Option("--project", help="Label Studio project title (created if missing).")
+    str | None,
+    typer.Option(
+        "--project",
+        help=f"Label Studio project title, created if missing (default: {DEFAULT_PROJECT!r}, "
+        "or its comparisons project with --comparisons).",
+        show_default=False,
+    ),
 ]
 
 
@@ -27,12 +39,45 @@ def connected() -> tuple[Credentials, LabelStudio]:
     return credentials, connect(credentials)
 
 
-def push_command(project: ProjectOption = DEFAULT_PROJECT, db: DbOption = None) -> None:
+ComparisonsOption = Annotated[
+    bool,
+    typer.Option(
+        "--comparisons",
+        help="Send the last `annotate compare`'s claim pairs to the comparisons project "
+        f"(default title {DEFAULT_COMPARISONS_PROJECT!r}) instead of documents.",
+    ),
+]
+SampleOption = Annotated[
+    int | None,
+    typer.Option(
+        "--sample",
+        help="With --comparisons: send a sample of N pairs, stratified by the judge's verdict.",
+        show_default=False,
+    ),
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the --sample.")]
+
+
+def push_command(
+    project: ProjectOption = None,
+    comparisons: ComparisonsOption = False,
+    sample: SampleOption = None,
+    seed: SeedOption = 0,
+    db: DbOption = None,
+) -> None:
     """Create a task per new document with its latest prediction; add newer predictions.
 
     Pushing again never duplicates a task. When the pushed predictions come from a
     newer model version, the project is switched to it so annotators see them.
+    With --comparisons, one task per claim pair of the last comparison, the
+    judge's verdict as its prediction (replaced when the verdict changed).
     """
+    if sample is not None and not comparisons:
+        raise fail("--sample applies to --comparisons only")
+    if comparisons:
+        _push_comparisons(project or DEFAULT_COMPARISONS_PROJECT, sample, seed, db)
+        return
+    project = project or DEFAULT_PROJECT
     credentials, client = connected()
     with open_store(db) as store:
         total = count_to_push(store, credentials.url, project, client)
@@ -61,6 +106,27 @@ def push_command(project: ProjectOption = DEFAULT_PROJECT, db: DbOption = None) 
             highlight=False,
         )
     console.print(f"annotate at {report.project_url}", highlight=False)
+
+
+def _push_comparisons(title: str, sample: int | None, seed: int, db: Path | None) -> None:
+    credentials, client = connected()
+    with open_store(db) as store, Progress(
+        TextColumn("[bold]pushing pairs"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as progress:
+        bar = progress.add_task("push", total=count_pairs_to_push(store, sample))
+        report = push_comparisons(
+            store, client, credentials.url, title, sample=sample, seed=seed,
+            on_progress=lambda n: progress.advance(bar, n),
+        )  # fmt: skip
+    verb = "created" if report.created_project else "updated"
+    console.print(
+        f"comparisons project {report.project_id} {verb}: {report.pairs} pairs of comparison "
+        f"{report.comparison_id}" + (" (sample)" if sample is not None else "") + ", "
+        f"{report.tasks_created} new tasks, {report.predictions_replaced} predictions replaced"
+        + (f", {report.tasks_recovered} tasks recovered" if report.tasks_recovered else ""),
+        highlight=False,
+    )
+    console.print(f"verify at {report.project_url}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import PurePath
-from typing import Any
 
 from annotate.schemas import Annotation
-from annotate.store import AnnotationToCompare, ClaimRef, Store
+from annotate.store import AnnotationToCompare, ClaimRef, Document, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +87,7 @@ def read_documents(store: Store, origin: str = "auto") -> Iterator[ComparedDocum
 
 def compared_document(row: AnnotationToCompare) -> ComparedDocument:
     annotation = Annotation.model_validate_json(row.annotation)
-    outlet = outlet_of(row.document.id, row.document.source, row.document.metadata)
+    outlet = outlet_of(row.document)
     document = ComparedDocument(outlet, row.document.text, row.origin, row.made_by)
     document.actors = [
         NamedActor(a.canonical_name, a.type, tuple(dict.fromkeys(m.text for m in a.mentions)))
@@ -117,17 +115,14 @@ def compared_document(row: AnnotationToCompare) -> ComparedDocument:
     return document
 
 
-def outlet_of(doc_id: str, source: str, metadata: dict[str, Any]) -> Outlet:
+def outlet_of(document: Document) -> Outlet:
     """The outlet's name from the metadata, else the file name; its date where known."""
-    name = metadata.get("outlet") or PurePath(source).name or doc_id
-    return Outlet(doc_id, source, str(name), _date(metadata.get("date")))
+    return Outlet(document.id, document.source, document.outlet, _date(document.published))
 
 
-def _date(value: Any) -> date | None:
-    if not isinstance(value, str) or len(value) < 10:
-        return None
+def _date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value[:10])
+        return date.fromisoformat(value) if value else None
     except ValueError:
         return None
 

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
 from annotate.errors import AnnotateError, InputError
-from annotate.schemas import OUTLET, DifferingValues, Verdict
+from annotate.schemas import OUTLET, Verdict
 from annotate.store import ClaimRef, KeptVerdict, Store, StoredVerdict
 
 from .actors import ActorRegistry
@@ -218,7 +218,7 @@ def _judge(
             continue
         if isinstance(answer, KeptVerdict):
             counts["reused"] += 1
-            verdict = answer_verdict(answer)
+            verdict = answer.verdict
         else:
             verdict, dropped = ground_values(answer, pair.a.quote, pair.b.quote)
             counts["dropped_values"] += dropped
@@ -251,16 +251,6 @@ def _answers(
     fresh = judge.judge_all(unknown)
     for key in keys:
         yield known[key] if key in known else next(fresh)
-
-
-def answer_verdict(stored: KeptVerdict) -> Verdict:
-    """A kept verdict as the schema's `Verdict` again."""
-    return Verdict(
-        relation=stored.relation,
-        detail=stored.detail,
-        values=DifferingValues.model_validate_json(stored.values) if stored.values else None,
-        rationale=stored.rationale,
-    )
 
 
 def question(judge: Judge) -> str:

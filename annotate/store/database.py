@@ -43,6 +43,7 @@ from .rows import (
     metadata_json,
 )
 from .sqlite_errors import busy_timeout_ms, store_error, translated
+from .verification import VerificationTables
 
 DEFAULT_DB = "annotate.db"
 DB_ENV = "ANNOTATE_DB"
@@ -55,7 +56,7 @@ def resolve_db_path(path: str | Path | None = None) -> Path:
     return Path(path or os.environ.get(DB_ENV) or DEFAULT_DB)
 
 
-class Store:
+class Store(VerificationTables):
     """Typed access to the project database; the only module that writes SQL."""
 
     def __init__(self, path: str | Path | None = None) -> None:

@@ -298,6 +298,45 @@ def m008_annotation_regions_index(db: Database) -> None:
     )
 
 
+@migration
+def m009_comparison_verification(db: Database) -> None:
+    """Comparisons verified by people: their tasks, answers, adjudicated verdicts, facts.
+
+    `comparison_tasks` maps each claim pair to its Label Studio task (a pair is
+    never sent twice) and the judge's verdict its prediction shows;
+    `comparison_annotations` holds every annotator's answer as pulled;
+    `verified_verdicts` the verdict adjudicated from them (made again from the
+    answers by the gold pass); `facts` the facts of the last finished comparison,
+    with how far people verified them, for the export.
+    """
+    db.execute(
+        "create table comparison_tasks (server text, project_id integer, pair_key text, "
+        "a_doc text, a_start integer, a_end integer, b_doc text, b_start integer, "
+        "b_end integer, task_id integer, prediction_id integer, prediction_digest text, "
+        "relation text, pushed_at text, primary key (server, project_id, pair_key))"
+    )
+    db.execute(
+        "create table comparison_annotations (server text, project_id integer, "
+        "annotation_id integer, task_id integer, pair_key text, a_doc text, a_start integer, "
+        "a_end integer, b_doc text, b_start integer, b_end integer, annotator text, "
+        "annotator_id integer, created_at text, updated_at text, lead_time float, "
+        "was_cancelled integer, ground_truth integer, result text, verdict text, error text, "
+        "pulled_at text, primary key (server, project_id, annotation_id))"
+    )
+    db.execute("create index comparison_annotations_by_pair on comparison_annotations "
+               "(pair_key, annotator, updated_at)")  # fmt: skip
+    db.execute(
+        "create table verified_verdicts (pair_key text primary key, a_doc text, "
+        "a_start integer, a_end integer, b_doc text, b_start integer, b_end integer, "
+        "verdict text, status text, method text, answers text, task_ids text, tie integer, "
+        "made_at text)"
+    )
+    db.execute(
+        "create table facts (comparison_id integer, id text, proposition text, claims text, "
+        "sources text, status text, contradicts text, primary key (comparison_id, id))"
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied.
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
+from pathlib import PurePath
 from typing import Any
+
+from annotate.schemas import DifferingValues, Verdict
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,17 @@ class Document:
     text: str
     source: str
     metadata: dict[str, Any]
+
+    @property
+    def outlet(self) -> str:
+        """Who published it: the ``outlet`` metadata, else the source's file name, else the id."""
+        return str(self.metadata.get("outlet") or PurePath(self.source).name or self.id)
+
+    @property
+    def published(self) -> str | None:
+        """The ``date`` metadata's day (YYYY-MM-DD) when it has one."""
+        value = self.metadata.get("date")
+        return value[:10] if isinstance(value, str) and len(value) >= 10 else None
 
 
 @dataclass(frozen=True)
@@ -250,6 +264,28 @@ class ClaimRef:
 
 
 @dataclass(frozen=True)
+class ClaimPair:
+    """Two claims of different documents as one comparison saw them: A, then B.
+
+    Its `key` names the pair across comparisons, Label Studio tasks and the
+    verdicts people give; the same two claims the other way round are another
+    orientation of the same pair (`flipped`).
+    """
+
+    a: ClaimRef
+    b: ClaimRef
+
+    @property
+    def key(self) -> str:
+        a, b = self.a, self.b
+        return f"{a.doc_id}:{a.start}-{a.end}~{b.doc_id}:{b.start}-{b.end}"
+
+    @property
+    def flipped(self) -> ClaimPair:
+        return ClaimPair(self.b, self.a)
+
+
+@dataclass(frozen=True)
 class StoredVerdict:
     """A judge's verdict on one candidate pair of a comparison."""
 
@@ -268,6 +304,14 @@ class StoredVerdict:
     #: the candidate pair's lexical similarity (cosine of the propositions' TF-IDF)
     similarity: float
 
+    @property
+    def pair(self) -> ClaimPair:
+        return ClaimPair(self.a, self.b)
+
+    @property
+    def verdict(self) -> Verdict:
+        return as_verdict(self.relation, self.detail, self.values, self.rationale)
+
 
 @dataclass(frozen=True)
 class KeptVerdict:
@@ -280,6 +324,20 @@ class KeptVerdict:
     #: the differing values {"a": ..., "b": ...} as JSON, or None
     values: str | None
     rationale: str
+
+    @property
+    def verdict(self) -> Verdict:
+        return as_verdict(self.relation, self.detail, self.values, self.rationale)
+
+
+def as_verdict(relation: str, detail: str | None, values: str | None, rationale: str) -> Verdict:
+    """A stored verdict's columns as the schema's `Verdict` again."""
+    return Verdict(
+        relation=relation,
+        detail=detail,
+        values=DifferingValues.model_validate_json(values) if values else None,
+        rationale=rationale,
+    )
 
 
 @dataclass(frozen=True)
@@ -299,3 +357,78 @@ class ComparisonRun:
 
 def metadata_json(metadata: dict[str, Any]) -> str:
     return json.dumps(metadata, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class ComparisonTask:
+    """A claim pair's task in a Label Studio comparisons project, and the prediction it shows."""
+
+    server: str
+    project_id: int
+    pair: ClaimPair
+    task_id: int
+    #: Label Studio's id of the judge's verdict shown as the task's prediction
+    prediction_id: int | None
+    #: a digest of that verdict: a different verdict replaces the prediction
+    prediction_digest: str | None
+    #: the relation the judge gave when the pair was sent (the stratum of a sample)
+    relation: str
+
+
+@dataclass(frozen=True)
+class PulledVerdict:
+    """One annotator's answer on a comparisons task, as `annotate pull --comparisons` read it."""
+
+    server: str
+    project_id: int
+    annotation_id: int
+    task_id: int
+    pair: ClaimPair
+    annotator: str
+    annotator_id: int | None
+    created_at: str
+    updated_at: str
+    lead_time: float | None
+    was_cancelled: bool
+    ground_truth: bool
+    #: Label Studio's result list, as JSON.
+    result: str
+    #: The converted `Verdict` as JSON; None for a skip or when it did not convert.
+    verdict: str | None
+    #: Why it did not convert.
+    error: str | None
+    pulled_at: str = ""
+
+
+@dataclass(frozen=True)
+class VerifiedVerdict:
+    """The verdict people gave a pair, adjudicated like the gold (see `gold.verdicts`)."""
+
+    pair: ClaimPair
+    #: the adjudicated `Verdict` as JSON
+    verdict: str
+    #: "verified" (the annotators agree, or a reviewer or a single annotator decided) or
+    #: "contested" (they disagree; the vote still decides, see `method`)
+    status: str
+    #: "reviewer", "majority" or "single"
+    method: str
+    #: annotator -> the relation they chose
+    answers: dict[str, str]
+    task_ids: list[int]
+    #: whether the relation vote was an exact tie (settled by the first annotator by name)
+    tie: bool = False
+
+
+@dataclass(frozen=True)
+class StoredFact:
+    """A fact of the last comparison: claims judged one fact, and how far people verified it."""
+
+    comparison_id: int
+    id: str
+    proposition: str
+    claims: list[ClaimRef]
+    sources: list[str]
+    #: "verified", "contested" or "unverified"
+    status: str
+    #: the facts this one contradicts
+    contradicts: list[str]

@@ -13,6 +13,7 @@ import hashlib
 import xml.etree.ElementTree as ET
 
 from annotate.codec import layout as L
+from annotate.codec import verdicts as V
 
 
 def labeling_config() -> str:
@@ -37,6 +38,51 @@ def labeling_config() -> str:
     _document_panel(root)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode") + "\n"
+
+
+def comparison_config() -> str:
+    """The comparisons project's labeling config: two claims side by side and the verdict.
+
+    Generated from the verdict schema through `annotate.codec.verdicts`: the
+    relation choices, the details (shown only for a contradiction) and a span
+    label for the differing words in each claim.
+    """
+    root = ET.Element("View")
+    _header(root, "How does claim B relate to claim A? For a contradiction, choose the detail "
+                  "and mark the differing words in each claim.")  # fmt: skip
+    sides = ET.SubElement(root, "View", style="display: flex; gap: 1.5em; align-items: flex-start")
+    for side, claim, values in (("a", V.CLAIM_A, V.VALUE_A), ("b", V.CLAIM_B, V.VALUE_B)):
+        _claim_side(sides, side, claim, values)
+    relation = ET.SubElement(root, "Choices", name=V.RELATION, toName=V.CLAIM_A,
+                             choice="single-radio", required="true", showInline="true")  # fmt: skip
+    for value in V.CHOICES[V.RELATION]:
+        ET.SubElement(relation, "Choice", value=value)
+    detail = ET.SubElement(
+        root, "Choices", name=V.DETAIL, toName=V.CLAIM_A, choice="single-radio", required="true",
+        showInline="true", visibleWhen="choice-selected", whenTagName=V.RELATION,
+        whenChoiceValue="contradicts",
+    )  # fmt: skip
+    for value in V.CHOICES[V.DETAIL]:
+        ET.SubElement(detail, "Choice", value=value)
+    ET.SubElement(root, "TextArea", name=V.RATIONALE, toName=V.CLAIM_A, editable="true",
+                  maxSubmissions="1", rows="2",
+                  placeholder="Why, in a sentence (optional)")  # fmt: skip
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _claim_side(parent: ET.Element, side: str, claim: str, values: str) -> None:
+    """One claim: its outlet and date, the sentences around it, and its differing-words label."""
+    view = ET.SubElement(parent, "View", style="flex: 1; min-width: 0")
+    ET.SubElement(view, "Header", value=f"Claim {side.upper()}: ${V.source_key(side)}", size="5")
+    ET.SubElement(view, "Text", name=f"before_{side}", value=f"$before_{side}",
+                  selectionEnabled="false")  # fmt: skip
+    labels = ET.SubElement(view, "Labels", name=values, toName=claim, showInline="true")
+    ET.SubElement(labels, "Label", value=V.VALUE_LABEL, background=L.COLOURS[L.CUE_LABEL])
+    box = ET.SubElement(view, "View", style="border-left: 4px solid #F0E442; padding-left: 0.5em")
+    ET.SubElement(box, "Text", name=claim, value=f"${claim}")
+    ET.SubElement(view, "Text", name=f"after_{side}", value=f"$after_{side}",
+                  selectionEnabled="false")  # fmt: skip
 
 
 def config_version() -> str:

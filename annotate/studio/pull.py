@@ -65,14 +65,14 @@ def pull(store: Store, client: LabelStudio, server: str, title: str) -> PullRepo
             f"no Label Studio project titled {title!r} at {server}: check --project, "
             "or run `annotate push` first"
         )
-    users = _users(client)
+    users = studio_users(client)
     documents = {task: doc for doc, task in store.studio_tasks(server, project.id).items()}
     report = PullReport(project_id=project.id)
     tasks: Iterable[Any] = client.tasks.list(project=project.id, fields="all")
     for task in tasks:
         document_id = documents.get(int(task.id)) or (task.data or {}).get("doc_id")
         for raw in task.annotations or []:
-            _pull_one(store, server, project.id, task, document_id, _as_dict(raw), users, report)
+            _pull_one(store, server, project.id, task, document_id, as_dict(raw), users, report)
     refresh_regions(store)
     return report
 
@@ -156,12 +156,12 @@ def _converted(
     return annotation.model_dump_json(), None
 
 
-def _users(client: LabelStudio) -> dict[int, str]:
+def studio_users(client: LabelStudio) -> dict[int, str]:
     users: Iterable[Any] = client.users.list()
     return {int(u.id): str(u.email or u.username or u.id) for u in users}
 
 
-def _as_dict(raw: Any) -> dict[str, Any]:
+def as_dict(raw: Any) -> dict[str, Any]:
     if isinstance(raw, dict):
         return raw
     dumped: dict[str, Any] = raw.model_dump()

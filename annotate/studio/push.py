@@ -59,10 +59,12 @@ def find_project(client: LabelStudio, title: str) -> Any | None:
     return matches[0] if matches else None
 
 
-def ensure_project(client: LabelStudio, title: str) -> tuple[Any, bool]:
-    """The project, created with the generated labeling config when missing."""
+def ensure_project(
+    client: LabelStudio, title: str, config: str | None = None
+) -> tuple[Any, bool]:
+    """The project, created with the generated labeling config (or `config`) when missing."""
     project = find_project(client, title)
-    config = labeling_config()
+    config = config or labeling_config()
     if project is None:
         return client.projects.create(title=title, label_config=config), True
     if (project.label_config or "").strip() != config.strip():

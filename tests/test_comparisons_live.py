@@ -1,0 +1,126 @@
+"""Comparisons verified in a real Label Studio: push the pairs, two annotators answer, pull.
+
+Nothing is mocked: the seeds are pre-annotated by the rules, compared by the
+rules judge through the CLI, and the pairs go to Label Studio 1.23.2 started
+as `annotate studio start` does. Two simulated annotators (the admin and a
+second user) answer through Label Studio's API, agreeing on some pairs and not
+on others; everything after that reads what Label Studio gives back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from annotate.cli import app
+from annotate.codec import verdicts as V
+from annotate.ingest import ingest_paths
+from annotate.preannotate.pipeline import preannotate
+from annotate.preannotate.providers.rules import RulesProvider
+from annotate.store import Store
+from annotate.studio import server
+from annotate.studio.comparisons import pull_comparisons, push_comparisons
+from annotate.studio.connection import Credentials, connect
+
+from .conftest import SEEDS
+
+pytestmark = pytest.mark.studio
+runner = CliRunner()
+TITLE = "verify-test: comparisons"
+
+
+@pytest.fixture
+def credentials(studio: server.StudioConfig) -> Credentials:
+    return Credentials(studio.url, studio.token, "test")
+
+
+@pytest.fixture
+def compared(tmp_path: Path) -> Path:
+    """A store of the seeds, pre-annotated by the rules and compared through the CLI."""
+    db = tmp_path / "verify.db"
+    with Store(db) as store:
+        ingest_paths(store, [SEEDS])
+        asyncio.run(preannotate(store, RulesProvider()))
+    result = runner.invoke(app, ["--db", str(db), "compare", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def tasks_of(client: Any, project_id: int) -> list[Any]:
+    return list(client.tasks.list(project=project_id, fields="all"))
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else value.model_dump()
+
+
+def answer(relation: str, detail: str | None = None) -> list[dict[str, Any]]:
+    """An annotator's result as the UI sends it: the relation, and a detail for a contradiction."""
+    results: list[dict[str, Any]] = [{"id": "r", "from_name": V.RELATION, "to_name": V.CLAIM_A,
+                                      "type": "choices", "value": {"choices": [relation]}}]  # fmt: skip
+    if detail:
+        results.append({"id": "d", "from_name": V.DETAIL, "to_name": V.CLAIM_A,
+                        "type": "choices", "value": {"choices": [detail]}})  # fmt: skip
+    return results
+
+
+def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
+    compared: Path, credentials: Credentials
+) -> None:
+    client = connect(credentials)
+    with Store(compared) as store:
+        run = store.last_comparison()
+        assert run is not None
+        verdicts = list(store.iter_verdicts(run.id))
+        report = push_comparisons(store, client, credentials.url, TITLE)
+        assert report.tasks_created == len(verdicts) == report.pairs > 0
+        again = push_comparisons(store, client, credentials.url, TITLE)
+        assert (again.tasks_created, again.predictions_replaced) == (0, 0)
+        tasks = tasks_of(client, report.project_id)
+        assert len(tasks) == len(verdicts)
+        project = client.projects.get(id=report.project_id)
+        assert project.model_version == run.judge  # annotators see the judge's predictions
+
+        # Each task shows both claims (their exact quotes), the context and the judge's verdict.
+        by_pair = {t.data["pair"]: t for t in tasks}
+        documents = {d.id: d for d in store.iter_documents()}
+        for verdict in verdicts:
+            task = by_pair[verdict.pair.key]
+            a, b = verdict.a, verdict.b
+            assert task.data["claim_a"] == documents[a.doc_id].text[a.start : a.end]
+            assert task.data["claim_b"] == documents[b.doc_id].text[b.start : b.end]
+            (prediction,) = [as_dict(p) for p in task.predictions]
+            relation = [r for r in prediction["result"] if r["from_name"] == V.RELATION]
+            assert relation[0]["value"]["choices"] == [verdict.relation]
+            assert prediction["model_version"] == run.judge
+
+        # Two annotators: they agree on the first pairs and disagree on the last two.
+        second = client.users.create(email="verifier@annotate.local", username="verifier")
+        chosen = verdicts[:4]
+        for index, verdict in enumerate(chosen):
+            task = by_pair[verdict.pair.key]
+            first = answer(verdict.relation, verdict.detail)
+            other = first if index < 2 else answer("contradicts", "number")
+            client.annotations.create(id=task.id, result=first, lead_time=3.0)
+            client.annotations.create(id=task.id, result=other, completed_by=second.id)
+        skipped = by_pair[verdicts[4].pair.key]
+        client.annotations.create(id=skipped.id, result=[], was_cancelled=True)
+        broken = answer("contradicts")  # no detail: not a verdict
+        client.annotations.create(id=skipped.id, result=broken, completed_by=second.id)
+
+        pulled = pull_comparisons(store, client, credentials.url, TITLE)
+        assert (pulled.annotations, pulled.new, pulled.skipped) == (10, 10, 1)
+        (problem,) = pulled.problems
+        assert problem.task_id == skipped.id and "detail" in problem.reason
+        again_pulled = pull_comparisons(store, client, credentials.url, TITLE)
+        assert (again_pulled.new, again_pulled.unchanged) == (0, 10)
+        groups = list(store.iter_pulled_verdicts())
+        assert len(groups) == 5 and sum(len(g) for g in groups) == 10
+        answers = Counter(json.loads(p.verdict)["relation"] for g in groups for p in g if p.verdict)
+        assert sum(answers.values()) == 8
