@@ -27,7 +27,7 @@ chunks: memory does not grow with the corpus.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from tempfile import SpooledTemporaryFile
@@ -318,7 +318,15 @@ def _f1(totals: np.ndarray) -> np.ndarray:
 
 
 def _categorical(patterns: C.Patterns, name: str, resamples: int) -> dict[str, Any]:
-    order = L.CHOICES[name]
+    return categorical_scores(patterns, L.CHOICES[name], ordinal=name in L.ORDINAL,
+                              resamples=resamples)  # fmt: skip
+
+
+def categorical_scores(
+    patterns: C.Patterns, order: Sequence[str], *, ordinal: bool = False,
+    resamples: int = RESAMPLES,
+) -> dict[str, Any]:  # fmt: skip
+    """A categorical field's coefficients over its units' patterns (`order`: its categories)."""
     scores: dict[str, Any] = {
         "units": patterns.units,
         "observed_agreement": C.observed_agreement_of(patterns),
@@ -330,7 +338,7 @@ def _categorical(patterns: C.Patterns, name: str, resamples: int) -> dict[str, A
             C.bootstrap_alpha(patterns, "nominal", order, resamples=resamples, seed=SEED)
         ),
     }
-    if name in L.ORDINAL:
+    if ordinal:
         scores["krippendorff_alpha_ordinal"] = C.krippendorff_alpha_of(patterns, "ordinal", order)
         scores["krippendorff_alpha_ordinal_ci95"] = list(
             C.bootstrap_alpha(patterns, "ordinal", order, resamples=resamples, seed=SEED)
