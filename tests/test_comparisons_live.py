@@ -106,7 +106,10 @@ def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
         for index, verdict in enumerate(chosen):
             task = by_pair[verdict.pair.key]
             first = answer(verdict.relation, verdict.detail)
-            other = first if index < 2 else answer("contradicts", "number")
+            disagree = answer("unrelated") if verdict.relation == "contradicts" else answer(
+                "contradicts", "number"
+            )
+            other = first if index < 2 else disagree
             client.annotations.create(id=task.id, result=first, lead_time=3.0)
             client.annotations.create(id=task.id, result=other, completed_by=second.id)
         skipped = by_pair[verdicts[4].pair.key]
@@ -124,3 +127,25 @@ def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
         assert len(groups) == 5 and sum(len(g) for g in groups) == 10
         answers = Counter(json.loads(p.verdict)["relation"] for g in groups for p in g if p.verdict)
         assert sum(answers.values()) == 8
+
+        # Agreement on the verdicts, adjudicated with the gold's policies.
+    result = runner.invoke(app, ["--db", str(compared), "agreement", "--json"])
+    assert result.exit_code == 0, result.output
+    comparisons = json.loads(result.output)["comparisons"]
+    assert comparisons["pairs"] == 4  # the skip and the unconverted answer are left out
+    assert comparisons["annotators"] == sorted([studio_admin(client), "verifier@annotate.local"])
+    relation = comparisons["fields"]["relation"]
+    assert relation["units"] == 4 and relation["observed_agreement"] == 0.5
+    assert comparisons["adjudication"] == {
+        "policy": "auto", "methods": {"majority": 4}, "verified": 2, "contested": 2,
+        "with_ties": 2,
+    }
+    assert len(comparisons["disagreements"]) == 2
+    with Store(compared) as store:
+        verified = store.verified_verdicts()
+    assert len(verified) == 4
+    assert Counter(v.status for v in verified.values()) == {"verified": 2, "contested": 2}
+
+
+def studio_admin(client: Any) -> str:
+    return str(client.users.whoami().email)

@@ -11,6 +11,7 @@ from rich.table import Table
 from annotate.gold.adjudicate import POLICIES, Policy
 from annotate.gold.card import figure
 from annotate.gold.report import dump_report, gold_report
+from annotate.gold.verdicts import keep_verified_verdicts
 from annotate.gold.workers import default_workers
 
 from .common import DbOption, console, fail, open_store
@@ -68,12 +69,23 @@ def agreement(
     with open_store(db) as store:
         report = gold_report(store, policy=chosen, reviewers=reviewer or (),
                              workers=worker_count(workers))  # fmt: skip
-    if not report["documents"]:
-        raise fail("no pulled annotations yet: run `annotate pull` first")
+        comparisons = keep_verified_verdicts(store, policy=chosen, reviewers=reviewer or ())
+    if not report["documents"] and comparisons is None:
+        raise fail("no pulled annotations yet: run `annotate pull` (or `annotate pull "
+                   "--comparisons`) first")  # fmt: skip
+    if comparisons is not None:
+        report["comparisons"] = comparisons
     if as_json:
         dump_report(report, sys.stdout)
         sys.stdout.write("\n")
         return
+    if report["documents"]:
+        _print_documents(report)
+    if comparisons is not None:
+        _print_comparisons(comparisons)
+
+
+def _print_documents(report: dict[str, Any]) -> None:
     console.print(
         f"{report['documents']} documents, annotators: {', '.join(report['annotators'])}",
         highlight=False,
@@ -87,6 +99,25 @@ def agreement(
         f"gold by policy {adjudication['policy']}: {adjudication['methods']}; "
         f"{adjudication['contested']} contested, {adjudication['with_ties']} with ties "
         "(listed by `--json` under disagreements)",
+        highlight=False,
+    )
+
+
+def _print_comparisons(comparisons: dict[str, Any]) -> None:
+    console.print(
+        f"{comparisons['pairs']} claim pairs verified, annotators: "
+        f"{', '.join(comparisons['annotators'])}",
+        highlight=False,
+    )
+    table = _categorical_table(comparisons["fields"])
+    table.title = "Comparisons (claim pairs)"
+    console.print(table)
+    adjudication = comparisons["adjudication"]
+    console.print(
+        f"verdicts by policy {adjudication['policy']}: {adjudication['methods']}; "
+        f"{adjudication['verified']} verified, {adjudication['contested']} contested, "
+        f"{adjudication['with_ties']} with ties (listed by `--json` under "
+        "comparisons.disagreements)",
         highlight=False,
     )
 
