@@ -76,6 +76,7 @@ def facts_json(found: Comparison) -> dict[str, Any]:
                 "proposition": fact.proposition,
                 "claims": [claim_json(c, found) for c in fact.claims],
                 "sources": fact.sources,
+                "status": fact.status,
             }
             for fact in found.facts
         ],
@@ -88,6 +89,7 @@ def facts_json(found: Comparison) -> dict[str, Any]:
                 "rationale": c.verdict.rationale,
                 "claim_a": claim_json(c.a, found),
                 "claim_b": claim_json(c.b, found),
+                "status": c.status,
             }
             for c in found.contradictions
         ],

@@ -22,7 +22,14 @@ from typing import Any, TextIO
 
 from annotate.errors import AnnotateError, InputError
 from annotate.schemas import OUTLET, Verdict
-from annotate.store import ClaimRef, KeptVerdict, Store, StoredVerdict
+from annotate.store import (
+    ClaimRef,
+    KeptVerdict,
+    Store,
+    StoredFact,
+    StoredVerdict,
+    VerifiedVerdict,
+)
 
 from .actors import ActorRegistry
 from .candidates import DEFAULT_K, ClaimText, candidate_pairs
@@ -30,6 +37,7 @@ from .claims import ComparedClaim, ComparedDocument, ComparedStance, Outlet, rea
 from .facts import group_facts
 from .judges.base import Judge, JudgeUsage, Pair, Unjudged, ground_values
 from .stances import TargetSides, sides_by_target, unified_stances
+from .verification import UNVERIFIED, Link, Statuses, fact_statuses, people_json, people_verdict
 
 #: Verdicts saved to the store per transaction.
 SAVE_EVERY = 2048
@@ -42,6 +50,7 @@ class Fact:
     id: str
     proposition: str
     claims: list[ComparedClaim]
+    status: str = UNVERIFIED
 
     @property
     def sources(self) -> list[str]:
@@ -55,6 +64,7 @@ class Contradiction:
     a: ComparedClaim
     b: ComparedClaim
     verdict: Verdict
+    status: str = UNVERIFIED
 
 
 @dataclass
@@ -137,23 +147,25 @@ def _compare(
     params = {"k": k, **judge.cache_params}
     comparison_id = store.start_comparison(judge.model_version, origin, params)
     pairs, indexes = _candidates(claims, registry, k)
+    people = store.verified_verdicts()
     try:
-        links, contradictions, counts = _judge(
-            store, comparison_id, judge, pairs, indexes, pairs_out, on_pairs or (lambda n: None)
-        )
+        links, contradictions, counts, statuses = _judge(
+            store, comparison_id, judge, pairs, indexes, pairs_out, on_pairs or (lambda n: None),
+            people,
+        )  # fmt: skip
     except BaseException as exc:  # the endpoint failed, Ctrl-C: say so, keep what was judged
         status = "failed" if isinstance(exc, AnnotateError) else "interrupted"
         store.finish_comparison(comparison_id, {"candidate_pairs": len(pairs)}, status)
         raise
     groups = group_facts(len(claims), ((i, j, v.relation) for i, j, v in links))
-    facts, fact_of = _facts(claims, groups)
+    facts, fact_of = _facts(claims, groups, fact_statuses(groups, links, statuses, indexes))
     found = Comparison(
         id=comparison_id,
         judge=judge.model_version,
         origin=origin,
         outlets=[d.outlet for d in documents],
         facts=facts,
-        contradictions=_contradictions(contradictions, claims, fact_of),
+        contradictions=_contradictions(contradictions, claims, fact_of, statuses),
         stances=unified_stances([s for d in documents for s in d.stances], registry),
         registry=registry,
         targets=[],
@@ -161,8 +173,22 @@ def _compare(
     )
     found.targets = sides_by_target(found.stances)
     found.counts = _counts(documents, claims, pairs, counts, found, judge.usage)
+    store.replace_facts(comparison_id, stored_facts(comparison_id, found))
     store.finish_comparison(comparison_id, found.counts)
     return found
+
+
+def stored_facts(comparison_id: int, found: Comparison) -> list[StoredFact]:
+    """The comparison's facts as the store keeps them for the export."""
+    against: dict[str, list[str]] = {}
+    for c in found.contradictions:
+        against.setdefault(c.fact_a, []).append(c.fact_b)
+        against.setdefault(c.fact_b, []).append(c.fact_a)
+    return [
+        StoredFact(comparison_id, f.id, f.proposition, [c.ref for c in f.claims], f.sources,
+                   f.status, sorted(set(against.get(f.id, []))))  # fmt: skip
+        for f in found.facts
+    ]
 
 
 def _candidates(
@@ -186,7 +212,6 @@ def _candidates(
     return pairs, [(c.a, c.b) for c in candidates]
 
 
-Link = tuple[int, int, Verdict]
 
 
 def _judge(
@@ -197,16 +222,21 @@ def _judge(
     indexes: list[tuple[int, int]],
     out: TextIO | None,
     on_pairs: Callable[[int], None],
-) -> tuple[list[Link], list[Link], dict[str, Any]]:
+    people: dict[str, VerifiedVerdict],
+) -> tuple[list[Link], list[Link], dict[str, Any], Statuses]:
     """Judge every pair, keep and write each verdict; the links facts are made of.
 
     A cacheable judge (an LLM) is asked only about pairs it has not answered in
     an earlier comparison: a re-run makes no call. A pair it cannot decide is
     counted as unjudged, with the first reasons, and left out of the facts.
+    Where people verified a pair (`people`), their verdict makes the link
+    instead of the judge's; the store and ``pairs.jsonl`` keep the judge's too.
     """
     links: list[Link] = []
     contradictions: list[Link] = []
-    counts: dict[str, Any] = {"dropped_values": 0, "reused": 0, "unjudged": 0, "failures": []}
+    statuses: Statuses = {}
+    counts: dict[str, Any] = {"dropped_values": 0, "reused": 0, "unjudged": 0, "failures": [],
+                              "verified_pairs": 0, "overruled": 0}  # fmt: skip
     kept: list[StoredVerdict] = []
     asked, version = question(judge), judge.model_version
     answers = _answers(store, judge, pairs, on_pairs)
@@ -228,11 +258,18 @@ def _judge(
         if len(kept) >= SAVE_EVERY:
             store.save_verdicts(kept, keep=judge.cacheable)
             kept = []
+        human = people_verdict(people, stored.pair)
         if out is not None:
-            out.write(json.dumps(pair_line(stored, verdict), ensure_ascii=False) + "\n")
+            line = pair_line(stored, verdict, human)
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        if human is not None:
+            statuses[(i, j)] = human[1].status
+            counts["verified_pairs"] += 1
+            counts["overruled"] += human[0].relation != verdict.relation
+            verdict = human[0]
         (contradictions if verdict.relation == "contradicts" else links).append((i, j, verdict))
     store.save_verdicts(kept, keep=judge.cacheable)
-    return links, contradictions, counts
+    return links, contradictions, counts, statuses
 
 
 def _answers(
@@ -278,8 +315,15 @@ def _stored(
     )  # fmt: skip
 
 
-def pair_line(stored: StoredVerdict, verdict: Verdict) -> dict[str, Any]:
-    """One line of ``pairs.jsonl`` (a contract: see the README)."""
+def pair_line(
+    stored: StoredVerdict, verdict: Verdict,
+    human: tuple[Verdict, VerifiedVerdict] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """One line of ``pairs.jsonl`` (a contract: see the README).
+
+    The judge's verdict, and under ``verified`` the one people gave (null when
+    nobody verified the pair).
+    """
     values = verdict.values
     return {
         "a": _ref(stored.a),
@@ -290,6 +334,7 @@ def pair_line(stored: StoredVerdict, verdict: Verdict) -> dict[str, Any]:
         "rationale": verdict.rationale,
         "judge": stored.judge,
         "similarity": stored.similarity,
+        "verified": None if human is None else people_json(*human),
     }
 
 
@@ -298,16 +343,16 @@ def _ref(ref: ClaimRef) -> dict[str, Any]:
 
 
 def _facts(
-    claims: list[ComparedClaim], groups: list[list[int]]
+    claims: list[ComparedClaim], groups: list[list[int]], statuses: list[str]
 ) -> tuple[list[Fact], dict[int, str]]:
     facts = []
     fact_of: dict[int, str] = {}
-    for group in groups:
+    for group, status in zip(groups, statuses, strict=True):
         members = [claims[i] for i in group]
         digest = hashlib.sha256(
             "\x1f".join(f"{c.outlet.doc_id}:{c.start}:{c.end}" for c in members).encode()
         ).hexdigest()[:10]
-        fact = Fact(f"F{digest}", _proposition(members), members)
+        fact = Fact(f"F{digest}", _proposition(members), members, status)
         facts.append(fact)
         fact_of.update((i, fact.id) for i in group)
     facts.sort(key=lambda f: (-len(f.sources), -len(f.claims)))
@@ -320,14 +365,17 @@ def _proposition(members: list[ComparedClaim]) -> str:
 
 
 def _contradictions(
-    links: list[Link], claims: list[ComparedClaim], fact_of: dict[int, str]
+    links: list[Link], claims: list[ComparedClaim], fact_of: dict[int, str], statuses: Statuses
 ) -> list[Contradiction]:
+    """One contradiction per two facts and detail; a verified link shown before others."""
     found: dict[tuple[str, str, str | None], Contradiction] = {}
     for i, j, verdict in links:
         fact_a, fact_b = fact_of[i], fact_of[j]
         key = (fact_a, fact_b, verdict.detail)
-        if fact_a != fact_b and key not in found:
-            found[key] = Contradiction(fact_a, fact_b, claims[i], claims[j], verdict)
+        status = statuses.get((i, j), UNVERIFIED)
+        better = key in found and found[key].status == UNVERIFIED and status != UNVERIFIED
+        if fact_a != fact_b and (key not in found or better):
+            found[key] = Contradiction(fact_a, fact_b, claims[i], claims[j], verdict, status)
     return list(found.values())
 
 
