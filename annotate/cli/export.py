@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from annotate.errors import InputError
 from annotate.gold.export import export_dataset, parse_splits
+from annotate.store import Store
 
 from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
 from .common import DbOption, console, fail, open_store
@@ -46,12 +48,30 @@ def export(
             policy=chosen,
             reviewers=reviewer or (),
             workers=worker_count(workers),
+            score_judge=_judge_scores,
         )
     console.print(
         f"exported {manifest['documents']} documents ({manifest['splits']}) to {out}, "
         f"version {manifest['version']}",
         highlight=False,
     )
+    if "comparisons" in manifest:
+        tables = manifest["comparisons"]
+        console.print(
+            f"and comparison {tables['comparison']}: {tables['pairs']} claim pairs "
+            f"({tables['pair_statuses']}), {tables['facts']} facts",
+            highlight=False,
+        )
+
+
+def _judge_scores(store: Store) -> dict[str, Any] | None:
+    """The comparison's judge against people's verdicts, for the card (None if not scorable)."""
+    from annotate.compare.evaluate import evaluate_judge
+
+    try:
+        return evaluate_judge(store)
+    except InputError:  # no verified pair was judged by the last comparison
+        return None
 
 
 def register(app: typer.Typer) -> None:

@@ -399,6 +399,8 @@ def _counts(
         "reused_verdicts": judged["reused"],
         "unjudged": judged["unjudged"],
         "failures": judged["failures"],
+        "verified_pairs": judged["verified_pairs"],
+        "overruled": judged["overruled"],
         "judge_usage": asdict(usage),
         "facts": len(found.facts),
         "shared_facts": shared,

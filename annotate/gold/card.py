@@ -260,3 +260,55 @@ def _limitations() -> str:
         "- The corpus is what was ingested: outlets, languages and periods are not balanced "
         "unless the collection was."
     )
+
+
+def comparisons_card(
+    tables: dict[str, Any] | None,
+    verified: dict[str, Any] | None,
+    judge_scores: dict[str, Any] | None,
+) -> str:
+    """The card's section on compared facts; empty when nothing was compared."""
+    if tables is None:
+        return ""
+    lines = [
+        "",
+        "## Comparisons across outlets",
+        "",
+        f"Comparison {tables['comparison']} by judge `{tables['judge']}`: {tables['pairs']} "
+        f"claim pairs in `comparisons/comparisons.parquet` (by status: "
+        f"{_statuses(tables['pair_statuses'])}), {tables['facts']} facts in "
+        f"`facts/facts.parquet` ({_statuses(tables['fact_statuses'])}). A pair is verified "
+        "when people's verdicts agree (or a reviewer or a single annotator gave it), "
+        "contested when they disagree (the majority, or on a tie the first annotator by "
+        "name, decides); unverified pairs carry the judge's verdict only.",
+    ]
+    if verified is not None:
+        lines += ["", f"Agreement on {verified['pairs']} pairs answered by "
+                      f"{len(verified['annotators'])} annotators:", "",
+                  "| field | " + " | ".join(CATEGORICAL) + " | alpha 95% CI |",
+                  "| --- |" + " --- |" * (len(CATEGORICAL) + 1)]  # fmt: skip
+        for name, scores in verified["fields"].items():
+            values = " | ".join(figure(scores.get(k)) for k in CATEGORICAL)
+            interval = figure(scores.get("krippendorff_alpha_nominal_ci95"))
+            lines.append(f"| {name} | {values} | {interval} |")
+    if judge_scores is not None:
+        lines += ["", _judge_scores(judge_scores)]
+    return "\n".join(lines) + "\n"
+
+
+def _statuses(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count} {status}" for status, count in counts.items()) or "none"
+
+
+def _judge_scores(scores: dict[str, Any]) -> str:
+    """The judge against people's verdicts (`annotate compare --eval`)."""
+    lines = [f"The judge against people's verdicts on {scores.get('pairs')} pairs "
+             "(`annotate compare --eval`):", "",
+             "| relation | precision | recall | F1 | support |",
+             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    for name, value in (scores.get("relations") or {}).items():
+        if isinstance(value, dict) and "precision" in value:
+            lines.append(f"| {name} | {figure(value.get('precision'))} | "
+                         f"{figure(value.get('recall'))} | {figure(value.get('f1'))} | "
+                         f"{figure(value.get('support'))} |")  # fmt: skip
+    return "\n".join(lines)

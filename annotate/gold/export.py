@@ -33,7 +33,7 @@ import json
 import random
 import tempfile
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, Union, get_args, get_origin
@@ -55,9 +55,11 @@ from annotate.store import Store
 
 from .adjudicate import Policy
 from .agreement import RESAMPLES
-from .card import CardCounts, dataset_card
+from .card import CardCounts, comparisons_card, dataset_card
+from .comparison_tables import write_comparison_tables
 from .judge import GoldRecord
 from .report import dump_report, gold_report
+from .verdicts import keep_verified_verdicts
 
 DATASET_NAME = "annotate-news-gold"
 #: The one split without --split ("all" is reserved by Hugging Face datasets).
@@ -181,8 +183,15 @@ def export_dataset(
     reviewers: Sequence[str] = (),
     workers: int = 1,
     resamples: int = RESAMPLES,
+    score_judge: Callable[[Store], dict[str, Any] | None] | None = None,
 ) -> dict[str, Any]:
-    """Run the gold pass and write the dataset folder; return its manifest."""
+    """Run the gold pass and write the dataset folder; return its manifest.
+
+    With a comparison in the store, its pairs and facts are exported too
+    (`comparison_tables`), people's verdicts adjudicated by the same policy;
+    `score_judge` (`annotate compare --eval`'s scoring, which the gold stage does
+    not own) scores the judge against them for the card.
+    """
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as spool:
@@ -191,6 +200,12 @@ def export_dataset(
                              workers=workers, keep=rows.keep)  # fmt: skip
         counts = _write_splits(rows, data, splits, seed)
     card, models = rows.card, rows.card.model_versions
+    verified = keep_verified_verdicts(store, policy=policy, reviewers=reviewers,
+                                      resamples=resamples)  # fmt: skip
+    if verified is not None:
+        report["comparisons"] = verified
+    tables = write_comparison_tables(store, out)
+    judge_scores = score_judge(store) if tables and verified and score_judge else None
     with (out / "agreement.json").open("w", encoding="utf-8", newline="\n") as handle:
         dump_report(report, handle, sort_keys=True)
         handle.write("\n")
@@ -201,7 +216,9 @@ def export_dataset(
     }
     version = _digest(sorted(data.glob("*.jsonl")))[:12]
     (out / "README.md").write_text(
-        dataset_card(DATASET_NAME, version, card, report, counts, versions, seed), encoding="utf-8"
+        dataset_card(DATASET_NAME, version, card, report, counts, versions, seed)
+        + comparisons_card(tables, verified, judge_scores),
+        encoding="utf-8",
     )
     manifest = {
         "name": DATASET_NAME,
@@ -209,6 +226,7 @@ def export_dataset(
         "documents": card.documents,
         "splits": counts,
         "split_seed": seed if len(splits) > 1 else None,
+        **({"comparisons": tables} if tables else {}),
         **versions,
         "files": {
             str(path.relative_to(out)): _sha256(path)

@@ -1,0 +1,266 @@
+"""Comparisons verified by people, without a server: codec, sample, adjudication, export.
+
+People's answers are stored as `annotate pull --comparisons` stores them
+(`PulledVerdict` rows); `test_comparisons_live.py` does the same through a real
+Label Studio. Here the commands a user runs (`annotate compare`, `agreement`,
+`export`) are checked on what they make of those answers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from annotate.cli import app
+from annotate.codec import ConversionError
+from annotate.codec import verdicts as V
+from annotate.gold.verdicts import adjudicate_pair
+from annotate.schemas import DifferingValues, Verdict
+from annotate.store import ClaimPair, ClaimRef, PulledVerdict, Store, StoredVerdict
+from annotate.studio.comparisons import context, stratified_sample
+
+runner = CliRunner()
+PAIR = ClaimPair(ClaimRef("doc-a", 0, 10), ClaimRef("doc-b", 5, 20))
+
+
+def answer(who: str, verdict: Verdict | None, n: int, *, pair: ClaimPair = PAIR,
+           cancelled: bool = False, ground_truth: bool = False,
+           updated: str = "2026-11-25T00:00:00Z") -> PulledVerdict:  # fmt: skip
+    return PulledVerdict(
+        server="http://ls", project_id=2, annotation_id=n, task_id=500 + n, pair=pair,
+        annotator=who, annotator_id=n, created_at=updated, updated_at=updated, lead_time=3.0,
+        was_cancelled=cancelled, ground_truth=ground_truth, result="[]",
+        verdict=verdict.model_dump_json() if verdict else None,
+        error=None if verdict or cancelled else "no relation chosen",
+    )  # fmt: skip
+
+
+def said(relation: str, detail: str | None = None, values: tuple[str, str] | None = None,
+         why: str = "") -> Verdict:  # fmt: skip
+    differing = DifferingValues(a=values[0], b=values[1]) if values else None
+    return Verdict(relation=relation, detail=detail, values=differing, rationale=why)  # type: ignore[arg-type]
+
+
+# -- the codec --------------------------------------------------------------------
+
+
+def test_a_verdict_goes_to_label_studio_results_and_back_unchanged() -> None:
+    quote_a, quote_b = "Russia massed 100,000 troops", "Moscow has 90,000 troops there"
+    verdicts = [
+        said("same", why="Both report the build-up."),
+        said("unrelated"),
+        said("elaborates", why="B adds the place."),
+        said("contradicts", "number", ("100,000", "90,000"), "The figures differ."),
+    ]
+    for verdict in verdicts:
+        results = V.verdict_results(verdict, quote_a, quote_b)
+        assert V.results_to_verdict(results, quote_a, quote_b) == verdict
+    spans = [r for r in V.verdict_results(verdicts[3], quote_a, quote_b) if r["type"] == "labels"]
+    assert [(r["to_name"], quote_b if r["to_name"] == V.CLAIM_B else quote_a) for r in spans]
+    for span in spans:
+        quote = quote_a if span["to_name"] == V.CLAIM_A else quote_b
+        assert quote[span["value"]["start"] : span["value"]["end"]] == span["value"]["text"]
+
+
+def test_an_annotator_answer_that_is_not_a_verdict_says_why() -> None:
+    with pytest.raises(ConversionError, match="no relation"):
+        V.results_to_verdict([], "a", "b")
+    contradiction = V.verdict_results(said("contradicts", "date"), "a", "b")
+    no_detail = [r for r in contradiction if r["from_name"] != V.DETAIL]
+    with pytest.raises(ConversionError, match="detail"):
+        V.results_to_verdict(no_detail, "a", "b")
+    # A detail left behind by a hidden control does not count for another relation.
+    stale = V.verdict_results(said("same"), "a", "b") + [
+        r for r in contradiction if r["from_name"] == V.DETAIL
+    ]
+    assert V.results_to_verdict(stale, "a", "b") == said("same")
+
+
+def test_context_is_the_rest_of_the_sentence_and_one_more() -> None:
+    text = "First one. Second one here. The claim sits here, said X. Next one. Last one."
+    start = text.index("The claim")
+    end = start + len("The claim sits here")
+    before, after = context(text, start, end)
+    assert before == "Second one here. "
+    assert after == ", said X. Next one."
+    long = "word " * 200
+    before, _ = context(long + "Claim.", len(long), len(long) + 5, limit=50)
+    assert before.startswith("…") and len(before) <= 51
+
+
+# -- the sample ---------------------------------------------------------------------
+
+
+def _verdicts(counts: dict[str, int]) -> list[StoredVerdict]:
+    made = []
+    for relation, count in counts.items():
+        for n in range(count):
+            detail = "number" if relation == "contradicts" else None
+            pair = ClaimPair(ClaimRef(f"{relation}-a", n, n + 1), ClaimRef(f"{relation}-b", n, n + 1))
+            made.append(StoredVerdict(1, f"k{relation}{n}", "rules", pair.a, pair.b, relation,
+                                      detail, None, "", 0.5))  # fmt: skip
+    return made
+
+
+def test_the_sample_is_stratified_seeded_and_grows_by_extension() -> None:
+    verdicts = _verdicts({"same": 50, "contradicts": 3, "elaborates": 20, "unrelated": 200})
+    sample = stratified_sample(verdicts, 40, seed=7)
+    by_relation: dict[str, int] = {}
+    for verdict in sample:
+        by_relation[verdict.relation] = by_relation.get(verdict.relation, 0) + 1
+    # Equal shares of 40 (10 each): the 3 contradictions all in, their unused 7 shared on
+    # (2 each, the one left over to the first relation by name).
+    assert by_relation == {"contradicts": 3, "elaborates": 13, "same": 12, "unrelated": 12}
+    assert stratified_sample(verdicts, 40, seed=7) == sample
+    assert stratified_sample(verdicts, 40, seed=8) != sample
+    larger = stratified_sample(verdicts, 80, seed=7)
+    assert {v.key for v in sample} <= {v.key for v in larger}
+    order = [v.key for v in verdicts]
+    assert [v.key for v in sample] == sorted((v.key for v in sample), key=order.index)
+
+
+# -- adjudication -------------------------------------------------------------------
+
+
+def test_a_majority_decides_and_unanimity_verifies() -> None:
+    answers = [answer("ann", said("contradicts", "number", ("1", "2")), 1),
+               answer("bob", said("contradicts", "number"), 2),
+               answer("cat", said("same"), 3)]  # fmt: skip
+    verified = adjudicate_pair(answers)
+    assert verified is not None
+    assert (verified.method, verified.status, verified.tie) == ("majority", "contested", False)
+    verdict = Verdict.model_validate_json(verified.verdict)
+    assert (verdict.relation, verdict.detail) == ("contradicts", "number")
+    assert verdict.values == DifferingValues(a="1", b="2")  # the first matching answer's
+    assert verified.answers == {"ann": "contradicts", "bob": "contradicts", "cat": "same"}
+    unanimous = adjudicate_pair(answers[:2])
+    assert unanimous is not None and unanimous.status == "verified"
+
+
+def test_ties_reviewers_skips_and_latest_answers() -> None:
+    tie = adjudicate_pair([answer("zed", said("same"), 1), answer("amy", said("unrelated"), 2)])
+    assert tie is not None and tie.tie and tie.status == "contested"
+    assert Verdict.model_validate_json(tie.verdict).relation == "unrelated"  # amy, by name
+    reviewed = [answer("amy", said("unrelated"), 1), answer("bob", said("unrelated"), 2),
+                answer("rev", said("same"), 3)]  # fmt: skip
+    chosen = adjudicate_pair(reviewed, reviewers=["rev"])
+    assert chosen is not None and chosen.method == "reviewer"
+    assert Verdict.model_validate_json(chosen.verdict).relation == "same"
+    voted = adjudicate_pair(reviewed, policy="majority", reviewers=["rev"])
+    assert voted is not None and Verdict.model_validate_json(voted.verdict).relation == "unrelated"
+    flagged = adjudicate_pair([answer("amy", said("unrelated"), 1),
+                               answer("bob", said("same"), 2, ground_truth=True)])  # fmt: skip
+    assert flagged is not None and flagged.method == "reviewer"
+    edited = [answer("amy", said("unrelated"), 1, updated="2026-11-25T00:00:00Z"),
+              answer("amy", said("same"), 2, updated="2026-11-25T01:00:00Z"),
+              answer("bob", None, 3, cancelled=True), answer("cat", None, 4)]  # fmt: skip
+    single = adjudicate_pair(edited)
+    assert single is not None and single.method == "single"
+    assert Verdict.model_validate_json(single.verdict).relation == "same"
+    assert adjudicate_pair([answer("bob", None, 3, cancelled=True)]) is None
+
+
+# -- the commands on a compared store -----------------------------------------------------
+
+
+def _run(db: Path, *args: str) -> Any:
+    result = runner.invoke(app, ["--db", str(db), *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def verified(annotated: Path, tmp_path: Path) -> dict[str, Any]:
+    """The annotated seeds compared; two annotators answered four pairs (two disagree)."""
+    _run(annotated, "compare", "--out", str(tmp_path / "before"))
+    with Store(annotated) as store:
+        run = store.last_comparison()
+        assert run is not None
+        judged = list(store.iter_verdicts(run.id))
+        n = 0
+        for index, verdict in enumerate(judged[:4]):
+            mine = verdict.verdict
+            other = mine if index < 2 else said("unrelated" if mine.relation != "unrelated"
+                                                else "same")  # fmt: skip
+            for who, given in (("amy@x", mine), ("bob@x", other)):
+                n += 1
+                store.upsert_pulled_verdict(answer(who, given, n, pair=verdict.pair))
+    return {"db": annotated, "judged": judged, "tmp": tmp_path}
+
+
+def test_agreement_reports_the_verdicts_as_fields(verified: dict[str, Any]) -> None:
+    report = json.loads(_run(verified["db"], "agreement", "--json").output)
+    comparisons = report["comparisons"]
+    assert comparisons["pairs"] == 4 and comparisons["annotators"] == ["amy@x", "bob@x"]
+    relation = comparisons["fields"]["relation"]
+    assert relation["units"] == 4 and relation["observed_agreement"] == 0.5
+    assert set(relation) >= {"cohen_kappa", "fleiss_kappa", "krippendorff_alpha_nominal",
+                             "krippendorff_alpha_nominal_ci95", "gwet_ac1"}  # fmt: skip
+    assert comparisons["adjudication"]["verified"] == 2
+    assert comparisons["adjudication"]["contested"] == 2
+    assert report["documents"] == 5  # the documents' agreement is still there
+
+
+def test_the_next_comparison_takes_peoples_verdicts_and_says_so(verified: dict[str, Any]) -> None:
+    db, tmp = verified["db"], verified["tmp"]
+    _run(db, "agreement", "--json")  # adjudicates and keeps the verdicts
+    _run(db, "compare", "--out", str(tmp / "after"))
+    lines = [json.loads(line) for line in (tmp / "after" / "pairs.jsonl").read_text().splitlines()]
+    checked = [line for line in lines if line["verified"]]
+    assert len(checked) == 4
+    assert sorted(c["verified"]["status"] for c in checked) == ["contested", "contested",
+                                                                 "verified", "verified"]  # fmt: skip
+    # the judge's own verdict is still what the line's relation says
+    judged = {v.pair.key: v.relation for v in verified["judged"]}
+    for line in lines:
+        a, b = line["a"], line["b"]
+        key = f"{a['doc_id']}:{a['start']}-{a['end']}~{b['doc_id']}:{b['start']}-{b['end']}"
+        assert line["relation"] == judged[key]
+    facts = json.loads((tmp / "after" / "facts.json").read_text())
+    counts = facts["comparison"]["counts"]
+    assert counts["verified_pairs"] == 4
+    assert {f["status"] for f in facts["facts"]} <= {"verified", "contested", "unverified"}
+    statuses = {f["status"] for f in facts["facts"]}
+    assert "unverified" in statuses and statuses & {"verified", "contested"}
+
+
+def test_export_adds_comparisons_and_facts_tables(verified: dict[str, Any]) -> None:
+    db, tmp = verified["db"], verified["tmp"]
+    _run(db, "agreement", "--json")
+    _run(db, "compare", "--out", str(tmp / "after"))
+    out = tmp / "dataset"
+    _run(db, "export", "--out", str(out))
+    pairs = pd.read_parquet(out / "comparisons" / "comparisons.parquet")
+    assert len(pairs) == len(verified["judged"])
+    assert pairs["status"].value_counts().to_dict() == {
+        "unverified": len(verified["judged"]) - 4, "verified": 2, "contested": 2
+    }
+    with Store(db) as store:
+        texts = {d.id: d.text for d in store.iter_documents()}
+    for row in pairs.itertuples():
+        assert texts[row.a_doc_id][row.a_start : row.a_end] == row.a_quote
+        assert texts[row.b_doc_id][row.b_start : row.b_end] == row.b_quote
+    checked = pairs[pairs["status"] != "unverified"]
+    assert all(len(a) == 2 for a in checked["annotators"])
+    assert checked["relation"].notna().all() and pairs["judge_relation"].notna().all()
+    facts = pd.read_parquet(out / "facts" / "facts.parquet")
+    assert len(facts) == len(json.loads((tmp / "after" / "facts.json").read_text())["facts"])
+    jsonl = (out / "facts" / "facts.jsonl").read_text().splitlines()
+    assert len(jsonl) == len(facts)
+    card = (out / "README.md").read_text()
+    assert "## Comparisons across outlets" in card and "| relation |" in card
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["comparisons"]["pairs"] == len(pairs)
+    assert "comparisons/comparisons.parquet" in manifest["files"]
+    agreement = json.loads((out / "agreement.json").read_text())
+    assert agreement["comparisons"]["pairs"] == 4
+    # Deterministic like the rest of the export.
+    again = tmp / "again"
+    _run(db, "export", "--out", str(again))
+    for name in ("comparisons/comparisons.jsonl", "facts/facts.jsonl", "README.md"):
+        assert (out / name).read_bytes() == (again / name).read_bytes()
