@@ -1,7 +1,10 @@
-"""`annotate compare`: facts across documents, contradictions and stances, in three files."""
+"""`annotate compare`: facts across documents, contradictions and stances, in three files;
+with ``--eval``, the judge scored against the verdicts people gave."""
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,10 +19,13 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Table
 
 from annotate.errors import ProviderError
 from annotate.gold.adjudicate import Policy
+from annotate.gold.card import figure
 from annotate.gold.report import iter_gold
+from annotate.gold.verdicts import keep_verified_verdicts
 from annotate.store import Store
 from annotate.store.database import COMPARE_ORIGINS
 
@@ -81,6 +87,15 @@ def compare(
     policy: PolicyOption = "auto",
     reviewer: ReviewerOption = None,
     workers: WorkersOption = 0,
+    evaluate: Annotated[
+        bool,
+        typer.Option(
+            "--eval",
+            help="Compare nothing: score the last comparison's judge against the verdicts "
+            "people gave (annotate pull --comparisons).",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --eval: print JSON.")] = False,
     db: DbOption = None,
 ) -> None:
     """Line up claims across documents: shared facts, single-outlet facts, contradictions.
@@ -90,7 +105,13 @@ def compare(
     and on which detail, elaborates, unrelated), groups same-fact claims into
     facts and writes facts.json, pairs.jsonl and report.html into --out. With
     --provider openai every verdict is kept: a re-run asks only about new pairs.
+    With --eval, scores the last comparison's judge against the verified verdicts.
     """
+    if evaluate:
+        _evaluate(db, checked_policy(policy), reviewer or (), as_json)
+        return
+    if as_json:
+        raise fail("--json goes with --eval")
     if provider not in PROVIDERS:
         raise fail(f"--provider must be one of {', '.join(PROVIDERS)}, not {provider!r}")
     if origin not in COMPARE_ORIGINS:
@@ -200,6 +221,68 @@ def _summary(found: Comparison, out: Path) -> None:
             f"({reasons}): they are left out of the facts; run the same command again to "
             "judge only them"
         )
+
+
+def _evaluate(db: Path | None, policy: Policy, reviewers: Sequence[str], as_json: bool) -> None:
+    """`compare --eval`: the scores as tables, or as JSON for scripts."""
+    from annotate.compare.evaluate import evaluate_judge
+
+    with open_store(db) as store:
+        keep_verified_verdicts(store, policy=policy, reviewers=reviewers)  # from the answers
+        scores = evaluate_judge(store)
+    if as_json:
+        json.dump(scores, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    _print_scores(scores)
+
+
+def _print_scores(scores: dict[str, Any]) -> None:
+    prompt = scores["prompt_version"]
+    console.print(
+        f"comparison {scores['comparison']}, judge {scores['judge']}"
+        + (f" (prompt {prompt})" if prompt else "")
+        + f": {scores['pairs']} judged pairs with a human verdict ({scores['verified']} "
+        f"verified, {scores['contested']} contested) of {scores['judged_pairs']} judged",
+        highlight=False,
+    )
+    console.print(
+        f"judging cost ${scores['cost_usd']:.4f}: {scores['calls']} LLM calls, "
+        f"{scores['prompt_tokens'] + scores['completion_tokens']} tokens, "
+        f"{scores['reused_verdicts']} verdicts reused from earlier comparisons",
+        highlight=False,
+    )
+    relations, details = scores["relations"], scores["details"]
+    console.print(_prf_table("relation", relations["by_relation"],
+                             f"Relations: accuracy {figure(relations['accuracy'])}, "
+                             f"macro F1 {figure(relations['macro_f1'])}"))  # fmt: skip
+    console.print(_prf_table("detail", details["by_detail"],
+                             "Contradiction details: macro F1 "
+                             f"{figure(details['macro_f1'])}"))  # fmt: skip
+    console.print(_facts_table(scores["facts"]))
+
+
+def _prf_table(name: str, rows: dict[str, dict[str, Any]], title: str) -> Table:
+    table = Table(name, "precision", "recall", "F1", "support", "judged", title=title,
+                  title_justify="left")  # fmt: skip
+    for label, s in rows.items():
+        table.add_row(label, *(figure(s[k]) for k in ("precision", "recall", "f1", "support",
+                                                       "predicted")))  # fmt: skip
+    return table
+
+
+def _facts_table(facts: dict[str, Any]) -> Table:
+    title = f"Facts as clusters (same fact: {', '.join(facts['same_fact_relations'])})"
+    every, fewer = facts["all"], facts["without_singletons"]
+    table = Table("", "all claims", "without singletons", title=title, title_justify="left")
+    for key, label in (("claims", "claims"), ("reference_facts", "people's facts"),
+                       ("judge_facts", "judge's facts")):  # fmt: skip
+        table.add_row(label, str(every[key]), str(fewer[key]))
+    for measure, name in (("bcubed", "B-cubed"), ("pairwise", "pairwise")):
+        for key, shown in (("precision", "precision"), ("recall", "recall"), ("f1", "F1")):
+            table.add_row(f"{name} {shown}", figure(every[measure][key]),
+                          figure(fewer[measure][key]))  # fmt: skip
+    return table
 
 
 def register(app: typer.Typer) -> None:
