@@ -62,8 +62,10 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 def answer(relation: str, detail: str | None = None) -> list[dict[str, Any]]:
     """An annotator's result as the UI sends it: the relation, and a detail for a contradiction."""
-    results: list[dict[str, Any]] = [{"id": "r", "from_name": V.RELATION, "to_name": V.CLAIM_A,
-                                      "type": "choices", "value": {"choices": [relation]}}]  # fmt: skip
+    results: list[dict[str, Any]] = [
+        {"id": "r", "from_name": V.RELATION, "to_name": V.CLAIM_A, "type": "choices",
+         "value": {"choices": [relation]}}
+    ]  # fmt: skip
     if detail:
         results.append({"id": "d", "from_name": V.DETAIL, "to_name": V.CLAIM_A,
                         "type": "choices", "value": {"choices": [detail]}})  # fmt: skip
@@ -149,3 +151,62 @@ def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
 
 def studio_admin(client: Any) -> str:
     return str(client.users.whoami().email)
+
+
+def test_changed_verdicts_replace_predictions_and_a_killed_push_is_repaired(
+    compared: Path, credentials: Credentials
+) -> None:
+    client = connect(credentials)
+    title = "replace-test: comparisons"
+    with Store(compared) as store:
+        run = store.last_comparison()
+        assert run is not None
+        verdicts = list(store.iter_verdicts(run.id))
+        first = push_comparisons(store, client, credentials.url, title)
+        # The judge changes its mind on one pair: the task's prediction is replaced.
+        changed = verdicts[0]
+        relation = "unrelated" if changed.relation != "unrelated" else "same"
+        store.db.execute(
+            "update verdicts set relation = ?, detail = null, value_pair = null "
+            "where comparison_id = ? and key = ?", [relation, run.id, changed.key],
+        )  # fmt: skip
+        store.db.conn.commit()
+        again = push_comparisons(store, client, credentials.url, title)
+        assert (again.tasks_created, again.predictions_replaced) == (0, 1)
+        tasks = store.comparison_tasks(credentials.url, first.project_id)
+        task_id = tasks[changed.pair.key].task_id
+        predictions = [as_dict(p) for p in client.predictions.list(task=task_id)]
+        assert len(predictions) == 1
+        shown = [r for r in predictions[0]["result"] if r["from_name"] == V.RELATION]
+        assert shown[0]["value"]["choices"] == [relation]
+        # A push killed after Label Studio's import, before the store's record: adopted.
+        store.db.execute("delete from comparison_tasks where project_id = ?", [first.project_id])
+        store.db.conn.commit()
+        repaired = push_comparisons(store, client, credentials.url, title)
+        assert (repaired.tasks_recovered, repaired.tasks_created) == (len(verdicts), 0)
+        assert len(tasks_of(client, first.project_id)) == len(verdicts)
+
+
+def test_a_stratified_sample_through_the_cli(compared: Path, credentials: Credentials,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("LABEL_STUDIO_URL", credentials.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", credentials.api_key)
+    title = "sample-test: comparisons"
+    args = ["--db", str(compared), "push", "--comparisons", "--project", title]
+    result = runner.invoke(app, [*args, "--sample", "6", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "6 new tasks" in result.output
+    result = runner.invoke(app, [*args, "--sample", "6", "--seed", "3"])
+    assert result.exit_code == 0 and "0 new tasks" in result.output
+    client = connect(credentials)
+    with Store(compared) as store:
+        run = store.last_comparison()
+        assert run is not None
+        relations = {v.pair.key: v.relation for v in store.iter_verdicts(run.id)}
+    project = next(p for p in client.projects.list() if p.title == title)
+    sent = Counter(relations[t.data["pair"]] for t in tasks_of(client, project.id))
+    assert sum(sent.values()) == 6
+    assert max(sent.values()) - min(sent.values()) <= max(1, 6 - len(sent) * min(sent.values()))
+    pull_args = ["--db", str(compared), "pull", "--comparisons", "--project", title]
+    result = runner.invoke(app, pull_args)
+    assert result.exit_code == 0 and "0 verdicts" in result.output

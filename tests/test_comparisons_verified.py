@@ -9,6 +9,7 @@ Label Studio. Here the commands a user runs (`annotate compare`, `agreement`,
 from __future__ import annotations
 
 import json
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from typer.testing import CliRunner
 from annotate.cli import app
 from annotate.codec import ConversionError
 from annotate.codec import verdicts as V
+from annotate.compare.judges.base import JudgeUsage
+from annotate.compare.pipeline import compare
 from annotate.gold.verdicts import adjudicate_pair
 from annotate.schemas import DifferingValues, Verdict
 from annotate.store import ClaimPair, ClaimRef, PulledVerdict, Store, StoredVerdict
@@ -101,7 +104,8 @@ def _verdicts(counts: dict[str, int]) -> list[StoredVerdict]:
     for relation, count in counts.items():
         for n in range(count):
             detail = "number" if relation == "contradicts" else None
-            pair = ClaimPair(ClaimRef(f"{relation}-a", n, n + 1), ClaimRef(f"{relation}-b", n, n + 1))
+            a, b = ClaimRef(f"{relation}-a", n, n + 1), ClaimRef(f"{relation}-b", n, n + 1)
+            pair = ClaimPair(a, b)
             made.append(StoredVerdict(1, f"k{relation}{n}", "rules", pair.a, pair.b, relation,
                                       detail, None, "", 0.5))  # fmt: skip
     return made
@@ -213,8 +217,8 @@ def test_the_next_comparison_takes_peoples_verdicts_and_says_so(verified: dict[s
     lines = [json.loads(line) for line in (tmp / "after" / "pairs.jsonl").read_text().splitlines()]
     checked = [line for line in lines if line["verified"]]
     assert len(checked) == 4
-    assert sorted(c["verified"]["status"] for c in checked) == ["contested", "contested",
-                                                                 "verified", "verified"]  # fmt: skip
+    statuses = sorted(c["verified"]["status"] for c in checked)
+    assert statuses == ["contested", "contested", "verified", "verified"]
     # the judge's own verdict is still what the line's relation says
     judged = {v.pair.key: v.relation for v in verified["judged"]}
     for line in lines:
@@ -264,3 +268,63 @@ def test_export_adds_comparisons_and_facts_tables(verified: dict[str, Any]) -> N
     _run(db, "export", "--out", str(again))
     for name in ("comparisons/comparisons.jsonl", "facts/facts.jsonl", "README.md"):
         assert (out / name).read_bytes() == (again / name).read_bytes()
+
+
+class ScriptedJudge:
+    """Says the pairs among `alike` claims (all pairs, without it) are the same fact, except
+    the pairs it is told contradict; every other pair is unrelated."""
+
+    name = "scripted"
+    cacheable = False
+    model_version = "scripted-judge"
+    cache_params: dict[str, Any] = {}
+
+    def __init__(self, alike: set[str] | None = None,
+                 contradicting: tuple[str, str] | None = None) -> None:  # fmt: skip
+        self.alike = alike
+        self.contradicting = contradicting
+        self.usage = JudgeUsage()
+
+    def judge_all(self, pairs: Any) -> Any:
+        for pair in pairs:
+            a, b = _claim_key(pair.a), _claim_key(pair.b)
+            if self.contradicting and {a, b} == set(self.contradicting):
+                yield said("contradicts", "other", why="told so")
+            elif self.alike is None or {a, b} <= self.alike:
+                yield said("same", why="told so")
+            else:
+                yield said("unrelated", why="told so")
+
+
+def _claim_key(claim: Any) -> str:
+    return f"{claim.outlet.doc_id}:{claim.start}"
+
+
+def test_a_contradiction_keeps_its_two_claims_in_different_facts(annotated: Path) -> None:
+    # Four claims judged pairwise the same are one fact. When two of them, x and y,
+    # are judged to contradict, y still has links to two of the other three (an
+    # average of 2/3, above the threshold), which would merge it into their fact:
+    # the contradiction must keep x and y apart.
+    with Store(annotated) as store:
+        merged = compare(store, lambda registry: ScriptedJudge())
+        judged = {(v.a.doc_id, v.a.start, v.b.doc_id, v.b.start)
+                  for v in store.iter_verdicts(merged.id)}  # fmt: skip
+
+        def linked(p: Any, q: Any) -> bool:
+            a, b = (p.outlet.doc_id, p.start), (q.outlet.doc_id, q.start)
+            return (*a, *b) in judged or (*b, *a) in judged
+
+        four = next(
+            four
+            for fact in merged.facts
+            for four in combinations(fact.claims, 4)
+            if all(linked(p, q) for p, q in combinations(four, 2))
+        )
+        keys = [_claim_key(c) for c in four]
+        together = compare(store, lambda registry: ScriptedJudge(set(keys)))
+        apart = compare(store, lambda registry: ScriptedJudge(set(keys), (keys[0], keys[1])))
+    joined = {_claim_key(c): f.id for f in together.facts for c in f.claims}
+    assert len({joined[k] for k in keys}) == 1
+    fact_of = {_claim_key(c): f.id for f in apart.facts for c in f.claims}
+    assert fact_of[keys[0]] != fact_of[keys[1]]
+    assert any(c.status == "unverified" for c in apart.contradictions)

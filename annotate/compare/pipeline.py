@@ -157,7 +157,8 @@ def _compare(
         status = "failed" if isinstance(exc, AnnotateError) else "interrupted"
         store.finish_comparison(comparison_id, {"candidate_pairs": len(pairs)}, status)
         raise
-    groups = group_facts(len(claims), ((i, j, v.relation) for i, j, v in links))
+    judged = links + contradictions  # a contradiction keeps its two claims apart
+    groups = group_facts(len(claims), ((i, j, v.relation) for i, j, v in judged))
     facts, fact_of = _facts(claims, groups, fact_statuses(groups, links, statuses, indexes))
     found = Comparison(
         id=comparison_id,
