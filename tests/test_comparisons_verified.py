@@ -212,8 +212,7 @@ def test_agreement_reports_the_verdicts_as_fields(verified: dict[str, Any]) -> N
 
 def test_the_next_comparison_takes_peoples_verdicts_and_says_so(verified: dict[str, Any]) -> None:
     db, tmp = verified["db"], verified["tmp"]
-    _run(db, "agreement", "--json")  # adjudicates and keeps the verdicts
-    _run(db, "compare", "--out", str(tmp / "after"))
+    _run(db, "compare", "--out", str(tmp / "after"))  # adjudicates the answers first
     lines = [json.loads(line) for line in (tmp / "after" / "pairs.jsonl").read_text().splitlines()]
     checked = [line for line in lines if line["verified"]]
     assert len(checked) == 4

@@ -69,7 +69,8 @@ def agreement(
     with open_store(db) as store:
         report = gold_report(store, policy=chosen, reviewers=reviewer or (),
                              workers=worker_count(workers))  # fmt: skip
-        comparisons = keep_verified_verdicts(store, policy=chosen, reviewers=reviewer or ())
+        verified = keep_verified_verdicts(store, policy=chosen, reviewers=reviewer or ())
+        comparisons = verified.report() if verified else None
     if not report["documents"] and comparisons is None:
         raise fail("no pulled annotations yet: run `annotate pull` (or `annotate pull "
                    "--comparisons`) first")  # fmt: skip

@@ -126,6 +126,7 @@ def compare(
     with open_store(db) as store, _judging_bar() as bar:
         if origin != "predictions":
             _refresh_gold(store, chosen, reviewer or (), worker_count(workers))
+        keep_verified_verdicts(store, policy=chosen, reviewers=reviewer or ())  # people's win
         make_judge = _judge_factory(provider, model, options, bar.advance)
         found = run_comparison(store, make_judge, out, origin=origin, k=neighbours,
                                on_pairs=bar.start)  # fmt: skip

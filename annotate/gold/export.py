@@ -200,8 +200,8 @@ def export_dataset(
                              workers=workers, keep=rows.keep)  # fmt: skip
         counts = _write_splits(rows, data, splits, seed)
     card, models = rows.card, rows.card.model_versions
-    verified = keep_verified_verdicts(store, policy=policy, reviewers=reviewers,
-                                      resamples=resamples)  # fmt: skip
+    summary = keep_verified_verdicts(store, policy=policy, reviewers=reviewers)
+    verified = summary.report(resamples) if summary else None
     if verified is not None:
         report["comparisons"] = verified
     tables = write_comparison_tables(store, out)

@@ -39,15 +39,13 @@ from .matching import clean
 
 
 def keep_verified_verdicts(
-    store: Store,
-    *,
-    policy: Policy = "auto",
-    reviewers: Sequence[str] = (),
-    resamples: int = RESAMPLES,
-) -> dict[str, Any] | None:
-    """Adjudicate every answered pair, keep the verdicts, and report their agreement.
+    store: Store, *, policy: Policy = "auto", reviewers: Sequence[str] = ()
+) -> VerdictSummary | None:
+    """Adjudicate every answered pair and keep the verdicts; what their agreement report needs.
 
     None when no comparison was answered (nothing kept, nothing to report).
+    The summary's `report` computes the coefficients (with their bootstrap),
+    only for the callers that show them.
     """
     if not store.has_pulled_verdicts():
         return None
@@ -59,7 +57,7 @@ def keep_verified_verdicts(
         if verified is not None:
             kept.append(verified)
     store.replace_verified_verdicts(kept)
-    return summary.report(resamples)
+    return summary
 
 
 def latest_answers(answers: Iterable[PulledVerdict]) -> dict[str, PulledVerdict]:
