@@ -148,6 +148,35 @@ def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
     assert len(verified) == 4
     assert Counter(v.status for v in verified.values()) == {"verified": 2, "contested": 2}
 
+    # The judge against people: the two pairs they agreed on match the judge, and of the
+    # two contested ones the tie went to one annotator by name (agreeing or not).
+    result = runner.invoke(app, ["--db", str(compared), "compare", "--eval", "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert (scores["pairs"], scores["verified"], scores["contested"]) == (4, 2, 2)
+    people = {key: json.loads(v.verdict)["relation"] for key, v in verified.items()}
+    judged = {v.pair.key: v.relation for v in verdicts}
+    agreeing = sum(people[key] == judged[key] for key in people)
+    assert scores["relations"]["accuracy"] == agreeing / 4
+
+    # The next comparison takes people's verdicts; the export carries them, seeds alone.
+    out = compared.parent
+    result = runner.invoke(app, ["--db", str(compared), "compare", "--out", str(out / "again")])
+    assert result.exit_code == 0, result.output
+    facts = json.loads((out / "again" / "facts.json").read_text())
+    assert facts["comparison"]["counts"]["verified_pairs"] == 4
+    result = runner.invoke(app, ["--db", str(compared), "export", "--out", str(out / "dataset")])
+    assert result.exit_code == 0, result.output
+    table = out / "dataset" / "comparisons" / "comparisons.jsonl"
+    rows = [json.loads(line) for line in table.read_text().splitlines()]
+    assert len(rows) == len(verdicts)
+    assert Counter(r["status"] for r in rows if r["status"] != "unverified") == {
+        "verified": 2, "contested": 2
+    }
+    assert all(len(r["annotators"]) == 2 for r in rows if r["status"] != "unverified")
+    card = (out / "dataset" / "README.md").read_text()
+    assert "## Comparisons across outlets" in card and "(`annotate compare --eval`)" in card
+
 
 def studio_admin(client: Any) -> str:
     return str(client.users.whoami().email)

@@ -38,8 +38,9 @@ def export(
     except ValueError as exc:
         raise fail(str(exc)) from exc
     with open_store(db) as store:
-        if not store.has_valid_annotations():
-            raise fail("no pulled annotations yet: run `annotate pull` first")
+        if not store.has_valid_annotations() and store.last_comparison() is None:
+            raise fail("no pulled annotations and no comparison yet: run `annotate pull` "
+                       "(or `annotate compare`) first")  # fmt: skip
         manifest = export_dataset(
             store,
             out,
