@@ -35,13 +35,14 @@ from typing import Any
 
 import numpy as np
 
-from annotate.codec import Regions, regions_of
+from annotate.codec import Regions, Relation, regions_of
 from annotate.codec import layout as L
 from annotate.codec.layout import DOCUMENT_CHOICES, REGION_CHOICES, RELATIONS, SPAN_FIELDS
 from annotate.schemas import Annotation
 
 from . import coefficients as C
-from .matching import Counts, Found, clean, exact, match_count, partial, related
+from .matching import Counts, Found, clean, exact, matched, partial, related
+from .matching import match_count as match_count  # the F1 matching, as agreement counts it
 
 #: Bootstrap resamples for confidence intervals (seeded, so reports are reproducible).
 RESAMPLES = 1000
@@ -82,8 +83,6 @@ _INTERVAL_COLUMNS = np.array([_COLUMN[key] + i for key in WITH_INTERVAL for i in
 #: document id -> annotator -> annotation (or an iterable of such pairs)
 Corpus = Mapping[str, Mapping[str, Annotation]] | Iterable[tuple[str, Mapping[str, Annotation]]]
 Pair = tuple[str, str]
-#: true positives, false positives, false negatives
-Triple = tuple[int, int, int]
 
 
 def agreement_report(corpus: Corpus, *, resamples: int = RESAMPLES) -> dict[str, Any]:
@@ -160,23 +159,32 @@ def _pair_counts(first: Regions, second: Regions) -> list[int]:
     """
     out: list[int] = []
     for name in SPAN_FIELDS:
+        lists = [(first.labelled(name, label), second.labelled(name, label))
+                 for label in L.SPAN_LABELS[name]]  # fmt: skip
         for same in (exact, partial):
-            total = Counts()
-            for label in L.SPAN_LABELS[name]:
-                mine, theirs = first.labelled(name, label), second.labelled(name, label)
-                counts = match_count(mine, theirs, same)
-                out += _triple(counts)
-                total.add(counts)
-            out += _triple(total)
+            total = [0, 0, 0]
+            for mine, theirs in lists:
+                hit = matched(mine, theirs, same)
+                counts = (hit, len(mine) - hit, len(theirs) - hit)
+                out += counts
+                total[0] += counts[0]
+                total[1] += counts[1]
+                total[2] += counts[2]
+            out += total
+    drawn, other = _by_label(first.relations), _by_label(second.relations)
     for label in RELATIONS:
-        drawn = [r for r in first.relations if r.label == label]
-        other = [r for r in second.relations if r.label == label]
-        out += _triple(match_count(drawn, other, related))
+        ours, yours = drawn.get(label, []), other.get(label, [])
+        hit = matched(ours, yours, related)
+        out += (hit, len(ours) - hit, len(yours) - hit)
     return out
 
 
-def _triple(counts: Counts) -> Triple:
-    return int(counts.true_positive), int(counts.false_positive), int(counts.false_negative)
+def _by_label(relations: list[Relation]) -> dict[str, list[Relation]]:
+    """Relations grouped by label, each group in drawing order."""
+    grouped: dict[str, list[Relation]] = {}
+    for relation in relations:
+        grouped.setdefault(relation.label, []).append(relation)
+    return grouped
 
 
 class _DocumentCounts:

@@ -17,6 +17,7 @@ overlapping left).
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -27,7 +28,7 @@ from typing import Any
 from annotate.codec import Region, Regions
 from annotate.codec import layout as L
 
-from .matching import Counts, clean, exact, match_count, related
+from .matching import Counts, clean, exact, related
 
 
 @dataclass
@@ -104,23 +105,23 @@ class ModelScores:
 
 
 def _score(tally: _Tally, predicted: Regions, gold: Regions) -> None:
+    counts = tally.counts
     for name in L.SPAN_FIELDS:
-        tally.counts[name].add(match_count(predicted.of(name), gold.of(name), exact))
-        for label in {r.label for r in predicted.of(name) + gold.of(name)}:
-            tally.counts[f"{name}:{label}"].add(
-                match_count(predicted.labelled(name, label), gold.labelled(name, label), exact)
+        mine, theirs = predicted.of(name), gold.of(name)
+        counts[name].match(mine, theirs, exact)
+        for label in {r.label for r in mine + theirs}:
+            counts[f"{name}:{label}"].match(
+                predicted.labelled(name, label), gold.labelled(name, label), exact
             )
     for name in L.REGION_CHOICES:
-        tally.counts[name].add(_choice_counts(predicted, gold, name))
+        counts[name].add(_choice_counts(predicted, gold, name))
     for name in L.DOCUMENT_CHOICES:
         said, truth = predicted.document.get(name), gold.document.get(name)
-        tally.counts[name].add(
-            match_count([said] if said else [], [truth] if truth else [], lambda a, b: a == b)
-        )
+        counts[name].match([said] if said else [], [truth] if truth else [], operator.eq)
     for label in L.RELATIONS:
-        mine = [r for r in predicted.relations if r.label == label]
-        theirs = [r for r in gold.relations if r.label == label]
-        tally.counts[f"relation:{label}"].add(match_count(mine, theirs, related))
+        drawn = [r for r in predicted.relations if r.label == label]
+        other = [r for r in gold.relations if r.label == label]
+        counts[f"relation:{label}"].match(drawn, other, related)
 
 
 def _choice_counts(predicted: Regions, gold: Regions, name: str) -> Counts:

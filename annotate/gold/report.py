@@ -31,7 +31,7 @@ from .adjudicate import Policy
 from .agreement import RESAMPLES, AgreementAccumulator
 from .judge import GoldRecord, judge_documents, judge_stored
 from .model_eval import ModelScores
-from .workers import ordered_map
+from .workers import collector_paused, ordered_map
 
 #: Documents a worker judges per batch.
 BATCH = 16
@@ -198,8 +198,9 @@ def gold_report(
     summary = GoldReport(policy)
     records = iter_gold(store, policy=policy, reviewers=reviewers, workers=workers,
                         with_rows=keep is not None)  # fmt: skip
-    for record in records:
-        summary.add(record)
-        if keep is not None:
-            keep(record)
-    return summary.report(resamples)
+    with collector_paused():
+        for record in records:
+            summary.add(record)
+            if keep is not None:
+                keep(record)
+        return summary.report(resamples)
