@@ -1,9 +1,9 @@
 """The Label Studio codec for comparisons: a `Verdict` on a claim pair <-> results.
 
 A comparisons task shows two claims side by side, each in its own Text object
-(``claim_a``, ``claim_b``) between the sentences around it. Its controls come
-from the verdict schema (`annotate.schemas.compare`), as the main project's come
-from the annotation schema:
+(``claim_a``, ``claim_b``) between the sentences around it. Its controls are
+derived from the verdict schema (`annotate.schemas.compare`), as the main
+project's are derived from the annotation schema:
 
 * ``relation``: one of the schema's relations (same, contradicts, elaborates,
   unrelated), required;

@@ -43,7 +43,7 @@ from .rows import (
     metadata_json,
 )
 from .sqlite_errors import busy_timeout_ms, store_error, translated
-from .verification import VerificationTables
+from .verification import VerificationTables, pulled_before
 
 DEFAULT_DB = "annotate.db"
 DB_ENV = "ANNOTATE_DB"
@@ -359,13 +359,8 @@ class Store(VerificationTables):
 
     def upsert_annotation(self, pulled: PulledAnnotation) -> str:
         """Store one pulled annotation: 'new', 'updated' (edited since) or 'unchanged'."""
-        key = [pulled.server, pulled.project_id, pulled.annotation_id]
-        row = self.db.execute(
-            "select updated_at, result from annotations "
-            "where server = ? and project_id = ? and annotation_id = ?",
-            key,
-        ).fetchone()
-        if row is not None and (row[0], row[1]) == (pulled.updated_at, pulled.result):
+        row = pulled_before(self.db, "annotations", pulled)
+        if row is not None and row == (pulled.updated_at, pulled.result):
             return "unchanged"
         with self.db.conn:
             self.db.conn.execute(

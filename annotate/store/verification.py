@@ -25,6 +25,7 @@ from .rows import (
     ClaimRef,
     ComparisonRun,
     ComparisonTask,
+    PulledAnnotation,
     PulledVerdict,
     StoredFact,
     StoredVerdict,
@@ -91,13 +92,8 @@ class VerificationTables:
 
     def upsert_pulled_verdict(self, pulled: PulledVerdict) -> str:
         """Store one pulled answer: 'new', 'updated' (edited since) or 'unchanged'."""
-        key = [pulled.server, pulled.project_id, pulled.annotation_id]
-        row = self.db.execute(
-            "select updated_at, result from comparison_annotations "
-            "where server = ? and project_id = ? and annotation_id = ?",
-            key,
-        ).fetchone()
-        if row is not None and (row[0], row[1]) == (pulled.updated_at, pulled.result):
+        row = pulled_before(self.db, "comparison_annotations", pulled)
+        if row is not None and row == (pulled.updated_at, pulled.result):
             return "unchanged"
         p = pulled
         with self.db.conn:
@@ -172,6 +168,17 @@ class VerificationTables:
         cursor.row_factory = sqlite3.Row
         for row in cursor:
             yield _fact(row)
+
+
+def pulled_before(db: Database, table: str, pulled: PulledAnnotation | PulledVerdict
+                  ) -> tuple[str, str] | None:  # fmt: skip
+    """When and what an annotation was last pulled as, if it was: same means unchanged."""
+    row = db.execute(
+        f"select updated_at, result from {table} "
+        "where server = ? and project_id = ? and annotation_id = ?",
+        [pulled.server, pulled.project_id, pulled.annotation_id],
+    ).fetchone()
+    return None if row is None else (row[0], row[1])
 
 
 def _pair_values(pair: ClaimPair) -> tuple[Any, ...]:

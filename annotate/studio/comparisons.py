@@ -24,11 +24,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from annotate.codec import ConversionError
 from annotate.codec import verdicts as V
-from annotate.errors import InputError, NotFoundError, StudioError
+from annotate.errors import InputError, NotFoundError
 from annotate.schemas import Verdict
 from annotate.store import (
     ClaimPair,
@@ -42,8 +42,8 @@ from annotate.store import (
 
 from .connection import studio_errors
 from .labelconfig import comparison_config
-from .pull import PullProblem, PullReport, as_dict, studio_users
-from .push import CHUNK, DEFAULT_PROJECT, ensure_project, find_project
+from .pull import PullProblem, PullReport, as_dict, existing_project, studio_users
+from .push import CHUNK, DEFAULT_PROJECT, ensure_project, import_tasks
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
@@ -268,15 +268,7 @@ def _import(
 ) -> int:
     """Import one batch of pairs with their predictions; record the tasks at once."""
     tasks = [{"data": builder.data(v), "predictions": [builder.prediction(v)]} for v in verdicts]
-    response = client.projects.import_tasks(
-        id=project_id, request=cast(Any, tasks), return_task_ids=True, commit_to_project=True
-    )
-    task_ids = list(getattr(response, "task_ids", None) or [])
-    if len(task_ids) != len(verdicts):
-        raise StudioError(
-            f"Label Studio created {len(task_ids)} tasks for {len(verdicts)} pairs; "
-            "run `annotate push --comparisons` again to reconcile"
-        )
+    task_ids = import_tasks(client, project_id, tasks, "pairs", "annotate push --comparisons")
     store.record_comparison_tasks([
         ComparisonTask(server, project_id, v.pair, int(task_id), None,
                        V.verdict_digest(v.verdict, v.judge), v.relation)
@@ -342,12 +334,7 @@ def pair_of(data: dict[str, Any]) -> ClaimPair | None:
 @studio_errors
 def pull_comparisons(store: Store, client: LabelStudio, server: str, title: str) -> PullReport:
     """Store every answer of the comparisons project; one that does not convert is kept raw."""
-    project = find_project(client, title)
-    if project is None:
-        raise StudioError(
-            f"no Label Studio project titled {title!r} at {server}: check --project, "
-            "or run `annotate push --comparisons` first"
-        )
+    project = existing_project(client, server, title, "annotate push --comparisons")
     users = studio_users(client)
     pairs = {t.task_id: t.pair for t in store.comparison_tasks(server, project.id).values()}
     builder = _TaskBuilder(store)
@@ -398,12 +385,8 @@ def _pull_one(
             error=problem,
         )
     )
-    report.annotations += 1
-    setattr(report, outcome, getattr(report, outcome) + 1)
-    report.annotators.add(annotator)
-    report.skipped += int(bool(raw.get("was_cancelled")))
-    if problem is not None:
-        report.problems.append(PullProblem(task_id, pair.key, annotator, problem))
+    found = None if problem is None else PullProblem(task_id, pair.key, annotator, problem)
+    report.count(outcome, annotator, bool(raw.get("was_cancelled")), found)
 
 
 def _converted(

@@ -55,16 +55,32 @@ class PullReport:
     annotators: set[str] = field(default_factory=set)
     problems: list[PullProblem] = field(default_factory=list)
 
+    def count(self, outcome: str, annotator: str, skipped: bool, problem: PullProblem | None
+              ) -> None:  # fmt: skip
+        """One annotation stored: `outcome` is the store's ('new', 'updated', 'unchanged')."""
+        self.annotations += 1
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        self.annotators.add(annotator)
+        self.skipped += skipped
+        if problem is not None:
+            self.problems.append(problem)
 
-@studio_errors
-def pull(store: Store, client: LabelStudio, server: str, title: str) -> PullReport:
-    """Store every annotation of project `title`; one that does not convert is kept raw."""
+
+def existing_project(client: LabelStudio, server: str, title: str, push: str) -> Any:
+    """The project to pull from; an error naming the `push` command that makes it."""
     project = find_project(client, title)
     if project is None:
         raise StudioError(
             f"no Label Studio project titled {title!r} at {server}: check --project, "
-            "or run `annotate push` first"
+            f"or run `{push}` first"
         )
+    return project
+
+
+@studio_errors
+def pull(store: Store, client: LabelStudio, server: str, title: str) -> PullReport:
+    """Store every annotation of project `title`; one that does not convert is kept raw."""
+    project = existing_project(client, server, title, "annotate push")
     users = studio_users(client)
     documents = {task: doc for doc, task in store.studio_tasks(server, project.id).items()}
     report = PullReport(project_id=project.id)
@@ -129,12 +145,8 @@ def _pull_one(
             error=problem,
         )
     )
-    report.annotations += 1
-    setattr(report, outcome, getattr(report, outcome) + 1)
-    report.annotators.add(annotator)
-    report.skipped += int(bool(raw.get("was_cancelled")))
-    if problem is not None:
-        report.problems.append(PullProblem(int(task.id), document_id, annotator, problem))
+    found = None if problem is None else PullProblem(int(task.id), document_id, annotator, problem)
+    report.count(outcome, annotator, bool(raw.get("was_cancelled")), found)
 
 
 def _converted(

@@ -145,16 +145,7 @@ def _import_tasks(
 ) -> int:
     """Import one batch; record task ids (and the predictions they carried) at once."""
     tasks = [task_for(document, prediction) for document, prediction in batch]
-    response = client.projects.import_tasks(
-        id=project_id, request=cast(Any, tasks), return_task_ids=True, commit_to_project=True
-    )
-    # Not in the SDK's response model, but sent by the server when asked for.
-    task_ids = list(getattr(response, "task_ids", None) or [])
-    if len(task_ids) != len(batch):
-        raise StudioError(
-            f"Label Studio created {len(task_ids)} tasks for {len(batch)} documents; "
-            "run `annotate push` again to reconcile"
-        )
+    task_ids = import_tasks(client, project_id, tasks, "documents", "annotate push")
     store.record_studio_tasks(
         server,
         project_id,
@@ -167,6 +158,27 @@ def _import_tasks(
     ]
     store.record_studio_predictions(server, project_id, carried)
     return len(carried)
+
+
+def import_tasks(
+    client: LabelStudio, project_id: int, tasks: list[dict[str, Any]], what: str, command: str
+) -> list[int]:
+    """Import `tasks` in one request; Label Studio's ids of the tasks made, in order.
+
+    A count that does not match means an import went wrong half way: `command`
+    run again adopts what was made.
+    """
+    response = client.projects.import_tasks(
+        id=project_id, request=cast(Any, tasks), return_task_ids=True, commit_to_project=True
+    )
+    # Not in the SDK's response model, but sent by the server when asked for.
+    task_ids = [int(t) for t in getattr(response, "task_ids", None) or []]
+    if len(task_ids) != len(tasks):
+        raise StudioError(
+            f"Label Studio created {len(task_ids)} tasks for {len(tasks)} {what}; "
+            f"run `{command}` again to reconcile"
+        )
+    return task_ids
 
 
 def _import_predictions(
