@@ -32,6 +32,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import from_json
+
 from annotate.codec import Regions, codec_version, load_regions, regions_of
 from annotate.schemas import Annotation, schema_version
 from annotate.store import AnnotatedRows, Document, Store, StoredGold
@@ -158,13 +160,17 @@ def _regions(rows: AnnotatedRows, annotations: _Annotations, who: str) -> Region
 
 
 def _from_kept(rows: AnnotatedRows, kept: StoredGold, with_row: bool) -> GoldRecord:
-    """A document's share read back from the gold kept in the store."""
+    """A document's share read back from the gold kept in the store.
+
+    Its JSON is read by pydantic's parser (the codec reads kept regions so too): the
+    same values as `json.loads`, in about half the time.
+    """
     gold = Gold(kept.document_id, None, kept.method, kept.annotators, kept.contested,
                 kept.ties, problems=kept.problems)  # fmt: skip
-    measures = json.loads(kept.measures)
+    measures = from_json(kept.measures)
     line, card = None, None
     if with_row and kept.annotation is not None:
-        line, card = _exported(rows, gold, json.loads(kept.annotation))
+        line, card = _exported(rows, gold, from_json(kept.annotation))
     return GoldRecord(
         kept.document_id,
         gold,
