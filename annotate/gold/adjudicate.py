@@ -120,8 +120,9 @@ class _Vote:
         self.contested = False
         self.ties: list[str] = []
         self._gold = Regions()
-        #: (annotator, region) -> the gold region it voted for
-        self._group_of: dict[tuple[str, Region], Region] = {}
+        #: (annotator, region's control, label, start, end) -> the gold region it voted for:
+        #: keyed by what makes regions equal, as a plain tuple (hashed without a call)
+        self._group_of: dict[tuple[str, str, str, int, int], Region] = {}
 
     def regions(self) -> Regions:
         for control in L.SPAN_FIELDS:
@@ -165,7 +166,7 @@ class _Vote:
     def _keep(self, region: Region, group: dict[str, Region]) -> None:
         """The region enters the gold; relations drawn to its members now point to it."""
         for who, member in group.items():
-            self._group_of[(who, member)] = region
+            self._group_of[(who, member.control, member.label, member.start, member.end)] = region
         self._gold.spans.append(region)
 
     def _vote_attributes(self, region: Region, voters: list[Region], where: str) -> None:
@@ -190,8 +191,11 @@ class _Vote:
         for who in self.annotators:
             drawn = set()
             for relation in self.found[who].relations:
-                source = self._group_of.get((who, relation.source))
-                target = self._group_of.get((who, relation.target))
+                one, other = relation.source, relation.target
+                source = self._group_of.get((who, one.control, one.label, one.start, one.end))
+                target = self._group_of.get(
+                    (who, other.control, other.label, other.start, other.end)
+                )
                 if source and target:
                     by_id[source.id], by_id[target.id] = source, target
                     drawn.add((relation.label, source.id, target.id))
@@ -236,5 +240,12 @@ class _Vote:
 
 
 def _alike(regions: Sequence[Region]) -> bool:
+    """Are the regions equal, attributes too? (Region equality, compared as plain tuples.)"""
     first = regions[0]
-    return all(r == first and r.attributes == first.attributes for r in regions[1:])
+    key, attributes = (first.control, first.label, first.start, first.end), first.attributes
+    for region in regions[1:]:
+        if (region.control, region.label, region.start, region.end) != key:
+            return False
+        if region.attributes != attributes:
+            return False
+    return True
