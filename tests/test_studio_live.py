@@ -90,6 +90,17 @@ def test_push_is_idempotent_and_predictions_land_at_the_right_offsets(
     tasks = project_tasks(client, first.project_id)
     assert len(tasks) == 6
     assert sorted(t.data["doc_id"] for t in tasks) == sorted(d.id for d in seeded.iter_documents())
+    # Killed after Label Studio's import, before the store's record: the next push adopts
+    # the tasks and the predictions they carry; nothing is imported twice.
+    seeded.db.execute("delete from studio_tasks where project_id = ?", [first.project_id])
+    seeded.db.execute("delete from studio_predictions where project_id = ?", [first.project_id])
+    seeded.db.conn.commit()
+    repaired = push(seeded, client, credentials.url, title)
+    assert (repaired.tasks_recovered, repaired.tasks_created, repaired.predictions_created) == (
+        6, 0, 0
+    )  # fmt: skip
+    tasks = project_tasks(client, first.project_id)
+    assert len(tasks) == 6
     for task in tasks:
         (prediction,) = task.predictions
         prediction = prediction if isinstance(prediction, dict) else prediction.model_dump()

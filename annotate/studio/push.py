@@ -199,16 +199,39 @@ def _import_predictions(
 
 
 def _recover_tasks(store: Store, client: LabelStudio, server: str, project_id: int) -> int:
-    """Adopt tasks an interrupted push created but did not record (matched by doc_id)."""
+    """Adopt tasks an interrupted push created but did not record (matched by doc_id).
+
+    The predictions such a task was imported with are adopted too (the document's
+    latest prediction, when the task holds one of its model version), so that
+    they are not sent a second time.
+    """
     known = store.studio_tasks(server, project_id)
     project = client.projects.get(id=project_id)
     if (project.task_number or 0) <= len(known):
         return 0
     found: dict[str, int] = {}
+    carried: list[tuple[int, int, str]] = []
     tasks: Iterable[Any] = client.tasks.list(project=project_id, fields="all")
     for task in tasks:
         doc_id = (task.data or {}).get("doc_id")
         if doc_id and doc_id not in known and task.id is not None:
             found[str(doc_id)] = int(task.id)
+            carried.extend(_carried_prediction(store, str(doc_id), task))
     store.record_studio_tasks(server, project_id, found)
+    store.record_studio_predictions(server, project_id, carried)
     return len(found)
+
+
+def _carried_prediction(store: Store, doc_id: str, task: Any) -> list[tuple[int, int, str]]:
+    """(prediction id, task id, model version) of the latest prediction the task holds."""
+    shown = {_model_version(p) for p in task.predictions or []}
+    latest = store.latest_prediction(doc_id)
+    if latest is None or latest.model_version not in shown:
+        return []
+    return [(latest.id, int(task.id), latest.model_version)]
+
+
+def _model_version(prediction: Any) -> str | None:
+    if isinstance(prediction, dict):
+        return prediction.get("model_version")
+    return getattr(prediction, "model_version", None)
