@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,12 @@ def test_kept_regions_come_with_the_annotation_they_were_made_from(store: Store)
     assert rows.regions == {"ann@x": "R1"}, "bob's latest annotation has no regions yet"
 
 
+
+
+def test_a_new_store_is_its_owners_alone(tmp_path: Path) -> None:
+    path = tmp_path / "private.db"
+    with Store(path) as store:
+        store.add_document("d1", "h1", "A text.", "a.txt", {})
+        made = [path, path.with_name("private.db-wal"), path.with_name("private.db-shm")]
+        for file in made:
+            assert file.exists() and stat.S_IMODE(file.stat().st_mode) == 0o600, file

@@ -71,6 +71,15 @@ def test_config_file_is_private_and_token_works(
     log = studio_paths.log.read_text(errors="replace")
     assert studio.token not in log and studio.password not in log
     assert "127.0.0.1" in studio.url
+    # Label Studio's own database keeps every user's API token: its owner's alone.
+    for folder in (studio_paths.home, studio_paths.data):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    database = studio_paths.data / "label_studio.sqlite3"
+    assert database.exists()
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    made = [p for p in studio_paths.data.rglob("*") if p.is_file()]
+    assert made and all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in made), made
+    assert stat.S_IMODE(studio_paths.log.stat().st_mode) == 0o600
 
 
 def test_push_is_idempotent_and_predictions_land_at_the_right_offsets(

@@ -63,6 +63,7 @@ class Store(VerificationTables):
         """Open (or create) the store; a `StoreError` says why a file cannot be used."""
         self.path = resolve_db_path(path)
         with translated(self.path):
+            _create_private(self.path)
             self.db = Database(self.path)
             try:
                 self.db.execute("PRAGMA journal_mode=WAL")
@@ -602,6 +603,13 @@ class Store(VerificationTables):
 
 _DOCUMENT = "id, text, source, metadata"
 _DOCUMENT_D = "d.id, d.text, d.source, d.metadata"
+
+
+def _create_private(path: Path) -> None:
+    """A new store file is its owner's alone (0600): it holds paid answers and annotators'
+    work. SQLite gives its -wal and -shm files the database file's permissions."""
+    if str(path) != ":memory:" and not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _like(text: str) -> str:

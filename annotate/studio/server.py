@@ -89,7 +89,7 @@ class StudioConfig:
     pid: int | None = None
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(asdict(self), handle, indent=2)
@@ -150,7 +150,7 @@ def start(
             f"port {config.port} is taken by another program: "
             "start with `annotate studio start --port N`"
         )
-    paths.data.mkdir(parents=True, exist_ok=True)
+    _keep_private(paths)
     config.pid = _spawn(executable, paths, config).pid
     config.save(paths.config)
     _wait_ready(config, paths, timeout)
@@ -206,6 +206,25 @@ def _first_config(port: int | None) -> StudioConfig:
     )
 
 
+def private_folder(folder: Path) -> None:
+    """`folder` (and the folders made for it) readable by its owner alone."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+
+
+def _keep_private(paths: StudioPaths) -> None:
+    """Label Studio's data (its database holds every user's API token) for its owner alone.
+
+    The folders are 0700 and what is in them 0600, also for data made by an
+    earlier release; the server itself runs with umask 077, so the files it
+    makes from now on are its owner's alone too.
+    """
+    private_folder(paths.home)
+    private_folder(paths.data)
+    for path in paths.data.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def _spawn(executable: Path, paths: StudioPaths, config: StudioConfig) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -233,7 +252,8 @@ def _spawn(executable: Path, paths: StudioPaths, config: StudioConfig) -> subpro
         "--user-token",
         config.token,
     ]
-    log = paths.log.open("ab")
+    log = os.fdopen(os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+    paths.log.chmod(0o600)
     return subprocess.Popen(
         command,
         env=env,
@@ -241,6 +261,7 @@ def _spawn(executable: Path, paths: StudioPaths, config: StudioConfig) -> subpro
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # outlives the CLI; stopped as a process group
+        umask=0o077,  # its database and media: the owner's alone
     )
 
 
