@@ -62,10 +62,14 @@ EIGHTY = "80 Russian companies will send their representatives to Iran next week
 
 #: Markup in a claim sentence: article text is data and must reach the reader as text.
 SCRIPT, BOLD = "<script>alert(1)</script>", "<b>bold</b>"
+#: Markup that would run script if it ever became markup (it sets ``window.pwned``).
+IMAGE = '<img src=x onerror="window.pwned=1">'
 DESK_TEXT = f"""Raisi on sanctions
 
 Iran's President Ebrahim Raisi said the {SCRIPT} sanctions imposed by the US are a {BOLD} \
 failure.
+
+A spokesman said {IMAGE} the talks would go on.
 
 The Iranian president said the US thinks if it imposes sanctions on a country, that country \
 will stop.
@@ -336,6 +340,9 @@ def test_article_markup_stays_text(compared: Compared, reader: Reader) -> None:
     page = reader.page
     assert page.locator("script").count() == 0
     assert page.locator("b").count() == 0
+    assert page.locator("img").count() == 0
+    assert page.evaluate("window.pwned") is None  # no script ran
+    assert any(IMAGE in text for text in page.locator("article").all_inner_texts())  # as text
     assert page.evaluate(
         "[...document.querySelectorAll('article *')].every(e => e.matches('span.q'))"
     )
