@@ -242,9 +242,88 @@ def test_rejecting_json_schema_like_llama_cpp() -> None:
         strict = {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}
         refused = post(rejecting, body(response_format=strict))
         accepted = post(rejecting, body(response_format={"type": "json_object"}))
+    # llama-cpp-python 0.3: FastAPI's validation error, caught by its route handler as a 500.
     assert refused.status_code == 500
-    assert "json_schema" in refused.json()["error"]["message"]
+    error = refused.json()["error"]
+    assert error["type"] == "internal_server_error" and error["param"] is None
+    assert "('body', 'response_format', 'type')" in error["message"]
+    assert "Input should be 'text' or 'json_object'" in error["message"]
     assert accepted.status_code == 200
+
+
+# ---------------------------------------------------------------- like a local server
+
+
+def test_usage_is_counted_at_the_configured_characters_per_token(server: RunningServer) -> None:
+    server.configure(chars_per_token=3.6, message_tokens=4)
+    response = post(server, body())
+    chars = len("Extract.") + len(USER_PREFIX + ARTICLE)
+    assert response.json()["usage"]["prompt_tokens"] == math.ceil(chars / 3.6) + 2 * 4
+    completion = content_of(response)
+    assert response.json()["usage"]["completion_tokens"] == math.ceil(len(completion) / 3.6)
+    server.reset()
+    assert server.stats()["config"]["chars_per_token"] == 4.0, "reset restores the start"
+
+
+def test_a_clamping_window_refuses_a_full_prompt_and_cuts_a_long_answer(
+    server: RunningServer,
+) -> None:
+    prompt = math.ceil((len("Extract.") + len(USER_PREFIX + ARTICLE)) / 4)
+    server.configure(context_window=prompt + 10)
+    cut = post(server, body(max_tokens=4096))  # llama-cpp-python: max_tokens cut to the room
+    assert cut.status_code == 200
+    assert cut.json()["choices"][0]["finish_reason"] == "length"
+    assert cut.json()["usage"]["completion_tokens"] == 10
+    server.configure(context_window=prompt)
+    refused = post(server, body(max_tokens=100))
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["code"] == "context_length_exceeded" and error["param"] == "messages"
+    assert error["message"] == (
+        f"This model's maximum context length is {prompt} tokens. However, you requested "
+        f"{prompt + 100} tokens ({prompt} in the messages, 100 in the completion). "
+        "Please reduce the length of the messages or completion."
+    )
+    stats = server.stats()
+    assert (stats["context_rejections"], stats["length_cuts"], stats["over_window"]) == (1, 1, 2)
+
+
+def test_a_rejecting_window_refuses_prompt_plus_max_tokens(server: RunningServer) -> None:
+    prompt = math.ceil((len("Extract.") + len(USER_PREFIX + ARTICLE)) / 4)
+    server.configure(context_window=prompt + 200, context_overflow="reject")
+    assert post(server, body(max_tokens=201)).status_code == 400
+    fits = post(server, body(max_tokens=200))
+    assert fits.status_code == 200 and fits.json()["choices"][0]["finish_reason"] == "stop"
+
+
+def test_models_are_listed_only_when_configured(server: RunningServer) -> None:
+    url = f"{server.base_url}/models"
+    assert httpx.get(url, trust_env=False).status_code == 404
+    server.configure(models=["qwen2.5-0.5b-instruct", "other"])
+    listed = httpx.get(url, trust_env=False).json()
+    assert [model["id"] for model in listed["data"]] == ["qwen2.5-0.5b-instruct", "other"]
+    assert server.stats()["model_listings"] == 2
+
+
+def test_bad_configuration_is_refused(server: RunningServer) -> None:
+    with pytest.raises(Exception, match="400"):
+        server.configure(context_overflow="explode")
+    with pytest.raises(ValueError, match="unknown server options"), running_llm_server(
+        no_such_option=1
+    ):
+        pass
+
+
+def test_the_llama_cpp_python_profile() -> None:
+    with running_llm_server(like="llama-cpp-python", responder=RESPONDER) as llama:
+        config = llama.stats()["config"]
+        strict = {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}
+        assert post(llama, body(response_format=strict)).status_code == 500
+    assert config == {
+        "reject_json_schema": "llama.cpp", "chars_per_token": 3.6, "message_tokens": 4,
+        "context_window": 2048, "context_overflow": "clamp",
+        "models": ["qwen2.5-0.5b-instruct"],
+    }  # fmt: skip
 
 
 # ---------------------------------------------------------------- pairs of claims

@@ -109,11 +109,36 @@ def test_identity_and_cache_params_leave_out_url_and_key() -> None:
 def test_max_chunk_chars_follows_the_window() -> None:
     small = OpenAIChatProvider(model="m", api_key="x", context_window_tokens=8000)
     large = OpenAIChatProvider(model="m", api_key="x", context_window_tokens=16000)
-    assert large.max_chunk_chars - small.max_chunk_chars == 8000 * 4
+    window = large.chat.window
+    assert abs(large.max_chunk_chars - small.max_chunk_chars - window.chars_for(8000)) <= 1
     overhead = (len(load_prompt()) + len(str(strict_json_schema()))) // 4
     assert large.max_chunk_chars < (16000 - 4096 - overhead) * 4
-    tiny = OpenAIChatProvider(model="m", api_key="x", context_window_tokens=1500, max_tokens=600)
-    assert 0 < tiny.max_chunk_chars < 2000, "a window smaller than the prompt still chunks"
+    # Before any answer the estimate is cautious (3 characters per token, plus 10%).
+    assert large.max_chunk_chars < (16000 - 4096 - overhead) * 3
+
+
+def test_max_chunk_chars_follows_the_calibration() -> None:
+    provider = OpenAIChatProvider(model="m", api_key="x", context_window_tokens=8000)
+    before = provider.max_chunk_chars
+    provider.chat.window.observe(chars=7200, prompt_tokens=2000)  # 3.6 characters per token
+    after = provider.max_chunk_chars
+    assert after > before * 1.15, "a measured 3.6 is less cautious than the initial 3"
+    provider.chat.window.observe(chars=5000, prompt_tokens=2000)  # 2.5: text unlike the first
+    assert provider.max_chunk_chars < before, "the lowest ratio seen is kept"
+
+
+def test_a_small_window_shares_the_room_and_a_tiny_one_is_refused() -> None:
+    shared = OpenAIChatProvider(model="m", api_key="x", context_window_tokens=4096)
+    shared.chat.window.observe(chars=3600, prompt_tokens=1000)
+    # 4096 - ~1840 of prompt leaves ~2250: not max_tokens 4096 plus text, so half each.
+    assert 3000 < shared.max_chunk_chars < 4500
+    tiny = OpenAIChatProvider(model="m", api_key="x", context_window_tokens=2048)
+    tiny.chat.window.observe(chars=3600, prompt_tokens=1000)
+    with pytest.raises(ConfigurationError) as refused:
+        _ = tiny.max_chunk_chars
+    message = str(refused.value)
+    assert "2048-token context window (--context-window)" in message
+    assert "3.60 characters per token, measured" in message and "-c 8192" in message
 
 
 def test_unknown_response_format_is_refused() -> None:

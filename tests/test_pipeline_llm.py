@@ -123,7 +123,7 @@ def test_faults_end_in_one_prediction_or_one_failure_each(
 
 def test_long_documents_are_chunked_and_merged(store: Store, seeds_dir: Path, server: Any) -> None:
     ingest_paths(store, [seeds_dir])
-    summary = _run(store, server, context_window_tokens=1500, max_tokens=600)
+    summary = _run(store, server, context_window_tokens=3000, max_tokens=600)
     assert summary.counters.predicted == 5
     assert summary.counters.llm_calls > 5, "small windows must split the seeds into chunks"
     _assert_grounded(store)

@@ -14,7 +14,8 @@ import typer
 ModelOption = Annotated[
     str | None,
     typer.Option(
-        help="Model name for --provider openai (default: $ANNOTATE_MODEL, else gpt-4o-mini).",
+        help="Model name for --provider openai (default: $ANNOTATE_MODEL, else gpt-4o-mini; "
+        "required with OPENAI_BASE_URL: the name the server lists at /v1/models).",
         show_default=False,
     ),
 ]
@@ -23,7 +24,11 @@ RpmOption = Annotated[int | None, typer.Option(help="Requests-per-minute limit."
 TpmOption = Annotated[int | None, typer.Option(help="Tokens-per-minute limit (estimated).")]
 MaxTokensOption = Annotated[int, typer.Option(help="Output token limit per call.")]
 ContextWindowOption = Annotated[
-    int, typer.Option(help="Model context window in tokens; longer input is chunked or refused.")
+    int,
+    typer.Option(
+        help="The model's context window in tokens, as the server runs it (llama.cpp: -c / "
+        "--n_ctx); longer input is chunked, and max-tokens is cut to what the window leaves."
+    ),
 ]
 TemperatureOption = Annotated[float, typer.Option(help="Sampling temperature.")]
 ResponseFormatOption = Annotated[

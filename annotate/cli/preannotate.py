@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from annotate.llm import price_for
 from annotate.preannotate.pipeline import (
@@ -79,7 +88,7 @@ def preannotate_command(
     console.print(f"provider [bold]{name}[/], model_version [bold]{chosen.model_version}[/]")
     with open_store(db) as store:
         total = count_to_annotate(store, chosen, limit)
-        with _progress_bar(total) as update:
+        with _progress_bar(total, lambda: chosen.retries) as update:
             summary = asyncio.run(
                 _run(
                     store,
@@ -108,8 +117,8 @@ async def _run(store: Store, provider: Provider, **kwargs: Any) -> RunSummary:
 
 
 @contextmanager
-def _progress_bar(total: int) -> Iterator[ProgressCallback]:
-    """A rich progress bar with documents/s, tokens and cost so far."""
+def _progress_bar(total: int, retries: Callable[[], int]) -> Iterator[ProgressCallback]:
+    """A rich progress bar with documents/s, tokens, cost and transport retries so far."""
     progress = Progress(
         TextColumn("[bold]pre-annotating"),
         BarColumn(),
@@ -118,6 +127,7 @@ def _progress_bar(total: int) -> Iterator[ProgressCallback]:
         TextColumn("{task.fields[tokens]} tokens"),
         TextColumn("${task.fields[cost]}"),
         TextColumn("{task.fields[failed]} failed"),
+        RetriesColumn(retries),
         TimeElapsedColumn(),
         console=console,
     )
@@ -136,6 +146,22 @@ def _progress_bar(total: int) -> Iterator[ProgressCallback]:
 
     with progress:
         yield update
+
+
+class RetriesColumn(ProgressColumn):
+    """Transport re-sends so far, read from the provider at each refresh.
+
+    Not a task field: those change when a document finishes, and an endpoint
+    answering 503s for minutes finishes none, so the line would sit still while
+    the retry layer keeps waiting and re-sending.
+    """
+
+    def __init__(self, retries: Callable[[], int]) -> None:
+        super().__init__()
+        self.retries = retries
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{self.retries()} retries")
 
 
 def summary_table(summary: RunSummary) -> Table:

@@ -1,9 +1,10 @@
 """The SDK client for an OpenAI-compatible endpoint, configured like every user expects.
 
 `base_url` and `api_key` default to the SDK's own ``OPENAI_BASE_URL`` and
-``OPENAI_API_KEY``, and the model to ``ANNOTATE_MODEL``; a missing endpoint
-is a `ConfigurationError` that names the variables to set, never the SDK's
-message (which lists options this tool does not have).
+``OPENAI_API_KEY``, and the model to ``ANNOTATE_MODEL`` (required with a
+server of one's own); a missing endpoint is a `ConfigurationError` that names
+the variables to set, never the SDK's message (which lists options this tool
+does not have).
 """
 
 from __future__ import annotations
@@ -20,9 +21,22 @@ MODEL_ENV = "ANNOTATE_MODEL"
 PLACEHOLDER_KEY = "not-needed"
 
 
-def default_model(model: str | None = None) -> str:
-    """`model`, else ``$ANNOTATE_MODEL``, else `DEFAULT_MODEL`."""
-    return model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+def default_model(model: str | None = None, base_url: str | None = None) -> str:
+    """`model`, else ``$ANNOTATE_MODEL``, else `DEFAULT_MODEL`, which is OpenAI's only.
+
+    A server of one's own (``OPENAI_BASE_URL``, or `base_url`) names its models
+    itself: sending it ``gpt-4o-mini`` would at best be answered by whatever it
+    loaded and at worst be priced as OpenAI's, so there the name is required.
+    """
+    chosen = model or os.environ.get(MODEL_ENV)
+    if chosen:
+        return chosen
+    if base_url or os.environ.get("OPENAI_BASE_URL"):
+        raise ConfigurationError(
+            "OPENAI_BASE_URL is set, so name the model the server serves with --model or "
+            f"{MODEL_ENV} (the default {DEFAULT_MODEL} is OpenAI's)"
+        )
+    return DEFAULT_MODEL
 
 
 def make_client(base_url: str | None, api_key: str | None, timeout: float) -> openai.AsyncOpenAI:

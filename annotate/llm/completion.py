@@ -28,12 +28,19 @@ def read_completion(text: str, usage: Usage) -> dict[str, Any]:
     return completion
 
 
-def answer_text(completion: dict[str, Any], usage: Usage) -> str | None:
+def prompt_tokens_of(completion: dict[str, Any]) -> int:
+    """This completion's own ``usage.prompt_tokens`` (0 when the server reports none)."""
+    return int((completion.get("usage") or {}).get("prompt_tokens") or 0)
+
+
+def answer_text(completion: dict[str, Any], usage: Usage, limit: str = "") -> str | None:
     """The answer's text, after the finish reasons that must not be parsed.
 
     A truncated answer (``finish_reason=length``) is never parsed as success,
     even when what arrived happens to be valid JSON: the caller decides what a
-    truncation means (pre-annotation splits the text in two).
+    truncation means (pre-annotation splits the text in two). Its message
+    gives this answer's own tokens, not the call's total (a re-ask's would
+    include the first answer's), and `limit`, what capped it.
     """
     choices = completion.get("choices")
     if not choices or not isinstance(choices[0], dict):
@@ -42,9 +49,9 @@ def answer_text(completion: dict[str, Any], usage: Usage) -> str | None:
     message = choice.get("message") or {}
     finish_reason = choice.get("finish_reason")
     if finish_reason == "length":
-        raise CallFailed(
-            "truncated", f"finish_reason=length after {usage.completion_tokens} tokens", usage
-        )
+        tokens = int((completion.get("usage") or {}).get("completion_tokens") or 0)
+        detail = f"the answer was cut at {tokens} tokens (finish_reason=length)"
+        raise CallFailed("truncated", f"{detail}; {limit}" if limit else detail, usage)
     refusal = message.get("refusal")
     if refusal or finish_reason == "content_filter":
         raise CallFailed("refused", str(refusal or "content_filter")[:500], usage)

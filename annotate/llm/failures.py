@@ -23,8 +23,10 @@ from .usage import Usage
 class CallFailed(Exception):
     """One call ended without a usable answer; `reason` is a short code.
 
-    Reasons: ``truncated`` (finish_reason=length), ``invalid_output`` (no valid
-    JSON after the re-asks), ``transport`` (HTTP errors after the retries),
+    Reasons: ``truncated`` (finish_reason=length), ``context_length`` (the
+    prompt does not fit the model's context window: refused by the server, or
+    not sent because the estimate says so), ``invalid_output`` (no valid JSON
+    after the re-asks), ``transport`` (HTTP errors after the retries),
     ``refused`` (the model refused), ``bad_request`` (4xx other than 429, or a
     request form the server rejects). The message never contains credentials.
     """

@@ -83,11 +83,39 @@ def json_mode_prompt(system_prompt: str, schema: dict[str, Any]) -> str:
 
 
 def rejects_format(exc: openai.APIStatusError) -> bool:
-    """True when the server refused the ``response_format`` (400/422, or llama.cpp's 500)."""
+    """True when the server refused the ``response_format``, however it says so.
+
+    OpenAI and vLLM answer 400, FastAPI-based servers 422; llama-cpp-python 0.3
+    answers 500 because its error handler turns its request validation error
+    (which names ``response_format``) into an internal error, and older
+    llama.cpp servers answered 500 naming ``json_schema``. A 500 naming neither
+    is an ordinary server error, worth retrying.
+    """
     if exc.status_code not in (400, 422) and exc.status_code < 500:
         return False
     message = str(exc.message).lower()
     return "response_format" in message or "json_schema" in message
+
+
+#: How servers word a request longer than the model's context window: OpenAI and
+#: vLLM ("maximum context length", code ``context_length_exceeded``),
+#: llama-cpp-python (the same, from "Requested tokens (N) exceed context window"),
+#: llama.cpp's server ("exceeds the available context size").
+_CONTEXT_WORDS = (
+    "context_length_exceeded",
+    "maximum context length",
+    "exceed context window",
+    "exceeds the available context size",
+    "context length exceeded",
+)
+
+
+def exceeds_context(exc: openai.APIStatusError) -> bool:
+    """True when the server refused the request as longer than its context window."""
+    if exc.status_code not in (400, 413, 422) and exc.status_code < 500:
+        return False
+    message = str(exc.message).lower()
+    return any(words in message for words in _CONTEXT_WORDS)
 
 
 def adapted(sent: Form, exc: openai.APIStatusError, response_format: str) -> dict[str, Any]:

@@ -135,22 +135,31 @@ async def call_with_retries(
     call: Callable[..., Awaitable[T]],
     *args: Any,
     give_up: Callable[[BaseException], bool] | None = None,
+    on_retry: Callable[[], None] | None = None,
 ) -> T:
     """Await ``call(*args)``, re-sending it on transient failures; re-raises the last error.
 
     `call` must be an ``async def`` function (tenacity runs other callables
     synchronously). `give_up` names transient-looking failures that re-sending
-    cannot fix (llama.cpp answers an unsupported ``response_format`` with a 500).
+    cannot fix (llama-cpp-python answers an unsupported ``response_format``
+    with a 500). `on_retry` is told of each re-send as its wait begins, so that
+    a progress display shows a struggling endpoint while it struggles, not
+    after the call ends.
     """
 
     def worth_retrying(exc: BaseException) -> bool:
         return is_transient(exc) and not (give_up is not None and give_up(exc))
 
+    def before_sleep(retry_state: RetryCallState) -> None:
+        _log_retry(retry_state)
+        if on_retry is not None:
+            on_retry()
+
     retrying = AsyncRetrying(
         stop=stop_after_attempt(policy.max_retries + 1),
         wait=_RetryAfterOrBackoff(policy),
         retry=retry_if_exception(worth_retrying),
-        before_sleep=_log_retry,
+        before_sleep=before_sleep,
         reraise=True,
     )
     return await retrying(call, *args)

@@ -1,15 +1,26 @@
 """One structured chat: a system prompt, a user message, an answer validated by a Pydantic model.
 
-One `ask` is: pace (RPM/TPM) -> send -> transport retries -> adapt the request
-form after a rejection -> check the finish reason -> parse and validate ->
-re-ask on invalid output. Each step lives in its own module of this package;
-this one only strings them together and decides which failure is which.
-Callers (pre-annotation's extraction, comparison's judge) bring the prompt,
-the response model and what to do with the answer.
+One `ask` is: budget the tokens (the window left for the answer) -> pace
+(RPM/TPM) -> send -> transport retries -> adapt the request form after a
+rejection -> check the finish reason -> parse and validate -> re-ask on invalid
+output. Each step lives in its own module of this package; this one only
+strings them together and decides which failure is which. Callers
+(pre-annotation's extraction, comparison's judge) bring the prompt, the
+response model and what to do with the answer.
+
+What holds for the whole endpoint is learnt once per chat, before the flood:
+until the server has answered a first request with anything but a refusal of
+its form, requests wait (the first also checks the model name against
+``GET /models``), so a server that refuses ``json_schema`` refuses it once,
+not once per request in flight. An answer, or an error raised while working
+on the request (a 5xx, a context-length 400), shows the form was accepted:
+servers validate a request before they work on it. A refused key, a wrong
+URL or a rate limit is decided before that, and shows nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,15 +33,16 @@ from annotate.schemas import strict_json_schema
 
 from .answers import describe_invalid, parse_answer, raw_json, reask_messages
 from .client import client_secrets, endpoint_url, make_client
-from .completion import answer_text, read_completion
-from .failures import CallFailed, endpoint_failure, failure_from
-from .ratelimit import RateLimiter, estimate_tokens
-from .redaction import short_error
+from .completion import answer_text, prompt_tokens_of, read_completion
+from .failures import CallFailed, EndpointFailed, endpoint_failure, failure_from
+from .ratelimit import RateLimiter
+from .redaction import redact, short_error
 from .request import (
     Form,
     adapted,
     adopt,
     checked_response_format,
+    exceeds_context,
     initial_form,
     json_mode_prompt,
     rejects_format,
@@ -38,10 +50,16 @@ from .request import (
 )
 from .retry import RetryPolicy, call_with_retries
 from .usage import Usage
+from .window import MIN_OUTPUT_TOKENS, SAFETY_MARGIN, Window
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+
+#: Seconds the model check (``GET /models``) may take before it is skipped.
+MODEL_LIST_TIMEOUT = 10.0
+#: Most served model names a message lists.
+MODELS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -51,14 +69,16 @@ class ChatSettings:
     `base_url` and `api_key` default to ``OPENAI_BASE_URL`` and
     ``OPENAI_API_KEY``. `max_retries` bounds transport re-sends per HTTP call
     (starting at `backoff_initial` seconds); `max_reasks` bounds validation
-    re-asks per `ask`. The key is left out of the repr, so a logged settings
-    object never shows it.
+    re-asks per `ask`. `context_window` (tokens; None when unknown) caps each
+    request's ``max_tokens`` to what the window leaves after its prompt. The
+    key is left out of the repr, so a logged settings object never shows it.
     """
 
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     temperature: float = 0.0
     max_tokens: int = 4096
+    context_window: int | None = None
     response_format: str = "auto"
     max_reasks: int = 2
     max_retries: int = 6
@@ -96,7 +116,9 @@ class StructuredChat(Generic[M]):
     The client is made at once, so a missing endpoint is a `ConfigurationError`
     before any work starts. `aclose` releases its connections; the next `ask`
     reconnects, so one chat can serve successive event loops. What the
-    endpoint accepts (`form`) is learnt once and kept.
+    endpoint accepts (`form`), whether it serves the model, and how it counts
+    tokens (`window`) are learnt once and kept. `retries` counts transport
+    re-sends as they happen, for progress displays.
     """
 
     def __init__(
@@ -119,6 +141,14 @@ class StructuredChat(Generic[M]):
         self.retry_policy = self.settings.retry_policy
         self.limiter = RateLimiter(self.settings.rpm, self.settings.tpm)
         self.form: Form = initial_form(self.settings.response_format)
+        self.window = Window(self.settings.context_window, self.settings.max_tokens)
+        self.retries = 0
+        #: The server has accepted the form: requests may go out together.
+        self._settled = False
+        self._model_checked = False
+        self._gate_loop: asyncio.AbstractEventLoop | None = None
+        self._gate_lock = asyncio.Lock()
+        self._settled_event = asyncio.Event()
         self._client: openai.AsyncOpenAI | None = self._connect()
         self._secrets = client_secrets(self._client, self.settings.api_key)
         self.url = endpoint_url(self._client)
@@ -160,15 +190,59 @@ class StructuredChat(Generic[M]):
     # ---------------------------------------------------------------- one call
 
     async def _complete(self, conversation: list[dict[str, Any]], usage: Usage) -> str | None:
+        """Send the conversation; until the form is settled, one request probes it.
+
+        The probe holds the gate until the server accepts the form or the
+        probe's call ends (then the next waiter probes), not through its
+        retries and re-asks. Waiting costs one round trip at the start of a
+        job; not waiting costs a rejection per request in flight on a server
+        that refuses the form.
+        """
+        if self._settled:
+            return await self._complete_now(conversation, usage)
+        probe: asyncio.Task[str | None] | None = None
+        async with self._gate():
+            if not self._settled:
+                await self._check_model()
+                probe = asyncio.ensure_future(self._complete_now(conversation, usage))
+                settled = asyncio.ensure_future(self._settled_event.wait())
+                try:
+                    await asyncio.wait({probe, settled}, return_when=asyncio.FIRST_COMPLETED)
+                except BaseException:  # cancelled: the probe must unwind before the loop ends
+                    probe.cancel()
+                    await asyncio.gather(probe, return_exceptions=True)
+                    raise
+                finally:
+                    settled.cancel()
+        if probe is not None:
+            return await probe
+        return await self._complete_now(conversation, usage)
+
+    def _settle(self) -> None:
+        """The server accepted the form: let every waiting request go."""
+        self._settled = True
+        self._settled_event.set()
+
+    async def _complete_now(
+        self, conversation: list[dict[str, Any]], usage: Usage
+    ) -> str | None:
         """Send the conversation (retrying transport errors); return the answer's text."""
         while True:
             sent = self.form
+            system = self.schema_prompt if sent.mode == "json_object" else self.system_prompt
+            # Plain dicts: the SDK's TypedDict message params add nothing at run time.
+            messages: list[Any] = [{"role": "system", "content": system}, *conversation]
+            chars = sum(len(m["content"] or "") for m in messages)
+            max_tokens = self._output_tokens(chars, usage)
             try:
                 completion = await call_with_retries(
-                    self.retry_policy, self._send, conversation, usage, sent,
-                    give_up=_rejects_format,
+                    self.retry_policy, self._send, messages, chars, max_tokens, usage, sent,
+                    give_up=_not_worth_resending, on_retry=self._count_retry,
                 )  # fmt: skip
             except openai.APIStatusError as exc:
+                if exceeds_context(exc):
+                    self.window.observe_refusal(chars, str(exc.message))
+                    raise self._context_refused(exc, usage) from None
                 changes = adapted(sent, exc, self.settings.response_format)
                 if changes:
                     reason = short_error(exc, self._secrets)
@@ -177,31 +251,116 @@ class StructuredChat(Generic[M]):
                 raise self._failure(exc, usage) from None
             except openai.OpenAIError as exc:
                 raise self._failure(exc, usage) from None
-            return answer_text(completion, usage)
+            self.window.observe(chars, prompt_tokens_of(completion))
+            return answer_text(completion, usage, self._limit(max_tokens, chars))
 
     async def _send(
-        self, conversation: list[dict[str, Any]], usage: Usage, form: Form
+        self, messages: list[Any], chars: int, max_tokens: int, usage: Usage, form: Form
     ) -> dict[str, Any]:
         """One HTTP attempt: pace, send, count its tokens; the completion as plain JSON.
 
         The SDK still builds the request, raises its typed errors and is what the
         retries see, but the answer is read as JSON (`annotate.llm.completion`).
         """
-        system = self.schema_prompt if form.mode == "json_object" else self.system_prompt
-        # Plain dicts: the SDK's TypedDict message params add nothing at run time.
-        messages: list[Any] = [{"role": "system", "content": system}, *conversation]
         settings = self.settings
         if self.limiter.enabled:
-            chars = sum(len(m["content"] or "") for m in messages)
-            await self.limiter.acquire(estimate_tokens(chars, settings.max_tokens))
+            await self.limiter.acquire(self.window.prompt_tokens(chars) + max_tokens)
         usage.requests += 1
         options = request_options(
-            form, self.schema_name, self.schema, settings.max_tokens, settings.temperature
+            form, self.schema_name, self.schema, max_tokens, settings.temperature
         )
-        raw = await self._connected().chat.completions.with_raw_response.create(
-            model=self.model, messages=messages, **options
-        )
+        try:
+            raw = await self._connected().chat.completions.with_raw_response.create(
+                model=self.model, messages=messages, **options
+            )
+        except openai.APIStatusError as exc:
+            if not self._settled and _accepts_form(exc):
+                self._settle()
+            raise
+        if not self._settled:
+            self._settle()
         return read_completion(raw.text, usage)
+
+    # ---------------------------------------------------------------- the window
+
+    def _output_tokens(self, chars: int, usage: Usage) -> int:
+        """The ``max_tokens`` for a prompt of `chars`; raises ``context_length`` if none is left.
+
+        Not sending a request that cannot fit costs nothing; the caller reacts
+        as it would to the server's refusal (pre-annotation splits the text).
+        """
+        window = self.window
+        if window.fits(chars):
+            return window.output_tokens(chars)
+        detail = (
+            f"a prompt of about {window.prompt_tokens(chars)} tokens ({chars} characters at "
+            f"{window.describe()}, plus a {SAFETY_MARGIN:.0%} margin) leaves fewer than "
+            f"{MIN_OUTPUT_TOKENS} tokens for the answer in the {window.context_window}-token "
+            "context window (--context-window); the request was not sent"
+        )
+        raise CallFailed("context_length", detail, usage)
+
+    def _context_refused(self, exc: openai.APIStatusError, usage: Usage) -> CallFailed:
+        """The server's own refusal of a request longer than its window, and what to check."""
+        window = self.window.context_window
+        told = f" than the {window} tokens given as --context-window" if window else ""
+        return CallFailed(
+            "context_length",
+            f"the server's context window is smaller{told}: {short_error(exc, self._secrets)}",
+            usage,
+        )
+
+    def _limit(self, max_tokens: int, chars: int) -> str:
+        """What capped an answer at `max_tokens`, for the truncation message."""
+        if max_tokens < self.settings.max_tokens:
+            return (
+                f"max_tokens was {max_tokens}, what the {self.window.context_window}-token "
+                f"context window leaves after a prompt of about "
+                f"{self.window.prompt_tokens(chars)} tokens"
+            )
+        return f"max_tokens was {max_tokens} (--max-tokens)"
+
+    def _count_retry(self) -> None:
+        self.retries += 1
+
+    # ---------------------------------------------------------------- once per chat
+
+    def _gate(self) -> asyncio.Lock:
+        """The lock that lets one probe out at a time, made anew for each event loop."""
+        loop = asyncio.get_running_loop()
+        if self._gate_loop is not loop:
+            self._gate_loop, self._gate_lock = loop, asyncio.Lock()
+            self._settled_event = asyncio.Event()
+        return self._gate_lock
+
+    async def _check_model(self) -> None:
+        """Refuse a model the server does not list, naming those it does.
+
+        Only where the server lists its models: a 404, an error or an empty list
+        skips the check (the chat request then says what is wrong, with its
+        retries). Ollama serves ``name`` as ``name:latest``.
+        """
+        if self._model_checked:
+            return
+        self._model_checked = True
+        client = self._connected().with_options(
+            timeout=min(MODEL_LIST_TIMEOUT, self.settings.timeout)
+        )
+        try:
+            page = await client.models.list()
+        except openai.OpenAIError as exc:
+            log.debug("no model list (%s)", short_error(exc, self._secrets))
+            return
+        served = [model.id for model in page.data]
+        if not served or self.model in served or f"{self.model}:latest" in served:
+            return
+        shown = ", ".join(served[:MODELS_SHOWN]) + (" ..." if len(served) > MODELS_SHOWN else "")
+        message = (
+            f"the LLM endpoint {self.url} does not serve model {self.model!r}; it serves: "
+            f"{shown}: give one of them with --model or ANNOTATE_MODEL"
+        )
+        failure = CallFailed("bad_request", f"model {self.model!r} is not served")
+        raise EndpointFailed(failure, redact(message, self._secrets))
 
     def _failure(self, exc: openai.OpenAIError, usage: Usage) -> CallFailed:
         """This call's failure, or `EndpointFailed` when no call can succeed.
@@ -224,5 +383,18 @@ class StructuredChat(Generic[M]):
         return self._client
 
 
-def _rejects_format(exc: BaseException) -> bool:
-    return isinstance(exc, openai.APIStatusError) and rejects_format(exc)
+#: Statuses a server answers before it reads the request's body.
+_BEFORE_VALIDATION = frozenset({401, 403, 404, 408, 429})
+
+
+def _accepts_form(exc: openai.APIStatusError) -> bool:
+    """True when this error came from working on the request, so its form passed."""
+    return exc.status_code not in _BEFORE_VALIDATION and not rejects_format(exc)
+
+
+def _not_worth_resending(exc: BaseException) -> bool:
+    """A 5xx that says what is wrong with the request: re-sending it cannot help."""
+    return isinstance(exc, openai.APIStatusError) and (
+        rejects_format(exc) or exceeds_context(exc)
+    )
+

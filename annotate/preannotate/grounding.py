@@ -256,6 +256,20 @@ def _span(text: str, start: int, end: int) -> Span:
 # ---------------------------------------------------------------- extraction
 
 
+def quotes_of(extraction: Extraction) -> set[str]:
+    """Every piece of text an extraction quotes: names, mentions, claims, cues, evidence.
+
+    What a `Hallucination.quote` is one of, so that the pipeline can tell a
+    quote missing from one chunk but grounded in another (an overlap, a
+    sentence cut at a chunk's edge) from one the model made up.
+    """
+    quotes = {surface for actor in extraction.actors for surface in (actor.name, *actor.mentions)}
+    quotes.update(claim.quote for claim in extraction.claims)
+    quotes.update(claim.cue for claim in extraction.claims if claim.cue)
+    quotes.update(stance.evidence for stance in extraction.stances)
+    return quotes
+
+
 def ground_extraction(text: str, extraction: Extraction) -> GroundingResult:
     """Ground every quote of `extraction` in `text`; drop and count the rest."""
     result = GroundingResult(annotation=Annotation(document=extraction.document))

@@ -37,7 +37,13 @@ from annotate.store import (
 )
 
 from .chunking import split_chunk, split_text
-from .grounding import Hallucination, ground_extraction, merge_annotations, shift_annotation
+from .grounding import (
+    Hallucination,
+    ground_extraction,
+    merge_annotations,
+    quotes_of,
+    shift_annotation,
+)
 from .providers.base import ExtractionFailed, Provider, Usage
 from .textrange import TextRange
 
@@ -45,6 +51,8 @@ from .textrange import TextRange
 Parts = list[tuple[TextRange, Extraction]]
 #: A chunk shorter than this is not split further when its output is truncated.
 MIN_SPLIT_CHARS = 400
+#: Failures of a chunk that a shorter chunk may not have: it is split and retried.
+SPLIT_REASONS = frozenset({"truncated", "context_length"})
 
 
 @dataclass
@@ -208,7 +216,12 @@ class _Job:
     async def _extract_all(
         self, document: Document, calls: list[LLMCall]
     ) -> Parts:
-        """Every chunk's extraction; a truncated chunk is split in two and retried.
+        """Every chunk's extraction; a chunk too long for the model is split in two and retried.
+
+        Too long is either an answer cut short (``truncated``) or a prompt the
+        context window cannot hold (``context_length``, refused by the server
+        or not sent because the calibrated estimate says so): both shrink with
+        the chunk.
 
         Paid calls are collected in `calls`. A one-call document's call is
         committed with its prediction, in the same transaction; the calls of a
@@ -223,7 +236,8 @@ class _Job:
                 parts.append((chunk, await self._extract(document, chunk, calls)))
             except ExtractionFailed as exc:
                 self._save_calls(calls)
-                if exc.reason != "truncated" or chunk.end - chunk.start < MIN_SPLIT_CHARS:
+                too_long = exc.reason in SPLIT_REASONS
+                if not too_long or chunk.end - chunk.start < MIN_SPLIT_CHARS:
                     raise
                 pending[0:0] = split_chunk(chunk, document.text)
             if pending or len(parts) > 1:
@@ -357,14 +371,29 @@ class _Extracted:
 def _grounded(
     document: Document, parts: Parts
 ) -> tuple[Annotation, list[Hallucination]]:
-    """Ground each chunk's quotes in its text, move them into the document, merge."""
+    """Ground each chunk's quotes in its text, move them into the document, merge.
+
+    A document's hallucinations are counted once each: a quote missing from
+    one chunk but grounded in another (chunks overlap, and a model may finish a
+    sentence cut at its chunk's edge) is not one, and the same made-up quote
+    from two chunks is one.
+    """
     annotations: list[Annotation] = []
-    hallucinated: list[Hallucination] = []
+    missing: list[list[Hallucination]] = []
     for chunk, extraction in parts:
         grounded = ground_extraction(chunk.of(document.text), extraction)
         annotations.append(shift_annotation(grounded.annotation, chunk.start, document.text))
-        hallucinated.extend(grounded.hallucinations)
-    return merge_annotations(annotations), hallucinated
+        missing.append(grounded.hallucinations)
+    found: set[str] = set()
+    if len(parts) > 1:
+        for (_, extraction), misses in zip(parts, missing, strict=True):
+            found |= quotes_of(extraction) - {miss.quote for miss in misses}
+    hallucinated: dict[tuple[str, str], Hallucination] = {}
+    for misses in missing:
+        for miss in misses:
+            if miss.quote not in found:
+                hallucinated.setdefault((miss.kind, miss.quote), miss)
+    return merge_annotations(annotations), list(hallucinated.values())
 
 
 async def _unwrapped(work: Awaitable[None]) -> None:

@@ -33,7 +33,29 @@ injected through a control API rather than by mocking the client:
 
 ``--reject-json-schema`` answers every ``json_schema`` request as OpenAI does
 for a model without structured outputs (400); ``--reject-json-schema llama.cpp``
-as llama.cpp servers do (500, naming ``json_schema``).
+as llama-cpp-python 0.3's server does: its request model only knows ``text``
+and ``json_object``, and its route handler turns the validation error into a
+500 whose message is FastAPI's list of errors, naming ``response_format``.
+
+Local servers differ from OpenAI in three more ways a test must be able to
+reproduce (options, or ``POST /_control/config`` with the same names):
+
+* ``chars_per_token`` (default 4) and ``message_tokens`` (chat-template tokens
+  per message, default 0) set the ``usage`` the server reports; a llama
+  tokenizer runs at about 3.6 characters per token on this tool's prompt;
+* ``context_window`` (tokens, default none) is enforced, with
+  ``context_overflow`` choosing how: ``clamp`` as llama-cpp-python does (a
+  prompt that fills the window is refused with a 400, "This model's maximum
+  context length is N tokens. However, you requested ..." and code
+  ``context_length_exceeded``; otherwise ``max_tokens`` is cut to what the
+  window leaves and a longer answer ends with ``finish_reason=length``), or
+  ``reject`` as vLLM does (the same 400 whenever prompt + ``max_tokens``
+  exceeds the window). With a window set, ``max_tokens`` is honoured too;
+* ``models``: the names ``GET /v1/models`` lists. By default it lists nothing
+  and answers 404, like servers without a listing, so any model name is used.
+
+``--like llama-cpp-python`` sets all of these as a llama-cpp-python 0.3 server
+with a 2,048-token window would (`PROFILES`); single options override it.
 
 Run ``python -m annotate.testing.llm_server --port 0 --latency 0.2``: it prints
 ``LISTENING http://127.0.0.1:PORT/v1`` and serves until killed. Tests use
@@ -75,8 +97,31 @@ except ImportError as exc:  # a dev/testing tool: not a dependency of the annota
 
 #: Same constant as `openai_chat.USER_PREFIX`, repeated so the server imports no provider.
 USER_PREFIX = "ARTICLE:\n"
-#: How servers refuse ``json_schema``: OpenAI-like (400) or llama.cpp-like (500).
+#: How servers refuse ``json_schema``: OpenAI-like (400) or llama-cpp-python-like (500).
 REJECTIONS = ("openai", "llama.cpp")
+#: How a server enforces its context window (see the module docstring).
+OVERFLOWS = ("clamp", "reject")
+#: What the server is like, beyond answering: every option `FakeLLM` takes besides
+#: the responder and latency, with its default.
+DEFAULT_CONFIG: dict[str, Any] = {
+    "reject_json_schema": None,
+    "chars_per_token": 4.0,
+    "message_tokens": 0,
+    "context_window": None,
+    "context_overflow": "clamp",
+    "models": None,
+}
+#: Ready-made imitations of real servers (`--like`).
+PROFILES: dict[str, dict[str, Any]] = {
+    "llama-cpp-python": {
+        "reject_json_schema": "llama.cpp",
+        "chars_per_token": 3.6,
+        "message_tokens": 4,
+        "context_window": 2048,
+        "context_overflow": "clamp",
+        "models": ["qwen2.5-0.5b-instruct"],
+    },
+}
 FAULT_KINDS = (
     "400",
     "401",
@@ -156,28 +201,47 @@ class FakeLLM:
         responder: Responder | str = DEFAULT_RESPONDER,
         latency: float = 0.0,
         reject_json_schema: bool | str = False,
+        **config: Any,
     ) -> None:
         self._responder_spec = responder
         self.latency = latency
-        self.rejection = _rejection(reject_json_schema)
+        self.initial_config = _checked_config({**config, "reject_json_schema": reject_json_schema})
         self.answer_json = lru_cache(maxsize=4096)(self._answer_json)
         self.verdict_json = lru_cache(maxsize=4096)(_verdict_json)
         self._ids = itertools.count(1)
         self.reset()
 
     def reset(self) -> None:
+        """Forget faults and stats, and return to the configuration the server started with."""
+        self.configure(self.initial_config)
         self.faults: list[dict[str, Any]] = []
         self.requests = 0
         self.fired = dict.fromkeys(FAULT_KINDS, 0)
         self.formats: dict[str, int] = {}
         self.authorization: set[str] = set()
         self.last_request: dict[str, Any] = {}
+        self.context_rejections = 0
+        self.length_cuts = 0
+        #: Requests whose prompt plus the max_tokens they asked for exceeded the window.
+        self.over_window = 0
+        self.model_listings = 0
+
+    def configure(self, config: dict[str, Any]) -> None:
+        """Apply a (checked) configuration: what `DEFAULT_CONFIG` names."""
+        self.config = _checked_config(config)
+        self.rejection = self.config["reject_json_schema"]
+        self.chars_per_token = float(self.config["chars_per_token"])
+        self.message_tokens = int(self.config["message_tokens"])
+        self.context_window: int | None = self.config["context_window"]
+        self.context_overflow = self.config["context_overflow"]
+        self.served_models: list[str] | None = self.config["models"]
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024**2)
         app.router.add_post("/v1/chat/completions", self.chat)
         app.router.add_get("/v1/models", self.models)
         app.router.add_post("/_control/faults", self.set_faults)
+        app.router.add_post("/_control/config", self.set_config)
         app.router.add_get("/_control/stats", self.stats)
         app.router.add_post("/_control/reset", self.reset_handler)
         return app
@@ -198,13 +262,47 @@ class FakeLLM:
         subject = article if article is not None else claims
         if subject is None:
             return _error(400, f"no user message contains {USER_PREFIX!r} or {COMPARE_PREFIX!r}")
+        prompt_tokens = self._prompt_tokens(messages)
+        output_limit, refused = self._window(body, prompt_tokens)
+        if refused is not None:
+            return refused
         fault = self._take_fault(subject)
         if fault is not None:
             early = await self._transport_fault(request, fault)
             if early is not None:
                 return early
         answer = self.answer_json if article is not None else self.verdict_json
-        return self._completion(body, answer, subject, fault)
+        return self._completion(body, answer, subject, fault, prompt_tokens, output_limit)
+
+    def _prompt_tokens(self, messages: list[dict[str, Any]]) -> int:
+        """The prompt's tokens as this server counts them: characters, plus the template's."""
+        chars = sum(
+            len(m.get("content") or "") for m in messages if isinstance(m.get("content"), str)
+        )
+        return math.ceil(chars / self.chars_per_token) + self.message_tokens * len(messages)
+
+    def _window(
+        self, body: dict[str, Any], prompt_tokens: int
+    ) -> tuple[int | None, web.Response | None]:
+        """(the answer's token limit, or None for none; a context-length refusal, or None).
+
+        Without a window the server ignores ``max_tokens``, as it always did.
+        """
+        window = self.context_window
+        if window is None:
+            return None, None
+        asked = body.get("max_tokens") or body.get("max_completion_tokens")
+        asked = int(asked) if asked else None
+        if asked is not None and prompt_tokens + asked > window:
+            self.over_window += 1
+        too_long = prompt_tokens >= window
+        if self.context_overflow == "reject":
+            too_long = too_long or prompt_tokens + (asked or 0) > window
+        if too_long:
+            self.context_rejections += 1
+            return None, _context_length_error(window, prompt_tokens, asked)
+        room = window - prompt_tokens
+        return (room if asked is None else min(asked, room)), None
 
     def _record(self, request: web.Request, body: dict[str, Any]) -> None:
         self.requests += 1
@@ -256,6 +354,8 @@ class FakeLLM:
         answer_of: Callable[[str], str],
         subject: str,
         fault: dict[str, Any] | None,
+        prompt_tokens: int,
+        output_limit: int | None,
     ) -> web.Response:
         try:
             answer = answer_of(subject)
@@ -263,12 +363,11 @@ class FakeLLM:
             traceback.print_exc()
             return _error(500, "the fake server's responder failed (see its stderr)")
         content, finish, refusal = _spoil(answer, fault["kind"] if fault else None)
-        prompt_chars = sum(
-            len(m.get("content") or "")
-            for m in body.get("messages") or []
-            if isinstance(m.get("content"), str)
-        )
-        completion_tokens = math.ceil(len(content or "") / 4)
+        completion_tokens = math.ceil(len(content or "") / self.chars_per_token)
+        if output_limit is not None and completion_tokens > output_limit and content:
+            self.length_cuts += 1
+            content = content[: int(output_limit * self.chars_per_token)]
+            completion_tokens, finish = output_limit, "length"
         return web.json_response(
             {
                 "id": f"chatcmpl-fake-{next(self._ids)}",
@@ -284,9 +383,9 @@ class FakeLLM:
                     }
                 ],
                 "usage": {
-                    "prompt_tokens": math.ceil(prompt_chars / 4),
+                    "prompt_tokens": prompt_tokens,
                     "completion_tokens": completion_tokens,
-                    "total_tokens": math.ceil(prompt_chars / 4) + completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
                 },
             }
         )
@@ -298,9 +397,12 @@ class FakeLLM:
         return json.dumps(_as_dict(self._responder_spec(article)), ensure_ascii=False)
 
     async def models(self, request: web.Request) -> web.Response:
-        return web.json_response(
-            {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "me"}]}
-        )
+        """The configured model names, or a 404 when the server lists none (the default)."""
+        self.model_listings += 1
+        if self.served_models is None:
+            return _error(404, "Not Found (this fake server lists no models)")
+        data = [{"id": name, "object": "model", "owned_by": "fake"} for name in self.served_models]
+        return web.json_response({"object": "list", "data": data})
 
     # ---------------------------------------------------------------- control
 
@@ -314,11 +416,25 @@ class FakeLLM:
             return web.json_response({"error": str(exc)}, status=400)
         return web.json_response({"faults": len(self.faults)})
 
+    async def set_config(self, request: web.Request) -> web.Response:
+        """Change what the server is like until the next reset (names of `DEFAULT_CONFIG`)."""
+        changes = await request.json()
+        try:
+            self.configure({**self.config, **changes})
+        except (TypeError, ValueError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response({"config": self.config})
+
     async def stats(self, request: web.Request) -> web.Response:
         last = self.last_request
         return web.json_response(
             {
                 "requests": self.requests,
+                "config": self.config,
+                "context_rejections": self.context_rejections,
+                "length_cuts": self.length_cuts,
+                "over_window": self.over_window,
+                "model_listings": self.model_listings,
                 "faults": self.fired,
                 "response_formats": self.formats,
                 "authorization": sorted(self.authorization),
@@ -399,7 +515,7 @@ def _spoil(content: str, kind: str | None) -> tuple[str | None, str, str | None]
     return content, "stop", None
 
 
-def _rejection(reject_json_schema: bool | str) -> str | None:
+def _rejection(reject_json_schema: bool | str | None) -> str | None:
     """Which server's json_schema rejection to imitate, or None for none."""
     if reject_json_schema is False or reject_json_schema is None:
         return None
@@ -409,20 +525,59 @@ def _rejection(reject_json_schema: bool | str) -> str | None:
     return chosen
 
 
+def _checked_config(config: dict[str, Any]) -> dict[str, Any]:
+    """`DEFAULT_CONFIG` updated with `config`; unknown names and bad values are refused."""
+    unknown = set(config) - set(DEFAULT_CONFIG)
+    if unknown:
+        raise ValueError(f"unknown server options: {', '.join(sorted(unknown))}")
+    checked = {**DEFAULT_CONFIG, **config}
+    checked["reject_json_schema"] = _rejection(checked["reject_json_schema"])
+    if float(checked["chars_per_token"]) <= 0 or int(checked["message_tokens"]) < 0:
+        raise ValueError("chars_per_token must be positive and message_tokens not negative")
+    window = checked["context_window"]
+    if window is not None and int(window) < 1:
+        raise ValueError("context_window must be positive")
+    checked["context_window"] = None if window is None else int(window)
+    if checked["context_overflow"] not in OVERFLOWS:
+        raise ValueError(f"context_overflow must be one of {', '.join(OVERFLOWS)}")
+    models = checked["models"]
+    if models is not None and not (
+        isinstance(models, list) and all(isinstance(m, str) for m in models)
+    ):
+        raise ValueError("models must be a list of names")
+    return checked
+
+
+#: What llama-cpp-python 0.3 answers to ``response_format`` ``json_schema``: its
+#: `RouteErrorHandler` catches FastAPI's `RequestValidationError` like any other
+#: exception and returns it as a 500 with the error list as the message.
+LLAMA_CPP_PYTHON_REJECTION = (
+    "[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+    "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
+    "'ctx': {'expected': \"'text' or 'json_object'\"}}]"
+)
+
+
 def _json_schema_rejection(rejection: str) -> web.Response:
-    """OpenAI's 400 for a model without structured outputs, or llama.cpp's 500."""
+    """OpenAI's 400 for a model without structured outputs, or llama-cpp-python's 500."""
     if rejection == "llama.cpp":
-        return _error(
-            500,
-            'response_format type must be one of "text" or "json_object", but got: json_schema',
-            kind="server_error",
-        )
+        return _error(500, LLAMA_CPP_PYTHON_REJECTION, kind="internal_server_error")
     return _error(
         400,
         "Invalid parameter: 'response_format' of type 'json_schema' is "
         "not supported with this model.",
         param="response_format",
     )
+
+
+def _context_length_error(window: int, prompt_tokens: int, asked: int | None) -> web.Response:
+    """The 400 llama-cpp-python (and, in the same words, vLLM) answers to an overlong request."""
+    message = (
+        f"This model's maximum context length is {window} tokens. However, you requested "
+        f"{prompt_tokens + (asked or 0)} tokens ({prompt_tokens} in the messages, {asked} in "
+        "the completion). Please reduce the length of the messages or completion."
+    )
+    return _error(400, message, param="messages", code="context_length_exceeded")
 
 
 def _checked_fault(fault: Any) -> dict[str, Any]:
@@ -489,8 +644,27 @@ def main(argv: list[str] | None = None) -> None:
         default=DEFAULT_RESPONDER,
         help="module:function mapping the article text to an Extraction",
     )
+    parser.add_argument("--like", choices=sorted(PROFILES), help="imitate this server")
+    parser.add_argument("--chars-per-token", type=float, help="characters per token in usage")
+    parser.add_argument("--message-tokens", type=int, help="chat-template tokens per message")
+    parser.add_argument("--context-window", type=int, help="tokens; enforced when given")
+    parser.add_argument(
+        "--context-overflow", choices=OVERFLOWS, help="clamp (llama.cpp), reject (vLLM)"
+    )
+    parser.add_argument("--models", help="comma-separated names listed at GET /v1/models")
     args = parser.parse_args(argv)
-    server = FakeLLM(args.responder, args.latency, args.reject_json_schema or False)
+    config: dict[str, Any] = dict(PROFILES[args.like]) if args.like else {}
+    given = {
+        "reject_json_schema": args.reject_json_schema,
+        "chars_per_token": args.chars_per_token,
+        "message_tokens": args.message_tokens,
+        "context_window": args.context_window,
+        "context_overflow": args.context_overflow,
+        "models": args.models.split(",") if args.models is not None else None,
+    }
+    config.update({name: value for name, value in given.items() if value is not None})
+    reject = config.pop("reject_json_schema", False)
+    server = FakeLLM(args.responder, args.latency, reject, **config)
     asyncio.run(serve(server, args.port))
 
 
@@ -516,7 +690,13 @@ class RunningServer:
         return result
 
     def reset(self) -> None:
+        """Forget faults and stats; the configuration returns to the server's start."""
         self._call("POST", "/_control/reset", {})
+
+    def configure(self, **config: Any) -> dict[str, Any]:
+        """Change what the server is like (see `DEFAULT_CONFIG`) until the next reset."""
+        result: dict[str, Any] = self._call("POST", "/_control/config", config)
+        return result
 
     def _call(self, method: str, path: str, payload: Any = None) -> Any:
         data = None if payload is None else json.dumps(payload).encode()
@@ -536,15 +716,19 @@ def running_llm_server(
     reject_json_schema: bool | str = False,
     *,
     responder: str | None = None,
+    like: str | None = None,
     startup_timeout: float = 30.0,
+    **config: Any,
 ) -> Iterator[RunningServer]:
     """Start the fake server as a subprocess, yield its handle, terminate it on exit.
 
     `responder` is a ``module:function`` path (default: the rule-based extractor).
     `reject_json_schema` is True (or ``"openai"``) for a 400 to ``json_schema``
-    requests, ``"llama.cpp"`` for llama.cpp's 500.
+    requests, ``"llama.cpp"`` for llama-cpp-python's 500. `like` names a profile
+    (`PROFILES`); `config` sets single options of `DEFAULT_CONFIG` over it.
     """
     rejection = _rejection(reject_json_schema)
+    _checked_config(config)
     command = [
         sys.executable,
         "-m",
@@ -558,6 +742,12 @@ def running_llm_server(
         command += ["--reject-json-schema", rejection]
     if responder:
         command += ["--responder", responder]
+    if like:
+        command += ["--like", like]
+    for name, value in config.items():
+        if value is not None:
+            shown = ",".join(value) if name == "models" else str(value)
+            command += [f"--{name.replace('_', '-')}", shown]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
     try:
         yield RunningServer(_wait_listening(process, startup_timeout))

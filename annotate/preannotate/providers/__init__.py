@@ -28,7 +28,7 @@ def make_provider(name: str, *, model: str | None = None, **options: Any) -> Pro
     if name == "openai":
         from .openai_chat import OpenAIChatProvider
 
-        return OpenAIChatProvider(model=default_model(model), **options)
+        return OpenAIChatProvider(model=default_model(model, options.get("base_url")), **options)
     raise ConfigurationError(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
 
 

@@ -15,8 +15,8 @@ from annotate.llm import CallFailed, EndpointFailed, Usage
 from annotate.schemas import Extraction
 
 #: A document (or chunk) could not be extracted: the LLM layer's failure of one call,
-#: with its `reason` (``truncated``, ``invalid_output``, ``transport``, ``refused``,
-#: ``bad_request``), detail and usage. `EndpointFailed` is the kind that holds for
+#: with its `reason` (``truncated``, ``context_length``, ``invalid_output``, ``transport``,
+#: ``refused``, ``bad_request``), detail and usage. `EndpointFailed` is the kind that holds for
 #: every document, so the pipeline stops the run at the first one.
 ExtractionFailed = CallFailed
 
@@ -54,6 +54,11 @@ class Provider(Protocol):
     @property
     def max_chunk_chars(self) -> int | None:
         """Longest text sent in one call, or None when any length fits."""
+        ...
+
+    @property
+    def retries(self) -> int:
+        """Transport re-sends so far, as they happen: what the progress line shows."""
         ...
 
     async def extract(self, text: str) -> ProviderResult: ...

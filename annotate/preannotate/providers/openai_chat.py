@@ -4,17 +4,17 @@ Everything about talking to the endpoint (retries, pacing, the response-format
 fallback, re-asks, failures without secrets) is the shared LLM layer's
 `StructuredChat`. This module only adds what is particular to extraction: the
 prompt and `Extraction` schema, the article after `USER_PREFIX`, the chunk
-budget that fits the context window, and the identity and cache parameters
-the pipeline records.
+budget that fits the context window (calibrated as the server reports its
+token counts), and the identity and cache parameters the pipeline records.
 """
 
 from __future__ import annotations
 
 import logging
-from functools import cached_property
 from typing import Any
 
-from annotate.llm import ChatSettings, StructuredChat, estimate_tokens
+from annotate.errors import ConfigurationError
+from annotate.llm import ChatSettings, StructuredChat
 from annotate.prompts import load_prompt, prompt_version
 from annotate.schemas import Extraction, schema_version
 
@@ -28,7 +28,7 @@ USER_PREFIX = "ARTICLE:\n"
 #: Tokens reserved beyond the system prompt, schema and prefix: role markers and
 #: the chat template's own tokens.
 PROMPT_MARGIN_TOKENS = 64
-#: Smallest chunk budget in tokens, used when the window barely fits the prompt.
+#: Fewest tokens of article, and of answer, one call is worth making for.
 MIN_CHUNK_TOKENS = 256
 #: What a re-ask reminds the model of, beyond the schema.
 REASK_RULE = "copy quotes verbatim from the article"
@@ -74,9 +74,11 @@ class OpenAIChatProvider:
             response_format=response_format, max_reasks=max_reasks, max_retries=max_retries,
             timeout=timeout, rpm=rpm, tpm=tpm, backoff_initial=backoff_initial,
             backoff_max=backoff_max, retry_after_cap=retry_after_cap,
+            context_window=context_window_tokens,
         )  # fmt: skip
         self.model = model
         self.context_window_tokens = context_window_tokens
+        self._warned_small_window = False
         self.prompt_version = prompt_version()
         self.chat = StructuredChat(
             model, Extraction, load_prompt(), settings,
@@ -105,30 +107,49 @@ class OpenAIChatProvider:
             "response_format": settings.response_format,
         }
 
-    @cached_property
-    def max_chunk_chars(self) -> int:
-        """Characters of article that fit one call, at ~4 characters per token.
+    @property
+    def retries(self) -> int:
+        """Transport re-sends so far, counted as they happen (for the progress line)."""
+        return self.chat.retries
 
-        ``(context_window_tokens - max_tokens - prompt overhead) * 4``, where the
-        overhead is the system prompt plus the JSON schema (sent in the prompt in
-        JSON mode, and counted against the window by servers that enforce it in
-        strict mode) plus `PROMPT_MARGIN_TOKENS`. Re-asks are not budgeted: a
-        re-ask that overflows the window fails as ``bad_request``. When the
-        window leaves less than `MIN_CHUNK_TOKENS`, that minimum is used instead.
+    @property
+    def max_chunk_chars(self) -> int:
+        """Characters of article one call can take, leaving room for its answer.
+
+        The window holds the prompt (the system prompt with the schema, plus
+        `PROMPT_MARGIN_TOKENS` for the chat template), the article and the
+        answer. The answer is given ``max_tokens`` when that leaves at least
+        `MIN_CHUNK_TOKENS` of article; otherwise (a small local window) the
+        room after the prompt is shared half and half, each request's
+        ``max_tokens`` then being cut to what its prompt leaves
+        (`annotate.llm.window`). Tokens are estimated at the chat's calibrated
+        characters per token, and this is read per document, so chunks grow
+        or shrink as the server's own counts come in. A window too small for
+        `MIN_CHUNK_TOKENS` of each is a `ConfigurationError` naming its sizes.
         """
-        overhead = estimate_tokens(len(self.chat.schema_prompt) + len(USER_PREFIX))
+        window = self.chat.window
+        sent = len(self.chat.schema_prompt) + len(USER_PREFIX)  # JSON mode's, the longest
+        overhead = window.prompt_tokens(sent) + PROMPT_MARGIN_TOKENS
+        room = self.context_window_tokens - overhead
         max_tokens = self.chat.settings.max_tokens
-        budget = self.context_window_tokens - max_tokens - overhead - PROMPT_MARGIN_TOKENS
-        if budget < MIN_CHUNK_TOKENS:
-            log.warning(
-                "context window %d leaves %d tokens for text after max_tokens and the prompt; "
-                "using %d",
-                self.context_window_tokens,
-                budget,
-                MIN_CHUNK_TOKENS,
+        if room - max_tokens >= MIN_CHUNK_TOKENS:
+            return window.chars_for(room - max_tokens)
+        if room < 2 * MIN_CHUNK_TOKENS:
+            raise ConfigurationError(
+                f"the {self.context_window_tokens}-token context window (--context-window) "
+                f"leaves {max(room, 0)} tokens after the prompt and schema (about {overhead} "
+                f"tokens at {window.describe()}), fewer than the {2 * MIN_CHUNK_TOKENS} an "
+                "article and its answer need: run the model with a larger window (llama.cpp: "
+                "-c 8192) and give that window with --context-window"
             )
-            budget = MIN_CHUNK_TOKENS
-        return budget * 4
+        if not self._warned_small_window:
+            self._warned_small_window = True
+            log.warning(
+                "the %d-token context window leaves %d tokens after the prompt, fewer than "
+                "--max-tokens %d plus %d of article: sharing them half and half",
+                self.context_window_tokens, room, max_tokens, MIN_CHUNK_TOKENS,
+            )  # fmt: skip
+        return window.chars_for(room // 2)
 
     async def extract(self, text: str) -> ProviderResult:
         """Extract from `text`; raises `ExtractionFailed` (the LLM layer's `CallFailed`)."""

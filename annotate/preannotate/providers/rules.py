@@ -80,6 +80,10 @@ def rules_version() -> str:
     return digest.hexdigest()[:12]
 
 
+#: The longest text the rules read in one piece (the seeds are a tenth of it).
+MAX_CHUNK_CHARS = 50_000
+
+
 class RulesProvider:
     """The rule-based annotator behind the `Provider` protocol (no network, no cost)."""
 
@@ -88,6 +92,8 @@ class RulesProvider:
     #: Rules are cheaper to re-run than to look up.
     cacheable = False
     prompt_version = ""
+    #: Nothing is sent anywhere, so nothing is re-sent.
+    retries = 0
 
     @property
     def model_version(self) -> str:
@@ -99,7 +105,9 @@ class RulesProvider:
 
     @property
     def max_chunk_chars(self) -> int | None:
-        return None
+        """Long texts in chunks, as for a model: grounding a chunk's quotes costs more than
+        linear time in its length, so a 5 MB article in one piece would take hours."""
+        return MAX_CHUNK_CHARS
 
     async def extract(self, text: str) -> ProviderResult:
         extraction = extract_rules(text)

@@ -1,0 +1,112 @@
+"""The context window: how many tokens a request takes, calibrated on the server's own count.
+
+A request must fit the model's context window: its prompt plus the answer it
+may produce. Tokens cannot be counted offline for every model (OpenAI's
+tokenizer downloads its encodings at run time, and a local model's tokenizer
+is its own), so they are estimated from characters. A fixed 4 characters per
+token is OpenAI's figure for English prose; a llama tokenizer counts this
+tool's prompt (instructions plus a JSON schema) at about 3.6, so a budget at 4
+with no margin overflows a small window. Hence:
+
+* before any answer, a cautious `INITIAL_CHARS_PER_TOKEN`;
+* after each answer, the server's own ``usage.prompt_tokens`` against the
+  characters that were sent: the lowest ratio seen so far is kept (the prompt's
+  chat-template tokens are counted in, which only makes it more cautious);
+* on top, a `SAFETY_MARGIN` for text unlike what was seen (other languages).
+
+A request never asks for more output than the window leaves after its prompt
+(`output_tokens`), so a server that enforces ``prompt + max_tokens <= window``
+(vLLM) accepts it, and one that silently cuts ``max_tokens`` (llama.cpp) says
+so by a truncation the caller can act on. The estimate stays an estimate: a
+server's context-length refusal is still expected and answered by the caller
+(pre-annotation splits the text).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+
+#: Characters per token assumed before the server has reported any usage.
+INITIAL_CHARS_PER_TOKEN = 3.0
+#: Share added to every estimate of prompt tokens.
+SAFETY_MARGIN = 0.10
+#: Fewest output tokens worth asking for: below this a request is not sent.
+MIN_OUTPUT_TOKENS = 64
+
+#: The prompt size servers state when they refuse a request as too long:
+#: llama-cpp-python and vLLM ("(1234 in the messages, ...)"), OpenAI ("your
+#: messages resulted in 1234 tokens").
+_STATED_PROMPT = re.compile(r"\((\d+) in the messages|messages resulted in (\d+) tokens")
+
+
+class Window:
+    """The context window of one endpoint's model, and the calibrated token estimate.
+
+    `context_window` None means unknown: nothing is clamped. One window is
+    shared by every request of a chat, so the first answers calibrate the
+    rest; `observe` may be called from several threads (one event loop per
+    caller), hence the lock.
+    """
+
+    def __init__(self, context_window: int | None, max_tokens: int) -> None:
+        if context_window is not None and context_window < 1:
+            raise ValueError("context_window must be positive (or None for unknown)")
+        self.context_window = context_window
+        self.max_tokens = max_tokens
+        self.chars_per_token = INITIAL_CHARS_PER_TOKEN
+        #: Answers whose usage went into the estimate (0: still the initial guess).
+        self.observations = 0
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ calibration
+
+    def observe(self, chars: int, prompt_tokens: int) -> None:
+        """Learn from one request: `chars` of message text counted as `prompt_tokens`.
+
+        Servers that report no usage (0) teach nothing. The first observation
+        replaces the initial guess, later ones can only lower the ratio.
+        """
+        if prompt_tokens <= 0 or chars <= 0:
+            return
+        ratio = chars / prompt_tokens
+        with self._lock:
+            if self.observations == 0 or ratio < self.chars_per_token:
+                self.chars_per_token = ratio
+            self.observations += 1
+
+    def observe_refusal(self, chars: int, message: str) -> None:
+        """Learn from a context-length refusal that states the prompt's tokens."""
+        match = _STATED_PROMPT.search(message)
+        if match:
+            self.observe(chars, int(match.group(1) or match.group(2)))
+
+    # ------------------------------------------------------------ estimates
+
+    def prompt_tokens(self, chars: int) -> int:
+        """Tokens `chars` characters of prompt may take, with the safety margin."""
+        return math.ceil(chars / self.chars_per_token * (1 + SAFETY_MARGIN))
+
+    def chars_for(self, tokens: int) -> int:
+        """Characters that fit in `tokens` by the same (cautious) estimate."""
+        return max(0, math.floor(tokens * self.chars_per_token / (1 + SAFETY_MARGIN)))
+
+    def output_tokens(self, prompt_chars: int) -> int:
+        """The ``max_tokens`` to send: the configured cap, or what the window leaves.
+
+        Below `MIN_OUTPUT_TOKENS` the prompt does not fit: see `fits`.
+        """
+        if self.context_window is None:
+            return self.max_tokens
+        return min(self.max_tokens, self.context_window - self.prompt_tokens(prompt_chars))
+
+    def fits(self, prompt_chars: int) -> bool:
+        return self.output_tokens(prompt_chars) >= MIN_OUTPUT_TOKENS
+
+    def describe(self) -> str:
+        """How the estimate was made, for messages: a measured ratio or the initial guess."""
+        source = (
+            f"measured on {self.observations} answer(s)" if self.observations else "initial guess"
+        )
+        return f"{self.chars_per_token:.2f} characters per token, {source}"
