@@ -10,6 +10,7 @@ import pytest
 from annotate.preannotate.grounding import ground_extraction
 from annotate.preannotate.providers import make_provider
 from annotate.preannotate.providers.rules import (
+    MAX_CHUNK_CHARS,
     article_layout,
     extract_rules,
     polarity,
@@ -109,7 +110,7 @@ def test_titled_people_outside_the_gazetteer() -> None:
 def test_provider_names_its_rules_in_model_version() -> None:
     provider = make_provider("rules")
     assert provider.model_version == f"rule-based-annotator-{rules_version()}"
-    assert provider.cacheable is False and provider.max_chunk_chars is None
+    assert provider.cacheable is False and provider.max_chunk_chars == MAX_CHUNK_CHARS
     result = asyncio.run(provider.extract("Putin said the talks were useful for everyone."))
     assert Extraction.model_validate_json(result.raw) == result.extraction
     assert result.usage.prompt_tokens == 0

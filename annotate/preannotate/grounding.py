@@ -19,9 +19,10 @@ only counted and reported.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, TypeVar
@@ -144,11 +145,17 @@ def _norm_quote(quote: str) -> str:
 
 
 def _exact_occurrences(text: str, quote: str) -> list[tuple[int, int]]:
-    found, at = [], text.find(quote)
-    while at != -1:
-        found.append((at, at + len(quote)))
+    return list(_exact_from(text, quote))
+
+
+def _exact_from(
+    text: str, quote: str, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, int]]:
+    """Occurrences of `quote` starting in [start, stop), found one at a time."""
+    at = text.find(quote, start)
+    while at != -1 and (stop is None or at < stop):
+        yield (at, at + len(quote))
         at = text.find(quote, at + 1)
-    return found
 
 
 def _normalized_occurrences(text: str, quote: str) -> list[tuple[int, int]]:
@@ -188,22 +195,88 @@ def _overlaps(span: tuple[int, int], others: Collection[tuple[int, int]]) -> boo
     return any(span[0] < e and s < span[1] for s, e in others)
 
 
+class SpanSet:
+    """Spans given out so far, sorted by start: whether a new one overlaps costs a bisection.
+
+    A long article has thousands of claims; checking each candidate against every
+    span taken made grounding quadratic (a 1 MB text took minutes).
+    """
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._longest = 0
+        for span in spans:
+            self.add(span)
+
+    def add(self, span: tuple[int, int]) -> None:
+        at = bisect.bisect_right(self._starts, span[0])
+        self._starts.insert(at, span[0])
+        self._ends.insert(at, span[1])
+        self._longest = max(self._longest, span[1] - span[0])
+
+    def overlaps(self, span: tuple[int, int]) -> bool:
+        start, end = span
+        # A span starting at or before start - longest ends at or before start.
+        low = bisect.bisect_right(self._starts, start - self._longest)
+        high = bisect.bisect_left(self._starts, end)
+        return any(self._ends[k] > start for k in range(low, high))
+
+    def __contains__(self, span: object) -> bool:
+        if not isinstance(span, tuple):
+            return False
+        at = bisect.bisect_left(self._starts, span[0])
+        while at < len(self._starts) and self._starts[at] == span[0]:
+            if self._ends[at] == span[1]:
+                return True
+            at += 1
+        return False
+
+
 def _choose(
-    spans: list[tuple[int, int]], after: int, avoid: Collection[tuple[int, int]]
+    spans: Iterable[tuple[int, int]], after: int, avoid: SpanSet
 ) -> tuple[int, int] | None:
     """First free occurrence at/after `after`, else first free one, else the first."""
-    free = [span for span in spans if not _overlaps(span, avoid)]
-    for span in free:
+    first: tuple[int, int] | None = None
+    earlier_free: tuple[int, int] | None = None
+    for span in spans:
+        first = first or span
+        if avoid.overlaps(span):
+            continue
         if span[0] >= after:
             return span
-    if free:
-        return free[0]
-    return spans[0] if spans else None
+        earlier_free = earlier_free or span
+    return earlier_free or first
 
 
-_TIERS: tuple[tuple[Method, Callable[[str, str], list[tuple[int, int]]]], ...] = (
-    ("exact", _exact_occurrences),
-    ("normalized", _normalized_occurrences),
+def _choose_exact(text: str, quote: str, after: int, avoid: SpanSet) -> tuple[int, int] | None:
+    """`_choose` over the exact occurrences, searching from `after` first.
+
+    The next free occurrence is almost always just after the previous claim:
+    found there, the text before it is never searched.
+    """
+    first = None
+    for span in _exact_from(text, quote, after):
+        first = first or span
+        if not avoid.overlaps(span):
+            return span
+    earliest = None
+    for span in _exact_from(text, quote, 0, after):
+        earliest = earliest or span
+        if not avoid.overlaps(span):
+            return span
+    return earliest or first
+
+
+def _choose_normalized(
+    text: str, quote: str, after: int, avoid: SpanSet
+) -> tuple[int, int] | None:
+    return _choose(_normalized_occurrences(text, quote), after, avoid)
+
+
+_TIERS: tuple[tuple[Method, Callable[[str, str, int, SpanSet], tuple[int, int] | None]], ...] = (
+    ("exact", _choose_exact),
+    ("normalized", _choose_normalized),
 )
 
 
@@ -212,15 +285,16 @@ def find_quote(
     quote: str,
     *,
     after: int = 0,
-    avoid: Collection[tuple[int, int]] = (),
+    avoid: SpanSet | Collection[tuple[int, int]] = (),
     fuzzy: bool = True,
 ) -> Match | None:
     """Where `quote` is in `text`, trying exact, normalized, then (if `fuzzy`) fuzzy matching."""
     quote = quote.strip()
     if not quote:
         return None
-    for method, finder in _TIERS:
-        chosen = _choose(finder(text, quote), after, avoid)
+    taken = avoid if isinstance(avoid, SpanSet) else SpanSet(avoid)
+    for method, choose in _TIERS:
+        chosen = choose(text, quote, after, taken)
         if chosen is not None:
             return Match(chosen[0], chosen[1], method, 100.0)
     if not fuzzy:
@@ -310,15 +384,17 @@ def _ground_actors(
 def _longest_non_overlapping(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Keep the longer of overlapping mentions ('Vladimir Putin' over 'Putin')."""
     kept: list[tuple[int, int]] = []
+    taken = SpanSet()
     for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):
-        if not _overlaps(span, kept):
+        if not taken.overlaps(span):
             kept.append(span)
+            taken.add(span)
     return sorted(kept)
 
 
 def _ground_claims(text: str, claims: list[Claim], result: GroundingResult) -> list[GroundedClaim]:
     grounded: list[GroundedClaim] = []
-    taken: list[tuple[int, int]] = []
+    taken = SpanSet()
     cursor = 0
     for claim in claims:
         match = find_quote(text, claim.quote, after=cursor, avoid=taken)
@@ -328,7 +404,7 @@ def _ground_claims(text: str, claims: list[Claim], result: GroundingResult) -> l
         if (match.start, match.end) in taken:
             continue  # the same claim twice
         result.methods[match.method] += 1
-        taken.append((match.start, match.end))
+        taken.add((match.start, match.end))
         cursor = match.start
         grounded.append(_grounded_claim(text, claim, match, result))
     return grounded
