@@ -133,6 +133,7 @@ def test_a_small_window_shares_the_room_and_a_tiny_one_is_refused() -> None:
     # 4096 - ~1840 of prompt leaves ~2250: not max_tokens 4096 plus text, so half each.
     assert 3000 < shared.max_chunk_chars < 4500
     tiny = OpenAIChatProvider(model="m", api_key="x", context_window_tokens=2048)
+    assert tiny.max_chunk_chars < 1000, "not measured yet: small chunks go out to measure"
     tiny.chat.window.observe(chars=3600, prompt_tokens=1000)
     with pytest.raises(ConfigurationError) as refused:
         _ = tiny.max_chunk_chars

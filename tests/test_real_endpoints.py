@@ -11,6 +11,7 @@ as a failure, a wrong model name sent to every document.
 from __future__ import annotations
 
 import asyncio
+import shlex
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,6 +149,7 @@ def test_a_chunk_that_cannot_shrink_fails_as_context_length(
 
 async def test_a_request_that_cannot_fit_is_not_sent(llama: RunningServer) -> None:
     provider = provider_for(llama, context_window_tokens=2048)
+    provider.chat.window.observe(chars=3600, prompt_tokens=1000)  # measured: 3.6
     try:
         with pytest.raises(CallFailed) as caught:
             await provider.extract(TEXT * 40)
@@ -284,3 +286,63 @@ def test_a_local_cli_run_without_a_model_is_one_error(
     result = CliRunner().invoke(app, ["--db", str(tmp_path / "a.db"), "preannotate"])
     assert result.exit_code == 1 and time.monotonic() - started < 10
     assert "--model or ANNOTATE_MODEL" in result.output and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- the README's examples
+
+
+def readme_example(heading: str) -> tuple[str, dict[str, str], list[str]]:
+    """The server line, the exported variables and the annotate arguments under `# heading`."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Using a real model", 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    lines = block.replace("\\\n", " ").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"# {heading}"))
+    example: list[str] = []
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            break
+        example.append(line)
+    export = next(line for line in example if line.startswith("export "))
+    exports = dict(part.split("=", 1) for part in shlex.split(export)[1:])
+    command = next(line for line in example if line.startswith("annotate "))
+    return example[0], exports, shlex.split(command)[1:]
+
+
+@pytest.mark.parametrize(
+    ("heading", "server_option", "like"),
+    [
+        ("vLLM", "--max-model-len", {"models": ["Qwen/Qwen2.5-7B-Instruct"],
+                                     "context_overflow": "reject", "chars_per_token": 3.8}),
+        ("Ollama", "OLLAMA_CONTEXT_LENGTH=", {"models": ["llama3.1:latest"],
+                                              "chars_per_token": 3.6}),
+        ("llama.cpp", "--n_ctx", {"reject_json_schema": "llama.cpp",
+                                  "models": ["qwen2.5-1.5b-instruct"]}),
+    ],
+)  # fmt: skip
+def test_the_readme_examples_work_as_written(
+    heading: str, server_option: str, like: dict[str, Any], llama: RunningServer,
+    seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from typer.testing import CliRunner
+
+    from annotate.cli import app
+
+    server_line, exports, arguments = readme_example(heading)
+    window = int(arguments[arguments.index("--context-window") + 1])
+    assert f"{server_option}{'' if server_option.endswith('=') else ' '}{window}" in server_line
+    llama.configure(**{"reject_json_schema": None, "message_tokens": 4, **like,
+                       "context_window": window})  # fmt: skip
+    db = tmp_path / "annotate.db"
+    with Store(db) as store:
+        ingest_paths(store, [seeds_dir])
+    monkeypatch.setenv("OPENAI_BASE_URL", llama.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", exports["OPENAI_API_KEY"])
+    monkeypatch.delenv("ANNOTATE_MODEL", raising=False)
+    result = CliRunner().invoke(app, ["--db", str(db), *arguments])
+    assert result.exit_code == 0, result.output
+    stats = llama.stats()
+    assert (stats["over_window"], stats["context_rejections"]) == (0, 0)
+    with Store(db) as store:
+        (run,) = [run.as_json() for run in store.runs()]
+    assert (run["status"], run["predicted"], run["failed"]) == ("finished", 5, 0)

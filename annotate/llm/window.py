@@ -95,14 +95,29 @@ class Window:
     def output_tokens(self, prompt_chars: int) -> int:
         """The ``max_tokens`` to send: the configured cap, or what the window leaves.
 
-        Below `MIN_OUTPUT_TOKENS` the prompt does not fit: see `fits`.
+        Never below `MIN_OUTPUT_TOKENS`: a prompt that leaves less does not fit
+        (see `fits`), unless nothing is measured yet.
         """
         if self.context_window is None:
             return self.max_tokens
-        return min(self.max_tokens, self.context_window - self.prompt_tokens(prompt_chars))
+        left = self.context_window - self.prompt_tokens(prompt_chars)
+        return min(self.max_tokens, max(left, MIN_OUTPUT_TOKENS))
 
     def fits(self, prompt_chars: int) -> bool:
-        return self.output_tokens(prompt_chars) >= MIN_OUTPUT_TOKENS
+        """True when the prompt leaves room for an answer, or before anything is measured.
+
+        The initial guess is cautious on purpose, so it must not refuse on its
+        own: the first requests go out, and the server's answer (or its
+        refusal, which states the prompt's tokens) makes the estimate.
+        """
+        if self.context_window is None or not self.observations:
+            return True
+        left = self.context_window - self.prompt_tokens(prompt_chars)
+        return left >= MIN_OUTPUT_TOKENS
+
+    @property
+    def measured(self) -> bool:
+        return self.observations > 0
 
     def describe(self) -> str:
         """How the estimate was made, for messages: a measured ratio or the initial guess."""

@@ -375,8 +375,8 @@ def _grounded(
 
     A document's hallucinations are counted once each: a quote missing from
     one chunk but grounded in another (chunks overlap, and a model may finish a
-    sentence cut at its chunk's edge) is not one, and the same made-up quote
-    from two chunks is one.
+    sentence cut at its chunk's edge) is not one, and a made-up quote that
+    two chunks both return is one.
     """
     annotations: list[Annotation] = []
     missing: list[list[Hallucination]] = []

@@ -125,7 +125,8 @@ class OpenAIChatProvider:
         (`annotate.llm.window`). Tokens are estimated at the chat's calibrated
         characters per token, and this is read per document, so chunks grow
         or shrink as the server's own counts come in. A window too small for
-        `MIN_CHUNK_TOKENS` of each is a `ConfigurationError` naming its sizes.
+        `MIN_CHUNK_TOKENS` of each is a `ConfigurationError` naming its sizes,
+        once measured: before that, small chunks go out to measure it.
         """
         window = self.chat.window
         sent = len(self.chat.schema_prompt) + len(USER_PREFIX)  # JSON mode's, the longest
@@ -134,6 +135,8 @@ class OpenAIChatProvider:
         max_tokens = self.chat.settings.max_tokens
         if room - max_tokens >= MIN_CHUNK_TOKENS:
             return window.chars_for(room - max_tokens)
+        if room < 2 * MIN_CHUNK_TOKENS and not window.measured:
+            return window.chars_for(MIN_CHUNK_TOKENS)  # the first answers will say
         if room < 2 * MIN_CHUNK_TOKENS:
             raise ConfigurationError(
                 f"the {self.context_window_tokens}-token context window (--context-window) "
