@@ -9,13 +9,21 @@ import typer
 
 from annotate.ingest import ingest_paths
 
-from .common import DbOption, console, errors, open_store
+from .common import DbOption, console, errors, fail, open_store
 
 
 def ingest(
     paths: Annotated[
         list[Path], typer.Argument(help=".txt/.md files, folders, or .jsonl with a 'text' field.")
     ],
+    invalid_utf8: Annotated[
+        str,
+        typer.Option(
+            "--invalid-utf8",
+            help="reject: a file with bytes that are not UTF-8 is rejected (convert it); "
+            "replace: they become U+FFFD and the file is kept (for stray binary noise).",
+        ),
+    ] = "reject",
     db: DbOption = None,
 ) -> None:
     """Add documents to the store, de-duplicated by content hash.
@@ -25,11 +33,16 @@ def ingest(
     A folder may hold a manifest.json (a list of {"file": NAME, ...}) whose
     fields become the documents' metadata.
     """
+    if invalid_utf8 not in ("reject", "replace"):
+        raise fail(f"--invalid-utf8 must be reject or replace, not {invalid_utf8!r}")
     with open_store(db) as store:
-        report = ingest_paths(store, paths)
+        report = ingest_paths(store, paths, replace_invalid=invalid_utf8 == "replace")
         total = store.count_documents()
     for rejection in report.rejected:
         errors.print(f"[red]rejected[/] {rejection.source}: {rejection.reason}", highlight=False)
+    for source, count in report.replaced:
+        errors.print(f"[yellow]kept[/] {source}: {count} invalid UTF-8 sequences replaced by "
+                     "U+FFFD", highlight=False)  # fmt: skip
     console.print(
         f"ingested {len(report.added)} new, {len(report.duplicates)} already known, "
         f"{len(report.rejected)} rejected; {total} documents in the store"

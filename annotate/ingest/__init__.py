@@ -16,6 +16,8 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    #: (source, invalid UTF-8 sequences replaced by U+FFFD) of documents kept with them
+    replaced: list[tuple[str, int]] = field(default_factory=list)
 
 
 ID_LENGTH = 16
@@ -30,18 +32,23 @@ def document_id(text: str) -> str:
     return content_hash(text)[:ID_LENGTH]
 
 
-def ingest_paths(store: Store, paths: list[Path]) -> IngestReport:
+def ingest_paths(
+    store: Store, paths: list[Path], *, replace_invalid: bool = False
+) -> IngestReport:
     """Add every valid document under `paths`; reject bad ones by name with a reason.
 
     Valid documents are committed one by one, so a rejection (or a crash) never
-    loses the documents already read.
+    loses the documents already read. With `replace_invalid`, bytes that are not
+    UTF-8 become U+FFFD instead of rejecting their file (counted in the report).
     """
     report = IngestReport()
-    for item in read_paths(paths):
+    for item in read_paths(paths, replace_invalid=replace_invalid):
         if isinstance(item, Rejection):
             report.rejected.append(item)
         else:
             _add(store, item, report)
+            if item.replaced:
+                report.replaced.append((item.source, item.replaced))
     return report
 
 

@@ -25,6 +25,8 @@ class Candidate:
     text: str
     source: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: invalid UTF-8 sequences replaced by U+FFFD (only with ``replace_invalid``)
+    replaced: int = 0
 
 
 @dataclass(frozen=True)
@@ -33,27 +35,34 @@ class Rejection:
     reason: str
 
 
-def read_paths(paths: list[Path]) -> Iterator[Candidate | Rejection]:
-    """Everything under `paths`, in a stable order (folders sorted by name)."""
+def read_paths(
+    paths: list[Path], *, replace_invalid: bool = False
+) -> Iterator[Candidate | Rejection]:
+    """Everything under `paths`, in a stable order (folders sorted by name).
+
+    Bytes that are not UTF-8 reject their file, unless `replace_invalid`: then
+    they become U+FFFD and the candidate counts them (for text with stray
+    binary noise in it; a file in another encoding should be converted instead).
+    """
     for path in paths:
         if path.is_dir():
-            yield from _read_folder(path)
+            yield from _read_folder(path, replace_invalid)
         elif not path.exists():
             yield Rejection(str(path), "no such file or folder")
         elif path.suffix.lower() not in SUPPORTED:
             yield Rejection(str(path), f"unsupported type {path.suffix!r}: use .txt, .md or .jsonl")
         else:
-            yield from _read_file(path, {})
+            yield from _read_file(path, {}, replace_invalid)
 
 
-def _read_folder(folder: Path) -> Iterator[Candidate | Rejection]:
+def _read_folder(folder: Path, replace_invalid: bool) -> Iterator[Candidate | Rejection]:
     manifest = _load_manifest(folder)
     if isinstance(manifest, Rejection):
         yield manifest
         manifest = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file() and path.suffix.lower() in SUPPORTED:
-            yield from _read_file(path, manifest.get(path.name, {}))
+            yield from _read_file(path, manifest.get(path.name, {}), replace_invalid)
 
 
 def _load_manifest(folder: Path) -> dict[str, dict[str, Any]] | Rejection:
@@ -67,29 +76,35 @@ def _load_manifest(folder: Path) -> dict[str, dict[str, Any]] | Rejection:
         return Rejection(str(path), f"not a list of {{'file': ..., ...}} objects ({exc})")
 
 
-def _read_file(path: Path, metadata: dict[str, Any]) -> Iterator[Candidate | Rejection]:
+def _read_file(
+    path: Path, metadata: dict[str, Any], replace_invalid: bool
+) -> Iterator[Candidate | Rejection]:
     if path.suffix.lower() in JSONL_SUFFIXES:
-        yield from _read_jsonl(path)
+        yield from _read_jsonl(path, replace_invalid)
         return
-    decoded = decode_text(path.read_bytes())
+    raw = path.read_bytes()
+    decoded = decode_text(raw, replace_invalid)
     if not isinstance(decoded, str):
         yield Rejection(str(path), decoded.reason)
     elif not decoded.strip():
         yield Rejection(str(path), "empty file: nothing to annotate")
     else:
-        yield Candidate(decoded, str(path), {"file": path.name, **metadata})
+        replaced = decoded.count("\ufffd") - raw.count("\ufffd".encode()) if replace_invalid else 0
+        yield Candidate(decoded, str(path), {"file": path.name, **metadata}, replaced)
 
 
-def _read_jsonl(path: Path) -> Iterator[Candidate | Rejection]:
+def _read_jsonl(path: Path, replace_invalid: bool) -> Iterator[Candidate | Rejection]:
     """One record per line, read line by line: a large feed never sits in memory."""
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            yield from _jsonl_record(path, number, raw)
+            yield from _jsonl_record(path, number, raw, replace_invalid)
 
 
-def _jsonl_record(path: Path, number: int, raw: bytes) -> Iterator[Candidate | Rejection]:
+def _jsonl_record(
+    path: Path, number: int, raw: bytes, replace_invalid: bool
+) -> Iterator[Candidate | Rejection]:
     where = f"{path}:{number}"
-    line = decode_text(raw)
+    line = decode_text(raw, replace_invalid)
     if not isinstance(line, str):
         yield Rejection(where, line.reason)
         return
@@ -116,16 +131,17 @@ class _Undecodable:
     reason: str
 
 
-def decode_text(raw: bytes) -> str | _Undecodable:
+def decode_text(raw: bytes, replace_invalid: bool = False) -> str | _Undecodable:
     """UTF-8 text with a BOM stripped and newlines normalized, or why not."""
     if b"\x00" in raw:
         return _Undecodable("binary file (contains NUL bytes): give a text file")
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig", errors="replace" if replace_invalid else "strict")
     except UnicodeDecodeError as exc:
         return _Undecodable(
             f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}): "
-            "convert it, e.g. `iconv -f latin1 -t utf-8`"
+            "convert it, e.g. `iconv -f latin1 -t utf-8`, or keep it with "
+            "`--invalid-utf8 replace`"
         )
     return normalize_newlines(text)
 
