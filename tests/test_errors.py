@@ -1,5 +1,10 @@
 """One error path: every user-fixable failure ends in one line ``error: …`` and status 1.
 
+A pre-annotation job the endpoint stops once it has started (a refused key, a
+URL that does not exist, a server that cannot be reached) is the exception:
+it exits with status 3, the job's "stopped early" status, after one line
+``stopped: …`` naming what to fix and one saying the documents stay pending.
+
 Each case runs the real command line in a subprocess (``python -m annotate``),
 so what is checked is exactly what a user sees: one non-empty line on stderr,
 starting with ``error:``, naming what to fix, with no traceback and no secret.
@@ -73,6 +78,19 @@ def one_error(result: subprocess.CompletedProcess[str], *names: str) -> str:
     assert result.returncode == 1, (result.returncode, result.stderr)
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: "), lines[0]
+    for name in names:
+        assert name in lines[0], (name, lines[0])
+    assert "Traceback" not in result.stderr + result.stdout
+    return lines[0]
+
+
+def one_stop(result: subprocess.CompletedProcess[str], *names: str) -> str:
+    """Assert the stopped-job contract (status 3, why, how to resume) and return the why."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    assert len(lines) == 2, result.stderr
+    assert lines[0].startswith("stopped: "), lines[0]
+    assert "stay pending" in lines[1] and "same command" in lines[1], lines[1]
     for name in names:
         assert name in lines[0], (name, lines[0])
     assert "Traceback" not in result.stderr + result.stdout
@@ -175,11 +193,12 @@ def test_a_wrong_api_key_stops_the_run_at_once(seeded: dict[str, str], llm: Runn
     llm.set_faults([{"kind": "401", "times": 1000}])  # its message echoes the key
     env = {**seeded, "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": API_KEY}
     result = cli(env, "preannotate", "--model", "m", "--concurrency", "2")
-    one_error(result, "refused the API key", "OPENAI_API_KEY", llm.base_url)
+    one_stop(result, "refused the API key", "OPENAI_API_KEY", llm.base_url)
     assert API_KEY not in result.stderr + result.stdout and "SECRET" not in result.stderr
     assert llm.stats()["requests"] <= 2, "5 documents, but no request after the first refusals"
     (run,) = runs_of(env)
-    assert run["status"] == "failed" and run["failures"] == []  # not the documents' fault
+    assert run["status"] == "stopped" and run["failures"] == []  # not the documents' fault
+    assert "refused the API key" in run["stop_reason"] and API_KEY not in run["stop_reason"]
 
 
 def test_a_key_revoked_mid_run_loses_nothing_done(
@@ -190,11 +209,11 @@ def test_a_key_revoked_mid_run_loses_nothing_done(
     llm.reset()
     llm.set_faults([{"kind": "401", "match": third, "times": 1000}])
     env = {**seeded, "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": API_KEY}
-    one_error(cli(env, "preannotate", "--model", "m", "--concurrency", "1"), "OPENAI_API_KEY")
+    one_stop(cli(env, "preannotate", "--model", "m", "--concurrency", "1"), "OPENAI_API_KEY")
     llm.reset()
     assert cli(env, "preannotate", "--model", "m").returncode == 0
     first, second = runs_of(env)
-    assert (first["status"], first["predicted"]) == ("failed", 2)
+    assert (first["status"], first["predicted"]) == ("stopped", 2)
     assert (second["status"], second["predicted"]) == ("finished", 3)
     assert llm.stats()["requests"] == 3, "the two documents done before were not asked again"
 
@@ -205,15 +224,15 @@ def test_an_unreachable_endpoint(seeded: dict[str, str]) -> None:
     started = time.monotonic()
     result = cli(env, "preannotate", "--model", "m", "--max-retries", "1")
     assert time.monotonic() - started < 30
-    one_error(result, "cannot be reached", "OPENAI_BASE_URL", url)
+    one_stop(result, "cannot be reached", "OPENAI_BASE_URL", url)
     (run,) = runs_of(env)
-    assert run["status"] == "failed" and run["documents"] == 0
+    assert run["status"] == "stopped" and run["documents"] == 0
 
 
 def test_an_endpoint_url_without_v1(seeded: dict[str, str], llm: RunningServer) -> None:
     llm.reset()
     env = {**seeded, "OPENAI_BASE_URL": llm.root, "OPENAI_API_KEY": API_KEY}
-    one_error(cli(env, "preannotate", "--model", "m"), "404", "OPENAI_BASE_URL", "/v1")
+    one_stop(cli(env, "preannotate", "--model", "m"), "404", "OPENAI_BASE_URL", "/v1")
     assert llm.stats()["requests"] == 0  # the fake's routes are under /v1 only
 
 

@@ -7,6 +7,7 @@ one help text, defined here once.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -48,6 +49,15 @@ PriceInputOption = Annotated[
 ]
 PriceOutputOption = Annotated[
     float | None, typer.Option(help="USD per 1M output tokens (overrides the table).")
+]
+PricesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--prices",
+        help='Prices file, JSON or TOML: {"model": {"input": USD, "output": USD}} per 1M '
+        "tokens, models matched by name prefix. Without it only OpenAI's own API is priced.",
+        show_default=False,
+    ),
 ]
 
 

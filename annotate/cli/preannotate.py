@@ -1,10 +1,19 @@
-"""`annotate preannotate`: run a provider over the pending documents."""
+"""`annotate preannotate`: run a provider over the pending documents.
+
+Exit status: 0 when every document asked for got a prediction, 1 when some
+failed (each recorded with its reason), 3 when the job stopped early (budget
+reached, endpoint down or refusing the key): the documents it did not reach
+stay pending and the same command resumes. Errors before the job starts
+(configuration, store) are ``error:`` lines with status 1, as everywhere.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -20,7 +29,9 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from annotate.llm import price_for
+from annotate.llm import Price, PriceChoice, choose_price
+from annotate.preannotate.budget import DEFAULT_MAX_CONSECUTIVE_FAILURES, budget_price
+from annotate.preannotate.dry_run import JobEstimate, estimate_job
 from annotate.preannotate.pipeline import (
     ProgressCallback,
     RunSummary,
@@ -44,6 +55,7 @@ from .llm_options import (
     ModelOption,
     PriceInputOption,
     PriceOutputOption,
+    PricesOption,
     ResponseFormatOption,
     RpmOption,
     TemperatureOption,
@@ -75,17 +87,51 @@ def preannotate_command(
     max_retries: MaxRetriesOption = 6,
     price_input: PriceInputOption = None,
     price_output: PriceOutputOption = None,
+    prices: PricesOption = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            help="Stop before spending more than this many USD in this run (calls in flight "
+            "counted at their expected cost); exit status 3, pending documents kept.",
+            show_default=False,
+        ),
+    ] = None,
+    max_consecutive_failures: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Stop after this many documents in a row fail to reach the endpoint "
+            "(5xx, timeouts, dropped connections after the retries); exit status 3.",
+        ),
+    ] = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Estimate requests, tokens and cost of the pending documents; send nothing.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Pre-annotate every document that has no prediction for this model, prompt and schema.
 
     Finished documents are committed one by one: an interrupted job resumes where
-    it stopped, and re-running a finished job makes no LLM calls.
+    it stopped, and re-running a finished job makes no LLM calls. Exit status 0:
+    every document predicted; 1: some failed; 3: stopped early (see the message).
     """
     name = provider or default_provider_name()
     chosen = make_provider(name, model=model, **_openai_options(name, locals()))
-    price = price_for(chosen.model, price_input, price_output) if name == "openai" else None
+    price = _price(name, chosen.model, price_input, price_output, prices)
+    if max_cost is not None and not dry_run:
+        budget_price(price.price, chosen.model)
     console.print(f"provider [bold]{name}[/], model_version [bold]{chosen.model_version}[/]")
+    if dry_run:
+        with open_store(db) as store:
+            estimate = estimate_job(store, chosen, price, limit)
+        asyncio.run(chosen.aclose())
+        console.print(estimate_table(estimate))
+        return
     with open_store(db) as store:
         total = count_to_annotate(store, chosen, limit)
         with _progress_bar(total, lambda: chosen.retries) as update:
@@ -95,13 +141,57 @@ def preannotate_command(
                     chosen,
                     concurrency=concurrency,
                     limit=limit,
-                    price=price,
+                    price=price.price,
                     on_progress=update,
+                    max_cost=max_cost,
+                    max_consecutive_failures=max_consecutive_failures,
                 )
             )
-    console.print(summary_table(summary))
+    console.print(summary_table(summary, price))
+    raise typer.Exit(exit_status(summary))
+
+
+#: Exit statuses: every document predicted, some failed, the job stopped early.
+EXIT_DONE, EXIT_FAILURES, EXIT_STOPPED = 0, 1, 3
+
+
+def exit_status(summary: RunSummary) -> int:
+    """Say how the run ended (on stderr when it stopped) and return the exit status."""
+    if summary.stopped is not None:
+        stop = summary.stopped
+        typer.echo(f"stopped: {stop.reason}", err=True)
+        failed = summary.counters.failed
+        also = f"; {failed} failed and will be tried again too" if failed else ""
+        typer.echo(
+            f"{summary.not_attempted} document(s) stay pending, not failed{also}. "
+            f"To resume: {stop.advice}.",
+            err=True,
+        )
+        return EXIT_STOPPED
     if summary.counters.failed:
-        console.print(f"{summary.counters.failed} document(s) failed: see `annotate runs`")
+        reasons = Counter(failure.reason for failure in summary.failures)
+        listed = ", ".join(f"{reason} {count}" for reason, count in reasons.most_common())
+        console.print(
+            f"{summary.counters.failed} document(s) failed ({listed}): see `annotate runs`",
+            highlight=False,
+        )
+        return EXIT_FAILURES
+    return EXIT_DONE
+
+
+def _price(
+    provider: str,
+    model: str,
+    price_input: float | None,
+    price_output: float | None,
+    prices: Path | None,
+) -> PriceChoice:
+    """What this run's tokens cost: the rules are free; a model as `choose_price` decides."""
+    if provider != "openai":
+        return PriceChoice(Price(0.0, 0.0), "free: runs locally, no LLM calls")
+    return choose_price(
+        model, input_override=price_input, output_override=price_output, prices_file=prices
+    )
 
 
 def _openai_options(name: str, given: dict[str, object]) -> dict[str, object]:
@@ -164,19 +254,50 @@ class RetriesColumn(ProgressColumn):
         return Text(f"{self.retries()} retries")
 
 
-def summary_table(summary: RunSummary) -> Table:
+def summary_table(summary: RunSummary, price: PriceChoice | None = None) -> Table:
     """The end-of-run table: what was done, what it cost, what went wrong."""
     c = summary.counters
+    cost = f"${c.cost_usd:.4f}"
+    if price is not None and not price.known:
+        cost = f"unknown ({price.source}: give --price-input/--price-output or --prices)"
+    elif c.documents:
+        cost += f" (${c.cost_usd / c.documents * 1000:.2f} per 1,000 documents)"
     table = Table(title=f"run {summary.run_id}: {summary.model_version}", show_header=False)
     rows = [
         ("documents", f"{c.documents} ({c.predicted} predicted, {c.failed} failed)"),
         ("time", f"{summary.seconds:.1f} s ({summary.documents_per_second:.1f} docs/s)"),
         ("LLM calls", f"{c.llm_calls} ({c.requests} HTTP requests, {c.cached_calls} cached)"),
         ("tokens", f"{c.prompt_tokens} in, {c.completion_tokens} out"),
-        ("cost", f"${c.cost_usd:.4f}"),
+        ("cost", cost),
         ("spans", str(c.spans)),
         ("hallucinated quotes", f"{c.hallucinations} (dropped, not emitted as spans)"),
     ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def estimate_table(estimate: JobEstimate) -> Table:
+    """The ``--dry-run`` report: what the job would send and cost, and how that was estimated."""
+    table = Table(title="dry run: nothing was sent", show_header=False)
+    e = estimate
+    price = e.price.price
+    rows = [
+        ("documents", f"{e.documents} pending"),
+        ("requests", f"{e.requests} ({e.cached_calls} cached; re-asks and retries not foreseen)"),
+        ("input tokens", f"{e.prompt_tokens:,.0f}: {e.tokens.input_method}"),
+        ("output tokens", f"{e.completion_tokens:,.0f}: {e.tokens.output_method}"),
+    ]
+    if price is None or e.cost is None:
+        rows.append(("cost", f"unknown ({e.price.source}: give --price-input/--price-output "
+                             "or --prices)"))  # fmt: skip
+    else:
+        per_document = e.per_document() or 0.0
+        rows += [
+            ("price", f"${price.input_per_million:g} in, ${price.output_per_million:g} out per 1M "
+                      f"tokens ({e.price.source})"),  # fmt: skip
+            ("cost", f"${e.cost:.4f} (${per_document * 1000:.2f} per 1,000 documents)"),
+        ]
     for name, value in rows:
         table.add_row(name, value)
     return table

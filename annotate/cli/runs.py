@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from annotate.store import Store
+from annotate.store import Run, Store
 
 from .common import DbOption, console, open_store
 
 
 def run_reports(store: Store) -> list[dict[str, Any]]:
-    """Every run with its counts and its failures (reason and detail per document)."""
+    """Every run with its counts, cost per document and failures (reason and detail each)."""
     reports = []
     for run in store.runs():
         failures = store.failures(run.id)
         reports.append(
             {
                 **run.as_json(),
+                **unit_costs(run),
                 "failures": [
                     {"document_id": f.document_id, "reason": f.reason, "detail": f.detail}
                     for f in failures
@@ -40,8 +42,9 @@ def runs(
     if as_json:
         typer.echo(json.dumps(reports, indent=2, ensure_ascii=False))
         return
-    if console.width >= WIDE:
-        console.print(_table(reports))
+    table = _table(reports)
+    if console.width >= WIDE and _natural_width(table) <= console.width:
+        console.print(table)
     else:  # a narrow terminal or a pipe: one block per run, nothing cut
         for report in reports:
             console.print(_block(report), highlight=False, soft_wrap=True)
@@ -54,23 +57,71 @@ def runs(
             )
 
 
+def unit_costs(run: Run) -> dict[str, Any]:
+    """Cost per document tried and per 1,000 (None when the run had no price or no document).
+
+    A run whose model had no price records its cost as 0; it is reported as
+    unknown (`cost_known` false), not as free.
+    """
+    documents = run.counts.documents
+    known = run.cost_known
+    per_document = run.counts.cost_usd / documents if known and documents else None
+    return {
+        "cost_known": known,
+        "cost_per_document_usd": per_document,
+        "cost_per_1000_documents_usd": None if per_document is None else per_document * 1000,
+    }
+
+
 #: Terminal width from which runs are shown as one table (narrower: a block per run).
 WIDE = 150
+#: The width the narrow layout keeps to (a pipe, a small terminal).
+NARROW = 80
 
 
 def _block(r: dict[str, Any]) -> str:
     """One run in a few short lines that fit 80 columns."""
     finished = f" to {r['finished_at'][11:19]}" if r["finished_at"] else ""
-    return (
-        f"[bold]run {r['id']}[/]  {r['status']}  {(r['started_at'] or '')[:19]}{finished}\n"
-        f"  model      {r['model_version']}\n"
+    lines = [
+        f"[bold]run {r['id']}[/]  {r['status']}  {(r['started_at'] or '')[:19]}{finished}",
+        f"  model      {r['model_version']}",
         f"  documents  {r['documents'] or 0}: {r['predicted'] or 0} predicted, "
-        f"{r['failed'] or 0} failed\n"
+        f"{r['failed'] or 0} failed",
         f"  calls      {r['llm_calls'] or 0} ({r['cached_calls'] or 0} cached), "
-        f"tokens {r['prompt_tokens'] or 0} in / {r['completion_tokens'] or 0} out, "
-        f"cost ${r['cost_usd'] or 0:.4f}\n"
-        f"  spans      {r['spans'] or 0} ({r['hallucinations'] or 0} hallucinated quotes dropped)"
+        f"tokens {r['prompt_tokens'] or 0} in / {r['completion_tokens'] or 0} out",
+        f"  cost       {_cost_line(r)}",
+        f"  spans      {r['spans'] or 0} ({r['hallucinations'] or 0} hallucinated quotes dropped)",
+    ]
+    if r.get("stop_reason"):
+        lines += textwrap.wrap(
+            f"stopped    {r['stop_reason']}",
+            NARROW,
+            initial_indent="  ",
+            subsequent_indent=" " * 13,
+            break_on_hyphens=False,
+        )
+    return "\n".join(lines)
+
+
+def _natural_width(table: Table) -> int:
+    """The width `table` needs with no cell cut (rich would otherwise squeeze its columns)."""
+    return console.measure(table, options=console.options.update_width(10_000)).maximum
+
+
+def _cost_line(r: dict[str, Any]) -> str:
+    if not r["cost_known"]:
+        return "unknown (the model had no price)"
+    total = f"${r['cost_usd'] or 0:.4f}"
+    if r["cost_per_document_usd"] is None:
+        return total
+    return (
+        f"{total}: ${r['cost_per_document_usd']:.5f} per document, "
+        f"${r['cost_per_1000_documents_usd']:.2f} per 1,000"
     )
+
+
+def _money(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def _table(reports: list[dict[str, Any]]) -> Table:
@@ -87,6 +138,8 @@ def _table(reports: list[dict[str, Any]]) -> Table:
         "tokens in",
         "tokens out",
         "cost $",
+        "$/doc",
+        "$/1k docs",
         "spans",
         "hallucinated",
     ]
@@ -109,7 +162,9 @@ def _table(reports: list[dict[str, Any]]) -> Table:
                     "completion_tokens",
                 )
             ),
-            f"{r['cost_usd'] or 0:.4f}",
+            f"{r['cost_usd'] or 0:.4f}" if r["cost_known"] else "?",
+            _money(r["cost_per_document_usd"], 5),
+            _money(r["cost_per_1000_documents_usd"], 2),
             str(r["spans"] or 0),
             str(r["hallucinations"] or 0),
         )

@@ -12,7 +12,7 @@ concurrently for synchronous callers; `pricing` turns tokens into dollars.
 from .client import DEFAULT_MODEL, MODEL_ENV, default_model
 from .failures import CallFailed, EndpointFailed
 from .ordered import ordered_results
-from .pricing import Price, price_for
+from .pricing import Price, PriceChoice, choose_price, price_for
 from .ratelimit import RateLimiter, estimate_tokens
 from .redaction import redact
 from .request import RESPONSE_FORMATS
@@ -29,10 +29,12 @@ __all__ = [
     "ChatSettings",
     "EndpointFailed",
     "Price",
+    "PriceChoice",
     "RateLimiter",
     "RetryPolicy",
     "StructuredChat",
     "Usage",
+    "choose_price",
     "default_model",
     "estimate_tokens",
     "ordered_results",

@@ -6,10 +6,14 @@ call cache, grounding quotes into spans, and recording exactly one prediction
 or one failure per document per run. Documents stream through a small queue,
 so memory stays flat however large the corpus is.
 
-A provider error that holds for every document (a refused API key, an
-endpoint that cannot be reached) stops the run instead: the documents in
-flight finish, nothing more is sent, the run is marked ``failed`` and the
-error is raised, so a wrong key costs one request, not one failure per document.
+Some conditions stop the run early instead (`budget`): an error that holds
+for every document (a refused API key, an endpoint that cannot be reached), a
+run of consecutive transport failures (the circuit breaker), or a spending
+budget that the next call would pass. Then the documents in flight finish,
+nothing more is sent, the documents not reached stay pending (they are not
+failures), the run is marked ``stopped`` with the reason, and the summary's
+`stopped` says why, so a wrong key costs one request, not one failure per
+document, and the same call later resumes the job.
 """
 
 from __future__ import annotations
@@ -36,7 +40,17 @@ from annotate.store import (
     Store,
 )
 
+from .budget import (
+    DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    Budget,
+    BudgetReached,
+    CircuitBreaker,
+    Reservation,
+    Stop,
+    budget_price,
+)
 from .chunking import split_chunk, split_text
+from .estimate import TokenModel, token_model
 from .grounding import (
     Hallucination,
     ground_extraction,
@@ -44,7 +58,7 @@ from .grounding import (
     quotes_of,
     shift_annotation,
 )
-from .providers.base import ExtractionFailed, Provider, Usage
+from .providers.base import EndpointFailed, ExtractionFailed, Provider, Usage
 from .textrange import TextRange
 
 #: Each chunk of a document with what the provider extracted from it.
@@ -53,6 +67,8 @@ Parts = list[tuple[TextRange, Extraction]]
 MIN_SPLIT_CHARS = 400
 #: Failures of a chunk that a shorter chunk may not have: it is split and retried.
 SPLIT_REASONS = frozenset({"truncated", "context_length"})
+#: What to do after the endpoint stopped a run (its message names what to check).
+ENDPOINT_ADVICE = "fix what the message names, then run the same command"
 
 
 @dataclass
@@ -63,10 +79,17 @@ class RunSummary:
     seconds: float
     counters: RunCounts
     failures: list[Failure] = field(default_factory=list)
+    #: Why the run stopped before every pending document was tried (None: it did not).
+    stopped: Stop | None = None
 
     @property
     def documents_per_second(self) -> float:
         return self.counters.documents / self.seconds if self.seconds else 0.0
+
+    @property
+    def not_attempted(self) -> int:
+        """Documents of this run's share that it never tried: still pending, not failed."""
+        return max(self.pending - self.counters.documents, 0)
 
 
 ProgressCallback = Callable[[RunCounts], None]
@@ -79,6 +102,19 @@ def job_key(provider: Provider) -> JobKey:
         prompt_version=provider.prompt_version,
         schema_version=schema_version(),
         params_hash=_hash(provider.cache_params)[:12],
+    )
+
+
+def call_key(provider: Provider, key: JobKey, text: str) -> str:
+    """The cache key of the call that sends `text` for job `key`."""
+    return _hash(
+        {
+            "model": provider.model,
+            "prompt": key.prompt_version,
+            "schema": key.schema_version,
+            "params": provider.cache_params,
+            "text": hashlib.sha256(text.encode()).hexdigest(),
+        }
     )
 
 
@@ -95,27 +131,53 @@ async def preannotate(
     limit: int | None = None,
     price: Price | None = None,
     on_progress: ProgressCallback | None = None,
+    max_cost: float | None = None,
+    max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    tokens: TokenModel | None = None,
 ) -> RunSummary:
-    """Pre-annotate every document with no prediction for this job yet."""
+    """Pre-annotate every document with no prediction for this job yet.
+
+    `price` None means the cost is unknown (counted as 0 and recorded as
+    unpriced). `max_cost` (USD) stops the run before a call would pass it,
+    estimating calls with `tokens` (default: calibrated on the store's past
+    calls of this model); `max_consecutive_failures` transport failures in a row
+    stop it too. A stopped run returns normally: see `RunSummary.stopped`.
+    """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-    job = _Job(store, provider, price or Price(0.0, 0.0), on_progress)
+    budget = None
+    if max_cost is not None:
+        budget_price(price, provider.model)  # an unknown price is refused, not counted as 0
+        budget = Budget(max_cost, price or Price(0.0, 0.0), tokens or token_model(store, provider))
+    breaker = CircuitBreaker(max_consecutive_failures)
+    job = _Job(store, provider, price, on_progress, budget, breaker)
     return await job.run(concurrency, limit)
 
 
 class _Job:
     def __init__(
-        self, store: Store, provider: Provider, price: Price, on_progress: ProgressCallback | None
+        self,
+        store: Store,
+        provider: Provider,
+        price: Price | None,
+        on_progress: ProgressCallback | None,
+        budget: Budget | None,
+        breaker: CircuitBreaker,
     ) -> None:
         self.store = store
         self.provider = provider
-        self.price = price
+        self.priced = price
+        self.price = price or Price(0.0, 0.0)
         self.on_progress = on_progress
+        self.budget = budget
+        self.breaker = breaker
         self.key = job_key(provider)
         self.counters = RunCounts()
         self.run_id = 0
-        #: The first error that stops the run (set by a worker; the others then stop).
+        #: An unexpected error that ends the run as ``failed`` (set by a worker; raised at the end).
         self.fatal: AnnotateError | None = None
+        #: Why the run stops early (set once by a worker; the others then send nothing more).
+        self.stopped: Stop | None = None
 
     async def run(self, concurrency: int, limit: int | None) -> RunSummary:
         pending = count_to_annotate(self.store, self.provider, limit)
@@ -124,9 +186,10 @@ class _Job:
         status = "interrupted"
         try:
             await _unwrapped(self._work(concurrency, limit))
-            status = "failed" if self.fatal else "finished"
+            status = "failed" if self.fatal else "stopped" if self.stopped else "finished"
         finally:
-            self.store.finish_run(self.run_id, self.counters, status)
+            reason = str(self.stopped) if self.stopped else None
+            self.store.finish_run(self.run_id, self.counters, status, reason)
         if self.fatal is not None:
             raise self.fatal
         return RunSummary(
@@ -136,6 +199,7 @@ class _Job:
             seconds=time.perf_counter() - started,
             counters=self.counters,
             failures=self.store.failures(self.run_id),
+            stopped=self.stopped,
         )
 
     def _run_record(self, concurrency: int) -> RunSpec:
@@ -147,6 +211,8 @@ class _Job:
             schema_version=self.key.schema_version,
             params=self.provider.cache_params,
             concurrency=concurrency,
+            price_input=self.priced.input_per_million if self.priced else None,
+            price_output=self.priced.output_per_million if self.priced else None,
         )
 
     async def _work(self, concurrency: int, limit: int | None) -> None:
@@ -165,7 +231,7 @@ class _Job:
 
     async def _feed(self, queue: asyncio.Queue[Document | None], limit: int | None) -> None:
         for count, document in enumerate(self.store.iter_unpredicted(self.key)):
-            if (limit is not None and count >= limit) or self.fatal:
+            if (limit is not None and count >= limit) or self.fatal or self.stopped:
                 return
             await queue.put(document)
 
@@ -181,18 +247,33 @@ class _Job:
         of delaying every request queued behind it.
         """
         while (document := await documents.get()) is not None:
-            if self.fatal:
+            if self.fatal or self.stopped:
                 continue  # the run is stopping: drain the queue, send nothing more
             calls: list[LLMCall] = []
             try:
                 parts: Parts | ExtractionFailed = await self._extract_all(document, calls)
-            except AnnotateError as exc:  # holds for every document: not this one's failure
+            except EndpointFailed as exc:  # holds for every document: not this one's failure
+                self._save_calls(calls)
+                self._stop(Stop("endpoint", str(exc), ENDPOINT_ADVICE))
+                continue
+            except BudgetReached as exc:  # not sent: the document stays pending
+                self._save_calls(calls)
+                self._stop(exc.stop)
+                continue
+            except AnnotateError as exc:
                 self._save_calls(calls)
                 self.fatal = self.fatal or exc
                 continue
             except ExtractionFailed as exc:
                 parts = exc
+                self._stop(self.breaker.failed(exc))
+            else:
+                self.breaker.succeeded()
             await extracted.put(_Extracted(document, parts, calls))
+
+    def _stop(self, stop: Stop | None) -> None:
+        """Stop the run for `stop` (the first reason given is the one kept)."""
+        self.stopped = self.stopped or stop
 
     async def _finisher(self, extracted: asyncio.Queue[_Extracted | None]) -> None:
         """Ground and commit each finished document: one prediction or one failure."""
@@ -258,13 +339,15 @@ class _Job:
         if cached is not None:
             self.counters.cached_calls += 1
             return Extraction.model_validate_json(cached)
+        reservation = self.budget.reserve(len(text)) if self.budget else None
         started = time.perf_counter()
         try:
             result = await self.provider.extract(text)
         except ExtractionFailed as exc:
-            self._count_usage(exc.usage)
+            self._settle(reservation, self._count_usage(exc.usage))
             raise
         cost = self._count_usage(result.usage)
+        self._settle(reservation, cost)
         self.counters.llm_calls += 1
         if self.provider.cacheable:
             calls.append(
@@ -281,6 +364,10 @@ class _Job:
             )
         return result.extraction
 
+    def _settle(self, reservation: Reservation | None, cost: float) -> None:
+        if self.budget is not None and reservation is not None:
+            self.budget.settle(reservation, cost)
+
     def _count_usage(self, usage: Usage) -> float:
         cost = self.price.cost(usage.prompt_tokens, usage.completion_tokens)
         self.counters.requests += usage.requests
@@ -290,15 +377,7 @@ class _Job:
         return cost
 
     def _cache_key(self, text: str) -> str:
-        return _hash(
-            {
-                "model": self.provider.model,
-                "prompt": self.key.prompt_version,
-                "schema": self.key.schema_version,
-                "params": self.provider.cache_params,
-                "text": hashlib.sha256(text.encode()).hexdigest(),
-            }
-        )
+        return call_key(self.provider, self.key, text)
 
     def _call_record(
         self,

@@ -26,6 +26,7 @@ from .rows import (
     AnnotatedRows,
     AnnotationKey,
     AnnotationToCompare,
+    CallTotals,
     ComparisonRun,
     Document,
     DocumentListing,
@@ -188,29 +189,52 @@ class Store(VerificationTables):
         with self.db.conn:
             cursor = self.db.conn.execute(
                 "insert into runs (provider, model, model_version, prompt_version, "
-                "schema_version, params, concurrency, started_at, status) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, 'running')",
+                "schema_version, params, concurrency, price_input, price_output, started_at, "
+                "status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')",
                 [spec.provider, spec.model, spec.model_version, spec.prompt_version,
                  spec.schema_version, json.dumps(spec.params, sort_keys=True),
-                 spec.concurrency, now()],
+                 spec.concurrency, spec.price_input, spec.price_output, now()],
             )  # fmt: skip
             if cursor.lastrowid is None:
                 raise RuntimeError("SQLite returned no id for the new run")
             return int(cursor.lastrowid)
 
-    def finish_run(self, run_id: int, counts: RunCounts, status: str = "finished") -> None:
+    def finish_run(
+        self,
+        run_id: int,
+        counts: RunCounts,
+        status: str = "finished",
+        stop_reason: str | None = None,
+    ) -> None:
         names = [f.name for f in fields(RunCounts)]
         assignments = ", ".join(f"{name} = ?" for name in names)
         with self.db.conn:
             self.db.conn.execute(
-                f"update runs set {assignments}, finished_at = ?, status = ? where id = ?",
-                [*astuple(counts), now(), status, run_id],
+                f"update runs set {assignments}, finished_at = ?, status = ?, stop_reason = ? "
+                "where id = ?",
+                [*astuple(counts), now(), status, stop_reason, run_id],
             )
 
     def runs(self) -> list[Run]:
         return [_run(row) for row in self._rows("select * from runs order by id")]
 
     # -- the LLM call cache ------------------------------------------------
+
+    def call_totals(self, model: str, prompt_version: str) -> CallTotals:
+        """Sums over the recorded calls of `model` with `prompt_version` (one query, no rows)."""
+        row = self.db.execute(
+            "select sum(reasks = 0), "
+            "sum(case when reasks = 0 then chunk_end - chunk_start end), "
+            "sum(case when reasks = 0 then prompt_tokens end), "
+            "sum(case when reasks = 0 "
+            "then 1.0 * (chunk_end - chunk_start) * prompt_tokens end), "
+            "sum(case when reasks = 0 "
+            "then 1.0 * (chunk_end - chunk_start) * (chunk_end - chunk_start) end), "
+            "count(*), sum(prompt_tokens), sum(completion_tokens) "
+            "from llm_calls where model = ? and prompt_version = ? and prompt_tokens > 0",
+            [model, prompt_version],
+        ).fetchone()
+        return CallTotals(*(value or 0 for value in row))
 
     def cached_response(self, key: str) -> str | None:
         row = self.db.execute("select response from llm_calls where key = ?", [key]).fetchone()
@@ -700,7 +724,10 @@ def _run(row: sqlite3.Row) -> Run:
         params=json.loads(row["params"] or "{}"),
     )
     counts = RunCounts(**{f.name: row[f.name] or 0 for f in fields(RunCounts)})
-    return Run(row["id"], spec, row["started_at"], row["finished_at"], row["status"], counts)
+    return Run(
+        row["id"], spec, row["started_at"], row["finished_at"], row["status"], counts,
+        row["stop_reason"],
+    )  # fmt: skip
 
 
 def _failure(row: sqlite3.Row) -> Failure:

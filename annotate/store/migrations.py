@@ -337,6 +337,20 @@ def m009_comparison_verification(db: Database) -> None:
     )
 
 
+@migration
+def m010_run_stops_and_prices(db: Database) -> None:
+    """Why a pre-annotation run stopped early, and the prices it was costed at.
+
+    `stop_reason` is set when a run ends ``stopped`` (budget reached, endpoint
+    down, refused key): the documents it did not reach stay pending. The prices
+    (USD per 1M tokens) are NULL when the model had none, so a cost of 0 is told
+    apart from a cost nobody knows.
+    """
+    db.execute("alter table runs add column stop_reason text")
+    db.execute("alter table runs add column price_input float")
+    db.execute("alter table runs add column price_output float")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied.
 

@@ -66,6 +66,9 @@ class RunSpec:
     #: Parameters that change the output (never credentials or endpoints).
     params: dict[str, Any]
     concurrency: int
+    #: USD per 1M input and output tokens; None when the model has no known price.
+    price_input: float | None = None
+    price_output: float | None = None
 
 
 @dataclass
@@ -93,6 +96,13 @@ class Run:
     finished_at: str | None
     status: str
     counts: RunCounts
+    #: Why a ``stopped`` run ended early (None for the others).
+    stop_reason: str | None = None
+
+    @property
+    def cost_known(self) -> bool:
+        """Whether `counts.cost_usd` is a cost (a price was known), not an unknown shown as 0."""
+        return self.spec.price_input is not None or self.counts.cost_usd > 0
 
     def as_json(self) -> dict[str, Any]:
         """The run as one flat JSON object (`annotate runs --json`)."""
@@ -102,8 +112,28 @@ class Run:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "status": self.status,
+            "stop_reason": self.stop_reason,
             **{f.name: getattr(self.counts, f.name) for f in fields(RunCounts)},
         }
+
+
+@dataclass(frozen=True)
+class CallTotals:
+    """Sums over the paid calls of one model and prompt: what a cost estimate learns from.
+
+    `clean_*` cover the calls answered at the first request (no re-ask), whose
+    prompt is exactly the prompt plus the chunk, so tokens can be fitted on
+    characters; the `all_*` sums include re-asks, as a bill does.
+    """
+
+    clean_calls: int = 0
+    sum_chars: float = 0.0
+    sum_tokens: float = 0.0
+    sum_chars_tokens: float = 0.0
+    sum_chars_squared: float = 0.0
+    all_calls: int = 0
+    all_prompt_tokens: int = 0
+    all_completion_tokens: int = 0
 
 
 @dataclass(frozen=True)

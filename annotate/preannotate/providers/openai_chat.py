@@ -108,6 +108,16 @@ class OpenAIChatProvider:
         }
 
     @property
+    def prompt_overhead_chars(self) -> int:
+        """Characters every request sends besides the text: the longest system prompt and prefix.
+
+        What a cost estimate adds to each chunk before it has past calls to learn
+        from (`annotate.preannotate.estimate`); the JSON-mode prompt, which
+        carries the schema, is the longer and so the safer side.
+        """
+        return len(self.chat.schema_prompt) + len(USER_PREFIX)
+
+    @property
     def retries(self) -> int:
         """Transport re-sends so far, counted as they happen (for the progress line)."""
         return self.chat.retries
