@@ -212,6 +212,19 @@ def test_claims_too_long_for_the_window_are_not_sent(server: RunningServer) -> N
     assert server.stats()["requests"] == 0 and judge.usage.calls == 0
 
 
+def test_a_small_local_window_is_never_overrun() -> None:
+    """Against a llama-cpp-python-like server (3.6 characters a token, a 2,048-token window,
+    ``max_tokens`` cut silently), no request asks for more than the window leaves."""
+    with running_llm_server(like="llama-cpp-python", responder=RESPONDER) as llama:
+        judge = OpenAIJudge(model="qwen2.5-0.5b-instruct", base_url=llama.base_url,
+                            api_key=API_KEY, context_window_tokens=2048, max_tokens=1024)
+        answers = list(judge.judge_all(pairs_of(CASES, repeat=3)))
+        stats = llama.stats()
+    assert relations(answers) == [case[2] for case in CASES] * 3
+    assert (stats["over_window"], stats["context_rejections"]) == (0, 0)
+    assert stats["last_request"]["max_tokens"] < 1024  # cut to what the window leaves
+
+
 # ---------------------------------------------------------------- the endpoint
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from functools import cached_property
 from typing import Any
 
 from annotate.errors import ConfigurationError, one_line
@@ -28,7 +27,6 @@ from annotate.llm import (
     StructuredChat,
     Usage,
     default_model,
-    estimate_tokens,
     ordered_results,
     price_for,
 )
@@ -47,6 +45,11 @@ USER_PREFIX = "CLAIMS:\n"
 REASK_RULE = "copy the differing values verbatim from each claim's quote"
 #: Tokens reserved beyond the system prompt and schema: role markers, the chat template.
 PROMPT_MARGIN_TOKENS = 64
+
+
+#: Tokens kept free for a verdict (a relation, a detail, two values and a sentence take
+#: about 100); a request's ``max_tokens`` is cut to what its window leaves beyond that.
+ANSWER_TOKENS = 256
 
 
 class OpenAIJudge:
@@ -96,6 +99,7 @@ class OpenAIJudge:
             response_format=response_format, max_reasks=max_reasks, max_retries=max_retries,
             timeout=timeout, rpm=rpm, tpm=tpm, backoff_initial=backoff_initial,
             backoff_max=backoff_max, retry_after_cap=retry_after_cap,
+            context_window=context_window_tokens,
         )  # fmt: skip
         self.model = model
         self.concurrency = concurrency
@@ -127,12 +131,19 @@ class OpenAIJudge:
         """The structured-output mode in use now (``json_schema`` or ``json_object``)."""
         return self.chat.mode
 
-    @cached_property
+    @property
     def max_message_chars(self) -> int:
-        """Characters of user message that fit the window, at ~4 characters per token."""
-        overhead = estimate_tokens(len(self.chat.schema_prompt)) + PROMPT_MARGIN_TOKENS
-        max_tokens = self.chat.settings.max_tokens
-        return max(0, self.context_window_tokens - max_tokens - overhead) * 4
+        """Characters of user message that fit the window beside the prompt and the answer.
+
+        Estimated at the chat's calibrated characters per token (cautious until
+        the server's own counts come in; `annotate.llm.window`), so a small local
+        window is not overrun by a 4-characters-per-token guess.
+        """
+        window = self.chat.window
+        overhead = window.prompt_tokens(len(self.chat.schema_prompt)) + PROMPT_MARGIN_TOKENS
+        answer = min(self.chat.settings.max_tokens, ANSWER_TOKENS)  # max_tokens is cut to fit
+        room = self.context_window_tokens - answer - overhead
+        return window.chars_for(max(0, room))
 
     def judge_all(self, pairs: Sequence[Pair]) -> Iterator[Verdict | Unjudged]:
         """One verdict (or `Unjudged`) per pair, in the pairs' order, `concurrency` at a time."""
