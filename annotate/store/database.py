@@ -21,6 +21,7 @@ from sqlite_utils import Database
 
 from annotate.errors import InputError, NotFoundError
 
+from .batches import BatchTables
 from .migrations import migrate, now
 from .rows import (
     AnnotatedRows,
@@ -57,7 +58,7 @@ def resolve_db_path(path: str | Path | None = None) -> Path:
     return Path(path or os.environ.get(DB_ENV) or DEFAULT_DB)
 
 
-class Store(VerificationTables):
+class Store(VerificationTables, BatchTables):
     """Typed access to the project database; the only module that writes SQL."""
 
     def __init__(self, path: str | Path | None = None) -> None:

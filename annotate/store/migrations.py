@@ -351,6 +351,37 @@ def m010_run_stops_and_prices(db: Database) -> None:
     db.execute("alter table runs add column price_output float")
 
 
+@migration
+def m011_batches(db: Database) -> None:
+    """The batch route: batches submitted through a Batch API, their documents and requests.
+
+    `batches` keeps the provider's batch id (NULL between recording and
+    creating it), the job it answers, its files and last status, and when it
+    was collected; `batch_requests` keeps each request's ``custom_id`` (the
+    cache key of the online call it stands for) and, once the batch ended, its
+    answer, until collection moved the valid ones into the call cache.
+    """
+    db.execute(
+        "create table batches (id integer primary key, batch_id text unique, "
+        "input_file_id text, model text, model_version text, prompt_version text, "
+        "schema_version text, params_hash text, params text, max_chunk_chars integer, "
+        "requests integer, documents integer, bytes integer, status text, "
+        "completed integer default 0, failed integer default 0, output_file_id text, "
+        "error_file_id text, results_saved integer default 0, collect_run_id integer, "
+        "submitted_at text, updated_at text, collected_at text)"
+    )
+    db.execute(
+        "create table batch_documents (batch integer references batches (id), "
+        "document_id text, primary key (batch, document_id))"
+    )
+    db.execute("create index batch_documents_by_document on batch_documents (document_id)")
+    db.execute(
+        "create table batch_requests (batch integer references batches (id), custom_id text, "
+        "document_id text, chunk_start integer, chunk_end integer, status integer, body text, "
+        "error text, primary key (batch, custom_id))"
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied.
 

@@ -462,3 +462,65 @@ class StoredFact:
     status: str
     #: the facts this one contradicts
     contradicts: list[str]
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """One request of a batch: a chunk of a document, sent under its call's cache key."""
+
+    #: The request's ``custom_id``: the cache key of the online call it stands for.
+    custom_id: str
+    document_id: str
+    chunk_start: int
+    chunk_end: int
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """What a batch made of one request, as saved from its output or error file."""
+
+    custom_id: str
+    #: HTTP status of the answer (0: never run, e.g. expired).
+    status: int
+    #: The answer's body as JSON (a chat completion when `status` is 200).
+    body: str
+    #: Why there is no answer (None when there is one).
+    error: str | None
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    """A batch of requests submitted through a Batch API for one job, and how far it got.
+
+    `id` is the store's; `batch_id` the provider's (None until it was created).
+    `status` is the provider's last reported one (``submitting`` before the
+    batch exists); `collected_at` is set once every document of the batch went
+    through collection (their answers then live in the call cache).
+    """
+
+    id: int
+    batch_id: str | None
+    input_file_id: str
+    job: JobKey
+    model: str
+    #: The provider's `cache_params` (what changes the output), to rebuild it for collection.
+    params: dict[str, Any]
+    #: The chunk size the requests were cut at, so collection cuts documents alike.
+    max_chunk_chars: int | None
+    requests: int
+    documents: int
+    bytes: int
+    status: str
+    completed: int = 0
+    failed: int = 0
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    results_saved: bool = False
+    collect_run_id: int | None = None
+    submitted_at: str = ""
+    updated_at: str = ""
+    collected_at: str | None = None
+
+    @property
+    def collected(self) -> bool:
+        return self.collected_at is not None

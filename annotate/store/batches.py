@@ -1,0 +1,253 @@
+"""The store's tables for the batch route (migration m011).
+
+A mixin of `Store`, kept in its own module so that the batch route's records
+read as one piece:
+
+* `batches`: each batch submitted through a Batch API, with its job, the
+  provider's ids (input, output and error files) and its last status;
+* `batch_documents`: the documents a batch answers (a document goes in one
+  batch whole, so it is collected at once);
+* `batch_requests`: its requests (a chunk each, under the cache key of the
+  online call it stands for, which is also its ``custom_id``), and once the
+  batch ended, what it answered to each.
+
+The batch ids live here, not only at the provider, so that a killed
+``annotate preannotate --batch`` or ``annotate batch collect`` resumes: a
+batch recorded before it was created is adopted or created by the next
+command, answers saved once are not downloaded again, and collection skips
+the documents that already have their prediction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlite_utils import Database
+
+from .migrations import now
+from .rows import BatchAnswer, BatchRequest, Document, JobKey, StoredBatch
+
+#: Documents with no prediction for a job (parameters: the job's four fields).
+_UNPREDICTED = (
+    "not exists (select 1 from predictions p where p.document_id = d.id "
+    "and p.model_version = ? and p.prompt_version = ? and p.schema_version = ? "
+    "and p.params_hash = ?)"
+)
+#: Documents in a batch of the same job that is not collected yet (parameters: the job).
+_IN_OPEN_BATCH = (
+    "exists (select 1 from batch_documents bd join batches b on b.id = bd.batch "
+    "where bd.document_id = d.id and b.collected_at is null and b.model_version = ? "
+    "and b.prompt_version = ? and b.schema_version = ? and b.params_hash = ?)"
+)
+
+
+class BatchTables:
+    """Typed access to the batch tables; `Store` provides `db`, `_rows` and `_paged`."""
+
+    db: Database
+
+    def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        raise NotImplementedError  # provided by Store
+
+    def _paged(self, sql: str, params: Sequence[Any], batch: int) -> Iterator[sqlite3.Row]:
+        raise NotImplementedError  # provided by Store
+
+    # -- submitting --------------------------------------------------------------
+
+    def iter_unbatched(self, job: JobKey, batch: int = 256) -> Iterator[Document]:
+        """Documents with no prediction for `job` and in no open batch of it, in ingest order."""
+        sql = (
+            "select d.rowid, d.id, d.text, d.source, d.metadata from documents d "
+            f"where d.rowid > ? and {_UNPREDICTED} and not {_IN_OPEN_BATCH}"
+        )
+        for row in self._paged(sql, [*_job(job), *_job(job)], batch):
+            yield _document(row)
+
+    def add_batch(
+        self,
+        batch: StoredBatch,
+        documents: Sequence[str],
+        requests: Sequence[BatchRequest],
+    ) -> int:
+        """Record a batch before it is created at the provider, with its documents and requests.
+
+        Recorded first so that a command killed between creating the batch and
+        recording its id does not leave a paid batch the store knows nothing
+        of: the next command finds the row and adopts (or creates) the batch.
+        """
+        b, stamp = batch, now()
+        with self.db.conn:
+            cursor = self.db.conn.execute(
+                "insert into batches (batch_id, input_file_id, model, model_version, "
+                "prompt_version, schema_version, params_hash, params, max_chunk_chars, "
+                "requests, documents, bytes, status, submitted_at, updated_at) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [b.batch_id, b.input_file_id, b.model, *_job(b.job),
+                 json.dumps(b.params, sort_keys=True), b.max_chunk_chars, b.requests,
+                 b.documents, b.bytes, b.status, stamp, stamp],
+            )  # fmt: skip
+            local = int(cursor.lastrowid or 0)
+            self.db.conn.executemany(
+                "insert or ignore into batch_documents values (?, ?)",
+                [(local, document) for document in documents],
+            )
+            self.db.conn.executemany(
+                "insert into batch_requests (batch, custom_id, document_id, chunk_start, "
+                "chunk_end) values (?, ?, ?, ?, ?)",
+                [(local, r.custom_id, r.document_id, r.chunk_start, r.chunk_end)
+                 for r in requests],
+            )  # fmt: skip
+        return local
+
+    def batch_created(self, local_id: int, batch_id: str, status: str) -> None:
+        """The provider created batch `local_id` as `batch_id`."""
+        with self.db.conn:
+            self.db.conn.execute(
+                "update batches set batch_id = ?, status = ?, updated_at = ? where id = ?",
+                [batch_id, status, now(), local_id],
+            )
+
+    # -- polling -----------------------------------------------------------------
+
+    def update_batch(
+        self,
+        local_id: int,
+        status: str,
+        completed: int,
+        failed: int,
+        output_file_id: str | None,
+        error_file_id: str | None,
+    ) -> None:
+        """The batch's status and request counts as the provider last reported them."""
+        with self.db.conn:
+            self.db.conn.execute(
+                "update batches set status = ?, completed = ?, failed = ?, output_file_id = ?, "
+                "error_file_id = ?, updated_at = ? where id = ?",
+                [status, completed, failed, output_file_id, error_file_id, now(), local_id],
+            )
+
+    def batches(self, open_only: bool = False) -> list[StoredBatch]:
+        """Every batch (or those not collected yet), oldest first."""
+        where = " where collected_at is null" if open_only else ""
+        return [_batch(row) for row in self._rows(f"select * from batches{where} order by id")]
+
+    def batch(self, local_id: int) -> StoredBatch:
+        return _batch(self._rows("select * from batches where id = ?", [local_id])[0])
+
+    # -- collecting --------------------------------------------------------------
+
+    def save_batch_answers(self, local_id: int, answers: Iterable[BatchAnswer]) -> int:
+        """Keep what the batch answered to its requests, in one transaction; how many were kept.
+
+        Lines for requests the batch does not hold are ignored. Once saved, the
+        result files are not downloaded again.
+        """
+        kept = 0
+        with self.db.conn:
+            for answer in answers:
+                cursor = self.db.conn.execute(
+                    "update batch_requests set status = ?, body = ?, error = ? "
+                    "where batch = ? and custom_id = ?",
+                    [answer.status, answer.body, answer.error, local_id, answer.custom_id],
+                )
+                kept += cursor.rowcount
+            self.db.conn.execute(
+                "update batches set results_saved = 1, updated_at = ? where id = ?",
+                [now(), local_id],
+            )
+        return kept
+
+    def batch_answer(self, local_id: int, custom_id: str) -> BatchAnswer | None:
+        """What batch `local_id` answered to request `custom_id` (None: no such request)."""
+        rows = self._rows(
+            "select custom_id, status, body, error from batch_requests "
+            "where batch = ? and custom_id = ?",
+            [local_id, custom_id],
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        error = row["error"] if row["status"] else row["error"] or "not in the batch's results"
+        return BatchAnswer(row["custom_id"], row["status"] or 0, row["body"] or "{}", error)
+
+    def count_batch_pending(self, local_id: int, job: JobKey) -> int:
+        """Documents of the batch with no prediction for `job` yet."""
+        row = self.db.execute(
+            "select count(*) from batch_documents bd join documents d on d.id = bd.document_id "
+            f"where bd.batch = ? and {_UNPREDICTED}",
+            [local_id, *_job(job)],
+        ).fetchone()
+        return int(row[0])
+
+    def iter_batch_pending(
+        self, local_id: int, job: JobKey, batch: int = 256
+    ) -> Iterator[Document]:
+        """Documents of the batch with no prediction for `job` yet, in the order they were sent."""
+        sql = (
+            "select bd.rowid, d.id, d.text, d.source, d.metadata from batch_documents bd "
+            "join documents d on d.id = bd.document_id "
+            f"where bd.rowid > ? and bd.batch = ? and {_UNPREDICTED}"
+        )
+        for row in self._paged(sql, [local_id, *_job(job)], batch):
+            yield _document(row)
+
+    def batch_collecting(self, local_id: int, run_id: int) -> None:
+        """Collection of the batch runs as pre-annotation run `run_id`."""
+        with self.db.conn:
+            self.db.conn.execute(
+                "update batches set collect_run_id = ?, updated_at = ? where id = ?",
+                [run_id, now(), local_id],
+            )
+
+    def batch_collected(self, local_id: int) -> None:
+        """Every document of the batch went through collection: close it.
+
+        Its answers' bodies are dropped: the valid ones are in the call cache
+        now, where the online route finds them too.
+        """
+        stamp = now()
+        with self.db.conn:
+            self.db.conn.execute(
+                "update batches set collected_at = ?, updated_at = ? where id = ?",
+                [stamp, stamp, local_id],
+            )
+            self.db.conn.execute("update batch_requests set body = null where batch = ?",
+                                 [local_id])  # fmt: skip
+
+
+def _job(job: JobKey) -> list[str]:
+    return [job.model_version, job.prompt_version, job.schema_version, job.params_hash]
+
+
+def _document(row: sqlite3.Row) -> Document:
+    return Document(row["id"], row["text"], row["source"], json.loads(row["metadata"]))
+
+
+def _batch(row: sqlite3.Row) -> StoredBatch:
+    return StoredBatch(
+        id=row["id"],
+        batch_id=row["batch_id"],
+        input_file_id=row["input_file_id"],
+        job=JobKey(
+            row["model_version"], row["prompt_version"], row["schema_version"], row["params_hash"]
+        ),  # fmt: skip
+        model=row["model"],
+        params=json.loads(row["params"] or "{}"),
+        max_chunk_chars=row["max_chunk_chars"],
+        requests=row["requests"],
+        documents=row["documents"],
+        bytes=row["bytes"],
+        status=row["status"],
+        completed=row["completed"] or 0,
+        failed=row["failed"] or 0,
+        output_file_id=row["output_file_id"],
+        error_file_id=row["error_file_id"],
+        results_saved=bool(row["results_saved"]),
+        collect_run_id=row["collect_run_id"],
+        submitted_at=row["submitted_at"],
+        updated_at=row["updated_at"],
+        collected_at=row["collected_at"],
+    )
