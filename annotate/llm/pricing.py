@@ -28,6 +28,8 @@ from urllib.parse import urlparse
 
 from annotate.errors import ConfigurationError
 
+from .usage import Usage
+
 #: model name prefix -> (input, output) USD per 1M tokens (OpenAI list prices).
 PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
     "gpt-4o-mini": (0.15, 0.60),
@@ -39,6 +41,9 @@ PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
     "gpt-5-mini": (0.25, 2.00),
     "gpt-5": (1.25, 10.00),
 }
+#: The share of the price OpenAI's Batch API takes off (its answers within 24 hours
+#: cost half): what ``annotate preannotate --batch`` pays for the answers it collects.
+BATCH_DISCOUNT = 0.5
 #: Where the built-in table applies: OpenAI's own API.
 OPENAI_HOST_SUFFIX = "openai.com"
 
@@ -52,6 +57,11 @@ class Price:
         return (
             prompt_tokens * self.input_per_million + completion_tokens * self.output_per_million
         ) / 1_000_000
+
+    def cost_of(self, usage: Usage) -> float:
+        """What `usage` costs: its tokens at this price, those of batch answers at the discount."""
+        batch = self.cost(usage.batch_prompt_tokens, usage.batch_completion_tokens)
+        return self.cost(usage.prompt_tokens, usage.completion_tokens) - BATCH_DISCOUNT * batch
 
 
 @dataclass(frozen=True)

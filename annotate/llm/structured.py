@@ -163,13 +163,28 @@ class StructuredChat(Generic[M]):
         """The system prompt with the schema appended: what JSON mode sends (the longest)."""
         return json_mode_prompt(self.system_prompt, self.schema)
 
-    async def ask(self, user_message: str) -> Answer[M]:
-        """Ask, re-asking up to `max_reasks` times on invalid output; raises `CallFailed`."""
+    async def ask(self, user_message: str, *, answered: str | None = None) -> Answer[M]:
+        """Ask, re-asking up to `max_reasks` times on invalid output; raises `CallFailed`.
+
+        `answered` is an answer to `user_message` obtained elsewhere (a batch
+        result): it is validated like this chat's own, and when invalid it is
+        re-asked here, as the first of the re-asks, instead of asking anew, so a
+        batch answer costs what an online one would.
+        """
         usage = Usage()
-        error = ValueError("no attempt was made")
+        error: ValueError = ValueError("no attempt was made")
         conversation: list[dict[str, Any]] = [{"role": "user", "content": user_message}]
         max_reasks = self.settings.max_reasks
-        for reasks in range(max_reasks + 1):
+        first = 0
+        if answered is not None:
+            try:
+                parsed = parse_answer(self.response_model, answered)
+            except ValueError as exc:
+                error, first = exc, 1
+                conversation += reask_messages(answered, exc, self.reask_rule)
+            else:
+                return Answer(parsed, raw_json(answered, parsed), usage, 0)
+        for reasks in range(first, max_reasks + 1):
             content = await self._complete(conversation, usage)
             try:
                 parsed = parse_answer(self.response_model, content)
@@ -181,6 +196,36 @@ class StructuredChat(Generic[M]):
                 continue
             return Answer(parsed, raw_json(content, parsed), usage, reasks)
         raise CallFailed("invalid_output", describe_invalid(error), usage)
+
+    def request_body(self, user_message: str) -> dict[str, Any]:
+        """The JSON body `ask` would POST first for `user_message`, without sending it.
+
+        For the Batch API, whose input lines carry the request bodies: the same
+        model, messages, response format, ``max_tokens`` (cut to the window)
+        and temperature as the online route, in the form this chat uses now.
+        """
+        form = self.form
+        system = self.schema_prompt if form.mode == "json_object" else self.system_prompt
+        messages = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user_message},
+        ]
+        chars = sum(len(m["content"]) for m in messages)
+        options = request_options(
+            form, self.schema_name, self.schema, self._output_tokens(chars, Usage()),
+            self.settings.temperature,
+        )  # fmt: skip
+        extra = options.pop("extra_body")
+        return {"model": self.model, "messages": messages, **options, **extra}
+
+    def client(self) -> openai.AsyncOpenAI:
+        """The chat's SDK client (same endpoint and key), for the Files and Batches endpoints."""
+        return self._connected()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every form of the key: what a message about this endpoint must never show."""
+        return self._secrets
 
     async def aclose(self) -> None:
         if self._client is not None:

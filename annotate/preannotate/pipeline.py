@@ -22,7 +22,7 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -93,6 +93,8 @@ class RunSummary:
 
 
 ProgressCallback = Callable[[RunCounts], None]
+#: The documents a run takes when not every pending one (batch collection): how many, and them.
+Selection = tuple[int, Iterable[Document]]
 
 
 def job_key(provider: Provider) -> JobKey:
@@ -134,8 +136,9 @@ async def preannotate(
     max_cost: float | None = None,
     max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     tokens: TokenModel | None = None,
+    selection: Selection | None = None,
 ) -> RunSummary:
-    """Pre-annotate every document with no prediction for this job yet.
+    """Pre-annotate every document with no prediction for this job yet (or `selection`'s).
 
     `price` None means the cost is unknown (counted as 0 and recorded as
     unpriced). `max_cost` (USD) stops the run before a call would pass it,
@@ -151,6 +154,7 @@ async def preannotate(
         budget = Budget(max_cost, price or Price(0.0, 0.0), tokens or token_model(store, provider))
     breaker = CircuitBreaker(max_consecutive_failures)
     job = _Job(store, provider, price, on_progress, budget, breaker)
+    job.selection = selection
     return await job.run(concurrency, limit)
 
 
@@ -178,9 +182,14 @@ class _Job:
         self.fatal: AnnotateError | None = None
         #: Why the run stops early (set once by a worker; the others then send nothing more).
         self.stopped: Stop | None = None
+        #: The documents to take instead of every pending one (None: every pending one).
+        self.selection: Selection | None = None
 
     async def run(self, concurrency: int, limit: int | None) -> RunSummary:
-        pending = count_to_annotate(self.store, self.provider, limit)
+        if self.selection is None:
+            pending = count_to_annotate(self.store, self.provider, limit)
+        else:
+            pending = self.selection[0] if limit is None else min(self.selection[0], limit)
         self.run_id = self.store.start_run(self._run_record(concurrency))
         started = time.perf_counter()
         status = "interrupted"
@@ -230,7 +239,9 @@ class _Job:
             await extracted.put(None)
 
     async def _feed(self, queue: asyncio.Queue[Document | None], limit: int | None) -> None:
-        for count, document in enumerate(self.store.iter_unpredicted(self.key)):
+        selected = self.selection
+        documents = self.store.iter_unpredicted(self.key) if selected is None else selected[1]
+        for count, document in enumerate(documents):
             if (limit is not None and count >= limit) or self.fatal or self.stopped:
                 return
             await queue.put(document)
@@ -369,7 +380,7 @@ class _Job:
             self.budget.settle(reservation, cost)
 
     def _count_usage(self, usage: Usage) -> float:
-        cost = self.price.cost(usage.prompt_tokens, usage.completion_tokens)
+        cost = self.price.cost_of(usage)  # a batch's answers at the batch discount
         self.counters.requests += usage.requests
         self.counters.prompt_tokens += usage.prompt_tokens
         self.counters.completion_tokens += usage.completion_tokens

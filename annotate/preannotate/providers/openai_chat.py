@@ -169,5 +169,18 @@ class OpenAIChatProvider:
         answer = await self.chat.ask(USER_PREFIX + text)
         return ProviderResult(answer.parsed, answer.raw, answer.usage, answer.reasks)
 
+    async def extract_answered(self, text: str, answered: str) -> ProviderResult:
+        """`extract`, with `answered` (a batch's answer for `text`) as the model's first answer.
+
+        A valid answer costs no call; an invalid one is re-asked online as the
+        first re-ask, as `extract` would have (`StructuredChat.ask`).
+        """
+        answer = await self.chat.ask(USER_PREFIX + text, answered=answered)
+        return ProviderResult(answer.parsed, answer.raw, answer.usage, answer.reasks)
+
+    def request_body(self, text: str) -> dict[str, Any]:
+        """The chat-completions body `extract` would send first for `text` (a batch line's)."""
+        return self.chat.request_body(USER_PREFIX + text)
+
     async def aclose(self) -> None:
         await self.chat.aclose()
