@@ -276,6 +276,13 @@ def test_prices_make_a_cost(server: RunningServer) -> None:
     assert usage.cost_usd == pytest.approx(expected) and usage.cost_usd > 0
 
 
+def test_a_local_server_is_not_charged_openais_prices(server: RunningServer) -> None:
+    judge = OpenAIJudge(model="gpt-4o-mini", base_url=server.base_url, api_key=API_KEY)
+    list(judge.judge_all(pairs_of(CASES)))
+    assert judge.usage.prompt_tokens > 0 and judge.usage.cost_usd == 0.0
+    assert not judge.price_choice.known  # said as unknown, not as free
+
+
 def test_a_judge_serves_successive_runs(server: RunningServer) -> None:
     judge = make_judge(server.base_url)
     first = relations(list(judge.judge_all(pairs_of(CASES))))

@@ -24,11 +24,12 @@ from annotate.llm import (
     CallFailed,
     ChatSettings,
     EndpointFailed,
+    Price,
     StructuredChat,
     Usage,
+    choose_price,
     default_model,
     ordered_results,
-    price_for,
 )
 from annotate.prompts import load_prompt, prompt_version
 from annotate.schemas import Verdict, schema_version
@@ -105,7 +106,12 @@ class OpenAIJudge:
         self.concurrency = concurrency
         self.context_window_tokens = context_window_tokens
         self.on_judged = on_judged
-        self.price = price_for(model, price_input, price_output)
+        #: OpenAI's list price only for OpenAI itself: a local server's model is not charged
+        #: as if it were gpt-4o (`annotate.llm.pricing.choose_price`); unknown costs 0 here.
+        self.price_choice = choose_price(
+            model, input_override=price_input, output_override=price_output, base_url=base_url
+        )
+        self.price = self.price_choice.price or Price(0.0, 0.0)
         self.usage = JudgeUsage()
         self.chat = StructuredChat(
             model, Verdict, load_prompt(PROMPT), settings,
