@@ -12,7 +12,7 @@ concurrently for synchronous callers; `pricing` turns tokens into dollars.
 from .client import DEFAULT_MODEL, MODEL_ENV, default_model
 from .failures import CallFailed, EndpointFailed
 from .ordered import ordered_results
-from .pricing import Price, PriceChoice, choose_price, price_for
+from .pricing import Price, PriceChoice, choose_price
 from .ratelimit import RateLimiter, estimate_tokens
 from .redaction import redact
 from .request import RESPONSE_FORMATS
@@ -38,6 +38,5 @@ __all__ = [
     "default_model",
     "estimate_tokens",
     "ordered_results",
-    "price_for",
     "redact",
 ]

@@ -76,21 +76,6 @@ class PriceChoice:
         return self.price is not None
 
 
-def price_for(
-    model: str, input_override: float | None = None, output_override: float | None = None
-) -> Price:
-    """The built-in table's longest matching prefix, with per-run overrides; 0 when unlisted.
-
-    Kept for callers that price a model known to be OpenAI's (the comparison judge);
-    `choose_price` is the full rule, which knows an unpriced model from a free one.
-    """
-    base = _longest_prefix(PRICES_PER_MILLION, model) or (0.0, 0.0)
-    return Price(
-        base[0] if input_override is None else input_override,
-        base[1] if output_override is None else output_override,
-    )
-
-
 def choose_price(
     model: str,
     *,
