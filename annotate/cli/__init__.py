@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 from annotate.errors import AnnotateError, StoreError, one_line
 
 from . import agreement, compare, export, ingest, preannotate, pull, push, runs, show, studio, tasks
+from . import batch as batch_route
 from .common import GLOBAL, DbOption
 
 DEBUG_ENV = "ANNOTATE_DEBUG"
@@ -74,6 +75,7 @@ for module in (
     ingest, preannotate, tasks, runs, show, studio, push, pull, agreement, export, compare
 ):
     module.register(app)
+batch_route.register(app)  # `annotate batch status|collect` (the batch route)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from rich.table import Table
 from rich.text import Text
 
 from annotate.llm import Price, PriceChoice, choose_price
+from annotate.llm.batch_files import MAX_BYTES, MAX_REQUESTS
 from annotate.preannotate.budget import DEFAULT_MAX_CONSECUTIVE_FAILURES, budget_price
 from annotate.preannotate.dry_run import JobEstimate, estimate_job
 from annotate.preannotate.pipeline import (
@@ -46,6 +47,12 @@ from annotate.preannotate.providers import (
 )
 from annotate.store import RunCounts, Store
 
+from .batch_submit import (
+    BatchMaxBytesOption,
+    BatchMaxRequestsOption,
+    BatchOption,
+    submit_batches,
+)
 from .common import DbOption, console, open_store
 from .llm_options import (
     ConcurrencyOption,
@@ -112,6 +119,9 @@ def preannotate_command(
             help="Estimate requests, tokens and cost of the pending documents; send nothing.",
         ),
     ] = False,
+    batch: BatchOption = False,
+    batch_max_requests: BatchMaxRequestsOption = MAX_REQUESTS,
+    batch_max_bytes: BatchMaxBytesOption = MAX_BYTES,
     db: DbOption = None,
 ) -> None:
     """Pre-annotate every document that has no prediction for this model, prompt and schema.
@@ -126,6 +136,9 @@ def preannotate_command(
     if max_cost is not None and not dry_run:
         budget_price(price.price, chosen.model)
     console.print(f"provider [bold]{name}[/], model_version [bold]{chosen.model_version}[/]")
+    if batch and not dry_run:  # the batch route (annotate/cli/batch.py)
+        submit_batches(chosen, db, limit, batch_max_requests, batch_max_bytes)
+        return
     if dry_run:
         with open_store(db) as store:
             estimate = estimate_job(store, chosen, price, limit)

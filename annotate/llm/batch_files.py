@@ -42,6 +42,47 @@ class TooLarge(ValueError):
     """A group of lines that no file within the limits can hold."""
 
 
+class FileLimits:
+    """Fills one batch file after another within `max_requests` lines and `max_bytes` bytes.
+
+    Lines come in groups (a document's chunks) that never span two files:
+    `fits` says whether a group still fits the current file, `add` counts it
+    in, `start` begins the next file. The caller writes the lines itself, so a
+    200 MB file streams to disk instead of being held in memory.
+    """
+
+    def __init__(self, max_requests: int = MAX_REQUESTS, max_bytes: int = MAX_BYTES) -> None:
+        if max_requests < 1 or max_bytes < 1:
+            raise ValueError("a batch file must allow at least one request and one byte")
+        self.max_requests = max_requests
+        self.max_bytes = max_bytes
+        self.start()
+
+    def start(self) -> None:
+        self.requests = 0
+        self.bytes = 0
+
+    def check(self, group: list[bytes]) -> int:
+        """The group's size in bytes; raises `TooLarge` when not even an empty file holds it."""
+        size = sum(len(line) for line in group)
+        if len(group) > self.max_requests or size > self.max_bytes:
+            raise TooLarge(
+                f"{len(group)} request(s) of {size} bytes exceed one batch file "
+                f"({self.max_requests} requests, {self.max_bytes} bytes)"
+            )
+        return size
+
+    def fits(self, group: list[bytes]) -> bool:
+        size = self.check(group)
+        return (
+            self.requests + len(group) <= self.max_requests and self.bytes + size <= self.max_bytes
+        )
+
+    def add(self, group: list[bytes]) -> None:
+        self.requests += len(group)
+        self.bytes += self.check(group)
+
+
 def split_lines(
     groups: Iterable[list[bytes]],
     max_requests: int = MAX_REQUESTS,
@@ -49,28 +90,19 @@ def split_lines(
 ) -> Iterator[list[list[bytes]]]:
     """Cut groups of lines into files of at most `max_requests` lines and `max_bytes` bytes.
 
-    A group never spans two files: it starts a new file when it does not fit
-    in the current one. A group larger than a whole file raises `TooLarge`
-    before anything is yielded for it (the caller leaves it to the online
-    route). Yields each file as its list of groups.
+    In memory, for small inputs and tests; `FileLimits` is the streaming form.
+    A group larger than a whole file raises `TooLarge`. Yields each file as
+    its list of groups.
     """
-    if max_requests < 1 or max_bytes < 1:
-        raise ValueError("a batch file must allow at least one request and one byte")
+    limits = FileLimits(max_requests, max_bytes)
     current: list[list[bytes]] = []
-    requests = size = 0
     for group in groups:
-        group_size = sum(len(line) for line in group)
-        if len(group) > max_requests or group_size > max_bytes:
-            raise TooLarge(
-                f"{len(group)} request(s) of {group_size} bytes exceed one batch file "
-                f"({max_requests} requests, {max_bytes} bytes)"
-            )
-        if current and (requests + len(group) > max_requests or size + group_size > max_bytes):
+        if current and not limits.fits(group):
             yield current
-            current, requests, size = [], 0, 0
+            current = []
+            limits.start()
+        limits.add(group)
         current.append(group)
-        requests += len(group)
-        size += group_size
     if current:
         yield current
 
@@ -143,6 +175,7 @@ def _error_text(error: Any) -> str:
 
 __all__ = [
     "CHAT_URL",
+    "FileLimits",
     "MAX_BYTES",
     "MAX_REQUESTS",
     "BatchResult",

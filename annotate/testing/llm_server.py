@@ -86,6 +86,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
+from .batch_api import FakeBatchAPI
 from .fake_verdicts import COMPARE_PREFIX, judge_claims, spoiled
 
 try:
@@ -244,6 +245,7 @@ class FakeLLM:
         app.router.add_post("/_control/config", self.set_config)
         app.router.add_get("/_control/stats", self.stats)
         app.router.add_post("/_control/reset", self.reset_handler)
+        FakeBatchAPI(self).mount(app)  # the Files and Batches endpoints (batch_api.py)
         return app
 
     # ------------------------------------------------------------ completions
@@ -251,7 +253,13 @@ class FakeLLM:
     async def chat(self, request: web.Request) -> web.StreamResponse:
         body = json.loads(await request.read())
         self._record(request, body)
-        if self.latency:
+        return await self.respond(body, request)
+
+    async def respond(
+        self, body: dict[str, Any], request: web.Request | None = None
+    ) -> web.StreamResponse:
+        """Answer one chat-completions body; `request` None for a batch's line (no latency)."""
+        if self.latency and request is not None:
             await asyncio.sleep(self.latency)
         response_format = body.get("response_format") or {}
         if self.rejection and response_format.get("type") == "json_schema":
@@ -322,10 +330,18 @@ class FakeLLM:
         return None
 
     async def _transport_fault(
-        self, request: web.Request, fault: dict[str, Any]
+        self, request: web.Request | None, fault: dict[str, Any]
     ) -> web.StreamResponse | None:
-        """Faults that replace or delay the answer; None lets a (maybe spoiled) answer follow."""
+        """Faults that replace or delay the answer; None lets a (maybe spoiled) answer follow.
+
+        In a batch (`request` None) there is no connection to drop or time out:
+        those become a 500 and no wait.
+        """
         kind = fault["kind"]
+        if request is None and kind in ("timeout", "drop_connection"):
+            return _error(500, "The server had an error (fake, in a batch).", kind="server_error")
+        if request is None and kind in ("slow", "401"):
+            return _error(401, "Incorrect API key provided.") if kind == "401" else None
         if kind == "429":
             headers = {}
             if fault.get("retry_after") is not None:
@@ -337,6 +353,7 @@ class FakeLLM:
             return _error(500, "The server had an error (fake).", kind="server_error")
         if kind == "400":
             return _error(400, "Invalid request (fake).")
+        assert request is not None  # the faults above are the only ones a batch line lacks
         if kind == "401":  # echoes the key in full: worse than real servers, on purpose
             key = request.headers.get("Authorization", "").removeprefix("Bearer ")
             return _error(401, f"Incorrect API key provided: {key}.", code="invalid_api_key")

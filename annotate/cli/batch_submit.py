@@ -1,0 +1,88 @@
+"""`annotate preannotate --batch`: write, upload and create the batches of the pending job.
+
+Kept apart from `annotate batch status|collect` (`annotate.cli.batch`), which
+read `annotate preannotate`'s exit statuses and tables, so that
+`annotate.cli.preannotate` can import this module without a cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from annotate.llm.batch_files import MAX_BYTES, MAX_REQUESTS
+from annotate.preannotate.batch import Submitted, submit
+from annotate.preannotate.providers import Provider
+from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
+from annotate.store import Store
+
+from .common import console, fail, open_store
+
+BatchOption = Annotated[
+    bool,
+    typer.Option(
+        "--batch",
+        help="Send the requests through OpenAI's Batch API (half price, answered within 24 h) "
+        "instead of online; then `annotate batch status` and `annotate batch collect`.",
+    ),
+]
+BatchMaxRequestsOption = Annotated[
+    int, typer.Option(min=1, help="Requests per batch file (OpenAI's limit: 50,000).")
+]
+BatchMaxBytesOption = Annotated[
+    int, typer.Option(min=1, help="Bytes per batch file (OpenAI's limit: 200 MB).")
+]
+
+def submit_batches(
+    provider: Provider,
+    db: Path | None,
+    limit: int | None,
+    max_requests: int = MAX_REQUESTS,
+    max_bytes: int = MAX_BYTES,
+) -> None:
+    """`annotate preannotate --batch`: write, upload and create the batches of the pending job."""
+    if not isinstance(provider, OpenAIChatProvider):
+        raise fail("--batch needs --provider openai: the rules make no calls to batch")
+    with open_store(db) as store:
+        done = asyncio.run(_submit(store, provider, limit, max_requests, max_bytes))
+    console.print(_submitted_table(done))
+    if done.cached:
+        console.print(
+            f"{done.cached} document(s) are answered from the cache: `annotate preannotate` "
+            "predicts them without a call"
+        )
+    if done.too_large:
+        console.print(
+            f"{len(done.too_large)} document(s) do not fit one batch file: "
+            "`annotate preannotate` sends them online"
+        )
+    if done.batches:
+        console.print("next: `annotate batch status`, then `annotate batch collect` (within 24 h)")
+
+
+async def _submit(
+    store: Store, provider: OpenAIChatProvider, limit: int | None, max_requests: int,
+    max_bytes: int,
+) -> Submitted:  # fmt: skip
+    try:
+        return await submit(
+            store, provider, limit=limit, max_requests=max_requests, max_bytes=max_bytes
+        )
+    finally:
+        await provider.aclose()
+
+
+def _submitted_table(done: Submitted) -> Table:
+    table = Table(title=f"{len(done.batches)} batch(es) submitted")
+    for column in ("batch", "id", "status", "documents", "requests", "bytes"):
+        table.add_column(column)
+    for b in done.batches:
+        table.add_row(str(b.id), b.batch_id or "-", b.status, str(b.documents), str(b.requests),
+                      f"{b.bytes:,}")  # fmt: skip
+    return table
+
+

@@ -1,0 +1,425 @@
+"""The batch route: the job's requests sent through a Batch API, collected like online answers.
+
+OpenAI's Batch API answers within 24 hours at half the price. `submit` walks
+the pending documents as the online job would (same job key, chunking and
+cache: a chunk answered before costs nothing), writes each chunk's request,
+the exact body the online route would POST, as a line of a JSONL file whose
+``custom_id`` is the cache key of that online call, cuts files within the
+provider's limits (a document's chunks stay in one file), uploads each and
+creates its batch. Every batch is recorded in the store *before* it is created
+and its id right after, so a killed command never leaves a paid batch the
+store does not know of (`ensure_created` adopts it by its input file).
+
+`collect` polls the open batches; an ended one's output and error files are
+saved in the store once, then its documents go through the online pipeline
+(`pipeline.preannotate` over the batch's documents) with `BatchAnswered` as
+the provider: for each chunk it hands over the batch's answer, validated like
+an online one, and an invalid answer is re-asked online as the first re-ask;
+a request the batch failed, expired or never ran is sent online. Grounding,
+the call cache, predictions, failures, the run, the budget and the circuit
+breaker are the pipeline's own, so batch and online predictions are the same,
+and a killed collection resumes: documents with a prediction are skipped and
+answers already in the cache are not taken again. A batch is closed
+(``collected``) once every one of its documents went through.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotate.errors import ConfigurationError
+from annotate.llm import CallFailed, Price
+from annotate.llm.batch_client import BatchClient, BatchState
+from annotate.llm.batch_files import (
+    MAX_BYTES,
+    MAX_REQUESTS,
+    BatchResult,
+    FileLimits,
+    TooLarge,
+    parse_results,
+    request_line,
+)
+from annotate.store import BatchAnswer, BatchRequest, Document, Store, StoredBatch
+
+from .budget import DEFAULT_MAX_CONSECUTIVE_FAILURES
+from .chunking import split_text
+from .pipeline import ProgressCallback, RunSummary, call_key, job_key, preannotate
+from .providers.base import ProviderResult
+from .providers.openai_chat import OpenAIChatProvider
+
+#: A batch recorded in the store but not created at the provider yet.
+SUBMITTING = "submitting"
+
+
+def batch_client(provider: OpenAIChatProvider) -> BatchClient:
+    """The Files and Batches endpoints behind the provider's own client (same URL and key)."""
+    chat = provider.chat
+    return BatchClient(chat.client(), chat.secrets, chat.retry_policy)
+
+
+# ---------------------------------------------------------------------------
+# Submitting
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Submitted:
+    """What `submit` did: the batches it created, and the documents it left to the online route."""
+
+    batches: list[StoredBatch] = field(default_factory=list)
+    documents: int = 0
+    requests: int = 0
+    #: Documents every chunk of which is in the cache: the online route predicts them free.
+    cached: int = 0
+    #: Documents too large for one batch file (or for the window): left to the online route.
+    too_large: list[str] = field(default_factory=list)
+    #: Batches recorded by an earlier, killed command and created (or adopted) now.
+    resumed: int = 0
+
+
+async def submit(
+    store: Store,
+    provider: OpenAIChatProvider,
+    *,
+    limit: int | None = None,
+    max_requests: int = MAX_REQUESTS,
+    max_bytes: int = MAX_BYTES,
+    folder: Path | None = None,
+) -> Submitted:
+    """Send the pending documents of the provider's job as batches; nothing is sent twice.
+
+    Documents already in an open batch of the job are not sent again. The
+    input files are written to a temporary folder (or `folder`) and deleted
+    once uploaded: they hold the articles, and the provider keeps its copy.
+    """
+    api = batch_client(provider)
+    done = Submitted()
+    for batch in store.batches(open_only=True):
+        if batch.batch_id is None:
+            await ensure_created(store, api, batch)
+            done.resumed += 1
+    limits = FileLimits(max_requests, max_bytes)
+    with tempfile.TemporaryDirectory(dir=folder, prefix="annotate-batch-") as tmp:
+        writer = _BatchWriter(store, api, provider, Path(tmp))
+        seen: set[str] = set()
+        for count, document in enumerate(store.iter_unbatched(job_key(provider))):
+            if limit is not None and count >= limit:
+                break
+            try:
+                requests, lines = _requests(store, provider, document, seen)
+                fits = limits.fits(lines)
+            except (TooLarge, CallFailed):
+                done.too_large.append(document.id)
+                continue
+            if not lines:
+                done.cached += 1
+                continue
+            if not fits:
+                done.batches.append(await writer.send())
+                limits.start()
+            limits.add(lines)
+            writer.write(document.id, requests, lines)
+            seen.update(request.custom_id for request in requests)
+            done.documents += 1
+            done.requests += len(requests)
+        if writer.requests:
+            done.batches.append(await writer.send())
+    return done
+
+
+def _requests(
+    store: Store, provider: OpenAIChatProvider, document: Document, seen: set[str]
+) -> tuple[list[BatchRequest], list[bytes]]:
+    """The requests of a document's chunks not answered yet (cache) nor sent in this submission."""
+    key = job_key(provider)
+    requests: list[BatchRequest] = []
+    lines: list[bytes] = []
+    for chunk in split_text(document.text, provider.max_chunk_chars):
+        text = chunk.of(document.text)
+        custom_id = call_key(provider, key, text)
+        if custom_id in seen or any(r.custom_id == custom_id for r in requests):
+            continue
+        if store.cached_response(custom_id) is not None:
+            continue
+        requests.append(BatchRequest(custom_id, document.id, chunk.start, chunk.end))
+        lines.append(request_line(custom_id, provider.request_body(text)))
+    return requests, lines
+
+
+class _BatchWriter:
+    """One input file being written; `send` uploads it, records the batch and creates it."""
+
+    def __init__(
+        self, store: Store, api: BatchClient, provider: OpenAIChatProvider, folder: Path
+    ) -> None:
+        self.store = store
+        self.api = api
+        self.provider = provider
+        self.folder = folder
+        self.files = 0
+        self._start()
+
+    def _start(self) -> None:
+        self.files += 1
+        self.path = self.folder / f"batch-{self.files:05d}.jsonl"
+        self.handle = self.path.open("wb")
+        self.path.chmod(0o600)  # the articles' text: the owner's alone, like the store
+        self.documents: list[str] = []
+        self.pending: list[BatchRequest] = []
+        self.requests = 0
+        self.bytes = 0
+
+    def write(self, document_id: str, requests: list[BatchRequest], lines: list[bytes]) -> None:
+        for line in lines:
+            self.handle.write(line)
+            self.bytes += len(line)
+        self.documents.append(document_id)
+        self.pending.extend(requests)
+        self.requests += len(requests)
+
+    async def send(self) -> StoredBatch:
+        self.handle.close()
+        file_id = await self.api.upload(self.path)
+        self.path.unlink()
+        provider = self.provider
+        record = StoredBatch(
+            id=0, batch_id=None, input_file_id=file_id, job=job_key(provider),
+            model=provider.model, params=provider.cache_params,
+            max_chunk_chars=provider.max_chunk_chars, requests=self.requests,
+            documents=len(self.documents), bytes=self.bytes, status=SUBMITTING,
+        )  # fmt: skip
+        local = self.store.add_batch(record, self.documents, self.pending)
+        batch = await ensure_created(self.store, self.api, self.store.batch(local))
+        self._start()
+        return batch
+
+
+async def ensure_created(store: Store, api: BatchClient, batch: StoredBatch) -> StoredBatch:
+    """Create a recorded batch at the provider, or adopt the one a killed command created."""
+    state = await api.find(batch.input_file_id)
+    if state is None:
+        state = await api.create(batch.input_file_id, {"annotate_batch": str(batch.id)})
+    store.batch_created(batch.id, state.id, state.status)
+    return store.batch(batch.id)
+
+
+# ---------------------------------------------------------------------------
+# Polling and collecting
+# ---------------------------------------------------------------------------
+
+
+async def refresh(store: Store, api: BatchClient, batch: StoredBatch) -> BatchState:
+    """Poll one batch and record its status (creating it first if a killed submit did not)."""
+    if batch.batch_id is None:
+        batch = await ensure_created(store, api, batch)
+    assert batch.batch_id is not None
+    state = await api.retrieve(batch.batch_id)
+    store.update_batch(
+        batch.id, state.status, state.completed, state.failed,
+        state.output_file_id, state.error_file_id,
+    )  # fmt: skip
+    return state
+
+
+@dataclass
+class BatchCollection:
+    """One open batch as `collect` found it, and what became of it."""
+
+    batch: StoredBatch
+    state: BatchState | None = None
+    #: The pre-annotation run that took its documents (None: not collected, still running).
+    summary: RunSummary | None = None
+    #: Its requests answered from the batch, re-asked online, and sent online instead.
+    answered: int = 0
+    reasked: int = 0
+    online: int = 0
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state is None or not self.state.ended
+
+
+@dataclass
+class Collected:
+    """Every open batch `collect` looked at, oldest first; `stopped` ends it early."""
+
+    batches: list[BatchCollection] = field(default_factory=list)
+
+    @property
+    def summaries(self) -> list[RunSummary]:
+        return [b.summary for b in self.batches if b.summary is not None]
+
+    @property
+    def in_progress(self) -> list[BatchCollection]:
+        return [b for b in self.batches if b.in_progress]
+
+    @property
+    def stopped(self) -> RunSummary | None:
+        return next((s for s in self.summaries if s.stopped is not None), None)
+
+    @property
+    def failed(self) -> int:
+        return sum(s.counters.failed for s in self.summaries)
+
+
+#: Builds the provider of a batch's job (its model and output-changing parameters).
+ProviderFor = Callable[[StoredBatch], OpenAIChatProvider]
+
+
+async def collect(
+    store: Store,
+    provider_for: ProviderFor,
+    *,
+    concurrency: int = 8,
+    price_for: Callable[[StoredBatch], Price | None] | None = None,
+    on_progress: ProgressCallback | None = None,
+    max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    folder: Path | None = None,
+) -> Collected:
+    """Collect every open batch that ended; report those still running.
+
+    `price_for` prices a batch's model (None: unknown); its batch answers cost
+    `pricing.BATCH_DISCOUNT` less. Collection stops at the first run that
+    stops early (endpoint down for the online fallbacks, ...): that batch stays
+    open, and the next `collect` resumes it.
+    """
+    collected = Collected()
+    providers: dict[str, OpenAIChatProvider] = {}
+    try:
+        for batch in store.batches(open_only=True):
+            provider = providers.get(batch.job.params_hash) or provider_for(batch)
+            providers[batch.job.params_hash] = provider
+            _check_job(provider, batch)
+            api = batch_client(provider)
+            item = BatchCollection(batch)
+            collected.batches.append(item)
+            item.state = await refresh(store, api, batch)
+            if not item.state.ended:
+                continue
+            if not store.batch(batch.id).results_saved:
+                await _save_results(store, api, store.batch(batch.id), folder)
+            answered = BatchAnswered(provider, store, store.batch(batch.id))
+            job = batch.job
+            selection = (
+                store.count_batch_pending(batch.id, job),
+                store.iter_batch_pending(batch.id, job),
+            )
+            item.summary = await preannotate(
+                store, answered, concurrency=concurrency,
+                price=price_for(batch) if price_for else None,
+                on_progress=on_progress, max_consecutive_failures=max_consecutive_failures,
+                selection=selection,
+            )  # fmt: skip
+            item.answered, item.reasked, item.online = (
+                answered.answered, answered.reasked, answered.online,
+            )  # fmt: skip
+            store.batch_collecting(batch.id, item.summary.run_id)
+            if item.summary.stopped is not None:
+                break
+            store.batch_collected(batch.id)
+    finally:
+        for provider in providers.values():
+            await provider.aclose()
+    return collected
+
+
+def _check_job(provider: OpenAIChatProvider, batch: StoredBatch) -> None:
+    """Refuse to collect answers to another prompt or schema than this annotate's."""
+    if job_key(provider) != batch.job:
+        raise ConfigurationError(
+            f"batch {batch.batch_id or batch.id} was submitted for {batch.job.model_version} "
+            f"(parameters {batch.job.params_hash}), but this annotate's prompt or schema make "
+            f"{job_key(provider).model_version}: collect it with the annotate that submitted it"
+        )
+
+
+async def _save_results(
+    store: Store, api: BatchClient, batch: StoredBatch, folder: Path | None
+) -> None:
+    """Download the batch's output and error files to disk and keep their answers, once."""
+    with tempfile.TemporaryDirectory(dir=folder, prefix="annotate-results-") as tmp:
+        paths = []
+        for file_id in (batch.output_file_id, batch.error_file_id):
+            if file_id:
+                path = Path(tmp) / f"{file_id}.jsonl"
+                await api.download(file_id, path)
+                paths.append(path)
+        store.save_batch_answers(batch.id, _answers(paths))
+
+
+def _answers(paths: list[Path]) -> Any:
+    for path in paths:
+        with path.open("rb") as lines:
+            for result in parse_results(lines):
+                body = json.dumps(result.body, ensure_ascii=False) if result.body else None
+                yield BatchAnswer(result.custom_id, result.status, body or "", result.error)
+
+
+class BatchAnswered:
+    """A provider that answers from a batch's results, and online where the batch did not.
+
+    It stands for `provider` in the pipeline: the same name, model, job key and
+    cache parameters, so the calls and predictions it makes are the online
+    route's. Chunks are cut at the size the batch was submitted with, so each
+    chunk finds its request; a chunk split again after a truncation has none
+    and goes online.
+    """
+
+    cacheable = True
+
+    def __init__(self, provider: OpenAIChatProvider, store: Store, batch: StoredBatch) -> None:
+        self.provider = provider
+        self.store = store
+        self.batch = batch
+        self.name = provider.name
+        self.model = provider.model
+        self.prompt_version = provider.prompt_version
+        self.key = batch.job
+        self.answered = 0
+        self.reasked = 0
+        self.online = 0
+
+    @property
+    def model_version(self) -> str:
+        return self.provider.model_version
+
+    @property
+    def cache_params(self) -> dict[str, Any]:
+        return self.provider.cache_params
+
+    @property
+    def max_chunk_chars(self) -> int | None:
+        return self.batch.max_chunk_chars
+
+    @property
+    def retries(self) -> int:
+        return self.provider.retries
+
+    async def extract(self, text: str) -> ProviderResult:
+        """The batch's answer for `text`, validated (and re-asked online); else an online call."""
+        stored = self.store.batch_answer(self.batch.id, call_key(self.provider, self.key, text))
+        if stored is None or stored.status != 200 or stored.error is not None:
+            self.online += 1
+            return await self.provider.extract(text)
+        result = BatchResult(stored.custom_id, stored.status, json.loads(stored.body or "{}"))
+        content, usage = result.answer()  # truncated or refused: raised as online
+        try:
+            got = await self.provider.extract_answered(text, content or "")
+        except CallFailed as exc:
+            self.reasked += 1
+            exc.usage.add(usage)
+            raise
+        got.usage.add(usage)
+        if got.reasks:
+            self.reasked += 1
+        else:
+            self.answered += 1
+        return got
+
+    async def aclose(self) -> None:
+        """Nothing: `collect` closes the provider it lent once every batch is done."""
