@@ -31,10 +31,12 @@ import hashlib
 import io
 import json
 import random
+import shutil
 import tempfile
 import types
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, Union, get_args, get_origin
@@ -192,7 +194,50 @@ def export_dataset(
     (`comparison_tables`), people's verdicts adjudicated by the same policy;
     `score_judge` (`annotate compare --eval`'s scoring, which the gold stage does
     not own) scores the judge against them for the card.
+
+    The folder is written under a hidden name beside `out` and put in its place
+    only when complete (`staged`): a reader never finds half an export at
+    `out`, and an export killed part way leaves the previous one as it was.
     """
+    with staged(out) as folder:
+        return _export(store, folder, splits, seed, policy, reviewers, workers, resamples,
+                       score_judge)  # fmt: skip
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A fresh folder beside `out` that replaces `out` when the block ends without error.
+
+    The swap is two renames (the old folder aside, the new one in), so `out` is
+    at any moment either the old export, the new one, or briefly absent; never
+    a mix. What a killed export left under the hidden names is cleared first.
+    """
+    partial, old = (out.parent / f".{out.name}.{what}" for what in ("partial", "old"))
+    for leftover in (partial, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        yield partial
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    if out.exists():
+        out.rename(old)
+    partial.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _export(
+    store: Store,
+    out: Path,
+    splits: list[Split],
+    seed: int,
+    policy: Policy,
+    reviewers: Sequence[str],
+    workers: int,
+    resamples: int,
+    score_judge: Callable[[Store], dict[str, Any] | None] | None,
+) -> dict[str, Any]:
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as spool:
