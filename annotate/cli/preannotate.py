@@ -277,7 +277,11 @@ def summary_table(summary: RunSummary, price: PriceChoice | None = None) -> Tabl
         cost += f" (${c.cost_usd / c.documents * 1000:.2f} per 1,000 documents)"
     table = Table(title=f"run {summary.run_id}: {summary.model_version}", show_header=False)
     rows = [
-        ("documents", f"{c.documents} ({c.predicted} predicted, {c.failed} failed)"),
+        (
+            "documents",
+            f"{c.documents} ({c.predicted} predicted, {c.failed} failed)"
+            + (f", {summary.elsewhere} done by another process" if summary.elsewhere else ""),
+        ),
         ("time", f"{summary.seconds:.1f} s ({summary.documents_per_second:.1f} docs/s)"),
         ("LLM calls", f"{c.llm_calls} ({c.requests} HTTP requests, {c.cached_calls} cached)"),
         ("tokens", f"{c.prompt_tokens} in, {c.completion_tokens} out"),

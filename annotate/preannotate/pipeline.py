@@ -14,6 +14,11 @@ nothing more is sent, the documents not reached stay pending (they are not
 failures), the run is marked ``stopped`` with the reason, and the summary's
 `stopped` says why, so a wrong key costs one request, not one failure per
 document, and the same call later resumes the job.
+
+Several processes may run the same job on one store: each document is claimed
+in the store before its first call (`Store.claim_document`), so each is paid
+for once; the claims go back as documents are recorded or when the run ends,
+and the claims of a process that died are taken over by the next run.
 """
 
 from __future__ import annotations
@@ -81,6 +86,8 @@ class RunSummary:
     failures: list[Failure] = field(default_factory=list)
     #: Why the run stopped before every pending document was tried (None: it did not).
     stopped: Stop | None = None
+    #: Pending documents left to another process that had claimed them (see `Store.claim_document`).
+    elsewhere: int = 0
 
     @property
     def documents_per_second(self) -> float:
@@ -89,7 +96,7 @@ class RunSummary:
     @property
     def not_attempted(self) -> int:
         """Documents of this run's share that it never tried: still pending, not failed."""
-        return max(self.pending - self.counters.documents, 0)
+        return max(self.pending - self.counters.documents - self.elsewhere, 0)
 
 
 ProgressCallback = Callable[[RunCounts], None]
@@ -184,6 +191,9 @@ class _Job:
         self.stopped: Stop | None = None
         #: The documents to take instead of every pending one (None: every pending one).
         self.selection: Selection | None = None
+        #: This run's holder of document claims, and the documents another process had claimed.
+        self.holder = 0
+        self.elsewhere = 0
 
     async def run(self, concurrency: int, limit: int | None) -> RunSummary:
         if self.selection is None:
@@ -194,7 +204,9 @@ class _Job:
         started = time.perf_counter()
         status = "interrupted"
         try:
-            await _unwrapped(self._work(concurrency, limit))
+            # Claims are held for the run: whatever it did not finish goes back at its end.
+            with self.store.holding(f"annotate preannotate (run {self.run_id})") as self.holder:
+                await _unwrapped(self._work(concurrency, limit))
             status = "failed" if self.fatal else "stopped" if self.stopped else "finished"
         finally:
             reason = str(self.stopped) if self.stopped else None
@@ -209,6 +221,7 @@ class _Job:
             counters=self.counters,
             failures=self.store.failures(self.run_id),
             stopped=self.stopped,
+            elsewhere=self.elsewhere,
         )
 
     def _run_record(self, concurrency: int) -> RunSpec:
@@ -241,9 +254,15 @@ class _Job:
     async def _feed(self, queue: asyncio.Queue[Document | None], limit: int | None) -> None:
         selected = self.selection
         documents = self.store.iter_unpredicted(self.key) if selected is None else selected[1]
-        for count, document in enumerate(documents):
+        count = 0
+        for document in documents:
             if (limit is not None and count >= limit) or self.fatal or self.stopped:
                 return
+            # Claimed before any call: another process on this store skips it.
+            if not self.store.claim_document(self.key, document.id, self.holder):
+                self.elsewhere += 1
+                continue
+            count += 1
             await queue.put(document)
 
     async def _fetcher(
@@ -298,6 +317,8 @@ class _Job:
             else:
                 annotation, hallucinated = _grounded(item.document, item.parts)
                 self._record_prediction(item.document, annotation, hallucinated, item.calls)
+            failed = isinstance(item.parts, ExtractionFailed)
+            self.store.release_document(self.key, item.document.id, self.holder, failed=failed)
             self.counters.documents += 1
             if self.on_progress:
                 self.on_progress(self.counters)

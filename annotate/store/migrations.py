@@ -382,6 +382,31 @@ def m011_batches(db: Database) -> None:
     )
 
 
+@migration
+def m012_leases(db: Database) -> None:
+    """Who holds what while several processes share one store (see `leases`).
+
+    `holders` are the live processes (pid, host, a lease their heartbeat keeps
+    renewing); `document_claims` the documents a pre-annotation run has taken
+    for a job; `job_locks` the jobs only one process may run at a time (a push
+    or pull per Label Studio project). A holder's rows go with it.
+    """
+    db.execute(
+        "create table holders (id integer primary key, pid integer, host text, what text, "
+        "started_at text, lease_until float)"
+    )
+    db.execute(
+        "create table document_claims (document_id text, model_version text, "
+        "prompt_version text, schema_version text, params_hash text, holder integer, "
+        "state text, claimed_at text, primary key (document_id, model_version, "
+        "prompt_version, schema_version, params_hash))"
+    )
+    db.execute("create index document_claims_by_holder on document_claims (holder)")
+    db.execute(
+        "create table job_locks (name text primary key, holder integer, acquired_at text)"
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied.
 
@@ -389,8 +414,7 @@ def migrate(db: Database) -> list[str]:
     by a newer annotate: it is refused rather than written with an older idea
     of its tables.
     """
-    if "_migrations" not in db.table_names():
-        db.table("_migrations").create({"name": str, "applied_at": str}, pk="name")
+    db.execute("create table if not exists _migrations (name text primary key, applied_at text)")
     done = {row["name"] for row in db["_migrations"].rows}
     unknown = sorted(done - {name for name, _ in MIGRATIONS})
     if unknown:
@@ -403,8 +427,13 @@ def migrate(db: Database) -> list[str]:
         if name in done:
             continue
         with db.conn:
+            # Two commands opening one store at once: the second waits for the
+            # first's migration, then finds it applied instead of applying it again.
+            db.conn.execute("BEGIN IMMEDIATE")
+            if db.execute("select 1 from _migrations where name = ?", [name]).fetchone():
+                continue
             func(db)
-            db.table("_migrations").insert({"name": name, "applied_at": now()})
+            db.execute("insert into _migrations values (?, ?)", [name, now()])
         applied.append(name)
     return applied
 

@@ -524,3 +524,16 @@ class StoredBatch:
     @property
     def collected(self) -> bool:
         return self.collected_at is not None
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A process holding document claims or a job lock (see `annotate.store.leases`)."""
+
+    id: int
+    pid: int
+    host: str
+    #: What it is doing, for the messages of whoever waits for it.
+    what: str
+    #: Until when (Unix time) it counts as live without a heartbeat.
+    lease_until: float
