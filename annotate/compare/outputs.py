@@ -1,19 +1,20 @@
 """What a comparison writes: ``facts.json``, ``pairs.jsonl`` and ``report.html``.
 
 ``facts.json`` and ``pairs.jsonl`` are contracts (their keys are documented in
-the README and scripts rely on them; keys may be added, never renamed). Every
-file is written beside its final name and renamed into place, so an
-interrupted run never leaves half a file where the last good one was.
+the README and scripts rely on them; keys may be added, never renamed). The
+folder is written under a hidden name and renamed into place when complete
+(`annotate.files.staged`), so an interrupted run never leaves half a file, nor
+new pairs beside old facts, where the last good folder was.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from annotate.files import staged
 from annotate.store import Store
 
 from .claims import ComparedClaim
@@ -47,24 +48,16 @@ def _run(
     k: int,
     on_pairs: Callable[[int], None] | None,
 ) -> Comparison:
-    out.mkdir(parents=True, exist_ok=True)
-    pairs_path = out / PAIRS
-    partial = pairs_path.with_name(PAIRS + ".part")
-    with partial.open("w", encoding="utf-8") as pairs_out:
-        found = compare(
-            store, make_judge, origin=origin, pairs_out=pairs_out, k=k, on_pairs=on_pairs
-        )
-    os.replace(partial, pairs_path)
-    # compact: json's fast encoder, where indenting takes the pure-Python one (5x slower)
-    _write(out / FACTS, json.dumps(facts_json(found), ensure_ascii=False) + "\n")
-    _write(out / REPORT, render_report(found))
+    with staged(out) as folder:  # the three files belong together: all new or all old
+        with (folder / PAIRS).open("w", encoding="utf-8") as pairs_out:
+            found = compare(
+                store, make_judge, origin=origin, pairs_out=pairs_out, k=k, on_pairs=on_pairs
+            )
+        # compact: json's fast encoder, where indenting takes the pure-Python one (5x slower)
+        text = json.dumps(facts_json(found), ensure_ascii=False) + "\n"
+        (folder / FACTS).write_text(text, encoding="utf-8")
+        (folder / REPORT).write_text(render_report(found), encoding="utf-8")
     return found
-
-
-def _write(path: Path, content: str) -> None:
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(content, encoding="utf-8")
-    os.replace(partial, path)
 
 
 def facts_json(found: Comparison) -> dict[str, Any]:

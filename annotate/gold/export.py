@@ -31,12 +31,10 @@ import hashlib
 import io
 import json
 import random
-import shutil
 import tempfile
 import types
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, Union, get_args, get_origin
@@ -46,6 +44,7 @@ import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
+from annotate.files import staged
 from annotate.prompts import prompt_version
 from annotate.schemas import (
     DocumentStance,
@@ -196,35 +195,12 @@ def export_dataset(
     not own) scores the judge against them for the card.
 
     The folder is written under a hidden name beside `out` and put in its place
-    only when complete (`staged`): a reader never finds half an export at
+    only when complete (`annotate.files.staged`): a reader never finds half an export at
     `out`, and an export killed part way leaves the previous one as it was.
     """
     with staged(out) as folder:
         return _export(store, folder, splits, seed, policy, reviewers, workers, resamples,
                        score_judge)  # fmt: skip
-
-
-@contextmanager
-def staged(out: Path) -> Iterator[Path]:
-    """A fresh folder beside `out` that replaces `out` when the block ends without error.
-
-    The swap is two renames (the old folder aside, the new one in), so `out` is
-    at any moment either the old export, the new one, or briefly absent; never
-    a mix. What a killed export left under the hidden names is cleared first.
-    """
-    partial, old = (out.parent / f".{out.name}.{what}" for what in ("partial", "old"))
-    for leftover in (partial, old):
-        shutil.rmtree(leftover, ignore_errors=True)
-    partial.mkdir(parents=True)
-    try:
-        yield partial
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    if out.exists():
-        out.rename(old)
-    partial.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _export(
