@@ -196,3 +196,72 @@ def test_a_held_lock_is_waited_for_then_reported_in_one_line(tmp_path: Path) -> 
         assert told == [pytest.approx(0.0, abs=0.2)]
         # the waiting holder went with its wait; the other one still holds the lock
         assert store.db.execute("select holder from job_locks").fetchall() == [(other,)]
+
+
+# ---------------------------------------------------------------- push and pull, twice at once
+
+
+def _studio_env(studio: Any, db: Path, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    return {**env, "ANNOTATE_DB": str(db), "ANNOTATE_HOME": str(home),
+            "LABEL_STUDIO_URL": studio.url, "LABEL_STUDIO_API_KEY": studio.token}  # fmt: skip
+
+
+def _twice(command: list[str], env: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
+    """`command` run by two processes started together."""
+    jobs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+        for _ in range(2)
+    ]  # fmt: skip
+    done = []
+    for job in jobs:
+        out, err = job.communicate(timeout=300)
+        done.append(subprocess.CompletedProcess(job.args, job.returncode, out, err))
+    return done
+
+
+@pytest.mark.studio
+def test_push_and_pull_started_twice_make_nothing_twice(studio: Any, tmp_path: Path) -> None:
+    from annotate.studio.connection import Credentials, connect
+    from annotate.studio.push import find_project
+
+    db = tmp_path / "studio.db"
+    env = _studio_env(studio, db, tmp_path / "home")
+    feed = _feed(tmp_path / "feed.jsonl", 1100)  # three imports: the pushes overlap
+    subprocess.run([*CLI, "ingest", str(ROOT / "seeds"), str(feed)], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    subprocess.run([*CLI, "preannotate", "--provider", "rules"], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    title = "twice-test"
+    pushes = _twice([*CLI, "push", "--project", title], env)
+    for push in pushes:
+        assert push.returncode == 0, push.stdout + push.stderr
+    outputs = " | ".join(p.stdout for p in pushes)
+    assert "1105 new tasks" in outputs and "0 new tasks, 0 new predictions" in outputs, outputs
+    # The second waited for the first, saying so on one line (without the lock: 512 twice).
+    (waited,) = [p.stderr for p in pushes if p.stderr]
+    assert waited.startswith("waiting for annotate push (pid ") and waited.count("\n") == 1
+    client = connect(Credentials(studio.url, studio.token, "test"))
+    project = find_project(client, title)
+    assert project is not None
+    tasks = list(client.tasks.list(project=project.id, fields="all"))
+    assert len(tasks) == 1105
+    assert sorted({t.data["doc_id"] for t in tasks}) == sorted(
+        Store(db).studio_tasks(studio.url, project.id)
+    )
+    assert all(len(t.predictions or []) == 1 for t in tasks)
+
+    for task in tasks[:3]:
+        prediction = task.predictions[0]
+        prediction = prediction if isinstance(prediction, dict) else prediction.model_dump()
+        client.annotations.create(id=task.id, result=prediction["result"], lead_time=3.0)
+    pulls = _twice([*CLI, "pull", "--project", title], env)
+    for pull in pulls:
+        assert pull.returncode == 0, pull.stdout + pull.stderr
+    outputs = " | ".join(p.stdout for p in pulls)
+    assert "3 new" in outputs and "0 new, 0 updated, 3 unchanged" in outputs, outputs
+    with Store(db) as store:
+        annotations = store.annotations()
+        assert store.db["job_locks"].count == 0 and store.db["holders"].count == 0
+    assert sorted(a.task_id for a in annotations) == sorted(t.id for t in tasks[:3])

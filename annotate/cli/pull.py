@@ -11,7 +11,7 @@ from annotate.studio.pull import pull
 from annotate.studio.push import DEFAULT_PROJECT
 
 from .common import DbOption, console, errors, open_store
-from .push import ProjectOption, connected
+from .push import ProjectOption, connected, project_lock
 
 
 def pull_command(
@@ -33,12 +33,13 @@ def pull_command(
     With --comparisons, every annotator's verdicts on the claim pairs.
     """
     credentials, client = connected()
-    with open_store(db) as store:
+    title = project or (DEFAULT_COMPARISONS_PROJECT if comparisons else DEFAULT_PROJECT)
+    command = "annotate pull --comparisons" if comparisons else "annotate pull"
+    with open_store(db) as store, project_lock(store, credentials.url, title, command):
         if comparisons:
-            title = project or DEFAULT_COMPARISONS_PROJECT
             report = pull_comparisons(store, client, credentials.url, title)
         else:
-            report = pull(store, client, credentials.url, project or DEFAULT_PROJECT)
+            report = pull(store, client, credentials.url, title)
     what = "verdicts" if comparisons else "annotations"
     console.print(
         f"{report.annotations} {what} by {len(report.annotators)} annotators "

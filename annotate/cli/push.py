@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from annotate.store import Holder, Store
 from annotate.studio.comparisons import (
     DEFAULT_COMPARISONS_PROJECT,
     count_pairs_to_push,
@@ -16,7 +19,7 @@ from annotate.studio.comparisons import (
 from annotate.studio.connection import Credentials, connect, resolve_credentials
 from annotate.studio.push import DEFAULT_PROJECT, count_to_push, push
 
-from .common import DbOption, console, fail, open_store
+from .common import DbOption, console, errors, fail, open_store
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
@@ -37,6 +40,27 @@ def connected() -> tuple[Credentials, LabelStudio]:
     """The configured Label Studio and a client whose key was checked."""
     credentials = resolve_credentials()
     return credentials, connect(credentials)
+
+
+@contextmanager
+def project_lock(store: Store, server: str, title: str, command: str) -> Iterator[None]:
+    """Run the block as the only push or pull of project `title` on `server` using this store.
+
+    A second one started meanwhile waits (saying for whom), then finds the work
+    done: neither a task nor an annotation is made twice. A holder that died
+    is taken over (see `annotate.store.leases`).
+    """
+
+    def waiting(owner: Holder, waited: float) -> None:
+        errors.print(
+            f"waiting for {owner.what} (pid {owner.pid} on {owner.host}) to finish with "
+            f"project {title!r} ({waited:.0f} s so far)",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    with store.job_lock(f"studio {server} {title}", command, on_wait=waiting):
+        yield
 
 
 ComparisonsOption = Annotated[
@@ -79,7 +103,7 @@ def push_command(
         return
     project = project or DEFAULT_PROJECT
     credentials, client = connected()
-    with open_store(db) as store:
+    with open_store(db) as store, project_lock(store, credentials.url, project, "annotate push"):
         total = count_to_push(store, credentials.url, project, client)
         with Progress(
             TextColumn("[bold]pushing"), BarColumn(), MofNCompleteColumn(), console=console
@@ -110,7 +134,9 @@ def push_command(
 
 def _push_comparisons(title: str, sample: int | None, seed: int, db: Path | None) -> None:
     credentials, client = connected()
-    with open_store(db) as store, Progress(
+    with open_store(db) as store, project_lock(
+        store, credentials.url, title, "annotate push --comparisons"
+    ), Progress(
         TextColumn("[bold]pushing pairs"), BarColumn(), MofNCompleteColumn(), console=console
     ) as progress:
         bar = progress.add_task("push", total=count_pairs_to_push(store, sample))
