@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -196,6 +198,36 @@ def test_a_held_lock_is_waited_for_then_reported_in_one_line(tmp_path: Path) -> 
         assert told == [pytest.approx(0.0, abs=0.2)]
         # the waiting holder went with its wait; the other one still holds the lock
         assert store.db.execute("select holder from job_locks").fetchall() == [(other,)]
+
+
+def test_a_locked_store_is_waited_for_then_reported_in_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "locked.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANNOTATE_"))}
+    env.update(ANNOTATE_DB=str(db), NO_COLOR="1")
+    subprocess.run([*CLI, "ingest", str(ROOT / "seeds")], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    command = [*CLI, "preannotate", "--provider", "rules"]
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")  # another process is writing
+        locked = subprocess.run(command, env={**env, "ANNOTATE_BUSY_TIMEOUT_MS": "300"},
+                                capture_output=True, text=True)  # fmt: skip
+        assert locked.returncode == 1
+        (line,) = locked.stderr.strip().splitlines()
+        assert "is locked: another annotate command is writing" in line
+        assert "ANNOTATE_BUSY_TIMEOUT_MS" in line
+        # Held for a second, then released: the default timeout waits it out.
+        release = threading.Timer(1.0, lambda: holder.execute("ROLLBACK"))
+        release.start()
+        started = time.monotonic()
+        waited = subprocess.run(command, env=env, capture_output=True, text=True)
+        release.join()
+        assert waited.returncode == 0, waited.stdout + waited.stderr
+        assert time.monotonic() - started >= 1.0
+    finally:
+        holder.close()
+    with Store(db) as store:
+        assert store.db["predictions"].count == 5
 
 
 # ---------------------------------------------------------------- push and pull, twice at once
