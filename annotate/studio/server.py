@@ -234,7 +234,23 @@ def _spawn(executable: Path, paths: StudioPaths, config: StudioConfig) -> subpro
     }
     env.pop("LABEL_STUDIO_URL", None)
     env.pop("LABEL_STUDIO_API_KEY", None)
-    command = [
+    command = start_command(executable, paths, config)
+    log = os.fdopen(os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+    paths.log.chmod(0o600)
+    return subprocess.Popen(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # outlives the CLI; stopped as a process group
+        umask=0o077,  # its database and media: the owner's alone
+    )
+
+
+def start_command(executable: Path, paths: StudioPaths, config: StudioConfig) -> list[str]:
+    """The `label-studio start` command line for `config` (credentials in single arguments)."""
+    return [
         str(executable),
         "start",
         "--no-browser",
@@ -247,22 +263,11 @@ def _spawn(executable: Path, paths: StudioPaths, config: StudioConfig) -> subpro
         str(config.port),
         "--username",
         config.username,
-        "--password",
-        config.password,
-        "--user-token",
-        config.token,
+        # In one argument: a generated password may start with "-", which argparse
+        # would otherwise take for an option (1 start in 64 failed that way).
+        f"--password={config.password}",
+        f"--user-token={config.token}",
     ]
-    log = os.fdopen(os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
-    paths.log.chmod(0o600)
-    return subprocess.Popen(
-        command,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # outlives the CLI; stopped as a process group
-        umask=0o077,  # its database and media: the owner's alone
-    )
 
 
 def _wait_ready(config: StudioConfig, paths: StudioPaths, timeout: float) -> None:
