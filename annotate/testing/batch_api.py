@@ -35,7 +35,12 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import BodyPartReader, web
+try:
+    from aiohttp import BodyPartReader, web
+except ImportError as exc:  # a dev/testing tool, as the server that mounts it
+    raise ImportError(
+        "the fake LLM server needs aiohttp: pip install 'annotate[testing]'"
+    ) from exc
 
 if TYPE_CHECKING:
     from .llm_server import FakeLLM

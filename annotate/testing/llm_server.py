@@ -353,13 +353,13 @@ class FakeLLM:
             return _error(500, "The server had an error (fake).", kind="server_error")
         if kind == "400":
             return _error(400, "Invalid request (fake).")
-        assert request is not None  # the faults above are the only ones a batch line lacks
-        if kind == "401":  # echoes the key in full: worse than real servers, on purpose
+        # A 401 echoes the key in full: worse than real servers, on purpose.
+        if kind == "401" and request is not None:
             key = request.headers.get("Authorization", "").removeprefix("Bearer ")
             return _error(401, f"Incorrect API key provided: {key}.", code="invalid_api_key")
         if kind in ("timeout", "slow"):
             await asyncio.sleep(float(fault.get("seconds", 30 if kind == "timeout" else 1)))
-        if kind == "drop_connection":
+        if kind == "drop_connection" and request is not None:
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError  # nothing can be written; end the handler quietly
