@@ -25,15 +25,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from measure import finish_sampling, machine_speed
+from measure import machine_speed, run_measured
 
 from annotate.store import Store
 from annotate.studio.pull import refresh_regions
@@ -76,25 +74,7 @@ def timed(args: list[str], out: Path | None = None) -> dict[str, float]:
     On a shared VM the wall time varies with the neighbours' load far more than the CPU
     time does, so both are reported.
     """
-    started = time.perf_counter()
-    before = _children_cpu()
-    stdout = out.open("w") if out else subprocess.DEVNULL
-    process = subprocess.Popen([*ANNOTATE, *args], stdout=stdout, stderr=subprocess.PIPE)
-    _, errors, peak = finish_sampling(process)
-    if process.returncode:
-        raise SystemExit(f"{' '.join(args)} failed: {errors.decode()[-2000:]}")
-    return {
-        "seconds": round(time.perf_counter() - started, 2),
-        "cpu_seconds": round(_children_cpu() - before, 2),
-        "peak_mib": round(peak / 1024, 1),
-    }
-
-
-def _children_cpu() -> float:
-    """User and system time of this process's finished children and theirs (the workers a
-    command waited for count in the command's)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return run_measured([*ANNOTATE, *args], out=out)
 
 
 def run_size(size: int, work: Path) -> dict[str, dict[str, float]]:

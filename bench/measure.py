@@ -6,6 +6,7 @@ the path).
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import threading
 import time
@@ -57,3 +58,37 @@ def machine_speed() -> float:
     for number in range(10_000_000):
         total += number
     return round(time.perf_counter() - started, 3)
+
+
+def children_cpu_seconds() -> float:
+    """User and system time of this process's finished children and theirs (the workers a
+    command waited for count in the command's)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_measured(
+    command: list[str], *, env: dict[str, str] | None = None, out: Path | None = None
+) -> dict[str, float]:
+    """Run one command to its end: its wall time, the CPU time of its process tree (user and
+    system, the command and the children it waited for) and that tree's peak memory.
+
+    Only children started and waited for in between count, so a server this process runs
+    beside the command (and stops afterwards) is not counted as the command's.
+    """
+    started = time.perf_counter()
+    before = children_cpu_seconds()
+    stdout = out.open("w") if out else subprocess.DEVNULL
+    try:
+        process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, env=env)
+        _, errors, peak = finish_sampling(process)
+    finally:
+        if out:
+            stdout.close()  # type: ignore[union-attr]
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed: {errors.decode()[-2000:]}")
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "cpu_seconds": round(children_cpu_seconds() - before, 2),
+        "peak_mib": round(peak / 1024, 1),
+    }
