@@ -1,6 +1,7 @@
 """Persistence: one SQLite file evolved by numbered migrations, read and written as typed rows."""
 
 from .database import DB_ENV, DEFAULT_DB, Store, resolve_db_path
+from .evaluations import CallCost, StoredEvaluation
 from .rows import (
     AnnotatedRows,
     AnnotationKey,
@@ -40,6 +41,7 @@ __all__ = [
     "AnnotationToCompare",
     "BatchAnswer",
     "BatchRequest",
+    "CallCost",
     "CallTotals",
     "ClaimPair",
     "ClaimRef",
@@ -60,6 +62,7 @@ __all__ = [
     "RunSpec",
     "Store",
     "StoredBatch",
+    "StoredEvaluation",
     "StoredFact",
     "StoredGold",
     "StoredVerdict",

@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from annotate.errors import InputError, NotFoundError
 
 from .batches import BatchTables
+from .evaluations import EvaluationTables
 from .leases import LeaseTables
 from .migrations import migrate, now
 from .rows import (
@@ -59,7 +60,7 @@ def resolve_db_path(path: str | Path | None = None) -> Path:
     return Path(path or os.environ.get(DB_ENV) or DEFAULT_DB)
 
 
-class Store(VerificationTables, BatchTables, LeaseTables):
+class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
     """Typed access to the project database; the only module that writes SQL."""
 
     def __init__(self, path: str | Path | None = None) -> None:

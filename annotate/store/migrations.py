@@ -407,6 +407,26 @@ def m012_leases(db: Database) -> None:
     )
 
 
+@migration
+def m013_evaluations(db: Database) -> None:
+    """`annotate eval`: a model and prompt scored against the kept gold (see `evaluations`).
+
+    One row per evaluation: the job it scored (model, prompt and schema
+    versions, parameters), the prompt's name, the documents with gold and how
+    many of them had a prediction, the overall and per-field precision / recall /
+    F1 and the counts they come from (JSON), and what the predictions cost: USD,
+    tokens, requests and the calls' seconds, summed over the scored documents.
+    """
+    db.execute(
+        "create table evaluations (id integer primary key, run_id integer, provider text, "
+        "model text, model_version text, prompt_version text, prompt_name text, "
+        "schema_version text, params_hash text, gold_documents integer, scored integer, "
+        "failed integer, precision float, recall float, f1 float, fields text, counts text, "
+        "cost_usd float, priced integer, prompt_tokens integer, completion_tokens integer, "
+        "requests integer, call_seconds float, created_at text)"
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied.
 

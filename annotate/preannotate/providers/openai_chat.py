@@ -15,7 +15,7 @@ from typing import Any
 
 from annotate.errors import ConfigurationError
 from annotate.llm import ChatSettings, StructuredChat
-from annotate.prompts import load_prompt, prompt_version
+from annotate.prompts import load_prompt, prompt_hash
 from annotate.schemas import Extraction, schema_version
 
 from .base import ProviderResult
@@ -68,6 +68,7 @@ class OpenAIChatProvider:
         backoff_initial: float = 0.5,
         backoff_max: float = 30.0,
         retry_after_cap: float = 60.0,
+        prompt: str | None = None,
     ) -> None:
         settings = ChatSettings(
             base_url=base_url, api_key=api_key, temperature=temperature, max_tokens=max_tokens,
@@ -79,9 +80,11 @@ class OpenAIChatProvider:
         self.model = model
         self.context_window_tokens = context_window_tokens
         self._warned_small_window = False
-        self.prompt_version = prompt_version()
+        # `prompt`: another prompt's text (`annotate eval --prompt`), versioned by its hash.
+        system = load_prompt() if prompt is None else prompt
+        self.prompt_version = prompt_hash(system)
         self.chat = StructuredChat(
-            model, Extraction, load_prompt(), settings,
+            model, Extraction, system, settings,
             schema_name="extraction", reask_rule=REASK_RULE,
         )  # fmt: skip
 
@@ -89,7 +92,7 @@ class OpenAIChatProvider:
 
     @property
     def model_version(self) -> str:
-        return f"{self.model}+prompt-{prompt_version()[:8]}+schema-{schema_version()[:8]}"
+        return f"{self.model}+prompt-{self.prompt_version[:8]}+schema-{schema_version()[:8]}"
 
     @property
     def mode(self) -> str:
