@@ -314,9 +314,12 @@ class StructuredChat(Generic[M]):
         options = request_options(
             form, self.schema_name, self.schema, max_tokens, settings.temperature
         )
+        # The messages travel as they are, like the response format (`request_options`): the
+        # SDK's walk over typed arguments took a tenth of the client's CPU per document.
+        options["extra_body"]["messages"] = messages
         try:
             raw = await self._connected().chat.completions.with_raw_response.create(
-                model=self.model, messages=messages, **options
+                model=self.model, messages=[], **options
             )
         except openai.APIStatusError as exc:
             if not self._settled and _accepts_form(exc):
