@@ -14,11 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from annotate.collector import collector_paused
 from annotate.files import staged
 from annotate.store import Store
 
 from .claims import ComparedClaim
-from .pipeline import Comparison, JudgeFactory, collector_paused, compare
+from .pipeline import Comparison, JudgeFactory, compare
 from .report import render_report
 
 FACTS = "facts.json"

@@ -25,13 +25,14 @@ from itertools import islice
 from tempfile import SpooledTemporaryFile
 from typing import Any, TextIO, overload
 
+from annotate.collector import collector_paused
 from annotate.store import Store, StoredGold
 
 from .adjudicate import Policy
 from .agreement import RESAMPLES, AgreementAccumulator
 from .judge import GoldRecord, judge_documents, judge_stored
 from .model_eval import ModelScores
-from .workers import collector_paused, ordered_map
+from .workers import ordered_map
 
 #: Documents a worker judges per batch.
 BATCH = 16

@@ -16,7 +16,6 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from typing import TypeVar
 
 In = TypeVar("In")
@@ -73,20 +72,3 @@ def _collected(func: Callable[[In], Out], item: In) -> Out:
         gc.collect()
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused in this process while a gold pass runs, and run once
-    after it.
-
-    The process that adds documents up unpickles each document's share and drops
-    it; those objects form no cycles, but the collector would walk them, and
-    every object the imported libraries made, again and again.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:  # the outermost pause collects, once
-            gc.enable()
-            gc.collect()
