@@ -24,9 +24,8 @@ from rich.table import Table
 from annotate.errors import ProviderError
 from annotate.gold.adjudicate import Policy
 from annotate.gold.card import figure
-from annotate.gold.report import iter_gold
+from annotate.gold.report import keep_gold
 from annotate.gold.verdicts import keep_verified_verdicts
-from annotate.store import Store
 from annotate.store.database import COMPARE_ORIGINS
 
 from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
@@ -125,19 +124,13 @@ def compare(
 
     with open_store(db) as store, _judging_bar() as bar:
         if origin != "predictions":
-            _refresh_gold(store, chosen, reviewer or (), worker_count(workers))
+            keep_gold(store, policy=chosen, reviewers=reviewer or (),
+                      workers=worker_count(workers))  # fmt: skip
         keep_verified_verdicts(store, policy=chosen, reviewers=reviewer or ())  # people's win
         make_judge = _judge_factory(provider, model, options, bar.advance)
         found = run_comparison(store, make_judge, out, origin=origin, k=neighbours,
                                on_pairs=bar.start)  # fmt: skip
     _summary(found, out)
-
-
-def _refresh_gold(store: Store, policy: Policy, reviewers: Sequence[str], workers: int) -> None:
-    """Bring the kept gold up to date with the pulled annotations (the gold pass)."""
-    if store.has_valid_annotations():
-        for _ in iter_gold(store, policy=policy, reviewers=reviewers, workers=workers):
-            pass
 
 
 def _judge_factory(

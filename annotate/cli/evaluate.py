@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,10 +21,9 @@ import typer
 from rich import box
 from rich.table import Table
 
-from annotate.gold.adjudicate import Policy
 from annotate.gold.card import figure
 from annotate.gold.job_eval import score_job
-from annotate.gold.report import iter_gold
+from annotate.gold.report import keep_gold
 from annotate.llm import Price, PriceChoice, choose_price
 from annotate.preannotate.pipeline import RunSummary, job_key, preannotate
 from annotate.preannotate.providers import (
@@ -121,7 +119,9 @@ def eval_command(
     chosen = make_provider(name, model=model, **options)
     price = _price(name, chosen.model, price_input, price_output, prices)
     with open_store(db) as store:
-        _refresh_gold(store, checked_policy(policy), reviewer or (), worker_count(workers))
+        if not keep_gold(store, policy=checked_policy(policy), reviewers=reviewer or (),
+                         workers=worker_count(workers)):  # fmt: skip
+            raise fail(NO_GOLD)
         job = job_key(chosen)
         pending = store.gold_documents_unpredicted(job)
         summary = asyncio.run(_run(store, chosen, pending, concurrency, price))
@@ -166,14 +166,6 @@ def eval_command(
         sys.stdout.write("\n")
         return
     _print_evaluation(evaluation, summary)
-
-
-def _refresh_gold(store: Store, policy: Policy, reviewers: Sequence[str], workers: int) -> None:
-    """Bring the kept gold up to date with the pulled annotations (the gold pass)."""
-    if not store.has_valid_annotations():
-        raise fail(NO_GOLD)
-    for _ in iter_gold(store, policy=policy, reviewers=reviewers, workers=workers):
-        pass
 
 
 def _price(

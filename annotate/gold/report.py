@@ -84,6 +84,20 @@ def _judged(store: Store, policy: Policy, reviewers: tuple[str, ...], workers: i
         yield from records
 
 
+def keep_gold(
+    store: Store, *, policy: Policy = "auto", reviewers: Sequence[str] = (), workers: int = 1
+) -> bool:
+    """Bring the kept gold up to date with the pulled annotations (for the stages that read it).
+
+    False when nothing was pulled (there is no gold to keep).
+    """
+    if not store.has_valid_annotations():
+        return False
+    for _ in iter_gold(store, policy=policy, reviewers=reviewers, workers=workers):
+        pass
+    return True
+
+
 class GoldReport:
     """Adds up the gold records, in document order, into the report."""
 

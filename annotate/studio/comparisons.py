@@ -42,7 +42,14 @@ from annotate.store import (
 
 from .connection import studio_errors
 from .labelconfig import comparison_config
-from .pull import PullProblem, PullReport, as_dict, existing_project, studio_users
+from .pull import (
+    PullProblem,
+    PullReport,
+    annotator_of,
+    as_dict,
+    existing_project,
+    studio_users,
+)
 from .push import CHUNK, DEFAULT_PROJECT, ensure_project, import_tasks
 
 if TYPE_CHECKING:
@@ -359,7 +366,7 @@ def _pull_one(
     users: dict[int, str],
     report: PullReport,
 ) -> None:
-    annotator = users.get(int(raw.get("completed_by") or 0), f"user {raw.get('completed_by')}")
+    annotator = annotator_of(raw, users)
     result = raw.get("result") or []
     if pair is None:
         unpaired = "the task names no claim pair (not made by `annotate push --comparisons`)"

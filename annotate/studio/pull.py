@@ -124,7 +124,7 @@ def _pull_one(
     users: dict[int, str],
     report: PullReport,
 ) -> None:
-    annotator = users.get(int(raw.get("completed_by") or 0), f"user {raw.get('completed_by')}")
+    annotator = annotator_of(raw, users)
     annotation, problem = _converted(store, raw, document_id)
     outcome = store.upsert_annotation(
         PulledAnnotation(
@@ -166,6 +166,11 @@ def _converted(
     except ConversionError as exc:
         return None, str(exc)
     return annotation.model_dump_json(), None
+
+
+def annotator_of(raw: dict[str, Any], users: dict[int, str]) -> str:
+    """Who made an annotation: their e-mail, else ``user N`` for an unknown id."""
+    return users.get(int(raw.get("completed_by") or 0), f"user {raw.get('completed_by')}")
 
 
 def studio_users(client: LabelStudio) -> dict[int, str]:
