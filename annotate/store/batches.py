@@ -28,7 +28,16 @@ from typing import Any
 from sqlite_utils import Database
 
 from .migrations import now
-from .rows import BatchAnswer, BatchRequest, Document, JobKey, StoredBatch
+from .rows import (
+    BatchAnswer,
+    BatchRequest,
+    Document,
+    JobKey,
+    StoredBatch,
+    document_of,
+    job_key_of,
+    job_values,
+)
 
 #: Documents with no prediction for a job (parameters: the job's four fields).
 _UNPREDICTED = (
@@ -63,8 +72,8 @@ class BatchTables:
             "select d.rowid, d.id, d.text, d.source, d.metadata from documents d "
             f"where d.rowid > ? and {_UNPREDICTED} and not {_IN_OPEN_BATCH}"
         )
-        for row in self._paged(sql, [*_job(job), *_job(job)], batch):
-            yield _document(row)
+        for row in self._paged(sql, [*job_values(job), *job_values(job)], batch):
+            yield document_of(row)
 
     def add_batch(
         self,
@@ -85,7 +94,7 @@ class BatchTables:
                 "prompt_version, schema_version, params_hash, params, max_chunk_chars, "
                 "requests, documents, bytes, status, submitted_at, updated_at) "
                 "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [b.batch_id, b.input_file_id, b.model, *_job(b.job),
+                [b.batch_id, b.input_file_id, b.model, *job_values(b.job),
                  json.dumps(b.params, sort_keys=True), b.max_chunk_chars, b.requests,
                  b.documents, b.bytes, b.status, stamp, stamp],
             )  # fmt: skip
@@ -178,7 +187,7 @@ class BatchTables:
         row = self.db.execute(
             "select count(*) from batch_documents bd join documents d on d.id = bd.document_id "
             f"where bd.batch = ? and {_UNPREDICTED}",
-            [local_id, *_job(job)],
+            [local_id, *job_values(job)],
         ).fetchone()
         return int(row[0])
 
@@ -191,8 +200,8 @@ class BatchTables:
             "join documents d on d.id = bd.document_id "
             f"where bd.rowid > ? and bd.batch = ? and {_UNPREDICTED}"
         )
-        for row in self._paged(sql, [local_id, *_job(job)], batch):
-            yield _document(row)
+        for row in self._paged(sql, [local_id, *job_values(job)], batch):
+            yield document_of(row)
 
     def batch_collecting(self, local_id: int, run_id: int) -> None:
         """Collection of the batch runs as pre-annotation run `run_id`."""
@@ -218,22 +227,12 @@ class BatchTables:
                                  [local_id])  # fmt: skip
 
 
-def _job(job: JobKey) -> list[str]:
-    return [job.model_version, job.prompt_version, job.schema_version, job.params_hash]
-
-
-def _document(row: sqlite3.Row) -> Document:
-    return Document(row["id"], row["text"], row["source"], json.loads(row["metadata"]))
-
-
 def _batch(row: sqlite3.Row) -> StoredBatch:
     return StoredBatch(
         id=row["id"],
         batch_id=row["batch_id"],
         input_file_id=row["input_file_id"],
-        job=JobKey(
-            row["model_version"], row["prompt_version"], row["schema_version"], row["params_hash"]
-        ),  # fmt: skip
+        job=job_key_of(row),
         model=row["model"],
         params=json.loads(row["params"] or "{}"),
         max_chunk_chars=row["max_chunk_chars"],

@@ -44,6 +44,9 @@ from .rows import (
     RunSpec,
     StoredGold,
     StoredVerdict,
+    document_of,
+    job_key_of,
+    job_values,
     metadata_json,
 )
 from .sqlite_errors import busy_timeout_ms, store_error, translated
@@ -133,7 +136,7 @@ class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
         rows = self._rows(f"select {_DOCUMENT} from documents where id = ?", [document_id])
         if not rows:
             raise NotFoundError(f"no document {document_id!r} in {self.path}")
-        return _document(rows[0])
+        return document_of(rows[0])
 
     def find_document(self, ref: str) -> Document:
         """A document by id, id prefix, source path or the start of its file name.
@@ -146,7 +149,7 @@ class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
             if len(rows) > 1:
                 raise NotFoundError(f"{ref!r} matches several documents: give more of the id")
             if rows:
-                return _document(rows[0])
+                return document_of(rows[0])
         raise NotFoundError(f"no document matches {ref!r}: see `annotate show` for the list")
 
     def list_documents(self, batch: int = 1024) -> Iterator[DocumentListing]:
@@ -160,12 +163,12 @@ class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
         """Every document in ingest order, read in batches so memory stays flat."""
         sql = f"select rowid, {_DOCUMENT} from documents where rowid > ?"
         for row in self._paged(sql, [], batch):
-            yield _document(row)
+            yield document_of(row)
 
     def count_unpredicted(self, job: JobKey) -> int:
         """Documents with no prediction for `job` yet."""
         sql = "select count(*) from documents d where " + _NOT_PREDICTED
-        return int(self.db.execute(sql, _job_params(job)).fetchone()[0])
+        return int(self.db.execute(sql, job_values(job)).fetchone()[0])
 
     def iter_unpredicted(self, job: JobKey, batch: int = 256) -> Iterator[Document]:
         """Documents with no prediction for `job` yet, streamed in ingest order."""
@@ -173,8 +176,8 @@ class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
             "select d.rowid, d.id, d.text, d.source, d.metadata from documents d "
             "where d.rowid > ? and " + _NOT_PREDICTED
         )
-        for row in self._paged(sql, _job_params(job), batch):
-            yield _document(row)
+        for row in self._paged(sql, job_values(job), batch):
+            yield document_of(row)
 
     def _paged(self, sql: str, params: Sequence[Any], batch: int) -> Iterator[sqlite3.Row]:
         """Rows of `sql` (its first column the rowid, its first parameter the last one seen)."""
@@ -309,7 +312,7 @@ class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
             f"left join predictions p on p.id = ({_LATEST}) where d.rowid > ?{where}"
         )
         for row in self._paged(sql, params, batch):
-            yield _document(row), _prediction(row) if row["prediction_id"] is not None else None
+            yield document_of(row), _prediction(row) if row["prediction_id"] is not None else None
 
     def failures(self, run_id: int | None = None) -> list[Failure]:
         if run_id is None:
@@ -558,10 +561,10 @@ class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
         for row in self._paged(sql, [], batch):
             use_gold = row["gold"] is not None and origin != "predictions"
             if use_gold:
-                yield AnnotationToCompare(_document(row), "gold", row["method"], row["gold"])
+                yield AnnotationToCompare(document_of(row), "gold", row["method"], row["gold"])
             elif row["predicted"] is not None and origin != "gold":
                 yield AnnotationToCompare(
-                    _document(row), "prediction", row["model_version"], row["predicted"]
+                    document_of(row), "prediction", row["model_version"], row["predicted"]
                 )
 
     def start_comparison(self, judge: str, origin: str, params: dict[str, Any]) -> int:
@@ -681,10 +684,6 @@ _NOT_PREDICTED = (
 )
 
 
-def _job_params(job: JobKey) -> list[str]:
-    return [job.model_version, job.prompt_version, job.schema_version, job.params_hash]
-
-
 def _columns(row_type: Any) -> str:
     return ", ".join(f.name for f in fields(row_type))
 
@@ -697,21 +696,13 @@ _CALL_COLUMNS = _columns(LLMCall)
 _ANNOTATION_COLUMNS = _columns(PulledAnnotation)
 
 
-def _document(row: sqlite3.Row) -> Document:
-    return Document(
-        id=row["id"], text=row["text"], source=row["source"], metadata=json.loads(row["metadata"])
-    )
-
-
 def _prediction(row: sqlite3.Row) -> Prediction:
     return Prediction(
         document_id=row["document_id"],
         run_id=row["run_id"],
         provider=row["provider"],
         model=row["model"],
-        job=JobKey(
-            row["model_version"], row["prompt_version"], row["schema_version"], row["params_hash"]
-        ),  # fmt: skip
+        job=job_key_of(row),
         annotation=row["annotation"],
         spans=row["spans"] or 0,
         hallucinations=row["hallucinations"] or 0,

@@ -37,7 +37,7 @@ from sqlite_utils import Database
 from annotate.errors import StoreError
 
 from .migrations import now
-from .rows import Holder, JobKey
+from .rows import Holder, JobKey, job_values
 from .sqlite_errors import busy_timeout_ms
 
 #: How long a holder stays live without a heartbeat (seconds).
@@ -154,7 +154,7 @@ class LeaseTables:
         One ``BEGIN IMMEDIATE`` transaction, so of two processes asking at once
         exactly one gets it. A claim whose holder is no longer live is taken over.
         """
-        key = [document_id, *_job(job)]
+        key = [document_id, *job_values(job)]
         with self.db.conn:
             self.db.conn.execute("BEGIN IMMEDIATE")
             if self.db.conn.execute(_PREDICTED, key).fetchone():
@@ -186,7 +186,7 @@ class LeaseTables:
         dropped: a concurrent run would otherwise pay for it again in the same
         round. The next run retries it as before.
         """
-        key = [document_id, *_job(job), holder_id]
+        key = [document_id, *job_values(job), holder_id]
         with self.db.conn:
             if failed:
                 self.db.conn.execute(
@@ -319,10 +319,6 @@ def _drop(conn: sqlite3.Connection, holder_id: int) -> None:
     conn.execute("delete from document_claims where holder = ?", [holder_id])
     conn.execute("delete from job_locks where holder = ?", [holder_id])
     conn.execute("delete from holders where id = ?", [holder_id])
-
-
-def _job(job: JobKey) -> list[str]:
-    return [job.model_version, job.prompt_version, job.schema_version, job.params_hash]
 
 
 def _holder(row: sqlite3.Row) -> Holder:

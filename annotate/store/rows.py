@@ -537,3 +537,22 @@ class Holder:
     what: str
     #: Until when (Unix time) it counts as live without a heartbeat.
     lease_until: float
+
+
+def document_of(row: Any) -> Document:
+    """A `documents` row (or one that selects its columns) as a `Document`."""
+    return Document(
+        id=row["id"], text=row["text"], source=row["source"], metadata=json.loads(row["metadata"])
+    )
+
+
+def job_key_of(row: Any) -> JobKey:
+    """The job columns of a `predictions` or `batches` row as a `JobKey`."""
+    return JobKey(
+        row["model_version"], row["prompt_version"], row["schema_version"], row["params_hash"]
+    )
+
+
+def job_values(job: JobKey) -> list[str]:
+    """A `JobKey` as the values of its columns, in their order (for SQL parameters)."""
+    return [job.model_version, job.prompt_version, job.schema_version, job.params_hash]
