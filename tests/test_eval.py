@@ -171,3 +171,42 @@ def test_a_prompt_is_found_by_name_in_prompts_and_versioned_like_the_default() -
     name, text = read_prompt("extract")
     assert (name, text) == ("extract", load_prompt())
     assert read_prompt(Path("prompts") / "extract.md")[1] == load_prompt()
+
+
+def test_max_cost_stops_the_evaluation_before_the_budget_and_records_nothing(
+    annotated: Path, good: RunningServer
+) -> None:
+    # One document costs well over $0.0001 at $1/$2 per 1M tokens: the budget stops the job.
+    code, output = _eval(annotated, *_openai("good-model"), "--max-cost", "0.0001",
+                         "--concurrency", "1", base_url=good.base_url)  # fmt: skip
+    assert code == 3, output
+    assert "stopped:" in output and "--max-cost" in output and "nothing recorded" in output
+    stopped_requests = good.stats()["requests"]
+    with Store(annotated) as store:
+        gold_documents = sum(1 for _ in store.kept_gold_annotations())
+        assert store.evaluations() == []
+    assert stopped_requests < gold_documents
+
+    # The same command with room to spend resumes: only the rest is sent, and it is recorded.
+    result = _eval_json(annotated, *_openai("good-model"), "--max-cost", "5",
+                        base_url=good.base_url)  # fmt: skip
+    assert result["scored"] == result["gold_documents"] == gold_documents
+    assert good.stats()["requests"] == gold_documents
+    assert result["totals"]["requests"] == gold_documents
+
+
+def test_max_cost_without_a_price_is_a_one_line_error(annotated: Path, good: RunningServer) -> None:
+    code, output = _eval(annotated, "--provider", "openai", "--model", "local-model",
+                         "--max-cost", "1", base_url=good.base_url)  # fmt: skip
+    assert code == 1
+    assert output.startswith("error: --max-cost needs a price") and output.count("\n") == 1
+    assert good.stats()["requests"] == 0
+
+
+def test_the_evaluation_shows_its_progress_line(annotated: Path, good: RunningServer) -> None:
+    code, output = _eval(annotated, *_openai("good-model"), base_url=good.base_url)
+    assert code == 0, output
+    with Store(annotated) as store:
+        gold_documents = sum(1 for _ in store.kept_gold_annotations())
+    line = next(line for line in output.splitlines() if line.startswith("evaluating"))
+    assert f"{gold_documents}/{gold_documents}" in line and "docs/s" in line

@@ -239,7 +239,7 @@ async def test_retries_are_counted_while_they_happen(llama: RunningServer) -> No
 
 
 def test_the_progress_line_reads_the_retries_live() -> None:
-    from annotate.cli.preannotate import RetriesColumn
+    from annotate.cli.job_progress import RetriesColumn
 
     count = [0]
     column = RetriesColumn(lambda: count[0])

@@ -24,8 +24,9 @@ from rich.table import Table
 from annotate.gold.card import figure
 from annotate.gold.job_eval import score_job
 from annotate.gold.report import keep_gold
-from annotate.llm import Price, PriceChoice, choose_price
-from annotate.preannotate.pipeline import RunSummary, job_key, preannotate
+from annotate.llm import PriceChoice
+from annotate.preannotate.budget import budget_price
+from annotate.preannotate.pipeline import ProgressCallback, RunSummary, job_key, preannotate
 from annotate.preannotate.providers import (
     PROVIDERS,
     Provider,
@@ -37,9 +38,11 @@ from annotate.store import Store, StoredEvaluation
 
 from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
 from .common import DbOption, console, fail, open_store
+from .job_progress import progress_bar
 from .llm_options import (
     ConcurrencyOption,
     ContextWindowOption,
+    MaxCostOption,
     MaxRetriesOption,
     MaxTokensOption,
     ModelOption,
@@ -51,6 +54,7 @@ from .llm_options import (
     TemperatureOption,
     TpmOption,
     endpoint_options,
+    job_price,
 )
 
 NO_GOLD = "no gold yet: run `annotate pull` first (gold is made from the pulled annotations)"
@@ -91,6 +95,7 @@ def eval_command(
     price_input: PriceInputOption = None,
     price_output: PriceOutputOption = None,
     prices: PricesOption = None,
+    max_cost: MaxCostOption = None,
     policy: PolicyOption = "auto",
     reviewer: ReviewerOption = None,
     workers: WorkersOption = 0,
@@ -101,8 +106,8 @@ def eval_command(
     Runs the model over the documents that have gold (only those without a
     prediction of this model, prompt and parameters yet: a re-run makes no
     call) and scores its predictions per field and label with the matching of
-    model-vs-gold. Exit status 0; 3 when the endpoint stopped the job (nothing
-    recorded; the same command resumes).
+    model-vs-gold. Exit status 0; 3 when the job stopped early (endpoint down,
+    refused key, --max-cost reached): nothing recorded, the same command resumes.
     """
     if compare:
         with open_store(db) as store:
@@ -117,14 +122,16 @@ def eval_command(
             raise fail(f"--prompt needs --provider openai (the {name} provider sends no prompt)")
         prompt_name, options["prompt"] = read_prompt(prompt)
     chosen = make_provider(name, model=model, **options)
-    price = _price(name, chosen.model, price_input, price_output, prices)
+    price = job_price(name, chosen.model, price_input, price_output, prices)
+    if max_cost is not None:
+        budget_price(price.price, chosen.model)
     with open_store(db) as store:
         if not keep_gold(store, policy=checked_policy(policy), reviewers=reviewer or (),
                          workers=worker_count(workers)):  # fmt: skip
             raise fail(NO_GOLD)
         job = job_key(chosen)
         pending = store.gold_documents_unpredicted(job)
-        summary = asyncio.run(_run(store, chosen, pending, concurrency, price))
+        summary = _run(store, chosen, pending, concurrency, price, max_cost)
         if summary is not None and summary.stopped is not None:
             typer.echo(f"stopped: {summary.stopped.reason}", err=True)
             typer.echo(f"nothing recorded; to resume: {summary.stopped.advice}", err=True)
@@ -168,37 +175,46 @@ def eval_command(
     _print_evaluation(evaluation, summary)
 
 
-def _price(
-    provider: str,
-    model: str,
-    price_input: float | None,
-    price_output: float | None,
-    prices: Path | None,
-) -> PriceChoice:
-    if provider != "openai":
-        return PriceChoice(Price(0.0, 0.0), "free: runs locally, no LLM calls")
-    return choose_price(
-        model, input_override=price_input, output_override=price_output, prices_file=prices
-    )
-
-
-async def _run(
-    store: Store, provider: Provider, pending: list[Any], concurrency: int, price: PriceChoice
+def _run(
+    store: Store,
+    provider: Provider,
+    pending: list[Any],
+    concurrency: int,
+    price: PriceChoice,
+    max_cost: float | None,
 ) -> RunSummary | None:
     """Pre-annotate the documents with gold that the job has not predicted yet (None: none)."""
+    if not pending:
+        asyncio.run(provider.aclose())
+        return None
+    console.print(
+        f"pre-annotating {len(pending)} document(s) with gold: {provider.model_version}",
+        highlight=False,
+    )
+    with progress_bar(len(pending), lambda: provider.retries, label="evaluating") as update:
+        return asyncio.run(_preannotate(store, provider, pending, concurrency, price,
+                                        max_cost, update))  # fmt: skip
+
+
+async def _preannotate(
+    store: Store,
+    provider: Provider,
+    pending: list[Any],
+    concurrency: int,
+    price: PriceChoice,
+    max_cost: float | None,
+    on_progress: ProgressCallback,
+) -> RunSummary:
+    """The pipeline over the pending documents, closing the provider on the same event loop."""
     try:
-        if not pending:
-            return None
-        console.print(
-            f"pre-annotating {len(pending)} document(s) with gold: {provider.model_version}",
-            highlight=False,
-        )
         return await preannotate(
             store,
             provider,
             concurrency=concurrency,
             price=price.price,
             selection=(len(pending), pending),
+            on_progress=on_progress,
+            max_cost=max_cost,
         )
     finally:
         await provider.aclose()

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
+from annotate.llm import Price, PriceChoice, choose_price
+
 ModelOption = Annotated[
     str | None,
     typer.Option(
@@ -59,6 +61,31 @@ PricesOption = Annotated[
         show_default=False,
     ),
 ]
+
+MaxCostOption = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        help="Stop before spending more than this many USD in this run (calls in flight "
+        "counted at their expected cost); exit status 3, pending documents kept.",
+        show_default=False,
+    ),
+]
+
+
+def job_price(
+    provider: str,
+    model: str,
+    price_input: float | None,
+    price_output: float | None,
+    prices: Path | None,
+) -> PriceChoice:
+    """What a job's tokens cost: the rules are free; a model as `choose_price` decides."""
+    if provider != "openai":
+        return PriceChoice(Price(0.0, 0.0), "free: runs locally, no LLM calls")
+    return choose_price(
+        model, input_override=price_input, output_override=price_output, prices_file=prices
+    )
 
 
 def endpoint_options(given: dict[str, Any]) -> dict[str, Any]:

@@ -11,30 +11,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
-from rich.text import Text
 
-from annotate.llm import Price, PriceChoice, choose_price
+from annotate.llm import PriceChoice
 from annotate.llm.batch_files import MAX_BYTES, MAX_REQUESTS
 from annotate.preannotate.budget import DEFAULT_MAX_CONSECUTIVE_FAILURES, budget_price
 from annotate.preannotate.dry_run import JobEstimate, estimate_job
 from annotate.preannotate.pipeline import (
-    ProgressCallback,
     RunSummary,
     count_to_annotate,
     preannotate,
@@ -45,7 +31,7 @@ from annotate.preannotate.providers import (
     default_provider_name,
     make_provider,
 )
-from annotate.store import RunCounts, Store
+from annotate.store import Store
 
 from .batch_submit import (
     BatchMaxBytesOption,
@@ -54,9 +40,11 @@ from .batch_submit import (
     submit_batches,
 )
 from .common import DbOption, console, open_store
+from .job_progress import progress_bar
 from .llm_options import (
     ConcurrencyOption,
     ContextWindowOption,
+    MaxCostOption,
     MaxRetriesOption,
     MaxTokensOption,
     ModelOption,
@@ -68,6 +56,7 @@ from .llm_options import (
     TemperatureOption,
     TpmOption,
     endpoint_options,
+    job_price,
 )
 
 
@@ -95,15 +84,7 @@ def preannotate_command(
     price_input: PriceInputOption = None,
     price_output: PriceOutputOption = None,
     prices: PricesOption = None,
-    max_cost: Annotated[
-        float | None,
-        typer.Option(
-            min=0.0,
-            help="Stop before spending more than this many USD in this run (calls in flight "
-            "counted at their expected cost); exit status 3, pending documents kept.",
-            show_default=False,
-        ),
-    ] = None,
+    max_cost: MaxCostOption = None,
     max_consecutive_failures: Annotated[
         int,
         typer.Option(
@@ -132,7 +113,7 @@ def preannotate_command(
     """
     name = provider or default_provider_name()
     chosen = make_provider(name, model=model, **_openai_options(name, locals()))
-    price = _price(name, chosen.model, price_input, price_output, prices)
+    price = job_price(name, chosen.model, price_input, price_output, prices)
     if max_cost is not None and not dry_run:
         budget_price(price.price, chosen.model)
     console.print(f"provider [bold]{name}[/], model_version [bold]{chosen.model_version}[/]")
@@ -147,7 +128,7 @@ def preannotate_command(
         return
     with open_store(db) as store:
         total = count_to_annotate(store, chosen, limit)
-        with _progress_bar(total, lambda: chosen.retries) as update:
+        with progress_bar(total, lambda: chosen.retries) as update:
             summary = asyncio.run(
                 _run(
                     store,
@@ -192,21 +173,6 @@ def exit_status(summary: RunSummary) -> int:
     return EXIT_DONE
 
 
-def _price(
-    provider: str,
-    model: str,
-    price_input: float | None,
-    price_output: float | None,
-    prices: Path | None,
-) -> PriceChoice:
-    """What this run's tokens cost: the rules are free; a model as `choose_price` decides."""
-    if provider != "openai":
-        return PriceChoice(Price(0.0, 0.0), "free: runs locally, no LLM calls")
-    return choose_price(
-        model, input_override=price_input, output_override=price_output, prices_file=prices
-    )
-
-
 def _openai_options(name: str, given: dict[str, object]) -> dict[str, object]:
     return endpoint_options(given) if name == "openai" else {}
 
@@ -217,54 +183,6 @@ async def _run(store: Store, provider: Provider, **kwargs: Any) -> RunSummary:
         return await preannotate(store, provider, **kwargs)
     finally:
         await provider.aclose()
-
-
-@contextmanager
-def _progress_bar(total: int, retries: Callable[[], int]) -> Iterator[ProgressCallback]:
-    """A rich progress bar with documents/s, tokens, cost and transport retries so far."""
-    progress = Progress(
-        TextColumn("[bold]pre-annotating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} docs/s"),
-        TextColumn("{task.fields[tokens]} tokens"),
-        TextColumn("${task.fields[cost]}"),
-        TextColumn("{task.fields[failed]} failed"),
-        RetriesColumn(retries),
-        TimeElapsedColumn(),
-        console=console,
-    )
-    task = progress.add_task("docs", total=total, rate="0.0", tokens=0, cost="0.0000", failed=0)
-
-    def update(counters: RunCounts) -> None:
-        elapsed = progress.tasks[0].elapsed or 0.0
-        progress.update(
-            task,
-            completed=counters.documents,
-            rate=f"{counters.documents / elapsed:.1f}" if elapsed else "0.0",
-            tokens=counters.prompt_tokens + counters.completion_tokens,
-            cost=f"{counters.cost_usd:.4f}",
-            failed=counters.failed,
-        )
-
-    with progress:
-        yield update
-
-
-class RetriesColumn(ProgressColumn):
-    """Transport re-sends so far, read from the provider at each refresh.
-
-    Not a task field: those change when a document finishes, and an endpoint
-    answering 503s for minutes finishes none, so the line would sit still while
-    the retry layer keeps waiting and re-sending.
-    """
-
-    def __init__(self, retries: Callable[[], int]) -> None:
-        super().__init__()
-        self.retries = retries
-
-    def render(self, task: Task) -> Text:
-        return Text(f"{self.retries()} retries")
 
 
 def summary_table(summary: RunSummary, price: PriceChoice | None = None) -> Table:

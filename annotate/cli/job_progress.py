@@ -1,0 +1,76 @@
+"""The progress line of a job that calls a model: documents, rate, tokens, cost, retries.
+
+`annotate preannotate` and `annotate eval` run the same pipeline over many
+documents, for minutes or hours; both show the same line, defined here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
+
+from annotate.preannotate.pipeline import ProgressCallback
+from annotate.store import RunCounts
+
+from .common import console
+
+
+@contextmanager
+def progress_bar(
+    total: int, retries: Callable[[], int], label: str = "pre-annotating"
+) -> Iterator[ProgressCallback]:
+    """A rich progress bar with documents/s, tokens, cost and transport retries so far."""
+    progress = Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} docs/s"),
+        TextColumn("{task.fields[tokens]} tokens"),
+        TextColumn("${task.fields[cost]}"),
+        TextColumn("{task.fields[failed]} failed"),
+        RetriesColumn(retries),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    task = progress.add_task("docs", total=total, rate="0.0", tokens=0, cost="0.0000", failed=0)
+
+    def update(counters: RunCounts) -> None:
+        elapsed = progress.tasks[0].elapsed or 0.0
+        progress.update(
+            task,
+            completed=counters.documents,
+            rate=f"{counters.documents / elapsed:.1f}" if elapsed else "0.0",
+            tokens=counters.prompt_tokens + counters.completion_tokens,
+            cost=f"{counters.cost_usd:.4f}",
+            failed=counters.failed,
+        )
+
+    with progress:
+        yield update
+
+
+class RetriesColumn(ProgressColumn):
+    """Transport re-sends so far, read from the provider at each refresh.
+
+    Not a task field: those change when a document finishes, and an endpoint
+    answering 503s for minutes finishes none, so the line would sit still while
+    the retry layer keeps waiting and re-sending.
+    """
+
+    def __init__(self, retries: Callable[[], int]) -> None:
+        super().__init__()
+        self.retries = retries
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{self.retries()} retries")
