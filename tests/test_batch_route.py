@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -366,3 +367,43 @@ def test_a_batch_created_but_not_recorded_is_adopted_not_created_twice(
     assert item.state is not None and item.state.id == batch.batch_id
     assert len(batches.stats()["batches"]) == 1, "no second batch was created"
     assert len(_predictions(store)) == 5 and llm.stats()["requests"] == 0
+
+
+def _online_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return _cli(env, "preannotate", "--model", MODEL, "--response-format", "json_object", *args)
+
+
+def test_online_route_leaves_documents_in_an_open_batch_to_it(
+    tmp_path: Path, llm: RunningServer, batches: BatchControl
+) -> None:
+    """Documents submitted in a batch are not paid for twice: online skips them, exit 0."""
+    env = _env(tmp_path, llm)
+    assert _submit_cli(env, "--limit", "3").returncode == 0
+    waiting = "3 document(s) wait in an open batch of this job"
+    estimate = _online_cli(env, "--dry-run", "--price-input", "0.15", "--price-output", "0.6")
+    assert estimate.returncode == 0, estimate.stdout + estimate.stderr
+    assert re.search(r"documents +│ 2 pending", estimate.stdout), estimate.stdout
+    assert re.search(r"requests +│ 2 \(0 cached", estimate.stdout), estimate.stdout
+    assert f"{waiting}: not counted above" in estimate.stdout
+    done = _online_cli(env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{waiting}: left to it, not sent online" in done.stdout
+    assert "run `annotate batch collect` to ingest them" in done.stdout
+    assert "2 (2 predicted, 0 failed)" in done.stdout
+    assert llm.stats()["requests"] == 2, "no chat call for the documents in the batch"
+    with Store(env["ANNOTATE_DB"]) as store:
+        batched = {d for (d,) in store.db.execute("select document_id from batch_documents")}
+        assert len(batched) == 3 and not batched & set(_predictions(store))
+        assert not store.failures(), "left to the batch: neither failed nor attempted"
+        [run] = store.runs()
+        assert run.counts.documents == 2
+    again = _online_cli(env)  # nothing left online: still exit 0, still no call
+    assert again.returncode == 0 and waiting in again.stdout and llm.stats()["requests"] == 2
+    collected = _cli(env, "batch", "collect")
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    assert llm.stats()["requests"] == 2, "the batch answered its three documents"
+    with Store(env["ANNOTATE_DB"]) as store:
+        predictions = _predictions(store)
+        assert len(predictions) == 5 and all(len(p) == 1 for p in predictions.values())
+    last = _online_cli(env)
+    assert last.returncode == 0 and "wait in an open batch" not in last.stdout

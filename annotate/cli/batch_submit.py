@@ -37,6 +37,22 @@ BatchMaxBytesOption = Annotated[
     int, typer.Option(min=1, help="Bytes per batch file (OpenAI's limit: 200 MB).")
 ]
 
+
+def report_waiting(documents: int, *, estimate: bool = False) -> None:
+    """Say in one line how many documents the online route left to open batches, and what to run.
+
+    They are not failures nor pending work of this command: their batch is paid
+    for, and `annotate batch collect` ingests it, so the exit status ignores them.
+    """
+    if documents:
+        left = "not counted above" if estimate else "left to it, not sent online"
+        console.print(
+            f"{documents} document(s) wait in an open batch of this job: {left}; "
+            "run `annotate batch collect` to ingest them",
+            soft_wrap=True, highlight=False,
+        )  # fmt: skip
+
+
 def submit_batches(
     provider: Provider,
     db: Path | None,

@@ -5,6 +5,9 @@ failed (each recorded with its reason), 3 when the job stopped early (budget
 reached, endpoint down or refusing the key): the documents it did not reach
 stay pending and the same command resumes. Errors before the job starts
 (configuration, store) are ``error:`` lines with status 1, as everywhere.
+Documents that wait in an open batch of the job (``--batch``, not collected
+yet) are left to it, said in one line, and do not change the status: the
+batch is paid for, and `annotate batch collect` ingests it.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from .batch_submit import (
     BatchMaxBytesOption,
     BatchMaxRequestsOption,
     BatchOption,
+    report_waiting,
     submit_batches,
 )
 from .common import DbOption, console, open_store
@@ -108,8 +112,9 @@ def preannotate_command(
     """Pre-annotate every document that has no prediction for this model, prompt and schema.
 
     Finished documents are committed one by one: an interrupted job resumes where
-    it stopped, and re-running a finished job makes no LLM calls. Exit status 0:
-    every document predicted; 1: some failed; 3: stopped early (see the message).
+    it stopped, and re-running a finished job makes no LLM calls. Documents in an
+    open batch of the job are left to it. Exit status 0: every document predicted
+    (or waiting in an open batch); 1: some failed; 3: stopped early (see the message).
     """
     name = provider or default_provider_name()
     chosen = make_provider(name, model=model, **_openai_options(name, locals()))
@@ -125,6 +130,7 @@ def preannotate_command(
             estimate = estimate_job(store, chosen, price, limit)
         asyncio.run(chosen.aclose())
         console.print(estimate_table(estimate))
+        report_waiting(estimate.in_batches, estimate=True)
         return
     with open_store(db) as store:
         total = count_to_annotate(store, chosen, limit)
@@ -142,6 +148,7 @@ def preannotate_command(
                 )
             )
     console.print(summary_table(summary, price))
+    report_waiting(summary.in_batches)
     raise typer.Exit(exit_status(summary))
 
 

@@ -5,7 +5,9 @@ The pending documents are walked exactly as the job would take them: the same
 chunk whose call is already stored costs nothing). Tokens come from
 `estimate.TokenModel`, which says how it estimated them; re-asks, transport
 retries and chunks split again after a truncation are not foreseen, so real
-runs cost somewhat more on models that need them.
+runs cost somewhat more on models that need them. Documents waiting in an
+open batch of the job are not counted (the job leaves them to their batch);
+`JobEstimate.in_batches` says how many there are.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class JobEstimate:
     completion_tokens: float
     price: PriceChoice
     tokens: TokenModel
+    #: Documents without a prediction that wait in an open batch of the job: not counted above.
+    in_batches: int = 0
 
     @property
     def cost(self) -> float | None:
@@ -49,6 +53,7 @@ class JobEstimate:
         price = self.price.price
         return {
             "documents": self.documents,
+            "in_open_batches": self.in_batches,
             "requests": self.requests,
             "cached_calls": self.cached_calls,
             "prompt_tokens": round(self.prompt_tokens),
@@ -80,7 +85,7 @@ def estimate_job(
     paid = provider.cacheable
     documents = requests = cached = chars = 0
     prompt = 0.0
-    for count, document in enumerate(store.iter_unpredicted(key)):
+    for count, document in enumerate(store.iter_unbatched(key)):
         if limit is not None and count >= limit:
             break
         documents += 1
@@ -95,4 +100,5 @@ def estimate_job(
             chars += len(text)
             prompt += model.prompt_tokens(len(text))
     completion = model.completion_tokens(prompt)
-    return JobEstimate(documents, requests, cached, chars, prompt, completion, price, model)
+    return JobEstimate(documents, requests, cached, chars, prompt, completion, price, model,
+                       store.count_in_open_batches(key))  # fmt: skip

@@ -19,6 +19,11 @@ Several processes may run the same job on one store: each document is claimed
 in the store before its first call (`Store.claim_document`), so each is paid
 for once; the claims go back as documents are recorded or when the run ends,
 and the claims of a process that died are taken over by the next run.
+
+Documents of the job that wait in an open batch (`annotate preannotate
+--batch`, not collected yet) are left to it: their requests are paid for
+already, and `annotate batch collect` ingests them. The summary counts them
+(`RunSummary.in_batches`).
 """
 
 from __future__ import annotations
@@ -88,6 +93,8 @@ class RunSummary:
     stopped: Stop | None = None
     #: Pending documents left to another process that had claimed them (see `Store.claim_document`).
     elsewhere: int = 0
+    #: Documents with no prediction left to the open batch they wait in (not in `pending`).
+    in_batches: int = 0
 
     @property
     def documents_per_second(self) -> float:
@@ -128,7 +135,8 @@ def call_key(provider: Provider, key: JobKey, text: str) -> str:
 
 
 def count_to_annotate(store: Store, provider: Provider, limit: int | None = None) -> int:
-    pending = store.count_unpredicted(job_key(provider))
+    """Documents the job takes: no prediction yet, and not waiting in an open batch of the job."""
+    pending = store.count_unbatched(job_key(provider))
     return pending if limit is None else min(pending, limit)
 
 
@@ -200,6 +208,7 @@ class _Job:
             pending = count_to_annotate(self.store, self.provider, limit)
         else:
             pending = self.selection[0] if limit is None else min(self.selection[0], limit)
+        in_batches = self.store.count_in_open_batches(self.key) if self.selection is None else 0
         self.run_id = self.store.start_run(self._run_record(concurrency))
         started = time.perf_counter()
         status = "interrupted"
@@ -222,6 +231,7 @@ class _Job:
             failures=self.store.failures(self.run_id),
             stopped=self.stopped,
             elsewhere=self.elsewhere,
+            in_batches=in_batches,
         )
 
     def _run_record(self, concurrency: int) -> RunSpec:
@@ -253,7 +263,7 @@ class _Job:
 
     async def _feed(self, queue: asyncio.Queue[Document | None], limit: int | None) -> None:
         selected = self.selection
-        documents = self.store.iter_unpredicted(self.key) if selected is None else selected[1]
+        documents = self.store.iter_unbatched(self.key) if selected is None else selected[1]
         count = 0
         for document in documents:
             if (limit is not None and count >= limit) or self.fatal or self.stopped:

@@ -75,6 +75,19 @@ class BatchTables:
         for row in self._paged(sql, [*job_values(job), *job_values(job)], batch):
             yield document_of(row)
 
+    def count_unbatched(self, job: JobKey) -> int:
+        """Documents `iter_unbatched` yields: what the online route has left to do for `job`."""
+        sql = f"select count(*) from documents d where {_UNPREDICTED} and not {_IN_OPEN_BATCH}"
+        return int(self.db.execute(sql, [*job_values(job), *job_values(job)]).fetchone()[0])
+
+    def count_in_open_batches(self, job: JobKey) -> int:
+        """Documents with no prediction for `job` that wait in an open batch of it.
+
+        The online route leaves them to their batch, which is paid for already.
+        """
+        sql = f"select count(*) from documents d where {_UNPREDICTED} and {_IN_OPEN_BATCH}"
+        return int(self.db.execute(sql, [*job_values(job), *job_values(job)]).fetchone()[0])
+
     def add_batch(
         self,
         batch: StoredBatch,
