@@ -172,6 +172,8 @@ def test_sigkill_loses_at_most_the_calls_in_flight(tmp_path: Path, server: Any) 
         time.sleep(0.2)
         with Store(db) as store:
             done = store.db["predictions"].count
+            alive = [run.status for run in store.runs()]
+    assert alive == ["running"]  # its process is at work: not taken for killed
     job.send_signal(signal.SIGKILL)
     job.wait()
     assert done >= 2
@@ -183,7 +185,15 @@ def test_sigkill_loses_at_most_the_calls_in_flight(tmp_path: Path, server: Any) 
     with Store(db) as store:
         assert store.db["predictions"].count == 5
         runs = store.runs()
-    assert runs[0].status == "running"  # killed: never marked finished
+        done_by_killed = store.db.execute(
+            "select count(*) from predictions where run_id = ?", [runs[0].id]
+        ).fetchone()[0]
+    # Killed before it recorded its end: its process is gone, so it reads "killed", counted
+    # from what it stored (the re-run then took the rest).
+    assert runs[0].status == "killed"
+    assert runs[0].counts.predicted == done_by_killed >= done and runs[0].counts.failed == 0
+    assert done_by_killed <= runs[0].counts.requests <= paid_before
+    assert runs[0].counts.requests + runs[-1].counts.requests >= 5
     assert runs[-1].status == "finished"
     # In flight when killed: at most one call (concurrency 1) is paid twice.
     assert server.stats()["requests"] <= 5 + 1

@@ -209,17 +209,18 @@ class _Job:
         else:
             pending = self.selection[0] if limit is None else min(self.selection[0], limit)
         in_batches = self.store.count_in_open_batches(self.key) if self.selection is None else 0
-        self.run_id = self.store.start_run(self._run_record(concurrency))
         started = time.perf_counter()
         status = "interrupted"
-        try:
-            # Claims are held for the run: whatever it did not finish goes back at its end.
-            with self.store.holding(f"annotate preannotate (run {self.run_id})") as self.holder:
+        # Claims are held for the run: whatever it did not finish goes back at its end. The
+        # run records its holder, so a run killed before it records its end reads "killed".
+        with self.store.holding("annotate preannotate") as self.holder:
+            self.run_id = self.store.start_run(self._run_record(concurrency), self.holder)
+            try:
                 await _unwrapped(self._work(concurrency, limit))
-            status = "failed" if self.fatal else "stopped" if self.stopped else "finished"
-        finally:
-            reason = str(self.stopped) if self.stopped else None
-            self.store.finish_run(self.run_id, self.counters, status, reason)
+                status = "failed" if self.fatal else "stopped" if self.stopped else "finished"
+            finally:
+                reason = str(self.stopped) if self.stopped else None
+                self.store.finish_run(self.run_id, self.counters, status, reason)
         if self.fatal is not None:
             raise self.fatal
         return RunSummary(

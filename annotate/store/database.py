@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import astuple, fields
+from dataclasses import astuple, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,11 @@ from annotate.errors import InputError, NotFoundError
 
 from .batches import BatchTables
 from .evaluations import EvaluationTables
-from .leases import LeaseTables
+from .leases import LeaseTables, is_live
 from .migrations import migrate, now
 from .rows import (
+    KILLED,
+    RUNNING,
     AnnotatedRows,
     AnnotationKey,
     AnnotationToCompare,
@@ -191,15 +193,16 @@ class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
 
     # -- runs ------------------------------------------------------------
 
-    def start_run(self, spec: RunSpec) -> int:
+    def start_run(self, spec: RunSpec, holder_id: int | None = None) -> int:
+        """Record a run as ``running``, held by `holder_id` (the process's lease) until it ends."""
         with self.db.conn:
             cursor = self.db.conn.execute(
                 "insert into runs (provider, model, model_version, prompt_version, "
                 "schema_version, params, concurrency, price_input, price_output, started_at, "
-                "status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')",
+                "status, holder_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)",
                 [spec.provider, spec.model, spec.model_version, spec.prompt_version,
                  spec.schema_version, json.dumps(spec.params, sort_keys=True),
-                 spec.concurrency, spec.price_input, spec.price_output, now()],
+                 spec.concurrency, spec.price_input, spec.price_output, now(), holder_id],
             )  # fmt: skip
             if cursor.lastrowid is None:
                 raise RuntimeError("SQLite returned no id for the new run")
@@ -222,7 +225,45 @@ class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
             )
 
     def runs(self) -> list[Run]:
-        return [_run(row) for row in self._rows("select * from runs order by id")]
+        """Every run; a ``running`` one whose process died reads ``killed`` (see `_killed`)."""
+        return [
+            self._killed(run) if run.status == RUNNING and not self._run_alive(row) else run
+            for row in self._rows("select * from runs order by id")
+            for run in [_run(row)]
+        ]
+
+    def _run_alive(self, row: sqlite3.Row) -> bool:
+        """Is the run's process still at it? Its holder is dropped or dead once it is not."""
+        holder = self.holder(row["holder_id"]) if row["holder_id"] is not None else None
+        return holder is not None and is_live(holder)
+
+    def _killed(self, run: Run) -> Run:
+        """A run killed before it recorded its end, counted from what it did store.
+
+        Its predictions, failures and paid calls carry its id, so what it
+        finished and paid for is known; calls answered from the cache are not
+        recorded per run and read 0.
+        """
+        predicted, spans, hallucinations = self.db.execute(
+            "select count(*), coalesce(sum(spans), 0), coalesce(sum(hallucinations), 0) "
+            "from predictions where run_id = ?",
+            [run.id],
+        ).fetchone()
+        failed = self.db.execute(
+            "select count(*) from failures where run_id = ?", [run.id]
+        ).fetchone()[0]
+        calls, requests, prompt, completion, cost = self.db.execute(
+            "select count(*), coalesce(sum(requests), 0), coalesce(sum(prompt_tokens), 0), "
+            "coalesce(sum(completion_tokens), 0), coalesce(sum(cost_usd), 0.0) "
+            "from llm_calls where run_id = ?",
+            [run.id],
+        ).fetchone()
+        counts = RunCounts(
+            documents=predicted + failed, predicted=predicted, failed=failed, llm_calls=calls,
+            requests=requests, prompt_tokens=prompt, completion_tokens=completion,
+            cost_usd=cost, spans=spans, hallucinations=hallucinations,
+        )  # fmt: skip
+        return replace(run, status=KILLED, counts=counts)
 
     # -- the LLM call cache ------------------------------------------------
 

@@ -402,9 +402,7 @@ def m012_leases(db: Database) -> None:
         "prompt_version, schema_version, params_hash))"
     )
     db.execute("create index document_claims_by_holder on document_claims (holder)")
-    db.execute(
-        "create table job_locks (name text primary key, holder integer, acquired_at text)"
-    )
+    db.execute("create table job_locks (name text primary key, holder integer, acquired_at text)")
 
 
 @migration
@@ -425,6 +423,17 @@ def m013_evaluations(db: Database) -> None:
         "cost_usd float, priced integer, prompt_tokens integer, completion_tokens integer, "
         "requests integer, call_seconds float, created_at text)"
     )
+
+
+@migration
+def m014_run_holders(db: Database) -> None:
+    """The holder (process, lease) of each pre-annotation run.
+
+    A run killed with SIGKILL never records its end and read ``running``
+    forever; with its holder known, a ``running`` run whose holder is gone or
+    dead is reported ``killed``, with the counts read from what it stored.
+    """
+    db.execute("alter table runs add column holder_id integer")
 
 
 def migrate(db: Database) -> list[str]:

@@ -88,6 +88,10 @@ class RunCounts:
     hallucinations: int = 0
 
 
+#: A run's status while its process works, and when that process died before recording its end.
+RUNNING, KILLED = "running", "killed"
+
+
 @dataclass(frozen=True)
 class Run:
     id: int
