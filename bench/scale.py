@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import re
@@ -43,15 +44,34 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from measure import machine_speed, run_measured
 
-from annotate.testing.llm_server import running_llm_server
+from annotate.testing.llm_server import DEFAULT_RESPONDER, load_responder, running_llm_server
 
+#: What the fake server answers with. ``seeds``: the rules' answer for the seed under each
+#: dispatch's dateline, worked out once per seed (the quotes hold in the whole article), so
+#: the server's CPU per request is small: a real endpoint's CPU is not on the client's
+#: machine, and on 2 shared cores the rules run per request made the server the bottleneck
+#: of every contestant alike. ``rules``: the rules on every distinct article (the default
+#: responder of the tests).
+RESPONDERS = {"seeds": "scale:seed_answer", "rules": DEFAULT_RESPONDER}
 #: The installed command, beside this interpreter.
 ANNOTATE = [str(Path(sys.executable).parent / "annotate")]
 KEY = "sk-bench-not-a-real-key"
 MODEL = "bench-model"
+
+
+@functools.lru_cache(maxsize=64)
+def _seed_body_answer(body: str) -> Any:
+    return load_responder(DEFAULT_RESPONDER)(body)
+
+
+def seed_answer(article: str) -> Any:
+    """The fake server's ``seeds`` responder: the seed's answer, once per seed (see RESPONDERS)."""
+    _dateline, _, body = article.partition("\n\n")
+    return _seed_body_answer(body)
 
 
 def store_of(size: int, work: Path) -> tuple[Path, Path, dict[str, float]]:
@@ -84,7 +104,7 @@ def contestant(name: str, corpus: Path, template: Path, work: Path, args: argpar
     else:
         command = [sys.executable, __file__, "--child", name, "--corpus", str(corpus)]
         command += ["--concurrency", str(args.concurrency)]
-    with running_llm_server(latency=args.latency) as server:
+    with running_llm_server(latency=args.latency, responder=RESPONDERS[args.responder]) as server:
         env["OPENAI_BASE_URL"] = server.base_url
         run = run_measured(command, env=env, out=work / f"{name}.out")
         requests = server.stats().get("requests")
@@ -197,6 +217,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--only", default="annotate,plain,instructor")
+    parser.add_argument(
+        "--responder",
+        choices=sorted(RESPONDERS),
+        default="seeds",
+        help="the fake server's answers (see RESPONDERS)",
+    )
     parser.add_argument("--work", type=Path, default=Path("/tmp/annotate-bench-scale"))
     parser.add_argument("--child", choices=["plain", "instructor"], help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
@@ -206,6 +232,9 @@ def main() -> None:
     if args.child == "instructor":
         return instructor_child(args.corpus, args.concurrency)
     args.work.mkdir(parents=True, exist_ok=True)
+    # The fake servers import the ``seeds`` responder from this folder.
+    here = str(Path(__file__).resolve().parent)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
     contestants = args.only.split(",")
     notes = []
     if "instructor" in contestants and not _instructor_importable():
@@ -217,6 +246,7 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"),
         "concurrency": args.concurrency,
         "latency_s": args.latency,
+        "responder": args.responder,
         "ideal_docs_per_s": round(args.concurrency / args.latency, 1),
         "reference_loop_seconds_before_and_after": [speed_before, machine_speed()],
         "notes": notes,

@@ -57,23 +57,31 @@ def initial_form(response_format: str) -> Form:
     return Form("json_object" if response_format == "json_object" else "json_schema")
 
 
-def request_options(
-    form: Form, schema_name: str, schema: dict[str, Any], max_tokens: int, temperature: float
+def chat_body(
+    form: Form,
+    model: str,
+    messages: list[Any],
+    schema_name: str,
+    schema: dict[str, Any],
+    max_tokens: int,
+    temperature: float,
 ) -> dict[str, Any]:
-    """The chat-completions arguments besides model and messages.
+    """The chat-completions request body, as JSON: what is POSTed, and a batch line's body.
 
-    The response format travels in ``extra_body``: the SDK walks typed
-    arguments on every call, which for a large schema costs real client CPU.
+    Built here as plain JSON and posted as it is: the SDK's typed ``create``
+    walks every argument against its annotations on every call, which cost a
+    tenth of the client's CPU per document for the messages and the schema.
     """
     response_format: dict[str, Any] = {"type": "json_object"}
     if form.mode == "json_schema":
         strict = {"name": schema_name, "schema": schema, "strict": True}
         response_format = {"type": "json_schema", "json_schema": strict}
-    options: dict[str, Any] = {"extra_body": {"response_format": response_format}}
-    options["max_completion_tokens" if form.max_completion_tokens else "max_tokens"] = max_tokens
+    body: dict[str, Any] = {"model": model, "messages": messages}
+    body["max_completion_tokens" if form.max_completion_tokens else "max_tokens"] = max_tokens
     if form.temperature:
-        options["temperature"] = temperature
-    return options
+        body["temperature"] = temperature
+    body["response_format"] = response_format
+    return body
 
 
 def json_mode_prompt(system_prompt: str, schema: dict[str, Any]) -> str:
