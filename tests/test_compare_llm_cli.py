@@ -134,3 +134,17 @@ def test_an_unreachable_endpoint_marks_the_comparison_failed(
     assert status == 1 and "cannot be reached" in output and "Traceback" not in output
     with Store(seeds_db) as store:
         assert [c.status for c in store.comparisons()] == ["failed"]
+
+
+def test_a_prices_file_prices_the_judge_of_a_local_server(
+    seeds_db: Path, tmp_path: Path, server: RunningServer
+) -> None:
+    prices = tmp_path / "prices.toml"
+    prices.write_text('[fake-judge]\ninput = 1.0\noutput = 2.0\n', encoding="utf-8")
+    status, output = _compare(seeds_db, tmp_path / "priced", "--prices", str(prices))
+    assert status == 0, output
+    usage = json.loads((tmp_path / "priced" / "facts.json").read_text())["comparison"]["counts"][
+        "judge_usage"
+    ]
+    expected = (usage["prompt_tokens"] * 1.0 + usage["completion_tokens"] * 2.0) / 1e6
+    assert usage["prompt_tokens"] > 0 and usage["cost_usd"] == pytest.approx(expected, rel=1e-6)

@@ -38,6 +38,7 @@ from .llm_options import (
     ModelOption,
     PriceInputOption,
     PriceOutputOption,
+    PricesOption,
     ResponseFormatOption,
     RpmOption,
     TemperatureOption,
@@ -83,6 +84,7 @@ def compare(
     max_retries: MaxRetriesOption = 6,
     price_input: PriceInputOption = None,
     price_output: PriceOutputOption = None,
+    prices: PricesOption = None,
     policy: PolicyOption = "auto",
     reviewer: ReviewerOption = None,
     workers: WorkersOption = 0,
@@ -119,7 +121,8 @@ def compare(
         raise fail(f"--neighbours must be between 1 and 20, not {neighbours}")
     chosen = checked_policy(policy)
     options = {**endpoint_options(locals()), "concurrency": concurrency,
-               "price_input": price_input, "price_output": price_output}  # fmt: skip
+               "price_input": price_input, "price_output": price_output,
+               "prices_file": prices}  # fmt: skip
     from annotate.compare.outputs import run_comparison
 
     with open_store(db) as store, _judging_bar() as bar:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from annotate.errors import ConfigurationError, one_line
@@ -91,6 +92,7 @@ class OpenAIJudge:
         retry_after_cap: float = 60.0,
         price_input: float | None = None,
         price_output: float | None = None,
+        prices_file: Path | None = None,
         on_judged: Callable[[], None] | None = None,
     ) -> None:
         if concurrency < 1:
@@ -109,8 +111,9 @@ class OpenAIJudge:
         #: OpenAI's list price only for OpenAI itself: a local server's model is not charged
         #: as if it were gpt-4o (`annotate.llm.pricing.choose_price`); unknown costs 0 here.
         self.price_choice = choose_price(
-            model, input_override=price_input, output_override=price_output, base_url=base_url
-        )
+            model, input_override=price_input, output_override=price_output,
+            prices_file=prices_file, base_url=base_url,
+        )  # fmt: skip
         self.price = self.price_choice.price or Price(0.0, 0.0)
         self.usage = JudgeUsage()
         self.chat = StructuredChat(
