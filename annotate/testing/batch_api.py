@@ -19,7 +19,9 @@ object; it applies to batches created afterwards):
 * ``fail_match``: requests whose article contains this string fail with a 500
   in the error file (a *partly failed* batch: ``completed``, with failures);
 * ``max_requests`` and ``max_bytes``: an input file over them fails validation
-  (status ``failed``, with the error), as OpenAI's 50,000 requests and 200 MB.
+  (status ``failed``, with the error), as OpenAI's 50,000 requests and 200 MB;
+* ``download_seconds``: a file's content is streamed in ten pieces over this
+  many seconds (default 0: at once), so a test can kill a client mid-download.
 
 ``POST /_control/batches/{id}`` with ``{"status": S}`` moves one batch on at
 once (``in_progress``, ``completed``, ``expired`` or ``failed``);
@@ -30,17 +32,13 @@ configuration.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
 from typing import TYPE_CHECKING, Any
 
-try:
-    from aiohttp import BodyPartReader, web
-except ImportError as exc:  # a dev/testing tool, as the server that mounts it
-    raise ImportError(
-        "the fake LLM server needs aiohttp: pip install 'annotate[testing]'"
-    ) from exc
+from .fake_http import BodyPartReader, ControlClient, error_response, web
 
 if TYPE_CHECKING:
     from .llm_server import FakeLLM
@@ -52,7 +50,10 @@ DEFAULT_BATCH_CONFIG: dict[str, Any] = {
     "fail_match": None,
     "max_requests": 50_000,
     "max_bytes": 200 * 1024 * 1024,
+    "download_seconds": 0.0,
 }
+#: Pieces a slowed download (``download_seconds``) is streamed in.
+DOWNLOAD_PIECES = 10
 #: Statuses a batch can be moved to by the control API.
 FORCED = ("in_progress", "completed", "expired", "failed")
 EXPIRED_MESSAGE = "This request could not be executed before the completion window expired."
@@ -117,12 +118,24 @@ class FakeBatchAPI:
         found = self.files.get(request.match_info["id"])
         return web.json_response(found) if found else _missing("file")
 
-    async def content(self, request: web.Request) -> web.Response:
+    async def content(self, request: web.Request) -> web.StreamResponse:
         file_id = request.match_info["id"]
         if file_id not in self.contents:
             return _missing("file")
         self.downloads += 1
-        return web.Response(body=self.contents[file_id], content_type="application/octet-stream")
+        data = self.contents[file_id]
+        seconds = float(self.config["download_seconds"])
+        if not seconds:
+            return web.Response(body=data, content_type="application/octet-stream")
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        response.content_length = len(data)
+        await response.prepare(request)
+        step = max(1, -(-len(data) // DOWNLOAD_PIECES))
+        for start in range(0, len(data), step):
+            await response.write(data[start : start + step])
+            await asyncio.sleep(seconds / DOWNLOAD_PIECES)
+        await response.write_eof()
+        return response
 
     # ---------------------------------------------------------------- batches
 
@@ -132,7 +145,7 @@ class FakeBatchAPI:
         if input_file_id not in self.files:
             return _missing("input file")
         if body.get("endpoint") != "/v1/chat/completions" or body.get("completion_window") != "24h":
-            return _invalid("only /v1/chat/completions within 24h is served")
+            return error_response(400, "only /v1/chat/completions within 24h is served")
         batch_id = f"batch_fake_{next(self._ids)}"
         now = int(time.time())
         self.batches[batch_id] = {
@@ -203,16 +216,9 @@ class FakeBatchAPI:
                 result["error"] = {"code": "batch_expired", "message": EXPIRED_MESSAGE}
                 errors.append(_line(result))
                 continue
-            body = request.get("body") or {}
-            match = config["fail_match"]
-            if match and match in json.dumps(body.get("messages"), ensure_ascii=False):
-                status, answer = 500, {"error": {"message": "The server had an error (fake).",
-                                                 "type": "server_error"}}  # fmt: skip
-            else:
-                self.lines += 1
-                response = await self.llm.respond(body, None)
-                status = response.status
-                answer = json.loads(getattr(response, "body", b"") or b"{}")
+            response = await self._answer(request.get("body") or {}, config["fail_match"])
+            status = response.status
+            answer = json.loads(getattr(response, "body", b"") or b"{}")
             result["response"] = {"status_code": status, "request_id": f"req_{index}",
                                   "body": answer}  # fmt: skip
             (outputs if status == 200 else errors).append(_line(result))
@@ -231,6 +237,13 @@ class FakeBatchAPI:
             batch.update(status="expired", expired_at=now)
         else:
             batch.update(status="completed", finalizing_at=now, completed_at=now)
+
+    async def _answer(self, body: dict[str, Any], fail_match: str | None) -> web.StreamResponse:
+        """One line's answer: the chat route's, or its 500 for a line matching `fail_match`."""
+        if fail_match and fail_match in json.dumps(body.get("messages"), ensure_ascii=False):
+            return error_response(500, "The server had an error (fake).", kind="server_error")
+        self.lines += 1
+        return await self.llm.respond(body, None)
 
     # ---------------------------------------------------------------- control
 
@@ -296,24 +309,11 @@ def _line(record: dict[str, Any]) -> bytes:
 
 
 def _missing(what: str) -> web.Response:
-    error = {"message": f"No such {what} (fake).", "type": "invalid_request_error",
-             "param": None, "code": None}  # fmt: skip
-    return web.json_response({"error": error}, status=404)
+    return error_response(404, f"No such {what} (fake).")
 
 
-def _invalid(message: str) -> web.Response:
-    error = {"message": message, "type": "invalid_request_error", "param": None, "code": None}
-    return web.json_response({"error": error}, status=400)
-
-
-class BatchControl:
+class BatchControl(ControlClient):
     """The batch endpoints' control API of a running fake server (`running_llm_server`)."""
-
-    def __init__(self, root: str) -> None:
-        import urllib.request
-
-        self.root = root
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def configure(self, **config: Any) -> dict[str, Any]:
         result: dict[str, Any] = self._call("POST", "/_control/batches", config)
@@ -330,14 +330,3 @@ class BatchControl:
 
     def reset(self) -> None:
         self._call("POST", "/_control/batches/reset", {})
-
-    def _call(self, method: str, path: str, payload: Any = None) -> Any:
-        import urllib.request
-
-        data = None if payload is None else json.dumps(payload).encode()
-        request = urllib.request.Request(
-            self.root + path, data=data, method=method,
-            headers={"Content-Type": "application/json"},
-        )  # fmt: skip
-        with self._opener.open(request, timeout=30) as response:
-            return json.loads(response.read())

@@ -81,20 +81,14 @@ import sys
 import threading
 import time
 import traceback
-import urllib.request
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
 from .batch_api import FakeBatchAPI
+from .fake_http import ControlClient, web
+from .fake_http import error_response as _error
 from .fake_verdicts import COMPARE_PREFIX, judge_claims, spoiled
-
-try:
-    from aiohttp import web
-except ImportError as exc:  # a dev/testing tool: not a dependency of the annotate command
-    raise ImportError(
-        "the fake LLM server needs aiohttp: pip install 'annotate[testing]'"
-    ) from exc
 
 #: Same constant as `openai_chat.USER_PREFIX`, repeated so the server imports no provider.
 USER_PREFIX = "ARTICLE:\n"
@@ -606,20 +600,6 @@ def _checked_fault(fault: Any) -> dict[str, Any]:
     return checked
 
 
-def _error(
-    status: int,
-    message: str,
-    *,
-    kind: str = "invalid_request_error",
-    param: str | None = None,
-    code: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> web.Response:
-    """An error body shaped like OpenAI's, so the SDK raises the matching exception."""
-    error = {"message": message, "type": kind, "param": param, "code": code}
-    return web.json_response({"error": error}, status=status, headers=headers)
-
-
 # --------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------
@@ -690,14 +670,12 @@ def main(argv: list[str] | None = None) -> None:
 # --------------------------------------------------------------------------
 
 
-class RunningServer:
+class RunningServer(ControlClient):
     """Handle on a running fake server: its base URL and its control API."""
 
     def __init__(self, base_url: str) -> None:
+        super().__init__(base_url.removesuffix("/v1"))
         self.base_url = base_url
-        self.root = base_url.removesuffix("/v1")
-        # Never route 127.0.0.1 through a proxy configured in the environment.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def set_faults(self, faults: list[dict[str, Any]]) -> None:
         self._call("POST", "/_control/faults", faults)
@@ -714,17 +692,6 @@ class RunningServer:
         """Change what the server is like (see `DEFAULT_CONFIG`) until the next reset."""
         result: dict[str, Any] = self._call("POST", "/_control/config", config)
         return result
-
-    def _call(self, method: str, path: str, payload: Any = None) -> Any:
-        data = None if payload is None else json.dumps(payload).encode()
-        request = urllib.request.Request(
-            self.root + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        with self._opener.open(request, timeout=10) as response:
-            return json.loads(response.read())
 
 
 @contextlib.contextmanager
