@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from annotate.errors import ProviderError
 from annotate.ingest import ingest_paths
 from annotate.llm import Price
 from annotate.llm.batch_files import (
@@ -31,7 +32,15 @@ from annotate.llm.batch_files import (
     request_line,
     split_lines,
 )
-from annotate.preannotate.batch import Collected, Submitted, collect, submit
+from annotate.preannotate.batch import (
+    Cancelled,
+    Collected,
+    Submitted,
+    batch_client,
+    cancel,
+    collect,
+    submit,
+)
 from annotate.preannotate.pipeline import RunSummary, job_key, preannotate
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
 from annotate.schemas import Annotation
@@ -407,3 +416,147 @@ def test_online_route_leaves_documents_in_an_open_batch_to_it(
         assert len(predictions) == 5 and all(len(p) == 1 for p in predictions.values())
     last = _online_cli(env)
     assert last.returncode == 0 and "wait in an open batch" not in last.stdout
+
+
+# ------------------------------------------------------------------ cancelling
+
+
+def _cancel(store: Store, llm: RunningServer, chosen: list[StoredBatch]) -> list[Cancelled]:
+    return asyncio.run(cancel(store, lambda batch: _provider(llm), chosen))
+
+
+def test_cli_cancel_then_collect_takes_what_finished_and_frees_the_rest(
+    tmp_path: Path, llm: RunningServer, batches: BatchControl
+) -> None:
+    batches.configure(polls=5, cancel_after=2)
+    env = _env(tmp_path, llm)
+    assert _submit_cli(env).returncode == 0
+    assert _cli(env, "batch", "status").returncode == 3  # in progress
+    stopped = _cli(env, "batch", "cancel", "--all")
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    assert "cancelling; run `annotate batch collect` once it is cancelled" in stopped.stdout
+    with Store(env["ANNOTATE_DB"]) as store:
+        [batch] = store.batches()
+        assert batch.status == "cancelling" and not batch.collected
+    [fake] = batches.stats()["batches"]
+    assert fake["status"] == "cancelling" and fake["cancelling_at"]
+    # Still open: the online route leaves its documents to it.
+    waiting = _online_cli(env)
+    assert waiting.returncode == 0 and "5 document(s) wait in an open batch" in waiting.stdout
+
+    collected = _cli(env, "batch", "collect")
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    said = " ".join(collected.stdout.split())
+    assert "cancelled; 2 answer(s) taken from the batch, 0 re-asked online, 0 sent online" in said
+    assert "3 document(s) it did not finish before it was cancelled are pending again" in said
+    assert llm.stats()["requests"] == 0, "nothing a cancelled batch did not answer goes online"
+    with Store(env["ANNOTATE_DB"]) as store:
+        [batch] = store.batches()
+        assert batch.collected and batch.status == "cancelled"
+        assert len(_predictions(store)) == 2 and not store.failures()
+        assert store.count_unbatched(batch.job) == 3
+    online = _online_cli(env)
+    assert online.returncode == 0 and "wait in an open batch" not in online.stdout
+    assert llm.stats()["requests"] == 3, "the three pending documents, online, once each"
+    with Store(env["ANNOTATE_DB"]) as store:
+        predictions = _predictions(store)
+        assert len(predictions) == 5 and all(len(p) == 1 for p in predictions.values())
+
+
+def test_a_cancelled_batch_keeps_the_chunks_it_answered(
+    tmp_path: Path, llm: RunningServer, batches: BatchControl
+) -> None:
+    """A document cut short by the cancel is pending again, its answered chunks in the cache."""
+    small = {"context_window_tokens": 2600, "max_tokens": 600}
+    store = _seeded(tmp_path, "chunks")
+
+    async def go() -> Submitted:
+        provider = _provider(llm, **small)
+        try:
+            return await submit(store, provider)
+        finally:
+            await provider.aclose()
+
+    batches.configure(polls=5, cancel_after=3)
+    submitted = asyncio.run(go())
+    assert submitted.requests > submitted.documents, "some documents go in several chunks"
+    [outcome] = _cancel(store, llm, store.batches())
+    assert outcome.asked and outcome.status == "cancelling"
+
+    [item] = asyncio.run(collect(store, lambda b: _provider(llm, **small))).batches
+    assert item.state is not None and item.state.status == "cancelled"
+    assert item.answered == 3 and item.online == 0 and llm.stats()["requests"] == 0
+    assert item.deferred == submitted.documents - len(_predictions(store))
+    kept = store.db.execute("select count(*) from llm_calls").fetchone()[0]
+    assert kept == 3, "every chunk the batch answered is in the cache"
+    assert store.batches()[0].collected
+
+    async def online() -> RunSummary:
+        provider = _provider(llm, **small)
+        try:
+            return await preannotate(store, provider, concurrency=2)
+        finally:
+            await provider.aclose()
+
+    run = asyncio.run(online())
+    assert run.counters.predicted == item.deferred
+    assert run.counters.cached_calls == 3, "the chunks the batch answered are not asked again"
+    predictions = _predictions(store)
+    assert len(predictions) == 5 and all(len(p) == 1 for p in predictions.values())
+
+
+def test_cancel_leaves_ended_batches_and_closes_one_never_created(
+    tmp_path: Path, llm: RunningServer, batches: BatchControl
+) -> None:
+    store = _seeded(tmp_path, "ended")
+    _submit(store, llm)
+    [batch] = store.batches()
+    [outcome] = _cancel(store, llm, [batch])  # its first poll ends it (polls=0)
+    assert not outcome.asked and outcome.status == "completed"
+    assert batches.stats()["batches"][0]["status"] == "completed"
+
+    async def cancel_ended() -> None:  # the fake refuses it as OpenAI does
+        provider = _provider(llm)
+        try:
+            assert batch.batch_id is not None
+            await batch_client(provider).cancel(batch.batch_id)
+        finally:
+            await provider.aclose()
+
+    with pytest.raises(ProviderError, match="Cannot cancel a batch with status completed"):
+        asyncio.run(cancel_ended())
+
+    # Recorded by a submit killed before creating it: closed, not created to be cancelled.
+    other = _seeded(tmp_path, "never")
+    record = StoredBatch(
+        id=0, batch_id=None, input_file_id="file-never-created", job=job_key(_provider(llm)),
+        model=MODEL, params={}, max_chunk_chars=None, requests=5, documents=5, bytes=1,
+        status="submitting",
+    )  # fmt: skip
+    ids = [d.id for d in other.iter_documents()]
+    local = other.add_batch(record, ids, [])
+    assert other.count_unbatched(record.job) == 0
+    created = len(batches.stats()["batches"])
+    [closed] = _cancel(other, llm, [other.batch(local)])
+    assert closed.never_created and closed.status == "cancelled"
+    assert other.batch(local).collected and other.count_unbatched(record.job) == 5
+    assert len(batches.stats()["batches"]) == created, "no batch created to be cancelled"
+
+
+def test_cli_cancel_refuses_unknown_collected_or_no_batches(
+    tmp_path: Path, llm: RunningServer, batches: BatchControl
+) -> None:
+    env = _env(tmp_path, llm)
+    assert _cli(env, "batch", "cancel", "--all").stdout.startswith("no open batches")
+    assert _submit_cli(env).returncode == 0
+    for args, message in (
+        ((), "name the batches to cancel"),
+        (("1", "--all"), "name the batches to cancel"),
+        (("batch_nope",), "no batch batch_nope in the store"),
+    ):
+        refused = _cli(env, "batch", "cancel", *args)
+        assert refused.returncode == 1 and message in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert _cli(env, "batch", "collect").returncode == 0
+    ended = _cli(env, "batch", "cancel", "1")
+    assert ended.returncode == 1 and "batch 1 is collected already" in ended.stderr

@@ -76,7 +76,7 @@ for module in (
     ingest, preannotate, tasks, runs, show, studio, push, pull, agreement, export, compare
 ):
     module.register(app)
-batch_route.register(app)  # `annotate batch status|collect` (the batch route)
+batch_route.register(app)  # `annotate batch status|collect|cancel` (the batch route)
 evaluation.register(app)  # `annotate eval` (a model and prompt against the gold)
 
 

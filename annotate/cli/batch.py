@@ -1,4 +1,4 @@
-"""`annotate batch status` and `annotate batch collect` (``--batch`` is in `batch_submit`).
+"""`annotate batch status|collect|cancel` (``--batch`` is in `batch_submit`).
 
 The batch route sends the job's requests through OpenAI's Batch API (half
 price, answered within 24 hours) and ingests the answers through the online
@@ -11,7 +11,10 @@ document of the batches it collected got a prediction, 1 when some failed
 collection stopped early (endpoint down for the online fallbacks): run it
 again later, it resumes. ``status`` exits 3 while a batch is still running
 and 0 once every open batch can be collected, so a script can wait with
-``until annotate batch status; do sleep 600; done``.
+``until annotate batch status; do sleep 600; done``. ``cancel`` exits 0 once
+no batch it was given still runs (cancelling, cancelled, or ended already);
+``collect`` then ingests what a cancelled batch finished and leaves its other
+documents pending, which does not change its exit status.
 """
 
 from __future__ import annotations
@@ -26,13 +29,21 @@ import typer
 from rich.table import Table
 
 from annotate.llm import PriceChoice
-from annotate.preannotate.batch import Collected, batch_client, collect, refresh
+from annotate.llm.batch_client import ENDED
+from annotate.preannotate.batch import (
+    Cancelled,
+    Collected,
+    batch_client,
+    cancel,
+    collect,
+    refresh,
+)
 from annotate.preannotate.budget import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from annotate.preannotate.providers import make_provider
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
 from annotate.store import Store, StoredBatch
 
-from .common import DbOption, console, open_store
+from .common import DbOption, console, fail, open_store
 from .llm_options import (
     ConcurrencyOption,
     ContextWindowOption,
@@ -70,7 +81,7 @@ def status_command(
         typer.echo(json.dumps([_batch_json(b) for b in shown], indent=2))
     else:
         console.print(_status_table(shown))
-    running = [b for b in shown if not b.collected and not _ended(b.status)]
+    running = [b for b in shown if not b.collected and b.status not in ENDED]
     raise typer.Exit(EXIT_STOPPED if running else EXIT_DONE)
 
 
@@ -84,10 +95,6 @@ async def _refresh_all(store: Store) -> None:
     finally:
         for provider in providers.values():
             await provider.aclose()
-
-
-def _ended(status: str) -> bool:
-    return status in ("completed", "failed", "expired", "cancelled")
 
 
 def _status_table(batches: list[StoredBatch]) -> Table:
@@ -208,6 +215,12 @@ def _report(collected: Collected, prices: tuple[Any, ...]) -> None:
             "(failed, expired or split)",
             highlight=False,
         )
+        if item.deferred:
+            console.print(
+                f"{name}: {item.deferred} document(s) it did not finish before it was "
+                "cancelled are pending again: `annotate preannotate` (online or --batch) "
+                "takes them", highlight=False, soft_wrap=True,
+            )  # fmt: skip
         console.print(summary_table(item.summary, _price(b, *prices)))
 
 
@@ -227,6 +240,71 @@ def _exit_status(collected: Collected, failed: int) -> int:
         if summary.counters.failed:
             exit_status(summary)
     return EXIT_FAILURES if failed else EXIT_DONE
+
+
+# ---------------------------------------------------------------- cancel
+
+
+@batch_app.command("cancel")
+def cancel_command(
+    batch_ids: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Batches to cancel: the provider's id or the store's number, as "
+            "`annotate batch status` shows them.",
+            show_default=False,
+        ),
+    ] = None,
+    all_batches: Annotated[bool, typer.Option("--all", help="Cancel every open batch.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Stop open batches at the provider; `annotate batch collect` then ingests what they finished.
+
+    The documents a cancelled batch did not answer go back to the pending ones,
+    for a later `annotate preannotate`, online or with --batch.
+    """
+    with open_store(db) as store:
+        chosen = _to_cancel(store, batch_ids or [], all_batches)
+        if not chosen:
+            console.print("no open batches: nothing to cancel")
+            raise typer.Exit(EXIT_DONE)
+        outcomes = asyncio.run(cancel(store, lambda batch: _job_provider(batch, {}), chosen))
+    for outcome in outcomes:
+        console.print(_cancelled_line(outcome), highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_DONE)
+
+
+def _to_cancel(store: Store, ids: list[str], all_batches: bool) -> list[StoredBatch]:
+    """The open batches named (by the provider's id or the store's number), or all with --all."""
+    if all_batches == bool(ids):
+        raise fail("name the batches to cancel (ids from `annotate batch status`) or give --all")
+    if all_batches:
+        return store.batches(open_only=True)
+    known = store.batches()
+    chosen: list[StoredBatch] = []
+    for given in ids:
+        found = next((b for b in known if given in (b.batch_id, str(b.id))), None)
+        if found is None:
+            raise fail(f"no batch {given} in the store: see `annotate batch status --all`")
+        if found.collected:
+            raise fail(f"batch {given} is collected already: nothing to cancel")
+        chosen.append(found)
+    return chosen
+
+
+def _cancelled_line(outcome: Cancelled) -> str:
+    b = outcome.batch
+    name = f"batch {b.id} ({b.batch_id or 'not created'})"
+    if outcome.never_created:
+        return (f"{name}: never created at the provider, so closed here: its {b.documents} "
+                "document(s) are pending again")  # fmt: skip
+    if outcome.status in ENDED and outcome.status != "cancelled":
+        return (f"{name}: {outcome.status} already, nothing to cancel: `annotate batch "
+                "collect` ingests it")  # fmt: skip
+    already = "" if outcome.asked else " already"
+    return (f"{name}: {outcome.status}{already}; run `annotate batch collect` once it is "
+            "cancelled: what it finished is ingested, its other documents go back to "
+            "pending")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

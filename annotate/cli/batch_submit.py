@@ -1,6 +1,6 @@
 """`annotate preannotate --batch`: write, upload and create the batches of the pending job.
 
-Kept apart from `annotate batch status|collect` (`annotate.cli.batch`), which
+Kept apart from `annotate batch status|collect|cancel` (`annotate.cli.batch`), which
 read `annotate preannotate`'s exit statuses and tables, so that
 `annotate.cli.preannotate` can import this module without a cycle.
 """

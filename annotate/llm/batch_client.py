@@ -1,11 +1,12 @@
 """OpenAI's Files and Batches endpoints, as the batch route uses them.
 
 Upload an input file (``purpose="batch"``), create a batch on
-``/v1/chat/completions`` with a 24-hour window, poll it, find a batch by its
-input file (to adopt one a killed command created but did not record), and
-download its output and error files to disk. Every call goes through the
-same transport retries as chat requests (`annotate.llm.retry`), and an error
-that outlives them is a `ProviderError` whose message never shows the key.
+``/v1/chat/completions`` with a 24-hour window, poll it, cancel it, find a
+batch by its input file (to adopt one a killed command created but did not
+record), and download its output and error files to disk. Every call goes
+through the same transport retries as chat requests (`annotate.llm.retry`),
+and an error that outlives them is a `ProviderError` whose message never
+shows the key.
 """
 
 from __future__ import annotations
@@ -90,6 +91,17 @@ class BatchClient:
             return await self.client.batches.retrieve(batch_id)
 
         return _state(await self._call(f"reading batch {batch_id}", send))
+
+    async def cancel(self, batch_id: str) -> BatchState:
+        """Ask the provider to stop a running batch: ``cancelling``, then ``cancelled``.
+
+        What it finished before stopping stays in its output file, paid for.
+        """
+
+        async def send() -> Any:
+            return await self.client.batches.cancel(batch_id)
+
+        return _state(await self._call(f"cancelling batch {batch_id}", send))
 
     async def find(self, input_file_id: str) -> BatchState | None:
         """The newest batch created from `input_file_id`, among the last `FIND_LIMIT` batches."""

@@ -21,6 +21,12 @@ breaker are the pipeline's own, so batch and online predictions are the same,
 and a killed collection resumes: documents with a prediction are skipped and
 answers already in the cache are not taken again. A batch is closed
 (``collected``) once every one of its documents went through.
+
+`cancel` asks the provider to stop running batches. A cancelled batch keeps
+the part it finished, paid for: `collect` ingests those answers as any
+batch's, and leaves each document with a chunk the batch never answered
+(`Deferred`: nothing is sent online for it) pending again, for a later run,
+online or batch; the chunks it did answer are in the call cache by then.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotate.errors import ConfigurationError
+from annotate.errors import ConfigurationError, ProviderError
 from annotate.llm import CallFailed, Price
 from annotate.llm.batch_client import BatchClient, BatchState
 from annotate.llm.batch_files import (
@@ -49,7 +55,7 @@ from annotate.store import BatchAnswer, BatchRequest, Document, Store, StoredBat
 from .budget import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from .chunking import split_text
 from .pipeline import ProgressCallback, RunSummary, call_key, job_key, preannotate
-from .providers.base import ProviderResult
+from .providers.base import Deferred, ProviderResult
 from .providers.openai_chat import OpenAIChatProvider
 
 #: A batch recorded in the store but not created at the provider yet.
@@ -201,9 +207,19 @@ class _BatchWriter:
 
 async def ensure_created(store: Store, api: BatchClient, batch: StoredBatch) -> StoredBatch:
     """Create a recorded batch at the provider, or adopt the one a killed command created."""
+    adopted = await adopt(store, api, batch)
+    if adopted is not None:
+        return adopted
+    state = await api.create(batch.input_file_id, {"annotate_batch": str(batch.id)})
+    store.batch_created(batch.id, state.id, state.status)
+    return store.batch(batch.id)
+
+
+async def adopt(store: Store, api: BatchClient, batch: StoredBatch) -> StoredBatch | None:
+    """Record the batch a killed command created from this input file (None: there is none)."""
     state = await api.find(batch.input_file_id)
     if state is None:
-        state = await api.create(batch.input_file_id, {"annotate_batch": str(batch.id)})
+        return None
     store.batch_created(batch.id, state.id, state.status)
     return store.batch(batch.id)
 
@@ -218,12 +234,81 @@ async def refresh(store: Store, api: BatchClient, batch: StoredBatch) -> BatchSt
     if batch.batch_id is None:
         batch = await ensure_created(store, api, batch)
     assert batch.batch_id is not None
-    state = await api.retrieve(batch.batch_id)
+    return _recorded(store, batch, await api.retrieve(batch.batch_id))
+
+
+def _recorded(store: Store, batch: StoredBatch, state: BatchState) -> BatchState:
+    """Keep the batch's status and counts as the provider just reported them."""
     store.update_batch(
         batch.id, state.status, state.completed, state.failed,
         state.output_file_id, state.error_file_id,
     )  # fmt: skip
     return state
+
+
+# ---------------------------------------------------------------------------
+# Cancelling
+# ---------------------------------------------------------------------------
+
+#: The provider's status of a batch asked to stop, before it is ``cancelled``.
+CANCELLING = "cancelling"
+
+
+@dataclass
+class Cancelled:
+    """One batch `cancel` was asked to stop, and where it stands now."""
+
+    batch: StoredBatch
+    #: ``cancelling`` or ``cancelled``, or the status it had already ended with.
+    status: str
+    #: Whether this command asked the provider to cancel it (no: it had ended, or was
+    #: being cancelled already, or was never created and is closed here).
+    asked: bool
+    #: Recorded by a killed submit but never created: closed here, its documents pending.
+    never_created: bool = False
+
+
+async def cancel(
+    store: Store, provider_for: ProviderFor, batches: list[StoredBatch]
+) -> list[Cancelled]:
+    """Ask the provider to cancel each of `batches` still running, and record their status.
+
+    A batch that ended already is left to `collect`. One a killed submit
+    recorded but never created is not created to be cancelled: it is closed at
+    once, its documents pending again.
+    """
+    providers: dict[str, OpenAIChatProvider] = {}
+    done: list[Cancelled] = []
+    try:
+        for batch in batches:
+            provider = providers.get(batch.job.params_hash) or provider_for(batch)
+            providers[batch.job.params_hash] = provider
+            done.append(await _cancel_one(store, batch_client(provider), batch))
+    finally:
+        for provider in providers.values():
+            await provider.aclose()
+    return done
+
+
+async def _cancel_one(store: Store, api: BatchClient, batch: StoredBatch) -> Cancelled:
+    if batch.batch_id is None:
+        adopted = await adopt(store, api, batch)
+        if adopted is None:
+            store.batch_never_created(batch.id)
+            return Cancelled(store.batch(batch.id), "cancelled", False, never_created=True)
+        batch = adopted
+    assert batch.batch_id is not None
+    state = await refresh(store, api, batch)
+    if not (state.ended or state.status == CANCELLING):
+        try:
+            state = _recorded(store, batch, await api.cancel(batch.batch_id))
+        except ProviderError:  # it may have ended since it was polled: then nothing to stop
+            state = await refresh(store, api, batch)
+            if not state.ended:
+                raise
+            return Cancelled(store.batch(batch.id), state.status, False)
+        return Cancelled(store.batch(batch.id), state.status, True)
+    return Cancelled(store.batch(batch.id), state.status, False)
 
 
 @dataclass
@@ -238,6 +323,11 @@ class BatchCollection:
     answered: int = 0
     reasked: int = 0
     online: int = 0
+
+    @property
+    def deferred(self) -> int:
+        """Documents a cancelled batch did not finish: pending again, for a later run."""
+        return self.summary.deferred if self.summary is not None else 0
 
     @property
     def in_progress(self) -> bool:
@@ -367,7 +457,8 @@ class BatchAnswered:
     cache parameters, so the calls and predictions it makes are the online
     route's. Chunks are cut at the size the batch was submitted with, so each
     chunk finds its request; a chunk split again after a truncation has none
-    and goes online.
+    and goes online. A cancelled batch sends nothing online instead: a chunk it
+    did not answer leaves its document for later (`Deferred`).
     """
 
     cacheable = True
@@ -380,6 +471,8 @@ class BatchAnswered:
         self.model = provider.model
         self.prompt_version = provider.prompt_version
         self.key = batch.job
+        #: A cancelled batch: what it did not answer is left for later, not sent online.
+        self.deferring = batch.status == "cancelled"
         self.answered = 0
         self.reasked = 0
         self.online = 0
@@ -404,6 +497,8 @@ class BatchAnswered:
         """The batch's answer for `text`, validated (and re-asked online); else an online call."""
         stored = self.store.batch_answer(self.batch.id, call_key(self.provider, self.key, text))
         if stored is None or stored.status != 200 or stored.error is not None:
+            if self.deferring:
+                raise Deferred(f"batch {self.batch.batch_id} was cancelled before answering it")
             self.online += 1
             return await self.provider.extract(text)
         result = BatchResult(stored.custom_id, stored.status, json.loads(stored.body or "{}"))

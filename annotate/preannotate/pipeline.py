@@ -23,7 +23,9 @@ and the claims of a process that died are taken over by the next run.
 Documents of the job that wait in an open batch (`annotate preannotate
 --batch`, not collected yet) are left to it: their requests are paid for
 already, and `annotate batch collect` ingests them. The summary counts them
-(`RunSummary.in_batches`).
+(`RunSummary.in_batches`). A provider may also leave a document for later
+(`Deferred`: a cancelled batch's unanswered chunk): it stays pending, neither
+failed nor attempted, its finished chunks' calls kept (`RunSummary.deferred`).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ from .grounding import (
     quotes_of,
     shift_annotation,
 )
-from .providers.base import EndpointFailed, ExtractionFailed, Provider, Usage
+from .providers.base import Deferred, EndpointFailed, ExtractionFailed, Provider, Usage
 from .textrange import TextRange
 
 #: Each chunk of a document with what the provider extracted from it.
@@ -95,6 +97,8 @@ class RunSummary:
     elsewhere: int = 0
     #: Documents with no prediction left to the open batch they wait in (not in `pending`).
     in_batches: int = 0
+    #: Documents the provider left for later (`Deferred`): pending, neither failed nor predicted.
+    deferred: int = 0
 
     @property
     def documents_per_second(self) -> float:
@@ -103,7 +107,7 @@ class RunSummary:
     @property
     def not_attempted(self) -> int:
         """Documents of this run's share that it never tried: still pending, not failed."""
-        return max(self.pending - self.counters.documents - self.elsewhere, 0)
+        return max(self.pending - self.counters.documents - self.elsewhere - self.deferred, 0)
 
 
 ProgressCallback = Callable[[RunCounts], None]
@@ -202,6 +206,8 @@ class _Job:
         #: This run's holder of document claims, and the documents another process had claimed.
         self.holder = 0
         self.elsewhere = 0
+        #: Documents the provider left for later (`Deferred`).
+        self.deferred = 0
 
     async def run(self, concurrency: int, limit: int | None) -> RunSummary:
         if self.selection is None:
@@ -233,6 +239,7 @@ class _Job:
             stopped=self.stopped,
             elsewhere=self.elsewhere,
             in_batches=in_batches,
+            deferred=self.deferred,
         )
 
     def _run_record(self, concurrency: int) -> RunSpec:
@@ -300,6 +307,11 @@ class _Job:
             except BudgetReached as exc:  # not sent: the document stays pending
                 self._save_calls(calls)
                 self._stop(exc.stop)
+                continue
+            except Deferred:  # left for later: pending, its finished chunks' calls kept
+                self._save_calls(calls)
+                self.store.release_document(self.key, document.id, self.holder)
+                self.deferred += 1
                 continue
             except AnnotateError as exc:
                 self._save_calls(calls)

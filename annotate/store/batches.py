@@ -151,6 +151,19 @@ class BatchTables:
                 [status, completed, failed, output_file_id, error_file_id, now(), local_id],
             )
 
+    def batch_never_created(self, local_id: int) -> None:
+        """Close a batch recorded but never created, as cancelled: its documents are pending again.
+
+        Its input file was uploaded but no batch runs it: nothing is paid for.
+        """
+        stamp = now()
+        with self.db.conn:
+            self.db.conn.execute(
+                "update batches set status = 'cancelled', collected_at = ?, updated_at = ? "
+                "where id = ? and batch_id is null",
+                [stamp, stamp, local_id],
+            )
+
     def batches(self, open_only: bool = False) -> list[StoredBatch]:
         """Every batch (or those not collected yet), oldest first."""
         where = " where collected_at is null" if open_only else ""

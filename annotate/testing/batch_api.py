@@ -2,7 +2,8 @@
 
 Mounted by `llm_server.FakeLLM.app`. It speaks ``POST /v1/files`` (multipart,
 ``purpose=batch``), ``GET /v1/files/{id}`` and ``/content``, ``POST /v1/batches``,
-``GET /v1/batches/{id}`` and ``GET /v1/batches`` as the openai SDK expects them.
+``GET /v1/batches/{id}``, ``POST /v1/batches/{id}/cancel`` and ``GET /v1/batches`` as
+the openai SDK expects them.
 Each line of a batch is answered by the same code as ``/v1/chat/completions``
 (`FakeLLM.respond`: the responder, the faults, the usage, the window), so a
 batch's answers are the online route's, faults included.
@@ -16,6 +17,11 @@ object; it applies to batches created afterwards):
 * ``polls``: retrievals a batch stays ``in_progress`` before it ends (default 0);
 * ``expire_after``: the batch *expires* after answering this many requests;
   the rest go to its error file with ``batch_expired``, as OpenAI writes them;
+* ``cancel_after``: a batch cancelled while it runs (``validating`` or
+  ``in_progress``) is ``cancelling`` until the next retrieval, then
+  ``cancelled`` with this many requests answered in its output file (default:
+  half), the rest in its error file with ``batch_cancelled``, as OpenAI keeps
+  the part a cancelled batch finished; cancelling an ended batch is a 400;
 * ``fail_match``: requests whose article contains this string fail with a 500
   in the error file (a *partly failed* batch: ``completed``, with failures);
 * ``max_requests`` and ``max_bytes``: an input file over them fails validation
@@ -47,6 +53,7 @@ if TYPE_CHECKING:
 DEFAULT_BATCH_CONFIG: dict[str, Any] = {
     "polls": 0,
     "expire_after": None,
+    "cancel_after": None,
     "fail_match": None,
     "max_requests": 50_000,
     "max_bytes": 200 * 1024 * 1024,
@@ -57,6 +64,13 @@ DOWNLOAD_PIECES = 10
 #: Statuses a batch can be moved to by the control API.
 FORCED = ("in_progress", "completed", "expired", "failed")
 EXPIRED_MESSAGE = "This request could not be executed before the completion window expired."
+#: How a batch that ends early marks the requests it did not run: (error code, message).
+NOT_RUN = {
+    "expired": ("batch_expired", EXPIRED_MESSAGE),
+    "cancelled": ("batch_cancelled", "This request was not executed: the batch was cancelled."),
+}
+#: Statuses in which a batch still runs, so it can be cancelled.
+RUNNING = ("validating", "in_progress")
 
 
 class FakeBatchAPI:
@@ -84,6 +98,7 @@ class FakeBatchAPI:
         app.router.add_post("/v1/batches", self.create)
         app.router.add_get("/v1/batches", self.list)
         app.router.add_get("/v1/batches/{id}", self.retrieve)
+        app.router.add_post("/v1/batches/{id}/cancel", self.cancel)
         app.router.add_post("/_control/batches", self.set_config)
         app.router.add_post("/_control/batches/reset", self.reset_handler)
         app.router.add_post("/_control/batches/{id}", self.force)
@@ -165,11 +180,24 @@ class FakeBatchAPI:
             return _missing("batch")
         self.polls += 1
         batch["_polls"] += 1
-        if batch["status"] in ("validating", "in_progress"):
+        if batch["status"] == "cancelling":
+            await self._run(batch, ending="cancelled")
+        elif batch["status"] in RUNNING:
             if batch["_polls"] <= batch["_config"]["polls"]:
                 self._start(batch)
             else:
                 await self._run(batch)
+        return web.json_response(_public(batch))
+
+    async def cancel(self, request: web.Request) -> web.Response:
+        """Cancel a running batch: ``cancelling`` now, ``cancelled`` at the next retrieval."""
+        batch = self.batches.get(request.match_info["id"])
+        if batch is None:
+            return _missing("batch")
+        if batch["status"] in RUNNING:
+            batch.update(status="cancelling", cancelling_at=int(time.time()))
+        elif batch["status"] != "cancelling":
+            return error_response(400, f"Cannot cancel a batch with status {batch['status']}.")
         return web.json_response(_public(batch))
 
     async def list(self, request: web.Request) -> web.Response:
@@ -199,9 +227,7 @@ class FakeBatchAPI:
             batch["errors"] = {"object": "list", "data": [
                 {"code": "invalid_request", "message": message, "line": None, "param": None}]}
             return  # fmt: skip
-        expire_after = config["expire_after"]
-        if ending == "expired" and expire_after is None:
-            expire_after = len(lines) // 2
+        stop_after, ending = _stop(config, ending, len(lines))
         outputs: list[bytes] = []
         errors: list[bytes] = []
         for index, raw in enumerate(lines):
@@ -211,9 +237,10 @@ class FakeBatchAPI:
                 "custom_id": request.get("custom_id"),
                 "error": None,
             }
-            if expire_after is not None and index >= expire_after:
+            if ending is not None and index >= stop_after:
+                code, message = NOT_RUN[ending]
                 result["response"] = None
-                result["error"] = {"code": "batch_expired", "message": EXPIRED_MESSAGE}
+                result["error"] = {"code": code, "message": message}
                 errors.append(_line(result))
                 continue
             response = await self._answer(request.get("body") or {}, config["fail_match"])
@@ -230,11 +257,10 @@ class FakeBatchAPI:
         if errors:
             name = f"{batch['id']}_error.jsonl"
             batch["error_file_id"] = self._add_file(name, "batch_output", b"".join(errors))["id"]
-        expired = expire_after is not None and expire_after < len(lines)
         if batch["in_progress_at"] is None:
             batch["in_progress_at"] = now
-        if expired:
-            batch.update(status="expired", expired_at=now)
+        if ending is not None:
+            batch.update({"status": ending, f"{ending}_at": now})
         else:
             batch.update(status="completed", finalizing_at=now, completed_at=now)
 
@@ -278,6 +304,21 @@ class FakeBatchAPI:
     async def reset_handler(self, request: web.Request) -> web.Response:
         self.reset()
         return web.json_response({"reset": True})
+
+
+def _stop(config: dict[str, Any], ending: str | None, total: int) -> tuple[int, str | None]:
+    """How many lines the batch answers, and how it ends early (None: it answers them all).
+
+    A cancelled batch keeps ``cancel_after`` answers; one forced to expire keeps
+    ``expire_after`` (half when not set); ``expire_after`` under the line count
+    makes any batch expire.
+    """
+    kept = config["cancel_after" if ending == "cancelled" else "expire_after"]
+    if ending in NOT_RUN:
+        return (total // 2 if kept is None else min(kept, total)), ending
+    if kept is not None and kept < total:
+        return kept, "expired"
+    return total, None
 
 
 def _validation_problem(lines: list[bytes], data: bytes, config: dict[str, Any]) -> str | None:

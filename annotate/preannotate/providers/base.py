@@ -21,6 +21,14 @@ from annotate.schemas import Extraction
 ExtractionFailed = CallFailed
 
 
+class Deferred(Exception):
+    """The provider leaves this document for later: neither predicted nor failed, still pending.
+
+    A cancelled batch raises it for a chunk it never answered: the document goes
+    back to the pending ones, for a later run (online or batch) to take.
+    """
+
+
 @dataclass
 class ProviderResult:
     extraction: Extraction
@@ -66,4 +74,4 @@ class Provider(Protocol):
     async def aclose(self) -> None: ...
 
 
-__all__ = ["EndpointFailed", "ExtractionFailed", "Provider", "ProviderResult", "Usage"]
+__all__ = ["Deferred", "EndpointFailed", "ExtractionFailed", "Provider", "ProviderResult", "Usage"]
