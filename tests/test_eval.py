@@ -210,3 +210,24 @@ def test_the_evaluation_shows_its_progress_line(annotated: Path, good: RunningSe
         gold_documents = sum(1 for _ in store.kept_gold_annotations())
     line = next(line for line in output.splitlines() if line.startswith("evaluating"))
     assert f"{gold_documents}/{gold_documents}" in line and "docs/s" in line
+
+
+def test_documents_waiting_in_an_open_batch_of_the_job_are_not_paid_for_twice(
+    annotated: Path, good: RunningServer
+) -> None:
+    submitted = runner.invoke(app, ["--db", str(annotated), "preannotate", *_openai("good-model"),
+                                    "--batch", "--limit", "3"],
+                              env={"OPENAI_BASE_URL": good.base_url})  # fmt: skip
+    assert submitted.exit_code == 0, submitted.output
+
+    code, output = _eval(annotated, *_openai("good-model"), "--json", base_url=good.base_url)
+    assert code == 0, output
+    with Store(annotated) as store:  # the gold is kept by the evaluation's gold pass
+        gold = {d for (d,) in store.db.execute("select document_id from gold")}
+        batched = {d for (d,) in store.db.execute("select document_id from batch_documents")}
+    waiting = len(gold & batched)
+    assert waiting > 0 and len(gold) > waiting
+    assert f"{waiting} document(s) with gold wait in an open batch of this job" in output
+    assert good.stats()["requests"] == len(gold) - waiting  # none for the batched ones
+    result = json.loads(output[output.index("{") :])
+    assert result["scored"] == len(gold) - waiting and result["failed"] == waiting

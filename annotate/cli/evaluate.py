@@ -131,6 +131,11 @@ def eval_command(
             raise fail(NO_GOLD)
         job = job_key(chosen)
         pending = store.gold_documents_unpredicted(job)
+        waiting = store.gold_documents_in_open_batches(job)
+        if waiting:
+            console.print(f"{waiting} document(s) with gold wait in an open batch of this job: "
+                          "not sent online (not scored); run `annotate batch collect`, then "
+                          "this again", highlight=False)  # fmt: skip
         summary = _run(store, chosen, pending, concurrency, price, max_cost)
         if summary is not None and summary.stopped is not None:
             typer.echo(f"stopped: {summary.stopped.reason}", err=True)

@@ -46,7 +46,7 @@ _UNPREDICTED = (
     "and p.params_hash = ?)"
 )
 #: Documents in a batch of the same job that is not collected yet (parameters: the job).
-_IN_OPEN_BATCH = (
+IN_OPEN_BATCH = (
     "exists (select 1 from batch_documents bd join batches b on b.id = bd.batch "
     "where bd.document_id = d.id and b.collected_at is null and b.model_version = ? "
     "and b.prompt_version = ? and b.schema_version = ? and b.params_hash = ?)"
@@ -70,14 +70,14 @@ class BatchTables:
         """Documents with no prediction for `job` and in no open batch of it, in ingest order."""
         sql = (
             "select d.rowid, d.id, d.text, d.source, d.metadata from documents d "
-            f"where d.rowid > ? and {_UNPREDICTED} and not {_IN_OPEN_BATCH}"
+            f"where d.rowid > ? and {_UNPREDICTED} and not {IN_OPEN_BATCH}"
         )
         for row in self._paged(sql, [*job_values(job), *job_values(job)], batch):
             yield document_of(row)
 
     def count_unbatched(self, job: JobKey) -> int:
         """Documents `iter_unbatched` yields: what the online route has left to do for `job`."""
-        sql = f"select count(*) from documents d where {_UNPREDICTED} and not {_IN_OPEN_BATCH}"
+        sql = f"select count(*) from documents d where {_UNPREDICTED} and not {IN_OPEN_BATCH}"
         return int(self.db.execute(sql, [*job_values(job), *job_values(job)]).fetchone()[0])
 
     def count_in_open_batches(self, job: JobKey) -> int:
@@ -85,7 +85,7 @@ class BatchTables:
 
         The online route leaves them to their batch, which is paid for already.
         """
-        sql = f"select count(*) from documents d where {_UNPREDICTED} and {_IN_OPEN_BATCH}"
+        sql = f"select count(*) from documents d where {_UNPREDICTED} and {IN_OPEN_BATCH}"
         return int(self.db.execute(sql, [*job_values(job), *job_values(job)]).fetchone()[0])
 
     def add_batch(

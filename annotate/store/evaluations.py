@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .batches import IN_OPEN_BATCH
 from .migrations import now
 from .rows import Document, JobKey
 
@@ -88,14 +89,28 @@ class EvaluationTables:
         yield from ((str(doc), str(annotation)) for doc, annotation in rows)
 
     def gold_documents_unpredicted(self, job: JobKey) -> list[Document]:
-        """The documents with valid kept gold and no prediction for `job` yet, in ingest order."""
+        """The documents with valid kept gold and no prediction for `job` yet, in ingest order.
+
+        Those waiting in an open batch of `job` are left to it: they are paid for already
+        (`gold_documents_in_open_batches` counts them).
+        """
         rows = self._rows(
             "select d.id, d.text, d.source, d.metadata from documents d "
             f"where d.id in ({_GOLD}) and not exists (select 1 from predictions p "
-            f"where p.document_id = d.id and {_JOB}) order by d.rowid",
-            astuple(job),
+            f"where p.document_id = d.id and {_JOB}) and not {IN_OPEN_BATCH} order by d.rowid",
+            [*astuple(job), *astuple(job)],
         )
         return [Document(r["id"], r["text"], r["source"], json.loads(r["metadata"])) for r in rows]
+
+    def gold_documents_in_open_batches(self, job: JobKey) -> int:
+        """Documents with gold and no prediction for `job` that wait in an open batch of it."""
+        row = self.db.execute(
+            f"select count(*) from documents d where d.id in ({_GOLD}) and not exists "
+            f"(select 1 from predictions p where p.document_id = d.id and {_JOB}) "
+            f"and {IN_OPEN_BATCH}",
+            [*astuple(job), *astuple(job)],
+        ).fetchone()
+        return int(row[0])
 
     def gold_job_predictions(self, job: JobKey) -> dict[str, str]:
         """Document id -> the latest prediction of `job` (its JSON), for documents with gold."""
