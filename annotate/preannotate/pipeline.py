@@ -337,11 +337,10 @@ class _Job:
                     Failure(self.run_id, item.document.id, failure.reason, failure.detail)
                 )
                 self.counters.failed += 1
-            else:
+                self.store.release_document(self.key, item.document.id, self.holder, failed=True)
+            else:  # the claim goes back in the prediction's own commit
                 annotation, hallucinated = _grounded(item.document, item.parts)
                 self._record_prediction(item.document, annotation, hallucinated, item.calls)
-            failed = isinstance(item.parts, ExtractionFailed)
-            self.store.release_document(self.key, item.document.id, self.holder, failed=failed)
             self.counters.documents += 1
             if self.on_progress:
                 self.on_progress(self.counters)
@@ -486,6 +485,7 @@ class _Job:
                 hallucinated=json.dumps([asdict(h) for h in hallucinated], ensure_ascii=False),
             ),
             calls,
+            claimed_by=self.holder,
         )
         self.counters.predicted += 1
         self.counters.spans += spans

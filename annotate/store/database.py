@@ -23,7 +23,7 @@ from annotate.errors import InputError, NotFoundError
 
 from .batches import BatchTables
 from .evaluations import EvaluationTables
-from .leases import LeaseTables, is_live
+from .leases import LeaseTables, drop_claim, is_live
 from .migrations import migrate, now
 from .rows import (
     KILLED,
@@ -301,16 +301,21 @@ class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
 
     # -- predictions and failures -------------------------------------------
 
-    def add_prediction(self, prediction: Prediction, calls: Sequence[LLMCall] = ()) -> None:
+    def add_prediction(
+        self, prediction: Prediction, calls: Sequence[LLMCall] = (), claimed_by: int | None = None
+    ) -> None:
         """Commit a document's prediction, with the calls that made it, in one transaction.
 
         Plain SQL on the pipeline's hot path: every finished document is committed on
-        its own, and sqlite-utils' ``insert`` inspects the table on every call.
+        its own, and sqlite-utils' ``insert`` inspects the table on every call. The
+        claim of holder `claimed_by` on the document is given back in the same commit.
         """
         stamp = now()
         p, job = prediction, prediction.job
         with self.db.conn:
             self._insert_calls(calls, stamp)
+            if claimed_by is not None:
+                drop_claim(self.db.conn, job, p.document_id, claimed_by)
             self.db.conn.execute(
                 "insert or replace into predictions (document_id, run_id, provider, model, "
                 "model_version, prompt_version, schema_version, params_hash, annotation, spans, "

@@ -195,9 +195,7 @@ class LeaseTables:
                     key,
                 )
             else:
-                self.db.conn.execute(
-                    f"delete from document_claims where {_CLAIM_KEY} and holder = ?", key
-                )
+                drop_claim(self.db.conn, job, document_id, holder_id)
 
     def claimed_documents(self, holder_id: int | None = None) -> list[str]:
         """Ids of the claimed documents (of one holder, or of any)."""
@@ -312,6 +310,18 @@ class Heartbeat:
                     continue
         finally:
             conn.close()
+
+
+def drop_claim(conn: sqlite3.Connection, job: JobKey, document_id: str, holder_id: int) -> None:
+    """Give `holder_id`'s claim on `document_id` for `job` back (inside the caller's transaction).
+
+    The pipeline drops it in the transaction that commits the document's
+    prediction: one commit per finished document instead of two.
+    """
+    conn.execute(
+        f"delete from document_claims where {_CLAIM_KEY} and holder = ?",
+        [document_id, *job_values(job), holder_id],
+    )
 
 
 def _drop(conn: sqlite3.Connection, holder_id: int) -> None:
