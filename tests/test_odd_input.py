@@ -3,13 +3,12 @@
 Odd: a byte-order mark, mixed line endings, right-to-left text, emoji, and
 stray binary noise (bytes that are not UTF-8, no NUL). Big: a 5 MB article and
 a 100,000-line JSON Lines file, each run through the real command line in its
-own process, whose peak memory is read from the kernel (`os.wait4`).
+own process, whose peak memory is read from the kernel (`VmHWM`, see `_cli`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
@@ -31,16 +30,29 @@ SENTENCE = ("Foreign Minister Anna Berg{i} said the talks in Brussels would cont
             "Officials said the {i} ministers agreed on a common statement. ")  # fmt: skip
 
 
+#: `python -m annotate ARGS`, then the process's own peak memory on its last line. That is
+#: the kernel's high-water mark of its memory since exec (VmHWM): `wait4`'s ru_maxrss is no
+#: use here, as a child starts with its parent's (Linux keeps the largest across fork and
+#: exec), so every command run from this test process would have reported the test's peak.
+PEAK_MARK = "peak-kib:"
+WITH_PEAK = f"""
+import atexit, runpy, sys
+def peak():
+    status = open("/proc/self/status").read()
+    print("{PEAK_MARK}", status.split("VmHWM:")[1].split()[0], flush=True)
+atexit.register(peak)
+sys.argv[0] = "annotate"
+runpy.run_module("annotate", run_name="__main__", alter_sys=True)
+"""
+
+
 def _cli(db: Path, *args: str) -> tuple[int, int, str]:
     """Run `annotate --db DB ARGS` in its own process: exit status, peak RSS in MiB, output."""
-    command = [sys.executable, "-m", "annotate", "--db", str(db), *args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)  # fmt: skip
-    assert process.stdout is not None
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, usage.ru_maxrss // 1024, " ".join(output.split())  # unwrapped
+    command = [sys.executable, "-c", WITH_PEAK, "--db", str(db), *args]
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output, mark, peak = done.stdout.rpartition(PEAK_MARK)
+    assert mark, done.stdout
+    return done.returncode, int(peak) // 1024, " ".join(output.split())  # unwrapped
 
 
 def _grounded(store: Store) -> int:
@@ -115,3 +127,38 @@ def test_a_5_mb_article_and_100_000_lines_with_bounded_memory(tmp_path: Path) ->
     with Store(db) as store:
         assert _grounded(store) > 50_000
 
+
+
+def test_a_prediction_is_cut_to_its_first_regions_and_still_converts(
+    store: Store, tmp_path: Path
+) -> None:
+    from annotate.codec import regions_of, results_to_annotation
+    from annotate.studio.push import _batches
+    from annotate.studio.tasks import capped_task
+
+    (tmp_path / "long.txt").write_text(ODD + "".join(SENTENCE.format(i=i) for i in range(300)))
+    ingest_paths(store, [tmp_path / "long.txt"])
+    assert _cli(store.path, "preannotate", "--provider", "rules")[0] == 0
+    ((document, prediction),) = list(store.iter_documents_with_predictions())
+    assert prediction is not None
+    whole = regions_of(Annotation.model_validate_json(prediction.annotation)).spans
+    for limit in (1, 10, 100, len(whole) - 1):
+        task, cap = capped_task(document, prediction, limit)
+        results = task["predictions"][0]["result"]
+        spans = [r["value"] for r in results if r["type"] == "labels"]
+        assert cap is not None and cap.regions == len(whole) and cap.kept == len(spans)
+        assert 0 < len(spans) <= limit and all(span["end"] < cap.until for span in spans)
+        earlier = {(r.start, r.end) for r in whole if r.end < cap.until}
+        assert {(span["start"], span["end"]) for span in spans} <= earlier
+        assert len(earlier) <= limit < len(whole)
+        kept = results_to_annotation(results, document.text)  # annotators can accept it as is
+        assert all(document.text[c.span.start : c.span.end] == c.span.text for c in kept.claims)
+    assert capped_task(document, prediction, len(whole))[1] is None
+
+    class Sized:  # batches close on a count, on results and on text, a big item alone
+        def __init__(self, results: int, chars: int) -> None:
+            self.size = (results, chars)
+
+    sizes = [(10, 10), (60_000, 0), (50_000, 0), (0, 25_000_000), (1, 1), (1, 1), (1, 1)]
+    batches = [[item.size for item in b] for b in _batches((Sized(*s) for s in sizes), 2)]
+    assert batches == [sizes[:2], sizes[2:3], sizes[3:4], sizes[4:6], sizes[6:]]

@@ -18,6 +18,7 @@ from annotate.studio.comparisons import (
 )
 from annotate.studio.connection import Credentials, connect, resolve_credentials
 from annotate.studio.push import DEFAULT_PROJECT, count_to_push, push
+from annotate.studio.tasks import MAX_REGIONS, Cap
 
 from .common import DbOption, console, errors, fail, open_store
 
@@ -129,7 +130,30 @@ def push_command(
             " (Label Studio shows annotators only the project's model version)",
             highlight=False,
         )
+    warn_capped(report.capped)
     console.print(f"annotate at {report.project_url}", highlight=False)
+
+
+def warn_capped(caps: list[Cap], shown: int = 5) -> None:
+    """Say which tasks carry only the first regions of their prediction, and why."""
+    if not caps:
+        return
+    errors.print(
+        f"warning: {len(caps)} task(s) carry only the first {MAX_REGIONS:,} predicted regions "
+        "of their document (more than annotators can review in Label Studio's editor; the "
+        "whole prediction stays in the store, see `annotate show DOC`):",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for cap in caps[:shown]:
+        errors.print(
+            f"  {cap.document_id}: {cap.kept:,} of {cap.regions:,} regions, those ending "
+            f"before character {cap.until:,}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if len(caps) > shown:
+        errors.print(f"  and {len(caps) - shown} more", highlight=False)
 
 
 def _push_comparisons(title: str, sample: int | None, seed: int, db: Path | None) -> None:

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from annotate.studio.labelconfig import labeling_config
-from annotate.studio.tasks import write_tasks
+from annotate.studio.tasks import Cap, write_tasks
 
 from .common import DbOption, console, open_store
+from .push import warn_capped
 
 
 def tasks(
@@ -26,9 +27,11 @@ def tasks(
     Import the file in the Label Studio UI (Import dialog) into a project whose
     labeling config is `--config-out`'s XML. Span offsets are Python code points.
     """
+    caps: list[Cap] = []
     with open_store(db) as store:
-        count = write_tasks(store, out)
+        count = write_tasks(store, out, caps)
     console.print(f"wrote {count} tasks to {out}")
+    warn_capped(caps)
     if config_out is not None:
         config_out.write_text(labeling_config(), encoding="utf-8")
         console.print(f"wrote the labeling config to {config_out}")

@@ -10,12 +10,19 @@ re-reads their ``doc_id`` before importing anything.
 Label Studio shows annotators only the predictions whose ``model_version``
 matches the project's, so after pushing predictions of a newer model version
 the project is switched to it and the report says so.
+
+A request carries at most `CHUNK` tasks, `BATCH_RESULTS` predicted results and
+`BATCH_CHARS` code points of text (one bigger task goes alone), and may take a
+time that grows with what it carries: Label Studio checks and stores each
+result, and refuses a body over 250 MiB. A prediction with more regions than
+an annotator can review is cut to its first `tasks.MAX_REGIONS`, and the
+report lists each one cut.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from annotate.errors import StudioError
@@ -23,13 +30,25 @@ from annotate.store import Document, Prediction, Store
 
 from .connection import studio_errors
 from .labelconfig import labeling_config
-from .tasks import prediction_for, task_for
+from .tasks import Cap, capped_prediction, capped_task
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
-#: Tasks (with their predictions) sent in one import request.
+#: Tasks (with their predictions) sent in one import request, at most.
 CHUNK = 500
+#: Predicted results (regions, their choices and texts, relations) in one request, at most:
+#: Label Studio 1.23 imports about 11,000 a second here (500 seed-sized tasks of about 170
+#: results each in 8 s), so a request takes seconds.
+BATCH_RESULTS = 100_000
+#: Code points of task text in one request, at most (Label Studio refuses bodies over 250 MiB;
+#: a code point is at most 6 bytes of escaped JSON).
+BATCH_CHARS = 20_000_000
+#: Seconds a request may take: a floor, plus its results at a tenth of the rate measured
+#: here (a slower or busier server) and its text at about 1 MB/s (a slow link).
+TIMEOUT_S = 120.0
+RESULTS_PER_S = 1_000
+CHARS_PER_S = 200_000
 DEFAULT_PROJECT = "annotate: news claims, actors and stance"
 
 Progress = Callable[[int], None]
@@ -45,6 +64,8 @@ class PushReport:
     tasks_recovered: int
     model_version: str | None
     model_version_changed: bool
+    #: Predictions cut to their first regions (see `tasks.capped`).
+    capped: list[Cap] = field(default_factory=list)
 
 
 def find_project(client: LabelStudio, title: str) -> Any | None:
@@ -86,15 +107,21 @@ def push(
     project, created = ensure_project(client, title)
     recovered = _recover_tasks(store, client, server, project.id)
     tasks_created = predictions_created = 0
-    for batch in _batches(store.iter_untasked(server, project.id), chunk):
+    caps: list[Cap] = []
+    untasked = (_Task(d, p, *capped_task(d, p)) for d, p in store.iter_untasked(server, project.id))
+    for batch in _batches(untasked, chunk):
         predictions_created += _import_tasks(store, client, server, project.id, batch)
         tasks_created += len(batch)
+        caps.extend(item.cap for item in batch if item.cap is not None)
         if on_progress:
             on_progress(len(batch))
-    for batch in _batches(store.iter_unpushed_predictions(server, project.id), chunk):
-        predictions_created += _import_predictions(store, client, server, project.id, batch)
+    unpushed = (_Prediction(t, p, *capped_prediction(p))
+                for t, p in store.iter_unpushed_predictions(server, project.id))  # fmt: skip
+    for predictions in _batches(unpushed, chunk):
+        predictions_created += _import_predictions(store, client, server, project.id, predictions)
+        caps.extend(item.cap for item in predictions if item.cap is not None)
         if on_progress:
-            on_progress(len(batch))
+            on_progress(len(predictions))
     latest = store.latest_pushed_model_version(server, project.id)
     changed = latest is not None and latest != (project.model_version or None)
     if changed:
@@ -108,6 +135,7 @@ def push(
         tasks_recovered=recovered,
         model_version=latest,
         model_version_changed=changed,
+        capped=caps,
     )
 
 
@@ -125,43 +153,93 @@ def count_to_push(store: Store, server: str, title: str, client: LabelStudio) ->
 # --------------------------------------------------------------------------
 
 
+@dataclass
+class _Task:
+    """A document, its latest prediction, and the task made of them."""
+
+    document: Document
+    prediction: Prediction | None
+    payload: dict[str, Any]
+    cap: Cap | None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return _results(self.payload.get("predictions") or []), len(self.document.text)
+
+
+@dataclass
+class _Prediction:
+    """A prediction for a task already in Label Studio, as sent."""
+
+    task_id: int
+    prediction: Prediction
+    payload: dict[str, Any]
+    cap: Cap | None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return _results([self.payload]), 0
+
+
+def _results(predictions: list[dict[str, Any]]) -> int:
+    return sum(len(p.get("result") or []) for p in predictions)
+
+
 def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    """Batches of at most `size` items, `BATCH_RESULTS` results and `BATCH_CHARS` of text.
+
+    An item is anything with a ``size`` of (results, text code points); one
+    bigger than a budget goes alone.
+    """
     batch: list[Any] = []
+    results = chars = 0
     for item in items:
+        more_results, more_chars = item.size
+        if batch and (results + more_results > BATCH_RESULTS or chars + more_chars > BATCH_CHARS):
+            yield batch
+            batch, results, chars = [], 0, 0
         batch.append(item)
+        results, chars = results + more_results, chars + more_chars
         if len(batch) == size:
             yield batch
-            batch = []
+            batch, results, chars = [], 0, 0
     if batch:
         yield batch
 
 
+def timeout_for(results: int, chars: int) -> float:
+    """Seconds to wait for Label Studio to import `results` results and `chars` of text."""
+    return TIMEOUT_S + results / RESULTS_PER_S + chars / CHARS_PER_S
+
+
 def _import_tasks(
-    store: Store,
-    client: LabelStudio,
-    server: str,
-    project_id: int,
-    batch: list[tuple[Document, Prediction | None]],
+    store: Store, client: LabelStudio, server: str, project_id: int, batch: list[_Task]
 ) -> int:
     """Import one batch; record task ids (and the predictions they carried) at once."""
-    tasks = [task_for(document, prediction) for document, prediction in batch]
-    task_ids = import_tasks(client, project_id, tasks, "documents", "annotate push")
+    results, chars = (sum(sizes) for sizes in zip(*(item.size for item in batch), strict=True))
+    task_ids = import_tasks(client, project_id, [item.payload for item in batch], "documents",
+                            "annotate push", timeout=timeout_for(results, chars))  # fmt: skip
     store.record_studio_tasks(
         server,
         project_id,
-        {document.id: task for (document, _), task in zip(batch, task_ids, strict=True)},
+        {item.document.id: task for item, task in zip(batch, task_ids, strict=True)},
     )
     carried = [
-        (prediction.id, task, prediction.model_version)
-        for (_, prediction), task in zip(batch, task_ids, strict=True)
-        if prediction is not None
+        (item.prediction.id, task, item.prediction.model_version)
+        for item, task in zip(batch, task_ids, strict=True)
+        if item.prediction is not None
     ]
     store.record_studio_predictions(server, project_id, carried)
     return len(carried)
 
 
 def import_tasks(
-    client: LabelStudio, project_id: int, tasks: list[dict[str, Any]], what: str, command: str
+    client: LabelStudio,
+    project_id: int,
+    tasks: list[dict[str, Any]],
+    what: str,
+    command: str,
+    timeout: float = TIMEOUT_S,
 ) -> list[int]:
     """Import `tasks` in one request; Label Studio's ids of the tasks made, in order.
 
@@ -169,7 +247,11 @@ def import_tasks(
     run again adopts what was made.
     """
     response = client.projects.import_tasks(
-        id=project_id, request=cast(Any, tasks), return_task_ids=True, commit_to_project=True
+        id=project_id,
+        request=cast(Any, tasks),
+        return_task_ids=True,
+        commit_to_project=True,
+        request_options={"timeout_in_seconds": round(timeout)},
     )
     # Not in the SDK's response model, but sent by the server when asked for.
     task_ids = [int(t) for t in getattr(response, "task_ids", None) or []]
@@ -186,14 +268,19 @@ def _import_predictions(
     client: LabelStudio,
     server: str,
     project_id: int,
-    batch: list[tuple[int, Prediction]],
+    batch: list[_Prediction],
 ) -> int:
-    payloads = [{"task": task_id, **prediction_for(prediction)} for task_id, prediction in batch]
-    client.projects.import_predictions(id=project_id, request=cast(Any, payloads))
+    payloads = [{"task": item.task_id, **item.payload} for item in batch]
+    timeout = timeout_for(sum(item.size[0] for item in batch), 0)
+    client.projects.import_predictions(
+        id=project_id,
+        request=cast(Any, payloads),
+        request_options={"timeout_in_seconds": round(timeout)},
+    )
     store.record_studio_predictions(
         server,
         project_id,
-        [(prediction.id, task_id, prediction.model_version) for task_id, prediction in batch],
+        [(item.prediction.id, item.task_id, item.prediction.model_version) for item in batch],
     )
     return len(batch)
 
