@@ -48,6 +48,17 @@ def finish_sampling(process: subprocess.Popen[bytes]) -> tuple[bytes, bytes, int
     return output or b"", errors or b"", peak
 
 
+def own_peak_kib() -> int:
+    """This process's peak resident memory since it started its program, in KiB (VmHWM).
+
+    Not ``getrusage``'s ru_maxrss: Linux gives a child its parent's at fork and keeps the
+    larger across exec, so a measured child started by a benchmark that had prepared a
+    large corpus in memory reports the benchmark's peak, not its own.
+    """
+    status = Path("/proc/self/status").read_text()
+    return int(next(x for x in status.splitlines() if x.startswith("VmHWM")).split()[1])
+
+
 def machine_speed() -> float:
     """Seconds for a fixed pure-Python loop: how fast this (shared) machine is right now.
 

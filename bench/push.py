@@ -8,8 +8,13 @@ in the same run, each in its own process so that peak memory is its own.
 
     .venv/bin/python bench/push.py               # 10,000 tasks
     .venv/bin/python bench/push.py --tasks 1000
+    .venv/bin/python bench/push.py --corpus feed --tasks 10000 --no-raw
 
-Reported: tasks/s of each, the ratio push/raw, and each process's peak RSS.
+Reported: tasks/s of each, the ratio push/raw, and each process's peak RSS (its
+own high-water mark, `measure.own_peak_kib`). ``--corpus feed`` pushes the
+one-sentence records of a JSON Lines feed (those of `tests/test_odd_input.py`'s
+100,000-line file) instead of seed-sized articles; ``--no-raw`` skips the raw
+import.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -35,13 +39,26 @@ from annotate.studio.push import push
 from annotate.studio.tasks import iter_tasks
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import own_peak_kib  # noqa: E402
 from preannotate import make_corpus  # noqa: E402
 
 
-def prepare(folder: Path, tasks: int) -> Path:
+def make_feed(folder: Path, count: int) -> Path:
+    """`count` one-sentence records, as in a large feed of short items."""
+    path = folder / f"feed-{count}.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(count):
+            record = {"text": f"Minister {i} said the talks number {i} would continue.",
+                      "outlet": f"outlet {i % 7}"}  # fmt: skip
+            handle.write(json.dumps(record) + "\n")
+    return path
+
+
+def prepare(folder: Path, tasks: int, corpus: str) -> Path:
     db = folder / "push.db"
+    make = make_feed if corpus == "feed" else make_corpus
     with Store(db) as store:
-        ingest_paths(store, [make_corpus(folder, tasks)])
+        ingest_paths(store, [make(folder, tasks)])
         asyncio.run(preannotate(store, RulesProvider(), concurrency=1))
     return db
 
@@ -62,8 +79,7 @@ def child(mode: str, db: Path, url: str, token: str) -> None:
         else:
             push(store, client, url, "annotate")
         seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_kib": peak}))
+    print(json.dumps({"seconds": seconds, "peak_kib": own_peak_kib()}))
 
 
 def measure(mode: str, db: Path, config: server.StudioConfig) -> dict[str, float]:
@@ -83,6 +99,8 @@ def measure(mode: str, db: Path, config: server.StudioConfig) -> dict[str, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument("--corpus", choices=("seeds", "feed"), default="seeds")
+    parser.add_argument("--no-raw", action="store_true", help="push only")
     parser.add_argument("--child", choices=("raw", "push"), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -92,16 +110,18 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        db = prepare(folder, args.tasks)
+        db = prepare(folder, args.tasks, args.corpus)
         paths = server.StudioPaths(home=folder / "studio", venv=server.StudioPaths.default().venv)
         config = server.start(paths, port=server.free_port())
         try:
-            raw = measure("raw", db, config)
+            skipped = {"seconds": float("nan"), "peak_kib": float("nan")}
+            raw = skipped if args.no_raw else measure("raw", db, config)
             ours = measure("push", db, config)
         finally:
             server.stop(paths)
     report: dict[str, object] = {
         "tasks": args.tasks,
+        "corpus": args.corpus,
         "raw_error": raw.get("error"),
         "raw_import_tasks_per_s": round(args.tasks / raw["seconds"], 1),
         "push_tasks_per_s": round(args.tasks / ours["seconds"], 1),
