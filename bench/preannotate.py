@@ -20,13 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from measure import own_peak_kib
 from openai import AsyncOpenAI
 
 from annotate.ingest import ingest_paths
@@ -128,7 +128,7 @@ def peak_memory_child(base_url: str, documents: int, concurrency: int) -> None:
         ingest_paths(store, [corpus])
         store.close()
         asyncio.run(pipeline(base_url, Path(tmp) / "mem.db", concurrency))
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    print(own_peak_kib())  # not ru_maxrss: that carries the parent's peak across fork
 
 
 def peak_memory(sizes: list[int], concurrency: int) -> dict[str, float]:
