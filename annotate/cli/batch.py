@@ -53,6 +53,7 @@ from .llm_options import (
     PricesOption,
     RpmOption,
     TpmOption,
+    job_price,
 )
 from .preannotate import EXIT_DONE, EXIT_FAILURES, EXIT_STOPPED, exit_status, summary_table
 
@@ -192,12 +193,8 @@ def _price(
     batch: StoredBatch, price_input: float | None, price_output: float | None,
     prices: Path | None,
 ) -> PriceChoice:  # fmt: skip
-    from annotate.llm import choose_price
-
-    return choose_price(
-        batch.model, input_override=price_input, output_override=price_output,
-        prices_file=prices,
-    )  # fmt: skip
+    """What the batch's model costs: the batch route runs on the openai provider only."""
+    return job_price("openai", batch.model, price_input, price_output, prices)
 
 
 def _report(collected: Collected, prices: tuple[Any, ...]) -> None:
