@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+
+def seed_feed(folder: Path, count: int) -> Path:
+    """`count` distinct articles made from the seeds, as one JSON Lines feed (feed.jsonl)."""
+    seeds = sorted(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))
+    feed = folder / "feed.jsonl"
+    with feed.open("w", encoding="utf-8") as handle:
+        for i in range(count):
+            text = f"{seeds[i % len(seeds)].rstrip()}\n\n[copy {i}]\n"
+            handle.write(json.dumps({"text": text}) + "\n")
+    return feed
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ are not downloaded again once saved, and the batch ends ``collected``.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -28,7 +27,7 @@ from annotate.store import Store
 from annotate.testing.batch_api import BatchControl
 from annotate.testing.llm_server import RunningServer, running_llm_server
 
-from .conftest import SEEDS
+from .conftest import seed_feed
 
 API_KEY = "sk-test-SECRET-killbatch-0123456789"
 DOCUMENTS = 480
@@ -46,14 +45,7 @@ def llm() -> Iterator[RunningServer]:
 
 
 def _corpus(folder: Path) -> Path:
-    """`DOCUMENTS` distinct articles made from the seeds, as one JSON Lines feed."""
-    seeds = sorted(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))
-    feed = folder / "feed.jsonl"
-    with feed.open("w", encoding="utf-8") as handle:
-        for i in range(DOCUMENTS):
-            text = f"{seeds[i % len(seeds)].rstrip()}\n\n[copy {i}]\n"
-            handle.write(json.dumps({"text": text}) + "\n")
-    return feed
+    return seed_feed(folder, DOCUMENTS)
 
 
 def _env(llm: RunningServer, tmp_path: Path) -> dict[str, str]:

@@ -7,7 +7,6 @@ prediction and annotation present exactly once.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -24,7 +23,7 @@ from annotate.store import Store
 from annotate.studio import server
 from annotate.studio.connection import Credentials, connect
 
-from .conftest import SEEDS
+from .conftest import seed_feed
 
 pytestmark = [pytest.mark.studio, pytest.mark.slow]
 #: When a push or pull is killed, as shares of the time a whole one takes here.
@@ -53,14 +52,7 @@ def _killed(db: Path, env: dict[str, str], after: float, *args: str) -> None:
 
 
 def _corpus(folder: Path) -> Path:
-    """`DOCUMENTS` distinct articles made from the seeds, as one JSON Lines feed."""
-    seeds = sorted(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))
-    feed = folder / "feed.jsonl"
-    with feed.open("w", encoding="utf-8") as handle:
-        for i in range(DOCUMENTS):
-            text = f"{seeds[i % len(seeds)].rstrip()}\n\n[copy {i}]\n"
-            handle.write(json.dumps({"text": text}) + "\n")
-    return feed
+    return seed_feed(folder, DOCUMENTS)
 
 
 def test_push_and_pull_killed_anywhere_finish_exactly_once(

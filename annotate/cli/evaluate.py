@@ -196,33 +196,17 @@ def _run(
         f"pre-annotating {len(pending)} document(s) with gold: {provider.model_version}",
         highlight=False,
     )
+
+    async def job(on_progress: ProgressCallback) -> RunSummary:
+        try:  # the provider's connections are closed on the loop that opened them
+            return await preannotate(store, provider, concurrency=concurrency, price=price.price,
+                                     selection=(len(pending), pending), on_progress=on_progress,
+                                     max_cost=max_cost)  # fmt: skip
+        finally:
+            await provider.aclose()
+
     with progress_bar(len(pending), lambda: provider.retries, label="evaluating") as update:
-        return asyncio.run(_preannotate(store, provider, pending, concurrency, price,
-                                        max_cost, update))  # fmt: skip
-
-
-async def _preannotate(
-    store: Store,
-    provider: Provider,
-    pending: list[Any],
-    concurrency: int,
-    price: PriceChoice,
-    max_cost: float | None,
-    on_progress: ProgressCallback,
-) -> RunSummary:
-    """The pipeline over the pending documents, closing the provider on the same event loop."""
-    try:
-        return await preannotate(
-            store,
-            provider,
-            concurrency=concurrency,
-            price=price.price,
-            selection=(len(pending), pending),
-            on_progress=on_progress,
-            max_cost=max_cost,
-        )
-    finally:
-        await provider.aclose()
+        return asyncio.run(job(update))
 
 
 def best_first(evaluations: list[StoredEvaluation]) -> list[StoredEvaluation]:
