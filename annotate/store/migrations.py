@@ -436,6 +436,17 @@ def m014_run_holders(db: Database) -> None:
     db.execute("alter table runs add column holder_id integer")
 
 
+
+@migration
+def m015_rows_by_run(db: Database) -> None:
+    """Predictions and calls by run: a killed run is counted from its rows (`Store.runs`).
+
+    Without them `annotate runs` scanned both tables, prediction JSON and answers
+    included, for each killed run: 2.4 s per killed run on a 100,000-document store.
+    """
+    db.execute("create index if not exists predictions_by_run on predictions (run_id)")
+    db.execute("create index if not exists llm_calls_by_run on llm_calls (run_id)")
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied.
 
