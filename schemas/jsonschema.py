@@ -1,10 +1,14 @@
 """Derive the LLM-facing JSON schema from the Pydantic models.
 
-OpenAI's strict structured outputs accept a subset of JSON Schema: every
-object must list all its properties as required and forbid additional ones,
-and keywords such as ``default`` are rejected. Pydantic's own schema is close;
-this module closes the gap so the same model drives both strict mode and the
-JSON-mode fallback, and so that its content hash versions the schema.
+OpenAI's strict structured outputs accept a subset of JSON Schema: the root
+is an object (never ``anyOf``), every object lists all its properties as
+required and forbids additional ones, unions are ``anyOf`` (``oneOf`` is
+refused) and keywords such as ``default`` are rejected. Pydantic's own schema
+is close; this module closes the gap so the same model drives both strict mode
+and the JSON-mode fallback, and so that its content hash versions the schema.
+A discriminated union (Pydantic's ``oneOf`` with a ``discriminator``) becomes
+``anyOf``: its variants exclude each other by their tag, so nothing is lost;
+a one-value ``const`` tag becomes a one-value ``enum``.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ def _make_strict(node: Any) -> None:
         for keyword in _UNSUPPORTED_KEYWORDS:
             if keyword in node and not isinstance(node[keyword], dict):
                 node.pop(keyword)
+        if isinstance(node.get("oneOf"), list):
+            node["anyOf"] = node.pop("oneOf")
+            node.pop("discriminator", None)
+        if "const" in node and not isinstance(node["const"], dict):
+            node["enum"] = [node.pop("const")]
         if node.get("type") == "object" and "properties" in node:
             node["additionalProperties"] = False
             node["required"] = list(node["properties"])

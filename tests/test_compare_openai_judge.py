@@ -28,7 +28,8 @@ from annotate.compare.judges.openai_judge import (
 )
 from annotate.errors import ConfigurationError, ProviderError
 from annotate.prompts import load_prompt, prompt_version
-from annotate.schemas import Verdict, strict_json_schema
+from annotate.schemas import Verdict, schema_version, strict_json_schema
+from annotate.schemas.compare import VerdictAnswer
 from annotate.testing.llm_server import RunningServer, running_llm_server
 
 API_KEY = "sk-test-SECRET-judge-987654321"
@@ -128,7 +129,7 @@ def test_the_request_carries_the_claims_as_data(server: RunningServer) -> None:
     response_format = stats["last_response_format"]
     assert response_format["type"] == "json_schema"
     assert response_format["json_schema"]["strict"] is True
-    assert response_format["json_schema"]["schema"] == strict_json_schema(Verdict)
+    assert response_format["json_schema"]["schema"] == strict_json_schema(VerdictAnswer)
     assert f"Bearer {API_KEY}" in stats["authorization"]
 
 
@@ -146,6 +147,7 @@ def test_identity_names_the_model_prompt_and_schema(server: RunningServer) -> No
     assert judge.name == "openai" and judge.cacheable
     version = judge.model_version
     assert version.startswith("test-model+") and prompt_version("compare")[:8] in version
+    assert version.endswith(f"+schema-{schema_version(VerdictAnswer)[:8]}")
     assert prompt_version("compare") != prompt_version("extract")
 
 
@@ -179,7 +181,7 @@ def test_a_contradiction_without_its_detail_is_reasked(server: RunningServer) ->
     (answer,) = judge.judge_all(pairs_of(CASES[:1]))
     assert isinstance(answer, Verdict) and answer.detail == "number"
     reask = server.stats()["last_request"]["messages"][-1]["content"]
-    assert "contradiction needs its detail" in reask and "verbatim" in reask
+    assert "verdict.contradicts.detail: Field required" in reask and "verbatim" in reask
 
 
 @pytest.mark.parametrize("kind", ["invalid_json", "validation_error"])
@@ -216,8 +218,13 @@ def test_a_small_local_window_is_never_overrun() -> None:
     """Against a llama-cpp-python-like server (3.6 characters a token, a 2,048-token window,
     ``max_tokens`` cut silently), no request asks for more than the window leaves."""
     with running_llm_server(like="llama-cpp-python", responder=RESPONDER) as llama:
-        judge = OpenAIJudge(model="qwen2.5-0.5b-instruct", base_url=llama.base_url,
-                            api_key=API_KEY, context_window_tokens=2048, max_tokens=1024)
+        judge = OpenAIJudge(
+            model="qwen2.5-0.5b-instruct",
+            base_url=llama.base_url,
+            api_key=API_KEY,
+            context_window_tokens=2048,
+            max_tokens=1024,
+        )
         answers = list(judge.judge_all(pairs_of(CASES, repeat=3)))
         stats = llama.stats()
     assert relations(answers) == [case[2] for case in CASES] * 3

@@ -20,7 +20,8 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from annotate.schemas import Extraction, Verdict
+from annotate.schemas import Extraction
+from annotate.schemas.compare import VerdictAnswer
 from annotate.testing.fake_verdicts import COMPARE_PREFIX
 from annotate.testing.llm_server import (
     HALLUCINATED_QUOTE,
@@ -322,7 +323,7 @@ def test_the_llama_cpp_python_profile() -> None:
     assert config == {
         "reject_json_schema": "llama.cpp", "chars_per_token": 3.6, "message_tokens": 4,
         "context_window": 2048, "context_overflow": "clamp",
-        "models": ["qwen2.5-0.5b-instruct"],
+        "models": ["qwen2.5-0.5b-instruct"], "comparison_answers": "heuristic",
     }  # fmt: skip
 
 
@@ -355,8 +356,9 @@ def pair_body(a: str, b: str) -> dict[str, Any]:
 def test_a_pair_of_claims_gets_a_verdict(
     server: RunningServer, a: str, b: str, expected: dict[str, Any]
 ) -> None:
-    verdict = Verdict.model_validate_json(content_of(post(server, pair_body(a, b))))
-    assert verdict.model_dump(include=set(expected)) == expected
+    answer = VerdictAnswer.model_validate_json(content_of(post(server, pair_body(a, b))))
+    assert answer.unused_fields == 0
+    assert answer.to_verdict().model_dump(include=set(expected)) == expected
 
 
 def test_content_faults_spoil_verdicts(server: RunningServer) -> None:
@@ -364,13 +366,13 @@ def test_content_faults_spoil_verdicts(server: RunningServer) -> None:
     server.set_faults([{"kind": kind, "match": "companies", "times": 1} for kind in kinds])
     a, b = "Officials said 80 companies joined.", "Officials said 90 companies joined."
     missing, invented, invalid = (content_of(post(server, pair_body(a, b))) for _ in kinds)
-    with pytest.raises(ValidationError, match="needs its detail"):
-        Verdict.model_validate_json(missing)
-    values = Verdict.model_validate_json(invented).values
+    with pytest.raises(ValidationError, match="contradicts.detail"):
+        VerdictAnswer.model_validate_json(missing)
+    values = VerdictAnswer.model_validate_json(invented).to_verdict().values
     assert values is not None and values.a not in a and values.b not in b
     with pytest.raises(json.JSONDecodeError):
         json.loads(invalid)
-    Verdict.model_validate_json(content_of(post(server, pair_body(a, b))))  # all used up
+    VerdictAnswer.model_validate_json(content_of(post(server, pair_body(a, b))))  # all used up
 
 
 # ---------------------------------------------------------------- speed

@@ -210,6 +210,9 @@ def _summary(found: Comparison, out: Path) -> None:
     if counts["dropped_values"]:
         console.print(f"{counts['dropped_values']} differing values were not in their claims "
                       "and were dropped", highlight=False)  # fmt: skip
+    if usage.get("unused_fields"):
+        console.print(f"{usage['unused_fields']} fields the answers' relations do not use "
+                      "(a detail on 'same') were dropped", highlight=False)  # fmt: skip
     console.print(f"wrote {out / FACTS}, {out / PAIRS}, {out / REPORT}", highlight=False)
     if counts["unjudged"]:
         reasons = "; ".join(counts["failures"])

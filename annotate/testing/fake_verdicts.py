@@ -2,9 +2,10 @@
 
 The fake server (`annotate.testing.llm_server`) answers comparison requests
 (``CLAIMS:\\n`` and a JSON object with ``claim_a`` and ``claim_b``) with a
-`Verdict`-shaped dict. The heuristic is deliberately simple and independent
-of the project's rule-based judge, so a test of the LLM judge never passes
-because both sides share a bug:
+`VerdictAnswer`-shaped dict: ``{"verdict": {...}}`` with only the fields its
+relation uses, as a model under the strict schema answers. The heuristic is
+deliberately simple and independent of the project's rule-based judge, so a
+test of the LLM judge never passes because both sides share a bug:
 
 * fewer than two shared content words, or under half of the shorter claim's
   -> ``unrelated``;
@@ -56,13 +57,15 @@ def judge_claims(claims: dict[str, Any]) -> dict[str, Any]:
 
 
 def spoiled(kind: str) -> dict[str, Any]:
-    """A verdict spoilt by a content fault: schema-valid JSON that a careful client refuses.
+    """A verdict spoilt by a content fault: JSON that a careful client refuses.
 
-    ``validation_error`` is a contradiction without its detail (the verdict's own
-    validator refuses it); ``hallucinate`` differs on values in neither claim.
+    ``validation_error`` is a contradiction without its detail and values (the
+    union's contradiction requires them); ``hallucinate`` differs on values in
+    neither claim.
     """
     if kind == "validation_error":
-        return _verdict("contradicts", "They differ (fake: detail left out).", None, None)
+        return {"verdict": {"relation": "contradicts",
+                            "rationale": "They differ (fake: detail left out)."}}  # fmt: skip
     return _verdict("contradicts", "They differ (fake).", "number", HALLUCINATED_VALUES)
 
 
@@ -95,4 +98,8 @@ def _verdict(
     detail: str | None = None,
     values: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    return {"relation": relation, "detail": detail, "values": values, "rationale": rationale}
+    """The answer as the union has it: detail and values only in a contradiction."""
+    if relation != "contradicts":
+        return {"verdict": {"relation": relation, "rationale": rationale}}
+    verdict = {"relation": relation, "detail": detail, "values": values, "rationale": rationale}
+    return {"verdict": verdict}

@@ -54,6 +54,16 @@ reproduce (options, or ``POST /_control/config`` with the same names):
 * ``models``: the names ``GET /v1/models`` lists. By default it lists nothing
   and answers 404, like servers without a listing, so any model name is used.
 
+``comparison_answers`` chooses how a pair of claims is answered: ``heuristic``
+(the default, `annotate.testing.fake_verdicts`); ``any_instance``, a random
+instance valid under the JSON schema the request sent (``response_format``'s,
+or in JSON mode the one its system prompt carries), as a server that follows
+the schema and nothing else may answer; ``union_ignored``, the same with every
+union of objects merged into one object, as a server that ignores ``anyOf``
+(or a model in JSON mode that fills every field it sees) answers. Instances
+are drawn with a generator seeded by the claims and the conversation's length
+(`annotate.testing.schema_instances`), so a run is reproducible.
+
 ``--like llama-cpp-python`` sets all of these as a llama-cpp-python 0.3 server
 with a 2,048-token window would (`PROFILES`); single options override it.
 
@@ -75,6 +85,7 @@ import itertools
 import json
 import math
 import queue
+import random
 import signal
 import subprocess
 import sys
@@ -89,6 +100,7 @@ from .batch_api import FakeBatchAPI
 from .fake_http import ControlClient, web
 from .fake_http import error_response as _error
 from .fake_verdicts import COMPARE_PREFIX, judge_claims, spoiled
+from .schema_instances import random_instance
 
 #: Same constant as `openai_chat.USER_PREFIX`, repeated so the server imports no provider.
 USER_PREFIX = "ARTICLE:\n"
@@ -96,6 +108,10 @@ USER_PREFIX = "ARTICLE:\n"
 REJECTIONS = ("openai", "llama.cpp")
 #: How a server enforces its context window (see the module docstring).
 OVERFLOWS = ("clamp", "reject")
+#: How a pair of claims is answered (see the module docstring).
+COMPARISON_ANSWERS = ("heuristic", "any_instance", "union_ignored")
+#: What precedes the schema in a JSON-mode system prompt (`annotate.llm.request.json_mode_prompt`).
+JSON_MODE_SCHEMA_MARKER = "must follow this JSON schema:\n"
 #: What the server is like, beyond answering: every option `FakeLLM` takes besides
 #: the responder and latency, with its default.
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -105,6 +121,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "context_window": None,
     "context_overflow": "clamp",
     "models": None,
+    "comparison_answers": "heuristic",
 }
 #: Ready-made imitations of real servers (`--like`).
 PROFILES: dict[str, dict[str, Any]] = {
@@ -230,6 +247,7 @@ class FakeLLM:
         self.context_window: int | None = self.config["context_window"]
         self.context_overflow = self.config["context_overflow"]
         self.served_models: list[str] | None = self.config["models"]
+        self.comparison_answers: str = self.config["comparison_answers"]
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024**2)
@@ -273,8 +291,23 @@ class FakeLLM:
             early = await self._transport_fault(request, fault)
             if early is not None:
                 return early
-        answer = self.answer_json if article is not None else self.verdict_json
+        answer = self.answer_json if article is not None else self._verdict_answer(body)
         return self._completion(body, answer, subject, fault, prompt_tokens, output_limit)
+
+    def _verdict_answer(self, body: dict[str, Any]) -> Callable[[str], str]:
+        """How this request's pair of claims is answered (`comparison_answers`)."""
+        if self.comparison_answers == "heuristic":
+            return self.verdict_json
+        ignore_unions = self.comparison_answers == "union_ignored"
+        messages = body.get("messages") or []
+
+        def answer(claims: str) -> str:
+            schema = sent_schema(body)
+            rng = random.Random(f"{claims}\x1f{len(messages)}")
+            instance = random_instance(schema, rng, ignore_unions=ignore_unions)
+            return json.dumps(instance, ensure_ascii=False)
+
+        return answer
 
     def _prompt_tokens(self, messages: list[dict[str, Any]]) -> int:
         """The prompt's tokens as this server counts them: characters, plus the template's."""
@@ -488,6 +521,25 @@ def _after(messages: list[dict[str, Any]], prefix: str) -> str | None:
     return None
 
 
+def sent_schema(body: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema a request asks its answer to follow; ValueError when it sent none.
+
+    ``response_format``'s ``json_schema``, or in JSON mode the schema its
+    system prompt carries after `JSON_MODE_SCHEMA_MARKER`.
+    """
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") == "json_schema":
+        return dict(response_format["json_schema"]["schema"])
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        if message.get("role") == "system" and isinstance(content, str):
+            _, marker, rest = content.partition(JSON_MODE_SCHEMA_MARKER)
+            if marker:
+                schema, _ = json.JSONDecoder().raw_decode(rest)
+                return dict(schema)
+    raise ValueError("the request sent no JSON schema to answer with an instance of")
+
+
 def _verdict_json(claims: str) -> str:
     """The server's verdict on a pair of claims; unreadable claims are judged unrelated."""
     try:
@@ -507,7 +559,7 @@ def _spoil(content: str, kind: str | None) -> tuple[str | None, str, str | None]
         return None, "stop", "I'm sorry, I can't help with that (fake refusal)."
     if kind in ("hallucinate", "validation_error"):
         answer = json.loads(content)
-        if "relation" in answer:  # a verdict on a pair of claims
+        if "verdict" in answer or "relation" in answer:  # a verdict on a pair of claims
             return json.dumps(spoiled(kind), ensure_ascii=False), "stop", None
         if kind == "validation_error":
             answer.pop("document", None)
@@ -551,6 +603,8 @@ def _checked_config(config: dict[str, Any]) -> dict[str, Any]:
     checked["context_window"] = None if window is None else int(window)
     if checked["context_overflow"] not in OVERFLOWS:
         raise ValueError(f"context_overflow must be one of {', '.join(OVERFLOWS)}")
+    if checked["comparison_answers"] not in COMPARISON_ANSWERS:
+        raise ValueError(f"comparison_answers must be one of {', '.join(COMPARISON_ANSWERS)}")
     models = checked["models"]
     if models is not None and not (
         isinstance(models, list) and all(isinstance(m, str) for m in models)
@@ -649,6 +703,11 @@ def main(argv: list[str] | None = None) -> None:
         "--context-overflow", choices=OVERFLOWS, help="clamp (llama.cpp), reject (vLLM)"
     )
     parser.add_argument("--models", help="comma-separated names listed at GET /v1/models")
+    parser.add_argument(
+        "--comparison-answers", choices=COMPARISON_ANSWERS,
+        help="how a pair of claims is answered: the heuristic, any instance of the schema "
+        "sent, or one with its unions ignored",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     config: dict[str, Any] = dict(PROFILES[args.like]) if args.like else {}
     given = {
@@ -658,6 +717,7 @@ def main(argv: list[str] | None = None) -> None:
         "context_window": args.context_window,
         "context_overflow": args.context_overflow,
         "models": args.models.split(",") if args.models is not None else None,
+        "comparison_answers": args.comparison_answers,
     }
     config.update({name: value for name, value in given.items() if value is not None})
     reject = config.pop("reject_json_schema", False)

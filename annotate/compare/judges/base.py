@@ -49,6 +49,8 @@ class JudgeUsage:
     calls: int = 0
     requests: int = 0
     reasks: int = 0
+    #: filled fields an answer's relation does not use (a detail on "same"), dropped
+    unused_fields: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0

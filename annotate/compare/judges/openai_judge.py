@@ -1,12 +1,17 @@
 """The LLM judge: any OpenAI-compatible endpoint decides each candidate pair.
 
 Each pair is one structured chat (`annotate.llm.StructuredChat`) answered as a
-`Verdict`: the system prompt is ``prompts/compare.md`` and the user message is
-`USER_PREFIX` followed by the two claims as one JSON object, so that the
-claims' words stay data and can never read as instructions. Retries, pacing,
-the response-format fallback and re-asks (an answer Verdict's validator
-refuses, such as a contradiction without its detail, is re-asked) are the
-shared layer's. Pairs are judged concurrently and answered in their order.
+`VerdictAnswer` and read as a `Verdict`: the system prompt is
+``prompts/compare.md`` and the user message is `USER_PREFIX` followed by the
+two claims as one JSON object, so that the claims' words stay data and can
+never read as instructions. The answer's JSON schema is a union on the
+relation, so strict structured outputs only produce answers the validator
+takes; fields an answer fills that its relation does not use (JSON mode, a
+server that ignores the union) are dropped and counted in the usage
+(``unused_fields``), not re-asked. Retries, pacing, the response-format
+fallback and re-asks (an answer the validator refuses, such as a contradiction
+without its detail, is re-asked) are the shared layer's. Pairs are judged
+concurrently and answered in their order.
 
 A pair that still fails is `Unjudged`, never a made-up verdict; a refused key
 or an unreachable endpoint raises `EndpointFailed` (a `ProviderError`), so the
@@ -34,6 +39,7 @@ from annotate.llm import (
 )
 from annotate.prompts import load_prompt, prompt_version
 from annotate.schemas import Verdict, schema_version
+from annotate.schemas.compare import VerdictAnswer
 
 from ..claims import ComparedClaim
 from .base import JudgeUsage, Pair, Unjudged
@@ -116,8 +122,8 @@ class OpenAIJudge:
         )  # fmt: skip
         self.price = self.price_choice.price or Price(0.0, 0.0)
         self.usage = JudgeUsage()
-        self.chat = StructuredChat(
-            model, Verdict, load_prompt(PROMPT), settings,
+        self.chat: StructuredChat[VerdictAnswer] = StructuredChat(
+            model, VerdictAnswer, load_prompt(PROMPT), settings,
             schema_name="verdict", reask_rule=REASK_RULE,
         )  # fmt: skip
 
@@ -126,7 +132,7 @@ class OpenAIJudge:
         """The model, the prompt's hash and the schema's: a verdict cached under it is reusable."""
         return (
             f"{self.model}+prompt-{prompt_version(PROMPT)[:8]}"
-            f"+schema-{schema_version(Verdict)[:8]}"
+            f"+schema-{schema_version(VerdictAnswer)[:8]}"
         )
 
     @property
@@ -182,7 +188,8 @@ class OpenAIJudge:
                 raise
             return Unjudged(exc.reason, one_line(exc.detail))
         self._count(answer.usage, answer.reasks)
-        return answer.parsed
+        self.usage.unused_fields += answer.parsed.unused_fields
+        return answer.parsed.to_verdict()
 
     def _count(self, usage: Usage, reasks: int = 0) -> None:
         counted = self.usage
