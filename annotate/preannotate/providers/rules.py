@@ -36,19 +36,21 @@ from __future__ import annotations
 
 import hashlib
 import re
-from bisect import bisect_left
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from annotate.schemas import OUTLET, Actor, Claim, DocumentStance, Extraction, Stance
+from annotate.schemas import OUTLET, Claim, DocumentStance, Extraction, Stance
 
 from ..textrange import TextRange
+from . import rules_actors
 from . import rules_lexicon as lexicon
 from .base import ProviderResult, Usage
+from .rules_actors import CUE_RE, ROLE_WORDS, ActorIndex, alternation, resolve_speaker
 
 MODEL_NAME = "rule-based-annotator"
 #: Fewest words for a quotation to be a claim rather than a scare quote.
@@ -57,25 +59,21 @@ MIN_QUOTE_WORDS = 5
 MIN_CLAIM_WORDS = 4
 #: Longest subject ("Iranian President Sayyed Ebrahim Raisi") before a reporting verb.
 MAX_SUBJECT_WORDS = 12
+#: Most words between a cue and the quotation it opens ("told reporters on Tuesday:").
+MAX_GAP_WORDS = 5
 #: How far after a closing quote mark its reporting verb is looked for.
 CUE_AFTER_QUOTE_CHARS = 60
 #: Fewest words for a sentence in the outlet's own voice to be a claim rather than a fragment.
 MIN_AUTHORIAL_WORDS = MIN_CLAIM_WORDS + 2
 #: The last words before an event verb, read as its subject ("President Putin on Monday").
 SUBJECT_WINDOW_WORDS = 5
-ROLE_WORDS = re.compile(
-    r"\b(?:president|leader|minister|secretary|spokes\w*|official|premier|chancellor|"
-    r"who|he|she)\b",
-    re.IGNORECASE,
-)
-PLURAL_SUBJECT = re.compile(r"\bthey\b", re.IGNORECASE)
 
 
 @cache
 def rules_version() -> str:
     """Hash of this module and its word lists: changes whenever the rules do."""
     digest = hashlib.sha256()
-    for module in (__file__, lexicon.__file__):
+    for module in (__file__, lexicon.__file__, rules_actors.__file__):
         digest.update(Path(module).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -122,20 +120,13 @@ class RulesProvider:
 # --------------------------------------------------------------------------
 
 
-def _alternation(words: tuple[str, ...] | list[str]) -> str:
-    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
-
-
-_FORMS = {form: canonical for canonical, (_, forms) in lexicon.GAZETTEER.items() for form in forms}
-_GAZETTEER_RE = re.compile(rf"(?<![\w-])(?:{_alternation(list(_FORMS))})(?![\w-])")
-_NAME = r"[A-Z][\w'’.-]*[\w]"
-_TITLE_RE = re.compile(
-    rf"\b(?:{_alternation(lexicon.TITLES)})\s+((?:{_NAME}\s+){{0,2}}{_NAME})"
-    r"(?:['’]s\b)?"
-)
-_CUE_RE = re.compile(rf"\b(?:{_alternation(lexicon.CUES)})\b", re.IGNORECASE)
-_QUOTE_MARKS = re.compile(r"[“”\"«»]")
-_SENTENCE_END = re.compile(r"[.!?…]+[”\"’)]*(?=\s+[“\"‘(]?[A-Z0-9])")
+_alternation = alternation
+_CUE_RE = CUE_RE
+#: Quote marks; two apostrophes are one mark in some outlets' style (''like this'').
+_QUOTE_MARKS = re.compile(r"''|[“”\"«»]")
+#: Abbreviations whose full stop does not end a sentence ("Sen. Ted Cruz", "J. Smith").
+_ABBREVIATION = re.compile(rf"\b(?:{_alternation(lexicon.ABBREVIATIONS)}|[A-Z])$")
+_SENTENCE_END = re.compile(r"[.!?…]+(?:[”\"’)]|'')*(?=\s+(?:[“\"‘(]|'')?[A-Z0-9])")
 _DIGIT = re.compile(r"\d")
 _WORD_RE = re.compile(r"\w+")
 _TOPICS = {name: re.compile(pattern) for name, pattern in lexicon.TOPICS.items()}
@@ -199,13 +190,22 @@ def article_layout(text: str) -> tuple[TextRange | None, list[TextRange]]:
 
 def _sentences(text: str, paragraph: TextRange) -> Iterator[TextRange]:
     start = paragraph.start
-    for match in _SENTENCE_END.finditer(text, paragraph.start, paragraph.end):
+    for match in _sentence_ends(text, paragraph.start, paragraph.end):
         yield TextRange(start, match.end())
         start = match.end()
         while start < paragraph.end and text[start].isspace():
             start += 1
     if start < paragraph.end:
         yield TextRange(start, paragraph.end)
+
+
+def _sentence_ends(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+    """Full stops (and ! ? …) that end a sentence: not the dot of "Sen." or "J."."""
+    for match in _SENTENCE_END.finditer(text, start, end):
+        if text[match.start()] != "." or not _ABBREVIATION.search(
+            text, max(start, match.start() - 6), match.start()
+        ):
+            yield match
 
 
 def _words(text: str) -> int:
@@ -215,126 +215,6 @@ def _words(text: str) -> int:
 # --------------------------------------------------------------------------
 # Actors
 # --------------------------------------------------------------------------
-
-
-@dataclass
-class _Actor:
-    canonical: str
-    type: str
-    forms: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Mention:
-    start: int
-    end: int
-    canonical: str
-
-
-class ActorIndex:
-    """Actors found in the article and every mention, in text order."""
-
-    def __init__(self, text: str, regions: list[TextRange]) -> None:
-        self.text = text
-        self.actors: dict[str, _Actor] = {}
-        self._titled_surnames: dict[str, str] = {}
-        found: list[Mention] = []
-        for region in regions:
-            found.extend(self._titled(region))
-        for region in regions:
-            found.extend(self._gazetteer(region))
-            found.extend(self._surnames(region))
-        self.mentions = sorted(set(found), key=lambda m: (m.start, -m.end))
-        self._starts = [m.start for m in self.mentions]
-
-    def _add(self, canonical: str, kind: str, form: str) -> None:
-        actor = self.actors.setdefault(canonical, _Actor(canonical, kind))
-        if form not in actor.forms:
-            actor.forms.append(form)
-
-    def _gazetteer(self, region: TextRange) -> Iterator[Mention]:
-        for match in _GAZETTEER_RE.finditer(self.text, region.start, region.end):
-            canonical = _FORMS[match.group()]
-            self._add(canonical, lexicon.GAZETTEER[canonical][0], match.group())
-            yield Mention(match.start(), match.end(), canonical)
-
-    def _titled(self, region: TextRange) -> Iterator[Mention]:
-        """People named after a title who are not in the gazetteer."""
-        for match in _TITLE_RE.finditer(self.text, region.start, region.end):
-            name = match.group(1)
-            if _GAZETTEER_RE.search(name):
-                continue
-            self._add(name, "person", name)
-            surname = name.split()[-1]
-            if surname != name:
-                self._titled_surnames[surname] = name
-            yield Mention(match.start(1), match.end(1), name)
-
-    def _surnames(self, region: TextRange) -> Iterator[Mention]:
-        """Later mentions of a titled person by surname alone ("Johnson said")."""
-        if not self._titled_surnames:
-            return
-        pattern = re.compile(rf"\b(?:{_alternation(list(self._titled_surnames))})\b")
-        for match in pattern.finditer(self.text, region.start, region.end):
-            canonical = self._titled_surnames[match.group()]
-            self._add(canonical, "person", match.group())
-            yield Mention(match.start(), match.end(), canonical)
-
-    def within(self, start: int, end: int) -> list[Mention]:
-        index = bisect_left(self._starts, start)
-        found = []
-        while index < len(self.mentions) and self.mentions[index].start < end:
-            if self.mentions[index].end <= end:
-                found.append(self.mentions[index])
-            index += 1
-        return found
-
-    def last_before(self, position: int, kinds: tuple[str, ...]) -> str | None:
-        """The latest actor of one of `kinds` mentioned before `position` (recency)."""
-        index = bisect_left(self._starts, position) - 1
-        while index >= 0:
-            mention = self.mentions[index]
-            if self.actors[mention.canonical].type in kinds:
-                return mention.canonical
-            index -= 1
-        return None
-
-    def type_of(self, canonical: str) -> str:
-        return self.actors[canonical].type
-
-    def as_schema(self) -> list[Actor]:
-        return [
-            Actor(
-                name=actor.forms[0],
-                canonical_name=actor.canonical,
-                type=actor.type,
-                mentions=actor.forms[1:],
-            )
-            for actor in self.actors.values()
-        ]
-
-
-def resolve_speaker(
-    index: ActorIndex, subject: TextRange, context: int | None = None
-) -> str | None:
-    """Who a subject phrase names: a person in it, else the last person (he, the president).
-
-    Pronouns and roles resolve to the latest fitting actor named before `context`
-    (the start of the sentence holding the claim; by default the subject's start).
-    """
-    context = subject.start if context is None else context
-    mentions = index.within(subject.start, subject.end)
-    people = [m.canonical for m in mentions if index.type_of(m.canonical) == "person"]
-    if people:
-        return people[-1]
-    phrase = subject.of(index.text)
-    if ROLE_WORDS.search(phrase):
-        return index.last_before(context, ("person",))
-    if mentions:
-        return mentions[-1].canonical
-    if PLURAL_SUBJECT.search(phrase):
-        return index.last_before(context, ("organization", "group"))
-    return None
 
 
 # --------------------------------------------------------------------------
@@ -348,12 +228,20 @@ class _Found:
     speaker: str
     cue: TextRange | None
     attribution: str
+    #: Parts of `region` that are not the claim: the cue interrupting a quotation.
+    gaps: tuple[TextRange, ...] = ()
 
 
 def _quotations(text: str, paragraph: TextRange) -> list[TextRange]:
     """Spans between paired quote marks (any opening mark pairs with the next mark)."""
-    marks = [m.start() for m in _QUOTE_MARKS.finditer(text, paragraph.start, paragraph.end)]
-    return [TextRange(marks[i] + 1, marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
+    marks = list(_QUOTE_MARKS.finditer(text, paragraph.start, paragraph.end))
+    return [TextRange(marks[i].end(), marks[i + 1].start()) for i in range(0, len(marks) - 1, 2)]
+
+
+def _after_mark(text: str, position: int) -> int:
+    """Just after the quote mark at `position` (one or two characters)."""
+    mark = _QUOTE_MARKS.match(text, position)
+    return mark.end() if mark else position
 
 
 def _trimmed(text: str, region: TextRange) -> TextRange:
@@ -389,30 +277,66 @@ def _cues(text: str, region: TextRange, quoted: list[TextRange]) -> list[re.Matc
 
 
 def _direct_claims(
-    text: str, paragraph: TextRange, quoted: list[TextRange], index: ActorIndex
+    text: str,
+    paragraph: TextRange,
+    sentences: list[TextRange],
+    quoted: list[TextRange],
+    index: ActorIndex,
 ) -> Iterator[_Found]:
-    for quote in quoted:
+    """Quotations of five words or more with a cue next to them; a quotation interrupted by
+    its cue ('"A," he said. "B."') is one claim, from A to B, without the interruption."""
+    starts = [sentence.start for sentence in sentences]
+    number = 0
+    while number < len(quoted):
+        quote = quoted[number]
+        number += 1
         region = _trimmed(text, quote)
         if _words(region.of(text)) < MIN_QUOTE_WORDS:
             continue
         attribution = _cue_after(text, quote, paragraph, quoted, index) or _cue_before(
-            text, quote, paragraph, quoted, index
+            text, quote, (sentences, starts), quoted, index
         )
-        if attribution is not None:
-            speaker, cue = attribution
-            yield _Found(region, speaker, cue, "direct")
+        if attribution is None:
+            continue
+        speaker, cue = attribution
+        gaps = []
+        while number < len(quoted) and _continues(text, region, quoted[number], cue):
+            following = _trimmed(text, quoted[number])
+            gaps.append(TextRange(region.end, following.start))
+            region = TextRange(region.start, following.end)
+            number += 1
+        yield _Found(region, speaker, cue, "direct", tuple(gaps))
+
+
+#: Between a quotation and its continuation: the cue clause, ending a sentence or a comma.
+_INTERRUPTION = re.compile(r"[^“”\"«»]{0,100}?[.,:;]\s*(?:''|[“\"«])?\s*")
+_JUST_SPACE = re.compile(r"\s*(?:''|[“\"«])?\s*")
+
+
+def _continues(text: str, region: TextRange, following: TextRange, cue: TextRange) -> bool:
+    """Whether `following` goes on with the quotation ending at `region`: only its cue
+    (or nothing) lies between them."""
+    if _words(_trimmed(text, following).of(text)) == 0:
+        return False
+    gap_start = (
+        _after_mark(text, region.end) if _QUOTE_MARKS.match(text, region.end) else region.end
+    )
+    if cue.start >= gap_start and cue.end <= following.start:
+        return _INTERRUPTION.fullmatch(text, gap_start, following.start) is not None
+    return _JUST_SPACE.fullmatch(text, gap_start, following.start) is not None
 
 
 def _cue_after(
     text: str, quote: TextRange, paragraph: TextRange, quoted: list[TextRange], index: ActorIndex
 ) -> tuple[str, TextRange] | None:
     """'..." he said' / '..." said Putin': a cue just after the closing mark."""
-    window = TextRange(quote.end + 1, min(paragraph.end, quote.end + 1 + CUE_AFTER_QUOTE_CHARS))
+    start = _after_mark(text, quote.end)
+    window = TextRange(start, min(paragraph.end, start + CUE_AFTER_QUOTE_CHARS))
     cues = _cues(text, window, quoted)
     if not cues:
         return None
     cue = cues[0]
-    sentence_end = _SENTENCE_END.search(text, cue.end(), paragraph.end)
+    sentence_end = next(_sentence_ends(text, cue.end(), paragraph.end), None)
     after = TextRange(cue.end(), sentence_end.start() if sentence_end else paragraph.end)
     subject = TextRange(window.start, cue.start())
     speaker = resolve_speaker(index, subject) or resolve_speaker(
@@ -422,20 +346,31 @@ def _cue_after(
 
 
 def _cue_before(
-    text: str, quote: TextRange, paragraph: TextRange, quoted: list[TextRange], index: ActorIndex
+    text: str,
+    quote: TextRange,
+    sentences: tuple[list[TextRange], list[int]],
+    quoted: list[TextRange],
+    index: ActorIndex,
 ) -> tuple[str, TextRange] | None:
-    """'Raisi said, "...': the nearest cue before the opening mark, in the same sentence."""
-    sentence = next(
-        (s for s in _sentences(text, paragraph) if s.start <= quote.start - 1 < s.end), None
-    )
-    if sentence is None:
+    """'Raisi said, "...' or 'X told reporters: "...': a cue just before the opening mark.
+
+    A quotation further inside reported speech ('X said the plan was "a disaster"') is
+    part of that indirect claim, not a claim of its own.
+    """
+    opening = quote.start - (2 if text.startswith("''", quote.start - 2) else 1)
+    at = bisect_right(sentences[1], opening) - 1
+    if at < 0:
         return None
-    cues = _cues(text, TextRange(sentence.start, quote.start - 1), quoted)
+    sentence = sentences[0][at]
+    cues = _cues(text, TextRange(sentence.start, opening), quoted)
     if not cues:
+        return None
+    cue = cues[-1]
+    gap = text[cue.end() : opening].strip()
+    if gap and (_words(gap) > MAX_GAP_WORDS or gap[-1] not in ",:"):
         return None
     subject = TextRange(sentence.start, cues[0].start())
     speaker = resolve_speaker(index, subject)
-    cue = cues[-1]
     return (speaker, TextRange(cue.start(), cue.end())) if speaker else None
 
 
@@ -446,16 +381,45 @@ _TAIL = re.compile(
 _INVERTED = re.compile(r"^(?P<claim>.*\S)\s*[,”\"]\s*(?P<subject>(?:[\w’'.-]+\s+){0,3})$", re.S)
 
 
-def _reported_claim(
+def _reported_claims(
     text: str, sentence: TextRange, quoted: list[TextRange], index: ActorIndex
-) -> _Found | None:
-    """'X said (that) CLAIM.', 'CLAIM, X said.' or 'CLAIM, according to X.'"""
+) -> Iterator[_Found]:
+    """Every reported claim in a sentence, one per cue.
+
+    'X said Y told him Z' holds two (Z inside the first); in 'X said A, although he
+    insisted B' the first ends at the comma before the second's subject. A later cue's
+    claim never reaches back before an earlier cue ('..., informs EFE, according to
+    Agerpres' is one claim, of the first).
+    """
     cues = _cues(text, sentence, quoted)
-    if not cues:
-        return None
-    cue = cues[0]
-    before = TextRange(sentence.start, cue.start())
-    body_end = _body_end(text, sentence)
+    for number, cue in enumerate(cues):
+        previous = cues[number - 1].end() if number else sentence.start
+        end = _body_end(text, sentence)
+        if number + 1 < len(cues):
+            end = _clause_end(text, cue.end(), cues[number + 1].start(), end)
+        found = _reported_claim(text, TextRange(sentence.start, end), cue, previous, index)
+        if found is not None and not (number and found.region.start <= previous + 2):
+            yield found
+
+
+_NEXT_CLAUSE = re.compile(r",\s*(?:[\w’'.-]+\s+){0,4}$")
+
+
+def _clause_end(text: str, start: int, next_cue: int, end: int) -> int:
+    """Where a claim ends when another cue follows: at a comma just before that cue's subject."""
+    clause = _NEXT_CLAUSE.search(text, start, next_cue)
+    return clause.start() if clause else end
+
+
+def _reported_claim(
+    text: str, sentence: TextRange, cue: re.Match[str], previous: int, index: ActorIndex
+) -> _Found | None:
+    """'X said (that) CLAIM.', 'CLAIM, X said.' or 'CLAIM, according to X.'
+
+    `previous` is where the clause of this cue may start (the end of an earlier cue).
+    """
+    before = TextRange(previous, cue.start())
+    body_end = min(sentence.end, _body_end(text, sentence))
     after = text[cue.end() : body_end].lstrip(" ,:")
     if _QUOTE_MARKS.match(after):
         return None  # 'X said, "..."' is a direct quote, found by `_direct_claims`
@@ -465,22 +429,60 @@ def _reported_claim(
         and _words(inverted.group("claim")) >= MIN_CLAIM_WORDS
         and (_words(after) < _words(inverted.group("claim")) or _TAIL.match(after))
     ):
-        claim = TextRange(sentence.start, sentence.start + inverted.end("claim"))
-        subject = TextRange(sentence.start + inverted.start("subject"), cue.start())
+        claim = TextRange(previous, previous + inverted.end("claim"))
+        subject = TextRange(previous + inverted.start("subject"), cue.start())
         speaker = resolve_speaker(index, subject, sentence.start) or resolve_speaker(
-            index, TextRange(cue.end(), body_end), sentence.start
+            index, TextRange(cue.end(), min(body_end, cue.end() + 60)), sentence.start
         )
+    elif cue.group().lower() == "according to":
+        claim, speaker = _according_to(text, cue, body_end, index)
     else:
-        if _words(before.of(text)) > MAX_SUBJECT_WORDS:
+        clause = _subject_of(text, before)
+        if clause is None:
             return None
-        claim = TextRange(cue.end(), body_end)
-        speaker = resolve_speaker(index, before)
-        if cue.group().lower() == "according to":
-            claim, speaker = _according_to(text, cue, body_end, index)
+        claim = TextRange(_content_start(text, cue, body_end), body_end)
+        speaker = resolve_speaker(index, clause, sentence.start)
     claim = _strip_that(text, _trimmed(text, claim))
     if speaker is None or _words(claim.of(text)) < MIN_CLAIM_WORDS:
         return None
     return _Found(claim, speaker, TextRange(cue.start(), cue.end()), "indirect")
+
+
+def _subject_of(text: str, before: TextRange) -> TextRange | None:
+    """The subject of a cue: the words before it, from the last clause start if they are many."""
+    if _words(before.of(text)) <= MAX_SUBJECT_WORDS:
+        return before
+    comma = max(
+        text.rfind(",", before.start, before.end), text.rfind(";", before.start, before.end)
+    )
+    if comma == -1:
+        return None
+    clause = TextRange(comma + 1, before.end)
+    return clause if _words(clause.of(text)) <= MAX_SUBJECT_WORDS else None
+
+
+#: After 'told', 'warned' and the like comes whom they told, then (often) 'that'.
+_ADDRESSEE_CUE = re.compile(
+    r"^(?:told|tell|tells|telling|warned|warns|assured|reminded|informed|urged|asked)$", re.I
+)
+_THAT_SOON = re.compile(r"^(?:[^,;.]{0,60}?)\bthat\b")
+#: 'said on Tuesday that', 'said in a statement that': circumstances before the content.
+_CIRCUMSTANCE = re.compile(
+    r"^\s*,?\s*(?:on|in|at|during|last|this|late|early|earlier|later|after|before|while|"
+    r"to|through|via|from|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"yesterday|today|again|also|repeatedly|publicly|privately|recently|previously)\b",
+    re.I,
+)
+
+
+def _content_start(text: str, cue: re.Match[str], body_end: int) -> int:
+    """Where the content after a cue begins: after 'that' when whom or when comes first."""
+    rest = text[cue.end() : body_end]
+    if _ADDRESSEE_CUE.match(cue.group()) or _CIRCUMSTANCE.match(rest):
+        that = _THAT_SOON.match(rest)
+        if that:
+            return cue.end() + that.end()
+    return cue.end()
 
 
 def _according_to(
@@ -585,17 +587,20 @@ def find_claims(text: str, body: list[TextRange], index: ActorIndex) -> list[_Fo
     found: list[_Found] = []
     for paragraph in body:
         quoted = _quotations(text, paragraph)
-        direct = list(_direct_claims(text, paragraph, quoted, index))
+        sentences = list(_sentences(text, paragraph))
+        direct = list(_direct_claims(text, paragraph, sentences, quoted, index))
         found.extend(direct)
         taken = [f.region for f in direct]
-        for sentence in _sentences(text, paragraph):
-            claim = _reported_claim(text, sentence, quoted, index) or _authorial_claim(
-                text, sentence, quoted, index
-            )
-            if claim is not None and not any(
-                claim.region.start < t.end and t.start < claim.region.end for t in taken
-            ):
-                found.append(claim)
+        for sentence in sentences:
+            claims = list(_reported_claims(text, sentence, quoted, index))
+            if not claims:
+                authorial = _authorial_claim(text, sentence, quoted, index)
+                claims = [authorial] if authorial else []
+            for claim in claims:
+                if not any(
+                    claim.region.start < t.end and t.start < claim.region.end for t in taken
+                ):
+                    found.append(claim)
     return sorted(found, key=lambda f: f.region.start)
 
 
@@ -697,6 +702,16 @@ def _check_worthy(claim: str) -> bool:
     )
 
 
+def _without_gaps(text: str, found: _Found) -> str:
+    """The claim's words without the cue that interrupts a quotation."""
+    parts, at = [], found.region.start
+    for gap in found.gaps:
+        parts.append(text[at : gap.start])
+        at = gap.end
+    parts.append(text[at : found.region.end])
+    return " ".join(part.strip(" ,") for part in parts)
+
+
 def extract_rules(text: str) -> Extraction:
     """Fill the extraction schema from `text` with the rules described above."""
     headline, body = article_layout(text)
@@ -709,7 +724,7 @@ def extract_rules(text: str) -> Extraction:
             cue=f.cue.of(text) if f.cue else None,
             attribution=f.attribution,
             check_worthy=_check_worthy(f.region.of(text)),
-            proposition=proposition(f.region.of(text)),
+            proposition=proposition(_without_gaps(text, f)),
         )
         for f in found
     ]

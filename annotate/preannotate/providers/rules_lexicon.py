@@ -94,7 +94,88 @@ TITLES: tuple[str, ...] = (
     "Mr.",
     "Ms.",
     "Mrs.",
+    "Dr.",
+    "Sen.",
+    "Rep.",
+    "Gov.",
+    "Lt. Gov.",
+    "Gen.",
+    "Col.",
+    "Capt.",
+    "Lt.",
+    "Sgt.",
+    "Det.",
+    "Mayor",
+    "Governor",
+    "Judge",
+    "Justice",
+    "Attorney General",
+    "Police Chief",
+    "Fire Chief",
+    "Chief",
+    "Sheriff",
+    "Commissioner",
+    "Director",
+    "Professor",
 )
+#: Abbreviations whose full stop does not end a sentence (matched case-sensitively).
+ABBREVIATIONS: tuple[str, ...] = (
+    "Mr", "Mrs", "Ms", "Dr", "Sen", "Rep", "Gov", "Gen", "Lt", "Col", "Capt", "Sgt", "Det",
+    "St", "Jr", "Sr", "Prof", "Rev", "No", "Jan", "Feb", "Aug", "Sept", "Oct", "Nov", "Dec",
+    "Ariz", "Calif", "Colo", "Conn", "Fla", "Ill", "Ind", "Kan", "Mass", "Mich", "Minn",
+    "Miss", "Nev", "Okla", "Ore", "Pa", "Tenn", "Tex", "Va", "Wash", "Wis", "vs", "Inc", "Corp",
+)  # fmt: skip
+#: Honorifics dropped from the front of a name found next to a reporting verb.
+HONORIFICS: tuple[str, ...] = (
+    "Mr.", "Ms.", "Mrs.", "Dr.", "Sen.", "Rep.", "Gov.", "Lt.", "Gen.", "Col.", "Capt.",
+    "Sgt.", "Det.", "Officer", "Mayor", "Governor", "Senator", "President", "Judge", "Sheriff",
+    "Chief", "Professor", "Prof.", "Rev.", "Sir",
+)  # fmt: skip
+#: Capitalised words that start a sentence or name a time, never a speaker.
+CAPITALISED_NON_NAMES: tuple[str, ...] = (
+    "A", "An", "The", "But", "And", "Or", "So", "Yet", "In", "On", "At", "For", "From", "To",
+    "With", "Without", "As", "When", "While", "After", "Before", "Since", "Until", "If",
+    "Although", "Though", "Because", "However", "Meanwhile", "Still", "Also", "Then", "Now",
+    "Today", "Yesterday", "Tonight", "He", "She", "It", "They", "We", "I", "You", "His", "Her",
+    "Its", "Their", "Our", "My", "This", "That", "These", "Those", "There", "Here", "What",
+    "Who", "Which", "Why", "How", "Where", "Asked", "Speaking", "Later", "Earlier", "Last",
+    "Next", "Some", "Many", "Most", "Both", "Each", "Other", "Others", "Several", "One", "Two",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December", "Jan.", "Feb.", "Aug.", "Sept.", "Oct.", "Nov.",
+    "Dec.", "Republican", "Democratic", "Democrat", "GOP", "Former", "Rep", "Sen", "Gov",
+    "Mr", "Mrs", "Ms", "Dr", "Twitter", "Facebook", "Thanks", "Instead", "Indeed",
+)  # fmt: skip
+#: Last words that make a capitalised name an organisation ("Fire Department").
+ORGANIZATION_WORDS: tuple[str, ...] = (
+    "Department", "Ministry", "Agency", "Police", "Service", "Services", "Party", "Committee",
+    "Council", "Commission", "Office", "Bureau", "Administration", "Authority", "Board",
+    "Court", "Association", "Institute", "Foundation", "University", "College", "Center",
+    "Centre", "Company", "Corp.", "Corporation", "Inc.", "Group", "Network", "News", "Times",
+    "Post", "Journal", "Press", "Tribune", "Herald", "Guard", "Army", "Navy", "Force",
+    "Senate", "House", "Congress", "Parliament", "Campaign", "Fund", "Bank", "Union",
+    "Coalition", "Alliance", "Project", "Organization", "Organisation", "Society",
+    "Federation", "League", "Magazine", "Channel", "Radio", "Television", "Hospital",
+    "School", "Watch", "Forum", "Club", "PAC", "Cross", "Squad", "Unit", "Patrol",
+)  # fmt: skip
+#: Capitalised plurals that name a group, not a person ("Democrats said").
+GROUP_NAMES: tuple[str, ...] = (
+    "Democrats", "Republicans", "Americans", "Conservatives", "Liberals", "Progressives",
+    "Evangelicals", "Muslims", "Christians", "Palestinians", "Israelis", "Russians",
+)  # fmt: skip
+#: Nouns for people who report without being named ("officials said", "police said").
+GROUP_NOUNS: tuple[str, ...] = (
+    "officials", "official", "police", "rescuers", "witnesses", "witness", "residents",
+    "experts", "analysts", "authorities", "investigators", "prosecutors", "sources",
+    "source", "aides", "advisers", "advisors", "critics", "supporters", "firefighters",
+    "officers", "troopers", "deputies",
+    "doctors", "scientists", "researchers", "economists", "observers", "organizers",
+    "organisers", "activists", "protesters", "lawmakers", "legislators", "diplomats",
+    "leaders", "voters", "parents", "neighbors", "neighbours", "survivors", "victims",
+    "relatives", "family", "lawyers", "attorneys", "representatives", "campaign",
+    "administration", "government", "ministry", "department", "agency", "company",
+    "staffers", "insiders", "pollsters", "Democrats", "Republicans",
+)  # fmt: skip
 
 #: Reporting verbs and phrases that introduce a claim, in the forms news uses.
 CUES: tuple[str, ...] = (

@@ -1,0 +1,271 @@
+"""Actors for the rule-based annotator, and who a subject phrase names.
+
+An article's actors come from four places, so that claims in news the gazetteer was
+never written for still get a speaker:
+
+* the gazetteer in `rules_lexicon` (states, alliances, frequently quoted leaders);
+* names after a title ("Foreign Minister Kuleba", "Sen. Tim Kaine");
+* names that are the subject of a reporting verb ("Maria Lopez said", "said John
+  Smith", "the Federal Emergency Management Agency announced"): a capitalised run of
+  words next to the cue; a run ending in an organisation word (Department, Ministry,
+  Police, ...) or written as an acronym is an organisation, a run of one to four words
+  otherwise a person;
+* groups that report without a name ("officials said", "police said", "witnesses
+  told"), named by their noun.
+
+Later mentions of a person by surname alone ("Lopez added") are the same actor.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from annotate.schemas import Actor
+
+from ..textrange import TextRange
+from . import rules_lexicon as lexicon
+
+
+def alternation(words: tuple[str, ...] | list[str] | frozenset[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+FORMS = {form: canonical for canonical, (_, forms) in lexicon.GAZETTEER.items() for form in forms}
+_GAZETTEER_RE = re.compile(rf"(?<![\w-])(?:{alternation(list(FORMS))})(?![\w-])")
+_NAME = r"[A-Z][\w'’.-]*[\w]"
+_TITLE_RE = re.compile(
+    rf"\b(?:{alternation(lexicon.TITLES)})\s+((?:{_NAME}\s+){{0,2}}{_NAME})"
+    r"(?:['’]s\b)?"
+)
+CUE_RE = re.compile(rf"\b(?:{alternation(lexicon.CUES)})\b", re.IGNORECASE)
+#: One word of a name: "Lopez", "O'Brien", "J.", "FEMA", "U.N." (abbreviations keep their dot).
+_NAME_WORD = r"(?:[A-Z]\.(?:[A-Z]\.)*|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|[A-Z][\w'’-]*\w)"
+#: A run of name words, with "of", "for", "and", "the" inside organisation names.
+_NAME_RUN = rf"{_NAME_WORD}(?:\s+(?:(?:of|for|and|on|the|de|van|von|al)\s+)*{_NAME_WORD}){{0,5}}"
+#: Auxiliaries and adverbs between a subject and its cue ("Lopez has also said").
+_BETWEEN = r"(?:\s*,)?(?:\s+(?:has|have|had|also|then|later|again|once|would|will|\w+ly))*\s*"
+_SUBJECT_NAME_RE = re.compile(rf"(?<![\w.])({_NAME_RUN})['’]?{_BETWEEN}$")
+_NAME_AFTER_RE = re.compile(rf"\s+({_NAME_RUN})(?=\s*(?:[,.;:]|$|\s+(?:who|of|in|on|at|to)\b))")
+_GROUP_RE = re.compile(
+    rf"\b((?:{_NAME_RUN}\s+|(?:local|state|federal|city|county|senior|top|government|"
+    rf"police|fire|health|rescue|campaign|administration|military)\s+)?"
+    rf"(?:{alternation(lexicon.GROUP_NOUNS)}))\b",
+    re.IGNORECASE,
+)
+_ORG_HEAD_RE = re.compile(rf"\b(?:{alternation(lexicon.ORGANIZATION_WORDS)})$")
+_ACRONYM_RE = re.compile(r"^(?:[A-Z]{2,6}|(?:[A-Z]\.){2,4})$")
+_NOT_NAMES = frozenset(lexicon.CAPITALISED_NON_NAMES)
+_CONNECTOR_RE = re.compile(r"\s(?:of|for|and|on|the)\s")
+_ROLE_NAME_RE = re.compile(
+    r"\b(?:Presidents?|Ministers?|Leaders?|Officials?|Secretary|Spokes\w+|Chairman|Chief)$"
+)
+#: Everything up to the last title in a run ("Texas Sen. Ted Cruz" -> "Ted Cruz").
+_TITLE_PREFIX = re.compile(rf"^.*\b(?:{alternation(lexicon.TITLES)})\s+(?=[A-Z])")
+_HONORIFICS = re.compile(rf"^(?:{alternation(lexicon.HONORIFICS)})\s+")
+
+ROLE_WORDS = re.compile(
+    r"\b(?:president|leader|minister|secretary|spokes\w*|official|premier|chancellor|"
+    r"nominee|candidate|senator|governor|who|he|she)\b",
+    re.IGNORECASE,
+)
+PLURAL_SUBJECT = re.compile(r"\bthey\b", re.IGNORECASE)
+
+
+@dataclass
+class _Actor:
+    canonical: str
+    type: str
+    forms: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    canonical: str
+
+
+def clean_name(name: str) -> str | None:
+    """A name run without a leading sentence word ("But", "The") or honorific, or None."""
+    words = name.split()
+    while words and (words[0] in _NOT_NAMES or words[0].lower() in ("of", "for", "and", "the")):
+        words = words[1:]
+    while words and words[-1].lower() in ("of", "for", "and", "on", "the", "de", "van", "von"):
+        words = words[:-1]
+    cleaned = " ".join(words)
+    if len(words) > 1:
+        cleaned = _TITLE_PREFIX.sub("", _HONORIFICS.sub("", cleaned))
+    if not cleaned or cleaned in _NOT_NAMES or not cleaned[0].isupper():
+        return None
+    if name_type(cleaned) == "person" and (
+        _CONNECTOR_RE.search(cleaned) or _ROLE_NAME_RE.search(cleaned)
+    ):
+        return None  # "Russian and Iranian Presidents": a description, not a name
+    return cleaned
+
+
+def name_type(name: str) -> str:
+    """An organisation when it ends in an organisation word or is an acronym, else a person."""
+    if _ACRONYM_RE.match(name) or _ORG_HEAD_RE.search(name) or len(name.split()) > 4:
+        return "organization"
+    if name.split()[-1] in lexicon.GROUP_NAMES:
+        return "group"
+    return "person"
+
+
+class ActorIndex:
+    """Actors found in the article and every mention, in text order."""
+
+    def __init__(self, text: str, regions: list[TextRange]) -> None:
+        self.text = text
+        self.actors: dict[str, _Actor] = {}
+        self._surnames: dict[str, str] = {}
+        found: list[Mention] = []
+        for region in regions:
+            found.extend(self._titled(region))
+        for region in regions:
+            found.extend(self._subjects(region))
+        for region in regions:
+            found.extend(self._gazetteer(region))
+            found.extend(self._by_surname(region))
+        self.mentions = sorted(set(found), key=lambda m: (m.start, -m.end))
+        self._starts = [m.start for m in self.mentions]
+
+    def _add(self, canonical: str, kind: str, form: str) -> None:
+        actor = self.actors.setdefault(canonical, _Actor(canonical, kind))
+        if form not in actor.forms:
+            actor.forms.append(form)
+
+    def _person(self, name: str, start: int, end: int) -> Mention:
+        """Register a person (or organisation) named at text[start:end] under `name`."""
+        canonical = self._surnames.get(name, name)
+        kind = self.actors[canonical].type if canonical in self.actors else name_type(name)
+        self._add(canonical, kind, self.text[start:end])
+        words = name.split()
+        if kind == "person" and len(words) > 1:
+            self._surnames.setdefault(words[-1], name)
+        return Mention(start, end, canonical)
+
+    def _gazetteer(self, region: TextRange) -> Iterator[Mention]:
+        for match in _GAZETTEER_RE.finditer(self.text, region.start, region.end):
+            canonical = FORMS[match.group()]
+            self._add(canonical, lexicon.GAZETTEER[canonical][0], match.group())
+            yield Mention(match.start(), match.end(), canonical)
+
+    def _titled(self, region: TextRange) -> Iterator[Mention]:
+        """People named after a title who are not in the gazetteer."""
+        for match in _TITLE_RE.finditer(self.text, region.start, region.end):
+            name = match.group(1)
+            if _GAZETTEER_RE.search(name) or clean_name(name) != name:
+                continue
+            yield self._person(name, match.start(1), match.end(1))
+
+    def _subjects(self, region: TextRange) -> Iterator[Mention]:
+        """Names next to a reporting verb ('Lopez said', 'said John Smith,'), full names first
+        so that a surname alone joins the full name wherever it comes."""
+        named = []
+        for cue in CUE_RE.finditer(self.text, region.start, region.end):
+            before = _SUBJECT_NAME_RE.search(
+                self.text, max(region.start, cue.start() - 80), cue.start()
+            )
+            after = _NAME_AFTER_RE.match(self.text, cue.end(), min(region.end, cue.end() + 80))
+            for match in (before, after):
+                if match is None:
+                    continue
+                name = clean_name(match.group(1))
+                if name is None or _GAZETTEER_RE.fullmatch(name) or name in FORMS:
+                    continue
+                start = match.start(1) + match.group(1).find(name)
+                named.append((name, start))
+        for name, start in sorted(named, key=lambda n: -len(n[0].split())):
+            yield self._person(name, start, start + len(name))
+
+    def _by_surname(self, region: TextRange) -> Iterator[Mention]:
+        """Later mentions of a person by surname alone ("Johnson said")."""
+        surnames = {s: n for s, n in self._surnames.items() if s not in FORMS}
+        if not surnames:
+            return
+        pattern = re.compile(rf"\b(?:{alternation(list(surnames))})\b")
+        for match in pattern.finditer(self.text, region.start, region.end):
+            canonical = surnames[match.group()]
+            self._add(canonical, "person", match.group())
+            yield Mention(match.start(), match.end(), canonical)
+
+    def group(self, subject: TextRange) -> str | None:
+        """A group that reports without a name ("officials", "state police"), registered."""
+        matches = list(_GROUP_RE.finditer(self.text, subject.start, subject.end))
+        if not matches:
+            return None
+        phrase = matches[-1].group(1)
+        words = phrase.split()
+        canonical = " ".join(w if w[0].isupper() else w.lower() for w in words)
+        canonical = clean_name(canonical) or canonical.split()[-1].lower()
+        if canonical in self.actors and self.actors[canonical].type != "group":
+            return canonical
+        self._add(canonical, "group", phrase)
+        return canonical
+
+    def within(self, start: int, end: int) -> list[Mention]:
+        index = bisect_left(self._starts, start)
+        found = []
+        while index < len(self.mentions) and self.mentions[index].start < end:
+            if self.mentions[index].end <= end:
+                found.append(self.mentions[index])
+            index += 1
+        return found
+
+    def last_before(self, position: int, kinds: tuple[str, ...]) -> str | None:
+        """The latest actor of one of `kinds` mentioned before `position` (recency)."""
+        index = bisect_left(self._starts, position) - 1
+        while index >= 0:
+            mention = self.mentions[index]
+            if self.actors[mention.canonical].type in kinds:
+                return mention.canonical
+            index -= 1
+        return None
+
+    def type_of(self, canonical: str) -> str:
+        return self.actors[canonical].type
+
+    def as_schema(self) -> list[Actor]:
+        return [
+            Actor(
+                name=actor.forms[0],
+                canonical_name=actor.canonical,
+                type=actor.type,
+                mentions=actor.forms[1:],
+            )
+            for actor in self.actors.values()
+        ]
+
+
+def resolve_speaker(
+    index: ActorIndex, subject: TextRange, context: int | None = None
+) -> str | None:
+    """Who a subject phrase names: a person in it, else the last person (he, the president).
+
+    Pronouns and roles resolve to the latest fitting actor named before `context`
+    (the start of the sentence holding the claim; by default the subject's start);
+    a group noun ("officials", "police") names that group.
+    """
+    context = subject.start if context is None else context
+    mentions = index.within(subject.start, subject.end)
+    people = [m.canonical for m in mentions if index.type_of(m.canonical) == "person"]
+    if people:
+        return people[-1]
+    phrase = subject.of(index.text)
+    if mentions and not ROLE_WORDS.search(phrase):
+        return mentions[-1].canonical
+    group = index.group(subject)
+    if group is not None:
+        return group
+    if ROLE_WORDS.search(phrase):
+        return index.last_before(context, ("person",))
+    if mentions:
+        return mentions[-1].canonical
+    if PLURAL_SUBJECT.search(phrase):
+        return index.last_before(context, ("organization", "group"))
+    return None
