@@ -173,8 +173,9 @@ _MODIFIERS: dict[tuple[str, ...], str] = {
 #: A claim without a digit or any of these words holds no quantity (a quick first test).
 _MAY_COUNT = re.compile(
     r"\d|\b(?:"
-    + "|".join([*_ONES, *_TENS, *_SCALES, *_PLURAL_SCALES, "dozen", "tens", "few", "couple",
-                "several"])  # fmt: skip
+    + "|".join(
+        [*_ONES, *_TENS, *_SCALES, *_PLURAL_SCALES, "dozen", "tens", "few", "couple", "several"]
+    )  # fmt: skip
     + r")\b",
     re.IGNORECASE,
 )
@@ -240,6 +241,10 @@ _MEASURES = {
     "gbp": "pound",
     "rub": "ruble",
 }
+#: "104 degrees Fahrenheit" and "40 degrees Celsius" are different units (one temperature).
+_SCALES_OF_DEGREES = {"fahrenheit": "degree fahrenheit", "f": "degree fahrenheit",
+                      "celsius": "degree celsius", "c": "degree celsius",
+                      "centigrade": "degree celsius"}  # fmt: skip
 _NOT_PLURAL = _words("news gas bus yes thus always perhaps whereas various previous famous")
 #: Casualty words that name what an elided or generic head counts.
 _CASUALTIES = {
@@ -607,11 +612,14 @@ def _chunk(tokens: list[_Token], at: int) -> tuple[list[_Token], int]:
 
 def _head_in(chunk: list[_Token], single: bool) -> str | None:
     """The first measure or plural noun of the chunk ("Russian companies" -> "company")."""
-    for token in chunk:
+    for index, token in enumerate(chunk):
         if token.lower in _FRACTIONS:
             return None
         if token.lower in _MEASURES:
             return _MEASURES[token.lower]
+        if token.lower in ("degree", "degrees"):
+            scale = chunk[index + 1].lower if index + 1 < len(chunk) else ""
+            return _SCALES_OF_DEGREES.get(scale, "degree")
         if _plural(token.text):
             return _singular(token.lower)
     if single and chunk and chunk[-1].text.islower():

@@ -27,9 +27,10 @@ names, the negation cue), so they always ground.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from ..claims import ComparedClaim
 from ..dates import DateMention, conflicting_dates, dates
 from ..polarity import cues, negated
 from ..quantities import Quantity, conflicting, quantities
+from ..scope import DISTINGUISHERS, Measure, measures, why_different, within_change
 from ..text import STOP_WORDS, content_words, stem
 from .base import JudgeUsage, Pair
 
@@ -136,6 +138,16 @@ class Features:
         return tuple(quantities(self._claim.quote))
 
     @cached_property
+    def measures(self) -> tuple[Measure, ...]:
+        return measures(self._claim.quote, self.quantities, self._agent_key,
+                        self._claim.outlet.published)  # fmt: skip
+
+    @cached_property
+    def changes(self) -> list[tuple[float, float]]:
+        """ "from 3% to 5%": the spans of the changes the claim reports."""
+        return within_change(self._claim.quote, self.quantities)
+
+    @cached_property
     def dates(self) -> tuple[DateMention, ...]:
         return tuple(dates(self._claim.quote, self._claim.outlet.published))
 
@@ -180,10 +192,11 @@ def rules_version() -> str:
     from .. import dates as dates_module
     from .. import polarity as polarity_module
     from .. import quantities as quantities_module
+    from .. import scope as scope_module
 
     digest = hashlib.sha256()
     for module in (__file__, dates_module.__file__, polarity_module.__file__,
-                   quantities_module.__file__):  # fmt: skip
+                   quantities_module.__file__, scope_module.__file__):  # fmt: skip
         digest.update(Path(str(module)).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -229,6 +242,10 @@ class RulesJudge:
         contradiction = _contradiction(pair, a, b, lexical)
         if contradiction is not None:
             return contradiction
+        if lexical or aligned:
+            moved = _figures_apart(a, b)
+            if moved is not None:
+                return moved
         if lexical:
             return _verdict("same", f"They state the same fact ({len(shared)} words shared).")
         longer, shorter = sorted((len(a.words), len(b.words)), reverse=True)
@@ -282,8 +299,10 @@ class RulesJudge:
 def _same_topic(shared: frozenset[str], overlap: float, similarity: float, actor: bool) -> bool:
     if len(shared) < 2:
         return False
-    return overlap >= TOPIC_OVERLAP or similarity >= SAME_SIMILARITY or (
-        actor and overlap >= TOPIC_OVERLAP_WITH_ACTOR
+    return (
+        overlap >= TOPIC_OVERLAP
+        or similarity >= SAME_SIMILARITY
+        or (actor and overlap >= TOPIC_OVERLAP_WITH_ACTOR)
     )
 
 
@@ -291,32 +310,119 @@ def _contradiction(pair: Pair, a: Features, b: Features, alike: bool) -> Verdict
     """What makes two claims on one topic incompatible, if anything.
 
     Counts of one unit and roles of one verb are compared whenever the claims
-    share a topic (the unit or the verb ties them to one thing); a date, a
-    negation or a place only when the claims otherwise say the same in the same
-    words (a paraphrase's "exclude" is no negation of "will not").
+    share a topic (the unit or the verb ties them to one thing), once `scope`
+    finds the two figures measure one quantity (not a part and its whole, two
+    groups, two times); a date, a negation or a place only when the claims
+    otherwise say the same in the same words (a paraphrase's "exclude" is no
+    negation of "will not").
     """
     updated = _dated_apart(a, b)
-    for qa, qb in _unmatched_counts(a.quantities, b.quantities):
-        if updated:
-            return _verdict("unrelated", "Different figures at different times: "
-                            "an update, not a contradiction.")  # fmt: skip
-        return _contradicts("number", qa.text, qb.text, f"They count {qa.unit} differently.")
+    numbers = _number_conflict(pair, a, b, updated is not None)
+    if numbers is not None:
+        return numbers
     role = _role_conflict(pair, a, b)
     if role is not None:
         return role
     if not alike:
         return None
     if updated is not None:
-        da, db = updated
-        return _contradicts("date", da.text, db.text, "They date the same event differently.")
-    if a.negated != b.negated:
-        return _polarity(pair, a.negated)
+        return _date_conflict(a, b, *updated)
+    if a.negated != b.negated and (polarity := _polarity(pair, a.negated)) is not None:
+        return polarity
     places_a, places_b = dict(a.places), dict(b.places)
     if places_a and places_b and not set(places_a) & set(places_b):
         pa, pb = next(iter(places_a.values())), next(iter(places_b.values()))
         if pa not in pair.b.quote and pb not in pair.a.quote:
-            return _contradicts("place", pa, pb, "They place the same event differently.")
+            return _contradicts("place", pa, pb, f"Same fact ({_named(a, b)}), different "
+                                f"places: '{pa}' / '{pb}'.")  # fmt: skip
     return None
+
+
+def _number_conflict(pair: Pair, a: Features, b: Features, updated: bool) -> Verdict | None:
+    """Conflicting figures of one quantity; or why figures that differ are not one quantity."""
+    reasons = []
+    published = (pair.a.outlet.published, pair.b.outlet.published)
+    for i, j in _unmatched_counts(a, b):
+        qa, qb = a.quantities[i], b.quantities[j]
+        if updated:
+            return _verdict("unrelated", f"Different figures ('{qa.text}' / '{qb.text}') at "
+                            "different times: an update, not a contradiction.")  # fmt: skip
+        reason = why_different(a.measures[i], b.measures[j], a.words, b.words, published)
+        if reason is None:
+            return _contradicts("number", qa.text, qb.text, f"Same quantity ({qa.unit} of "
+                                f"{_named(a, b)}), different values: '{qa.text}' / "
+                                f"'{qb.text}'.")  # fmt: skip
+        reasons.append(reason)
+    if reasons:
+        return _verdict("unrelated", f"Not one quantity: {reasons[0]}.")
+    return None
+
+
+def _named(a: Features, b: Features, most: int = 4) -> str:
+    """A few of the words both claims share, to name what they are both about."""
+    shared = sorted(a.words & b.words, key=lambda w: (-len(w), w))[:most]
+    return ", ".join(sorted(shared)) or "one topic"
+
+
+def _date_conflict(a: Features, b: Features, da: DateMention, db: DateMention) -> Verdict:
+    """Two dates of one event contradict; of two events (a first and a second), or with
+    figures that moved between them (an update), they do not."""
+    differ = (a.words ^ b.words) & DISTINGUISHERS
+    if differ:
+        return _verdict("unrelated", f"Different events ({', '.join(sorted(differ))}): "
+                        f"'{da.text}' / '{db.text}' date each its own.")  # fmt: skip
+    if _figures_moved(a, b):
+        return _verdict("unrelated", f"Different figures on different dates ('{da.text}' / "
+                        f"'{db.text}'): an update, not a contradiction.")  # fmt: skip
+    return _contradicts("date", da.text, db.text, f"Same event ({_named(a, b)}), different "
+                        f"dates: '{da.text}' / '{db.text}'.")  # fmt: skip
+
+
+def _figures_apart(a: Features, b: Features) -> Verdict | None:
+    """Alike claims whose figures differ state different facts: one adds figures the other
+    lacks (elaborates), or each has its own (two groups, two times, a part and a whole)."""
+    if not a.quantities or not b.quantities:
+        return None
+    lone_a = [qa for qa in a.quantities if not any(_equal(qa, qb) for qb in b.quantities)]
+    lone_b = [qb for qb in b.quantities if not any(_equal(qa, qb) for qa in a.quantities)]
+    if lone_a and lone_b:
+        return _verdict("unrelated", f"Alike, but with different figures ('{lone_a[0].text}' / "
+                        f"'{lone_b[0].text}'): not one quantity, not one fact.")  # fmt: skip
+    if lone_a or lone_b:
+        which = "A" if lone_a else "B"
+        return _verdict("elaborates", f"Claim {which} states the other's figures and adds "
+                        f"'{(lone_a or lone_b)[0].text}'.")  # fmt: skip
+    return None
+
+
+def _equal(a: Quantity, b: Quantity) -> bool:
+    """One figure in two claims: values no rounding tells apart, of one unit (or of none,
+    or named differently: "12 people" / "Twelve ... died"). Exact figures and bounds must
+    be equal ("63 percent" is not "58 percent", "at least 14" not "at least 27", though
+    they agree within what a contradiction allows)."""
+    if a.low == a.high and b.low == b.high:
+        return _close(a.low, b.low)
+    if a.unit != b.unit and a.unit and b.unit:
+        return False
+    if math.isinf(a.high) and math.isinf(b.high):
+        return _close(a.low, b.low)
+    if a.low == 0 == b.low:
+        return _close(a.high, b.high)
+    return not conflicting(a, replace(b, unit=a.unit))  # an approximation: its rounding
+
+
+def _close(x: float, y: float) -> bool:
+    return abs(x - y) <= 0.01 * max(abs(x), abs(y))
+
+
+def _figures_moved(a: Features, b: Features) -> bool:
+    """Some figure of one claim has no equal in the other (units aside)."""
+    if not a.quantities or not b.quantities:
+        return False
+    return any(
+        not any(qa.low == qb.low and qa.high == qb.high for qb in b.quantities)
+        for qa in a.quantities
+    )
 
 
 def _role_conflict(pair: Pair, a: Features, b: Features) -> Verdict | None:
@@ -332,20 +438,26 @@ def _role_conflict(pair: Pair, a: Features, b: Features) -> Verdict | None:
     return None
 
 
-def _unmatched_counts(
-    a: tuple[Quantity, ...], b: tuple[Quantity, ...]
-) -> Iterator[tuple[Quantity, Quantity]]:
-    """Conflicting counts of one unit, each with no agreeing count in the other claim.
+def _unmatched_counts(a: Features, b: Features) -> Iterator[tuple[int, int]]:
+    """Conflicting counts of one unit (indexes), each with no agreeing count in the other claim.
 
     "rose by 81% last year and by 30% this year" does not contradict "rose by 81%
-    last year": its 30% is another figure, not another value of the 81%.
+    last year": its 30% is another figure, not another value of the 81%; nor does
+    "rose 4%" contradict "rose from 3% to 5%".
     """
-    agreed_a = {i for i, qa in enumerate(a) for qb in b if _agree(qa, qb)}
-    agreed_b = {j for j, qb in enumerate(b) for qa in a if _agree(qa, qb)}
-    for i, qa in enumerate(a):
-        for j, qb in enumerate(b):
+    qa_all, qb_all = a.quantities, b.quantities
+    agreed_a = {i for i, qa in enumerate(qa_all) for qb in qb_all if _agree(qa, qb)}
+    agreed_b = {j for j, qb in enumerate(qb_all) for qa in qa_all if _agree(qa, qb)}
+    agreed_a |= {i for i, q in enumerate(qa_all) if _inside(q, b.changes)}
+    agreed_b |= {j for j, q in enumerate(qb_all) if _inside(q, a.changes)}
+    for i, qa in enumerate(qa_all):
+        for j, qb in enumerate(qb_all):
             if i not in agreed_a and j not in agreed_b and conflicting(qa, qb):
-                yield qa, qb
+                yield i, j
+
+
+def _inside(q: Quantity, changes: list[tuple[float, float]]) -> bool:
+    return any(low <= q.low and q.high <= high for low, high in changes)
 
 
 def _agree(a: Quantity, b: Quantity) -> bool:
@@ -360,18 +472,29 @@ def _dated_apart(a: Features, b: Features) -> tuple[DateMention, DateMention] | 
     return None
 
 
-def _polarity(pair: Pair, a_negated: bool) -> Verdict:
+def _polarity(pair: Pair, a_negated: bool) -> Verdict | None:
+    """One claim negates, in the clause of its cue, what the other asserts; else None
+    (a negation in another clause, "but the tunnel will not", is about something else)."""
     negative, positive = (pair.a, pair.b) if a_negated else (pair.b, pair.a)
     phrase, word = _negated_phrase(negative.quote, positive.quote)
+    if not phrase:
+        return None
     values = (phrase, word) if a_negated else (word, phrase)
-    return _contradicts("polarity", *values, "One negates what the other asserts.")
+    return _contradicts("polarity", *values, f"Same assertion ('{word}'), negated by one: "
+                        f"'{phrase}'.")  # fmt: skip
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:.!?]|\b(?:but|and|while|although|though|whereas)\b")
 
 
 def _negated_phrase(negative: str, positive: str) -> tuple[str, str]:
-    """('not expand', 'expand'): the cue up to the first word both claims share, or blanks."""
+    """('not expand', 'expand'): the cue up to the first word both claims share in the
+    cue's clause, or blanks."""
     positive_words = {stem(m.group()): m.group() for m in _WORD.finditer(positive)}
     for start, end, _ in cues(negative):
-        for following in list(_WORD.finditer(negative, end))[:4]:
+        stop = _CLAUSE_BREAK.search(negative, end)
+        until = stop.start() if stop else len(negative)
+        for following in list(_WORD.finditer(negative, end, until))[:4]:
             word = positive_words.get(stem(following.group()))
             if word and following.group().lower() not in STOP_WORDS:
                 return negative[start : following.end()], word

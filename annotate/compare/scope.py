@@ -1,0 +1,249 @@
+"""Whether two figures measure the same thing: what is counted, for whom, where and when.
+
+Two claims on one story often give two different numbers of one unit that are both
+true: a county's toll and the state's, the share that supports and the share that
+opposes, yesterday's count and today's, the money for roads and the money for schools.
+Before the judge calls two figures a contradiction it asks here whether they measure
+the same quantity, and if not, why not (the reason goes into the verdict's rationale).
+
+Each figure is read in its clause (the stretch of the claim between clause breaks:
+";", ", but", ", while", " and said", ...), and two figures of one unit measure
+different things when:
+
+* **part and whole**: one is marked as a part ("30 of them", "including 400", "among
+  them 15", "Of the 20 passengers, 6 children") or a whole ("across the state",
+  "worldwide", "in total", "in the region") and the other is not;
+* **places**: each clause names a place ("in Ohio" / "in Michigan") and they differ;
+* **groups or purposes**: the clause's "of / among / for / on" phrases name words the
+  other claim never uses ("48% of Republicans" / "81% of Democrats", "$2 billion on
+  roads" / "$5 billion on schools", "$40 million for the roof" / "... for the stadium");
+* **complement**: two shares that add up to 100 with opposite stands ("60% support" /
+  "40% oppose", "35% feel safe" / "65% do not feel safe");
+* **time**: a running count reported on different days ("rose to", "so far", "now",
+  "have died", "toll") or dates in the clauses that cannot be one time: an update;
+* **a change**: "from 3% to 5%" and a figure between the two.
+
+What is not checked: scopes written far from the figure (in another sentence of the
+article), and unit conversion (the quantities reader keeps miles and kilometres apart,
+so they never conflict).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+
+from .dates import DateMention, conflicting_dates, dates
+from .quantities import Quantity
+from .text import content_words, stem
+
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as one string (easier to read and extend than a set literal)."""
+    return frozenset(text.split())
+
+
+__all__ = ["Measure", "measures", "why_different", "within_change"]
+
+#: Clause breaks: a figure's scope is read between them.
+_BREAK = re.compile(
+    r";|:|\.\s|,\s*(?:but|while|whereas|although|though|and|with)\b"
+    r"|\b(?:but|while|whereas|although|though|amid|despite|after|following|under)\b"
+    r"|\bas\s+part\s+of\b|\bto\s+help\b|\band\s+(?:said|says|added|noted)\b"
+)
+_PART_AFTER = re.compile(r"^\s*(?:\w+\s+)?of\s+(?:them|whom|those|these|which)\b", re.I)
+_PART_BEFORE = re.compile(r"(?:including|among\s+(?:them|whom|those)|of\s+whom|of\s+them)\s*$",
+                          re.I)  # fmt: skip
+_WHOLE_BEFORE = re.compile(r"\bof\s+the\s*$", re.I)
+_WHOLE = re.compile(
+    r"\b(?:across|worldwide|nationwide|statewide|countrywide|overall|altogether|in\s+all"
+    r"|in\s+total|totals?|combined|in\s+the\s+(?:region|state|country|area|nation)"
+    r"|this\s+(?:year|season|month)|so\s+far|to\s+date|annual|annually)\b",
+    re.I,
+)
+_RUNNING = re.compile(
+    r"\b(?:so\s+far|now|to\s+date|toll|(?:rose|risen|rising|climbed|climbing|jumped|grew)\s+to"
+    r"|reached|has|have|latest|still|updated)\b",
+    re.I,
+)
+_PLACE = re.compile(r"\b(?:in|at|across|outside)\s+((?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
+_QUALIFIER = re.compile(r"\b(?:of|among|for|on)\s+((?:[\w'’-]+\s*){1,4})", re.I)
+_QUALIFIER_END = re.compile(r"\b(?:was|were|is|are|will|would|has|have|had|to|in|at|by|said"
+                            r"|after|before|since|from|over|during)\b.*", re.I)  # fmt: skip
+#: "<noun> of <figure>": what the figure is an amount of.
+_MEASURED = re.compile(r"\b([a-z]{3,})\s+of\s+(?:about\s+|some\s+|nearly\s+)?[$€£]?\d")
+_FIGURE_WORDS = _words(
+    "hundred hundreds thousand thousands million millions billion billions trillion percent "
+    "per cent dozen dozens"
+)
+_DIRECTIONS = _words(
+    "north south east west northern southern eastern western northeast northwest southeast "
+    "southwest downtown rural urban suburban central"
+)
+#: Stands that make two shares each other's complement ("support" / "oppose").
+_POLAR = tuple(
+    (frozenset(yes.split()), frozenset(no.split()))
+    for yes, no in (
+        ("support supports supported favour favor favours favors back backs backed for yes",
+         "oppose opposes opposed against reject rejects rejected no"),
+        ("approve approves approved", "disapprove disapproves disapproved"),
+        ("agree agrees agreed", "disagree disagrees disagreed"),
+        ("satisfied trust like", "dissatisfied distrust dislike"),
+        ("won win winning passed", "lost lose losing opponents"),
+    )
+)  # fmt: skip
+_NEGATION = re.compile(r"\b(?:not|n't|never|no)\b", re.I)
+#: Words that tell two events of one kind apart ("the first reactor" / "the second").
+DISTINGUISHERS = _words(
+    "first second third fourth fifth last previous next new old earlier later initial final "
+    "another other"
+)
+#: Two shares "add up to 100" within this many points.
+COMPLEMENT_SLACK = 2.0
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A figure read in its clause: what scopes it."""
+
+    quantity: Quantity
+    clause: str
+    part: bool
+    whole: bool
+    running: bool
+    places: frozenset[str]
+    qualifiers: frozenset[str]
+    negated: bool
+    #: the clause's time references, against the claim's date
+    times: tuple[DateMention, ...] = ()
+
+
+def measures(
+    text: str,
+    quantities: tuple[Quantity, ...],
+    agent_key: Callable[[str], str],
+    published: date | None = None,
+) -> tuple[Measure, ...]:
+    """Every figure of a claim in its clause; beside a part ("30 of them"), others are wholes."""
+    found = [_measure(text, q, agent_key, published) for q in quantities]
+    if any(m.part for m in found):
+        found = [m if m.part else replace(m, whole=True) for m in found]
+    return tuple(found)
+
+
+def _measure(
+    text: str, quantity: Quantity, agent_key: Callable[[str], str], published: date | None
+) -> Measure:
+    """The figure ``quantity`` of ``text`` with the scope words of its clause."""
+    start, end = _clause(text, quantity.start, quantity.end)
+    clause = text[start:end]
+    before, after = text[start : quantity.start], text[quantity.end : end]
+    part = bool(_PART_AFTER.search(after) or _PART_BEFORE.search(before.rstrip(" ,")))
+    part = part or _part_of_a_whole(text, quantity)
+    whole = bool(_WHOLE.search(clause)) or bool(_WHOLE_BEFORE.search(before))
+    places = frozenset(
+        agent_key(re.sub(r"^the\s+", "", m.group(1))) for m in _PLACE.finditer(clause)
+    )
+    times = tuple(dates(clause, published))
+    return Measure(quantity, clause, part, whole and not part, bool(_RUNNING.search(clause)),
+                   places, _qualifiers(clause, times), bool(_NEGATION.search(clause)),
+                   times)  # fmt: skip
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the clause holding text[start:end]."""
+    left = 0
+    for match in _BREAK.finditer(text, 0, start):
+        left = match.end()
+    found = _BREAK.search(text, end)
+    return left, found.start() if found else len(text)
+
+
+def _part_of_a_whole(text: str, quantity: Quantity) -> bool:
+    """ "Of the 20 passengers, 6 children ...": the 6 is a part of the 20."""
+    head = text[: quantity.start]
+    return bool(re.search(r"\bOf\s+the\s+[\d,.]+\s+\w+\s*,\s*$", head, re.I))
+
+
+def _qualifiers(clause: str, times: tuple[DateMention, ...]) -> frozenset[str]:
+    """(See `_qualifiers_of`), the clause's dates left out: "on April 9" is no purpose."""
+    for mention in reversed(times):
+        clause = clause[: mention.start] + clause[mention.end :]
+    return _qualifiers_of(clause)
+
+
+def _qualifiers_of(clause: str) -> frozenset[str]:
+    """Content words of the clause's "of / among / for / on" phrases (groups, purposes), the
+    noun a figure is "of" ("a profit of $800 million") and directions ("in the north")."""
+    words: set[str] = set()
+    for match in _QUALIFIER.finditer(clause):
+        phrase = _QUALIFIER_END.sub("", match.group(1))
+        words.update(w for w in content_words(phrase) if w not in _FIGURE_WORDS)
+    words.update(stem(m.group(1)) for m in _MEASURED.finditer(clause))
+    words.update(w for w in content_words(clause) if w in _DIRECTIONS)
+    return frozenset(words)
+
+
+def why_different(
+    a: Measure,
+    b: Measure,
+    words_a: frozenset[str],
+    words_b: frozenset[str],
+    published: tuple[date | None, date | None] = (None, None),
+) -> str | None:
+    """Why figures ``a`` and ``b`` (of one unit, values apart) measure different things.
+
+    ``words_a`` / ``words_b`` are the content words of the whole claims. None: nothing
+    tells them apart (they are one quantity, and differing values contradict).
+    """
+    qa, qb = a.quantity, b.quantity
+    if a.part != b.part or a.whole != b.whole:
+        return f"one counts a part of what the other counts ('{qa.text}' / '{qb.text}')"
+    if a.places and b.places and not a.places & b.places:
+        return f"they count in different places ('{qa.text}' / '{qb.text}')"
+    only_a, only_b = a.qualifiers - words_b, b.qualifiers - words_a
+    if only_a or only_b:
+        named = ", ".join(sorted(only_a | only_b))
+        return f"they count for different groups or purposes ({named})"
+    if _complement(a, b):
+        return f"the shares '{qa.text}' and '{qb.text}' are complements: one fact from both sides"
+    day_a, day_b = published
+    if (a.running or b.running) and day_a and day_b and day_a != day_b:
+        return f"a running count reported on different days ('{qa.text}' / '{qb.text}'): an update"
+    for da in a.times:
+        for db in b.times:
+            if conflicting_dates(da, db):
+                return f"they count at different times ('{da.text}' / '{db.text}'): an update"
+    return None
+
+
+def _complement(a: Measure, b: Measure) -> bool:
+    """Two shares adding up to 100 with opposite stands (or one negated)."""
+    qa, qb = a.quantity, b.quantity
+    middle_a, middle_b = (qa.low + qa.high) / 2, (qb.low + qb.high) / 2
+    if qa.unit != "percent" or abs(middle_a + middle_b - 100) > COMPLEMENT_SLACK:
+        return False
+    if a.negated != b.negated:
+        return True
+    clause_a = {w.lower() for w in re.findall(r"[\w']+", a.clause)}
+    clause_b = {w.lower() for w in re.findall(r"[\w']+", b.clause)}
+    return any(
+        (yes & clause_a and no & clause_b) or (no & clause_a and yes & clause_b)
+        for yes, no in _POLAR
+    )
+
+
+def within_change(text: str, quantities: tuple[Quantity, ...]) -> list[tuple[float, float]]:
+    """The spans of "from X to Y" changes between two of a claim's figures (low, high)."""
+    spans = []
+    for first, second in zip(quantities, quantities[1:], strict=False):
+        between = text[first.end : second.start]
+        if (
+            first.unit == second.unit
+            and re.fullmatch(r"\s*to\s*", between)
+            and re.search(r"\bfrom\s*$", text[: first.start])
+        ):
+            spans.append((min(first.low, second.low), max(first.high, second.high)))
+    return spans
