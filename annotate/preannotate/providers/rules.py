@@ -50,13 +50,13 @@ from ..textrange import TextRange
 from . import rules_actors
 from . import rules_lexicon as lexicon
 from .base import ProviderResult, Usage
-from .rules_actors import CUE_RE, ROLE_WORDS, ActorIndex, alternation, resolve_speaker
+from .rules_actors import CUE_RE, ROLE_WORDS, ActorIndex, alternation, is_cue, resolve_speaker
 
 MODEL_NAME = "rule-based-annotator"
 #: Fewest words for a quotation to be a claim rather than a scare quote.
-MIN_QUOTE_WORDS = 5
+MIN_QUOTE_WORDS = 3
 #: Fewest words for reported speech or an authorial sentence to be a claim.
-MIN_CLAIM_WORDS = 4
+MIN_CLAIM_WORDS = 3
 #: Longest subject ("Iranian President Sayyed Ebrahim Raisi") before a reporting verb.
 MAX_SUBJECT_WORDS = 12
 #: Most words between a cue and the quotation it opens ("told reporters on Tuesday:").
@@ -64,7 +64,7 @@ MAX_GAP_WORDS = 5
 #: How far after a closing quote mark its reporting verb is looked for.
 CUE_AFTER_QUOTE_CHARS = 60
 #: Fewest words for a sentence in the outlet's own voice to be a claim rather than a fragment.
-MIN_AUTHORIAL_WORDS = MIN_CLAIM_WORDS + 2
+MIN_AUTHORIAL_WORDS = 6
 #: The last words before an event verb, read as its subject ("President Putin on Monday").
 SUBJECT_WINDOW_WORDS = 5
 
@@ -272,6 +272,7 @@ def _cues(text: str, region: TextRange, quoted: list[TextRange]) -> list[re.Matc
         m
         for m in _CUE_RE.finditer(text, region.start, region.end)
         if not _inside(m.start(), quoted)
+        and is_cue(text, m)
         and not _PASSIVE.search(text, max(0, m.start() - 8), m.start())
     ]
 
@@ -427,7 +428,7 @@ def _reported_claim(
     if (
         inverted
         and _words(inverted.group("claim")) >= MIN_CLAIM_WORDS
-        and (_words(after) < _words(inverted.group("claim")) or _TAIL.match(after))
+        and _ends_clause(text, cue, inverted.group("claim"), after)
     ):
         claim = TextRange(previous, previous + inverted.end("claim"))
         subject = TextRange(previous + inverted.start("subject"), cue.start())
@@ -446,6 +447,15 @@ def _reported_claim(
     if speaker is None or _words(claim.of(text)) < MIN_CLAIM_WORDS:
         return None
     return _Found(claim, speaker, TextRange(cue.start(), cue.end()), "indirect")
+
+
+def _ends_clause(text: str, cue: re.Match[str], claim: str, after: str) -> bool:
+    """Whether a cue closes its claim ('CLAIM, he said.', '..., he said on Tuesday when ...',
+    '..., she said, adding ...') rather than opening one ('Asked ..., X said that ...')."""
+    if _words(after) <= 4 or _TAIL.match(after):
+        return True  # 'CLAIM, according to Putin.', 'CLAIM, said John Smith.'
+
+    return text.startswith(",", cue.end()) and _words(claim) > _words(after)
 
 
 def _subject_of(text: str, before: TextRange) -> TextRange | None:

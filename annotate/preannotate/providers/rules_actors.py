@@ -41,6 +41,14 @@ _TITLE_RE = re.compile(
     r"(?:['’]s\b)?"
 )
 CUE_RE = re.compile(rf"\b(?:{alternation(lexicon.CUES)})\b", re.IGNORECASE)
+_NOUN_LIKE = frozenset(lexicon.NOUN_LIKE_CUES)
+#: Before a noun-like cue, words that make it a noun ("Western reports", "his claims").
+_NOUN_BEFORE = re.compile(
+    r"(?:\b(?:the|a|an|his|her|their|its|our|these|those|such|new|recent|latest|early|"
+    r"initial|many|some|several|news|media|press|false|unfounded)|[A-Z]\w*(?:ern|ish|ese|ian)|"
+    r"['’]s)\s+$"
+)
+_NOUN_AFTER = re.compile(r"\s+(?:of|from|about|by|in|on|to|and|or|were|are|have)\b")
 #: One word of a name: "Lopez", "O'Brien", "J.", "FEMA", "U.N." (abbreviations keep their dot).
 _NAME_WORD = r"(?:[A-Z]\.(?:[A-Z]\.)*|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|[A-Z][\w'’-]*\w)"
 #: A run of name words, with "of", "for", "and", "the" inside organisation names.
@@ -72,6 +80,21 @@ ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 PLURAL_SUBJECT = re.compile(r"\bthey\b", re.IGNORECASE)
+_IT_SUBJECT = re.compile(r"^\W*it\W*$", re.IGNORECASE)
+#: Most words of a subject that stands for its speaker ("People with direct knowledge").
+MAX_DESCRIBED_WORDS = 8
+_DETERMINER = re.compile(
+    r"(?:a|an|the|one|some|many|most|several|few|two|three|four|five|about|nearly|more|"
+    r"another|other|each|every|no|his|her|their|its)$"
+)
+#: Subjects that stand for several actors named before ("both", "the two presidents").
+_SEVERAL_NAMED = re.compile(
+    r"\b(?:both|two|presidents|leaders|ministers|sides|heads|countries|nations)\b", re.I
+)
+_DESCRIBED = re.compile(
+    r"\W*(?:(?:and|but|so|then|also|while|as|when)\s+)*"
+    r"(?P<phrase>[A-Za-z0-9][^“”\"«»,;:()]*?[\w.])\W*$"
+)
 
 
 @dataclass
@@ -86,6 +109,16 @@ class Mention:
     start: int
     end: int
     canonical: str
+
+
+def is_cue(text: str, match: re.Match[str]) -> bool:
+    """A reporting verb rather than a noun ("X reports that", not "Western reports of")."""
+    if match.group().lower() not in _NOUN_LIKE:
+        return True
+    start = match.start()
+    return not (
+        _NOUN_BEFORE.search(text, max(0, start - 30), start) or _NOUN_AFTER.match(text, match.end())
+    )
 
 
 def clean_name(name: str) -> str | None:
@@ -168,6 +201,8 @@ class ActorIndex:
         so that a surname alone joins the full name wherever it comes."""
         named = []
         for cue in CUE_RE.finditer(self.text, region.start, region.end):
+            if not is_cue(self.text, cue):
+                continue
             before = _SUBJECT_NAME_RE.search(
                 self.text, max(region.start, cue.start() - 80), cue.start()
             )
@@ -208,6 +243,25 @@ class ActorIndex:
         self._add(canonical, "group", phrase)
         return canonical
 
+    def described(self, subject: TextRange) -> str | None:
+        """A short subject that names its speaker by description ("a Nevada Democrat")."""
+        match = _DESCRIBED.match(self.text, subject.start, subject.end)
+        if match is None:
+            return None
+        phrase = match.group("phrase")
+        words = phrase.split()
+        if (
+            not 1 < len(words) <= MAX_DESCRIBED_WORDS
+            or not (words[0][0].isupper() or words[0][0].isdigit() or _DETERMINER.match(words[0]))
+            or _SEVERAL_NAMED.search(phrase)
+        ):
+            return None
+        canonical = self.actors[phrase].canonical if phrase in self.actors else phrase
+        self._add(
+            canonical, self.actors[canonical].type if canonical in self.actors else "other", phrase
+        )
+        return canonical
+
     def within(self, start: int, end: int) -> list[Mention]:
         index = bisect_left(self._starts, start)
         found = []
@@ -243,13 +297,14 @@ class ActorIndex:
 
 
 def resolve_speaker(
-    index: ActorIndex, subject: TextRange, context: int | None = None
+    index: ActorIndex, subject: TextRange, context: int | None = None, describe: bool = True
 ) -> str | None:
     """Who a subject phrase names: a person in it, else the last person (he, the president).
 
     Pronouns and roles resolve to the latest fitting actor named before `context`
     (the start of the sentence holding the claim; by default the subject's start);
-    a group noun ("officials", "police") names that group.
+    a group noun ("officials", "police") names that group. Failing all that, and when
+    `describe`, a short subject is its own actor ("a Nevada Democrat", "the statement").
     """
     context = subject.start if context is None else context
     mentions = index.within(subject.start, subject.end)
@@ -266,6 +321,6 @@ def resolve_speaker(
         return index.last_before(context, ("person",))
     if mentions:
         return mentions[-1].canonical
-    if PLURAL_SUBJECT.search(phrase):
+    if PLURAL_SUBJECT.search(phrase) or _IT_SUBJECT.search(phrase):
         return index.last_before(context, ("organization", "group"))
-    return None
+    return index.described(subject) if describe else None

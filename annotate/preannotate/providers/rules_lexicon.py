@@ -179,41 +179,28 @@ GROUP_NOUNS: tuple[str, ...] = (
 
 #: Reporting verbs and phrases that introduce a claim, in the forms news uses.
 CUES: tuple[str, ...] = (
-    "said",
-    "says",
-    "stressed",
-    "stresses",
-    "noted",
-    "notes",
-    "added",
-    "adds",
-    "emphasized",
-    "emphasised",
-    "underlined",
-    "underscored",
-    "warned",
-    "warns",
-    "insisted",
-    "insists",
-    "denounced",
-    "accused",
-    "urged",
-    "explained",
-    "told",
-    "argued",
-    "claimed",
-    "claims",
-    "announced",
-    "declared",
-    "described",
-    "stated",
-    "pointed out",
-    "expressed hope",
-    "voiced",
-    "wants",
-    "proposed",
-    "according to",
-)
+    "said", "says", "say", "saying", "told", "tells", "telling",
+    "stressed", "stresses", "noted", "notes", "noting", "added", "adds", "adding",
+    "emphasized", "emphasised", "underlined", "underscored", "warned", "warns", "warning",
+    "insisted", "insists", "denounced", "accused", "urged", "explained", "explains",
+    "argued", "argues", "argue", "arguing", "claimed", "claims", "announced", "announces",
+    "declared", "described", "stated", "pointed out", "expressed hope", "voiced", "wants",
+    "proposed", "according to", "wrote", "writes", "reported", "reports", "suggested",
+    "suggests", "suggesting", "tweeted", "acknowledged", "acknowledges", "concluded",
+    "recalled", "recalls", "responded", "replied", "countered", "contended", "contends",
+    "admitted", "admits", "conceded", "confirmed", "confirms", "denies", "predicted",
+    "predicts", "estimated", "estimates", "asserted", "asserts", "observed", "complained",
+    "complains", "remarked", "testified", "alleged", "alleges", "charged", "revealed",
+    "disclosed", "promised", "vowed", "vows", "believes", "thinks", "think", "worries",
+    "show", "shows", "showed",
+)  # fmt: skip
+
+#: Cues that are also nouns ("reports", "claims"): not cues after "the", "his", a
+#: capitalised adjective or before "of" ("Western reports of an attack").
+NOUN_LIKE_CUES: tuple[str, ...] = (
+    "reports", "claims", "notes", "estimates", "shows", "show", "vows", "worries", "charged",
+    "warning",
+)  # fmt: skip
 
 # -- Authorial claims: what makes a sentence in the outlet's own voice a statement of fact.
 #: Number words that make a figure without digits ("over two million").
