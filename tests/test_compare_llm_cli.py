@@ -95,15 +95,16 @@ def test_faults_are_recovered_and_a_rerun_asks_nothing(
 def test_a_pair_never_answered_fails_the_run_and_is_judged_next_time(
     seeds_db: Path, tmp_path: Path, server: RunningServer
 ) -> None:
-    server.set_faults([{"kind": "validation_error", "match": "80 Russian companies",
-                        "times": 1000}])  # fmt: skip
-    status, output = _compare(seeds_db, tmp_path / "one")
+    # One pair at a time, the first pair asked gets the three spoilt answers (the first
+    # and two re-asks): whichever claims the rules find, exactly one pair fails.
+    server.set_faults([{"kind": "validation_error", "times": 3}])
+    status, output = _compare(seeds_db, tmp_path / "one", "--concurrency", "1")
     assert status == 1
     lines = [line for line in output.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "could not be judged" in lines[0] and "again" in lines[0]
     assert "Traceback" not in output
     first = json.loads((tmp_path / "one" / "facts.json").read_text())["comparison"]["counts"]
-    assert first["unjudged"] > 0
+    assert first["unjudged"] == 1
     assert (tmp_path / "one" / "report.html").exists()
 
     server.set_faults([])
@@ -140,7 +141,7 @@ def test_a_prices_file_prices_the_judge_of_a_local_server(
     seeds_db: Path, tmp_path: Path, server: RunningServer
 ) -> None:
     prices = tmp_path / "prices.toml"
-    prices.write_text('[fake-judge]\ninput = 1.0\noutput = 2.0\n', encoding="utf-8")
+    prices.write_text("[fake-judge]\ninput = 1.0\noutput = 2.0\n", encoding="utf-8")
     status, output = _compare(seeds_db, tmp_path / "priced", "--prices", str(prices))
     assert status == 0, output
     usage = json.loads((tmp_path / "priced" / "facts.json").read_text())["comparison"]["counts"][
@@ -148,3 +149,43 @@ def test_a_prices_file_prices_the_judge_of_a_local_server(
     ]
     expected = (usage["prompt_tokens"] * 1.0 + usage["completion_tokens"] * 2.0) / 1e6
     assert usage["prompt_tokens"] > 0 and usage["cost_usd"] == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def strict_server() -> Iterator[RunningServer]:
+    """A server that takes ``json_schema``, so the union goes as strict structured outputs."""
+    with running_llm_server() as running:
+        yield running
+
+
+@pytest.mark.parametrize(
+    ("strict", "answers"),
+    [(True, "any_instance"), (False, "any_instance"), (False, "union_ignored")],
+    ids=["json_schema-any-instance", "json_object-any-instance", "json_object-union-ignored"],
+)
+def test_any_answer_the_schema_allows_judges_every_pair(
+    seeds_db: Path, tmp_path: Path, server: RunningServer, strict_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch, strict: bool, answers: str,
+) -> None:  # fmt: skip
+    """A server answering with any instance of the schema sent (or ignoring its union):
+    every pair is judged, nothing re-asked, and what a relation does not use is counted."""
+    endpoint = strict_server if strict else server
+    endpoint.reset()
+    endpoint.configure(comparison_answers=answers)
+    monkeypatch.setenv("OPENAI_BASE_URL", endpoint.base_url)
+    status, output = _compare(seeds_db, tmp_path / "out")
+    assert status == 0, output
+    counts = json.loads((tmp_path / "out" / "facts.json").read_text())["comparison"]["counts"]
+    usage = counts["judge_usage"]
+    pairs = [json.loads(line) for line in (tmp_path / "out" / "pairs.jsonl").open()]
+    assert counts["unjudged"] == 0 and usage["reasks"] == 0
+    assert len(pairs) == counts["candidate_pairs"] == usage["calls"] > 50
+    assert {p["relation"] for p in pairs} == {"same", "contradicts", "elaborates", "unrelated"}
+    assert all(p["detail"] is None for p in pairs if p["relation"] != "contradicts")
+    formats = endpoint.stats()["response_formats"]
+    assert formats.get("json_object", 0) == (0 if strict else usage["calls"])
+    if answers == "union_ignored":
+        assert usage["unused_fields"] > 0
+        assert f"{usage['unused_fields']} fields the answers' relations do not use" in output
+    else:
+        assert usage["unused_fields"] == 0

@@ -151,6 +151,35 @@ def test_identity_names_the_model_prompt_and_schema(server: RunningServer) -> No
     assert prompt_version("compare") != prompt_version("extract")
 
 
+@pytest.mark.parametrize("response_format", ["json_schema", "json_object"])
+def test_any_answer_the_schema_allows_is_a_verdict(
+    server: RunningServer, response_format: str
+) -> None:
+    """A server may answer any instance of the schema sent (in JSON mode, the one in the
+    prompt): every one is a verdict, none re-asked, nothing dropped."""
+    server.configure(comparison_answers="any_instance")
+    judge = make_judge(server.base_url, response_format=response_format)
+    answers = list(judge.judge_all(pairs_of(CASES, repeat=25)))
+    assert all(isinstance(answer, Verdict) for answer in answers)
+    assert set(relations(answers)) == {"same", "contradicts", "elaborates", "unrelated"}
+    assert server.stats()["response_formats"] == {response_format: len(answers)}
+    assert (judge.usage.reasks, judge.usage.unused_fields) == (0, 0)
+
+
+def test_fields_a_relation_does_not_use_are_dropped_and_counted(server: RunningServer) -> None:
+    """A server that ignores the union fills a detail and values for "same": they are
+    dropped and counted, the pair judged, nothing re-asked."""
+    server.configure(comparison_answers="union_ignored")
+    judge = make_judge(server.base_url)
+    answers = list(judge.judge_all(pairs_of(CASES, repeat=25)))
+    verdicts = [answer for answer in answers if isinstance(answer, Verdict)]
+    assert len(verdicts) == len(answers) and judge.usage.reasks == 0
+    compatible = [v for v in verdicts if v.relation != "contradicts"]
+    assert compatible and all(v.detail is None and v.values is None for v in compatible)
+    # the merged object always fills a detail: one per compatible verdict, and its values
+    assert len(compatible) <= judge.usage.unused_fields <= 2 * len(compatible)
+
+
 # ---------------------------------------------------------------- faults
 
 

@@ -93,7 +93,7 @@ class _Draw:
         raise UnsupportedSchema(f"a value without a type the generator knows: {node!r}")
 
     def object(self, node: dict[str, Any], depth: int) -> dict[str, Any]:
-        if node.get("additionalProperties", False) is not False:
+        if node.get("additionalProperties") is not False:
             raise UnsupportedSchema("objects must forbid additional properties")
         required = set(node.get("required", []))
         return {
