@@ -24,6 +24,7 @@ those the record accepts.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections import Counter, defaultdict
@@ -57,6 +58,25 @@ def claimdiff_pairs(root: Path) -> list[dict[str, Any]]:
         ]  # fmt: skip
         records.append({"id": row["pair_id"], "a": sides[0], "b": sides[1], "related": related})
     return records
+
+
+def cross_article(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every pair of one claim from each of two articles ClaimDiff pairs (as candidate
+    generation would offer them, labelled or not), keyed "x:" + a hash of the two quotes."""
+    groups: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+    for record in records:
+        if record["id"].endswith("_rev"):
+            continue
+        a, b = record["a"], record["b"]
+        sides = groups.setdefault((a["doc"], b["doc"]), ({}, {}))
+        sides[0][a["quote"]], sides[1][b["quote"]] = a, b
+    pairs = []
+    for claims_a, claims_b in groups.values():
+        for a in claims_a.values():
+            for b in claims_b.values():
+                key = hashlib.sha1(f"{a['quote']}\n{b['quote']}".encode()).hexdigest()[:16]
+                pairs.append({"id": f"x:{key}", "a": a, "b": b})
+    return pairs
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
@@ -94,13 +114,16 @@ def jaccard(a: str, b: str) -> float:
     return len(wa & wb) / len(wa | wb) if wa | wb else 0.0
 
 
-def tuned_overlap(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The token-overlap rule with the threshold of best F1 on these records."""
+def tuned_overlap(records: list[dict[str, Any]], min_precision: float = 0.0) -> dict[str, Any]:
+    """The token-overlap rule with the threshold of best F1 on these records (among the
+    thresholds whose precision reaches ``min_precision``)."""
     gold = [r["related"] for r in records]
     scores = [jaccard(r["a"]["quote"], r["b"]["quote"]) for r in records]
     best: dict[str, Any] = {}
     for threshold in sorted(set(scores)):
         scored = prf([s >= threshold for s in scores], gold)
+        if scored["precision"] < min_precision:
+            continue
         if not best or scored["f1"] > best["f1"]:
             best = {"threshold": round(threshold, 4), **scored}
     return best
@@ -119,8 +142,20 @@ def score_claimdiff(root: Path, checked: Path = CHECKED) -> dict[str, Any]:
         "relations": dict(Counter(v.relation for _, v in verdicts)),
         "relations_on_related": dict(Counter(v.relation for r, v in verdicts if r["related"])),
         "token_overlap": tuned_overlap(records),
+        # the rule at least as precise as the judge (the precision facts need)
+        "token_overlap_at_judge_precision": tuned_overlap(
+            records, prf(predicted, gold)["precision"]
+        ),
         "contradictions": _checked(contradictions, checked),
+        "cross_article": _cross_article(records, checked),
     }
+
+
+def _cross_article(records: list[dict[str, Any]], checked: Path) -> dict[str, Any]:
+    """The contradictions the judge reports among all cross-article pairs (see there)."""
+    pairs = cross_article(records)
+    reported = [r["id"] for r, v in judged(pairs) if v.relation == "contradicts"]
+    return {"pairs": len(pairs), "contradictions": _checked(reported, checked)}
 
 
 def _checked(reported: list[str], path: Path) -> dict[str, Any]:
@@ -189,12 +224,23 @@ def _print(figures: dict[str, Any]) -> None:
               f"  F1 {judge['f1']:.3f}")  # fmt: skip
         print(f"  token overlap (J >= {overlap['threshold']})  P {overlap['precision']:.3f}  "
               f"R {overlap['recall']:.3f}  F1 {overlap['f1']:.3f}")  # fmt: skip
+        overlap = claimdiff["token_overlap_at_judge_precision"]
+        if overlap:
+            print(
+                f"  token overlap at the judge's precision (J >= {overlap['threshold']})  P "
+                f"{overlap['precision']:.3f}  R {overlap['recall']:.3f}  F1 {overlap['f1']:.3f}"
+            )
         print(
             f"  relations {claimdiff['relations']}; on related {claimdiff['relations_on_related']}"
         )
         print(f"  contradictions reported {found['reported']}, checked {found['checked']}, "
               f"right {found['right']}, precision {found['precision']}, "
               f"unchecked {found['unchecked']}")  # fmt: skip
+        cross = claimdiff["cross_article"]
+        found = cross["contradictions"]
+        print(f"  cross-article claim pairs {cross['pairs']}: contradictions reported "
+              f"{found['reported']}, checked {found['checked']}, right {found['right']}, "
+              f"precision {found['precision']}, unchecked {found['unchecked']}")  # fmt: skip
     for path, scored in figures.items():
         print(f"{path}: {scored['pairs']} pairs")
         for kind, counts in scored["kinds"].items():

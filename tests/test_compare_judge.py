@@ -211,3 +211,58 @@ def test_claims_about_different_actors_are_no_number_contradiction() -> None:
         a_mentions=("Stratos Shipping",), b_mentions=("Aldane Telecom",),
     )  # fmt: skip
     assert relation == "unrelated"
+
+
+# -- one quantity, one event: what tells two alike claims apart (issue 17, part 3) --------
+
+
+@pytest.mark.parametrize(("a", "b", "why"), [
+    ("A tornado hit Dunmore injuring 31 residents.",
+     "A tornado struck Kessling and injured 8 residents.", "different subjects"),
+    ("The ferry strike stranded 900 travellers in Portwick, the union said.",
+     "The ferry strike stranded 4,000 travellers nationwide, the union said.", "a part"),
+    ("The board approved 45 new teachers for the east of the district.",
+     "The board approved 12 new teachers for the west of the district.", "groups"),
+    ("Some 58% of members backed the merger, the vote count showed.",
+     "Some 42% of members rejected the merger, the vote count showed.", "complements"),
+])  # fmt: skip
+def test_figures_of_different_things_are_no_contradiction_and_the_rationale_says_why(
+    a: str, b: str, why: str
+) -> None:
+    pair = _pair(_claim("a", a), _claim("b", b))
+    verdict = RulesJudge(_actor).judge(pair)
+    assert verdict.relation != "contradicts", verdict.rationale
+    assert why in verdict.rationale
+
+
+def test_a_contradiction_names_what_is_the_same_and_what_differs() -> None:
+    pair = _pair(_claim("a", "The flood killed 14 people in Varden on Sunday."),
+                 _claim("b", "The flood killed 22 people in Varden on Sunday."))  # fmt: skip
+    verdict = RulesJudge(_actor).judge(pair)
+    assert (verdict.relation, verdict.detail) == ("contradicts", "number")
+    assert verdict.rationale.startswith("Same quantity (")
+    assert "flood" in verdict.rationale and "'14' / '22'" in verdict.rationale
+
+
+def test_a_role_filled_at_two_places_is_two_events_not_an_actor_contradiction() -> None:
+    relation, detail, _ = judged(
+        "The trade fair in Lisbon was organised by Ghana.",
+        "The trade fair in Oslo was organised by Peru.",
+        a_mentions=("Ghana", "Lisbon"), b_mentions=("Peru", "Oslo"),
+    )  # fmt: skip
+    assert relation != "contradicts", detail
+
+
+def test_the_first_and_the_second_of_one_kind_are_two_events_not_a_date_contradiction() -> None:
+    relation, _, _ = judged(
+        "The first vaccine plant opened in 2019.", "The second vaccine plant opened in 2021."
+    )
+    assert relation != "contradicts"
+
+
+def test_a_negation_both_make_is_no_contradiction_wherever_it_is() -> None:
+    relation, _, _ = judged(
+        "The council approved the plan, though the new rules won't change parking fees.",
+        "The new rules won't change parking fees, the council said.",
+    )
+    assert relation != "contradicts"

@@ -17,7 +17,6 @@ on the file judges what a user's comparison would:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -30,38 +29,11 @@ from .actors import ActorRegistry
 from .candidates import ClaimText, _vectors
 from .claims import ComparedClaim, ComparedDocument, NamedActor, Outlet
 from .judges.base import Pair
-from .text import STOP_WORDS
+from .scope import claim_names
 
-
-def _words(text: str) -> frozenset[str]:
-    """A word list written as one string (easier to read and extend than a set literal)."""
-    return frozenset(text.split())
-
-
-__all__ = ["claim_names", "pairs_of"]
+__all__ = ["claim_names", "pairs_of"]  # claim_names: the names this module reads
 
 Side = Mapping[str, Any]
-
-_NAME = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:of\s+|de\s+|al-)?[A-Z][\w'’.&-]*)*")
-#: Capitalised words that start sentences or name no actor on their own.
-_NOT_NAMES = _words(
-    "mr mrs ms dr sen rep gov gen president minister officials official but and or if when "
-    "while after before in on at the a an this that these those it its he she they we i "
-    "monday tuesday wednesday thursday friday saturday sunday january february march april "
-    "may june july august september october november december more most many some"
-)
-
-
-def claim_names(quote: str) -> tuple[str, ...]:
-    """The capitalised names in a quote ("Vladimir Putin", "NATO"), in order, once each."""
-    names: list[str] = []
-    for match in _NAME.finditer(quote):
-        words = match.group().rstrip(".'’").split()
-        while words and (words[0].lower() in _NOT_NAMES or words[0].lower() in STOP_WORDS):
-            words = words[1:]  # "But Putin", "The Kremlin" -> "Putin", "Kremlin"
-        if words:
-            names.append(" ".join(words))
-    return tuple(dict.fromkeys(names))
 
 
 def pairs_of(records: Sequence[tuple[Side, Side]]) -> list[Pair]:

@@ -37,7 +37,7 @@ from datetime import date
 
 from .dates import DateMention, conflicting_dates, dates
 from .quantities import Quantity
-from .text import content_words, stem
+from .text import STOP_WORDS, content_words, stem
 
 
 def _words(text: str) -> frozenset[str]:
@@ -45,7 +45,43 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-__all__ = ["Measure", "measures", "why_different", "within_change"]
+__all__ = ["Measure", "claim_names", "clause", "measures", "subjects", "why_different",
+           "within_change"]  # fmt: skip
+
+_NAME = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:of\s+|de\s+|al-)?[A-Z][\w'’.&-]*)*")
+#: Capitalised words that start sentences or name no actor on their own.
+_NOT_NAMES = _words(
+    "mr mrs ms dr sen rep gov gen president minister officials official but and or if when "
+    "while after before in on at the a an this that these those it its he she they we i "
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december more most many some"
+)
+
+
+def claim_names(quote: str) -> tuple[str, ...]:
+    """The capitalised names in a quote ("Vladimir Putin", "NATO"), in order, once each."""
+    names: list[str] = []
+    for match in _NAME.finditer(quote):
+        words = match.group().rstrip(".'’").split()
+        while words and (
+            words[0].lower().rstrip(".") in _NOT_NAMES or words[0].lower() in STOP_WORDS
+        ):
+            words = words[1:]  # "But Putin", "The Kremlin" -> "Putin", "Kremlin"
+        if words:
+            names.append(" ".join(words))
+    return tuple(dict.fromkeys(names))
+
+
+def subjects(quote: str, agent_key: Callable[[str], str]) -> dict[str, str]:
+    """Actor key -> name of the names a claim is about, as `claim_names` reads them, but a
+    lone capitalised first word left out ("Doctors treated ...": a common noun, perhaps)."""
+    found: dict[str, str] = {}
+    for name in claim_names(quote):
+        if " " not in name and quote.startswith(name):
+            continue
+        found.setdefault(agent_key(name), name)
+    return found
+
 
 #: Clause breaks: a figure's scope is read between them.
 _BREAK = re.compile(
@@ -53,7 +89,9 @@ _BREAK = re.compile(
     r"|\b(?:but|while|whereas|although|though|amid|despite|after|following|under)\b"
     r"|\bas\s+part\s+of\b|\bto\s+help\b|\band\s+(?:said|says|added|noted)\b"
 )
-_PART_AFTER = re.compile(r"^\s*(?:\w+\s+)?of\s+(?:them|whom|those|these|which)\b", re.I)
+_PART_AFTER = re.compile(
+    r"^\s*(?:\w+\s+)?(?:of\s+(?:them|whom|those|these|which)\b|(?:\w+\s+)?alone\b)", re.I
+)
 _PART_BEFORE = re.compile(r"(?:including|among\s+(?:them|whom|those)|of\s+whom|of\s+them)\s*$",
                           re.I)  # fmt: skip
 _WHOLE_BEFORE = re.compile(r"\bof\s+the\s*$", re.I)
@@ -100,6 +138,12 @@ DISTINGUISHERS = _words(
     "first second third fourth fifth last previous next new old earlier later initial final "
     "another other"
 )
+#: Words after a figure that end the noun phrase it opens (a verb follows).
+_VERB_STARTS = _words("were was are is have has had will would could may might can did do")
+#: Currency words after a figure ("4 billion dollars"): its unit, not what it is for.
+_CURRENCY_WORDS = _words("dollar euro pound yen ruble rouble usd eur gbp")
+#: How many words after a figure are read as its noun phrase.
+MAX_MODIFIERS = 4
 #: Two shares "add up to 100" within this many points.
 COMPLEMENT_SLACK = 2.0
 
@@ -137,22 +181,34 @@ def _measure(
     text: str, quantity: Quantity, agent_key: Callable[[str], str], published: date | None
 ) -> Measure:
     """The figure ``quantity`` of ``text`` with the scope words of its clause."""
-    start, end = _clause(text, quantity.start, quantity.end)
-    clause = text[start:end]
+    start, end = clause(text, quantity.start, quantity.end)
+    words = text[start:end]
     before, after = text[start : quantity.start], text[quantity.end : end]
     part = bool(_PART_AFTER.search(after) or _PART_BEFORE.search(before.rstrip(" ,")))
     part = part or _part_of_a_whole(text, quantity)
-    whole = bool(_WHOLE.search(clause)) or bool(_WHOLE_BEFORE.search(before))
+    whole = bool(_WHOLE.search(words)) or bool(_WHOLE_BEFORE.search(before))
     places = frozenset(
-        agent_key(re.sub(r"^the\s+", "", m.group(1))) for m in _PLACE.finditer(clause)
+        agent_key(re.sub(r"^the\s+", "", m.group(1))) for m in _PLACE.finditer(words)
     )
-    times = tuple(dates(clause, published))
-    return Measure(quantity, clause, part, whole and not part, bool(_RUNNING.search(clause)),
-                   places, _qualifiers(clause, times), bool(_NEGATION.search(clause)),
-                   times)  # fmt: skip
+    times = tuple(dates(words, published))
+    unit = frozenset(content_words(quantity.unit or "")) | _CURRENCY_WORDS
+    qualifiers = _qualifiers(words, times) | (_modifiers(after) - unit)
+    return Measure(quantity, words, part, whole and not part, bool(_RUNNING.search(words)),
+                   places, qualifiers, bool(_NEGATION.search(words)), times)  # fmt: skip
 
 
-def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+def _modifiers(after: str) -> frozenset[str]:
+    """The words of the noun phrase a figure opens ("120 small businesses", "$2 billion
+    road budget"): what kind of thing it counts."""
+    words: list[str] = []
+    for word in re.findall(r"[A-Za-z][\w'’-]*", after)[:MAX_MODIFIERS]:
+        if word.lower() in STOP_WORDS or word.lower() in _VERB_STARTS:
+            break
+        words.extend(w for w in content_words(word) if w not in _FIGURE_WORDS)
+    return frozenset(words)
+
+
+def clause(text: str, start: int, end: int) -> tuple[int, int]:
     """The bounds of the clause holding text[start:end]."""
     left = 0
     for match in _BREAK.finditer(text, 0, start):
@@ -203,12 +259,12 @@ def why_different(
         return f"one counts a part of what the other counts ('{qa.text}' / '{qb.text}')"
     if a.places and b.places and not a.places & b.places:
         return f"they count in different places ('{qa.text}' / '{qb.text}')"
+    if _complement(a, b):
+        return f"the shares '{qa.text}' and '{qb.text}' are complements: one fact from both sides"
     only_a, only_b = a.qualifiers - words_b, b.qualifiers - words_a
     if only_a or only_b:
         named = ", ".join(sorted(only_a | only_b))
         return f"they count for different groups or purposes ({named})"
-    if _complement(a, b):
-        return f"the shares '{qa.text}' and '{qb.text}' are complements: one fact from both sides"
     day_a, day_b = published
     if (a.running or b.running) and day_a and day_b and day_a != day_b:
         return f"a running count reported on different days ('{qa.text}' / '{qb.text}'): an update"

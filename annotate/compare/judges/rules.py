@@ -41,7 +41,15 @@ from ..claims import ComparedClaim
 from ..dates import DateMention, conflicting_dates, dates
 from ..polarity import cues, negated
 from ..quantities import Quantity, conflicting, quantities
-from ..scope import DISTINGUISHERS, Measure, measures, why_different, within_change
+from ..scope import (
+    DISTINGUISHERS,
+    Measure,
+    clause,
+    measures,
+    subjects,
+    why_different,
+    within_change,
+)
 from ..text import STOP_WORDS, content_words, stem
 from .base import JudgeUsage, Pair
 
@@ -66,6 +74,12 @@ MUTUAL_SIMILARITY = 0.25
 MUTUAL_SHARED_WORDS = 3
 MUTUAL_OVERLAP = 0.3
 
+#: Jaccard of the words besides the differing values from which a date or place
+#: contradiction is one event told twice (less: the claims report different events).
+REST_ALIKE = 0.6
+#: ... and a role contradiction (its claims word the role in their own ways: "requested
+#: the talks" / "the talks were sought by").
+ROLE_REST_ALIKE = 0.4
 #: Verbs that fill one role ("asked for" the talks = "requested" them), by crude stem.
 ROLE_VERBS: tuple[frozenset[str], ...] = tuple(
     frozenset(group.split())
@@ -138,6 +152,23 @@ class Features:
         return tuple(quantities(self._claim.quote))
 
     @cached_property
+    def subjects(self) -> dict[str, str]:
+        """Actor key -> name of the names the claim is about (see `scope.subjects`)."""
+        return subjects(self._claim.quote, self._agent_key)
+
+    @cached_property
+    def linked_words(self) -> frozenset[str]:
+        """The content words, each name's words replaced by its actor key ("Montevideo"
+        and "Uruguay" are one word where the registry links them)."""
+        named = {w for name in self.subjects.values() for w in content_words(name)}
+        return (self.words - named) | frozenset(f"actor:{key}" for key in self.subjects)
+
+    def words_of(self, value: str) -> frozenset[str]:
+        """A value's words as `linked_words` holds them (names as actor keys)."""
+        keys = {f"actor:{k}" for k, name in self.subjects.items() if name in value}
+        return frozenset(content_words(value)) | keys
+
+    @cached_property
     def measures(self) -> tuple[Measure, ...]:
         return measures(self._claim.quote, self.quantities, self._agent_key,
                         self._claim.outlet.published)  # fmt: skip
@@ -150,6 +181,11 @@ class Features:
     @cached_property
     def dates(self) -> tuple[DateMention, ...]:
         return tuple(dates(self._claim.quote, self._claim.outlet.published))
+
+    def clause_words(self, at: int) -> frozenset[str]:
+        """The content words of the clause around character ``at``."""
+        start, end = clause(self._claim.quote, at, at)
+        return frozenset(content_words(self._claim.quote[start:end]))
 
     @cached_property
     def negated(self) -> bool:
@@ -326,13 +362,19 @@ def _contradiction(pair: Pair, a: Features, b: Features, alike: bool) -> Verdict
     if not alike:
         return None
     if updated is not None:
-        return _date_conflict(a, b, *updated)
+        return _date_conflict(pair, a, b, *updated)
     if a.negated != b.negated and (polarity := _polarity(pair, a.negated)) is not None:
         return polarity
     places_a, places_b = dict(a.places), dict(b.places)
     if places_a and places_b and not set(places_a) & set(places_b):
         pa, pb = next(iter(places_a.values())), next(iter(places_b.values()))
-        if pa not in pair.b.quote and pb not in pair.a.quote:
+        if (
+            pa not in pair.b.quote
+            and pb not in pair.a.quote
+            and _rest_alike(a, b, (pa, pb))
+            and _other_subjects(pair, a, b, (pa, pb)) is None
+            and _figures_apart(a, b) is None
+        ):
             return _contradicts("place", pa, pb, f"Same fact ({_named(a, b)}), different "
                                 f"places: '{pa}' / '{pb}'.")  # fmt: skip
     return None
@@ -348,6 +390,7 @@ def _number_conflict(pair: Pair, a: Features, b: Features, updated: bool) -> Ver
             return _verdict("unrelated", f"Different figures ('{qa.text}' / '{qb.text}') at "
                             "different times: an update, not a contradiction.")  # fmt: skip
         reason = why_different(a.measures[i], b.measures[j], a.words, b.words, published)
+        reason = reason or _other_subjects(pair, a, b)
         if reason is None:
             return _contradicts("number", qa.text, qb.text, f"Same quantity ({qa.unit} of "
                                 f"{_named(a, b)}), different values: '{qa.text}' / "
@@ -358,15 +401,46 @@ def _number_conflict(pair: Pair, a: Features, b: Features, updated: bool) -> Ver
     return None
 
 
+def _other_subjects(
+    pair: Pair, a: Features, b: Features, values: tuple[str, str] = ("", "")
+) -> str | None:
+    """Why two claims are about different subjects: each names someone or somewhere the
+    other does not ("a storm hit Basra" / "a storm struck Turku"); the differing values
+    themselves (a place contradiction's places) aside."""
+    only_a = [n for k, n in a.subjects.items() if k not in b.subjects and k not in
+              pair.b_actors and n not in values[0] and n not in pair.b.quote]  # fmt: skip
+    only_b = [n for k, n in b.subjects.items() if k not in a.subjects and k not in
+              pair.a_actors and n not in values[1] and n not in pair.a.quote]  # fmt: skip
+    if only_a and only_b:
+        return f"they are about different subjects ({', '.join(only_a)} / {', '.join(only_b)})"
+    return None
+
+
+def _rest_alike(
+    a: Features, b: Features, values: tuple[str, str], least: float | None = None
+) -> bool:
+    """Whether, the differing values' words aside, the claims use nearly the same words."""
+    rest_a = a.linked_words - a.words_of(values[0])
+    rest_b = b.linked_words - b.words_of(values[1])
+    return len(rest_a & rest_b) >= (least or REST_ALIKE) * len(rest_a | rest_b)
+
+
 def _named(a: Features, b: Features, most: int = 4) -> str:
     """A few of the words both claims share, to name what they are both about."""
     shared = sorted(a.words & b.words, key=lambda w: (-len(w), w))[:most]
     return ", ".join(sorted(shared)) or "one topic"
 
 
-def _date_conflict(a: Features, b: Features, da: DateMention, db: DateMention) -> Verdict:
-    """Two dates of one event contradict; of two events (a first and a second), or with
-    figures that moved between them (an update), they do not."""
+def _date_conflict(
+    pair: Pair, a: Features, b: Features, da: DateMention, db: DateMention
+) -> Verdict | None:
+    """Two dates of one event contradict; of two events (a first and a second, other
+    subjects, other words), or with figures that moved between them (an update), not."""
+    if not _rest_alike(a, b, (da.text, db.text)):
+        return None
+    other = _other_subjects(pair, a, b)
+    if other is not None:
+        return _verdict("unrelated", f"Different events: {other}.")
     differ = (a.words ^ b.words) & DISTINGUISHERS
     if differ:
         return _verdict("unrelated", f"Different events ({', '.join(sorted(differ))}): "
@@ -426,15 +500,25 @@ def _figures_moved(a: Features, b: Features) -> bool:
 
 
 def _role_conflict(pair: Pair, a: Features, b: Features) -> Verdict | None:
-    """The same role verb with no agent in common, the claims' other actors agreeing."""
+    """The same role verb with no agent in common, in one event: the claims' other actors
+    agreeing, no other subject or date apart, most other words shared (hosting a festival
+    in Naples and one in Graz are two events, not two hosts of one)."""
     for ra in a.roles:
         for rb in b.roles:
             if ra.verbs != rb.verbs or ra.agents & rb.agents:
                 continue
             others_a, others_b = pair.a_actors - ra.agents, pair.b_actors - rb.agents
-            if not (others_a and others_b) or others_a & others_b:
-                return _contradicts("actor", ra.text, rb.text,
-                                    "Different actors fill the same role.")  # fmt: skip
+            if others_a and others_b and not others_a & others_b:
+                continue
+            values = (ra.text, rb.text)
+            if (
+                _dated_apart(a, b) is not None
+                or _other_subjects(pair, a, b, values) is not None
+                or not _rest_alike(a, b, values, ROLE_REST_ALIKE)
+            ):
+                continue
+            why = f"Same event ({_named(a, b)}), different actors in one role"
+            return _contradicts("actor", ra.text, rb.text, f"{why}: '{ra.text}' / '{rb.text}'.")
     return None
 
 
@@ -465,40 +549,75 @@ def _agree(a: Quantity, b: Quantity) -> bool:
 
 
 def _dated_apart(a: Features, b: Features) -> tuple[DateMention, DateMention] | None:
-    for da in a.dates:
-        for db in b.dates:
-            if conflicting_dates(da, db):
-                return da, db
-    return None
+    """Two dates that cannot be one time; of several such, those whose clauses say most
+    alike ("resigned as chairman in April" / "stepped down as chairman in March", not the
+    "2020" of another clause)."""
+    apart = [(da, db) for da in a.dates for db in b.dates if conflicting_dates(da, db)]
+    if len(apart) <= 1:
+        return apart[0] if apart else None
+    return max(apart, key=lambda d: len(a.clause_words(d[0].start) & b.clause_words(d[1].start)))
 
 
 def _polarity(pair: Pair, a_negated: bool) -> Verdict | None:
-    """One claim negates, in the clause of its cue, what the other asserts; else None
-    (a negation in another clause, "but the tunnel will not", is about something else)."""
+    """One claim negates, in the clause of its cue, what the other asserts; else None.
+
+    Not a contradiction: a negation in another clause ("but the tunnel will not" is
+    about something else), a clause most of whose words the other claim does not use
+    ("just not with their anthem" / "the Olympic anthem will be played"), or the same
+    negation that the other claim makes in a clause its scope rules set aside ("though
+    the changes won't affect ..." / "The changes won't affect ...").
+    """
     negative, positive = (pair.a, pair.b) if a_negated else (pair.b, pair.a)
-    phrase, word = _negated_phrase(negative.quote, positive.quote)
-    if not phrase:
+    found = _negated_phrase(negative.quote, positive.quote)
+    if found is None:
+        return None
+    phrase, word, clause_words = found
+    shared = clause_words & frozenset(content_words(positive.quote))
+    if len(shared) < NEGATED_CLAUSE_SHARED * len(clause_words):
+        return None
+    if _negates_too(positive.quote, word):
         return None
     values = (phrase, word) if a_negated else (word, phrase)
     return _contradicts("polarity", *values, f"Same assertion ('{word}'), negated by one: "
                         f"'{phrase}'.")  # fmt: skip
 
 
-_CLAUSE_BREAK = re.compile(r"[,;:.!?]|\b(?:but|and|while|although|though|whereas)\b")
+#: Share of the negated clause's content words the other claim must hold.
+NEGATED_CLAUSE_SHARED = 0.5
+_CLAUSE_BREAK = re.compile(r"[,;:.!?]|\s[-–—]\s|\b(?:but|and|while|although|though|whereas)\b")
 
 
-def _negated_phrase(negative: str, positive: str) -> tuple[str, str]:
-    """('not expand', 'expand'): the cue up to the first word both claims share in the
-    cue's clause, or blanks."""
+def _clause_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the clause (between `_CLAUSE_BREAK`s) holding text[start:end]."""
+    left = 0
+    for match in _CLAUSE_BREAK.finditer(text, 0, start):
+        left = match.end()
+    stop = _CLAUSE_BREAK.search(text, end)
+    return left, stop.start() if stop else len(text)
+
+
+def _negated_phrase(negative: str, positive: str) -> tuple[str, str, frozenset[str]] | None:
+    """('not expand', 'expand', the content words of the cue's clause): the cue up to the
+    first word both claims share in the cue's clause; None when there is none."""
     positive_words = {stem(m.group()): m.group() for m in _WORD.finditer(positive)}
     for start, end, _ in cues(negative):
-        stop = _CLAUSE_BREAK.search(negative, end)
-        until = stop.start() if stop else len(negative)
+        left, until = _clause_around(negative, start, end)
         for following in list(_WORD.finditer(negative, end, until))[:4]:
             word = positive_words.get(stem(following.group()))
             if word and following.group().lower() not in STOP_WORDS:
-                return negative[start : following.end()], word
-    return "", ""
+                words = frozenset(content_words(negative[left:until]))
+                return negative[start : following.end()], word, words
+    return None
+
+
+def _negates_too(claim: str, word: str) -> bool:
+    """Whether ``claim`` negates ``word`` itself, in any clause (scope rules aside)."""
+    for start, end, _ in cues(claim, scoped=False):
+        _, until = _clause_around(claim, start, end)
+        following = [m.group() for m in _WORD.finditer(claim, end, until)][:4]
+        if word in following:
+            return True
+    return False
 
 
 def _contradicts(detail: str, a: str, b: str, rationale: str) -> Verdict:
