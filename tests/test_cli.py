@@ -74,6 +74,7 @@ def test_rejections_exit_nonzero_but_keep_good_files(db: Path, tmp_path: Path) -
 
 
 def test_show_unknown_document_is_a_clear_error(db: Path) -> None:
+    Store(db).close()  # without a store, `show` says there is none (tests/test_errors.py)
     result = runner.invoke(app, ["show", "nope"])
     assert result.exit_code == 1 and "no document matches 'nope'" in result.output
 

@@ -140,7 +140,31 @@ def test_a_store_written_by_a_newer_annotate(env: dict[str, str]) -> None:
 
 
 def test_an_unknown_document(env: dict[str, str]) -> None:
+    Store(env["ANNOTATE_DB"]).close()
     one_error(cli(env, "show", "nope"), "no document matches 'nope'", "annotate show")
+
+
+#: Commands that only read the store, each with the arguments it needs to get that far.
+READING_COMMANDS = [
+    ("show",), ("runs",), ("tasks", "--out", "tasks.json"), ("push",), ("pull",),
+    ("agreement",), ("export", "--out", "gold"), ("compare",), ("eval", "--provider", "rules"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS, ids=lambda c: c[0])
+def test_a_command_that_reads_never_creates_a_store(
+    env: dict[str, str], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    mistyped = tmp_path / "anotate.db"
+    one_error(cli(env, "--db", str(mistyped), *command), f"no store at {mistyped}", "ingest")
+    assert not mistyped.exists(), "a mistyped --db left an empty store behind"
+
+
+def test_a_store_in_a_folder_that_does_not_exist(env: dict[str, str], tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "annotate.db"
+    for command in (("ingest", str(ONE_SEED)), ("preannotate",)):
+        one_error(cli(env, "--db", str(missing), *command), str(missing.parent), "does not exist")
+    assert not missing.parent.exists()
 
 
 # ---------------------------------------------------------------- the command line itself
@@ -240,6 +264,7 @@ def test_an_endpoint_url_without_v1(seeded: dict[str, str], llm: RunningServer) 
 
 
 def test_no_label_studio_configured(env: dict[str, str]) -> None:
+    Store(env["ANNOTATE_DB"]).close()
     one_error(cli(env, "push"), "annotate studio start", "LABEL_STUDIO_URL")
 
 

@@ -49,6 +49,7 @@ def test_reviewer_policy_and_table_output(annotated: Path) -> None:
 
 
 def test_no_annotations_is_a_clear_error(tmp_path: Path) -> None:
+    Store(tmp_path / "empty.db").close()
     result = CliRunner().invoke(app, ["agreement", "--db", str(tmp_path / "empty.db")])
     assert result.exit_code == 1 and "annotate pull" in result.output
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from annotate.cli import app
 from annotate.ingest import document_id, ingest_paths
 from annotate.store import Store
 
@@ -65,3 +68,34 @@ def test_missing_and_unsupported_paths(store: Store, tmp_path: Path) -> None:
     report = ingest_paths(store, [tmp_path / "nope.txt", tmp_path / "doc.pdf"])
     reasons = [r.reason for r in report.rejected]
     assert "no such file" in reasons[0] and "unsupported" in reasons[1]
+
+
+def test_a_folder_of_pages_and_pdfs_names_what_it_skipped(tmp_path: Path) -> None:
+    """Files ingest does not read are counted by type, and a path that yields no document
+    fails the command (exit 1) instead of reporting `ingested 0 new` as a success."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name in ("a.html", "b.html", "c.pdf", ".DS_Store"):
+        (pages / name).write_bytes(b"<html>not read</html>")
+    good = tmp_path / "good.txt"
+    good.write_text("Officials said the bridge would reopen on Monday.", encoding="utf-8")
+    db = tmp_path / "annotate.db"
+    result = CliRunner().invoke(app, ["--db", str(db), "ingest", str(pages), str(good)])
+    assert result.exit_code == 1, result.output
+    assert "skipped 2 .html, 1 .pdf file(s)" in result.output
+    assert f"no document in {pages}" in result.output
+    assert "ingested 1 new" in result.output  # the good file is still ingested
+    with Store(db) as store:
+        assert store.count_documents() == 1
+
+
+def test_skipped_files_beside_documents_are_counted_not_failed(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "story.txt").write_text("Rescuers said two people were missing.")
+    (folder / "story.html").write_text("<p>Rescuers said two people were missing.</p>")
+    (folder / "manifest.json").write_text("[]")
+    report = ingest_paths(store, [folder])
+    assert report.skipped == {".html": 1} and report.empty == [] and not report.rejected

@@ -63,7 +63,7 @@ def submit_batches(
     """`annotate preannotate --batch`: write, upload and create the batches of the pending job."""
     if not isinstance(provider, OpenAIChatProvider):
         raise fail("--batch needs --provider openai: the rules make no calls to batch")
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         done = asyncio.run(_submit(store, provider, limit, max_requests, max_bytes))
     console.print(_submitted_table(done))
     if done.cached:

@@ -36,12 +36,14 @@ GLOBAL = _Global()
 
 
 @contextmanager
-def open_store(db: Path | None) -> Iterator[Store]:
+def open_store(db: Path | None, *, create: bool = False) -> Iterator[Store]:
     """The store for the command's ``--db`` (else the global one), closed afterwards.
 
-    SQLite errors raised in the block leave as `StoreError`s naming the file.
+    Only the commands that bring work in (`ingest`, `preannotate`) create a missing
+    store; the others say there is none. SQLite errors raised in the block leave as
+    `StoreError`s naming the file.
     """
-    with Store(db or GLOBAL.db) as store:
+    with Store(db or GLOBAL.db, create=create) as store:
         yield store
 
 

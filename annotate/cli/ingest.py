@@ -29,13 +29,15 @@ def ingest(
     """Add documents to the store, de-duplicated by content hash.
 
     Empty, binary or non-UTF-8 inputs are rejected by name with the reason; the
-    valid ones are still ingested, and the exit status is 1 if any was rejected.
+    valid ones are still ingested, and the exit status is 1 if any was rejected or
+    a path given held no document. Files of other types in a folder are skipped
+    and counted by type.
     A folder may hold a manifest.json (a list of {"file": NAME, ...}) whose
     fields become the documents' metadata.
     """
     if invalid_utf8 not in ("reject", "replace"):
         raise fail(f"--invalid-utf8 must be reject or replace, not {invalid_utf8!r}")
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         report = ingest_paths(store, paths, replace_invalid=invalid_utf8 == "replace")
         total = store.count_documents()
     for rejection in report.rejected:
@@ -43,11 +45,19 @@ def ingest(
     for source, count in report.replaced:
         errors.print(f"[yellow]kept[/] {source}: {count} invalid UTF-8 sequences replaced by "
                      "U+FFFD", highlight=False)  # fmt: skip
+    if report.skipped:
+        kinds = ", ".join(f"{n} {suffix}" for suffix, n in sorted(report.skipped.items()))
+        errors.print(f"[yellow]skipped[/] {kinds} file(s): ingest reads .txt, .md and .jsonl "
+                     "(convert pages and PDFs to text first)",
+                     highlight=False, soft_wrap=True)  # fmt: skip
+    for path in report.empty:
+        errors.print(f"[red]no document[/] in {path}: nothing there ingest reads",
+                     highlight=False, soft_wrap=True)  # fmt: skip
     console.print(
         f"ingested {len(report.added)} new, {len(report.duplicates)} already known, "
         f"{len(report.rejected)} rejected; {total} documents in the store"
     )
-    if report.rejected:
+    if report.rejected or report.empty:
         raise typer.Exit(1)
 
 

@@ -132,7 +132,7 @@ def preannotate_command(
         console.print(estimate_table(estimate))
         report_waiting(estimate.in_batches, estimate=True)
         return
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         total = count_to_annotate(store, chosen, limit)
         with progress_bar(total, lambda: chosen.retries) as update:
             summary = asyncio.run(

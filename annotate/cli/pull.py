@@ -32,14 +32,15 @@ def pull_command(
     schema are kept raw and listed by task and annotator; the exit status is then 1.
     With --comparisons, every annotator's verdicts on the claim pairs.
     """
-    credentials, client = connected()
     title = project or (DEFAULT_COMPARISONS_PROJECT if comparisons else DEFAULT_PROJECT)
     command = "annotate pull --comparisons" if comparisons else "annotate pull"
-    with open_store(db) as store, project_lock(store, credentials.url, title, command):
-        if comparisons:
-            report = pull_comparisons(store, client, credentials.url, title)
-        else:
-            report = pull(store, client, credentials.url, title)
+    with open_store(db) as store:  # no store, no need to reach Label Studio
+        credentials, client = connected()
+        with project_lock(store, credentials.url, title, command):
+            if comparisons:
+                report = pull_comparisons(store, client, credentials.url, title)
+            else:
+                report = pull(store, client, credentials.url, title)
     what = "verdicts" if comparisons else "annotations"
     console.print(
         f"{report.annotations} {what} by {len(report.annotators)} annotators "

@@ -103,20 +103,21 @@ def push_command(
         _push_comparisons(project or DEFAULT_COMPARISONS_PROJECT, sample, seed, db)
         return
     project = project or DEFAULT_PROJECT
-    credentials, client = connected()
-    with open_store(db) as store, project_lock(store, credentials.url, project, "annotate push"):
-        total = count_to_push(store, credentials.url, project, client)
-        with Progress(
-            TextColumn("[bold]pushing"), BarColumn(), MofNCompleteColumn(), console=console
-        ) as progress:
-            bar = progress.add_task("push", total=total)
-            report = push(
-                store,
-                client,
-                credentials.url,
-                project,
-                on_progress=lambda n: progress.advance(bar, n),
-            )
+    with open_store(db) as store:  # no store, no need to reach Label Studio
+        credentials, client = connected()
+        with project_lock(store, credentials.url, project, "annotate push"):
+            total = count_to_push(store, credentials.url, project, client)
+            with Progress(
+                TextColumn("[bold]pushing"), BarColumn(), MofNCompleteColumn(), console=console
+            ) as progress:
+                bar = progress.add_task("push", total=total)
+                report = push(
+                    store,
+                    client,
+                    credentials.url,
+                    project,
+                    on_progress=lambda n: progress.advance(bar, n),
+                )
     verb = "created" if report.created_project else "updated"
     console.print(
         f"project {report.project_id} {verb}: {report.tasks_created} new tasks, "
@@ -157,17 +158,22 @@ def warn_capped(caps: list[Cap], shown: int = 5) -> None:
 
 
 def _push_comparisons(title: str, sample: int | None, seed: int, db: Path | None) -> None:
-    credentials, client = connected()
-    with open_store(db) as store, project_lock(
-        store, credentials.url, title, "annotate push --comparisons"
-    ), Progress(
-        TextColumn("[bold]pushing pairs"), BarColumn(), MofNCompleteColumn(), console=console
-    ) as progress:
-        bar = progress.add_task("push", total=count_pairs_to_push(store, sample))
-        report = push_comparisons(
-            store, client, credentials.url, title, sample=sample, seed=seed,
-            on_progress=lambda n: progress.advance(bar, n),
-        )  # fmt: skip
+    with open_store(db) as store:
+        credentials, client = connected()
+        with (
+            project_lock(store, credentials.url, title, "annotate push --comparisons"),
+            Progress(
+                TextColumn("[bold]pushing pairs"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=console,
+            ) as progress,
+        ):
+            bar = progress.add_task("push", total=count_pairs_to_push(store, sample))
+            report = push_comparisons(
+                store, client, credentials.url, title, sample=sample, seed=seed,
+                on_progress=lambda n: progress.advance(bar, n),
+            )  # fmt: skip
     verb = "created" if report.created_project else "updated"
     console.print(
         f"comparisons project {report.project_id} {verb}: {report.pairs} pairs of comparison "

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotate.store import Store
 
-from .readers import Candidate, Rejection, read_paths
+from .readers import Candidate, Rejection, Skipped, read_path
 
 
 @dataclass
@@ -18,6 +19,10 @@ class IngestReport:
     rejected: list[Rejection] = field(default_factory=list)
     #: (source, invalid UTF-8 sequences replaced by U+FFFD) of documents kept with them
     replaced: list[tuple[str, int]] = field(default_factory=list)
+    #: files of types ingest does not read, counted by suffix
+    skipped: Counter[str] = field(default_factory=Counter)
+    #: paths given that yielded no document at all (only skipped or rejected files, or none)
+    empty: list[str] = field(default_factory=list)
 
 
 ID_LENGTH = 16
@@ -32,9 +37,7 @@ def document_id(text: str) -> str:
     return content_hash(text)[:ID_LENGTH]
 
 
-def ingest_paths(
-    store: Store, paths: list[Path], *, replace_invalid: bool = False
-) -> IngestReport:
+def ingest_paths(store: Store, paths: list[Path], *, replace_invalid: bool = False) -> IngestReport:
     """Add every valid document under `paths`; reject bad ones by name with a reason.
 
     Valid documents are committed one by one, so a rejection (or a crash) never
@@ -42,13 +45,20 @@ def ingest_paths(
     UTF-8 become U+FFFD instead of rejecting their file (counted in the report).
     """
     report = IngestReport()
-    for item in read_paths(paths, replace_invalid=replace_invalid):
-        if isinstance(item, Rejection):
-            report.rejected.append(item)
-        else:
-            _add(store, item, report)
-            if item.replaced:
-                report.replaced.append((item.source, item.replaced))
+    for path in paths:
+        found = False
+        for item in read_path(path, replace_invalid=replace_invalid):
+            if isinstance(item, Rejection):
+                report.rejected.append(item)
+            elif isinstance(item, Skipped):
+                report.skipped[item.suffix] += 1
+            else:
+                found = True
+                _add(store, item, report)
+                if item.replaced:
+                    report.replaced.append((item.source, item.replaced))
+        if not found and path.exists():
+            report.empty.append(str(path))
     return report
 
 

@@ -35,34 +35,51 @@ class Rejection:
     reason: str
 
 
-def read_paths(
-    paths: list[Path], *, replace_invalid: bool = False
-) -> Iterator[Candidate | Rejection]:
-    """Everything under `paths`, in a stable order (folders sorted by name).
+@dataclass(frozen=True)
+class Skipped:
+    """A file in a folder of a type ingest does not read (an .html page, a .pdf): named in
+    the report by type, so a folder of them does not look like a folder of duplicates."""
+
+    source: str
+    suffix: str
+
+
+def read_path(
+    path: Path, *, replace_invalid: bool = False
+) -> Iterator[Candidate | Rejection | Skipped]:
+    """Everything under `path`, in a stable order (folders sorted by name).
 
     Bytes that are not UTF-8 reject their file, unless `replace_invalid`: then
     they become U+FFFD and the candidate counts them (for text with stray
     binary noise in it; a file in another encoding should be converted instead).
     """
-    for path in paths:
-        if path.is_dir():
-            yield from _read_folder(path, replace_invalid)
-        elif not path.exists():
-            yield Rejection(str(path), "no such file or folder")
-        elif path.suffix.lower() not in SUPPORTED:
-            yield Rejection(str(path), f"unsupported type {path.suffix!r}: use .txt, .md or .jsonl")
-        else:
-            yield from _read_file(path, {}, replace_invalid)
+    if path.is_dir():
+        yield from _read_folder(path, replace_invalid)
+    elif not path.exists():
+        yield Rejection(str(path), "no such file or folder")
+    elif path.suffix.lower() not in SUPPORTED:
+        yield Rejection(str(path), f"unsupported type {path.suffix!r}: use .txt, .md or .jsonl")
+    else:
+        yield from _read_file(path, {}, replace_invalid)
 
 
-def _read_folder(folder: Path, replace_invalid: bool) -> Iterator[Candidate | Rejection]:
+def _read_folder(folder: Path, replace_invalid: bool) -> Iterator[Candidate | Rejection | Skipped]:
     manifest = _load_manifest(folder)
     if isinstance(manifest, Rejection):
         yield manifest
         manifest = {}
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.suffix.lower() in SUPPORTED:
+        if not path.is_file() or path.name == MANIFEST_NAME or _hidden(path, folder):
+            continue
+        if path.suffix.lower() in SUPPORTED:
             yield from _read_file(path, manifest.get(path.name, {}), replace_invalid)
+        else:
+            yield Skipped(str(path), path.suffix.lower() or "(no suffix)")
+
+
+def _hidden(path: Path, folder: Path) -> bool:
+    """Dot files and folders (.git, .DS_Store) are housekeeping, not skipped input."""
+    return any(part.startswith(".") for part in path.relative_to(folder).parts)
 
 
 def _load_manifest(folder: Path) -> dict[str, dict[str, Any]] | Rejection:

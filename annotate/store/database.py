@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from annotate.errors import InputError, NotFoundError
+from annotate.errors import InputError, NotFoundError, StoreError
 
 from .batches import BatchTables
 from .evaluations import EvaluationTables
@@ -68,9 +68,12 @@ def resolve_db_path(path: str | Path | None = None) -> Path:
 class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
     """Typed access to the project database; the only module that writes SQL."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        """Open (or create) the store; a `StoreError` says why a file cannot be used."""
+    def __init__(self, path: str | Path | None = None, *, create: bool = True) -> None:
+        """Open (or, with `create`, create) the store; a `StoreError` says why a file cannot
+        be used. Commands that only read open with ``create=False``: a mistyped ``--db``
+        must not leave an empty store behind and report nothing to do."""
         self.path = resolve_db_path(path)
+        _check_place(self.path, create)
         with translated(self.path):
             _create_private(self.path)
             self.db = Database(self.path)
@@ -679,6 +682,20 @@ class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
 
 _DOCUMENT = "id, text, source, metadata"
 _DOCUMENT_D = "d.id, d.text, d.source, d.metadata"
+
+
+def _check_place(path: Path, create: bool) -> None:
+    """A missing store is an error for a command that only reads; a store in a folder that
+    does not exist cannot be created (both said in one line, before SQLite is asked)."""
+    if str(path) == ":memory:" or path.exists():
+        return
+    if not create:
+        raise StoreError(f"no store at {path}: run `annotate ingest` first (or give --db)")
+    if not path.parent.is_dir():
+        raise StoreError(
+            f"cannot create the store {path}: the folder {path.parent} does not exist; "
+            "create it or give another --db"
+        )
 
 
 def _create_private(path: Path) -> None:
