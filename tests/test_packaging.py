@@ -6,6 +6,9 @@ import re
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
+
+import pytest
 
 from .conftest import ROOT
 
@@ -19,6 +22,28 @@ def test_every_package_folder_is_listed() -> None:
     }
     assert on_disk <= listed, f"add to pyproject packages: {sorted(on_disk - listed)}"
     assert {"annotate.schemas", "annotate.prompts"} <= listed
+    # a folder of data files (templates) is a package too, or setuptools warns at set-up
+    data_folders = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "annotate").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert data_folders <= listed, f"add to pyproject packages: {sorted(data_folders - listed)}"
+
+
+@pytest.mark.slow
+def test_set_up_prints_no_warnings(tmp_path: Path) -> None:
+    """The package installs without a word from setuptools (it printed 45 lines when a
+    folder of templates was not declared)."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    installed = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps",
+         "--disable-pip-version-check", "-e", str(ROOT)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+    assert "warning" not in (installed.stdout + installed.stderr).lower(), installed.stderr
 
 
 def _import_without(blocked: list[str], module: str) -> subprocess.CompletedProcess[str]:
