@@ -123,9 +123,12 @@ class RulesProvider:
 _alternation = alternation
 _CUE_RE = CUE_RE
 #: Quote marks; two apostrophes are one mark in some outlets' style (''like this'').
+_SPEECH_CUE_RE = re.compile(_alternation(lexicon.SPEECH_CUES), re.IGNORECASE)
 _QUOTE_MARKS = re.compile(r"''|[“”\"«»]")
 #: Abbreviations whose full stop does not end a sentence ("Sen. Ted Cruz", "J. Smith").
 _ABBREVIATION = re.compile(rf"\b(?:{_alternation(lexicon.ABBREVIATIONS)}|[A-Z])$")
+#: Words that start a sentence, so a full stop before them ends one even after "U.S.".
+_STARTER = re.compile(rf"\s+(?:{_alternation(lexicon.SENTENCE_STARTERS)})\b")
 _SENTENCE_END = re.compile(r"[.!?…]+(?:[”\"’)]|'')*(?=\s+(?:[“\"‘(]|'')?[A-Z0-9])")
 _DIGIT = re.compile(r"\d")
 _WORD_RE = re.compile(r"\w+")
@@ -202,8 +205,10 @@ def _sentences(text: str, paragraph: TextRange) -> Iterator[TextRange]:
 def _sentence_ends(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
     """Full stops (and ! ? …) that end a sentence: not the dot of "Sen." or "J."."""
     for match in _SENTENCE_END.finditer(text, start, end):
-        if text[match.start()] != "." or not _ABBREVIATION.search(
-            text, max(start, match.start() - 6), match.start()
+        if (
+            text[match.start()] != "."
+            or not _ABBREVIATION.search(text, max(start, match.start() - 6), match.start())
+            or _STARTER.match(text, match.end())
         ):
             yield match
 
@@ -301,8 +306,9 @@ def _direct_claims(
             continue
         speaker, cue = attribution
         gaps = []
-        while number < len(quoted) and _continues(text, region, quoted[number], cue):
-            following = _trimmed(text, quoted[number])
+        while number < len(quoted) and _continues(text, quote, quoted[number], cue):
+            quote = quoted[number]
+            following = _trimmed(text, quote)
             gaps.append(TextRange(region.end, following.start))
             region = TextRange(region.start, following.end)
             number += 1
@@ -314,17 +320,19 @@ _INTERRUPTION = re.compile(r"[^“”\"«»]{0,100}?[.,:;]\s*(?:''|[“\"«])?\s
 _JUST_SPACE = re.compile(r"\s*(?:''|[“\"«])?\s*")
 
 
-def _continues(text: str, region: TextRange, following: TextRange, cue: TextRange) -> bool:
-    """Whether `following` goes on with the quotation ending at `region`: only its cue
+def _continues(text: str, quote: TextRange, following: TextRange, cue: TextRange) -> bool:
+    """Whether the quotation `following` goes on with `quote`: only the cue of `quote`
     (or nothing) lies between them."""
-    if _words(_trimmed(text, following).of(text)) == 0:
+    if _words(following.of(text)) == 0:
         return False
-    gap_start = (
-        _after_mark(text, region.end) if _QUOTE_MARKS.match(text, region.end) else region.end
-    )
+    gap_start = _after_mark(text, quote.end)
     if cue.start >= gap_start and cue.end <= following.start:
         return _INTERRUPTION.fullmatch(text, gap_start, following.start) is not None
     return _JUST_SPACE.fullmatch(text, gap_start, following.start) is not None
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?]\W*$")
+_OPENS_QUOTE = re.compile(r"\s*[,:]?\s*(?:''|[“\"«])")
 
 
 def _cue_after(
@@ -337,6 +345,8 @@ def _cue_after(
     if not cues:
         return None
     cue = cues[0]
+    if _ENDS_SENTENCE.search(quote.of(text)) and _OPENS_QUOTE.match(text, cue.end()):
+        return None  # '"A." Smith added, "B."': the cue opens the next quotation
     sentence_end = next(_sentence_ends(text, cue.end(), paragraph.end), None)
     after = TextRange(cue.end(), sentence_end.start() if sentence_end else paragraph.end)
     subject = TextRange(window.start, cue.start())
@@ -379,7 +389,9 @@ def _cue_before(
 _TAIL = re.compile(
     r"(?:when|while|during|at|in|on|after|before|as|to|from|by|today|yesterday)\b", re.I
 )
-_INVERTED = re.compile(r"^(?P<claim>.*\S)\s*[,”\"]\s*(?P<subject>(?:[\w’'.-]+\s+){0,3})$", re.S)
+_INVERTED = re.compile(
+    r"^(?P<claim>.*\S)\s*(?:[,”\"]|'')\s*(?P<subject>(?:[\w’.-][\w’'.-]*\s+){0,3})$", re.S
+)
 
 
 def _reported_claims(
@@ -393,17 +405,25 @@ def _reported_claims(
     Agerpres' is one claim, of the first).
     """
     cues = _cues(text, sentence, quoted)
+    speaker: str | None = None
     for number, cue in enumerate(cues):
         previous = cues[number - 1].end() if number else sentence.start
         end = _body_end(text, sentence)
         if number + 1 < len(cues):
             end = _clause_end(text, cue.end(), cues[number + 1].start(), end)
-        found = _reported_claim(text, TextRange(sentence.start, end), cue, previous, index)
+        found = _reported_claim(
+            text, TextRange(sentence.start, end), cue, (previous, speaker), index
+        )
         if found is not None and not (number and found.region.start <= previous + 2):
+            speaker = found.speaker
             yield found
 
 
-_NEXT_CLAUSE = re.compile(r",\s*(?:[\w’'.-]+\s+){0,4}$")
+#: A clause boundary before the next cue's subject: ', he added', '— they say',
+#: ' but implied'.
+_NEXT_CLAUSE = re.compile(
+    r"(?:[,;—–]\s*(?:[\w’'.-]+\s+){0,4}|\s+(?:but|and|while)\s+(?:[\w’'.-]+\s+){0,3})$"
+)
 
 
 def _clause_end(text: str, start: int, next_cue: int, end: int) -> int:
@@ -413,12 +433,18 @@ def _clause_end(text: str, start: int, next_cue: int, end: int) -> int:
 
 
 def _reported_claim(
-    text: str, sentence: TextRange, cue: re.Match[str], previous: int, index: ActorIndex
+    text: str,
+    sentence: TextRange,
+    cue: re.Match[str],
+    earlier: tuple[int, str | None],
+    index: ActorIndex,
 ) -> _Found | None:
     """'X said (that) CLAIM.', 'CLAIM, X said.' or 'CLAIM, according to X.'
 
-    `previous` is where the clause of this cue may start (the end of an earlier cue).
+    `earlier` is where the clause of this cue may start (the end of an earlier cue) and
+    the speaker of the earlier claim, who also speaks in '..., adding that CLAIM'.
     """
+    previous, carried = earlier
     before = TextRange(previous, cue.start())
     body_end = min(sentence.end, _body_end(text, sentence))
     after = text[cue.end() : body_end].lstrip(" ,:")
@@ -427,7 +453,7 @@ def _reported_claim(
     inverted = _INVERTED.match(before.of(text))
     if (
         inverted
-        and _words(inverted.group("claim")) >= MIN_CLAIM_WORDS
+        and _words(inverted.group("claim")) > MIN_CLAIM_WORDS
         and _ends_clause(text, cue, inverted.group("claim"), after)
     ):
         claim = TextRange(previous, previous + inverted.end("claim"))
@@ -442,11 +468,18 @@ def _reported_claim(
         if clause is None:
             return None
         claim = TextRange(_content_start(text, cue, body_end), body_end)
-        speaker = resolve_speaker(index, clause, sentence.start)
+        if _NO_SUBJECT.fullmatch(clause.of(text)):
+            speaker = carried
+        else:
+            speaker = resolve_speaker(index, clause, sentence.start)
     claim = _strip_that(text, _trimmed(text, claim))
     if speaker is None or _words(claim.of(text)) < MIN_CLAIM_WORDS:
         return None
     return _Found(claim, speaker, TextRange(cue.start(), cue.end()), "indirect")
+
+
+#: No subject of its own: the cue continues the earlier one ('..., adding that').
+_NO_SUBJECT = re.compile(r"\W*(?:(?:and|but|while|then|also)\W+)*")
 
 
 def _ends_clause(text: str, cue: re.Match[str], claim: str, after: str) -> bool:
@@ -527,7 +560,7 @@ def _authorial_claim(
     Speech (a reporting cue, or "spoke of", "thanked", "denied") belongs to its speaker;
     headings, fragments, questions and opinion are not facts to compare across outlets.
     """
-    if _cues(text, sentence, quoted) or not _is_full_sentence(sentence.of(text)):
+    if _speech_cue(text, sentence, quoted) or not _is_full_sentence(sentence.of(text)):
         return None
     own = _unquoted(text, sentence, quoted)
     if _SPEECH_RE.search(own) or _is_opinion(own):
@@ -536,6 +569,11 @@ def _authorial_claim(
         return None
     body = _trimmed(text, TextRange(sentence.start, _body_end(text, sentence)))
     return _Found(body, OUTLET, None, "authorial")
+
+
+def _speech_cue(text: str, sentence: TextRange, quoted: list[TextRange]) -> bool:
+    """Whether a speech cue (not a belief or evaluation cue) reports something here."""
+    return any(_SPEECH_CUE_RE.fullmatch(cue.group()) for cue in _cues(text, sentence, quoted))
 
 
 def _is_full_sentence(sentence: str) -> bool:

@@ -48,6 +48,7 @@ _NOUN_BEFORE = re.compile(
     r"initial|many|some|several|news|media|press|false|unfounded)|[A-Z]\w*(?:ern|ish|ese|ian)|"
     r"['’]s)\s+$"
 )
+_APPEAL = re.compile(r"\s+(?:on|upon|off|back|in)\b")
 _NOUN_AFTER = re.compile(r"\s+(?:of|from|about|by|in|on|to|and|or|were|are|have)\b")
 #: One word of a name: "Lopez", "O'Brien", "J.", "FEMA", "U.N." (abbreviations keep their dot).
 _NAME_WORD = r"(?:[A-Z]\.(?:[A-Z]\.)*|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|[A-Z][\w'’-]*\w)"
@@ -80,6 +81,10 @@ ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 PLURAL_SUBJECT = re.compile(r"\bthey\b", re.IGNORECASE)
+#: 'he', 'she' right before the cue, perhaps with an adverb ("he also said").
+_PRONOUN_SUBJECT = re.compile(
+    r"(?:^|[^\w’'])(?:he|she)(?:\s+(?:also|then|later|again|has|had|\w+ly))*\s*,?\s*$", re.I
+)
 _IT_SUBJECT = re.compile(r"^\W*it\W*$", re.IGNORECASE)
 #: Most words of a subject that stands for its speaker ("People with direct knowledge").
 MAX_DESCRIBED_WORDS = 8
@@ -91,6 +96,8 @@ _DETERMINER = re.compile(
 _SEVERAL_NAMED = re.compile(
     r"\b(?:both|two|presidents|leaders|ministers|sides|heads|countries|nations)\b", re.I
 )
+#: Where a long description of a speaker may be cut ("a 2013 article | in the journal").
+_QUALIFIER = re.compile(r"\s+(?:who|which|in|at|of|for|from|with|on)\s+")
 _DESCRIBED = re.compile(
     r"\W*(?:(?:and|but|so|then|also|while|as|when)\s+)*"
     r"(?P<phrase>[A-Za-z0-9][^“”\"«»,;:()]*?[\w.])\W*$"
@@ -112,7 +119,10 @@ class Mention:
 
 
 def is_cue(text: str, match: re.Match[str]) -> bool:
-    """A reporting verb rather than a noun ("X reports that", not "Western reports of")."""
+    """A reporting verb rather than a noun ("X reports that", not "Western reports of") or
+    an appeal ("called on Lavrov to negotiate")."""
+    if _APPEAL.match(text, match.end()) and match.group().lower().startswith("call"):
+        return False
     if match.group().lower() not in _NOUN_LIKE:
         return True
     start = match.start()
@@ -128,6 +138,8 @@ def clean_name(name: str) -> str | None:
         words = words[1:]
     while words and words[-1].lower() in ("of", "for", "and", "on", "the", "de", "van", "von"):
         words = words[:-1]
+    if words and re.search(r"['’]s?$", words[-1]):
+        return None  # "NATO’s continued ...": a possessive, not a subject
     cleaned = " ".join(words)
     if len(words) > 1:
         cleaned = _TITLE_PREFIX.sub("", _HONORIFICS.sub("", cleaned))
@@ -249,6 +261,8 @@ class ActorIndex:
         if match is None:
             return None
         phrase = match.group("phrase")
+        if len(phrase.split()) > MAX_DESCRIBED_WORDS:
+            phrase = _QUALIFIER.split(phrase, maxsplit=1)[0]
         words = phrase.split()
         if (
             not 1 < len(words) <= MAX_DESCRIBED_WORDS
@@ -307,11 +321,13 @@ def resolve_speaker(
     `describe`, a short subject is its own actor ("a Nevada Democrat", "the statement").
     """
     context = subject.start if context is None else context
+    phrase = subject.of(index.text)
+    if _PRONOUN_SUBJECT.search(phrase):
+        return index.last_before(context, ("person",))  # '..., he emphasized'
     mentions = index.within(subject.start, subject.end)
     people = [m.canonical for m in mentions if index.type_of(m.canonical) == "person"]
     if people:
         return people[-1]
-    phrase = subject.of(index.text)
     if mentions and not ROLE_WORDS.search(phrase):
         return mentions[-1].canonical
     group = index.group(subject)
