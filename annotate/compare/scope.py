@@ -30,6 +30,7 @@ so they never conflict).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -45,8 +46,8 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-__all__ = ["Measure", "claim_names", "clause", "measures", "subjects", "why_different",
-           "within_change"]  # fmt: skip
+__all__ = ["Measure", "claim_names", "clause", "complement", "measures", "subjects",
+           "why_different", "wide", "within_change"]  # fmt: skip
 
 _NAME = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:of\s+|de\s+|al-)?[A-Z][\w'’.&-]*)*")
 #: Capitalised words that start sentences or name no actor on their own.
@@ -144,6 +145,8 @@ _VERB_STARTS = _words("were was are is have has had will would could may might c
 _CURRENCY_WORDS = _words("dollar euro pound yen ruble rouble usd eur gbp")
 #: How many words after a figure are read as its noun phrase.
 MAX_MODIFIERS = 4
+#: Relative width from which a figure is a range rather than one value ("about" is 0.18).
+WIDE = 0.25
 #: Two shares "add up to 100" within this many points.
 COMPLEMENT_SLACK = 2.0
 
@@ -259,7 +262,7 @@ def why_different(
         return f"one counts a part of what the other counts ('{qa.text}' / '{qb.text}')"
     if a.places and b.places and not a.places & b.places:
         return f"they count in different places ('{qa.text}' / '{qb.text}')"
-    if _complement(a, b):
+    if complement(a, b):
         return f"the shares '{qa.text}' and '{qb.text}' are complements: one fact from both sides"
     only_a, only_b = a.qualifiers - words_b, b.qualifiers - words_a
     if only_a or only_b:
@@ -275,7 +278,7 @@ def why_different(
     return None
 
 
-def _complement(a: Measure, b: Measure) -> bool:
+def complement(a: Measure, b: Measure) -> bool:
     """Two shares adding up to 100 with opposite stands (or one negated)."""
     qa, qb = a.quantity, b.quantity
     middle_a, middle_b = (qa.low + qa.high) / 2, (qb.low + qb.high) / 2
@@ -289,6 +292,13 @@ def _complement(a: Measure, b: Measure) -> bool:
         (yes & clause_a and no & clause_b) or (no & clause_a and yes & clause_b)
         for yes, no in _POLAR
     )
+
+
+def wide(quantity: Quantity) -> bool:
+    """A range, a bound or a vague count ("between 200 and 300", "up to 900", "tens of
+    thousands"), wider than the band an approximation ("about 250") admits."""
+    low, high = quantity.low, quantity.high
+    return math.isinf(high) or low == 0 or high - low > WIDE * high
 
 
 def within_change(text: str, quantities: tuple[Quantity, ...]) -> list[tuple[float, float]]:

@@ -45,9 +45,11 @@ from ..scope import (
     DISTINGUISHERS,
     Measure,
     clause,
+    complement,
     measures,
     subjects,
     why_different,
+    wide,
     within_change,
 )
 from ..text import STOP_WORDS, content_words, stem
@@ -188,6 +190,11 @@ class Features:
         return frozenset(content_words(self._claim.quote[start:end]))
 
     @cached_property
+    def any_negation(self) -> bool:
+        """Whether any negation cue is in the claim, in whatever clause."""
+        return bool(cues(self._claim.quote, scoped=False))
+
+    @cached_property
     def negated(self) -> bool:
         return negated(self._claim.quote)
 
@@ -282,6 +289,11 @@ class RulesJudge:
             moved = _figures_apart(a, b)
             if moved is not None:
                 return moved
+        if lexical and a.any_negation != b.any_negation:
+            which = "A" if a.any_negation else "B"
+            why = "the same fact, not a contradiction"
+            return _verdict("elaborates", f"Claim {which} adds a negation about something "
+                            f"else (in another clause): {why}.")  # fmt: skip
         if lexical:
             return _verdict("same", f"They state the same fact ({len(shared)} words shared).")
         longer, shorter = sorted((len(a.words), len(b.words)), reverse=True)
@@ -457,6 +469,12 @@ def _figures_apart(a: Features, b: Features) -> Verdict | None:
     lacks (elaborates), or each has its own (two groups, two times, a part and a whole)."""
     if not a.quantities or not b.quantities:
         return None
+    for ma in a.measures:
+        for mb in b.measures:
+            if complement(ma, mb):
+                return _verdict("elaborates", f"The shares '{ma.quantity.text}' and "
+                                f"'{mb.quantity.text}' are complements: one fact told from "
+                                "both sides, not a contradiction.")  # fmt: skip
     lone_a = [qa for qa in a.quantities if not any(_equal(qa, qb) for qb in b.quantities)]
     lone_b = [qb for qb in b.quantities if not any(_equal(qa, qb) for qa in a.quantities)]
     if lone_a and lone_b:
@@ -466,6 +484,20 @@ def _figures_apart(a: Features, b: Features) -> Verdict | None:
         which = "A" if lone_a else "B"
         return _verdict("elaborates", f"Claim {which} states the other's figures and adds "
                         f"'{(lone_a or lone_b)[0].text}'.")  # fmt: skip
+    return _narrower(a, b)
+
+
+def _narrower(a: Features, b: Features) -> Verdict | None:
+    """A point inside the other's range ("about 250" / "between 200 and 300") makes it
+    more precise: it elaborates the other, it does not contradict it."""
+    for qa in a.quantities:
+        for qb in b.quantities:
+            if wide(qa) != wide(qb) and _agree(qa, qb):
+                point, span = (qb, qa) if wide(qa) else (qa, qb)
+                which = "B" if wide(qa) else "A"
+                why = "more precise, not a contradiction"
+                return _verdict("elaborates", f"Claim {which}'s '{point.text}' is within the "
+                                f"other's '{span.text}': {why}.")  # fmt: skip
     return None
 
 
