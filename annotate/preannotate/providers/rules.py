@@ -297,7 +297,7 @@ def _direct_claims(
         quote = quoted[number]
         number += 1
         region = _trimmed(text, quote)
-        if _words(region.of(text)) < MIN_QUOTE_WORDS:
+        if _words(region.of(text)) < MIN_QUOTE_WORDS or not _may_claim(region.of(text)):
             continue
         attribution = _cue_after(text, quote, paragraph, quoted, index) or _cue_before(
             text, quote, (sentences, starts), quoted, index
@@ -356,6 +356,25 @@ def _cue_after(
     return (speaker, TextRange(cue.start(), cue.end())) if speaker else None
 
 
+def _introduces(gap: str) -> bool:
+    """Whether the words between a cue and a quotation let the cue introduce it:
+    'said: "', 'told reporters, "', 'said on Tuesday, "' (a title in quote marks after
+    'said her book, "' is no claim: `_may_claim`)."""
+    return not gap or (_words(gap) <= MAX_GAP_WORDS and gap[-1] in ",:")
+
+
+#: A title of a work: every longer word capitalised ("The Long Road Home").
+_TITLE_CASE = re.compile(r"(?:\W*(?:[A-Z0-9][\w'’-]*|[a-z]{1,3})\b)+\W*")
+
+
+def _may_claim(words: str) -> bool:
+    """Not a question, and not a title of a work in quote marks."""
+    stripped = words.rstrip(" ”\"'’)")
+    if stripped.endswith("?"):
+        return False
+    return not (_TITLE_CASE.fullmatch(words) and any(c.islower() for c in words))
+
+
 def _cue_before(
     text: str,
     quote: TextRange,
@@ -377,8 +396,7 @@ def _cue_before(
     if not cues:
         return None
     cue = cues[-1]
-    gap = text[cue.end() : opening].strip()
-    if gap and (_words(gap) > MAX_GAP_WORDS or gap[-1] not in ",:"):
+    if not _introduces(text[cue.end() : opening].strip()):
         return None
     subject = TextRange(sentence.start, cues[0].start())
     speaker = resolve_speaker(index, subject)
@@ -475,6 +493,8 @@ def _reported_claim(
     claim = _strip_that(text, _trimmed(text, claim))
     if speaker is None or _words(claim.of(text)) < MIN_CLAIM_WORDS:
         return None
+    if not _may_claim(claim.of(text)):
+        return None
     return _Found(claim, speaker, TextRange(cue.start(), cue.end()), "indirect")
 
 
@@ -518,6 +538,13 @@ _CIRCUMSTANCE = re.compile(
 )
 
 
+#: Whom a 'told' addresses when no 'that' follows: a pronoun, a group or a name.
+_ADDRESSEE = re.compile(
+    r"\s+(?:him|her|them|us|me|reporters|journalists|police|officials|investigators|"
+    r"(?:[A-Z][\w.’'-]*\s+)*[A-Z][\w.’'-]*)(?=\s+[a-z])"
+)
+
+
 def _content_start(text: str, cue: re.Match[str], body_end: int) -> int:
     """Where the content after a cue begins: after 'that' when whom or when comes first."""
     rest = text[cue.end() : body_end]
@@ -525,6 +552,10 @@ def _content_start(text: str, cue: re.Match[str], body_end: int) -> int:
         that = _THAT_SOON.match(rest)
         if that:
             return cue.end() + that.end()
+    if _ADDRESSEE_CUE.match(cue.group()):
+        addressee = _ADDRESSEE.match(rest)
+        if addressee:
+            return cue.end() + addressee.end()  # 'told police the driver ran ...'
     return cue.end()
 
 
@@ -596,9 +627,14 @@ def _unquoted(text: str, region: TextRange, quoted: list[TextRange]) -> str:
     return " ".join(parts)
 
 
+#: A condition or a guess in the outlet's voice ("If the council rejects it, the city
+#: would ..."): not a statement of fact.
+_HYPOTHETICAL_RE = re.compile(r"^\W*(?:If|Unless|Should|Were|Had)\b")
+
+
 def _is_opinion(words: str) -> bool:
     """Judgement words, modal wishes or "we"/"you": the outlet's view or an appeal, not a fact."""
-    return any(p.search(words) for p in (_EVALUATIVE_RE, _MODAL_RE, _PERSONAL_RE))
+    return any(p.search(words) for p in (_EVALUATIVE_RE, _MODAL_RE, _PERSONAL_RE, _HYPOTHETICAL_RE))
 
 
 def _states_fact(words: str) -> bool:

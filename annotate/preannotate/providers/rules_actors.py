@@ -57,16 +57,19 @@ _NAME_RUN = rf"{_NAME_WORD}(?:\s+(?:(?:of|for|and|on|the|de|van|von|al)\s+)*{_NA
 #: Auxiliaries and adverbs between a subject and its cue ("Lopez has also said").
 _BETWEEN = r"(?:\s*,)?(?:\s+(?:has|have|had|also|then|later|again|once|would|will|\w+ly))*\s*"
 _SUBJECT_NAME_RE = re.compile(rf"(?<![\w.])({_NAME_RUN})['’]?{_BETWEEN}$")
-_NAME_AFTER_RE = re.compile(rf"\s+({_NAME_RUN})(?=\s*(?:[,.;:]|$|\s+(?:who|of|in|on|at|to)\b))")
-_GROUP_RE = re.compile(
-    rf"\b((?:{_NAME_RUN}\s+|(?:local|state|federal|city|county|senior|top|government|"
-    rf"police|fire|health|rescue|campaign|administration|military)\s+)?"
-    rf"(?:{alternation(lexicon.GROUP_NOUNS)}))\b",
-    re.IGNORECASE,
+_NAME_AFTER_RE = re.compile(
+    rf"\s+(?:the\s+)?({_NAME_RUN})(?=\s*(?:[,.;:]|$|\s+(?:who|of|in|on|at|to)\b))"
 )
-_ORG_HEAD_RE = re.compile(rf"\b(?:{alternation(lexicon.ORGANIZATION_WORDS)})$")
+_GROUP_RE = re.compile(
+    rf"(?<![\w-])((?:{_NAME_RUN}\s+)?(?:(?!(?:{alternation(lexicon.QUANTIFIERS)})\b)[a-z][\w-]*\s+){{0,3}}"
+    rf"(?i:{alternation(lexicon.GROUP_NOUNS)}))\b"
+)
+_ORG_HEAD_RE = re.compile(
+    rf"\b(?:{alternation(lexicon.ORGANIZATION_WORDS)})(?:$|\s+(?:of|for|on)\s)"
+)
 _ACRONYM_RE = re.compile(r"^(?:[A-Z]{2,6}|(?:[A-Z]\.){2,4})$")
 _NOT_NAMES = frozenset(lexicon.CAPITALISED_NON_NAMES)
+_GROUP_NOUNS = frozenset(lexicon.GROUP_NOUNS)
 _CONNECTOR_RE = re.compile(r"\s(?:of|for|and|on|the)\s")
 _ROLE_NAME_RE = re.compile(
     r"\b(?:Presidents?|Ministers?|Leaders?|Officials?|Secretary|Spokes\w+|Chairman|Chief)$"
@@ -225,6 +228,8 @@ class ActorIndex:
                 name = clean_name(match.group(1))
                 if name is None or _GAZETTEER_RE.fullmatch(name) or name in FORMS:
                     continue
+                if name.lower() in _GROUP_NOUNS:
+                    continue  # "Residents said": a group, found by `group`
                 start = match.start(1) + match.group(1).find(name)
                 named.append((name, start))
         for name, start in sorted(named, key=lambda n: -len(n[0].split())):
@@ -248,8 +253,11 @@ class ActorIndex:
             return None
         phrase = matches[-1].group(1)
         words = phrase.split()
-        canonical = " ".join(w if w[0].isupper() else w.lower() for w in words)
-        canonical = clean_name(canonical) or canonical.split()[-1].lower()
+        while len(words) > 1 and words[0] in _NOT_NAMES:
+            words = words[1:]
+        if len(words) == 1:
+            words = [words[0].lower()]  # "Officials said" and "officials said" alike
+        canonical = " ".join(words)
         if canonical in self.actors and self.actors[canonical].type != "group":
             return canonical
         self._add(canonical, "group", phrase)
@@ -325,9 +333,13 @@ def resolve_speaker(
     if _PRONOUN_SUBJECT.search(phrase):
         return index.last_before(context, ("person",))  # '..., he emphasized'
     mentions = index.within(subject.start, subject.end)
-    people = [m.canonical for m in mentions if index.type_of(m.canonical) == "person"]
+    people = [m for m in mentions if index.type_of(m.canonical) == "person"]
     if people:
-        return people[-1]
+        first = people[0]
+        lead = index.text[subject.start : first.start].split()
+        if len(lead) <= 2 and index.text.startswith(",", first.end) and len(people) > 1:
+            return first.canonical  # 'Sen. John Marsh, a Republican from Ohio, said'
+        return people[-1].canonical
     if mentions and not ROLE_WORDS.search(phrase):
         return mentions[-1].canonical
     group = index.group(subject)

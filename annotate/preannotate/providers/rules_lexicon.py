@@ -169,6 +169,12 @@ GROUP_NAMES: tuple[str, ...] = (
     "Democrats", "Republicans", "Americans", "Conservatives", "Liberals", "Progressives",
     "Evangelicals", "Muslims", "Christians", "Palestinians", "Israelis", "Russians",
 )  # fmt: skip
+#: Words before a group noun that are not part of its name ("many experts", "the police").
+QUANTIFIERS: tuple[str, ...] = (
+    "a", "an", "the", "some", "many", "most", "several", "few", "other", "two", "three",
+    "both", "all", "more", "these", "those", "his", "her", "their", "its", "our", "one", "of",
+    "and", "that", "by", "to", "with", "said", "told", "when", "after",
+)  # fmt: skip
 #: Nouns for people who report without being named ("officials said", "police said").
 GROUP_NOUNS: tuple[str, ...] = (
     "officials", "official", "police", "rescuers", "witnesses", "witness", "residents",
