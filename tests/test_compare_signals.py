@@ -15,7 +15,13 @@ import pytest
 
 from annotate.compare.dates import DateMention, conflicting_dates, dates
 from annotate.compare.polarity import cues, negated
-from annotate.compare.quantities import APPROXIMATION, Quantity, conflicting, quantities
+from annotate.compare.quantities import (
+    APPROXIMATION,
+    Quantity,
+    conflicting,
+    in_base_unit,
+    quantities,
+)
 
 INF = math.inf
 #: A Friday: the publication date the relative forms below are resolved against.
@@ -575,3 +581,22 @@ def test_generated_text_never_breaks_the_readers() -> None:
         _dates(claim, FRIDAY)
         for start, end, text in cues(claim, scoped=False):
             assert claim[start:end] == text
+
+
+def test_figures_in_two_units_of_one_measure_meet_in_its_base_unit() -> None:
+    [miles] = quantities("The trail runs 5 miles along the coast.")
+    [km] = quantities("The trail runs 8 km along the coast.")
+    [feet] = quantities("The river crested at 30 feet.")
+    [fahrenheit] = quantities("It reached 104 degrees Fahrenheit.")
+    [celsius] = quantities("It reached 40 degrees Celsius.")
+    [money] = quantities("The fine was 22 dollars.")
+    assert (feet.unit, fahrenheit.unit, celsius.unit) == ("foot", "degree fahrenheit",
+                                                          "degree celsius")  # fmt: skip
+    converted = in_base_unit(miles, km)
+    assert converted is not None
+    assert not conflicting(*converted, tolerance=0.1)  # 5 miles is 8.05 km
+    hot = in_base_unit(fahrenheit, celsius)
+    assert hot is not None and abs(hot[0].low - 40.0) < 0.01
+    assert in_base_unit(miles, money) is None  # different measures
+    assert in_base_unit(miles, miles) is None  # one unit: compared as it is
+    assert not conflicting(fahrenheit, celsius)  # different units never conflict as read

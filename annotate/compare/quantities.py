@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 from .dates import dates
 
-__all__ = ["APPROXIMATION", "Quantity", "conflicting", "quantities"]
+__all__ = ["APPROXIMATION", "Quantity", "conflicting", "in_base_unit", "quantities"]
 
 #: Relative half-width of the band an approximation ("about 300") admits.
 APPROXIMATION = 0.1
@@ -225,10 +225,16 @@ _IRREGULAR_SINGULARS = {
     "tons": "ton",
     "roubles": "ruble",
     "rouble": "ruble",
+    "feet": "foot",
+    "centimetres": "centimeter",
+    "centimetre": "centimeter",
+    "centimeters": "centimeter",
+    "millimetres": "millimeter",
+    "millimeters": "millimeter",
 }
 #: Plural (or number-neutral) nouns that do not end in a plural -s.
 _IRREGULAR_PLURALS = _words(
-    "people personnel staff police aircraft livestock children men women crises analyses "
+    "feet people personnel staff police aircraft livestock children men women crises analyses "
     "series species"
 )
 #: Measures written without a plural ("300 km").
@@ -663,6 +669,40 @@ def _singular(lower: str) -> str:
 
 
 # -- comparison
+
+#: Measures with a common base: unit -> (base unit, factor to it, offset added after).
+CONVERSIONS: dict[str, tuple[str, float, float]] = {
+    "mile": ("meter", 1609.344, 0.0),
+    "kilometer": ("meter", 1000.0, 0.0),
+    "meter": ("meter", 1.0, 0.0),
+    "foot": ("meter", 0.3048, 0.0),
+    "inch": ("meter", 0.0254, 0.0),
+    "centimeter": ("meter", 0.01, 0.0),
+    "millimeter": ("meter", 0.001, 0.0),
+    "kilogram": ("kilogram", 1.0, 0.0),
+    "pound": ("kilogram", 0.45359237, 0.0),  # only ever met against a mass (see in_base_unit)
+    "ton": ("kilogram", 1000.0, 0.0),
+    "degree celsius": ("degree celsius", 1.0, 0.0),
+    "degree fahrenheit": ("degree celsius", 5 / 9, -160 / 9),
+}
+
+
+def in_base_unit(a: Quantity, b: Quantity) -> tuple[Quantity, Quantity] | None:
+    """Two figures of different units of one measure, both in its base unit ("5 miles" and
+    "8 km" in metres); None when the units are the same, unknown or of different measures
+    (a "pound" is converted only against a mass: it may be money)."""
+    if a.unit == b.unit or a.unit not in CONVERSIONS or b.unit not in CONVERSIONS:
+        return None
+    base_a, base_b = CONVERSIONS[a.unit], CONVERSIONS[b.unit]
+    if base_a[0] != base_b[0]:
+        return None
+    return _converted(a, base_a), _converted(b, base_b)
+
+
+def _converted(q: Quantity, base: tuple[str, float, float]) -> Quantity:
+    unit, factor, offset = base
+    return Quantity(q.start, q.end, q.text, q.low * factor + offset, q.high * factor + offset,
+                    unit)  # fmt: skip
 
 
 def conflicting(a: Quantity, b: Quantity, tolerance: float = 0.1) -> bool:

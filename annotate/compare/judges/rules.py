@@ -40,7 +40,7 @@ from annotate.schemas import OUTLET, DifferingValues, Verdict
 from ..claims import ComparedClaim
 from ..dates import DateMention, conflicting_dates, dates
 from ..polarity import cues, negated
-from ..quantities import Quantity, conflicting, quantities
+from ..quantities import Quantity, conflicting, in_base_unit, quantities
 from ..scope import (
     DISTINGUISHERS,
     Measure,
@@ -82,6 +82,8 @@ REST_ALIKE = 0.6
 #: ... and a role contradiction (its claims word the role in their own ways: "requested
 #: the talks" / "the talks were sought by").
 ROLE_REST_ALIKE = 0.4
+#: How far apart two figures in different units may be and still be one (rounded) figure.
+CONVERSION_SLACK = 0.1
 #: Verbs that fill one role ("asked for" the talks = "requested" them), by crude stem.
 ROLE_VERBS: tuple[frozenset[str], ...] = tuple(
     frozenset(group.split())
@@ -477,6 +479,13 @@ def _figures_apart(a: Features, b: Features) -> Verdict | None:
                                 "both sides, not a contradiction.")  # fmt: skip
     lone_a = [qa for qa in a.quantities if not any(_equal(qa, qb) for qb in b.quantities)]
     lone_b = [qb for qb in b.quantities if not any(_equal(qa, qb) for qa in a.quantities)]
+    for qa in lone_a:
+        for qb in lone_b:
+            converted = in_base_unit(qa, qb)
+            if converted is not None and not conflicting(*converted, tolerance=CONVERSION_SLACK):
+                return _verdict("elaborates", f"'{qa.text}' ({qa.unit}) and '{qb.text}' "
+                                f"({qb.unit}) are one figure in two units: the same fact, not "
+                                "a contradiction.")  # fmt: skip
     if lone_a and lone_b:
         return _verdict("unrelated", f"Alike, but with different figures ('{lone_a[0].text}' / "
                         f"'{lone_b[0].text}'): not one quantity, not one fact.")  # fmt: skip
