@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from annotate.schemas import OUTLET
 
@@ -55,22 +56,23 @@ def pairs_of(records: Sequence[tuple[Side, Side]]) -> list[Pair]:
     registry.link()
     actors = [registry.ids((*c.mentioned, *(() if c.speaker == OUTLET else (c.speaker,))))
               for c in claims]  # fmt: skip
-    similarity = _cosines(claims, actors, documents)
+    vectors = _tfidf(claims, actors, documents)
     members: dict[str, list[int]] = {}
     for i, claim in enumerate(claims):
         members.setdefault(claim.outlet.doc_id, []).append(i)
 
     def best(i: int, doc: str) -> int:
         """The claim of document `doc` most similar to claim `i`."""
-        return members[doc][int(np.argmax(similarity[i, members[doc]]))]
+        row = (vectors[members[doc]] @ vectors[i].T).toarray().ravel()
+        return members[doc][int(np.argmax(row))]
 
     pairs = []
     for index in range(len(records)):
         i, j = 2 * index, 2 * index + 1
         a_doc, b_doc = claims[i].outlet.doc_id, claims[j].outlet.doc_id
         mutual = a_doc != b_doc and best(i, b_doc) == j and best(j, a_doc) == i
-        pairs.append(Pair(claims[i], claims[j], round(float(similarity[i, j]), 4),
-                          actors[i], actors[j], mutual))  # fmt: skip
+        cosine = round(float(vectors[i].multiply(vectors[j]).sum()), 4)
+        pairs.append(Pair(claims[i], claims[j], cosine, actors[i], actors[j], mutual))
     return pairs
 
 
@@ -85,12 +87,11 @@ def _claim(side: Side, doc: str) -> ComparedClaim:
                          claim_names(quote))  # fmt: skip
 
 
-def _cosines(
+def _tfidf(
     claims: list[ComparedClaim], actors: list[frozenset[str]], documents: dict[str, Any]
-) -> np.ndarray:
-    """Every claim's TF-IDF cosine with every other (dense: record sets are small)."""
+) -> sparse.csr_matrix:
+    """Every claim's TF-IDF row (unit length: a product of two rows is their cosine)."""
     order = {doc: i for i, doc in enumerate(documents)}
     texts = [ClaimText(order[c.outlet.doc_id], c.proposition, ids, c.outlet.published)
              for c, ids in zip(claims, actors, strict=True)]  # fmt: skip
-    vectors = _vectors(texts)
-    return np.asarray((vectors @ vectors.T).todense())
+    return _vectors(texts)
