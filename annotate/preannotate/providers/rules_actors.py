@@ -57,12 +57,15 @@ _NAME_RUN = rf"{_NAME_WORD}(?:\s+(?:(?:of|for|and|on|the|de|van|von|al)\s+)*{_NA
 #: Auxiliaries and adverbs between a subject and its cue ("Lopez has also said").
 _BETWEEN = r"(?:\s*,)?(?:\s+(?:has|have|had|also|then|later|again|once|would|will|\w+ly))*\s*"
 _SUBJECT_NAME_RE = re.compile(rf"(?<![\w.])({_NAME_RUN})['’]?{_BETWEEN}$")
+#: 'Mark Feld, the school's principal, said': a name, then a description between commas.
+_APPOSITIVE_RE = re.compile(rf"(?<![\w.])({_NAME_RUN}),\s[^,“”\"«»]{{2,80}},{_BETWEEN}$")
 _NAME_AFTER_RE = re.compile(
     rf"\s+(?:the\s+)?({_NAME_RUN})(?=\s*(?:[,.;:]|$|\s+(?:who|of|in|on|at|to)\b))"
 )
 _GROUP_RE = re.compile(
     rf"(?<![\w-])((?:{_NAME_RUN}\s+)?(?:(?!(?:{alternation(lexicon.QUANTIFIERS)})\b)[a-z][\w-]*\s+){{0,3}}"
     rf"(?i:{alternation(lexicon.GROUP_NOUNS)}))\b"
+    rf"(?=(?:\s+(?:in|at|of|for|from|with|on)\s+[\w\s.’'-]{{1,40}})?,?{_BETWEEN}$)"
 )
 _ORG_HEAD_RE = re.compile(
     rf"\b(?:{alternation(lexicon.ORGANIZATION_WORDS)})(?:$|\s+(?:of|for|on)\s)"
@@ -101,6 +104,7 @@ _SEVERAL_NAMED = re.compile(
 )
 #: Where a long description of a speaker may be cut ("a 2013 article | in the journal").
 _QUALIFIER = re.compile(r"\s+(?:who|which|in|at|of|for|from|with|on)\s+")
+_ARTICLE = re.compile(r"^(?:the|a|an|The|A|An)\s+(?=\S+\s)")
 _DESCRIBED = re.compile(
     r"\W*(?:(?:and|but|so|then|also|while|as|when)\s+)*"
     r"(?P<phrase>[A-Za-z0-9][^“”\"«»,;:()]*?[\w.])\W*$"
@@ -222,6 +226,10 @@ class ActorIndex:
                 self.text, max(region.start, cue.start() - 80), cue.start()
             )
             after = _NAME_AFTER_RE.match(self.text, cue.end(), min(region.end, cue.end() + 80))
+            if before is None:
+                before = _APPOSITIVE_RE.search(
+                    self.text, max(region.start, cue.start() - 120), cue.start()
+                )
             for match in (before, after):
                 if match is None:
                     continue
@@ -278,10 +286,9 @@ class ActorIndex:
             or _SEVERAL_NAMED.search(phrase)
         ):
             return None
-        canonical = self.actors[phrase].canonical if phrase in self.actors else phrase
-        self._add(
-            canonical, self.actors[canonical].type if canonical in self.actors else "other", phrase
-        )
+        canonical = _ARTICLE.sub("", phrase)  # "the county clerk" -> "county clerk"
+        known = self.actors.get(canonical)
+        self._add(canonical, known.type if known else "other", phrase)
         return canonical
 
     def within(self, start: int, end: int) -> list[Mention]:
@@ -346,7 +353,9 @@ def resolve_speaker(
     if group is not None:
         return group
     if ROLE_WORDS.search(phrase):
-        return index.last_before(context, ("person",))
+        person = index.last_before(context, ("person",))
+        if person is not None:
+            return person
     if mentions:
         return mentions[-1].canonical
     if PLURAL_SUBJECT.search(phrase) or _IT_SUBJECT.search(phrase):

@@ -186,7 +186,10 @@ GROUP_NOUNS: tuple[str, ...] = (
     "leaders", "voters", "parents", "neighbors", "neighbours", "survivors", "victims",
     "relatives", "family", "lawyers", "attorneys", "representatives", "campaign",
     "administration", "government", "ministry", "department", "agency", "company",
-    "staffers", "insiders", "pollsters", "Democrats", "Republicans",
+    "staffers", "insiders", "pollsters", "Democrats", "Republicans", "paramedics", "medics",
+    "emergency workers", "teachers", "students", "workers", "farmers", "soldiers", "troops",
+    "fans", "shoppers", "passengers", "drivers", "nurses", "crews", "guards", "villagers",
+    "locals", "coroner", "medical examiner", "rescue workers", "emergency services",
 )  # fmt: skip
 
 #: Reporting verbs and phrases that introduce a claim, in the forms news uses. Chosen on
