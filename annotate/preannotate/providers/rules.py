@@ -62,7 +62,7 @@ MAX_SUBJECT_WORDS = 12
 #: Most words between a cue and the quotation it opens ("told reporters on Tuesday:").
 MAX_GAP_WORDS = 5
 #: How far after a closing quote mark its reporting verb is looked for.
-CUE_AFTER_QUOTE_CHARS = 60
+CUE_AFTER_QUOTE_CHARS = 150
 #: Fewest words for a sentence in the outlet's own voice to be a claim rather than a fragment.
 MIN_AUTHORIAL_WORDS = 6
 #: The last words before an event verb, read as its subject ("President Putin on Monday").
@@ -345,6 +345,10 @@ def _cue_after(
     if not cues:
         return None
     cue = cues[0]
+    if next(_sentence_ends(text, start, cue.start()), None) or _QUOTE_MARKS.search(
+        text, start, cue.start()
+    ):
+        return None  # the cue belongs to another sentence or quotation
     if _ENDS_SENTENCE.search(quote.of(text)) and _OPENS_QUOTE.match(text, cue.end()):
         return None  # '"A." Smith added, "B."': the cue opens the next quotation
     sentence_end = next(_sentence_ends(text, cue.end(), paragraph.end), None)
@@ -375,6 +379,9 @@ def _may_claim(words: str) -> bool:
     return not (_TITLE_CASE.fullmatch(words) and any(c.islower() for c in words))
 
 
+_SAME_SUBJECT = re.compile(r"\b(?:and|but|then|before|after)\s*$")
+
+
 def _cue_before(
     text: str,
     quote: TextRange,
@@ -398,8 +405,12 @@ def _cue_before(
     cue = cues[-1]
     if not _introduces(text[cue.end() : opening].strip()):
         return None
-    subject = TextRange(sentence.start, cues[0].start())
-    speaker = resolve_speaker(index, subject)
+    own = TextRange(cues[-2].end() if len(cues) > 1 else sentence.start, cue.start())
+    # 'X underlined that ... and said, "...': the subject of the first cue speaks
+    clause = None if _SAME_SUBJECT.search(own.of(text)) else _subject_of(text, own)
+    speaker = (clause and resolve_speaker(index, clause)) or resolve_speaker(
+        index, TextRange(sentence.start, cues[0].start())
+    )
     return (speaker, TextRange(cue.start(), cue.end())) if speaker else None
 
 
@@ -512,7 +523,12 @@ def _ends_clause(text: str, cue: re.Match[str], claim: str, after: str) -> bool:
 
 
 def _subject_of(text: str, before: TextRange) -> TextRange | None:
-    """The subject of a cue: the words before it, from the last clause start if they are many."""
+    """The subject of a cue: the words before it, after a dateline dash ("WASHINGTON (AP) —"),
+    from the last clause start if they are many; 'Pete Seat, a consultant whose firm ...,
+    said' is its head before the first comma."""
+    dash = _DASH.search(text, before.start, before.end)
+    if dash:
+        before = TextRange(dash.end(), before.end)
     if _words(before.of(text)) <= MAX_SUBJECT_WORDS:
         return before
     comma = max(
@@ -521,7 +537,16 @@ def _subject_of(text: str, before: TextRange) -> TextRange | None:
     if comma == -1:
         return None
     clause = TextRange(comma + 1, before.end)
+    if _words(clause.of(text)) == 0:
+        head = _APPOSITION.match(text, before.start, comma)
+        if head:
+            return TextRange(before.start, head.end(1))
     return clause if _words(clause.of(text)) <= MAX_SUBJECT_WORDS else None
+
+
+_DASH = re.compile(r".*(?:—|–|--)\s*(?=\w)", re.S)
+#: A named head, then its description between commas.
+_APPOSITION = re.compile(r"\s*((?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w’'-]*),\s")
 
 
 #: After 'told', 'warned' and the like comes whom they told, then (often) 'that'.
