@@ -92,7 +92,11 @@ def pulled(store: Store, document_id: str, annotator: str, annotation: Annotatio
 @pytest.fixture
 def annotated(tmp_path: Path) -> Path:
     """Seeds pre-annotated by the rules, then 'corrected' by three annotators."""
-    db = tmp_path / "gold.db"
+    return annotated_store(tmp_path / "gold.db")
+
+
+def annotated_store(db: Path) -> Path:
+    """The store of the `annotated` fixture, at `db`."""
     with Store(db) as store:
         ingest_paths(store, [SEEDS])
         asyncio.run(preannotate(store, RulesProvider()))

@@ -14,7 +14,7 @@ from annotate.gold.report import dump_report, gold_report
 from annotate.gold.verdicts import keep_verified_verdicts
 from annotate.gold.workers import default_workers
 
-from .common import DbOption, console, fail, open_store
+from .common import DbOption, console, counted, fail, interval_or_figure, open_store, report_table
 
 PolicyOption = Annotated[
     str,
@@ -32,8 +32,7 @@ ReviewerOption = Annotated[
 WorkersOption = Annotated[
     int,
     typer.Option(
-        help="Processes that judge documents (0: one per core). The figures do not depend "
-        "on it.",
+        help="Processes that judge documents (0: one per core). The figures do not depend on it.",
         show_default=False,
     ),
 ]
@@ -94,10 +93,11 @@ def _print_documents(report: dict[str, Any]) -> None:
     console.print(_categorical_table(report["fields"]))
     console.print(_f1_table(report["fields"]))
     for version, fields in report["model_vs_gold"].items():
-        console.print(_model_table(version, fields, report["pre_annotations"][version]))
+        console.print(_model_title(version, report["pre_annotations"][version]), highlight=False)
+        console.print(_model_table(fields))
     adjudication = report["adjudication"]
     console.print(
-        f"gold by policy {adjudication['policy']}: {adjudication['methods']}; "
+        f"gold by policy {adjudication['policy']}: {counted(adjudication['methods'])}; "
         f"{adjudication['contested']} contested, {adjudication['with_ties']} with ties "
         "(listed by `--json` under disagreements)",
         highlight=False,
@@ -115,7 +115,7 @@ def _print_comparisons(comparisons: dict[str, Any]) -> None:
     console.print(table)
     adjudication = comparisons["adjudication"]
     console.print(
-        f"verdicts by policy {adjudication['policy']}: {adjudication['methods']}; "
+        f"verdicts by policy {adjudication['policy']}: {counted(adjudication['methods'])}; "
         f"{adjudication['verified']} verified, {adjudication['contested']} contested, "
         f"{adjudication['with_ties']} with ties (listed by `--json` under "
         "comparisons.disagreements)",
@@ -123,52 +123,60 @@ def _print_comparisons(comparisons: dict[str, Any]) -> None:
     )
 
 
+#: The categorical coefficients, as rows (the fields are the columns: a handful, so the
+#: table fits 80 columns with every name written out).
+CATEGORICAL_ROWS = (
+    ("units", "units"),
+    ("observed agreement", "observed_agreement"),
+    ("Cohen's kappa", "cohen_kappa"),
+    ("Fleiss' kappa", "fleiss_kappa"),
+    ("Krippendorff nominal", "krippendorff_alpha_nominal"),
+    ("  95% interval", "krippendorff_alpha_nominal_ci95"),
+    ("Krippendorff ordinal", "krippendorff_alpha_ordinal"),
+    ("Gwet's AC1", "gwet_ac1"),
+)
+
+
 def _categorical_table(fields: dict[str, Any]) -> Table:
-    columns = [
-        "units",
-        "observed_agreement",
-        "cohen_kappa",
-        "fleiss_kappa",
-        "krippendorff_alpha_nominal",
-        "krippendorff_alpha_ordinal",
-        "gwet_ac1",
-        "krippendorff_alpha_nominal_ci95",
-    ]
-    table = Table("field", *columns, title="Categorical fields", title_justify="left")
-    for name, scores in fields.items():
-        if "units" in scores:
-            table.add_row(name, *(figure(scores.get(c)) for c in columns))
+    names = [name for name, scores in fields.items() if "units" in scores]
+    table = report_table("", *names, title="Categorical fields")
+    for label, key in CATEGORICAL_ROWS:
+        table.add_row(label, *(interval_or_figure(fields[name].get(key)) for name in names))
     return table
 
 
 def _f1_table(fields: dict[str, Any]) -> Table:
-    table = Table("field", "F1 exact", "95% CI", "F1 partial / F1", "95% CI",
-                  title="Spans and relations (pairwise)", title_justify="left")  # fmt: skip
+    table = report_table("field", "F1 exact", "95% interval", "F1 partial", "95% interval",
+                         title="Spans and relations (pairwise; relations: F1 partial)")  # fmt: skip
     for name, scores in fields.items():
         if "f1_exact" in scores:
             table.add_row(
                 name,
                 figure(scores["f1_exact"]),
-                figure(scores["f1_exact_ci95"]),
+                interval_or_figure(scores["f1_exact_ci95"]),
                 figure(scores["f1_partial"]),
-                figure(scores["f1_partial_ci95"]),
+                interval_or_figure(scores["f1_partial_ci95"]),
             )
         elif "f1" in scores:
-            table.add_row(name, "", "", figure(scores["f1"]), figure(scores["f1_ci95"]))
+            table.add_row(name, "", "", figure(scores["f1"]), interval_or_figure(scores["f1_ci95"]))
     return table
 
 
-def _model_table(version: str, fields: dict[str, Any], fates: dict[str, Any]) -> Table:
-    title = (
-        f"{version} vs gold: {fates['pre_annotated_regions']} pre-annotated regions, "
-        f"kept {figure(fates['share_kept'])}, edited {figure(fates['share_edited'])}, "
-        f"deleted {figure(fates['share_deleted'])}"
-    )
-    table = Table("field", "precision", "recall", "F1", title=title, title_justify="left")
+def _model_table(fields: dict[str, Any]) -> Table:
+    table = report_table("field", "precision", "recall", "F1")
     for name, scores in fields.items():
         if ":" not in name or name.startswith("relation:"):
             table.add_row(name, *(figure(scores[k]) for k in ("precision", "recall", "f1")))
     return table
+
+
+def _model_title(version: str, fates: dict[str, Any]) -> str:
+    """What a model version's table is about, on lines of its own (it is wider than the table)."""
+    return (
+        f"{version} vs gold: {fates['pre_annotated_regions']} pre-annotated regions, "
+        f"kept {figure(fates['share_kept'])}, edited {figure(fates['share_edited'])}, "
+        f"deleted {figure(fates['share_deleted'])}"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.table import Table
 
 from annotate.errors import InputError
+from annotate.gold.card import figure
 from annotate.store import Store
 
 console = Console()
@@ -50,3 +53,22 @@ def open_store(db: Path | None, *, create: bool = False) -> Iterator[Store]:
 def fail(message: str) -> InputError:
     """The error to raise for a problem the CLI itself finds; shown as ``error: …``, exit 1."""
     return InputError(message)
+
+
+def report_table(*headers: str, title: str | None = None) -> Table:
+    """A table of figures that fits 80 columns: a rule under the header, no side borders
+    (each border costs a column the figures need; tests/test_narrow.py renders them)."""
+    return Table(*headers, title=title, title_justify="left", box=box.SIMPLE_HEAD,
+                 show_edge=False, pad_edge=False)  # fmt: skip
+
+
+def interval_or_figure(value: Any) -> str:
+    """A figure, or an interval as ``0.880–0.983`` (narrower than a bracketed pair)."""
+    if isinstance(value, list) and len(value) == 2:
+        return f"{figure(value[0])}–{figure(value[1])}"
+    return figure(value)
+
+
+def counted(counts: Mapping[str, int]) -> str:
+    """``{'majority': 2, 'reviewer': 1}`` said as ``majority 2, reviewer 1``."""
+    return ", ".join(f"{name} {count:,}" for name, count in counts.items()) or "none"

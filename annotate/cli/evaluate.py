@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich import box
 from rich.table import Table
 
 from annotate.gold.card import figure
@@ -37,7 +36,7 @@ from annotate.prompts import read_prompt
 from annotate.store import Store, StoredEvaluation
 
 from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
-from .common import DbOption, console, fail, open_store
+from .common import DbOption, console, fail, open_store, report_table
 from .job_progress import progress_bar
 from .llm_options import (
     ConcurrencyOption,
@@ -304,17 +303,20 @@ def _print_compare(evaluations: list[StoredEvaluation], as_json: bool) -> None:
     if not evaluations:
         console.print("no evaluations yet: run `annotate eval --provider P --model M` first")
         return
-    table = Table(title="evaluations, best F1 first", title_justify="left", box=box.SIMPLE_HEAD,
-                  pad_edge=False)  # fmt: skip
-    # The model above its prompt, both folded onto more lines rather than cut.
-    table.add_column("model / prompt", overflow="fold")
+    # The models and prompts listed by rank above the figures: a model's name is longer
+    # than a column can hold at 80 columns without cutting it.
+    console.print("evaluations, best F1 first", highlight=False)
+    for rank, e in enumerate(evaluations, 1):
+        prompt = f"{e.prompt_name}:{e.prompt_version[:8]}" if e.prompt_version else "no prompt"
+        console.print(f"{rank:>3}  {e.model} ({prompt})", highlight=False)
+    table = report_table("#")
+    table.columns[0].justify = "right"
     for name in ("docs", "P", "R", "F1", "$/doc", "tok/doc", "s/doc"):
         table.add_column(name, justify="right", no_wrap=True)
-    for e in evaluations:
+    for rank, e in enumerate(evaluations, 1):
         per = evaluation_json(e)["per_document"]
-        prompt = f"{e.prompt_name}:{e.prompt_version[:8]}" if e.prompt_version else "no prompt"
         table.add_row(
-            f"{e.model}\n  {prompt}",
+            str(rank),
             f"{e.scored}/{e.gold_documents}",
             figure(e.precision),
             figure(e.recall),

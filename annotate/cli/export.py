@@ -12,7 +12,7 @@ from annotate.gold.export import export_dataset, parse_splits
 from annotate.store import Store
 
 from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
-from .common import DbOption, console, fail, open_store
+from .common import DbOption, console, counted, fail, open_store
 
 
 def export(
@@ -52,7 +52,7 @@ def export(
             score_judge=_judge_scores,
         )
     console.print(
-        f"exported {manifest['documents']} documents ({manifest['splits']}) to {out}, "
+        f"exported {manifest['documents']} documents ({counted(manifest['splits'])}) to {out}, "
         f"version {manifest['version']}",
         highlight=False,
     )
@@ -60,7 +60,7 @@ def export(
         tables = manifest["comparisons"]
         console.print(
             f"and comparison {tables['comparison']}: {tables['pairs']} claim pairs "
-            f"({tables['pair_statuses']}), {tables['facts']} facts",
+            f"({counted(tables['pair_statuses'])}), {tables['facts']} facts",
             highlight=False,
         )
 

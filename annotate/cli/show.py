@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from textwrap import shorten
 from typing import Annotated
 
 import typer
+from rich.console import Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from annotate.schemas import Annotation
 from annotate.store import Document, DocumentListing
 
-from .common import DbOption, console, open_store
+from .common import DbOption, console, open_store, report_table
 
 ACTOR_STYLE = "bold cyan"
 CLAIM_STYLE = "underline"
@@ -54,8 +57,8 @@ def show(
         console.print("[yellow]quotes the model returned that are not in the text[/]:")
         for quote in dropped:
             console.print(f"  {quote['kind']}: {quote['quote']!r}", highlight=False)
-    for table in (_actors(annotation), _claims(annotation), _stances(annotation)):
-        console.print(table)
+    for part in (_actors(annotation), _claims(annotation), _stances(annotation)):
+        console.print(part)
     if annotation.document:
         console.print(
             f"document stance toward [bold]{annotation.document.main_target}[/]: "
@@ -84,7 +87,7 @@ def highlighted(text: str, annotation: Annotation) -> Text:
 
 
 def _actors(annotation: Annotation) -> Table:
-    table = Table("actor", "type", "mentions", title="Actors", title_justify="left")
+    table = report_table("actor", "type", "mentions", title="Actors")
     for actor in annotation.actors:
         forms = sorted({m.text for m in actor.mentions})
         table.add_row(
@@ -93,43 +96,35 @@ def _actors(annotation: Annotation) -> Table:
     return table
 
 
-def _claims(annotation: Annotation) -> Table:
-    table = Table(
-        "at",
-        "speaker",
-        "cue",
-        "attribution",
-        "check",
-        "claim",
-        title="Claims",
-        title_justify="left",
-    )
+def _claims(annotation: Annotation) -> Group:
+    """Each claim as its fields on one line and its words below: a claim is too long for a
+    table cell at 80 columns without cutting its words."""
+    lines: list[Text | Padding] = [Text("Claims", style="italic")]
     for claim in annotation.claims:
-        table.add_row(
-            str(claim.span.start),
-            claim.speaker,
-            claim.cue.text if claim.cue else "",
-            claim.attribution,
-            "yes" if claim.check_worthy else "no",
-            claim.span.text,
-        )
-    return table
+        cue = f" · cue “{claim.cue.text}”" if claim.cue else ""
+        worthy = "check-worthy" if claim.check_worthy else "not check-worthy"
+        lines.append(Text(f"{claim.span.start:>6}  {claim.speaker}{cue} · {claim.attribution} · "
+                          f"{worthy}", style="bold"))  # fmt: skip
+        lines.append(Padding(Text(claim.span.text), (0, 0, 0, 8)))
+    return Group(*lines)
 
 
-def _stances(annotation: Annotation) -> Table:
-    table = Table("holder", "target", "stance", "evidence", title="Stances", title_justify="left")
+def _stances(annotation: Annotation) -> Group:
+    lines: list[Text | Padding] = [Text("Stances", style="italic")]
     for stance in annotation.stances:
-        table.add_row(stance.holder, stance.target, stance.label, stance.evidence.text)
-    return table
+        lines.append(Text(f"{stance.evidence.start:>6}  {stance.holder} · {stance.label} · "
+                          f"toward {stance.target}", style="bold"))  # fmt: skip
+        lines.append(Padding(Text(stance.evidence.text), (0, 0, 0, 8)))
+    return Group(*lines)
 
 
 def _document_list(documents: Iterable[DocumentListing]) -> Table:
-    table = Table("id", "file", "chars", "metadata")
+    table = report_table("id", "file", "chars", "metadata")
     table.columns[0].no_wrap = table.columns[1].no_wrap = True
     for document in documents:
         meta = ", ".join(f"{k}={v}" for k, v in document.metadata.items() if k != "file" and v)
         name = Path(document.source).name
-        table.add_row(document.id, name, str(document.chars), meta[:80])
+        table.add_row(document.id, name, str(document.chars), shorten(meta, 80, placeholder=" …"))
     return table
 
 

@@ -1,0 +1,87 @@
+"""Every command's output fits an 80-column terminal without cutting a word.
+
+Rich shrinks a table that is too wide by cutting its cells with an ellipsis
+("obser…", "self-proclai…"), which hides the very words a reader came for. Each
+command runs here as a user runs it, in its own process with ``COLUMNS=80``, over
+a store with documents, predictions, people's annotations, gold, an evaluation
+and a comparison; no line may pass 80 cells, no word may end in "…", and no
+Python dict may be printed as one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+
+from .conftest import SEEDS, annotated_store
+
+#: A word cut by Rich: letters or digits running into its ellipsis.
+CUT_WORD = re.compile(r"\w…")
+
+
+def run(db: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANNOTATE_"))}
+    env.update(COLUMNS="80", LINES="50", NO_COLOR="1", ANNOTATE_HOME=str(db.parent / "home"))
+    result = subprocess.run(
+        [sys.executable, "-m", "annotate", "--db", str(db), *args],
+        env=env, capture_output=True, text=True, timeout=300, cwd=db.parent,
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Each command's output at 80 columns, over one store that has been through them all."""
+    folder = tmp_path_factory.mktemp("narrow")
+    db = annotated_store(folder / "narrow.db")
+    commands = {
+        "ingest": ("ingest", str(SEEDS)),
+        "preannotate --dry-run": ("preannotate", "--dry-run"),
+        "preannotate": ("preannotate",),
+        "show": ("show",),
+        "show DOC": ("show", "000"),
+        "runs": ("runs",),
+        "agreement": ("agreement",),
+        "eval": ("eval", "--provider", "rules"),
+        "eval --compare": ("eval", "--compare"),
+        "compare": ("compare", "--out", str(folder / "compare")),
+        "export": ("export", "--out", str(folder / "dataset")),
+        "batch status": ("batch", "status", "--all"),
+    }
+    return {name: run(db, *args) for name, args in commands.items()}
+
+
+#: Each command, and words its output holds when it did its work (not an error line).
+COMMANDS = {
+    "ingest": "already known",
+    "preannotate --dry-run": "requests",
+    "preannotate": "documents",
+    "show": "000_856e5b2c16a2e29d.txt",
+    "show DOC": "Claims",
+    "runs": "rule-based-annotator",
+    "agreement": "Krippendorff nominal",
+    "eval": "precision",
+    "eval --compare": "rule-based-annotator",
+    "compare": "pairs judged by rule-based-judge",
+    "export": "exported 5 documents",
+    "batch status": "batches",
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_output_fits_80_columns_without_cutting_a_word(
+    outputs: dict[str, str], command: str
+) -> None:
+    output = outputs[command]
+    assert COMMANDS[command] in " ".join(output.split()), output
+    for line in output.splitlines():
+        assert cell_len(line) <= 80, f"{command}: {cell_len(line)} cells: {line!r}"
+        assert not CUT_WORD.search(line), f"{command}: a word cut: {line!r}"
+        assert "{'" not in line, f"{command}: a dict printed as Python: {line!r}"
