@@ -418,6 +418,7 @@ def test_compare_eval_tables(seeds_verified: tuple[Path, int, str]) -> None:
 
 
 def test_compare_eval_without_verdicts_is_one_error_line(tmp_path: Path) -> None:
+    Store(tmp_path / "empty.db").close()
     result = runner.invoke(app, ["--db", str(tmp_path / "empty.db"), "compare", "--eval"])
     assert result.exit_code == 1
     assert "run `annotate compare` first" in result.output

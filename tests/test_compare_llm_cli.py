@@ -118,6 +118,22 @@ def test_a_pair_never_answered_fails_the_run_and_is_judged_next_time(
     assert server.stats()["requests"] - requests_before == first["unjudged"] + 1
 
 
+def test_pairs_failing_alike_are_counted_in_one_line(
+    seeds_db: Path, tmp_path: Path, server: RunningServer
+) -> None:
+    """Every pair failing for one reason is said once with its count, not once per pair."""
+    server.set_faults([{"kind": "validation_error", "times": 100_000}])
+    status, output = _compare(seeds_db, tmp_path / "spoilt")
+    server.set_faults([])
+    assert status == 1
+    (line,) = [" ".join(line.split()) for line in output.splitlines() if line.startswith("error:")]
+    counts = json.loads((tmp_path / "spoilt" / "facts.json").read_text())["comparison"]["counts"]
+    ((reason, failed),) = counts["failure_reasons"].items()
+    assert failed == counts["unjudged"] == counts["candidate_pairs"] > 1
+    assert f"Reasons: {reason} {failed:,}" in line and line.count(f"{reason}:") == 1
+    assert "run the same command again" in line
+
+
 def test_a_refused_key_stops_with_one_line(seeds_db: Path, tmp_path: Path,
                                            server: RunningServer) -> None:  # fmt: skip
     server.set_faults([{"kind": "401", "times": 1000}])
@@ -149,6 +165,21 @@ def test_a_prices_file_prices_the_judge_of_a_local_server(
     ]
     expected = (usage["prompt_tokens"] * 1.0 + usage["completion_tokens"] * 2.0) / 1e6
     assert usage["prompt_tokens"] > 0 and usage["cost_usd"] == pytest.approx(expected, rel=1e-6)
+    assert usage["priced"] and "cost unknown" not in output
+
+
+def test_an_unpriced_judge_costs_unknown_not_zero(
+    seeds_db: Path, tmp_path: Path, server: RunningServer
+) -> None:
+    """A local server's model has no price: the summary says so, as preannotate does."""
+    status, output = _compare(seeds_db, tmp_path / "unpriced")
+    assert status == 0, output
+    output = " ".join(output.split())  # the console wraps at its width
+    assert "cost unknown" in output and "--prices" in output and "$0.0000" not in output
+    usage = json.loads((tmp_path / "unpriced" / "facts.json").read_text())["comparison"][
+        "counts"
+    ]["judge_usage"]
+    assert usage["priced"] is False
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from annotate.gold.verdicts import keep_verified_verdicts
 from annotate.store.database import COMPARE_ORIGINS
 
 from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
-from .common import DbOption, console, fail, open_store
+from .common import DbOption, console, counted, fail, open_store
 from .llm_options import (
     ConcurrencyOption,
     ContextWindowOption,
@@ -204,7 +204,7 @@ def _summary(found: Comparison, out: Path) -> None:
             f"{usage['calls']} LLM calls ({usage['requests']} requests, {usage['reasks']} "
             f"re-asks), {counts['reused_verdicts']} verdicts reused, "
             f"{usage['prompt_tokens'] + usage['completion_tokens']} tokens, "
-            f"${usage['cost_usd']:.4f}",
+            + judging_cost(usage["cost_usd"], usage.get("priced", True)),
             highlight=False,
         )
     if counts["dropped_values"]:
@@ -215,12 +215,19 @@ def _summary(found: Comparison, out: Path) -> None:
                       "(a detail on 'same') were dropped", highlight=False)  # fmt: skip
     console.print(f"wrote {out / FACTS}, {out / PAIRS}, {out / REPORT}", highlight=False)
     if counts["unjudged"]:
-        reasons = "; ".join(counts["failures"])
         raise ProviderError(
             f"{counts['unjudged']} of {counts['candidate_pairs']} pairs could not be judged "
-            f"({reasons}): they are left out of the facts; run the same command again to "
-            "judge only them"
+            "and are left out of the facts; run the same command again to judge only them. "
+            f"Reasons: {counted(counts.get('failure_reasons', {}))}; first of each: "
+            + "; ".join(counts["failures"])
         )
+
+
+def judging_cost(cost_usd: float, known: bool) -> str:
+    """A judge's cost, or unknown when its model has no price (never $0 as if free)."""
+    if known:
+        return f"${cost_usd:.4f}"
+    return "cost unknown (the model has no price: give --price-input/--price-output or --prices)"
 
 
 def _evaluate(db: Path | None, policy: Policy, reviewers: Sequence[str], as_json: bool) -> None:
@@ -247,7 +254,8 @@ def _print_scores(scores: dict[str, Any]) -> None:
         highlight=False,
     )
     console.print(
-        f"judging cost ${scores['cost_usd']:.4f}: {scores['calls']} LLM calls, "
+        f"judging cost {judging_cost(scores['cost_usd'], scores['cost_known'])}: "
+        f"{scores['calls']} LLM calls, "
         f"{scores['prompt_tokens'] + scores['completion_tokens']} tokens, "
         f"{scores['reused_verdicts']} verdicts reused from earlier comparisons",
         highlight=False,

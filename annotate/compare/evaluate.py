@@ -111,6 +111,7 @@ def _judge_identity(run: ComparisonRun) -> dict[str, Any]:
         "judge": run.judge,
         "prompt_version": prompt,
         "cost_usd": usage.get("cost_usd", 0.0),
+        "cost_known": usage.get("priced", True),
         "calls": usage.get("calls", 0),
         "prompt_tokens": usage.get("prompt_tokens", 0),
         "completion_tokens": usage.get("completion_tokens", 0),

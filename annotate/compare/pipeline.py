@@ -217,15 +217,14 @@ def _judge(
     contradictions: list[Link] = []
     statuses: Statuses = {}
     counts: dict[str, Any] = {"dropped_values": 0, "reused": 0, "unjudged": 0, "failures": [],
-                              "verified_pairs": 0, "overruled": 0}  # fmt: skip
+                              "failure_reasons": {}, "verified_pairs": 0,
+                              "overruled": 0}  # fmt: skip
     kept: list[StoredVerdict] = []
     asked, version = question(judge), judge.model_version
     answers = _answers(store, judge, pairs, on_pairs)
     for pair, (i, j), answer in zip(pairs, indexes, answers, strict=True):
         if isinstance(answer, Unjudged):
-            counts["unjudged"] += 1
-            if len(counts["failures"]) < MAX_FAILURES_SHOWN:
-                counts["failures"].append(f"{answer.reason}: {answer.detail}")
+            _count_failure(counts, answer)
             continue
         if isinstance(answer, KeptVerdict):
             counts["reused"] += 1
@@ -251,6 +250,16 @@ def _judge(
         (contradictions if verdict.relation == "contradicts" else links).append((i, j, verdict))
     store.save_verdicts(kept, keep=judge.cacheable)
     return links, contradictions, counts, statuses
+
+
+def _count_failure(counts: dict[str, Any], answer: Unjudged) -> None:
+    """Unjudged pairs counted by reason, with the first detail of each distinct reason (a
+    dead endpoint fails every pair alike: one line says so, not one line per pair)."""
+    counts["unjudged"] += 1
+    reasons = counts["failure_reasons"]
+    if answer.reason not in reasons and len(counts["failures"]) < MAX_FAILURES_SHOWN:
+        counts["failures"].append(f"{answer.reason}: {answer.detail}")
+    reasons[answer.reason] = reasons.get(answer.reason, 0) + 1
 
 
 def _answers(
@@ -380,6 +389,7 @@ def _counts(
         "reused_verdicts": judged["reused"],
         "unjudged": judged["unjudged"],
         "failures": judged["failures"],
+        "failure_reasons": judged["failure_reasons"],
         "verified_pairs": judged["verified_pairs"],
         "overruled": judged["overruled"],
         "judge_usage": asdict(usage),

@@ -54,6 +54,8 @@ class JudgeUsage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    #: False when the model has no price: its cost is unknown, not free
+    priced: bool = True
 
 
 class Judge(Protocol):

@@ -115,13 +115,14 @@ class OpenAIJudge:
         self.context_window_tokens = context_window_tokens
         self.on_judged = on_judged
         #: OpenAI's list price only for OpenAI itself: a local server's model is not charged
-        #: as if it were gpt-4o (`annotate.llm.pricing.choose_price`); unknown costs 0 here.
+        #: as if it were gpt-4o (`annotate.llm.pricing.choose_price`); unknown counts 0 here,
+        #: and the usage says it is unknown (`JudgeUsage.priced`).
         self.price_choice = choose_price(
             model, input_override=price_input, output_override=price_output,
             prices_file=prices_file, base_url=base_url,
         )  # fmt: skip
         self.price = self.price_choice.price or Price(0.0, 0.0)
-        self.usage = JudgeUsage()
+        self.usage = JudgeUsage(priced=self.price_choice.known)
         self.chat: StructuredChat[VerdictAnswer] = StructuredChat(
             model, VerdictAnswer, load_prompt(PROMPT), settings,
             schema_name="verdict", reask_rule=REASK_RULE,
