@@ -317,6 +317,9 @@ def _direct_claims(
 
 #: Between a quotation and its continuation: the cue clause, ending a sentence or a comma.
 _INTERRUPTION = re.compile(r"[^“”\"«»]{0,100}?[.,:;]\s*(?:''|[“\"«])?\s*")
+#: Most words of the cue clause interrupting a quotation ("Fire Chief Tom Reilly said").
+MAX_INTERRUPTION_WORDS = 12
+_COORDINATION = re.compile(r"\b(?:but|while|although|though)\b")
 _JUST_SPACE = re.compile(r"\s*(?:''|[“\"«])?\s*")
 
 
@@ -327,7 +330,13 @@ def _continues(text: str, quote: TextRange, following: TextRange, cue: TextRange
         return False
     gap_start = _after_mark(text, quote.end)
     if cue.start >= gap_start and cue.end <= following.start:
-        return _INTERRUPTION.fullmatch(text, gap_start, following.start) is not None
+        gap = text[gap_start : following.start]
+        return (
+            _INTERRUPTION.fullmatch(gap) is not None
+            and _words(gap) <= MAX_INTERRUPTION_WORDS
+            and len(_CUE_RE.findall(gap)) == 1
+            and not _COORDINATION.search(gap)
+        )
     return _JUST_SPACE.fullmatch(text, gap_start, following.start) is not None
 
 
@@ -451,7 +460,7 @@ def _reported_claims(
 #: A clause boundary before the next cue's subject: ', he added', '— they say',
 #: ' but implied'.
 _NEXT_CLAUSE = re.compile(
-    r"(?:[,;—–]\s*(?:[\w’'.-]+\s+){0,4}|\s+(?:but|and|while)\s+(?:[\w’'.-]+\s+){0,3})$"
+    r"(?:[,;—–]\s*(?:[\w’'.-]+\s+){0,8}|\s+(?:but|and|while)\s+(?:[\w’'.-]+\s+){0,3})$"
 )
 
 
@@ -497,8 +506,8 @@ def _reported_claim(
         if clause is None:
             return None
         claim = TextRange(_content_start(text, cue, body_end), body_end)
-        if _NO_SUBJECT.fullmatch(clause.of(text)):
-            speaker = carried
+        if _NO_SUBJECT.fullmatch(clause.of(text)) or (carried and _PARTICIPLE.match(cue.group())):
+            speaker = carried  # '..., adding that', 'X pointed to A, saying B
         else:
             speaker = resolve_speaker(index, clause, sentence.start)
     claim = _strip_that(text, _trimmed(text, claim))
@@ -509,6 +518,7 @@ def _reported_claim(
     return _Found(claim, speaker, TextRange(cue.start(), cue.end()), "indirect")
 
 
+_PARTICIPLE = re.compile(r"\w+ing$")
 #: No subject of its own: the cue continues the earlier one ('..., adding that').
 _NO_SUBJECT = re.compile(r"\W*(?:(?:and|but|while|then|also)\W+)*")
 

@@ -48,7 +48,8 @@ _NOUN_BEFORE = re.compile(
     r"initial|many|some|several|news|media|press|false|unfounded)|[A-Z]\w*(?:ern|ish|ese|ian)|"
     r"['’]s)\s+$"
 )
-_APPEAL = re.compile(r"\s+(?:on|upon|off|back|in)\b")
+_APPEAL = re.compile(r"\s+(?:on|upon|off|back|in|to)\b")
+_GERUND_BEFORE = re.compile(r"\b(?:that|of|for|about|without|from|is|was|the)\s+$", re.I)
 _NOUN_AFTER = re.compile(r"\s+(?:of|from|about|by|in|on|to|and|or|were|are|have)\b")
 #: One word of a name: "Lopez", "O'Brien", "J.", "FEMA", "U.N." (abbreviations keep their dot).
 _NAME_WORD = r"(?:[A-Z]\.(?:[A-Z]\.)*|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|[A-Z][\w'’-]*\w)"
@@ -130,6 +131,10 @@ def is_cue(text: str, match: re.Match[str]) -> bool:
     an appeal ("called on Lavrov to negotiate")."""
     if _APPEAL.match(text, match.end()) and match.group().lower().startswith("call"):
         return False
+    if match.group().endswith("ing") and _GERUND_BEFORE.search(
+        text, max(0, match.start() - 12), match.start()
+    ):
+        return False  # 'that accusing Russia ... is irresponsible': a gerund, not a cue
     if match.group().lower() not in _NOUN_LIKE:
         return True
     start = match.start()

@@ -193,8 +193,9 @@ GROUP_NOUNS: tuple[str, ...] = (
 )  # fmt: skip
 
 #: Reporting verbs and phrases that introduce a claim, in the forms news uses. Chosen on
-#: PolNeAR's train split: a cue stays when at least half of the claims it yields there
-#: match an annotated attribution ("wants" is kept for the seeds).
+#: PolNeAR's train split: a speech cue stays when at least half of the claims it yields
+#: there match an annotated attribution ("wants" is kept for the seeds), a belief or
+#: evaluation cue when at least 40% do.
 #: Speech: a sentence holding one is someone's statement, never the outlet's own claim.
 SPEECH_CUES: tuple[str, ...] = (
     "said", "says", "say", "told", "tells", "stressed", "stresses", "noted", "notes", "added",
@@ -212,18 +213,22 @@ SPEECH_CUES: tuple[str, ...] = (
 #: ("noting that"): PolNeAR marks them as attributions; a sentence whose cue of this kind
 #: yields no attributed claim may still be the outlet's claim of fact.
 ATTITUDE_CUES: tuple[str, ...] = (
-    "saying", "telling", "noting", "adding", "warning", "arguing", "suggested",
-    "suggests", "suggesting", "estimated", "estimates", "charged", "promised", "vowed", "vows",
-    "believes", "thinks", "think", "worries", "show", "shows", "showed", "hopes", "found",
-    "believe", "asked", "asks", "called", "calling", "calls", "criticized", "praised",
-    "defended", "cited", "citing", "continued", "hope", "hoped", "fear", "feared", "sees",
-    "understand", "insist", "claim", "suggest", "warn", "predict", "deny", "announce",
-    "explain", "describe", "acknowledge", "promise", "questioned", "blamed", "slammed",
-    "dismissed", "mocked", "joked", "quipped", "boasted", "lamented", "touted", "reiterated",
-    "repeated", "signaled", "indicated", "implied", "speculated", "wondered", "urging",
-    "insisting", "explaining", "declaring", "describing", "accusing", "promising", "predicting",
-    "tweeting", "asking", "worried", "referring to", "recommended", "estimate", "posted",
-    "learned", "insisted on",
+    "saying", "telling", "noting", "adding", "warning", "arguing", "suggested", "suggests",
+    "suggesting", "estimated", "estimates", "charged", "promised", "vowed", "vows", "believes",
+    "thinks", "think", "worries", "show", "shows", "showed", "hopes", "found", "believe",
+    "asked", "asks", "called", "calling", "calls", "criticized", "praised", "defended", "cited",
+    "citing", "continued", "hope", "hoped", "fear", "feared", "sees", "understand", "insist",
+    "claim", "suggest", "warn", "predict", "deny", "announce", "explain", "describe",
+    "acknowledge", "promise", "questioned", "blamed", "slammed", "dismissed", "mocked", "joked",
+    "quipped", "boasted", "lamented", "touted", "reiterated", "repeated", "signaled",
+    "indicated", "implied", "speculated", "wondered", "urging", "insisting", "explaining",
+    "declaring", "describing", "accusing", "promising", "predicting", "tweeting", "asking",
+    "worried", "referring to", "recommended", "estimate", "posted", "learned", "insisted on",
+    "see", "writing", "feel", "expect", "promises", "heard", "claiming",
+    "knows", "tell", "maintained", "seemed", "appears", "appeared", "seems", "declined",
+    "refused", "sought", "offered", "blasted", "expressed", "finds", "view",
+    "decided", "seeks", "prefer", "hoping", "slams", "assured",
+    "announcing", "talked about", "talking about",
 )  # fmt: skip
 CUES: tuple[str, ...] = SPEECH_CUES + ATTITUDE_CUES
 
