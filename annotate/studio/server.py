@@ -11,7 +11,8 @@ token (legacy tokens are enabled for the new organisation with
 (analytics, version check, Sentry), and writes the URL, login and token to
 ``.annotate/studio/config.json``, readable by the user only. Nothing here prints
 the token or the password except `start`, which prints the login once for the
-user who asked for it.
+user who asked for it, and they reach Label Studio in its environment, never on
+its command line (`credentials_env`).
 """
 
 from __future__ import annotations
@@ -234,6 +235,7 @@ def _spawn(executable: Path, paths: StudioPaths, config: StudioConfig) -> subpro
     }
     env.pop("LABEL_STUDIO_URL", None)
     env.pop("LABEL_STUDIO_API_KEY", None)
+    env.update(credentials_env(config))
     command = start_command(executable, paths, config)
     log = os.fdopen(os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
     paths.log.chmod(0o600)
@@ -248,8 +250,24 @@ def _spawn(executable: Path, paths: StudioPaths, config: StudioConfig) -> subpro
     )
 
 
+def credentials_env(config: StudioConfig) -> dict[str, str]:
+    """The admin's login and token for Label Studio's start-up, as its environment.
+
+    Label Studio reads them from ``LABEL_STUDIO_USERNAME``, ``..._PASSWORD`` and
+    ``..._USER_TOKEN`` when no option gives them (``label_studio.server._create_user``).
+    A process's environment is readable by its owner alone (``/proc/PID/environ``),
+    its command line by every local user (``ps``, ``/proc/PID/cmdline``).
+    """
+    return {
+        "LABEL_STUDIO_USERNAME": config.username,
+        "LABEL_STUDIO_PASSWORD": config.password,
+        "LABEL_STUDIO_USER_TOKEN": config.token,
+    }
+
+
 def start_command(executable: Path, paths: StudioPaths, config: StudioConfig) -> list[str]:
-    """The `label-studio start` command line for `config` (credentials in single arguments)."""
+    """The `label-studio start` command line for `config`: no credential on it (they go in
+    the environment, `credentials_env`)."""
     return [
         str(executable),
         "start",
@@ -261,12 +279,6 @@ def start_command(executable: Path, paths: StudioPaths, config: StudioConfig) ->
         "127.0.0.1",
         "--port",
         str(config.port),
-        "--username",
-        config.username,
-        # In one argument: a generated password may start with "-", which argparse
-        # would otherwise take for an option (1 start in 64 failed that way).
-        f"--password={config.password}",
-        f"--user-token={config.token}",
     ]
 
 
