@@ -492,7 +492,14 @@ def _reported_claim(
     if (
         inverted
         and _words(inverted.group("claim")) > MIN_CLAIM_WORDS
-        and _ends_clause(text, cue, inverted.group("claim"), after)
+        and (
+            # '..., according to a survey of Democratic superdelegates.'
+            (
+                not inverted.group("subject").strip()
+                and (cue.group().lower() == "according to" or _NAMED_AFTER.match(after))
+            )
+            or _ends_clause(text, cue, inverted.group("claim"), after)
+        )
     ):
         claim = TextRange(previous, previous + inverted.end("claim"))
         subject = TextRange(previous + inverted.start("subject"), cue.start())
@@ -519,6 +526,8 @@ def _reported_claim(
 
 
 _PARTICIPLE = re.compile(r"\w+ing$")
+#: '..., said former congressman Barney Frank, who ...': a named speaker after the cue.
+_NAMED_AFTER = re.compile(r"(?:[a-z][\w-]*\s+){0,3}(?:[A-Z][\w.’'-]*\s*){1,4}(?:,|$)")
 #: No subject of its own: the cue continues the earlier one ('..., adding that').
 _NO_SUBJECT = re.compile(r"\W*(?:(?:and|but|while|then|also)\W+)*")
 

@@ -61,7 +61,7 @@ _SUBJECT_NAME_RE = re.compile(rf"(?<![\w.])({_NAME_RUN})['’]?{_BETWEEN}$")
 #: 'Mark Feld, the school's principal, said': a name, then a description between commas.
 _APPOSITIVE_RE = re.compile(rf"(?<![\w.])({_NAME_RUN}),\s[^,“”\"«»]{{2,80}},{_BETWEEN}$")
 _NAME_AFTER_RE = re.compile(
-    rf"\s+(?:the\s+)?({_NAME_RUN})(?=\s*(?:[,.;:]|$|\s+(?:who|of|in|on|at|to)\b))"
+    rf"\s+(?:[\w-]+\s+){{0,4}}?({_NAME_RUN})(?=\s*(?:[,.;:]|$|\s+(?:who|of|in|on|at|to)\b))"
 )
 _GROUP_RE = re.compile(
     rf"(?<![\w-])((?:{_NAME_RUN}\s+)?(?:(?!(?:{alternation(lexicon.QUANTIFIERS)})\b)[a-z][\w-]*\s+){{0,3}}"
@@ -97,7 +97,8 @@ _IT_SUBJECT = re.compile(r"^\W*it\W*$", re.IGNORECASE)
 MAX_DESCRIBED_WORDS = 8
 _DETERMINER = re.compile(
     r"(?:a|an|the|one|some|many|most|several|few|two|three|four|five|about|nearly|more|"
-    r"another|other|each|every|no|his|her|their|its)$"
+    r"another|other|each|every|no|his|her|their|its|former|senior|top|veteran|longtime|"
+    r"local|state|federal)$"
 )
 #: Subjects that stand for several actors named before ("both", "the two presidents").
 _SEVERAL_NAMED = re.compile(
