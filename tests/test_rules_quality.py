@@ -28,13 +28,14 @@ from .conftest import SEEDS
 REFERENCE = Path(__file__).parent / "data" / "seed_claims.json"
 KINDS = ("direct", "indirect", "authorial")
 #: (precision, recall) floors, a little below what the annotator measures: measured
-#: direct 1.000/1.000, indirect 1.000/0.653, authorial 1.000/0.857, overall 1.000/0.753
-#: (before authorial claims of fact: authorial 1.000/0.179, overall 1.000/0.529).
+#: direct 1.000/1.000, indirect 0.976/0.796, authorial 1.000/0.857, overall 0.986/0.835
+#: (before the news patterns of issue 17: indirect 1.000/0.653, overall 1.000/0.753;
+#: before authorial claims of fact: authorial 1.000/0.179, overall 1.000/0.529).
 FLOORS: dict[str, tuple[float, float]] = {
     "direct": (0.95, 0.95),
-    "indirect": (0.95, 0.63),
+    "indirect": (0.95, 0.77),
     "authorial": (0.95, 0.82),
-    "overall": (0.95, 0.73),
+    "overall": (0.95, 0.81),
 }
 
 

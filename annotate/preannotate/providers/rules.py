@@ -545,9 +545,9 @@ def _subject_of(text: str, before: TextRange) -> TextRange | None:
     """The subject of a cue: the words before it, after a dateline dash ("WASHINGTON (AP) —"),
     from the last clause start if they are many; 'Pete Seat, a consultant whose firm ...,
     said' is its head before the first comma."""
-    dash = _DASH.search(text, before.start, before.end)
-    if dash:
-        before = TextRange(dash.end(), before.end)
+    dash = max(text.rfind(mark, before.start, before.end) for mark in _DASHES)
+    if dash >= 0 and _words(text[dash : before.end]):
+        before = TextRange(dash + 1, before.end)
     if _words(before.of(text)) <= MAX_SUBJECT_WORDS:
         return before
     comma = max(
@@ -563,7 +563,7 @@ def _subject_of(text: str, before: TextRange) -> TextRange | None:
     return clause if _words(clause.of(text)) <= MAX_SUBJECT_WORDS else None
 
 
-_DASH = re.compile(r".*(?:—|–|--)\s*(?=\w)", re.S)
+_DASHES = ("—", "–", "--")
 #: A named head, then its description between commas.
 _APPOSITION = re.compile(r"\s*((?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w’'-]*),\s")
 

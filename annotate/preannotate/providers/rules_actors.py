@@ -40,7 +40,36 @@ _TITLE_RE = re.compile(
     rf"\b(?:{alternation(lexicon.TITLES)})\s+((?:{_NAME}\s+){{0,2}}{_NAME})"
     r"(?:['’]s\b)?"
 )
-CUE_RE = re.compile(rf"\b(?:{alternation(lexicon.CUES)})\b", re.IGNORECASE)
+
+
+_Trie = dict[str, "_Trie"]
+
+
+def trie_alternation(words: tuple[str, ...]) -> str:
+    """The words as one regex branching letter by letter (lower case): with 160 cues a plain
+    alternation is tried word by word at every position, six times slower."""
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for char in word.lower():
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _branches(trie)
+
+
+def _branches(node: _Trie) -> str:
+    ends = "" in node
+    alternatives = [
+        re.escape(char) + _branches(child) for char, child in sorted(node.items()) if char
+    ]
+    if not alternatives:
+        return ""
+    if len(alternatives) == 1 and not ends:
+        return alternatives[0]
+    return "(?:" + "|".join(alternatives) + ")" + ("?" if ends else "")
+
+
+CUE_RE = re.compile(rf"\b(?:{trie_alternation(lexicon.CUES)})\b", re.IGNORECASE)
 _NOUN_LIKE = frozenset(lexicon.NOUN_LIKE_CUES)
 #: Before a noun-like cue, words that make it a noun ("Western reports", "his claims").
 _NOUN_BEFORE = re.compile(
