@@ -297,7 +297,11 @@ def _direct_claims(
         quote = quoted[number]
         number += 1
         region = _trimmed(text, quote)
-        if _words(region.of(text)) < MIN_QUOTE_WORDS or not _may_claim(region.of(text)):
+        if (
+            _words(region.of(text)) < MIN_QUOTE_WORDS
+            or not _may_claim(region.of(text))
+            or _partial(text, quote)
+        ):
             continue
         attribution = _cue_after(text, quote, paragraph, quoted, index) or _cue_before(
             text, quote, (sentences, starts), quoted, index
@@ -321,6 +325,27 @@ _INTERRUPTION = re.compile(r"[^“”\"«»]{0,100}?[.,:;]\s*(?:''|[“\"«])?\s
 MAX_INTERRUPTION_WORDS = 12
 _COORDINATION = re.compile(r"\b(?:but|while|although|though)\b")
 _JUST_SPACE = re.compile(r"\s*(?:''|[“\"«])?\s*")
+
+
+#: After a closing quote mark, more of the same clause: 'said "there is love" in Orlando'.
+_CLAUSE_GOES_ON = re.compile(r"\s*[a-z]")
+
+
+def _partial(text: str, quote: TextRange) -> bool:
+    """A fragment quoted inside someone's reported words, not a quotation standing alone:
+    it starts in lower case, or the clause goes on after it without punctuation."""
+    words = quote.of(text).strip()
+    if words[:1].islower():
+        return True
+    if words[-1:] in (",", ".", "!", "?", "…", ":", ";"):
+        return False
+    return _CLAUSE_GOES_ON.match(text, _after_mark(text, quote.end)) is not None
+
+
+def _partial_at(text: str, start: int) -> bool:
+    """Whether the quotation whose words start at `start` is a fragment (see `_partial`)."""
+    closing = _QUOTE_MARKS.search(text, start)
+    return closing is not None and _partial(text, TextRange(start, closing.start()))
 
 
 def _continues(text: str, quote: TextRange, following: TextRange, cue: TextRange) -> bool:
@@ -486,7 +511,8 @@ def _reported_claim(
     before = TextRange(previous, cue.start())
     body_end = min(sentence.end, _body_end(text, sentence))
     after = text[cue.end() : body_end].lstrip(" ,:")
-    if _QUOTE_MARKS.match(after):
+    opening = _QUOTE_MARKS.match(after)
+    if opening and not _partial_at(text, body_end - len(after) + opening.end()):
         return None  # 'X said, "..."' is a direct quote, found by `_direct_claims`
     inverted = _INVERTED.match(before.of(text))
     if (
