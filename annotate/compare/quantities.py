@@ -226,6 +226,7 @@ _IRREGULAR_SINGULARS = {
     "roubles": "ruble",
     "rouble": "ruble",
     "feet": "foot",
+    "positions": "job",  # "2,000 positions" cut are jobs
     "centimetres": "centimeter",
     "centimetre": "centimeter",
     "centimeters": "centimeter",
@@ -265,7 +266,7 @@ _CASUALTIES = {
     "evacuated": "evacuee",
     "missing": "missing person",
 }
-_GENERIC_HEADS = _words("person individual civilian")
+_GENERIC_HEADS = _words("person individual civilian passenger")
 _AUXILIARIES = _words(
     "have has had been were was are is be being reportedly already now so far thought "
     "believed feared said left"

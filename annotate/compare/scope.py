@@ -38,7 +38,7 @@ from datetime import date
 
 from .dates import DateMention, conflicting_dates, dates
 from .quantities import Quantity
-from .text import STOP_WORDS, content_words, stem
+from .text import NUMBER_WORDS, STOP_WORDS, content_words, stem
 
 
 def _words(text: str) -> frozenset[str]:
@@ -51,12 +51,15 @@ __all__ = ["Measure", "claim_names", "clause", "complement", "measures", "subjec
 
 _NAME = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:of\s+|de\s+|al-)?[A-Z][\w'’.&-]*)*")
 #: Capitalised words that start sentences or name no actor on their own.
-_NOT_NAMES = _words(
-    "mr mrs ms dr sen rep gov gen president minister officials official but and or if when "
-    "while after before in on at the a an this that these those it its he she they we i "
-    "monday tuesday wednesday thursday friday saturday sunday january february march april "
-    "may june july august september october november december more most many some"
-)
+_NOT_NAMES = (
+    _words(
+        "mr mrs ms dr sen rep gov gen president minister officials official but and or if when "
+        "while after before in on at the a an this that these those it its he she they we i "
+        "monday tuesday wednesday thursday friday saturday sunday january february march april "
+        "may june july august september october november december more most many some"
+    )
+    | NUMBER_WORDS
+)  # "Five firefighters were hurt": a figure, not an actor
 
 
 def claim_names(quote: str) -> tuple[str, ...]:
@@ -141,6 +144,10 @@ DISTINGUISHERS = _words(
 )
 #: Words after a figure that end the noun phrase it opens (a verb follows).
 _VERB_STARTS = _words("were was are is have has had will would could may might can did do")
+#: What any sum is ("a $4.5 million budget" / "spend $7 million"): no purpose of its own.
+_GENERIC_PURPOSES = _words("budget cost spend spending fund funding price total sum amount")
+#: Heads that say only that people are counted ("14 people were killed" counts deaths).
+_GENERIC_COUNTED = _words("people person individual civilian passenger")
 #: Currency words after a figure ("4 billion dollars"): its unit, not what it is for.
 _CURRENCY_WORDS = _words("dollar euro pound yen ruble rouble usd eur gbp")
 #: How many words after a figure are read as its noun phrase.
@@ -195,19 +202,24 @@ def _measure(
     )
     times = tuple(dates(words, published))
     unit = frozenset(content_words(quantity.unit or "")) | _CURRENCY_WORDS
-    qualifiers = _qualifiers(words, times) | (_modifiers(after) - unit)
+    qualifiers = _qualifiers(words, times) | (_modifiers(after, unit) - unit - _GENERIC_COUNTED)
     return Measure(quantity, words, part, whole and not part, bool(_RUNNING.search(words)),
                    places, qualifiers, bool(_NEGATION.search(words)), times)  # fmt: skip
 
 
-def _modifiers(after: str) -> frozenset[str]:
+def _modifiers(after: str, unit: frozenset[str] = frozenset()) -> frozenset[str]:
     """The words of the noun phrase a figure opens ("120 small businesses", "$2 billion
-    road budget"): what kind of thing it counts."""
+    road budget"): what kind of thing it counts. The phrase ends with its head, the
+    figure's unit ("Two firefighters suffered ...": "suffered" is no kind of firefighter)."""
     words: list[str] = []
+    after = re.split(r"[,;:.!?]", after, maxsplit=1)[0]  # ", Cal Fire said": not the phrase
     for word in re.findall(r"[A-Za-z][\w'’-]*", after)[:MAX_MODIFIERS]:
         if word.lower() in STOP_WORDS or word.lower() in _VERB_STARTS:
             break
-        words.extend(w for w in content_words(word) if w not in _FIGURE_WORDS)
+        stems = content_words(word)
+        if set(stems) & (unit - _CURRENCY_WORDS):
+            break
+        words.extend(w for w in stems if w not in _FIGURE_WORDS)
     return frozenset(words)
 
 
@@ -264,7 +276,8 @@ def why_different(
         return f"they count in different places ('{qa.text}' / '{qb.text}')"
     if complement(a, b):
         return f"the shares '{qa.text}' and '{qb.text}' are complements: one fact from both sides"
-    only_a, only_b = a.qualifiers - words_b, b.qualifiers - words_a
+    only_a = a.qualifiers - words_b - _GENERIC_PURPOSES
+    only_b = b.qualifiers - words_a - _GENERIC_PURPOSES
     if only_a or only_b:
         named = ", ".join(sorted(only_a | only_b))
         return f"they count for different groups or purposes ({named})"

@@ -52,7 +52,7 @@ from ..scope import (
     wide,
     within_change,
 )
-from ..text import STOP_WORDS, content_words, stem
+from ..text import STOP_WORDS, attribution_start, content_words, stem, without_attribution
 from .base import JudgeUsage, Pair
 
 NAME = "rules"
@@ -94,7 +94,10 @@ ROLE_VERBS: tuple[frozenset[str], ...] = tuple(
         "sign conclud",
         "organiz organis host arrang",
         "attack strik shell bomb",
-        "kill",
+        "kill die",
+        "mediat",
+        "introduc sponsor",
+        "carri conduct",
         "announc declar",
         "order command",
     )
@@ -117,7 +120,8 @@ _NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
 _CAPITALISED = rf"(?:the\s+)?({_NAME}(?:(?:\s*,\s*|\s+and\s+){_NAME})*)"
 _AND = re.compile(r"\s*,\s*|\s+and\s+")
 _PASSIVE_AGENT = re.compile(
-    r"\b(?:was|were|is|are|has been|have been|had been)\s+(\w+)\s+(?:for\s+)?by\s+" + _CAPITALISED
+    r"\b(?:was|were|is|are|has been|have been|had been)\s+(\w+)\s+(?:for\s+|out\s+)?by\s+"
+    + _CAPITALISED
 )
 _ACTIVE_AGENT = re.compile(_CAPITALISED + r"\s+(\w+ed|asked|sought|began|made|called)\b")
 _PLACE = re.compile(r"\b(?:in|at)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)")
@@ -126,6 +130,10 @@ _NOT_PLACES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday".split()
 )
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+#: A definite noun phrase: a determiner or possessive and up to three words after it.
+_DEFINITE = re.compile(
+    r"(?:\b(?:the|its|their|his|her|this)|['’]s)\s+((?:[a-z][\w-]*\s*){1,3})", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +155,8 @@ class Features:
     def __init__(self, claim: ComparedClaim, agent_key: Callable[[str], str]) -> None:
         self._claim = claim
         self._agent_key = agent_key
-        self.words = frozenset(content_words(claim.quote))
+        #: content words of what is claimed, its attribution left out (see `without_attribution`)
+        self.words = frozenset(content_words(without_attribution(claim.quote)))
         #: indexes into EVENT_KINDS of the events the claim names
         self.events = frozenset(i for i, kind in enumerate(EVENT_KINDS) if kind & self.words)
 
@@ -167,6 +176,29 @@ class Features:
         named = {w for name in self.subjects.values() for w in content_words(name)}
         return (self.words - named) | frozenset(f"actor:{key}" for key in self.subjects)
 
+    @cached_property
+    def event_words(self) -> frozenset[str]:
+        """What the claim says happened, to what: its words without attribution, names,
+        dates or figures (the values two tellings of one event may differ on)."""
+        text = without_attribution(self._claim.quote)
+        for mention in reversed(dates(text, self._claim.outlet.published)):
+            text = text[: mention.start] + " " + text[mention.end :]
+        named = {w for name in self.subjects.values() for w in content_words(name)}
+        keys = {f"actor:{k}" for k, name in self.subjects.items() if name in text}
+        return (frozenset(content_words(text)) - named) | keys
+
+    @cached_property
+    def referents(self) -> frozenset[str]:
+        """Words of the definite noun phrases ("the climate summit", "its new plant",
+        "Saturday's rally"): a definite phrase both claims use points at one thing."""
+        found: set[str] = set()
+        for match in _DEFINITE.finditer(without_attribution(self._claim.quote)):
+            for word in match.group(1).split():
+                if word.lower() in STOP_WORDS or word.lower().endswith(("ed", "ing")):
+                    break
+                found.update(content_words(word))
+        return frozenset(found)
+
     def words_of(self, value: str) -> frozenset[str]:
         """A value's words as `linked_words` holds them (names as actor keys)."""
         keys = {f"actor:{k}" for k, name in self.subjects.items() if name in value}
@@ -185,6 +217,13 @@ class Features:
     @cached_property
     def dates(self) -> tuple[DateMention, ...]:
         return tuple(dates(self._claim.quote, self._claim.outlet.published))
+
+    @cached_property
+    def event_dates(self) -> tuple[DateMention, ...]:
+        """The dates of what is claimed: not those of its attribution ("..., an official
+        said Thursday" is when it was said)."""
+        until = attribution_start(self._claim.quote)
+        return tuple(d for d in self.dates if d.start < until)
 
     def clause_words(self, at: int) -> frozenset[str]:
         """The content words of the clause around character ``at``."""
@@ -274,17 +313,18 @@ class RulesJudge:
         shared = a.words & b.words
         overlap = len(shared) / max(1, min(len(a.words), len(b.words)))
         same_actor = bool(pair.a_actors & pair.b_actors)
-        if not _same_topic(shared, overlap, pair.similarity, same_actor):
+        event = _one_event(a, b)
+        if not (_same_topic(shared, overlap, pair.similarity, same_actor) or event):
             return FEW_WORDS
         if a.events and b.events and not a.events & b.events:
             return OTHER_EVENTS
         if pair.a_actors and pair.b_actors and not same_actor:
-            # about different actors: at most one role, filled by each side differently
-            return _role_conflict(pair, a, b) or OTHER_ACTORS
+            # about different actors: at most one role or one place, told differently
+            return _role_conflict(pair, a, b) or _place_conflict(pair, a, b) or OTHER_ACTORS
         jaccard = len(shared) / max(1, len(a.words | b.words))
         lexical = jaccard >= SAME_JACCARD or pair.similarity >= SAME_SIMILARITY
         aligned = not lexical and self._aligned(pair, shared, overlap, same_actor)
-        contradiction = _contradiction(pair, a, b, lexical)
+        contradiction = _contradiction(pair, a, b, lexical, lexical or aligned or event)
         if contradiction is not None:
             return contradiction
         if lexical or aligned:
@@ -356,7 +396,9 @@ def _same_topic(shared: frozenset[str], overlap: float, similarity: float, actor
     )
 
 
-def _contradiction(pair: Pair, a: Features, b: Features, alike: bool) -> Verdict | None:
+def _contradiction(
+    pair: Pair, a: Features, b: Features, alike: bool, event: bool
+) -> Verdict | None:
     """What makes two claims on one topic incompatible, if anything.
 
     Counts of one unit and roles of one verb are compared whenever the claims
@@ -373,25 +415,74 @@ def _contradiction(pair: Pair, a: Features, b: Features, alike: bool) -> Verdict
     role = _role_conflict(pair, a, b)
     if role is not None:
         return role
+    told = _dated_apart(a, b, told=True) if updated is not None else None
+    if told is not None and event:
+        return _date_conflict(pair, a, b, *told)
     if not alike:
         return None
-    if updated is not None:
-        return _date_conflict(pair, a, b, *updated)
     if a.negated != b.negated and (polarity := _polarity(pair, a.negated)) is not None:
         return polarity
+    return _place_conflict(pair, a, b)
+
+
+def _place_conflict(pair: Pair, a: Features, b: Features) -> Verdict | None:
+    """One event in two places: each claim places it where the other never mentions, the
+    rest of the claims being one event (`_one_event`) with nothing else apart (no other
+    subjects, figures or dates)."""
     places_a, places_b = dict(a.places), dict(b.places)
-    if places_a and places_b and not set(places_a) & set(places_b):
-        pa, pb = next(iter(places_a.values())), next(iter(places_b.values()))
-        if (
-            pa not in pair.b.quote
-            and pb not in pair.a.quote
-            and _rest_alike(a, b, (pa, pb))
-            and _other_subjects(pair, a, b, (pa, pb)) is None
-            and _figures_apart(a, b) is None
-        ):
-            return _contradicts("place", pa, pb, f"Same fact ({_named(a, b)}), different "
-                                f"places: '{pa}' / '{pb}'.")  # fmt: skip
+    if not places_a or not places_b or set(places_a) & set(places_b):
+        return None
+    pa, pb = next(iter(places_a.values())), next(iter(places_b.values()))
+    if (
+        pa not in pair.b.quote
+        and pb not in pair.a.quote
+        and (_rest_alike(a, b, (pa, pb)) or _one_event(a, b, (pa, pb)))
+        and _other_subjects(pair, a, b, (pa, pb)) is None
+        and _figures_apart(a, b) is None
+        and _dated_apart(a, b) is None
+    ):
+        return _contradicts("place", pa, pb, f"Same fact ({_named(a, b)}), different "
+                            f"places: '{pa}' / '{pb}'.")  # fmt: skip
     return None
+
+
+#: Share of the shorter claim's event words (`Features.event_words`, the differing values
+#: aside) the other must hold for two differently worded claims to tell one event.
+EVENT_OVERLAP = 0.4
+#: ... and at least this many of them.
+EVENT_SHARED = 2
+#: `DISTINGUISHERS` as content words ("previous" is read "previou").
+_DISTINGUISHING = DISTINGUISHERS | {w for word in DISTINGUISHERS for w in content_words(word)}
+#: Nouns that name an event: a definite one both claims name is what happened.
+EVENT_NOUNS = frozenset(
+    content_words(
+        "summit meeting rally protest march election vote referendum crash earthquake fire "
+        "explosion blast attack bombing strike shooting storm flood landslide eruption "
+        "ceasefire truce talks conference hearing trial arrest resignation visit"
+    )
+)
+
+
+def _one_event(a: Features, b: Features, values: tuple[str, str] = ("", "")) -> bool:
+    """Whether two claims, worded by two outlets, tell one event.
+
+    Their event words (what happened, to what, and who: attribution, dates and figures
+    aside, names as actors) mostly agree, among them what happened (a word besides the
+    things named: "voted on the budget" / "a hearing on the budget" share only the
+    budget), and a definite referent ("the summit", "its plant", a name) makes the event
+    one and not two of a kind ("protests in Paris" / "protests in Lyon").
+    """
+    value_a, value_b = a.words_of(values[0]), b.words_of(values[1])
+    rest_a, rest_b = a.event_words - value_a, b.event_words - value_b
+    shared = rest_a & rest_b
+    if len(shared) < EVENT_SHARED or len(shared) < EVENT_OVERLAP * min(len(rest_a), len(rest_b)):
+        return False
+    if (a.event_words ^ b.event_words) & _DISTINGUISHING:
+        return False
+    things = a.referents | b.referents
+    happened = (shared - things) | (shared & things & EVENT_NOUNS)
+    definite = {w for w in shared if w.startswith("actor:")} | (a.referents & b.referents)
+    return bool(happened and definite - value_a - value_b)
 
 
 def _number_conflict(pair: Pair, a: Features, b: Features, updated: bool) -> Verdict | None:
@@ -450,12 +541,12 @@ def _date_conflict(
 ) -> Verdict | None:
     """Two dates of one event contradict; of two events (a first and a second, other
     subjects, other words), or with figures that moved between them (an update), not."""
-    if not _rest_alike(a, b, (da.text, db.text)):
+    if not (_rest_alike(a, b, (da.text, db.text)) or _dates_of_one_event(a, b, da, db)):
         return None
     other = _other_subjects(pair, a, b)
     if other is not None:
         return _verdict("unrelated", f"Different events: {other}.")
-    differ = (a.words ^ b.words) & DISTINGUISHERS
+    differ = (a.words ^ b.words) & _DISTINGUISHING
     if differ:
         return _verdict("unrelated", f"Different events ({', '.join(sorted(differ))}): "
                         f"'{da.text}' / '{db.text}' date each its own.")  # fmt: skip
@@ -464,6 +555,15 @@ def _date_conflict(
                         f"'{db.text}'): an update, not a contradiction.")  # fmt: skip
     return _contradicts("date", da.text, db.text, f"Same event ({_named(a, b)}), different "
                         f"dates: '{da.text}' / '{db.text}'.")  # fmt: skip
+
+
+def _dates_of_one_event(a: Features, b: Features, da: DateMention, db: DateMention) -> bool:
+    """Two differently worded claims of one event (`_one_event`) whose dates' clauses
+    share what happened ("closed its doors on June 30" / "shut down in August"): the
+    dates are of that event, not of another one the claims mention in passing."""
+    shared = (a.clause_words(da.start) & b.clause_words(db.start)) - a.words_of(da.text)
+    happened = shared & a.event_words - ((a.referents | b.referents) - EVENT_NOUNS)
+    return bool(happened) and _one_event(a, b, (da.text, db.text))
 
 
 def _figures_apart(a: Features, b: Features) -> Verdict | None:
@@ -546,7 +646,7 @@ def _role_conflict(pair: Pair, a: Features, b: Features) -> Verdict | None:
     in Naples and one in Graz are two events, not two hosts of one)."""
     for ra in a.roles:
         for rb in b.roles:
-            if ra.verbs != rb.verbs or ra.agents & rb.agents:
+            if ra.verbs != rb.verbs or ra.agents & rb.agents or _surnames(ra) & _surnames(rb):
                 continue
             others_a, others_b = pair.a_actors - ra.agents, pair.b_actors - rb.agents
             if others_a and others_b and not others_a & others_b:
@@ -555,12 +655,17 @@ def _role_conflict(pair: Pair, a: Features, b: Features) -> Verdict | None:
             if (
                 _dated_apart(a, b) is not None
                 or _other_subjects(pair, a, b, values) is not None
-                or not _rest_alike(a, b, values, ROLE_REST_ALIKE)
+                or not (_rest_alike(a, b, values, ROLE_REST_ALIKE) or _one_event(a, b, values))
             ):
                 continue
             why = f"Same event ({_named(a, b)}), different actors in one role"
             return _contradicts("actor", ra.text, rb.text, f"{why}: '{ra.text}' / '{rb.text}'.")
     return None
+
+
+def _surnames(role: Role) -> frozenset[str]:
+    """The last word of each agent's name ("Sen. Maria Chen", "Senator Maria Chen": chen)."""
+    return frozenset(name.split()[-1].lower() for name in _AND.split(role.text) if name.split())
 
 
 def _unmatched_counts(a: Features, b: Features) -> Iterator[tuple[int, int]]:
@@ -589,11 +694,14 @@ def _agree(a: Quantity, b: Quantity) -> bool:
     return a.unit is not None and a.unit == b.unit and not conflicting(a, b)
 
 
-def _dated_apart(a: Features, b: Features) -> tuple[DateMention, DateMention] | None:
+def _dated_apart(
+    a: Features, b: Features, told: bool = False
+) -> tuple[DateMention, DateMention] | None:
     """Two dates that cannot be one time; of several such, those whose clauses say most
     alike ("resigned as chairman in April" / "stepped down as chairman in March", not the
     "2020" of another clause)."""
-    apart = [(da, db) for da in a.dates for db in b.dates if conflicting_dates(da, db)]
+    dates_a, dates_b = (a.event_dates, b.event_dates) if told else (a.dates, b.dates)
+    apart = [(da, db) for da in dates_a for db in dates_b if conflicting_dates(da, db)]
     if len(apart) <= 1:
         return apart[0] if apart else None
     return max(apart, key=lambda d: len(a.clause_words(d[0].start) & b.clause_words(d[1].start)))
