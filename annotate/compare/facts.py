@@ -1,5 +1,8 @@
 """Facts: claims judged the same, grouped by average linkage over the judged pairs.
 
+Only "same" verdicts link claims into a fact (see `LINK_WEIGHT`); "elaborates" and
+"unrelated" do not, and "contradicts" keeps two groups apart.
+
 Connected components would chain unrelated claims through one bridge (A same
 as B, B same as C, so A is C even when A and C were judged unrelated). Here
 two groups merge only when the *average* link between all their members
@@ -17,8 +20,12 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 
-#: How much a verdict says two claims are one fact.
-LINK_WEIGHT = {"same": 1.0, "elaborates": 0.75}
+#: How much a verdict says two claims are one fact. Only "same" does: "elaborates" (issue
+#: 17) joins claims about one event that add to or qualify each other ("12 died in the
+#: county" / "41 died in the state"), which are related but not one fact, so merging them
+#: would make a fact of a part and its whole. They stay related pairs (pairs.jsonl, the
+#: report) without a link here.
+LINK_WEIGHT = {"same": 1.0}
 #: Average link from which two groups of claims are one fact: above one half, so that a
 #: claim linked to one of two members (and not judged with the other) does not join them.
 THRESHOLD = 0.6
