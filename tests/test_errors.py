@@ -34,6 +34,8 @@ import pytest
 
 from annotate.store import Store
 from annotate.studio import server as studio_server
+from annotate.studio.comparisons import DEFAULT_COMPARISONS_PROJECT
+from annotate.studio.push import DEFAULT_PROJECT, check_title
 from annotate.testing.llm_server import RunningServer, running_llm_server
 
 from .conftest import SEEDS
@@ -296,6 +298,42 @@ def test_a_refused_label_studio_key(studio_env: dict[str, str]) -> None:
 @pytest.mark.studio
 def test_pulling_a_project_that_does_not_exist(studio_env: dict[str, str]) -> None:
     one_error(cli(studio_env, "pull", "--project", "no such project"), "no such project", "push")
+
+
+def test_a_project_title_label_studio_refuses_is_one_line_before_any_call(
+    env: dict[str, str],
+) -> None:
+    Store(env["ANNOTATE_DB"]).close()
+    long_title = "a title of more than fifty characters, which Label Studio refuses"
+    for command in (("push",), ("pull",), ("push", "--comparisons"), ("pull", "--comparisons")):
+        # no Label Studio is configured: the title is refused before one would be asked
+        one_error(cli(env, *command, "--project", long_title), "--project", "3 to 50")
+    assert all(len(check_title(t)) <= 50 for t in (DEFAULT_PROJECT, DEFAULT_COMPARISONS_PROJECT))
+
+
+@pytest.mark.studio
+def test_pull_reads_the_projects_this_store_pushed_to(
+    studio_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Without --project, pull reads the projects this store pushed to (by their recorded
+    ids), not a default title; a project holding another store's documents is named."""
+    one_error(cli(studio_env, "pull"), "pushed nothing", "annotate push")
+    assert cli(studio_env, "push", "--project", "pushed here").returncode == 0
+    pulled = cli(studio_env, "pull")
+    assert pulled.returncode == 0, pulled.stderr
+    assert "pushed here: 0 annotations" in " ".join(pulled.stdout.split())
+    other = {**studio_env, "ANNOTATE_DB": str(tmp_path / "other.db")}
+    assert cli(other, "ingest", str(SEEDS / "001_e698a1441658fad6.txt")).returncode == 0
+    foreign = cli(other, "pull", "--project", "pushed here")
+    assert foreign.returncode == 1
+    assert "holds none of this store's documents" in " ".join(foreign.stderr.split())
+    assert cli(studio_env, "ingest", str(SEEDS)).returncode == 0
+    assert cli(studio_env, "preannotate").returncode == 0
+    compared = cli(studio_env, "compare", "--out", str(tmp_path / "compare"))
+    assert compared.returncode == 0, compared.stderr
+    default = cli(studio_env, "push", "--comparisons")  # the default title fits
+    assert default.returncode == 0, default.stderr
+    assert DEFAULT_COMPARISONS_PROJECT in cli(studio_env, "pull", "--comparisons").stdout
 
 
 @pytest.mark.studio

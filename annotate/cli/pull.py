@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from annotate.studio.comparisons import DEFAULT_COMPARISONS_PROJECT, pull_comparisons
-from annotate.studio.pull import pull
-from annotate.studio.push import DEFAULT_PROJECT
+from annotate.studio.comparisons import pull_comparisons
+from annotate.studio.pull import PullReport, pull, pushed_titles
+from annotate.studio.push import check_title
 
 from .common import DbOption, console, errors, open_store
 from .push import ProjectOption, connected, project_lock
@@ -26,24 +26,42 @@ def pull_command(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Fetch all annotations of the project (every annotator), convert and store them.
+    """Fetch all annotations (every annotator) of the projects this store pushed to, or of
+    --project, convert and store them.
 
     Pulling twice stores nothing twice. Annotations that do not convert to the
     schema are kept raw and listed by task and annotator; the exit status is then 1.
     With --comparisons, every annotator's verdicts on the claim pairs.
     """
-    title = project or (DEFAULT_COMPARISONS_PROJECT if comparisons else DEFAULT_PROJECT)
+    if project is not None:
+        check_title(project)
     command = "annotate pull --comparisons" if comparisons else "annotate pull"
+    puller = pull_comparisons if comparisons else pull
+    failed = False
     with open_store(db) as store:  # no store, no need to reach Label Studio
         credentials, client = connected()
-        with project_lock(store, credentials.url, title, command):
-            if comparisons:
-                report = pull_comparisons(store, client, credentials.url, title)
-            else:
-                report = pull(store, client, credentials.url, title)
-    what = "verdicts" if comparisons else "annotations"
+        titles = [project] if project else pushed_titles(store, client, credentials.url,
+                                                         comparisons=comparisons)  # fmt: skip
+        for title in titles:
+            with project_lock(store, credentials.url, title, command):
+                report = puller(store, client, credentials.url, title)
+            failed |= _said(report, title, "verdicts" if comparisons else "annotations")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _said(report: PullReport, title: str, what: str) -> bool:
+    """Say what was pulled from one project; True when something went wrong."""
+    if report.only_foreign:
+        errors.print(
+            f"[red]project {title!r} holds none of this store's documents[/] ({report.tasks} "
+            "tasks of another store): check --project and --db",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return True
     console.print(
-        f"{report.annotations} {what} by {len(report.annotators)} annotators "
+        f"{title}: {report.annotations} {what} by {len(report.annotators)} annotators "
         f"({report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.skipped} skips)",
         highlight=False,
@@ -54,8 +72,7 @@ def pull_command(
             f"{problem.annotator}: {problem.reason}",
             highlight=False,
         )
-    if report.problems:
-        raise typer.Exit(1)
+    return bool(report.problems)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,7 +17,7 @@ from annotate.studio.comparisons import (
     push_comparisons,
 )
 from annotate.studio.connection import Credentials, connect, resolve_credentials
-from annotate.studio.push import DEFAULT_PROJECT, count_to_push, push
+from annotate.studio.push import DEFAULT_PROJECT, check_title, count_to_push, push
 from annotate.studio.tasks import MAX_REGIONS, Cap
 
 from .common import DbOption, console, errors, fail, open_store
@@ -30,8 +30,9 @@ ProjectOption = Annotated[
     str | None,
     typer.Option(
         "--project",
-        help=f"Label Studio project title, created if missing (default: {DEFAULT_PROJECT!r}, "
-        "or its comparisons project with --comparisons).",
+        help=f"Label Studio project title, 3 to 50 characters: push creates it if missing "
+        f"(default: {DEFAULT_PROJECT!r}, or the comparisons project with --comparisons); "
+        "pull reads the projects this store pushed to unless given.",
         show_default=False,
     ),
 ]
@@ -99,6 +100,8 @@ def push_command(
     """
     if sample is not None and not comparisons:
         raise fail("--sample applies to --comparisons only")
+    if project is not None:
+        check_title(project)
     if comparisons:
         _push_comparisons(project or DEFAULT_COMPARISONS_PROJECT, sample, seed, db)
         return

@@ -372,6 +372,14 @@ class Store(VerificationTables, BatchTables, LeaseTables, EvaluationTables):
 
     # -- Label Studio ---------------------------------------------------------
 
+    def pushed_projects(self, server: str) -> list[int]:
+        """The Label Studio projects on `server` this store made document tasks in."""
+        rows = self.db.execute(
+            "select distinct project_id from studio_tasks where server = ? order by project_id",
+            [server],
+        ).fetchall()
+        return [int(row[0]) for row in rows]
+
     def studio_tasks(self, server: str, project_id: int) -> dict[str, int]:
         """document id -> Label Studio task id, for one project on one server."""
         rows = self.db.execute(

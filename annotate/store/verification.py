@@ -69,6 +69,15 @@ class VerificationTables:
 
     # -- Label Studio tasks of pairs ----------------------------------------------
 
+    def comparison_projects(self, server: str) -> list[int]:
+        """The Label Studio projects on `server` this store made comparison tasks in."""
+        rows = self.db.execute(
+            "select distinct project_id from comparison_tasks where server = ? "
+            "order by project_id",
+            [server],
+        ).fetchall()
+        return [int(row[0]) for row in rows]
+
     def comparison_tasks(self, server: str, project_id: int) -> dict[str, ComparisonTask]:
         """Pair key -> its task in one comparisons project on one server."""
         rows = self._rows(

@@ -50,25 +50,20 @@ from .pull import (
     existing_project,
     studio_users,
 )
-from .push import CHUNK, DEFAULT_PROJECT, ensure_project, import_tasks
+from .push import CHUNK, ensure_project, import_tasks
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
-#: The comparisons project's title: the main project's, followed by this.
-SUFFIX = ": comparisons"
-DEFAULT_COMPARISONS_PROJECT = DEFAULT_PROJECT + SUFFIX
+#: The comparisons project's default title (Label Studio takes at most 50 characters:
+#: the main title with ": comparisons" after it had 53, and every push of it failed).
+DEFAULT_COMPARISONS_PROJECT = "annotate: news claim comparisons"
 #: The most characters of context shown on each side of a claim.
 CONTEXT_CHARS = 400
 #: Documents whose text is kept at hand while tasks are built.
 DOCUMENTS_CACHED = 512
 
 Progress = Callable[[int], None]
-
-
-def comparisons_title(main_title: str) -> str:
-    """The comparisons project that goes with a main project."""
-    return main_title + SUFFIX
 
 
 @dataclass
@@ -416,7 +411,6 @@ __all__ = [
     "DEFAULT_COMPARISONS_PROJECT",
     "ComparisonPushReport",
     "comparison_task_data",
-    "comparisons_title",
     "context",
     "count_pairs_to_push",
     "pull_comparisons",

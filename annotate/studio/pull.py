@@ -25,7 +25,7 @@ from annotate.codec import (
     regions_of,
     results_to_annotation,
 )
-from annotate.errors import NotFoundError, StudioError
+from annotate.errors import InputError, NotFoundError, StudioError
 from annotate.schemas import Annotation
 from annotate.store import PulledAnnotation, Store
 
@@ -54,6 +54,14 @@ class PullReport:
     skipped: int = 0
     annotators: set[str] = field(default_factory=set)
     problems: list[PullProblem] = field(default_factory=list)
+    #: the project's tasks, and those that are not one of this store's documents
+    tasks: int = 0
+    foreign_tasks: int = 0
+
+    @property
+    def only_foreign(self) -> bool:
+        """The project holds tasks, none of them this store's: the wrong project or store."""
+        return self.tasks > 0 and self.foreign_tasks == self.tasks
 
     def count(self, outcome: str, annotator: str, skipped: bool, problem: PullProblem | None
               ) -> None:  # fmt: skip
@@ -87,10 +95,26 @@ def pull(store: Store, client: LabelStudio, server: str, title: str) -> PullRepo
     tasks: Iterable[Any] = client.tasks.list(project=project.id, fields="all")
     for task in tasks:
         document_id = documents.get(int(task.id)) or (task.data or {}).get("doc_id")
+        report.tasks += 1
+        report.foreign_tasks += not _in_store(store, document_id)
         for raw in task.annotations or []:
             _pull_one(store, server, project.id, task, document_id, as_dict(raw), users, report)
     refresh_regions(store)
     return report
+
+
+@studio_errors
+def pushed_titles(
+    store: Store, client: LabelStudio, server: str, *, comparisons: bool
+) -> list[str]:
+    """The titles of the projects this store pushed to on `server`, document or comparison
+    tasks (their ids are recorded; a title may have been changed in Label Studio since)."""
+    ids = store.comparison_projects(server) if comparisons else store.pushed_projects(server)
+    if not ids:
+        push = "annotate push --comparisons" if comparisons else "annotate push"
+        raise InputError(f"this store pushed nothing to {server} yet: run `{push}` first, "
+                         "or name a project with --project")  # fmt: skip
+    return [str(client.projects.get(id=project_id).title) for project_id in ids]
 
 
 #: Annotations whose regions are kept at once.
@@ -147,6 +171,16 @@ def _pull_one(
     )
     found = None if problem is None else PullProblem(int(task.id), document_id, annotator, problem)
     report.count(outcome, annotator, bool(raw.get("was_cancelled")), found)
+
+
+def _in_store(store: Store, document_id: str | None) -> bool:
+    if document_id is None:
+        return False
+    try:
+        store.document(document_id)
+    except NotFoundError:
+        return False
+    return True
 
 
 def _converted(

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from annotate.errors import StudioError
+from annotate.errors import InputError, StudioError
 from annotate.store import Document, Prediction, Store
 
 from .connection import studio_errors
@@ -50,6 +50,21 @@ TIMEOUT_S = 120.0
 RESULTS_PER_S = 1_000
 CHARS_PER_S = 200_000
 DEFAULT_PROJECT = "annotate: news claims, actors and stance"
+#: Label Studio's limits on a project's title (``PROJECT_TITLE_MIN_LEN``/``MAX_LEN`` in
+#: its settings): a longer title is refused by its API after the work was prepared.
+TITLE_CHARS = (3, 50)
+
+
+def check_title(title: str, option: str = "--project") -> str:
+    """`title` when Label Studio accepts it; else an error naming `option`, before any call."""
+    low, high = TITLE_CHARS
+    if not low <= len(title) <= high:
+        raise InputError(
+            f"{option} {title!r} has {len(title)} characters; Label Studio takes project "
+            f"titles of {low} to {high}: give a {'shorter' if len(title) > high else 'longer'} "
+            f"{option}"
+        )
+    return title
 
 Progress = Callable[[int], None]
 
