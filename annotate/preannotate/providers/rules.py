@@ -351,8 +351,8 @@ def _partial_at(text: str, start: int) -> bool:
 def _continues(text: str, quote: TextRange, following: TextRange, cue: TextRange) -> bool:
     """Whether the quotation `following` goes on with `quote`: only the cue of `quote`
     (or nothing) lies between them."""
-    if _words(following.of(text)) == 0:
-        return False
+    if _words(following.of(text)) == 0 or following.of(text).rstrip().endswith(","):
+        return False  # '"B," she added': a quotation with its own cue
     gap_start = _after_mark(text, quote.end)
     if cue.start >= gap_start and cue.end <= following.start:
         gap = text[gap_start : following.start]
@@ -485,7 +485,7 @@ def _reported_claims(
 #: A clause boundary before the next cue's subject: ', he added', '— they say',
 #: ' but implied'.
 _NEXT_CLAUSE = re.compile(
-    r"(?:[,;—–]\s*(?:[\w’'.-]+\s+){0,8}|\s+(?:but|and|while)\s+(?:[\w’'.-]+\s+){0,3})$"
+    r"(?:[,;—–](?:''|[”\"’])?\s*(?:[\w’'.-]+\s+){0,8}|\s+(?:but|and|while)\s+(?:[\w’'.-]+\s+){0,3})$"
 )
 
 
