@@ -313,8 +313,10 @@ class RulesJudge:
         shared = a.words & b.words
         overlap = len(shared) / max(1, min(len(a.words), len(b.words)))
         same_actor = bool(pair.a_actors & pair.b_actors)
-        event = _one_event(a, b)
-        if not (_same_topic(shared, overlap, pair.similarity, same_actor) or event):
+        topic = _same_topic(shared, overlap, pair.similarity, same_actor)
+        # most pairs share no word: they are not read further (their event words neither)
+        event = topic or (bool(shared) and _one_event(a, b))
+        if not event:
             return FEW_WORDS
         if a.events and b.events and not a.events & b.events:
             return OTHER_EVENTS
@@ -324,7 +326,7 @@ class RulesJudge:
         jaccard = len(shared) / max(1, len(a.words | b.words))
         lexical = jaccard >= SAME_JACCARD or pair.similarity >= SAME_SIMILARITY
         aligned = not lexical and self._aligned(pair, shared, overlap, same_actor)
-        contradiction = _contradiction(pair, a, b, lexical, lexical or aligned or event)
+        contradiction = _contradiction(pair, a, b, lexical, lexical or aligned)
         if contradiction is not None:
             return contradiction
         if lexical or aligned:
@@ -397,16 +399,17 @@ def _same_topic(shared: frozenset[str], overlap: float, similarity: float, actor
 
 
 def _contradiction(
-    pair: Pair, a: Features, b: Features, alike: bool, event: bool
+    pair: Pair, a: Features, b: Features, alike: bool, aligned: bool
 ) -> Verdict | None:
     """What makes two claims on one topic incompatible, if anything.
 
     Counts of one unit and roles of one verb are compared whenever the claims
     share a topic (the unit or the verb ties them to one thing), once `scope`
     finds the two figures measure one quantity (not a part and its whole, two
-    groups, two times); a date, a negation or a place only when the claims
-    otherwise say the same in the same words (a paraphrase's "exclude" is no
-    negation of "will not").
+    groups, two times); a date when the claims tell one event (in the same words,
+    as each other's best match, or by `_one_event`); a negation or a place only
+    when the claims otherwise say the same in the same words (a paraphrase's
+    "exclude" is no negation of "will not").
     """
     updated = _dated_apart(a, b)
     numbers = _number_conflict(pair, a, b, updated is not None)
@@ -416,7 +419,7 @@ def _contradiction(
     if role is not None:
         return role
     told = _dated_apart(a, b, told=True) if updated is not None else None
-    if told is not None and event:
+    if told is not None and (aligned or _one_event(a, b)):
         return _date_conflict(pair, a, b, *told)
     if not alike:
         return None
