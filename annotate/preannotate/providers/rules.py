@@ -553,15 +553,22 @@ def _reported_claim(
 
 _PARTICIPLE = re.compile(r"\w+ing$")
 #: '..., said former congressman Barney Frank, who ...': a named speaker after the cue.
-_NAMED_AFTER = re.compile(r"(?:[a-z][\w-]*\s+){0,3}(?:[A-Z][\w.’'-]*\s*){1,4}(?:,|$)")
+_NAMED_AFTER = re.compile(
+    r"(?:(?!(?:on|in|at|to|for|with|from|during|after|before|by)\b)[a-z][\w-]*\s+){0,3}"
+    r"(?:[A-Z][\w.’'-]*\s*){1,4}(?:,|$)"
+)
 #: No subject of its own: the cue continues the earlier one ('..., adding that').
 _NO_SUBJECT = re.compile(r"\W*(?:(?:and|but|while|then|also)\W+)*")
+
+
+#: Words that open a clause of content ('Later in the day, the FBI said it would ...').
+_CLAUSE_START = re.compile(r"(?:that|it|he|she|they|we|I|there|this)\b")
 
 
 def _ends_clause(text: str, cue: re.Match[str], claim: str, after: str) -> bool:
     """Whether a cue closes its claim ('CLAIM, he said.', '..., he said on Tuesday when ...',
     '..., she said, adding ...') rather than opening one ('Asked ..., X said that ...')."""
-    if _words(after) <= 4 or _TAIL.match(after):
+    if (_words(after) <= 4 and not _CLAUSE_START.match(after)) or _TAIL.match(after):
         return True  # 'CLAIM, according to Putin.', 'CLAIM, said John Smith.'
 
     return text.startswith(",", cue.end()) and _words(claim) > _words(after)
@@ -591,7 +598,7 @@ def _subject_of(text: str, before: TextRange) -> TextRange | None:
 
 _DASHES = ("—", "–", "--")
 #: A named head, then its description between commas.
-_APPOSITION = re.compile(r"\s*((?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w’'-]*),\s")
+_APPOSITION = re.compile(r"\s*((?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w’'-]*)(?:\s*\([^()]{1,20}\))?,\s")
 
 
 #: After 'told', 'warned' and the like comes whom they told, then (often) 'that'.

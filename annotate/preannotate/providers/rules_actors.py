@@ -135,7 +135,7 @@ _SEVERAL_NAMED = re.compile(
 )
 #: Where a long description of a speaker may be cut ("a 2013 article | in the journal").
 _QUALIFIER = re.compile(r"\s+(?:who|which|in|at|of|for|from|with|on)\s+")
-_ARTICLE = re.compile(r"^(?:the|a|an|The|A|An)\s+(?=\S+\s)")
+_ARTICLE = re.compile(r"^(?:the|a|an|The|A|An)\s+(?=\S)")
 _DESCRIBED = re.compile(
     r"\W*(?:(?:and|but|so|then|also|while|as|when)\s+)*"
     r"(?P<phrase>[A-Za-z0-9][^“”\"«»,;:()]*?[\w.])\W*$"

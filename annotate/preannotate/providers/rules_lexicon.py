@@ -226,7 +226,7 @@ ATTITUDE_CUES: tuple[str, ...] = (
     "worried", "referring to", "recommended", "estimate", "posted", "learned", "insisted on",
     "see", "writing", "feel", "expect", "promises", "heard", "claiming",
     "knows", "tell", "maintained", "seemed", "appears", "appeared", "seems", "declined",
-    "refused", "sought", "offered", "blasted", "expressed", "finds", "view",
+    "refused", "sought", "offered", "blasted", "expressed", "finds",
     "decided", "seeks", "prefer", "hoping", "slams", "assured",
     "announcing", "talked about", "talking about",
 )  # fmt: skip
