@@ -69,7 +69,11 @@ def _branches(node: _Trie) -> str:
     return "(?:" + "|".join(alternatives) + ")" + ("?" if ends else "")
 
 
-CUE_RE = re.compile(rf"\b(?:{trie_alternation(lexicon.CUES)})\b", re.IGNORECASE)
+CUE_RE = re.compile(
+    rf"\b(?:{trie_alternation(lexicon.CUES)})\b"
+    rf"|\b(?!(?:{alternation(lexicon.NOT_THAT_CUES)})\b)[a-z]{{3,}}ed(?=\s+that\b)",
+    re.IGNORECASE,
+)
 _NOUN_LIKE = frozenset(lexicon.NOUN_LIKE_CUES)
 #: Before a noun-like cue, words that make it a noun ("Western reports", "his claims").
 _NOUN_BEFORE = re.compile(

@@ -231,6 +231,12 @@ ATTITUDE_CUES: tuple[str, ...] = (
     "announcing", "talked about", "talking about",
 )  # fmt: skip
 CUES: tuple[str, ...] = SPEECH_CUES + ATTITUDE_CUES
+#: Any other past-tense verb before "that" ("X acknowledged that ...") is a cue too, except
+#: these: a purpose, a result or a demand, not someone's words or belief.
+NOT_THAT_CUES: tuple[str, ...] = (
+    "ensured", "required", "happened", "proved", "demanded", "mandated", "ordered", "needed",
+    "guaranteed", "provided", "decreed", "stipulated", "specified", "used",
+)  # fmt: skip
 
 #: Cues that are also nouns ("reports", "claims"): not cues after "the", "his", a
 #: capitalised adjective or before "of" ("Western reports of an attack").
