@@ -398,5 +398,7 @@ def resolve_speaker(
     if mentions:
         return mentions[-1].canonical
     if PLURAL_SUBJECT.search(phrase) or _IT_SUBJECT.search(phrase):
-        return index.last_before(context, ("organization", "group"))
+        return index.last_before(context, ("organization", "group")) or index.last_before(
+            context, ("country", "other")
+        )
     return index.described(subject) if describe else None
