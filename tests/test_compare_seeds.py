@@ -190,6 +190,7 @@ def test_stances_name_holders_across_outlets(compared: dict[str, Any]) -> None:
 
 def test_bad_options_and_empty_stores_get_one_line(tmp_path: Path) -> None:
     db = str(tmp_path / "empty.db")
+    Store(db).close()
     result = runner.invoke(app, ["--db", db, "compare", "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "no gold or predictions to compare" in result.output

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import ast
 import subprocess
 import sys
 import tomllib
@@ -75,8 +75,18 @@ def test_every_imported_package_is_declared() -> None:
     for path in (ROOT / "annotate").rglob("*.py"):
         if "testing" in path.parts:
             continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            match = re.match(r"\s*(?:from|import) ([a-z_]+)", line)
-            if match and match.group(1) not in sys.stdlib_module_names | {"annotate", "__future__"}:
-                found.add(names.get(match.group(1), match.group(1)))
+        for module in _imported(path):  # parsed: a docstring line "from the ..." is no import
+            if module not in sys.stdlib_module_names | {"annotate", "__future__"}:
+                found.add(names.get(module, module))
     assert {name for name in found if name not in declared} == set()
+
+
+def _imported(path: Path) -> set[str]:
+    """The top-level names of the absolute imports in `path`."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
