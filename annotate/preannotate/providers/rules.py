@@ -536,8 +536,8 @@ def _reported_claim(
         claim, speaker = _according_to(text, cue, body_end, index)
     else:
         clause = _subject_of(text, before)
-        if clause is None:
-            return None
+        if clause is None or _AFTER_QUOTATION.search(before.of(text)):
+            return None  # '"...," Clinton said answering a question': the cue of a quotation
         claim = TextRange(_content_start(text, cue, body_end), body_end)
         if _NO_SUBJECT.fullmatch(clause.of(text)) or (carried and _PARTICIPLE.match(cue.group())):
             speaker = carried  # '..., adding that', 'X pointed to A, saying B
@@ -551,6 +551,10 @@ def _reported_claim(
     return _Found(claim, speaker, TextRange(cue.start(), cue.end()), "indirect")
 
 
+#: A subject right after a closing quote mark: the cue belongs to that quotation.
+_AFTER_QUOTATION = re.compile(
+    r"(?:[,.!?]\s*(?:''|[”\"»])|(?:''|[”\"»])\s*,)\s*(?:[\w’'.-]+\s+){0,8}$"
+)
 _PARTICIPLE = re.compile(r"\w+ing$")
 #: '..., said former congressman Barney Frank, who ...': a named speaker after the cue.
 _NAMED_AFTER = re.compile(

@@ -140,6 +140,8 @@ _SEVERAL_NAMED = re.compile(
 #: Where a long description of a speaker may be cut ("a 2013 article | in the journal").
 _QUALIFIER = re.compile(r"\s+(?:who|which|in|at|of|for|from|with|on)\s+")
 _ARTICLE = re.compile(r"^(?:the|a|an|The|A|An)\s+(?=\S)")
+#: The writer or the reader ("I had the opportunity to see"): not a described speaker.
+_CLAUSE_WORDS = re.compile(r"^(?:I|We|You)\b")
 _DESCRIBED = re.compile(
     r"\W*(?:(?:and|but|so|then|also|while|as|when)\s+)*"
     r"(?P<phrase>[A-Za-z0-9][^“”\"«»,;:()]*?[\w.])\W*$"
@@ -323,6 +325,7 @@ class ActorIndex:
             not 1 < len(words) <= MAX_DESCRIBED_WORDS
             or not (words[0][0].isupper() or words[0][0].isdigit() or _DETERMINER.match(words[0]))
             or _SEVERAL_NAMED.search(phrase)
+            or _CLAUSE_WORDS.search(phrase)
         ):
             return None
         canonical = _ARTICLE.sub("", phrase)  # "the county clerk" -> "county clerk"
