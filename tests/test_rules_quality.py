@@ -12,10 +12,13 @@ little below the measured figures so that a regression fails.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,3 +218,71 @@ def test_headlines_and_furniture_are_not_claims(name: str, line: str, to_end: bo
     end = len(text) if to_end else end
     overlapping = [p for p in predicted_spans(name) if p.start < end and start < p.end]
     assert overlapping == [], text[start:end][:80]
+
+
+# --------------------------------------------------------------------------
+# bench/quality_claims.py: the scorer behind the PolNeAR and sealed-set figures
+# --------------------------------------------------------------------------
+
+
+@cache
+def quality_claims() -> Any:
+    """bench/quality_claims.py as a module (bench/ is scripts, not a package)."""
+    path = Path(__file__).parent.parent / "bench" / "quality_claims.py"
+    spec = importlib.util.spec_from_file_location("quality_claims", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["quality_claims"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_match_covers_half_of_the_gold_span_and_half_of_the_prediction() -> None:
+    q = quality_claims()
+    gold = q.Gold(((0, 10), (20, 30)), "Ana Lopez")  # a quotation interrupted by its cue
+
+    def matches(start: int, end: int) -> bool:
+        return bool(q.matches(q.Predicted(start, end, "Ana Lopez", "direct"), gold))
+
+    assert matches(0, 30) and matches(0, 10) and matches(20, 30)
+    assert not matches(0, 9)  # 9 of the gold's 20 characters
+    assert not matches(0, 45)  # covers the gold, but the gold is 20 of its 45 characters
+    assert not matches(40, 60)
+    predicted = [q.Predicted(0, 30, "x", "direct"), q.Predicted(0, 10, "x", "direct")]
+    assert q.pair(predicted, [gold]) == [(0, 0)]  # one-to-one, the larger overlap first
+
+
+def test_speaker_agreement_names_and_pronouns() -> None:
+    q = quality_claims()
+    assert q.speaker_agrees("Ana Lopez", "Foreign Minister Lopez")
+    assert q.speaker_agrees("officials", "Pentagon officials")
+    assert not q.speaker_agrees("Ana Lopez", "the ministry")
+    assert q.source_kind("he") == "pronoun" and q.source_kind("") == "none"
+    assert q.source_kind("the ministry") == "named"
+
+
+def test_brat_attributions_are_read_with_their_sources(tmp_path: Path) -> None:
+    q = quality_claims()
+    ann = tmp_path / "story_ab12.ann"
+    ann.write_text(
+        "T1\tSource 0 9\tAna Lopez\n"
+        "T2\tCue 10 14\tsaid\n"
+        "T3\tContent 15 30;40 50\tthe talks failed ... were over\n"
+        "T4\tAttribution 10 14\tsaid\n"
+        "E1\tAttribution:T4 Content:T3 Cue:T2 Source:T1\n"
+        "T5\tCue 60 64\tsaid\n"
+        "T6\tContent 65 80\tit was raining\n"
+        "T7\tAttribution-no-source 60 64\tsaid\n"
+        "E2\tAttribution-no-source:T7 Cue:T5 Content:T6\n",
+        encoding="utf-8",
+    )
+    first, second = q.read_ann(ann)
+    assert first.pieces == ((15, 30), (40, 50)) and first.source == "Ana Lopez"
+    assert second.pieces == ((65, 80),) and second.source == ""
+
+
+def test_the_seed_reference_scored_by_the_bench() -> None:
+    report = quality_claims().score_reference(SEEDS, REFERENCE)
+    assert report["gold"] == 85
+    assert report["precision"] >= FLOORS["overall"][0]
+    assert report["recall"] >= FLOORS["overall"][1]
