@@ -116,6 +116,16 @@ def test_some_documents_failed_is_status_1_with_the_reasons(
     assert (run["status"], run["predicted"], run["failed"]) == ("finished", 4, 1)
 
 
+def test_runs_counts_failures_that_share_a_reason(env: dict[str, str], llm: RunningServer) -> None:
+    """Every document failing alike is one line with its count in `annotate runs`."""
+    llm.set_faults([{"kind": "invalid_json", "times": 1000}])
+    assert preannotate(env, "--max-consecutive-failures", "100").returncode == 1
+    shown = cli(env, "runs")
+    lines = [line for line in shown.stdout.splitlines() if "invalid_output" in line]
+    assert len(lines) == 1 and "invalid_output 5 document(s)" in lines[0], shown.stdout
+    assert "and 2 more" in lines[0]
+
+
 # ---------------------------------------------------------------- the circuit breaker
 
 

@@ -49,12 +49,28 @@ def runs(
         for report in reports:
             console.print(_block(report), highlight=False, soft_wrap=True)
     for report in reports:
-        for failure in report["failures"]:
-            console.print(
-                f"run {report['id']}: [red]{failure['reason']}[/] {failure['document_id']}: "
-                f"{failure['detail']}",
-                highlight=False,
-            )
+        for line in failure_lines(report):
+            console.print(line, highlight=False, soft_wrap=True)
+
+
+#: Documents named for each failure reason of a run (all of them are in ``--json``).
+NAMED_FAILURES = 3
+
+
+def failure_lines(report: dict[str, Any]) -> list[str]:
+    """A run's failures, one line per reason with its count, the first documents and the
+    first detail: a dead endpoint fails thousands of documents alike."""
+    by_reason: dict[str, list[dict[str, Any]]] = {}
+    for failure in report["failures"]:
+        by_reason.setdefault(failure["reason"], []).append(failure)
+    lines = []
+    for reason, failures in by_reason.items():
+        named = ", ".join(f["document_id"] for f in failures[:NAMED_FAILURES])
+        left = len(failures) - NAMED_FAILURES
+        more = f" and {left:,} more" if left > 0 else ""
+        lines.append(f"run {report['id']}: [red]{reason}[/] {len(failures):,} document(s) "
+                     f"({named}{more}): {failures[0]['detail']}")  # fmt: skip
+    return lines
 
 
 def unit_costs(run: Run) -> dict[str, Any]:
