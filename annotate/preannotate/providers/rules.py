@@ -50,7 +50,15 @@ from ..textrange import TextRange
 from . import rules_actors
 from . import rules_lexicon as lexicon
 from .base import ProviderResult, Usage
-from .rules_actors import CUE_RE, ROLE_WORDS, ActorIndex, alternation, is_cue, resolve_speaker
+from .rules_actors import (
+    CUE_RE,
+    ROLE_WORDS,
+    ActorIndex,
+    alternation,
+    cue_matches,
+    is_cue,
+    resolve_speaker,
+)
 
 MODEL_NAME = "rule-based-annotator"
 #: Fewest words for a quotation to be a claim rather than a scare quote.
@@ -275,7 +283,7 @@ def _cues(text: str, region: TextRange, quoted: list[TextRange]) -> list[re.Matc
     """Reporting verbs in `region`, outside quotations and not passive ("was accused")."""
     return [
         m
-        for m in _CUE_RE.finditer(text, region.start, region.end)
+        for m in cue_matches(text, region.start, region.end)
         if not _inside(m.start(), quoted)
         and is_cue(text, m)
         and not _PASSIVE.search(text, max(0, m.start() - 8), m.start())

@@ -22,6 +22,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from annotate.schemas import Actor
 
@@ -162,6 +163,23 @@ class Mention:
     canonical: str
 
 
+@lru_cache(maxsize=4)
+def _all_cue_matches(text: str) -> tuple[list[re.Match[str]], list[int]]:
+    matches = list(CUE_RE.finditer(text))
+    return matches, [match.start() for match in matches]
+
+
+def cue_matches(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+    """Cue words inside text[start:end]: the text is scanned once, however many regions of
+    it are asked about (a sentence, then windows around each quotation)."""
+    matches, starts = _all_cue_matches(text)
+    index = bisect_left(starts, start)
+    while index < len(matches) and starts[index] < end:
+        if matches[index].end() <= end:
+            yield matches[index]
+        index += 1
+
+
 def is_cue(text: str, match: re.Match[str]) -> bool:
     """A reporting verb rather than a noun ("X reports that", not "Western reports of") or
     an appeal ("called on Lavrov to negotiate")."""
@@ -221,9 +239,12 @@ class ActorIndex:
             found.extend(self._titled(region))
         for region in regions:
             found.extend(self._subjects(region))
+        surnames = {s: n for s, n in self._surnames.items() if s not in FORMS}
+        pattern = re.compile(rf"\b(?:{alternation(list(surnames))})\b") if surnames else None
         for region in regions:
             found.extend(self._gazetteer(region))
-            found.extend(self._by_surname(region))
+            if pattern is not None:
+                found.extend(self._by_surname(region, pattern, surnames))
         self.mentions = sorted(set(found), key=lambda m: (m.start, -m.end))
         self._starts = [m.start for m in self.mentions]
 
@@ -260,7 +281,7 @@ class ActorIndex:
         """Names next to a reporting verb ('Lopez said', 'said John Smith,'), full names first
         so that a surname alone joins the full name wherever it comes."""
         named = []
-        for cue in CUE_RE.finditer(self.text, region.start, region.end):
+        for cue in cue_matches(self.text, region.start, region.end):
             if not is_cue(self.text, cue):
                 continue
             before = _SUBJECT_NAME_RE.search(
@@ -284,12 +305,10 @@ class ActorIndex:
         for name, start in sorted(named, key=lambda n: -len(n[0].split())):
             yield self._person(name, start, start + len(name))
 
-    def _by_surname(self, region: TextRange) -> Iterator[Mention]:
+    def _by_surname(
+        self, region: TextRange, pattern: re.Pattern[str], surnames: dict[str, str]
+    ) -> Iterator[Mention]:
         """Later mentions of a person by surname alone ("Johnson said")."""
-        surnames = {s: n for s, n in self._surnames.items() if s not in FORMS}
-        if not surnames:
-            return
-        pattern = re.compile(rf"\b(?:{alternation(list(surnames))})\b")
         for match in pattern.finditer(self.text, region.start, region.end):
             canonical = surnames[match.group()]
             self._add(canonical, "person", match.group())
