@@ -7,20 +7,28 @@ fills the same `Extraction` schema an LLM fills, from rules a reader can check:
   actors only; bylines, "Read also:" links, newsletter prompts, staff blurbs and
   everything after a furniture heading ("Recent Posts", "Check Also", ...) are
   skipped;
-* **actors**: the gazetteer in `rules_lexicon` plus names after a title
-  ("Foreign Minister Kuleba"), each with every surface form it appears under;
-* **claims**: direct quotes (five words or more between paired quote marks)
-  attributed through the reporting verb next to them; reported speech
-  ("X said (that) ...", "..., according to X") as indirect claims; and, as
-  authorial claims of the outlet, body sentences with no reporting verb (nor
-  "spoke of", "thanked", "denied", ...) that state a fact: a figure, a date
+* **actors** (`rules_actors`): the gazetteer in `rules_lexicon`, names after a
+  title ("Foreign Minister Kuleba", "Sen. Laura Kim"), names next to a reporting
+  verb ("Maria Lopez said", "said John Smith,"), organisations (a name ending in
+  Department, Ministry, Police, ... or an acronym) and groups that report without
+  a name ("officials", "state police", "witnesses"), each with every surface form;
+* **claims**: direct quotes (three words or more between paired quote marks, not a
+  question nor a title of a work) with the reporting verb next to them, before or
+  after; a quotation interrupted by its cue ('"A," he said. "B."') is one claim;
+  reported speech as indirect claims, one per cue in a sentence, before or after
+  the content ("X said (that) ...", "..., officials said", "According to X, ...",
+  "..., according to X"); the cues are speech verbs and, as PolNeAR marks them,
+  belief and evaluation verbs ("believes", "polls show", "criticized"), chosen on
+  PolNeAR's train split. As authorial claims of the outlet: body sentences with no
+  speech cue (nor "spoke of", "thanked", ...) that state a fact: a figure, a date
   ("on Monday", "two weeks ago"), a passive event ("was initiated by", "were
   turned into") or an actor followed by an event verb ("Putin signed", "the two
   sides discussed"). Subheadings and fragments (no capital, no full stop, under
-  six words), questions, and opinion (judgement words, modal wishes, "we"/"you")
-  are not claims;
+  six words), questions, conditions ("If ...") and opinion (judgement words,
+  modal wishes, "we"/"you") are not claims;
 * **speakers**: the actor named in the subject, else (for "he", "the Iranian
-  president", "who") the last person named before it;
+  president", "who") the last person named before it, a group noun, or a short
+  description standing for its speaker ("a Nevada Democrat");
 * **stance**: a small lexicon of opposition and support words over each
   attributed claim, toward a known topic it mentions or else the first other
   actor it names; neutral stances are not emitted;
