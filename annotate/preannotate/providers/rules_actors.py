@@ -143,6 +143,9 @@ _QUALIFIER = re.compile(r"\s+(?:who|which|in|at|of|for|from|with|on)\s+")
 _ARTICLE = re.compile(r"^(?:the|a|an|The|A|An)\s+(?=\S)")
 #: The writer or the reader ("I had the opportunity to see"): not a described speaker.
 _CLAUSE_WORDS = re.compile(r"^(?:I|We|You)\b")
+_LEADING_NAME = re.compile(rf"\s*((?:{_NAME_RUN}))\s+[a-z]")
+_LEADING_ADVERB = re.compile(r"^(?:(?:Even|Only|Just|Also|Still|Now|Yet|So|But|And)\s+)+")
+_TRAILING_AUXILIARY = re.compile(r"(?:\s+(?:have|has|had|also|now|then|too|all|both))+$")
 _DESCRIBED = re.compile(
     r"\W*(?:(?:and|but|so|then|also|while|as|when)\s+)*"
     r"(?P<phrase>[A-Za-z0-9][^“”\"«»,;:()]*?[\w.])\W*$"
@@ -336,7 +339,7 @@ class ActorIndex:
         match = _DESCRIBED.match(self.text, subject.start, subject.end)
         if match is None:
             return None
-        phrase = match.group("phrase")
+        phrase = _TRAILING_AUXILIARY.sub("", _LEADING_ADVERB.sub("", match.group("phrase")))
         if len(phrase.split()) > MAX_DESCRIBED_WORDS:
             phrase = _QUALIFIER.split(phrase, maxsplit=1)[0]
         words = phrase.split()
@@ -351,6 +354,16 @@ class ActorIndex:
         known = self.actors.get(canonical)
         self._add(canonical, known.type if known else "other", phrase)
         return canonical
+
+    def leading_name(self, subject: TextRange) -> str | None:
+        """The name a subject clause opens with ('Clinton has disputed both critiques, but
+        says ...'), registered as an actor."""
+        match = _LEADING_NAME.match(self.text, subject.start, subject.end)
+        name = clean_name(match.group(1)) if match else None
+        if name is None or match is None or name.lower() in _GROUP_NOUNS:
+            return None
+        start = match.start(1) + match.group(1).find(name)
+        return self._person(name, start, start + len(name)).canonical
 
     def within(self, start: int, end: int) -> list[Mention]:
         index = bisect_left(self._starts, start)
@@ -423,4 +436,6 @@ def resolve_speaker(
         return index.last_before(context, ("organization", "group")) or index.last_before(
             context, ("country", "other")
         )
-    return index.described(subject) if describe else None
+    if not describe:
+        return None
+    return index.described(subject) or index.leading_name(subject)
