@@ -16,7 +16,7 @@ from annotate.preannotate.providers.rules import (
     polarity,
     rules_version,
 )
-from annotate.schemas import OUTLET, Extraction
+from annotate.schemas import OUTLET, Claim, Extraction
 
 from .conftest import SEEDS
 
@@ -25,7 +25,7 @@ def seed(name: str) -> str:
     return next(SEEDS.glob(f"{name}_*.txt")).read_text(encoding="utf-8")
 
 
-def claims_by_quote(extraction: Extraction) -> dict[str, object]:
+def claims_by_quote(extraction: Extraction) -> dict[str, Claim]:
     return {c.quote: c for c in extraction.claims}
 
 
@@ -159,3 +159,17 @@ def test_statements_of_fact_in_the_outlets_voice_are_authorial_claims(sentence: 
 )
 def test_opinion_questions_and_fragments_are_not_authorial_claims(sentence: str) -> None:
     assert _authorial(sentence) == []
+
+
+def test_rules_version_hashes_every_rules_module() -> None:
+    """A change to the rules, the actor rules or the word lists is a new model version."""
+    import hashlib
+
+    from annotate.preannotate.providers import rules, rules_actors, rules_lexicon
+
+    digest = hashlib.sha256()
+    for module in (rules, rules_lexicon, rules_actors):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    assert rules_version() == digest.hexdigest()[:12]
+    modules = sorted(p.name for p in Path(str(rules.__file__)).parent.glob("rules*.py"))
+    assert modules == ["rules.py", "rules_actors.py", "rules_lexicon.py"]
