@@ -44,6 +44,7 @@ from ..quantities import Quantity, conflicting, in_base_unit, quantities
 from ..scope import (
     DISTINGUISHERS,
     Measure,
+    claim_names,
     clause,
     complement,
     measures,
@@ -170,6 +171,13 @@ class Features:
         return subjects(self._claim.quote, self._agent_key)
 
     @cached_property
+    def names(self) -> dict[str, str]:
+        """Actor key -> name of every name in the claim, its first word too ("Brazil
+        signed ..."), its attribution left out."""
+        text = without_attribution(self._claim.quote)
+        return {self._agent_key(name): name for name in claim_names(text) if name.strip()}
+
+    @cached_property
     def linked_words(self) -> frozenset[str]:
         """The content words, each name's words replaced by its actor key ("Montevideo"
         and "Uruguay" are one word where the registry links them)."""
@@ -189,15 +197,25 @@ class Features:
 
     @cached_property
     def referents(self) -> frozenset[str]:
-        """Words of the definite noun phrases ("the climate summit", "its new plant",
-        "Saturday's rally"): a definite phrase both claims use points at one thing."""
-        found: set[str] = set()
+        """Words of the definite noun phrases (see `phrases`)."""
+        return frozenset(w for phrase in self.phrases for w in phrase)
+
+    @cached_property
+    def phrases(self) -> tuple[frozenset[str], ...]:
+        """The definite noun phrases ("the climate summit", "its new plant", "Saturday's
+        rally"), each as its words, names left out: a definite phrase both claims use
+        points at one thing."""
+        found = []
         for match in _DEFINITE.finditer(without_attribution(self._claim.quote)):
+            words: set[str] = set()
             for word in match.group(1).split():
                 if word.lower() in STOP_WORDS or word.lower().endswith(("ed", "ing")):
                     break
-                found.update(content_words(word))
-        return frozenset(found)
+                if not word[0].isupper():
+                    words.update(content_words(word))
+            if words:
+                found.append(frozenset(words))
+        return tuple(found)
 
     def words_of(self, value: str) -> frozenset[str]:
         """A value's words as `linked_words` holds them (names as actor keys)."""
@@ -224,6 +242,11 @@ class Features:
         said Thursday" is when it was said)."""
         until = attribution_start(self._claim.quote)
         return tuple(d for d in self.dates if d.start < until)
+
+    @cached_property
+    def date_words(self) -> frozenset[str]:
+        """The content words of the claim's dates ("tuesday", "march")."""
+        return frozenset(w for d in self.dates for w in content_words(d.text))
 
     def clause_words(self, at: int) -> frozenset[str]:
         """The content words of the clause around character ``at``."""
@@ -317,7 +340,9 @@ class RulesJudge:
         # most pairs share no word: they are not read further (their event words neither)
         event = topic or (bool(shared) and _one_event(a, b))
         if not event:
-            return FEW_WORDS
+            # one event whose differing place or actor hides it from the test above
+            slot = shared and (_role_conflict(pair, a, b) or _place_conflict(pair, a, b))
+            return slot or _related(pair, a, b, shared, same_actor) or FEW_WORDS
         if a.events and b.events and not a.events & b.events:
             return OTHER_EVENTS
         if pair.a_actors and pair.b_actors and not same_actor:
@@ -352,7 +377,7 @@ class RulesJudge:
         if aligned:
             return _verdict("same", "Each is the other's closest claim in its outlet, from "
                             f"the same source, sharing {len(shared)} words.")  # fmt: skip
-        return OTHER_FACTS
+        return _related(pair, a, b, shared, same_actor) or OTHER_FACTS
 
     def _aligned(
         self, pair: Pair, shared: frozenset[str], overlap: float, same_actor: bool
@@ -386,6 +411,48 @@ class RulesJudge:
         if found is None:
             found = self._features[id(claim)] = Features(claim, self._agent_key)
         return found
+
+
+#: Days apart two outlets' reports may be and still cover one story.
+STORY_DAYS = 3
+#: Words (dates aside) two claims of one story share to be about one event.
+RELATED_SHARED = 2
+#: ... or one common word and this TF-IDF similarity (rare words weigh more than common ones).
+RELATED_SIMILARITY = 0.05
+
+
+def _related(
+    pair: Pair, a: Features, b: Features, shared: frozenset[str], same_actor: bool
+) -> Verdict | None:
+    """Two claims of one story about one event that state different facts: they add to
+    or qualify each other ("elaborates", issue 17), which relates them without making
+    them one fact. None: not related that way.
+
+    One story: reports both dated, within `STORY_DAYS` of each other. One event: a common actor, or
+    `RELATED_SHARED` common words, or one with a TF-IDF similarity from
+    `RELATED_SIMILARITY` (dates aside: "on Tuesday" alone ties no storm to a football
+    game); and no dates apart where the claims tell the same thing (two events of a
+    kind, or an update).
+    """
+    day_a, day_b = pair.a.outlet.published, pair.b.outlet.published
+    if day_a is None or day_b is None or abs((day_a - day_b).days) > STORY_DAYS:
+        return None  # not known to be one story (undated articles share actors across years)
+    common = shared - a.date_words - b.date_words
+    if not (
+        same_actor
+        or len(common) >= RELATED_SHARED
+        or (common and pair.similarity >= RELATED_SIMILARITY)
+    ):
+        return None
+    told = _dated_apart(a, b, told=True)
+    if told is not None:
+        da, db = told
+        said = a.clause_words(da.start) & b.clause_words(db.start)
+        if said - a.words_of(da.text) - b.words_of(db.text):
+            return None
+    named = ", ".join(sorted(w.removeprefix("actor:") for w in common)[:4]) or "a common actor"
+    return _verdict("elaborates", f"One story, one event ({named}): each adds to or "
+                    "qualifies the other, not one fact.")  # fmt: skip
 
 
 def _same_topic(shared: frozenset[str], overlap: float, similarity: float, actor: bool) -> bool:
@@ -430,16 +497,25 @@ def _contradiction(
 
 def _place_conflict(pair: Pair, a: Features, b: Features) -> Verdict | None:
     """One event in two places: each claim places it where the other never mentions, the
-    rest of the claims being one event (`_one_event`) with nothing else apart (no other
-    subjects, figures or dates)."""
+    clauses of the two places telling the same thing ("bloggers were arrested in Pokhara
+    amid a shortage" is no event in Kandy "amid a shortage"), the rest of the claims being
+    one event (`_one_event`) with nothing else apart (no other subjects, figures or dates)."""
     places_a, places_b = dict(a.places), dict(b.places)
     if not places_a or not places_b or set(places_a) & set(places_b):
         return None
     pa, pb = next(iter(places_a.values())), next(iter(places_b.values()))
+    said_a = a.clause_words(max(0, pair.a.quote.find(pa))) & a.event_words
+    said_b = b.clause_words(max(0, pair.b.quote.find(pb))) & b.event_words
+    if not said_a & said_b:
+        return None  # what happened in one place is not what happened in the other
+    others_a = [n for k, n in a.names.items() if k not in places_a and not _named_in(n, b)]
+    others_b = [n for k, n in b.names.items() if k not in places_b and not _named_in(n, a)]
+    if others_a and others_b:
+        return None  # Italy hosts the show in Winnipeg, Nepal in Vancouver: two shows
     if (
         pa not in pair.b.quote
         and pb not in pair.a.quote
-        and (_rest_alike(a, b, (pa, pb)) or _one_event(a, b, (pa, pb)))
+        and (_rest_alike(a, b, (pa, pb)) or _one_event(a, b, (pa, pb), EVENT_JACCARD))
         and _other_subjects(pair, a, b, (pa, pb)) is None
         and _figures_apart(a, b) is None
         and _dated_apart(a, b) is None
@@ -452,6 +528,9 @@ def _place_conflict(pair: Pair, a: Features, b: Features) -> Verdict | None:
 #: Share of the shorter claim's event words (`Features.event_words`, the differing values
 #: aside) the other must hold for two differently worded claims to tell one event.
 EVENT_OVERLAP = 0.4
+#: ... and, for a place contradiction, this share of both claims' event words together
+#: ("talks on gas transit" / "a gas pipeline will receive": two of nine is two things).
+EVENT_JACCARD = 0.25
 #: ... and at least this many of them.
 EVENT_SHARED = 2
 #: `DISTINGUISHERS` as content words ("previous" is read "previou").
@@ -461,12 +540,16 @@ EVENT_NOUNS = frozenset(
     content_words(
         "summit meeting rally protest march election vote referendum crash earthquake fire "
         "explosion blast attack bombing strike shooting storm flood landslide eruption "
-        "ceasefire truce talks conference hearing trial arrest resignation visit"
+        "ceasefire truce talks conference hearing trial arrest resignation visit forum show "
+        "fair expo exhibition festival congress convention ceremony parade concert match "
+        "tournament race raid"
     )
 )
 
 
-def _one_event(a: Features, b: Features, values: tuple[str, str] = ("", "")) -> bool:
+def _one_event(
+    a: Features, b: Features, values: tuple[str, str] = ("", ""), least: float = 0.0
+) -> bool:
     """Whether two claims, worded by two outlets, tell one event.
 
     Their event words (what happened, to what, and who: attribution, dates and figures
@@ -478,13 +561,25 @@ def _one_event(a: Features, b: Features, values: tuple[str, str] = ("", "")) -> 
     value_a, value_b = a.words_of(values[0]), b.words_of(values[1])
     rest_a, rest_b = a.event_words - value_a, b.event_words - value_b
     shared = rest_a & rest_b
-    if len(shared) < EVENT_SHARED or len(shared) < EVENT_OVERLAP * min(len(rest_a), len(rest_b)):
+    if (
+        len(shared) < EVENT_SHARED
+        or len(shared) < EVENT_OVERLAP * min(len(rest_a), len(rest_b))
+        or len(shared) < least * len(rest_a | rest_b)
+    ):
         return False
     if (a.event_words ^ b.event_words) & _DISTINGUISHING:
         return False
+    kinds_a, kinds_b = rest_a & EVENT_NOUNS, rest_b & EVENT_NOUNS
+    if kinds_a and kinds_b and not kinds_a & kinds_b:
+        return False  # "the shipping conference" / "the water forum": two events
+    alike = _alike_phrases(a, b)
+    if a.phrases and b.phrases and not alike:
+        return False  # "the shipping conference" / "the water forum": two things
+    if _other_names(a, b, values) is not None:
+        return False  # each names someone the other does not: India / Brazil signed
     things = a.referents | b.referents
     happened = (shared - things) | (shared & things & EVENT_NOUNS)
-    definite = {w for w in shared if w.startswith("actor:")} | (a.referents & b.referents)
+    definite = {w for w in shared if w.startswith("actor:")} | alike
     return bool(happened and definite - value_a - value_b)
 
 
@@ -539,6 +634,36 @@ def _named(a: Features, b: Features, most: int = 4) -> str:
     return ", ".join(sorted(shared)) or "one topic"
 
 
+def _alike_phrases(a: Features, b: Features) -> frozenset[str]:
+    """The words of definite phrases of the two claims of which one holds the other
+    ("the summit" / "the climate summit"; not "the tourism fair" / "the book fair")."""
+    return frozenset(
+        w for pa in a.phrases for pb in b.phrases if pa <= pb or pb <= pa for w in pa & pb
+    )
+
+
+def _other_names(a: Features, b: Features, values: tuple[str, str]) -> str | None:
+    """Why two claims are about different subjects: each names someone the other does
+    not, first words included ("Armenia and Jordan signed" / "signed by Jordan and
+    Georgia"), the differing values aside."""
+    only_a = [n for n in a.names.values() if n not in values[0] and not _named_in(n, b)]
+    only_b = [n for n in b.names.values() if n not in values[1] and not _named_in(n, a)]
+    if only_a and only_b:
+        return f"they are about different subjects ({', '.join(only_a)} / {', '.join(only_b)})"
+    return None
+
+
+def _head(name: str) -> str:
+    """A name's last word, lower case, without a possessive ("Colony Capital's": capital)."""
+    return name.split()[-1].lower().replace("’", "'").removesuffix("'s")
+
+
+def _named_in(name: str, claim: Features) -> bool:
+    """Whether the claim names ``name``, perhaps more or less fully ("Novelist Ruth
+    Hartwell" / "Hartwell", "CEO of Colony Capital" / "Colony Capital's")."""
+    return any(_head(name) == _head(other) for other in claim.names.values())
+
+
 def _date_conflict(
     pair: Pair, a: Features, b: Features, da: DateMention, db: DateMention
 ) -> Verdict | None:
@@ -546,7 +671,7 @@ def _date_conflict(
     subjects, other words), or with figures that moved between them (an update), not."""
     if not (_rest_alike(a, b, (da.text, db.text)) or _dates_of_one_event(a, b, da, db)):
         return None
-    other = _other_subjects(pair, a, b)
+    other = _other_subjects(pair, a, b) or _other_names(a, b, (da.text, db.text))
     if other is not None:
         return _verdict("unrelated", f"Different events: {other}.")
     differ = (a.words ^ b.words) & _DISTINGUISHING
