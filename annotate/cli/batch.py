@@ -15,13 +15,23 @@ and 0 once every open batch can be collected, so a script can wait with
 no batch it was given still runs (cancelling, cancelled, or ended already);
 ``collect`` then ingests what a cancelled batch finished and leaves its other
 documents pending, which does not change its exit status.
+
+``collect --results FILE ...`` takes the output files an engine of one's own
+(``vllm run-batch``) wrote for the request files of ``preannotate --batch
+--out``: a file missing or not Batch output is one ``error:`` line, exit 1,
+nothing stored; otherwise the statuses above, and 3 while requests of those
+batches have no answer in the files given. Those batches are neither polled
+by ``status`` nor collected without ``--results``, and do not change those
+commands' exit statuses; ``cancel`` closes one at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,12 +40,16 @@ from rich.table import Table
 
 from annotate.llm import PriceChoice
 from annotate.llm.batch_client import ENDED
+from annotate.llm.batch_files import ResultsFileError
 from annotate.preannotate.batch import (
     Cancelled,
     Collected,
+    ResultLines,
     batch_client,
     cancel,
     collect,
+    collect_results,
+    is_offline,
     refresh,
 )
 from annotate.preannotate.budget import DEFAULT_MAX_CONSECUTIVE_FAILURES
@@ -43,7 +57,7 @@ from annotate.preannotate.providers import make_provider
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
 from annotate.store import Store, StoredBatch
 
-from .common import DbOption, console, fail, open_store
+from .common import DbOption, console, fail, open_store, report_table
 from .llm_options import (
     ConcurrencyOption,
     ContextWindowOption,
@@ -56,6 +70,9 @@ from .llm_options import (
     job_price,
 )
 from .preannotate import EXIT_DONE, EXIT_FAILURES, EXIT_STOPPED, exit_status, summary_table
+
+#: custom_ids named in a message about lines no batch waited for; the rest are counted.
+NAMED = 5
 
 batch_app = typer.Typer(
     help="The batch route: poll and collect what `annotate preannotate --batch` submitted.",
@@ -82,14 +99,31 @@ def status_command(
         typer.echo(json.dumps([_batch_json(b) for b in shown], indent=2))
     else:
         console.print(_status_table(shown))
-    running = [b for b in shown if not b.collected and b.status not in ENDED]
+        _say_which(shown)
+        _say_offline(shown)
+    running = [b for b in shown
+               if not b.collected and b.status not in ENDED and not is_offline(b)]  # fmt: skip
     raise typer.Exit(EXIT_STOPPED if running else EXIT_DONE)
+
+
+def _say_offline(batches: list[StoredBatch]) -> None:
+    """How to collect the open ``--out`` batches (`_say_which` names their files)."""
+    waiting = [b for b in batches if is_offline(b) and not b.collected]
+    if waiting:
+        console.print(
+            f"{len(waiting)} batch(es) written with --out wait for their answers: run the "
+            "files (`vllm run-batch -i FILE -o OUTPUT.jsonl --model MODEL`), then `annotate "
+            "batch collect --results OUTPUT.jsonl ...`",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
 
 
 async def _refresh_all(store: Store) -> None:
     providers: dict[str, OpenAIChatProvider] = {}
     try:
         for batch in store.batches(open_only=True):
+            if is_offline(batch):  # no provider holds it: nothing to poll
+                continue
             key = batch.job.params_hash
             providers[key] = providers.get(key) or _job_provider(batch, {})
             await refresh(store, batch_client(providers[key]), batch)
@@ -99,14 +133,22 @@ async def _refresh_all(store: Store) -> None:
 
 
 def _status_table(batches: list[StoredBatch]) -> Table:
-    table = Table(title="batches" if batches else "no open batches")
-    for column in ("batch", "id", "status", "done", "failed", "requests", "documents", "model"):
-        table.add_column(column)
+    """Each batch's counts; its provider id (or file) and model follow on lines of their own,
+    being too long for a column of an 80-column table."""
+    table = report_table("batch", "status", "done", "failed", "requests", "documents",
+                         title="batches" if batches else "no open batches")  # fmt: skip
     for b in batches:
         status = "collected" if b.collected else b.status
-        table.add_row(str(b.id), b.batch_id or "-", status, str(b.completed), str(b.failed),
-                      str(b.requests), str(b.documents), b.model)  # fmt: skip
+        table.add_row(str(b.id), status, str(b.completed), str(b.failed), str(b.requests),
+                      str(b.documents))  # fmt: skip
     return table
+
+
+def _say_which(batches: list[StoredBatch]) -> None:
+    """Each batch's provider id, or the request file ``--out`` wrote, and its model."""
+    for b in batches:
+        where = b.input_file_id if is_offline(b) else b.batch_id or "not created at the provider"
+        console.print(f"batch {b.id}: {where} ({b.model})", highlight=False, soft_wrap=True)
 
 
 def _batch_json(b: StoredBatch) -> dict[str, Any]:
@@ -116,6 +158,7 @@ def _batch_json(b: StoredBatch) -> dict[str, Any]:
         "documents": b.documents, "bytes": b.bytes, "model": b.model,
         "model_version": b.job.model_version, "submitted_at": b.submitted_at,
         "collected_at": b.collected_at,
+        "file": b.input_file_id if is_offline(b) else None,
     }  # fmt: skip
 
 
@@ -144,6 +187,20 @@ def collect_command(
     poll_interval: Annotated[
         float, typer.Option(min=0.0, help="Seconds between polls with --wait.")
     ] = 60.0,
+    results_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--results",
+            metavar="FILE",
+            help="Output files of the requests written with `preannotate --batch --out` "
+            "(OpenAI Batch output format, as `vllm run-batch` writes it): ingest them.",
+            show_default=False,
+        ),
+    ] = None,
+    more_results: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="FILE", help="More files for --results.", show_default=False),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Ingest the answers of every batch that ended, like the online route's.
@@ -151,10 +208,17 @@ def collect_command(
     Invalid answers are re-asked online, and requests a batch failed or did
     not reach (expired) are sent online; the model and its parameters are the
     batch's. A killed collect resumes where it stopped and ingests nothing twice.
+    With --results FILE ..., ingest the output files of the batches written
+    with --out instead, the same way.
     """
     endpoint = {"context_window_tokens": context_window, "max_retries": max_retries,
                 "rpm": rpm, "tpm": tpm}  # fmt: skip
     prices_given = (price_input, price_output, prices)
+    options = {"concurrency": concurrency, "max_consecutive_failures": max_consecutive_failures,
+               "price_for": lambda batch: _price(batch, *prices_given).price}  # fmt: skip
+    if results_file or more_results:
+        files = _results_files(results_file, more_results, wait)
+        raise typer.Exit(_collect_files(db, files, endpoint, options, prices_given))
     results: list[Collected] = []
     with open_store(db) as store:
         if not store.batches(open_only=True):
@@ -174,7 +238,67 @@ def collect_command(
             if not (wait and collected.in_progress and collected.stopped is None):
                 break
             time.sleep(poll_interval)
+        _say_offline(store.batches(open_only=True))
     raise typer.Exit(_exit_status(results[-1], sum(c.failed for c in results)))
+
+
+def _results_files(
+    given: list[Path] | None, more: list[Path] | None, wait: bool
+) -> list[Path]:  # fmt: skip
+    if not given:
+        raise fail(f"{more[0] if more else 'a file'}: give the output files with --results")
+    if wait:
+        raise fail("--wait polls a provider's batches: it does not go with --results")
+    return [*given, *(more or [])]
+
+
+def _collect_files(
+    db: Path | None, files: list[Path], endpoint: dict[str, Any], options: dict[str, Any],
+    prices: tuple[Any, ...],
+) -> int:  # fmt: skip
+    """``collect --results``: every file read before anything is stored; 0, 1 or 3."""
+    if not (os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_KEY")):
+        raise fail(
+            "collect --results sends invalid answers and failed lines online: set "
+            "OPENAI_BASE_URL to a server of the batch's model (`vllm serve MODEL`), or "
+            "OPENAI_API_KEY"
+        )
+    with open_store(db) as store:
+        try:
+            collected, lines = asyncio.run(
+                collect_results(store, files, lambda b: _job_provider(b, endpoint), **options)
+            )
+        except ResultsFileError as exc:
+            raise fail(str(exc)) from None
+    _report_lines(lines)
+    _report(collected, prices)
+    if collected.stopped is None and collected.waiting:
+        unanswered = sum(item.unanswered for item in collected.waiting)
+        typer.echo(
+            f"{unanswered} request(s) of {len(collected.waiting)} batch(es) written with --out "
+            "have no answer in these files: their documents wait in the batch. To resume: run "
+            "`annotate batch collect --results` with the files that answer them (or `annotate "
+            "batch cancel BATCH` to give them back to `annotate preannotate`).",
+            err=True,
+        )
+        return EXIT_STOPPED
+    return _exit_status(collected, collected.failed)
+
+
+def _report_lines(lines: ResultLines) -> None:
+    """How many lines were taken, and name those no open batch waited for."""
+    say = partial(console.print, highlight=False, soft_wrap=True)
+    say(f"{lines.lines} result line(s) read: {lines.taken} for requests waiting in a batch "
+        "written with --out")  # fmt: skip
+    kinds = (
+        (lines.collected_before, "of no open batch (collected or cancelled before): not taken"),
+        (lines.unknown, "unknown to this store (another store's or job's file?): ignored"),
+    )
+    for ids, what in kinds:
+        if ids:
+            shown = ", ".join(ids[:NAMED]) + (f" and {len(ids) - NAMED} more"
+                                              if len(ids) > NAMED else "")  # fmt: skip
+            say(f"{len(ids)} line(s) for requests {what}: {shown}")
 
 
 def _job_provider(batch: StoredBatch, endpoint: dict[str, Any]) -> OpenAIChatProvider:
@@ -202,6 +326,8 @@ def _report(collected: Collected, prices: tuple[Any, ...]) -> None:
         b = item.batch
         name = f"batch {b.id} ({b.batch_id or 'not created'})"
         status = item.state.status if item.state else b.status
+        if is_offline(b):
+            name, status = f"batch {b.id} ({Path(b.input_file_id).name})", "results read"
         if item.summary is None:
             console.print(f"{name}: {status}, {item.state.completed if item.state else 0} of "
                           f"{b.requests} requests done: not collected yet")  # fmt: skip
@@ -212,7 +338,7 @@ def _report(collected: Collected, prices: tuple[Any, ...]) -> None:
             "(failed, expired or split)",
             highlight=False,
         )
-        if item.deferred:
+        if item.deferred and not is_offline(b):
             console.print(
                 f"{name}: {item.deferred} document(s) it did not finish before it was "
                 "cancelled are pending again: `annotate preannotate` (online or --batch) "
@@ -292,6 +418,9 @@ def _to_cancel(store: Store, ids: list[str], all_batches: bool) -> list[StoredBa
 def _cancelled_line(outcome: Cancelled) -> str:
     b = outcome.batch
     name = f"batch {b.id} ({b.batch_id or 'not created'})"
+    if outcome.offline:
+        return (f"batch {b.id} (written with --out): closed, nothing was sent anywhere: its "
+                f"{b.documents} document(s) are pending again")  # fmt: skip
     if outcome.never_created:
         return (f"{name}: never created at the provider, so closed here: its {b.documents} "
                 "document(s) are pending again")  # fmt: skip

@@ -8,13 +8,16 @@ read `annotate preannotate`'s exit statuses and tables, so that
 from __future__ import annotations
 
 import asyncio
+import os
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from annotate.llm.batch_files import MAX_BYTES, MAX_REQUESTS
+from annotate.llm.client import MODEL_ENV, PLACEHOLDER_KEY
 from annotate.preannotate.batch import Submitted, submit
 from annotate.preannotate.providers import Provider
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
@@ -28,6 +31,16 @@ BatchOption = Annotated[
         "--batch",
         help="Send the requests through OpenAI's Batch API (half price, answered within 24 h) "
         "instead of online; then `annotate batch status` and `annotate batch collect`.",
+    ),
+]
+BatchOutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        help="With --batch: write the request files (OpenAI Batch format) to this folder and "
+        "send nothing, for an engine of your own (`vllm run-batch`); then "
+        "`annotate batch collect --results OUTPUT.jsonl`.",
+        show_default=False,
     ),
 ]
 BatchMaxRequestsOption = Annotated[
@@ -48,9 +61,31 @@ def report_waiting(documents: int, *, estimate: bool = False) -> None:
         left = "not counted above" if estimate else "left to it, not sent online"
         console.print(
             f"{documents} document(s) wait in an open batch of this job: {left}; "
-            "run `annotate batch collect` to ingest them",
+            "run `annotate batch collect` to ingest them (with --results OUTPUT.jsonl for "
+            "files written with --out)",
             soft_wrap=True, highlight=False,
         )  # fmt: skip
+
+
+def offline_options(batch: bool, out: Path | None, model: str | None) -> dict[str, Any]:
+    """The provider's options for ``--batch --out``: no key needed, the model's name is.
+
+    Nothing is sent, so a placeholder key stands in for one; the model cannot
+    default to OpenAI's, since every request body carries the name the engine
+    must serve.
+    """
+    if out is None:
+        return {}
+    if not batch:
+        raise fail("--out writes the batch route's request files: give it with --batch")
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out {out} is a file: give a folder for the request files")
+    if not (model or os.environ.get(MODEL_ENV)):
+        raise fail(
+            "--out writes the model's name into every request: give --model (the name the "
+            "engine serves, as in `vllm run-batch --model NAME`)"
+        )
+    return {"api_key": PLACEHOLDER_KEY}
 
 
 def submit_batches(
@@ -59,12 +94,19 @@ def submit_batches(
     limit: int | None,
     max_requests: int = MAX_REQUESTS,
     max_bytes: int = MAX_BYTES,
+    out: Path | None = None,
 ) -> None:
-    """`annotate preannotate --batch`: write, upload and create the batches of the pending job."""
+    """`annotate preannotate --batch`: write, upload and create the batches of the pending job.
+
+    With `out`, write the request files there and record them, sending nothing.
+    """
     if not isinstance(provider, OpenAIChatProvider):
         raise fail("--batch needs --provider openai: the rules make no calls to batch")
     with open_store(db, create=True) as store:
-        done = asyncio.run(_submit(store, provider, limit, max_requests, max_bytes))
+        done = asyncio.run(_submit(store, provider, limit, max_requests, max_bytes, out))
+    if out is not None:
+        _report_written(done)
+        return
     console.print(_submitted_table(done))
     if done.cached:
         console.print(
@@ -82,14 +124,34 @@ def submit_batches(
 
 async def _submit(
     store: Store, provider: OpenAIChatProvider, limit: int | None, max_requests: int,
-    max_bytes: int,
+    max_bytes: int, out: Path | None,
 ) -> Submitted:  # fmt: skip
     try:
         return await submit(
-            store, provider, limit=limit, max_requests=max_requests, max_bytes=max_bytes
-        )
+            store, provider, limit=limit, max_requests=max_requests, max_bytes=max_bytes,
+            out=out,
+        )  # fmt: skip
     finally:
         await provider.aclose()
+
+
+def _report_written(done: Submitted) -> None:
+    """Which files ``--out`` wrote, and the commands that run and collect them."""
+    say = partial(console.print, highlight=False, soft_wrap=True)
+    say(f"{len(done.batches)} request file(s) written, nothing sent: {done.documents} "
+        f"document(s), {done.requests} request(s)")  # fmt: skip
+    for b in done.batches:
+        say(f"batch {b.id}: {b.input_file_id} ({b.requests} requests, {b.bytes:,} bytes)")
+    if done.cached:
+        say(f"{done.cached} document(s) are answered from the cache: `annotate preannotate` "
+            "predicts them without a call")  # fmt: skip
+    if done.too_large:
+        say(f"{len(done.too_large)} document(s) do not fit one request file: `annotate "
+            "preannotate` sends them online")  # fmt: skip
+    if done.batches:
+        model = done.batches[0].model
+        say(f"next: `vllm run-batch -i FILE -o OUTPUT.jsonl --model {model}` for each file, "
+            "then `annotate batch collect --results OUTPUT.jsonl ...`")  # fmt: skip
 
 
 def _submitted_table(done: Submitted) -> Table:
@@ -100,5 +162,3 @@ def _submitted_table(done: Submitted) -> Table:
         table.add_row(str(b.id), b.batch_id or "-", b.status, str(b.documents), str(b.requests),
                       f"{b.bytes:,}")  # fmt: skip
     return table
-
-

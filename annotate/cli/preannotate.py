@@ -40,6 +40,8 @@ from .batch_submit import (
     BatchMaxBytesOption,
     BatchMaxRequestsOption,
     BatchOption,
+    BatchOutOption,
+    offline_options,
     report_waiting,
     submit_batches,
 )
@@ -107,6 +109,7 @@ def preannotate_command(
     batch: BatchOption = False,
     batch_max_requests: BatchMaxRequestsOption = MAX_REQUESTS,
     batch_max_bytes: BatchMaxBytesOption = MAX_BYTES,
+    out: BatchOutOption = None,
     db: DbOption = None,
 ) -> None:
     """Pre-annotate every document that has no prediction for this model, prompt and schema.
@@ -116,14 +119,15 @@ def preannotate_command(
     open batch of the job are left to it. Exit status 0: every document predicted
     (or waiting in an open batch); 1: some failed; 3: stopped early (see the message).
     """
-    name = provider or default_provider_name()
-    chosen = make_provider(name, model=model, **_openai_options(name, locals()))
+    name = provider or ("openai" if batch else default_provider_name())
+    offline = offline_options(batch, out, model)  # --batch --out: nothing sent, no key needed
+    chosen = make_provider(name, model=model, **_openai_options(name, locals()), **offline)
     price = job_price(name, chosen.model, price_input, price_output, prices)
     if max_cost is not None and not dry_run:
         budget_price(price.price, chosen.model)
     console.print(f"provider [bold]{name}[/], model_version [bold]{chosen.model_version}[/]")
     if batch and not dry_run:  # the batch route (annotate/cli/batch.py)
-        submit_batches(chosen, db, limit, batch_max_requests, batch_max_bytes)
+        submit_batches(chosen, db, limit, batch_max_requests, batch_max_bytes, out)
         return
     if dry_run:
         with open_store(db) as store:

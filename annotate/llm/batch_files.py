@@ -8,6 +8,11 @@ status and body) and the error file (requests that failed or were never run,
 such as those left when the batch expired). Lines come back in any order, so
 each carries its ``custom_id``.
 
+The same files serve engines of one's own: ``vllm run-batch`` reads the
+request file and writes the output format (one file, failures included), so
+``annotate preannotate --batch --out DIR`` writes them and
+``annotate batch collect --results FILE`` reads the output (`read_results_file`).
+
 One input file holds at most `MAX_REQUESTS` requests and `MAX_BYTES` bytes
 (OpenAI's limits); `split_lines` cuts a stream of lines into files that
 respect both, keeping the lines of one *group* (a document's chunks) in one
@@ -19,6 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .completion import answer_text
@@ -165,6 +171,47 @@ def parse_results(lines: Iterable[str | bytes]) -> Iterator[BatchResult]:
             yield parse_result_line(line)
 
 
+class ResultsFileError(ValueError):
+    """A results file that cannot be read: missing, unreadable, or not Batch output lines."""
+
+
+def read_results_file(path: Path) -> Iterator[BatchResult]:
+    """Every result of an output file made elsewhere (`vllm run-batch`, ...), read lazily.
+
+    Raises `ResultsFileError` naming the file, and the line, when it cannot be
+    read, when a line is not a Batch output line (a request line, the file
+    given to the engine instead of its output, is refused too: it carries no
+    ``response`` nor ``error``), or when it holds no line at all.
+    """
+    found = 0
+    try:
+        with path.open("rb") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                yield _result_of(path, number, line)
+                found += 1
+    except OSError as exc:
+        raise ResultsFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not found:
+        raise ResultsFileError(f"{path} holds no result line")
+
+
+def _result_of(path: Path, number: int, line: bytes) -> BatchResult:
+    try:
+        record = json.loads(line)
+        if isinstance(record, dict) and "response" not in record and "error" not in record:
+            raise ValueError(
+                "it has no response nor error: a request line? give the engine's output file"
+            )
+        return parse_result_line(line)
+    except (ValueError, TypeError) as exc:
+        raise ResultsFileError(
+            f"{path} line {number} is not a Batch output line "
+            f'({{"custom_id", "response", "error"}}): {str(exc)[:200]}'
+        ) from None
+
+
 def _error_text(error: Any) -> str:
     if isinstance(error, dict):
         code, message = error.get("code"), error.get("message")
@@ -180,9 +227,11 @@ __all__ = [
     "MAX_REQUESTS",
     "BatchResult",
     "CallFailed",
+    "ResultsFileError",
     "TooLarge",
     "parse_result_line",
     "parse_results",
+    "read_results_file",
     "request_line",
     "split_lines",
 ]

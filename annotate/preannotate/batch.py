@@ -22,6 +22,16 @@ and a killed collection resumes: documents with a prediction are skipped and
 answers already in the cache are not taken again. A batch is closed
 (``collected``) once every one of its documents went through.
 
+Without OpenAI, `submit` with ``out`` writes the same request files to a
+folder of the user's and keeps them, sending nothing: each is recorded as an
+`OFFLINE` batch (no provider id; its file's path in place of the input file
+id), whose documents the online route leaves to it. An engine of one's own
+(``vllm run-batch``) answers it in the Batch output format, and
+`collect_results` takes that file: its answers are kept with their requests
+and the batch is collected as a provider's is, except that a request with no
+answer yet leaves its document waiting (`Deferred`) and the batch open for a
+later file.
+
 `cancel` asks the provider to stop running batches. A cancelled batch keeps
 the part it finished, paid for: `collect` ingests those answers as any
 batch's, and leaves each document with a chunk the batch never answered
@@ -33,7 +43,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +59,7 @@ from annotate.llm.batch_files import (
     FileLimits,
     TooLarge,
     parse_results,
+    read_results_file,
     request_line,
 )
 from annotate.store import BatchAnswer, BatchRequest, Document, Store, StoredBatch
@@ -60,6 +72,17 @@ from .providers.openai_chat import OpenAIChatProvider
 
 #: A batch recorded in the store but not created at the provider yet.
 SUBMITTING = "submitting"
+#: A batch written to files (``--out``) for an engine of one's own: no provider holds it.
+OFFLINE = "offline"
+
+
+def is_offline(batch: StoredBatch) -> bool:
+    """Whether the batch was written with ``--out``: its answers come with ``--results``.
+
+    Its ``input_file_id`` is the path of the request file written, and it has
+    no provider id: it is never polled, created or cancelled at a provider.
+    """
+    return batch.status == OFFLINE and batch.batch_id is None
 
 
 def batch_client(provider: OpenAIChatProvider) -> BatchClient:
@@ -96,22 +119,26 @@ async def submit(
     max_requests: int = MAX_REQUESTS,
     max_bytes: int = MAX_BYTES,
     folder: Path | None = None,
+    out: Path | None = None,
 ) -> Submitted:
     """Send the pending documents of the provider's job as batches; nothing is sent twice.
 
     Documents already in an open batch of the job are not sent again. The
     input files are written to a temporary folder (or `folder`) and deleted
     once uploaded: they hold the articles, and the provider keeps its copy.
+    With `out`, the files are written there and kept, nothing is sent (no
+    network at all), and each is recorded as an `OFFLINE` batch whose answers
+    `collect_results` takes from the engine's output file.
     """
-    api = batch_client(provider)
+    api = None if out is not None else batch_client(provider)
     done = Submitted()
     for batch in store.batches(open_only=True):
-        if batch.batch_id is None:
+        if api is not None and batch.batch_id is None and not is_offline(batch):
             await ensure_created(store, api, batch)
             done.resumed += 1
     limits = FileLimits(max_requests, max_bytes)
-    with tempfile.TemporaryDirectory(dir=folder, prefix="annotate-batch-") as tmp:
-        writer = _BatchWriter(store, api, provider, Path(tmp))
+    with _files_folder(folder, out) as where:
+        writer = _BatchWriter(store, api, provider, where)
         seen: set[str] = set()
         for count, document in enumerate(store.iter_unbatched(job_key(provider))):
             if limit is not None and count >= limit:
@@ -135,7 +162,19 @@ async def submit(
             done.requests += len(requests)
         if writer.requests:
             done.batches.append(await writer.send())
+        writer.discard()  # the file begun after the last one sent, empty
     return done
+
+
+@contextmanager
+def _files_folder(folder: Path | None, out: Path | None) -> Iterator[Path]:
+    """Where the request files go: `out`, kept; else a temporary folder, deleted."""
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        yield out
+        return
+    with tempfile.TemporaryDirectory(dir=folder, prefix="annotate-batch-") as tmp:
+        yield Path(tmp)
 
 
 def _requests(
@@ -158,10 +197,15 @@ def _requests(
 
 
 class _BatchWriter:
-    """One input file being written; `send` uploads it, records the batch and creates it."""
+    """One input file being written; `send` uploads it, records the batch and creates it.
+
+    Without a client (`api` None: ``--out``), `send` only records the file
+    written as an `OFFLINE` batch; files are numbered after those the folder
+    holds already, so a second run never overwrites the first one's.
+    """
 
     def __init__(
-        self, store: Store, api: BatchClient, provider: OpenAIChatProvider, folder: Path
+        self, store: Store, api: BatchClient | None, provider: OpenAIChatProvider, folder: Path
     ) -> None:
         self.store = store
         self.api = api
@@ -171,10 +215,20 @@ class _BatchWriter:
         self._start()
 
     def _start(self) -> None:
-        self.files += 1
-        self.path = self.folder / f"batch-{self.files:05d}.jsonl"
-        self.handle = self.path.open("wb")
-        self.path.chmod(0o600)  # the articles' text: the owner's alone, like the store
+        """Begin the next file, as ``NAME.part`` until it is whole (a killed run leaves no
+        request file that looks finished)."""
+        while True:
+            self.files += 1
+            self.path = self.folder / f"batch-{self.files:05d}.jsonl"
+            self.partial = self.path.with_name(self.path.name + ".part")
+            if self.path.exists():
+                continue
+            try:
+                self.handle = self.partial.open("xb")
+            except FileExistsError:
+                continue
+            break
+        self.partial.chmod(0o600)  # the articles' text: the owner's alone, like the store
         self.documents: list[str] = []
         self.pending: list[BatchRequest] = []
         self.requests = 0
@@ -188,19 +242,31 @@ class _BatchWriter:
         self.pending.extend(requests)
         self.requests += len(requests)
 
+    def discard(self) -> None:
+        """Remove the file begun but never written to (no request was left to send)."""
+        self.handle.close()
+        self.partial.unlink()
+
     async def send(self) -> StoredBatch:
         self.handle.close()
-        file_id = await self.api.upload(self.path)
-        self.path.unlink()
+        self.partial.rename(self.path)
+        if self.api is None:
+            file_id, status = str(self.path.resolve()), OFFLINE
+        else:
+            file_id, status = await self.api.upload(self.path), SUBMITTING
+            self.path.unlink()
         provider = self.provider
         record = StoredBatch(
             id=0, batch_id=None, input_file_id=file_id, job=job_key(provider),
             model=provider.model, params=provider.cache_params,
             max_chunk_chars=provider.max_chunk_chars, requests=self.requests,
-            documents=len(self.documents), bytes=self.bytes, status=SUBMITTING,
+            documents=len(self.documents), bytes=self.bytes, status=status,
         )  # fmt: skip
         local = self.store.add_batch(record, self.documents, self.pending)
-        batch = await ensure_created(self.store, self.api, self.store.batch(local))
+        if self.api is None:
+            batch = self.store.batch(local)
+        else:
+            batch = await ensure_created(self.store, self.api, self.store.batch(local))
         self._start()
         return batch
 
@@ -266,6 +332,8 @@ class Cancelled:
     asked: bool
     #: Recorded by a killed submit but never created: closed here, its documents pending.
     never_created: bool = False
+    #: Written with ``--out`` (no provider holds it): closed here, its documents pending.
+    offline: bool = False
 
 
 async def cancel(
@@ -281,6 +349,10 @@ async def cancel(
     done: list[Cancelled] = []
     try:
         for batch in batches:
+            if is_offline(batch):  # nothing runs it that annotate could stop: just close it
+                store.batch_never_created(batch.id)
+                done.append(Cancelled(store.batch(batch.id), "cancelled", False, offline=True))
+                continue
             provider = providers.get(batch.job.params_hash) or provider_for(batch)
             providers[batch.job.params_hash] = provider
             done.append(await _cancel_one(store, batch_client(provider), batch))
@@ -329,6 +401,9 @@ class BatchCollection:
         """Documents a cancelled batch did not finish: pending again, for a later run."""
         return self.summary.deferred if self.summary is not None else 0
 
+    #: Its requests with no result yet (``--results`` files that lacked them): it stays open.
+    unanswered: int = 0
+
     @property
     def in_progress(self) -> bool:
         return self.state is None or not self.state.ended
@@ -356,6 +431,24 @@ class Collected:
     def failed(self) -> int:
         return sum(s.counters.failed for s in self.summaries)
 
+    @property
+    def waiting(self) -> list[BatchCollection]:
+        """Batches written with ``--out`` that still wait for answers to some requests."""
+        return [b for b in self.batches if b.unanswered]
+
+
+@dataclass
+class ResultLines:
+    """What `collect_results` made of the lines of the result files it was given."""
+
+    lines: int = 0
+    #: Lines whose request waits in an open ``--out`` batch: their answers were kept.
+    taken: int = 0
+    #: custom_ids of requests collected before (a file given twice): nothing taken again.
+    collected_before: list[str] = field(default_factory=list)
+    #: custom_ids no batch of this store ever held (another store's file, another job).
+    unknown: list[str] = field(default_factory=list)
+
 
 #: Builds the provider of a batch's job (its model and output-changing parameters).
 ProviderFor = Callable[[StoredBatch], OpenAIChatProvider]
@@ -380,8 +473,11 @@ async def collect(
     """
     collected = Collected()
     providers: dict[str, OpenAIChatProvider] = {}
+    run = _Collector(store, concurrency, price_for, on_progress, max_consecutive_failures)
     try:
         for batch in store.batches(open_only=True):
+            if is_offline(batch):  # its answers come with `collect_results`
+                continue
             provider = providers.get(batch.job.params_hash) or provider_for(batch)
             providers[batch.job.params_hash] = provider
             _check_job(provider, batch)
@@ -393,29 +489,122 @@ async def collect(
                 continue
             if not store.batch(batch.id).results_saved:
                 await _save_results(store, api, store.batch(batch.id), folder)
-            answered = BatchAnswered(provider, store, store.batch(batch.id))
-            job = batch.job
-            selection = (
-                store.count_batch_pending(batch.id, job),
-                store.iter_batch_pending(batch.id, job),
-            )
-            item.summary = await preannotate(
-                store, answered, concurrency=concurrency,
-                price=price_for(batch) if price_for else None,
-                on_progress=on_progress, max_consecutive_failures=max_consecutive_failures,
-                selection=selection,
-            )  # fmt: skip
-            item.answered, item.reasked, item.online = (
-                answered.answered, answered.reasked, answered.online,
-            )  # fmt: skip
-            store.batch_collecting(batch.id, item.summary.run_id)
-            if item.summary.stopped is not None:
+            if not await run.ingest(provider, item):
                 break
-            store.batch_collected(batch.id)
     finally:
         for provider in providers.values():
             await provider.aclose()
     return collected
+
+
+async def collect_results(
+    store: Store,
+    paths: list[Path],
+    provider_for: ProviderFor,
+    *,
+    concurrency: int = 8,
+    price_for: Callable[[StoredBatch], Price | None] | None = None,
+    on_progress: ProgressCallback | None = None,
+    max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+) -> tuple[Collected, ResultLines]:
+    """Ingest output files an engine of one's own wrote for the ``--out`` batches.
+
+    Every file is read whole first: one that is missing or not Batch output
+    raises `ResultsFileError` before anything is stored. Its answers are then
+    kept with their requests (lines for requests of no open batch are counted
+    and named, not taken) and each open ``--out`` batch goes through the
+    online pipeline as a provider's batch does: invalid answers re-asked
+    online, failed lines sent online. A request still without an answer leaves
+    its document waiting in the batch for a later file; the batch is closed
+    once every request has a result.
+    """
+    lines = ResultLines(lines=sum(_count(read_results_file(path)) for path in paths))
+    offline = [b for b in store.batches(open_only=True) if is_offline(b)]
+    providers: dict[str, OpenAIChatProvider] = {}
+    collected = Collected()
+    try:
+        for batch in offline:  # before anything is stored: a provider refused stores nothing
+            provider = providers.get(batch.job.params_hash) or provider_for(batch)
+            providers[batch.job.params_hash] = provider
+            _check_job(provider, batch)
+        _take_lines(store, paths, offline, lines)
+        run = _Collector(store, concurrency, price_for, on_progress, max_consecutive_failures)
+        for batch in offline:
+            item = BatchCollection(batch, state=BatchState(batch.input_file_id, "completed"))
+            collected.batches.append(item)
+            if not await run.ingest(providers[batch.job.params_hash], item):
+                break
+    finally:
+        for provider in providers.values():
+            await provider.aclose()
+    return collected, lines
+
+
+def _take_lines(
+    store: Store, paths: list[Path], offline: list[StoredBatch], lines: ResultLines
+) -> None:
+    """Keep the files' answers with the requests of the open `offline` batches; sort the rest."""
+    answers = (_answer_of(result) for path in paths for result in read_results_file(path))
+    if offline:
+        unmatched = store.save_answers_by_request([b.id for b in offline], answers)
+    else:
+        unmatched = [answer.custom_id for answer in answers]
+    lines.taken = lines.lines - len(unmatched)
+    known = store.known_requests(unmatched)
+    lines.collected_before = [c for c in unmatched if c in known]
+    lines.unknown = [c for c in unmatched if c not in known]
+
+
+def _count(results: Iterable[BatchResult]) -> int:
+    return sum(1 for _ in results)
+
+
+class _Collector:
+    """Runs an ended batch's documents through the pipeline, then closes the batch if it can."""
+
+    def __init__(
+        self,
+        store: Store,
+        concurrency: int,
+        price_for: Callable[[StoredBatch], Price | None] | None,
+        on_progress: ProgressCallback | None,
+        max_consecutive_failures: int,
+    ) -> None:
+        self.store = store
+        self.concurrency = concurrency
+        self.price_for = price_for
+        self.on_progress = on_progress
+        self.max_consecutive_failures = max_consecutive_failures
+
+    async def ingest(self, provider: OpenAIChatProvider, item: BatchCollection) -> bool:
+        """Collect `item`'s batch; False when the run stopped early (the batch stays open).
+
+        The batch is closed once every document went through, except an
+        ``--out`` batch with requests still unanswered: it waits for them.
+        """
+        store, batch = self.store, item.batch
+        answered = BatchAnswered(provider, store, store.batch(batch.id))
+        job = batch.job
+        selection = (
+            store.count_batch_pending(batch.id, job),
+            store.iter_batch_pending(batch.id, job),
+        )
+        item.summary = await preannotate(
+            store, answered, concurrency=self.concurrency,
+            price=self.price_for(batch) if self.price_for else None,
+            on_progress=self.on_progress,
+            max_consecutive_failures=self.max_consecutive_failures, selection=selection,
+        )  # fmt: skip
+        item.answered, item.reasked, item.online = (
+            answered.answered, answered.reasked, answered.online,
+        )  # fmt: skip
+        store.batch_collecting(batch.id, item.summary.run_id)
+        if item.summary.stopped is not None:
+            return False
+        item.unanswered = store.count_unanswered(batch.id) if is_offline(batch) else 0
+        if not item.unanswered:
+            store.batch_collected(batch.id)
+        return True
 
 
 def _check_job(provider: OpenAIChatProvider, batch: StoredBatch) -> None:
@@ -446,8 +635,12 @@ def _answers(paths: list[Path]) -> Any:
     for path in paths:
         with path.open("rb") as lines:
             for result in parse_results(lines):
-                body = json.dumps(result.body, ensure_ascii=False) if result.body else None
-                yield BatchAnswer(result.custom_id, result.status, body or "", result.error)
+                yield _answer_of(result)
+
+
+def _answer_of(result: BatchResult) -> BatchAnswer:
+    body = json.dumps(result.body, ensure_ascii=False) if result.body else None
+    return BatchAnswer(result.custom_id, result.status, body or "", result.error)
 
 
 class BatchAnswered:
@@ -473,6 +666,8 @@ class BatchAnswered:
         self.key = batch.job
         #: A cancelled batch: what it did not answer is left for later, not sent online.
         self.deferring = batch.status == "cancelled"
+        #: An ``--out`` batch: a request with no result yet waits for a later file.
+        self.offline = is_offline(batch)
         self.answered = 0
         self.reasked = 0
         self.online = 0
@@ -495,7 +690,14 @@ class BatchAnswered:
 
     async def extract(self, text: str) -> ProviderResult:
         """The batch's answer for `text`, validated (and re-asked online); else an online call."""
-        stored = self.store.batch_answer(self.batch.id, call_key(self.provider, self.key, text))
+        custom_id = call_key(self.provider, self.key, text)
+        stored = self.store.batch_answer(self.batch.id, custom_id)
+        if (
+            stored is not None
+            and self.offline
+            and not self.store.batch_request_answered(self.batch.id, custom_id)
+        ):
+            raise Deferred("no answer for it in the result files given so far")  # fmt: skip
         if stored is None or stored.status != 200 or stored.error is not None:
             if self.deferring:
                 raise Deferred(f"batch {self.batch.batch_id} was cancelled before answering it")

@@ -4,7 +4,9 @@ A mixin of `Store`, kept in its own module so that the batch route's records
 read as one piece:
 
 * `batches`: each batch submitted through a Batch API, with its job, the
-  provider's ids (input, output and error files) and its last status;
+  provider's ids (input, output and error files) and its last status; a
+  batch written to files for an engine of one's own (``--out``) has no
+  provider id, the status ``offline`` and its file's path as input file;
 * `batch_documents`: the documents a batch answers (a document goes in one
   batch whole, so it is collected at once);
 * `batch_requests`: its requests (a chunk each, under the cache key of the
@@ -194,6 +196,67 @@ class BatchTables:
                 [now(), local_id],
             )
         return kept
+
+    def save_answers_by_request(
+        self, local_ids: Sequence[int], answers: Iterable[BatchAnswer]
+    ) -> list[str]:
+        """Keep answers to the requests of batches `local_ids`, wherever each request is.
+
+        For result files made elsewhere (``collect --results``), whose lines name
+        no batch: each answer goes to the request of that ``custom_id`` in these
+        batches, in one transaction (a file that fails half-way keeps nothing).
+        Each batch's counts of answered and failed requests are updated. Returns
+        the ``custom_id`` values no request of these batches holds, in file order.
+        """
+        unmatched: list[str] = []
+        marks = ", ".join("?" for _ in local_ids)
+        with self.db.conn:
+            for answer in answers:
+                cursor = self.db.conn.execute(
+                    "update batch_requests set status = ?, body = ?, error = ? "
+                    f"where batch in ({marks}) and custom_id = ?",
+                    [answer.status, answer.body, answer.error, *local_ids, answer.custom_id],
+                )
+                if not cursor.rowcount:
+                    unmatched.append(answer.custom_id)
+            self.db.conn.execute(
+                "update batches set "
+                "completed = (select count(*) from batch_requests r where r.batch = batches.id "
+                "and r.status = 200 and r.error is null), "
+                "failed = (select count(*) from batch_requests r where r.batch = batches.id "
+                "and r.status is not null and not (r.status = 200 and r.error is null)), "
+                f"updated_at = ? where id in ({marks})",
+                [now(), *local_ids],
+            )
+        return unmatched
+
+    def known_requests(self, custom_ids: Sequence[str], chunk: int = 500) -> set[str]:
+        """Those of `custom_ids` that are a request of some batch, open or collected."""
+        known: set[str] = set()
+        for start in range(0, len(custom_ids), chunk):
+            part = list(custom_ids[start : start + chunk])
+            marks = ", ".join("?" for _ in part)
+            rows = self.db.execute(
+                f"select distinct custom_id from batch_requests where custom_id in ({marks})",
+                part,
+            ).fetchall()
+            known.update(row[0] for row in rows)
+        return known
+
+    def batch_request_answered(self, local_id: int, custom_id: str) -> bool:
+        """Whether request `custom_id` of the batch has a result (an answer or an error)."""
+        row = self.db.execute(
+            "select status is not null from batch_requests where batch = ? and custom_id = ?",
+            [local_id, custom_id],
+        ).fetchone()
+        return bool(row and row[0])
+
+    def count_unanswered(self, local_id: int) -> int:
+        """Requests of the batch with no result yet: it stays open while there are any."""
+        row = self.db.execute(
+            "select count(*) from batch_requests where batch = ? and status is null", [local_id]
+        ).fetchone()
+        return int(row[0])
 
     def batch_answer(self, local_id: int, custom_id: str) -> BatchAnswer | None:
         """What batch `local_id` answered to request `custom_id` (None: no such request)."""

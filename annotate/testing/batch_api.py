@@ -33,7 +33,9 @@ object; it applies to batches created afterwards):
 once (``in_progress``, ``completed``, ``expired`` or ``failed``);
 ``GET /_control/batches`` reports every batch, uploads, downloads, polls and
 lines answered; ``POST /_control/batches/reset`` forgets files, batches and
-configuration.
+configuration. ``POST /_control/batches/run`` with a request file as its body
+answers it into one output file at once, as ``vllm run-batch`` would (the
+batch route's ``--out`` and ``collect --results``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ import asyncio
 import itertools
 import json
 import time
+import urllib.request
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .fake_http import BodyPartReader, ControlClient, error_response, web
@@ -101,6 +105,7 @@ class FakeBatchAPI:
         app.router.add_post("/v1/batches/{id}/cancel", self.cancel)
         app.router.add_post("/_control/batches", self.set_config)
         app.router.add_post("/_control/batches/reset", self.reset_handler)
+        app.router.add_post("/_control/batches/run", self.run_file)
         app.router.add_post("/_control/batches/{id}", self.force)
         app.router.add_get("/_control/batches", self.stats)
 
@@ -224,31 +229,20 @@ class FakeBatchAPI:
         if problem is not None or ending == "failed":
             message = problem or "the batch failed (fake)"
             batch.update(status="failed", failed_at=now)
-            batch["errors"] = {"object": "list", "data": [
-                {"code": "invalid_request", "message": message, "line": None, "param": None}]}
+            batch["errors"] = {
+                "object": "list",
+                "data": [
+                    {"code": "invalid_request", "message": message, "line": None, "param": None}
+                ],
+            }
             return  # fmt: skip
         stop_after, ending = _stop(config, ending, len(lines))
         outputs: list[bytes] = []
         errors: list[bytes] = []
         for index, raw in enumerate(lines):
-            request = json.loads(raw)
-            result: dict[str, Any] = {
-                "id": f"batch_req_{next(self._ids)}",
-                "custom_id": request.get("custom_id"),
-                "error": None,
-            }
-            if ending is not None and index >= stop_after:
-                code, message = NOT_RUN[ending]
-                result["response"] = None
-                result["error"] = {"code": code, "message": message}
-                errors.append(_line(result))
-                continue
-            response = await self._answer(request.get("body") or {}, config["fail_match"])
-            status = response.status
-            answer = json.loads(getattr(response, "body", b"") or b"{}")
-            result["response"] = {"status_code": status, "request_id": f"req_{index}",
-                                  "body": answer}  # fmt: skip
-            (outputs if status == 200 else errors).append(_line(result))
+            not_run = NOT_RUN[ending] if ending is not None and index >= stop_after else None
+            line, answered = await self.output_line(raw, index, config["fail_match"], not_run)
+            (outputs if answered else errors).append(line)
         counts = {"total": len(lines), "completed": len(outputs), "failed": len(errors)}
         batch["request_counts"] = counts
         if outputs:
@@ -263,6 +257,48 @@ class FakeBatchAPI:
             batch.update({"status": ending, f"{ending}_at": now})
         else:
             batch.update(status="completed", finalizing_at=now, completed_at=now)
+
+    async def output_line(
+        self, raw: bytes, index: int, fail_match: str | None,
+        not_run: tuple[str, str] | None = None,
+    ) -> tuple[bytes, bool]:  # fmt: skip
+        """One input line's output line, as OpenAI writes it, and whether it got a 200.
+
+        ``{"id", "custom_id", "response": {"status_code", "request_id", "body"},
+        "error"}``; a request the batch did not run (`not_run`: its error code
+        and message) has no response. The same format `vllm run-batch` writes,
+        so `run_file` answers a whole file as that command would.
+        """
+        request = json.loads(raw)
+        result: dict[str, Any] = {
+            "id": f"batch_req_{next(self._ids)}",
+            "custom_id": request.get("custom_id"),
+            "error": None,
+        }
+        if not_run is not None:
+            code, message = not_run
+            result["response"] = None
+            result["error"] = {"code": code, "message": message}
+            return _line(result), False
+        response = await self._answer(request.get("body") or {}, fail_match)
+        status = response.status
+        answer = json.loads(getattr(response, "body", b"") or b"{}")
+        result["response"] = {"status_code": status, "request_id": f"req_{index}",
+                              "body": answer}  # fmt: skip
+        return _line(result), status == 200
+
+    async def run_file(self, request: web.Request) -> web.Response:
+        """Answer a whole input file at once into one output file, as `vllm run-batch` does.
+
+        The batch route's files written with ``--out`` are run elsewhere; this
+        stands for that engine: every line in input order, failures included
+        (``fail_match`` and the chat faults apply).
+        """
+        data = await request.read()
+        lines = [line for line in data.splitlines() if line.strip()]
+        out = [(await self.output_line(raw, index, self.config["fail_match"]))[0]
+               for index, raw in enumerate(lines)]  # fmt: skip
+        return web.Response(body=b"".join(out), content_type="application/octet-stream")
 
     async def _answer(self, body: dict[str, Any], fail_match: str | None) -> web.StreamResponse:
         """One line's answer: the chat route's, or its 500 for a line matching `fail_match`."""
@@ -371,3 +407,12 @@ class BatchControl(ControlClient):
 
     def reset(self) -> None:
         self._call("POST", "/_control/batches/reset", {})
+
+    def run_file(self, input_path: Path, output_path: Path) -> None:
+        """Answer a request file written by ``--out`` into an output file, as an engine would."""
+        request = urllib.request.Request(
+            self.root + "/_control/batches/run", data=input_path.read_bytes(), method="POST",
+            headers={"Content-Type": "application/octet-stream"},
+        )  # fmt: skip
+        with self._opener.open(request, timeout=120) as response:
+            output_path.write_bytes(response.read())
