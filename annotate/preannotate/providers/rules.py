@@ -545,9 +545,16 @@ def _reported_claim(
     ):
         claim = TextRange(previous, previous + inverted.end("claim"))
         subject = TextRange(previous + inverted.start("subject"), cue.start())
+        named = TextRange(cue.end(), min(body_end, cue.end() + 60))
         speaker = resolve_speaker(index, subject, sentence.start) or resolve_speaker(
-            index, TextRange(cue.end(), min(body_end, cue.end() + 60)), sentence.start
+            index, named, sentence.start
         )
+        if speaker is None and cue.group().lower() == "according to":
+            speaker = index.described(TextRange(cue.end(), body_end), source=True)
+    elif cue.group().lower() == "according to" and _words(before.of(text)) > MIN_CLAIM_WORDS:
+        claim = before  # 'CLAIM according to a CBS poll released Monday'
+        source = TextRange(cue.end(), body_end)
+        speaker = resolve_speaker(index, source) or index.described(source, source=True)
     elif cue.group().lower() == "according to":
         claim, speaker = _according_to(text, cue, body_end, index)
     else:
@@ -663,7 +670,9 @@ def _according_to(
     comma = text.find(",", cue.end(), body_end)
     if comma == -1:
         return TextRange(cue.end(), cue.end()), None
-    return TextRange(comma + 1, body_end), resolve_speaker(index, TextRange(cue.end(), comma))
+    source = TextRange(cue.end(), comma)
+    speaker = resolve_speaker(index, source) or index.described(source, source=True)
+    return TextRange(comma + 1, body_end), speaker
 
 
 def _body_end(text: str, sentence: TextRange) -> int:

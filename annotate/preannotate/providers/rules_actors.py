@@ -334,8 +334,9 @@ class ActorIndex:
         self._add(canonical, "group", phrase)
         return canonical
 
-    def described(self, subject: TextRange) -> str | None:
-        """A short subject that names its speaker by description ("a Nevada Democrat")."""
+    def described(self, subject: TextRange, source: bool = False) -> str | None:
+        """A short subject that names its speaker by description ("a Nevada Democrat");
+        after "according to" (`source`) any short phrase names one ("complete returns")."""
         match = _DESCRIBED.match(self.text, subject.start, subject.end)
         if match is None:
             return None
@@ -344,8 +345,13 @@ class ActorIndex:
             phrase = _QUALIFIER.split(phrase, maxsplit=1)[0]
         words = phrase.split()
         if (
-            not 1 < len(words) <= MAX_DESCRIBED_WORDS
-            or not (words[0][0].isupper() or words[0][0].isdigit() or _DETERMINER.match(words[0]))
+            not (0 if source else 1) < len(words) <= MAX_DESCRIBED_WORDS
+            or not (
+                source
+                or words[0][0].isupper()
+                or words[0][0].isdigit()
+                or _DETERMINER.match(words[0])
+            )
             or _SEVERAL_NAMED.search(phrase)
             or _CLAUSE_WORDS.search(phrase)
         ):
