@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from annotate.llm.batch_files import ResultsFileError, read_results_file
 from annotate.preannotate.batch import collect_results
 from annotate.preannotate.chunking import split_text
 from annotate.preannotate.pipeline import call_key, job_key
@@ -326,3 +327,30 @@ def test_a_killed_collect_resumes_and_ingests_nothing_twice(
     predictions = _predictions(env["ANNOTATE_DB"])
     assert len(predictions) == 5 and set(predictions.values()) == {1}
     assert _calls(env["ANNOTATE_DB"]) == 5 and llm.stats()["requests"] == 0
+
+
+def test_lines_as_vllm_run_batch_writes_them(tmp_path: Path) -> None:
+    """vLLM's output lines: an error is a string, a refused request has a null body."""
+    completion = {"id": "chatcmpl-1", "object": "chat.completion", "model": MODEL,
+                  "choices": [{"index": 0, "message": {"role": "assistant", "content": "{}"},
+                               "finish_reason": "stop"}],
+                  "usage": {"prompt_tokens": 12, "completion_tokens": 3}}  # fmt: skip
+    good = {
+        "id": "vllm-a",
+        "custom_id": "a",
+        "error": None,
+        "response": {"status_code": 200, "request_id": "vllm-batch-a", "body": completion},
+    }
+    refused = {"id": "vllm-b", "custom_id": "b",
+               "response": {"status_code": 400, "request_id": "vllm-batch-b", "body": None},
+               "error": "The model `other` does not exist."}  # fmt: skip
+    path = tmp_path / "out.jsonl"
+    path.write_text(json.dumps(good) + "\n\n" + json.dumps(refused) + "\n")
+    first, second = read_results_file(path)
+    assert first.answered and first.answer()[0] == "{}"
+    assert not second.answered and second.status == 400
+    assert second.error == "The model `other` does not exist."
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    with pytest.raises(ResultsFileError, match="holds no result line"):
+        list(read_results_file(empty))
