@@ -157,9 +157,12 @@ class Features:
         self._claim = claim
         self._agent_key = agent_key
         #: content words of what is claimed, its attribution left out (see `without_attribution`)
-        self.words = frozenset(content_words(without_attribution(claim.quote)))
+        self._stripped = without_attribution(claim.quote)
+        self.words = frozenset(content_words(self._stripped))
         #: indexes into EVENT_KINDS of the events the claim names
         self.events = frozenset(i for i, kind in enumerate(EVENT_KINDS) if kind & self.words)
+        #: values and clauses already read, (kind, key) -> words
+        self._read: dict[tuple[str, object], frozenset[str]] = {}
 
     @cached_property
     def quantities(self) -> tuple[Quantity, ...]:
@@ -174,8 +177,7 @@ class Features:
     def names(self) -> dict[str, str]:
         """Actor key -> name of every name in the claim, its first word too ("Brazil
         signed ..."), its attribution left out."""
-        text = without_attribution(self._claim.quote)
-        return {self._agent_key(name): name for name in claim_names(text) if name.strip()}
+        return {self._agent_key(name): name for name in claim_names(self._stripped) if name.strip()}
 
     @cached_property
     def linked_words(self) -> frozenset[str]:
@@ -188,12 +190,9 @@ class Features:
     def event_words(self) -> frozenset[str]:
         """What the claim says happened, to what: its words without attribution, names,
         dates or figures (the values two tellings of one event may differ on)."""
-        text = without_attribution(self._claim.quote)
-        for mention in reversed(dates(text, self._claim.outlet.published)):
-            text = text[: mention.start] + " " + text[mention.end :]
         named = {w for name in self.subjects.values() for w in content_words(name)}
-        keys = {f"actor:{k}" for k, name in self.subjects.items() if name in text}
-        return (frozenset(content_words(text)) - named) | keys
+        keys = {f"actor:{k}" for k, name in self.subjects.items() if name in self._stripped}
+        return (self.words - self.date_words - named) | keys
 
     @cached_property
     def referents(self) -> frozenset[str]:
@@ -206,7 +205,7 @@ class Features:
         rally"), each as its words, names left out: a definite phrase both claims use
         points at one thing."""
         found = []
-        for match in _DEFINITE.finditer(without_attribution(self._claim.quote)):
+        for match in _DEFINITE.finditer(self._stripped):
             words: set[str] = set()
             for word in match.group(1).split():
                 if word.lower() in STOP_WORDS or word.lower().endswith(("ed", "ing")):
@@ -219,8 +218,13 @@ class Features:
 
     def words_of(self, value: str) -> frozenset[str]:
         """A value's words as `linked_words` holds them (names as actor keys)."""
-        keys = {f"actor:{k}" for k, name in self.subjects.items() if name in value}
-        return frozenset(content_words(value)) | keys
+        if not value:
+            return frozenset()
+        found = self._read.get(("value", value))
+        if found is None:
+            keys = {f"actor:{k}" for k, name in self.subjects.items() if name in value}
+            found = self._read[("value", value)] = frozenset(content_words(value)) | keys
+        return found
 
     @cached_property
     def measures(self) -> tuple[Measure, ...]:
@@ -249,9 +253,13 @@ class Features:
         return frozenset(w for d in self.dates for w in content_words(d.text))
 
     def clause_words(self, at: int) -> frozenset[str]:
-        """The content words of the clause around character ``at``."""
-        start, end = clause(self._claim.quote, at, at)
-        return frozenset(content_words(self._claim.quote[start:end]))
+        """The content words of the clause around character ``at`` (read once per place)."""
+        found = self._read.get(("clause", at))
+        if found is None:
+            start, end = clause(self._claim.quote, at, at)
+            found = frozenset(content_words(self._claim.quote[start:end]))
+            self._read[("clause", at)] = found
+        return found
 
     @cached_property
     def any_negation(self) -> bool:
@@ -337,8 +345,9 @@ class RulesJudge:
         overlap = len(shared) / max(1, min(len(a.words), len(b.words)))
         same_actor = bool(pair.a_actors & pair.b_actors)
         topic = _same_topic(shared, overlap, pair.similarity, same_actor)
-        # most pairs share no word: they are not read further (their event words neither)
-        event = topic or (bool(shared) and _one_event(a, b))
+        # most pairs share a word or none: they are not read further (event words are
+        # words of the claim or names, so two shared event words need two shared words)
+        event = topic or (len(shared) >= EVENT_SHARED and _one_event(a, b))
         if not event:
             # one event whose differing place or actor hides it from the test above
             slot = shared and (_role_conflict(pair, a, b) or _place_conflict(pair, a, b))
@@ -504,6 +513,10 @@ def _place_conflict(pair: Pair, a: Features, b: Features) -> Verdict | None:
     if not places_a or not places_b or set(places_a) & set(places_b):
         return None
     pa, pb = next(iter(places_a.values())), next(iter(places_b.values()))
+    if pa in pair.b.quote or pb in pair.a.quote:
+        return None
+    if not (_rest_alike(a, b, (pa, pb)) or _one_event(a, b, (pa, pb), EVENT_JACCARD)):
+        return None
     said_a = a.clause_words(max(0, pair.a.quote.find(pa))) & a.event_words
     said_b = b.clause_words(max(0, pair.b.quote.find(pb))) & b.event_words
     if not said_a & said_b:
@@ -513,10 +526,7 @@ def _place_conflict(pair: Pair, a: Features, b: Features) -> Verdict | None:
     if others_a and others_b:
         return None  # Italy hosts the show in Winnipeg, Nepal in Vancouver: two shows
     if (
-        pa not in pair.b.quote
-        and pb not in pair.a.quote
-        and (_rest_alike(a, b, (pa, pb)) or _one_event(a, b, (pa, pb), EVENT_JACCARD))
-        and _other_subjects(pair, a, b, (pa, pb)) is None
+        _other_subjects(pair, a, b, (pa, pb)) is None
         and _figures_apart(a, b) is None
         and _dated_apart(a, b) is None
     ):
@@ -558,6 +568,8 @@ def _one_event(
     budget), and a definite referent ("the summit", "its plant", a name) makes the event
     one and not two of a kind ("protests in Paris" / "protests in Lyon").
     """
+    if len(a.event_words & b.event_words) < EVENT_SHARED:
+        return False  # most pairs: nothing more to read
     value_a, value_b = a.words_of(values[0]), b.words_of(values[1])
     rest_a, rest_b = a.event_words - value_a, b.event_words - value_b
     shared = rest_a & rest_b
