@@ -10,7 +10,7 @@ from annotate.compare.claims import ComparedClaim, Outlet
 from annotate.compare.judges.base import Pair, ground_values
 from annotate.compare.judges.rules import RulesJudge
 from annotate.compare.text import content_words
-from annotate.schemas import OUTLET
+from annotate.schemas import OUTLET, Verdict
 
 #: A tiny cross-document actor map, as the registry would give it.
 ACTORS = {"paris": "france", "france": "france", "berlin": "germany", "germany": "germany",
@@ -266,3 +266,44 @@ def test_a_negation_both_make_is_no_contradiction_wherever_it_is() -> None:
         "The new rules won't change parking fees, the council said.",
     )
     assert relation != "contradicts"
+
+
+# -- related, not only identical: "elaborates" (issue 17, part 4) -------------------------
+
+_STORY = (
+    "Mayor Ines Varga said the new bridge will open to traffic in the spring.",
+    "Varga added that the bridge cost the city more than expected.",
+)
+
+
+def _story(day_a: date | None, day_b: date | None, similarity: float = 0.1) -> Verdict:
+    pair = _pair(
+        _claim("a", _STORY[0], mentioned=("Ines Varga",), published=day_a),
+        _claim("b", _STORY[1], mentioned=("Varga",), published=day_b),
+        similarity=similarity, mutual=False,
+    )  # fmt: skip
+    return RulesJudge(_actor).judge(pair)
+
+
+def test_two_facts_of_one_event_in_one_story_elaborate_each_other() -> None:
+    verdict = _story(date(2024, 5, 2), date(2024, 5, 3))
+    assert verdict.relation == "elaborates"
+    assert "bridge" in verdict.rationale  # what the claims are both about
+
+
+def test_claims_not_known_to_be_one_story_are_not_widened() -> None:
+    """Undated articles (the seeds) name the same actors across years; reports ten days
+    apart are two stories."""
+    assert _story(None, None).relation == "unrelated"
+    assert _story(date(2024, 5, 2), date(2024, 5, 12)).relation == "unrelated"
+
+
+def test_a_shared_weekday_relates_nothing() -> None:
+    pair = _pair(
+        _claim("a", "The storm killed 12 people in Marlow County on Tuesday.",
+               published=date(2024, 3, 14)),
+        _claim("b", "The state's football team won its opening game on Tuesday.",
+               published=date(2024, 3, 14)),
+        similarity=0.2, mutual=False,
+    )  # fmt: skip
+    assert RulesJudge(_actor).judge(pair).relation == "unrelated"
