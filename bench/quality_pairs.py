@@ -13,12 +13,12 @@ neither. `score_claimdiff` reports, on the train split only:
   (bench/data/claimdiff_contradictions_checked.json: a judgement per pair_id, written
   by reading each reported contradiction; pairs reported and not yet checked are counted).
 
-`score_pairs` scores a pairs file (tests/data/compare/traps.json, or a sealed set in the
-same format): per kind, contradictions reported and how often the relation is one of
-those the record accepts.
+`score_pairs` scores a pairs file (tests/data/compare/traps.json, the realistically worded
+tests/data/compare/contradictions_dev.json, or a sealed set in the same format): per kind,
+contradictions reported and how often the relation is one of those the record accepts.
 
     .venv/bin/python bench/quality_pairs.py --claimdiff /work/data/claimdiff --pairs \
-        tests/data/compare/traps.json
+        tests/data/compare/traps.json --pairs tests/data/compare/contradictions_dev.json
 """
 
 from __future__ import annotations
