@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from pathlib import Path
 from typing import Any
 
@@ -279,3 +280,25 @@ def test_stored_regions_read_back_as_the_regions_dumped(path: Path) -> None:
         assert encoded.relations
         assert stored_form(load_regions(dump_regions(encoded))) == stored_form(encoded)
     assert len(codec_version()) == 64
+
+
+def test_the_nearest_mention_by_bisection_is_the_nearest_by_scan() -> None:
+    """The speaker's nearest mention, found by bisection over mentions in text order, is
+    the one a scan of every mention finds (overlap first, then distance, then the earlier)."""
+    from annotate.codec.encode import _Mentions, _nearest_by_scan
+    from annotate.codec.regions import Region
+
+    rng = random.Random(7)
+    for _ in range(300):
+        at, regions = 0, []
+        for _ in range(rng.randint(1, 12)):
+            at += rng.randint(0, 6)
+            length = rng.randint(1, 5)
+            regions.append(Region("actor", "person", at, at + length))
+            at += length
+        mentions = _Mentions({"X": regions})
+        for _ in range(20):
+            start = rng.randint(0, at + 5)
+            span = Span(start=start, end=start + rng.randint(0, 8), text="")
+            assert mentions.nearest("X", span) is _nearest_by_scan(regions, span)
+

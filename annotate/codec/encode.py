@@ -11,6 +11,7 @@ to the nearest mention of an actor target, else the topic typed in
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -71,23 +72,49 @@ class _Builder:
 
 @dataclass
 class _Mentions:
-    """Each actor's mention regions, to point relations at the nearest one."""
+    """Each actor's mention regions, to point relations at the nearest one.
+
+    A claim's speaker is looked up once per claim: a scan of every mention of the
+    speaker was quadratic when one actor speaks thousands of claims (a 5 MB article:
+    66,000 claims took 500 s). Mentions in text order that do not overlap (what
+    grounding gives) are searched by bisection instead; any others by the scan.
+    """
 
     by_actor: dict[str, list[Region]] = field(default_factory=dict)
+    _ordered: dict[str, tuple[list[int], list[int]] | None] = field(default_factory=dict)
 
     def nearest(self, canonical: str, span: Span) -> Region | None:
         """The mention closest to `span` (overlapping is closest); the earlier one on a tie."""
         regions = self.by_actor.get(canonical)
         if not regions:
             return None
-        start, end = span.start, span.end
-        best, best_key = regions[0], (max(regions[0].start - end, start - regions[0].end, 0),
-                                      regions[0].start)  # fmt: skip
-        for region in regions[1:]:
-            key = (max(region.start - end, start - region.end, 0), region.start)
-            if key < best_key:
-                best, best_key = region, key
-        return best
+        if canonical not in self._ordered:
+            self._ordered[canonical] = _bounds_if_ordered(regions)
+        bounds = self._ordered[canonical]
+        if bounds is None:
+            return _nearest_by_scan(regions, span)
+        starts, ends = bounds
+        # distance 0 (overlapping or touching): start <= span.end and end >= span.start
+        not_after = bisect_right(starts, span.end)  # regions[:i] start at or before its end
+        touching = bisect_left(ends, span.start)  # regions[j:] end at or after its start
+        if touching < not_after:
+            return regions[touching]  # distance 0, the earliest start
+        before_end = not_after
+        candidates = regions[max(0, before_end - 1) : before_end + 1]
+        return _nearest_by_scan(candidates, span)
+
+
+def _bounds_if_ordered(regions: list[Region]) -> tuple[list[int], list[int]] | None:
+    """(starts, ends) when the regions are in text order and do not overlap, else None."""
+    for left, right in zip(regions, regions[1:], strict=False):
+        if right.start < left.end or right.start < left.start:
+            return None
+    return [r.start for r in regions], [r.end for r in regions]
+
+
+def _nearest_by_scan(regions: list[Region], span: Span) -> Region:
+    start, end = span.start, span.end
+    return min(regions, key=lambda r: (max(r.start - end, start - r.end, 0), r.start))
 
 
 def _actor_regions(out: _Builder, actors: list[GroundedActor]) -> _Mentions:
