@@ -6,9 +6,11 @@ documents, for minutes or hours; both show the same line, defined here once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from rich.console import RenderableType
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -31,15 +33,11 @@ def progress_bar(
     total: int, retries: Callable[[], int], label: str = "pre-annotating"
 ) -> Iterator[ProgressCallback]:
     """A rich progress bar with documents/s, tokens, cost and transport retries so far."""
-    progress = Progress(
+    progress = JobProgress(
+        RetriesColumn(retries),
         TextColumn(f"[bold]{label}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} docs/s"),
-        TextColumn("{task.fields[tokens]} tokens"),
-        TextColumn("${task.fields[cost]}"),
-        TextColumn("{task.fields[failed]} failed"),
-        RetriesColumn(retries),
         TimeElapsedColumn(),
         console=console,
     )
@@ -58,6 +56,22 @@ def progress_bar(
 
     with progress:
         yield update
+
+
+class JobProgress(Progress):
+    """The bar on one line and the job's figures on the next: on one line they passed 80
+    columns and Rich cut them ("retri…")."""
+
+    def __init__(self, retries: RetriesColumn, *columns: ProgressColumn, **options: Any):
+        super().__init__(*columns, **options)
+        self.retries = retries
+
+    def get_renderables(self) -> Iterable[RenderableType]:
+        yield self.make_tasks_table(self.tasks)
+        for task in self.tasks:
+            yield Text(f"  {task.fields['rate']} docs/s · {task.fields['tokens']:,} tokens · "
+                       f"${task.fields['cost']} · {task.fields['failed']} failed · ").append_text(
+                self.retries.render(task))  # fmt: skip
 
 
 class RetriesColumn(ProgressColumn):
