@@ -706,6 +706,15 @@ def _converted(q: Quantity, base: tuple[str, float, float]) -> Quantity:
                     unit)  # fmt: skip
 
 
+def _rounding_points(x: float, y: float) -> float:
+    """How far apart two exact shares may be and still be one share rounded: a point for
+    whole percents (45% / 46%), a tenth when either has decimals (3.9% / 4.0%). A share
+    is written to the precision of its source, not rounded by a tenth of its value:
+    3.9% and 4.2% are two unemployment rates."""
+    whole = float(x).is_integer() and float(y).is_integer()
+    return (1.0 if whole else 0.1) + 1e-9
+
+
 def conflicting(a: Quantity, b: Quantity, tolerance: float = 0.1) -> bool:
     """Whether two figures count the same thing with values no rounding reconciles.
 
@@ -715,9 +724,12 @@ def conflicting(a: Quantity, b: Quantity, tolerance: float = 0.1) -> bool:
     "about 350" ([315, 385]) agrees with 300, "more than 90,000" agrees with "tens of
     thousands" ([20,000, 100,000]), "at least 13,000" agrees with 12,000 (a bound is
     rounded too) but not with "fewer than 10,000"; a lower bound admits any larger figure.
+    Two exact shares conflict beyond their rounding (`_rounding_points`).
     """
     if a.unit is None or a.unit != b.unit:
         return False
+    if a.unit == "percent" and a.low == a.high and b.low == b.high:
+        return abs(a.low - b.low) > _rounding_points(a.low, b.low)
     lower, upper = (a, b) if a.low <= b.low else (b, a)
     if lower.high >= upper.low:
         return False

@@ -56,7 +56,8 @@ _NOT_NAMES = (
         "mr mrs ms dr sen rep gov gen president minister officials official but and or if when "
         "while after before in on at the a an this that these those it its he she they we i "
         "monday tuesday wednesday thursday friday saturday sunday january february march april "
-        "may june july august september october november december more most many some"
+        "may june july august september october november december more most many some "
+        "jan feb mar apr jun jul aug sep sept oct nov dec"
     )
     | NUMBER_WORDS
 )  # "Five firefighters were hurt": a figure, not an actor
@@ -67,13 +68,17 @@ def claim_names(quote: str) -> tuple[str, ...]:
     names: list[str] = []
     for match in _NAME.finditer(quote):
         words = match.group().rstrip(".'’").split()
-        while words and (
-            words[0].lower().rstrip(".") in _NOT_NAMES or words[0].lower() in STOP_WORDS
-        ):
+        while words and (_bare(words[0]) in _NOT_NAMES or words[0].lower() in STOP_WORDS):
             words = words[1:]  # "But Putin", "The Kremlin" -> "Putin", "Kremlin"
         if words:
             names.append(" ".join(words))
     return tuple(dict.fromkeys(names))
+
+
+def _bare(word: str) -> str:
+    """A word as `_NOT_NAMES` lists it: lower case, no full stop or possessive
+    ("Nov." -> "nov", "Saturday's" -> "saturday")."""
+    return word.lower().replace("’", "'").removesuffix("'s").rstrip(".")
 
 
 def subjects(quote: str, agent_key: Callable[[str], str]) -> dict[str, str]:
@@ -202,6 +207,8 @@ def _measure(
     )
     times = tuple(dates(words, published))
     unit = frozenset(content_words(quantity.unit or "")) | _CURRENCY_WORDS
+    for mention in reversed(dates(after, published)):  # "4.2% last month": a time, no kind
+        after = after[: mention.start] + " , " + after[mention.end :]
     qualifiers = _qualifiers(words, times) | (_modifiers(after, unit) - unit - _GENERIC_COUNTED)
     return Measure(quantity, words, part, whole and not part, bool(_RUNNING.search(words)),
                    places, qualifiers, bool(_NEGATION.search(words)), times)  # fmt: skip

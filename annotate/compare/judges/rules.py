@@ -545,6 +545,13 @@ EVENT_JACCARD = 0.25
 EVENT_SHARED = 2
 #: `DISTINGUISHERS` as content words ("previous" is read "previou").
 _DISTINGUISHING = DISTINGUISHERS | {w for word in DISTINGUISHERS for w in content_words(word)}
+#: Of those, the words that number events of a kind ("the first round", "a second
+#: round", "again"): not "new", "old" or "last", which describe things ("a new sheriff",
+#: "for the last time").
+_SEQUENCE = frozenset(
+    content_words("first second third fourth fifth previous next another other earlier later "
+                  "initial final again")
+)  # fmt: skip
 #: Nouns that name an event: a definite one both claims name is what happened.
 EVENT_NOUNS = frozenset(
     content_words(
@@ -579,14 +586,14 @@ def _one_event(
         or len(shared) < least * len(rest_a | rest_b)
     ):
         return False
-    if (a.event_words ^ b.event_words) & _DISTINGUISHING:
+    if (a.event_words ^ b.event_words) & _SEQUENCE:
         return False
     kinds_a, kinds_b = rest_a & EVENT_NOUNS, rest_b & EVENT_NOUNS
     if kinds_a and kinds_b and not kinds_a & kinds_b:
         return False  # "the shipping conference" / "the water forum": two events
     alike = _alike_phrases(a, b)
-    if a.phrases and b.phrases and not alike:
-        return False  # "the shipping conference" / "the water forum": two things
+    if not alike and _phrases_apart(a, b):
+        return False  # "the tourism fair" / "the book fair": two things
     if _other_names(a, b, values) is not None:
         return False  # each names someone the other does not: India / Brazil signed
     things = a.referents | b.referents
@@ -665,6 +672,12 @@ def _other_names(a: Features, b: Features, values: tuple[str, str]) -> str | Non
     return None
 
 
+def _phrases_apart(a: Features, b: Features) -> bool:
+    """Definite phrases sharing a word, neither holding the other: one kind of thing told
+    apart by its modifiers ("the tourism fair" / "the book fair")."""
+    return any(pa & pb and not (pa <= pb or pb <= pa) for pa in a.phrases for pb in b.phrases)
+
+
 def _head(name: str) -> str:
     """A name's last word, lower case, without a possessive ("Colony Capital's": capital)."""
     return name.split()[-1].lower().replace("’", "'").removesuffix("'s")
@@ -686,8 +699,9 @@ def _date_conflict(
     other = _other_subjects(pair, a, b) or _other_names(a, b, (da.text, db.text))
     if other is not None:
         return _verdict("unrelated", f"Different events: {other}.")
-    differ = (a.words ^ b.words) & _DISTINGUISHING
-    if differ:
+    only_a, only_b = (a.words - b.words) & _DISTINGUISHING, (b.words - a.words) & _DISTINGUISHING
+    differ = only_a | only_b
+    if (only_a and only_b) or differ & _SEQUENCE:  # "old" / "new", or a "second" round
         return _verdict("unrelated", f"Different events ({', '.join(sorted(differ))}): "
                         f"'{da.text}' / '{db.text}' date each its own.")  # fmt: skip
     if _figures_moved(a, b):
