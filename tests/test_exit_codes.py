@@ -103,6 +103,8 @@ def test_every_document_predicted_is_status_0(env: dict[str, str]) -> None:
     result = preannotate(env)
     assert result.returncode == 0, result.stderr
     assert "stopped" not in result.stderr and pending(env) == 0
+    # a local server's model has no price: unknown on the progress line, never $0
+    assert "cost unknown" in result.stdout and "$0.0000" not in result.stdout
 
 
 def test_some_documents_failed_is_status_1_with_the_reasons(

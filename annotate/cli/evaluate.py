@@ -204,7 +204,8 @@ def _run(
         finally:
             await provider.aclose()
 
-    with progress_bar(len(pending), lambda: provider.retries, label="evaluating") as update:
+    with progress_bar(len(pending), lambda: provider.retries, label="evaluating",
+                      priced=price.known) as update:  # fmt: skip
         return asyncio.run(job(update))
 
 

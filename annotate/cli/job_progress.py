@@ -30,9 +30,10 @@ from .common import console
 
 @contextmanager
 def progress_bar(
-    total: int, retries: Callable[[], int], label: str = "pre-annotating"
+    total: int, retries: Callable[[], int], label: str = "pre-annotating", priced: bool = True
 ) -> Iterator[ProgressCallback]:
-    """A rich progress bar with documents/s, tokens, cost and transport retries so far."""
+    """A rich progress bar with documents/s, tokens, cost and transport retries so far; the
+    cost of a model with no price reads unknown, not $0."""
     progress = JobProgress(
         RetriesColumn(retries),
         TextColumn(f"[bold]{label}"),
@@ -41,7 +42,8 @@ def progress_bar(
         TimeElapsedColumn(),
         console=console,
     )
-    task = progress.add_task("docs", total=total, rate="0.0", tokens=0, cost="0.0000", failed=0)
+    cost = "$0.0000" if priced else "cost unknown"
+    task = progress.add_task("docs", total=total, rate="0.0", tokens=0, cost=cost, failed=0)
 
     def update(counters: RunCounts) -> None:
         elapsed = progress.tasks[0].elapsed or 0.0
@@ -50,7 +52,7 @@ def progress_bar(
             completed=counters.documents,
             rate=f"{counters.documents / elapsed:.1f}" if elapsed else "0.0",
             tokens=counters.prompt_tokens + counters.completion_tokens,
-            cost=f"{counters.cost_usd:.4f}",
+            cost=f"${counters.cost_usd:.4f}" if priced else "cost unknown",
             failed=counters.failed,
         )
 
@@ -70,7 +72,7 @@ class JobProgress(Progress):
         yield self.make_tasks_table(self.tasks)
         for task in self.tasks:
             yield Text(f"  {task.fields['rate']} docs/s · {task.fields['tokens']:,} tokens · "
-                       f"${task.fields['cost']} · {task.fields['failed']} failed · ").append_text(
+                       f"{task.fields['cost']} · {task.fields['failed']} failed · ").append_text(
                 self.retries.render(task))  # fmt: skip
 
 

@@ -138,7 +138,7 @@ def preannotate_command(
         return
     with open_store(db, create=True) as store:
         total = count_to_annotate(store, chosen, limit)
-        with progress_bar(total, lambda: chosen.retries) as update:
+        with progress_bar(total, lambda: chosen.retries, priced=price.known) as update:
             summary = asyncio.run(
                 _run(
                     store,
