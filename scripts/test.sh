@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/setup-llama.sh  # llama-cpp-python for tests/test_llama_server.py (compiles once)
 .venv/bin/ruff check annotate schemas prompts tests bench scripts
 .venv/bin/mypy
 set +e

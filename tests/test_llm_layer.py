@@ -106,7 +106,15 @@ def test_rejections_of_the_response_format() -> None:
 
 def test_adaptations_follow_what_was_sent() -> None:
     strict = Form("json_schema")
-    assert adapted(strict, _status(500, LLAMA_CPP), "auto") == {"mode": "json_object"}
+    # A server naming json_object as what it takes is sent the schema there (its grammar).
+    json_mode = {"mode": "json_object", "json_object_schema": True}
+    assert adapted(strict, _status(500, LLAMA_CPP), "auto") == json_mode
+    openai_400 = _status(400, "Invalid parameter: 'response_format'")
+    assert adapted(strict, openai_400, "auto") == {**json_mode, "json_object_schema": False}
+    unknown = _status(400, "Unknown parameter: 'response_format.schema'")
+    assert adapted(Form("json_object", json_object_schema=True), unknown, "auto") == {
+        "json_object_schema": False
+    }
     assert adapted(strict, _status(500, LLAMA_CPP), "json_schema") == {}
     assert adapted(Form("json_object"), _status(400, "bad response_format"), "auto") == {}
     tokens = _status(400, "Use 'max_completion_tokens' instead of 'max_tokens'")

@@ -320,11 +320,15 @@ def test_the_llama_cpp_python_profile() -> None:
         config = llama.stats()["config"]
         strict = {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}
         assert post(llama, body(response_format=strict)).status_code == 500
+        root = llama.base_url.removesuffix("/v1")
+        counted = httpx.post(f"{root}/extras/tokenize", json={"input": "x" * 36}, timeout=10)
     assert config == {
         "reject_json_schema": "llama.cpp", "chars_per_token": 3.6, "message_tokens": 4,
         "context_window": 2048, "context_overflow": "clamp",
         "models": ["qwen2.5-0.5b-instruct"], "comparison_answers": "heuristic",
+        "tokenize": True,
     }  # fmt: skip
+    assert len(counted.json()["tokens"]) == 10, "its token count: 36 characters at 3.6 each"
 
 
 # ---------------------------------------------------------------- pairs of claims

@@ -139,7 +139,7 @@ def test_a_small_window_shares_the_room_and_a_tiny_one_is_refused() -> None:
         _ = tiny.max_chunk_chars
     message = str(refused.value)
     assert "2048-token context window (--context-window)" in message
-    assert "3.60 characters per token, measured" in message and "-c 8192" in message
+    assert "3.60 characters per token, measured" in message and "-c/--ctx-size" in message
 
 
 def test_unknown_response_format_is_refused() -> None:

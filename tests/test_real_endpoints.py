@@ -134,17 +134,19 @@ def test_a_context_length_refusal_splits_the_chunk(
     assert summary.counters.llm_calls >= 2
 
 
-def test_a_chunk_that_cannot_shrink_fails_as_context_length(
+def test_a_window_smaller_than_the_prompt_is_one_error_before_any_document(
     store: Store, llama: RunningServer, tmp_path: Path
 ) -> None:
+    """The server's refusal of one measuring request states both sizes: no document fails."""
     llama.configure(context_window=1000)  # smaller than the prompt alone
     add_text(store, tmp_path / "short", TEXT)
-    summary = run_job(store, provider_for(llama, context_window_tokens=16000))
-    (failure,) = summary.failures
-    assert failure.reason == "context_length"
-    assert "smaller than the 16000 tokens given as --context-window" in failure.detail
-    assert "maximum context length is 1000 tokens" in failure.detail
-    assert llama.stats()["requests"] == 2, "the json_schema probe, then one refusal: no retries"
+    with pytest.raises(ConfigurationError) as caught:
+        run_job(store, provider_for(llama, context_window_tokens=16000))
+    message = str(caught.value)
+    assert "the 1000-token context window (as the server states it)" in message
+    assert "--n_ctx" in message and "--max-model-len" in message and "-c/--ctx-size" in message
+    assert llama.stats()["requests"] == 1, "one measuring request, no document sent"
+    assert store.runs() == [], "no run recorded, no document failed"
 
 
 async def test_a_request_that_cannot_fit_is_not_sent(llama: RunningServer) -> None:

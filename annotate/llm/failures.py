@@ -93,16 +93,29 @@ def _endpoint_fix(exc: BaseException, detail: str, model: str) -> str | None:
             f"has no chat completions for model {model!r} ({detail[:300]}): check "
             "OPENAI_BASE_URL (usually ending in /v1) and --model"
         )
-    if isinstance(exc, openai.APIConnectionError) and _connect_failed(exc):
-        return (
-            f"cannot be reached ({exc.__cause__}): check OPENAI_BASE_URL and that the "
-            "server is running"
-        )
+    if isinstance(exc, openai.APIConnectionError) and connect_failed(exc):
+        return unreachable_fix(exc)
     return None
 
 
-def _connect_failed(exc: BaseException) -> bool:
-    """True when no connection could be made (refused, no route, unknown host).
+def unreachable_fix(exc: BaseException) -> str:
+    """What to check when no connection could be made."""
+    return (
+        f"cannot be reached ({exc.__cause__}): check OPENAI_BASE_URL and that the server is running"
+    )
+
+
+def unreachable_message(url: str, exc: BaseException) -> str:
+    """The one line a run stops with when no connection to `url` could be made."""
+    return f"the LLM endpoint {url} {unreachable_fix(exc)}"
+
+
+#: What the SDK's cause is when no connection could be made (httpx's, or a vendored copy's).
+_CONNECT_ERRORS = frozenset({"ConnectError", "ConnectTimeout"})
+
+
+def connect_failed(exc: BaseException) -> bool:
+    """True when no connection could be made (refused, no route, unknown host, no answer).
 
     Matched by class name: the SDK wraps ``httpx.ConnectError`` or, in newer
     releases, its vendored ``httpx2.ConnectError``. A connection dropped after
@@ -110,7 +123,7 @@ def _connect_failed(exc: BaseException) -> bool:
     """
     cause = exc.__cause__
     while cause is not None:
-        if type(cause).__name__ == "ConnectError":
+        if type(cause).__name__ in _CONNECT_ERRORS:
             return True
         cause = cause.__cause__
     return False

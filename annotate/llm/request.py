@@ -7,7 +7,11 @@ adapted for the client's lifetime:
   outputs and falls back to ``json_object``, with the schema appended to the
   system prompt, the first time the server rejects ``response_format``. OpenAI
   and vLLM reject with a 400; llama.cpp servers answer a 500 that names
-  ``json_schema``, which is a rejection too, not a transient failure;
+  ``json_schema``, which is a rejection too, not a transient failure. A server
+  whose rejection offers ``json_object`` instead (llama-cpp-python: "Input
+  should be 'text' or 'json_object'") is also sent the schema inside
+  ``response_format`` (its ``{"type": "json_object", "schema": ...}``), which
+  it turns into a grammar: every answer then follows the schema;
 * a server that refuses ``max_tokens`` in favour of ``max_completion_tokens``
   is sent the latter;
 * a server that refuses a fixed ``temperature`` (OpenAI's reasoning models) is
@@ -51,6 +55,8 @@ class Form:
     mode: str
     max_completion_tokens: bool = False
     temperature: bool = True
+    #: JSON mode sends the schema in ``response_format`` too (llama-cpp-python's grammar).
+    json_object_schema: bool = False
 
 
 def initial_form(response_format: str) -> Form:
@@ -73,6 +79,8 @@ def chat_body(
     tenth of the client's CPU per document for the messages and the schema.
     """
     response_format: dict[str, Any] = {"type": "json_object"}
+    if form.json_object_schema:
+        response_format["schema"] = schema
     if form.mode == "json_schema":
         strict = {"name": schema_name, "schema": schema, "strict": True}
         response_format = {"type": "json_schema", "json_schema": strict}
@@ -133,7 +141,9 @@ def adapted(sent: Form, exc: openai.APIStatusError, response_format: str) -> dic
     the form it asks for was already sent (so the loop of re-sends is bounded).
     """
     if rejects_format(exc) and response_format == "auto" and sent.mode == "json_schema":
-        return {"mode": "json_object"}
+        return {"mode": "json_object", "json_object_schema": _offers_json_object(exc)}
+    if rejects_format(exc) and sent.json_object_schema:
+        return {"json_object_schema": False}
     if exc.status_code not in (400, 422):
         return {}
     message = str(exc.message).lower()
@@ -142,6 +152,11 @@ def adapted(sent: Form, exc: openai.APIStatusError, response_format: str) -> dic
     if "temperature" in message and sent.temperature:
         return {"temperature": False}
     return {}
+
+
+def _offers_json_object(exc: openai.APIStatusError) -> bool:
+    """True when the rejection of ``json_schema`` names ``json_object`` as what is accepted."""
+    return "json_object" in str(exc.message)
 
 
 def adopt(current: Form, changes: dict[str, Any], reason: str, temperature: float) -> Form:

@@ -34,6 +34,11 @@ T = TypeVar("T")
 
 #: Status codes worth re-sending unchanged: timeout, rate limit, and every 5xx.
 TRANSIENT_STATUS = frozenset({408, 429})
+#: Seconds a refused connection is retried before the endpoint counts as down (a server
+#: restarting comes back within them); `StructuredChat` then stops every call at once.
+CONNECT_GRACE = 3.0
+#: Longest wait between two tries of a connection that failed: the grace is short.
+CONNECT_RETRY_WAIT = 0.5
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,10 @@ class _RetryAfterOrBackoff(wait_base):
         outcome = retry_state.outcome
         exc = outcome.exception() if outcome is not None else None
         asked = retry_after_seconds(exc) if exc is not None else None
+        if isinstance(exc, openai.APIConnectionError) and not isinstance(
+            exc, openai.APITimeoutError
+        ):
+            return min(self.backoff(retry_state.attempt_number), CONNECT_RETRY_WAIT)
         if asked is None:
             return self.backoff(retry_state.attempt_number)
         # A little extra jitter: workers told the same Retry-After should not all wake at once.

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+import os
+import time
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
@@ -34,7 +36,14 @@ from annotate.schemas import strict_json_schema
 from .answers import describe_invalid, parse_answer, raw_json, reask_messages
 from .client import client_secrets, endpoint_url, make_client
 from .completion import answer_text, prompt_tokens_of, read_completion
-from .failures import CallFailed, EndpointFailed, endpoint_failure, failure_from
+from .failures import (
+    CallFailed,
+    EndpointFailed,
+    connect_failed,
+    endpoint_failure,
+    failure_from,
+    unreachable_message,
+)
 from .ratelimit import RateLimiter
 from .redaction import redact, short_error
 from .request import (
@@ -48,7 +57,8 @@ from .request import (
     json_mode_prompt,
     rejects_format,
 )
-from .retry import RetryPolicy, call_with_retries
+from .retry import CONNECT_GRACE, CONNECT_RETRY_WAIT, RetryPolicy, call_with_retries
+from .server_facts import TokenCount, count_tokens, stated_prompt, stated_window
 from .usage import Usage
 from .window import MIN_OUTPUT_TOKENS, SAFETY_MARGIN, Window
 
@@ -112,6 +122,21 @@ class Answer(Generic[M]):
     reasks: int = 0
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What the server said about a prompt before the first document: its tokens and window.
+
+    `tokens` None: the server could not count (no tokenize endpoint, no usage).
+    `window` is the context window the server states (llama.cpp's ``/props``,
+    vLLM's ``max_model_len``, or a refusal's "context window of N"), None when
+    it does not say.
+    """
+
+    tokens: int | None
+    source: str
+    window: int | None = None
+
+
 class StructuredChat(Generic[M]):
     """Ask any OpenAI-compatible ``/v1/chat/completions`` endpoint for a `response_model`.
 
@@ -148,6 +173,14 @@ class StructuredChat(Generic[M]):
         #: The server has accepted the form: requests may go out together.
         self._settled = False
         self._model_checked = False
+        #: Why the model check failed: every later request is refused the same way.
+        self._model_refused: EndpointFailed | None = None
+        #: Since when no connection could be made (None: the last attempt connected).
+        self._unreachable_since: float | None = None
+        #: The endpoint could not be reached for `CONNECT_GRACE` seconds: nothing more is sent.
+        self._down: EndpointFailed | None = None
+        #: The window the server states for the model (vLLM's ``max_model_len``), if it does.
+        self._stated_window: int | None = None
         self._gate_loop: asyncio.AbstractEventLoop | None = None
         self._gate_lock = asyncio.Lock()
         self._settled_event = asyncio.Event()
@@ -269,11 +302,10 @@ class StructuredChat(Generic[M]):
         self._settled = True
         self._settled_event.set()
 
-    async def _complete_now(
-        self, conversation: list[dict[str, Any]], usage: Usage
-    ) -> str | None:
+    async def _complete_now(self, conversation: list[dict[str, Any]], usage: Usage) -> str | None:
         """Send the conversation (retrying transport errors); return the answer's text."""
         while True:
+            self._raise_if_down(usage)
             sent = self.form
             system = self.schema_prompt if sent.mode == "json_object" else self.system_prompt
             # Plain dicts: the SDK's TypedDict message params add nothing at run time.
@@ -283,7 +315,7 @@ class StructuredChat(Generic[M]):
             try:
                 completion = await call_with_retries(
                     self.retry_policy, self._send, messages, chars, max_tokens, usage, sent,
-                    give_up=_not_worth_resending, on_retry=self._count_retry,
+                    give_up=self._not_worth_resending, on_retry=self._count_retry,
                 )  # fmt: skip
             except openai.APIStatusError as exc:
                 if exceeds_context(exc):
@@ -310,6 +342,7 @@ class StructuredChat(Generic[M]):
         """
         if self.limiter.enabled:
             await self.limiter.acquire(self.window.prompt_tokens(chars) + max_tokens)
+        self._raise_if_down(usage)
         usage.requests += 1
         try:
             # Posted as plain JSON (see `chat_body`); the SDK still sends, retries and raises.
@@ -317,9 +350,14 @@ class StructuredChat(Generic[M]):
                 CHAT_PATH, cast_to=str, body=self._body(form, messages, max_tokens)
             )
         except openai.APIStatusError as exc:
+            self._unreachable_since = None
             if not self._settled and _accepts_form(exc):
                 self._settle()
             raise
+        except openai.APIConnectionError as exc:
+            self._note_connection_failure(exc, usage)
+            raise
+        self._unreachable_since = None
         if not self._settled:
             self._settle()
         return read_completion(text, usage)
@@ -381,20 +419,17 @@ class StructuredChat(Generic[M]):
 
         Only where the server lists its models: a 404, an error or an empty list
         skips the check (the chat request then says what is wrong, with its
-        retries). Ollama serves ``name`` as ``name:latest``.
+        retries). Ollama serves ``name`` as ``name:latest``. A refusal holds for
+        every later request of the chat too (llama-cpp-python answers any name).
+        A server that cannot be reached for `CONNECT_GRACE` seconds is
+        `EndpointFailed` here, before any request.
         """
+        if self._model_refused is not None:
+            raise self._model_refused
         if self._model_checked:
             return
+        served = await self._served_models()
         self._model_checked = True
-        client = self._connected().with_options(
-            timeout=min(MODEL_LIST_TIMEOUT, self.settings.timeout)
-        )
-        try:
-            page = await client.models.list()
-        except openai.OpenAIError as exc:
-            log.debug("no model list (%s)", short_error(exc, self._secrets))
-            return
-        served = [model.id for model in page.data]
         if not served or self.model in served or f"{self.model}:latest" in served:
             return
         shown = ", ".join(served[:MODELS_SHOWN]) + (" ..." if len(served) > MODELS_SHOWN else "")
@@ -403,7 +438,127 @@ class StructuredChat(Generic[M]):
             f"{shown}: give one of them with --model or ANNOTATE_MODEL"
         )
         failure = CallFailed("bad_request", f"model {self.model!r} is not served")
-        raise EndpointFailed(failure, redact(message, self._secrets))
+        self._model_refused = EndpointFailed(failure, redact(message, self._secrets))
+        raise self._model_refused
+
+    async def _served_models(self) -> list[str] | None:
+        """The names ``GET /models`` lists (None: none), a refused connection retried briefly."""
+        client = self._connected().with_options(
+            timeout=min(MODEL_LIST_TIMEOUT, self.settings.timeout)
+        )
+        while True:
+            self._raise_if_down(Usage())
+            try:
+                page = await client.models.list()
+            except openai.APIConnectionError as exc:
+                if not connect_failed(exc):
+                    return None
+                self._note_connection_failure(exc, Usage())
+                await asyncio.sleep(CONNECT_RETRY_WAIT)
+                continue
+            except openai.OpenAIError as exc:
+                log.debug("no model list (%s)", short_error(exc, self._secrets))
+                return None
+            self._unreachable_since = None
+            windows = [getattr(model, "max_model_len", None) for model in page.data
+                       if model.id == self.model]  # fmt: skip
+            self._stated_window = next((w for w in windows if isinstance(w, int) and w > 0), None)
+            return [model.id for model in page.data]
+
+    # ---------------------------------------------------------------- before the first call
+
+    @property
+    def local(self) -> bool:
+        """True for a server of one's own (``OPENAI_BASE_URL`` or `base_url`), not OpenAI's."""
+        return bool(self.settings.base_url or os.environ.get("OPENAI_BASE_URL"))
+
+    async def measure(self, user_message: str) -> Measured:
+        """The JSON-mode prompt's tokens with `user_message`, by the server's own tokenizer.
+
+        The model is checked first. A local server is asked to count
+        (`count_tokens`); OpenAI's own API is not (its windows hold any prompt of
+        this tool's). The count calibrates the chat's estimate (`Window.observe`).
+        """
+        await self._check_model()
+        if not self.local:
+            return Measured(None, "not measured (OpenAI's API)")
+        text = self.schema_prompt + user_message
+        client = self._connected()
+        counted = await count_tokens(str(client.base_url), client.api_key, self.model, text)
+        window = self._stated_window or (counted.window if counted else None)
+        if counted is None:
+            return Measured(None, "the server counts no tokens", window)
+        self.window.observe(len(text), counted.tokens)
+        return Measured(counted.tokens, counted.source, window)
+
+    async def probe(self, user_message: str) -> Measured:
+        """One JSON-mode request with `user_message` and ``max_tokens`` 1, to measure.
+
+        For a server that does not state its window: its ``usage`` counts the
+        prompt, chat template included, and a server whose window the prompt
+        does not fit refuses it, stating both sizes.
+        """
+        probed = await self._probe(user_message)
+        if probed is None:
+            return Measured(None, "the server reports no usage")
+        self.window.observe(len(self.schema_prompt + user_message), probed.tokens)
+        return Measured(probed.tokens, probed.source, probed.window)
+
+    async def _probe(self, user_message: str) -> TokenCount | None:
+        """One JSON-mode request, ``max_tokens`` 1: the prompt's tokens, or a refusal's sizes."""
+        form = replace(self.form, mode="json_object", json_object_schema=False)
+        messages = [
+            {"role": "system", "content": self.schema_prompt},
+            {"role": "user", "content": user_message},
+        ]
+        try:
+            text = await self._connected().post(
+                CHAT_PATH, cast_to=str, body=self._body(form, messages, 1)
+            )
+        except openai.APIStatusError as exc:
+            message = str(exc.message)
+            tokens = stated_prompt(message)
+            if not exceeds_context(exc) or tokens is None:
+                log.debug("no measure (%s)", short_error(exc, self._secrets))
+                return None
+            return TokenCount(tokens, "the server's refusal", stated_window(message))
+        except openai.OpenAIError as exc:
+            log.debug("no measure (%s)", short_error(exc, self._secrets))
+            return None
+        try:
+            tokens = prompt_tokens_of(read_completion(text, Usage()))
+        except CallFailed:
+            return None
+        return TokenCount(tokens, "the usage of one request") if tokens else None
+
+    # ---------------------------------------------------------------- an endpoint that is down
+
+    def _note_connection_failure(self, exc: openai.APIConnectionError, usage: Usage) -> None:
+        """Remember since when no connection could be made; after `CONNECT_GRACE`, the chat is down.
+
+        Down, every request of the chat (those waiting to be retried too) ends
+        at once in `EndpointFailed`: a job stops within seconds of its server
+        going away, however many requests were in flight.
+        """
+        if not connect_failed(exc):
+            return
+        now = time.monotonic()
+        if self._unreachable_since is None:
+            self._unreachable_since = now
+        if now - self._unreachable_since >= CONNECT_GRACE and self._down is None:
+            detail = short_error(exc, self._secrets)
+            message = unreachable_message(self.url, exc)
+            self._down = EndpointFailed(CallFailed("transport", detail, usage),
+                                        redact(message, self._secrets))  # fmt: skip
+
+    def _raise_if_down(self, usage: Usage) -> None:
+        down = self._down
+        if down is not None:
+            raise EndpointFailed(CallFailed(down.reason, down.detail, usage), down.message)
+
+    def _not_worth_resending(self, exc: BaseException) -> bool:
+        """A 5xx that says what is wrong with the request, or an endpoint found down."""
+        return _not_worth_resending(exc) or self._down is not None
 
     def _failure(self, exc: openai.OpenAIError, usage: Usage) -> CallFailed:
         """This call's failure, or `EndpointFailed` when no call can succeed.
@@ -437,7 +592,4 @@ def _accepts_form(exc: openai.APIStatusError) -> bool:
 
 def _not_worth_resending(exc: BaseException) -> bool:
     """A 5xx that says what is wrong with the request: re-sending it cannot help."""
-    return isinstance(exc, openai.APIStatusError) and (
-        rejects_format(exc) or exceeds_context(exc)
-    )
-
+    return isinstance(exc, openai.APIStatusError) and (rejects_format(exc) or exceeds_context(exc))

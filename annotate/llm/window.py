@@ -25,8 +25,9 @@ server's context-length refusal is still expected and answered by the caller
 from __future__ import annotations
 
 import math
-import re
 import threading
+
+from .server_facts import stated_prompt, stated_window
 
 #: Characters per token assumed before the server has reported any usage.
 INITIAL_CHARS_PER_TOKEN = 3.0
@@ -35,10 +36,6 @@ SAFETY_MARGIN = 0.10
 #: Fewest output tokens worth asking for: below this a request is not sent.
 MIN_OUTPUT_TOKENS = 64
 
-#: The prompt size servers state when they refuse a request as too long:
-#: llama-cpp-python and vLLM ("(1234 in the messages, ...)"), OpenAI ("your
-#: messages resulted in 1234 tokens").
-_STATED_PROMPT = re.compile(r"\((\d+) in the messages|messages resulted in (\d+) tokens")
 
 
 class Window:
@@ -77,10 +74,19 @@ class Window:
             self.observations += 1
 
     def observe_refusal(self, chars: int, message: str) -> None:
-        """Learn from a context-length refusal that states the prompt's tokens."""
-        match = _STATED_PROMPT.search(message)
-        if match:
-            self.observe(chars, int(match.group(1) or match.group(2)))
+        """Learn from a context-length refusal: the prompt's tokens, and the server's window.
+
+        A window the server states smaller than the one given (llama-cpp-python:
+        "Requested tokens (N) exceed context window of W") is the one used from
+        now on: the server's own figure beats an option that said otherwise.
+        """
+        tokens = stated_prompt(message)
+        if tokens:
+            self.observe(chars, tokens)
+        window = stated_window(message)
+        with self._lock:
+            if window and (self.context_window is None or window < self.context_window):
+                self.context_window = window
 
     # ------------------------------------------------------------ estimates
 

@@ -216,6 +216,8 @@ class _Job:
             pending = self.selection[0] if limit is None else min(self.selection[0], limit)
         in_batches = self.store.count_in_open_batches(self.key) if self.selection is None else 0
         started = time.perf_counter()
+        if pending and self.selection is None:
+            await self._prepare()
         status = "interrupted"
         # Claims are held for the run: whatever it did not finish goes back at its end. The
         # run records its holder, so a run killed before it records its end reads "killed".
@@ -241,6 +243,24 @@ class _Job:
             in_batches=in_batches,
             deferred=self.deferred,
         )
+
+    async def _prepare(self) -> None:
+        """Let the provider check its endpoint before the first document (`prepare`).
+
+        A wrong model or a window too small for the prompt raises before the run
+        is recorded: one ``error:`` line, nothing sent, no document failed. An
+        endpoint that cannot be reached stops the run before it takes a document:
+        every one stays pending.
+        """
+        prepare = getattr(self.provider, "prepare", None)
+        if prepare is None:
+            return
+        try:
+            await prepare()
+        except EndpointFailed as exc:
+            if exc.reason != "transport":
+                raise
+            self._stop(Stop("endpoint", str(exc), ENDPOINT_ADVICE))
 
     def _run_record(self, concurrency: int) -> RunSpec:
         return RunSpec(

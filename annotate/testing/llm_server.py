@@ -52,7 +52,9 @@ reproduce (options, or ``POST /_control/config`` with the same names):
   ``reject`` as vLLM does (the same 400 whenever prompt + ``max_tokens``
   exceeds the window). With a window set, ``max_tokens`` is honoured too;
 * ``models``: the names ``GET /v1/models`` lists. By default it lists nothing
-  and answers 404, like servers without a listing, so any model name is used.
+  and answers 404, like servers without a listing, so any model name is used;
+* ``tokenize``: llama-cpp-python's ``POST /extras/tokenize`` counts a text at
+  ``chars_per_token`` (by default it answers 404, like servers without one).
 
 ``comparison_answers`` chooses how a pair of claims is answered: ``heuristic``
 (the default, `annotate.testing.fake_verdicts`); ``any_instance``, a random
@@ -122,6 +124,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "context_overflow": "clamp",
     "models": None,
     "comparison_answers": "heuristic",
+    "tokenize": False,
 }
 #: Ready-made imitations of real servers (`--like`).
 PROFILES: dict[str, dict[str, Any]] = {
@@ -132,6 +135,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "context_window": 2048,
         "context_overflow": "clamp",
         "models": ["qwen2.5-0.5b-instruct"],
+        "tokenize": True,
     },
 }
 FAULT_KINDS = (
@@ -248,17 +252,26 @@ class FakeLLM:
         self.context_overflow = self.config["context_overflow"]
         self.served_models: list[str] | None = self.config["models"]
         self.comparison_answers: str = self.config["comparison_answers"]
+        self.tokenize_offered = bool(self.config["tokenize"])
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024**2)
         app.router.add_post("/v1/chat/completions", self.chat)
         app.router.add_get("/v1/models", self.models)
+        app.router.add_post("/extras/tokenize", self.tokenize)
         app.router.add_post("/_control/faults", self.set_faults)
         app.router.add_post("/_control/config", self.set_config)
         app.router.add_get("/_control/stats", self.stats)
         app.router.add_post("/_control/reset", self.reset_handler)
         FakeBatchAPI(self).mount(app)  # the Files and Batches endpoints (batch_api.py)
         return app
+
+    async def tokenize(self, request: web.Request) -> web.Response:
+        """llama-cpp-python's token count of ``input`` (404 unless ``tokenize`` is on)."""
+        if not self.tokenize_offered:
+            return _error(404, "Not Found")
+        text = str((await request.json()).get("input") or "")
+        return web.json_response({"tokens": [0] * math.ceil(len(text) / self.chars_per_token)})
 
     # ------------------------------------------------------------ completions
 

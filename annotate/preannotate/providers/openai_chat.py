@@ -15,6 +15,7 @@ from typing import Any
 
 from annotate.errors import ConfigurationError
 from annotate.llm import ChatSettings, StructuredChat
+from annotate.llm.structured import Measured
 from annotate.prompts import load_prompt, prompt_hash
 from annotate.schemas import Extraction, schema_version
 
@@ -32,6 +33,22 @@ PROMPT_MARGIN_TOKENS = 64
 MIN_CHUNK_TOKENS = 256
 #: What a re-ask reminds the model of, beyond the schema.
 REASK_RULE = "copy quotes verbatim from the article"
+#: How each server is given a larger context window: what a too-small window's message names.
+WINDOW_FLAGS = (
+    "llama.cpp's llama-server -c/--ctx-size, llama-cpp-python --n_ctx, vLLM --max-model-len, "
+    "Ollama num_ctx or OLLAMA_CONTEXT_LENGTH"
+)
+
+
+def window_too_small(window: int, whose: str, prompt_tokens: int, how: str) -> ConfigurationError:
+    """The one error a window too small for the prompt, an article chunk and an answer ends in."""
+    room = max(window - prompt_tokens, 0)
+    return ConfigurationError(
+        f"the {window}-token context window ({whose}) leaves {room} tokens after the prompt "
+        f"and schema ({prompt_tokens} tokens, {how}), fewer than the {2 * MIN_CHUNK_TOKENS} "
+        f"an article chunk and its answer need: start the server with a larger window "
+        f"({WINDOW_FLAGS}) and give it with --context-window"
+    )
 
 
 class OpenAIChatProvider:
@@ -78,7 +95,8 @@ class OpenAIChatProvider:
             context_window=context_window_tokens,
         )  # fmt: skip
         self.model = model
-        self.context_window_tokens = context_window_tokens
+        #: The window as given (--context-window); the chat's may shrink to the server's own.
+        self.declared_window = context_window_tokens
         self._warned_small_window = False
         # `prompt`: another prompt's text (`annotate eval --prompt`), versioned by its hash.
         system = load_prompt() if prompt is None else prompt
@@ -151,13 +169,8 @@ class OpenAIChatProvider:
         if room < 2 * MIN_CHUNK_TOKENS and not window.measured:
             return window.chars_for(MIN_CHUNK_TOKENS)  # the first answers will say
         if room < 2 * MIN_CHUNK_TOKENS:
-            raise ConfigurationError(
-                f"the {self.context_window_tokens}-token context window (--context-window) "
-                f"leaves {max(room, 0)} tokens after the prompt and schema (about {overhead} "
-                f"tokens at {window.describe()}), fewer than the {2 * MIN_CHUNK_TOKENS} an "
-                "article and its answer need: run the model with a larger window (llama.cpp: "
-                "-c 8192) and give that window with --context-window"
-            )
+            how = f"estimated at {window.describe()}"
+            raise window_too_small(self.context_window_tokens, self._window_source, overhead, how)
         if not self._warned_small_window:
             self._warned_small_window = True
             log.warning(
@@ -166,6 +179,57 @@ class OpenAIChatProvider:
                 self.context_window_tokens, room, max_tokens, MIN_CHUNK_TOKENS,
             )  # fmt: skip
         return window.chars_for(room // 2)
+
+    @property
+    def context_window_tokens(self) -> int:
+        """The window requests are sized for: the one given, or the smaller one the server states.
+
+        A server states its window before the first document (`prepare`) or in
+        a refusal of a request longer than it (`annotate.llm.window.Window`).
+        """
+        return self.chat.window.context_window or self.declared_window
+
+    @property
+    def _window_source(self) -> str:
+        if self.context_window_tokens < self.declared_window:
+            return "as the server states it"
+        return "--context-window"
+
+    async def prepare(self) -> None:
+        """Before the first document: the model served, and a window the prompt leaves room in.
+
+        The server counts the prompt (system prompt and schema, as JSON mode
+        sends them) with its own tokenizer where it can (`StructuredChat.measure`),
+        and a window it states smaller than ``--context-window`` is the one used.
+        A window that cannot hold the prompt, `MIN_CHUNK_TOKENS` of article and as
+        many of answer is one `ConfigurationError` naming the sizes and the flag
+        that enlarges it, before any document is sent or marked failed. Raises
+        `EndpointFailed` when the endpoint cannot be reached or does not serve
+        the model.
+        """
+        measured = await self.chat.measure(USER_PREFIX)
+        self._fit(measured)
+        if measured.tokens is not None and measured.window is None:
+            # It counts but does not say its window (llama-cpp-python): one request tells.
+            self._fit(await self.chat.probe(USER_PREFIX))
+
+    def _fit(self, measured: Measured) -> None:
+        """Adopt a smaller window the server states; refuse one the prompt leaves no room in."""
+        if measured.window is not None and measured.window < self.context_window_tokens:
+            log.warning(
+                "the server runs the model with a %d-token context window, smaller than "
+                "--context-window %d: using %d",
+                measured.window, self.context_window_tokens, measured.window,
+            )  # fmt: skip
+            self.chat.window.context_window = measured.window
+        if measured.tokens is None:
+            return
+        prompt_tokens = measured.tokens + PROMPT_MARGIN_TOKENS
+        if self.context_window_tokens - prompt_tokens < 2 * MIN_CHUNK_TOKENS:
+            how = f"counted by {measured.source}, plus {PROMPT_MARGIN_TOKENS} for the template"
+            raise window_too_small(
+                self.context_window_tokens, self._window_source, prompt_tokens, how
+            )
 
     async def extract(self, text: str) -> ProviderResult:
         """Extract from `text`; raises `ExtractionFailed` (the LLM layer's `CallFailed`)."""
