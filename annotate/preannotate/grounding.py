@@ -141,6 +141,15 @@ def _norm_quote(quote: str) -> str:
     return _normalize(quote).text.strip()
 
 
+def quote_key(quote: str) -> str:
+    """What makes two quotes one for counting: case, quote marks, dashes and spacing aside.
+
+    A model that makes a quote up in each chunk of a document rarely writes it
+    twice alike; counted by this key, it is one hallucination of the document.
+    """
+    return _norm_quote(quote)
+
+
 # ---------------------------------------------------------------- finding
 
 

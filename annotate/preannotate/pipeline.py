@@ -67,6 +67,7 @@ from .grounding import (
     Hallucination,
     ground_extraction,
     merge_annotations,
+    quote_key,
     quotes_of,
     shift_annotation,
 )
@@ -530,7 +531,8 @@ def _grounded(
     A document's hallucinations are counted once each: a quote missing from
     one chunk but grounded in another (chunks overlap, and a model may finish a
     sentence cut at its chunk's edge) is not one, and a made-up quote that
-    two chunks both return is one.
+    several chunks return, as whatever kind and however spaced or cased
+    (`quote_key`), is one.
     """
     annotations: list[Annotation] = []
     missing: list[list[Hallucination]] = []
@@ -541,12 +543,14 @@ def _grounded(
     found: set[str] = set()
     if len(parts) > 1:
         for (_, extraction), misses in zip(parts, missing, strict=True):
-            found |= quotes_of(extraction) - {miss.quote for miss in misses}
-    hallucinated: dict[tuple[str, str], Hallucination] = {}
+            missed = {quote_key(miss.quote) for miss in misses}
+            found |= {quote_key(quote) for quote in quotes_of(extraction)} - missed
+    hallucinated: dict[str, Hallucination] = {}
     for misses in missing:
         for miss in misses:
-            if miss.quote not in found:
-                hallucinated.setdefault((miss.kind, miss.quote), miss)
+            key = quote_key(miss.quote)
+            if key not in found:
+                hallucinated.setdefault(key, miss)
     return merge_annotations(annotations), list(hallucinated.values())
 
 
