@@ -206,21 +206,41 @@ def test_a_model_the_server_does_not_serve_is_one_error_and_nothing_is_sent(
 def test_a_window_the_prompt_fills_is_one_error_by_the_servers_own_count(
     readme_server: LlamaServer, tmp_path: Path
 ) -> None:
-    """--context-window 3000: the server's tokenizer counts the prompt; no chat request."""
+    """--context-window 2400: the server's tokenizer counts both forms of the prompt.
+
+    The full schema takes about 2,800 of the model's tokens, its compact form
+    about 2,050: neither leaves the 512 an article and its answer need.
+    """
     db = ingested(tmp_path / "annotate.db", SEEDS)
     arguments = list(readme_server.arguments)
-    arguments[arguments.index("--context-window") + 1] = "3000"
+    arguments[arguments.index("--context-window") + 1] = "2400"
     sent = readme_server.requests()
     result = annotate(db, *arguments, env=readme_server.env)
     assert result.returncode == 1, result.stdout + result.stderr
     (line,) = error_lines(result)
-    assert "the 3000-token context window (--context-window)" in line
+    assert "the 2400-token context window (--context-window)" in line
     assert "counted by llama-cpp-python's /extras/tokenize" in line
+    assert "with the schema's compact form" in line
     assert "llama-cpp-python --n_ctx" in line and "vLLM --max-model-len" in line
     assert readme_server.requests() == sent, "refused before any chat request"
     assert counts(db) == (0, 0)
     with Store(db) as store:
         assert store.runs() == []
+
+
+def test_a_window_the_full_schema_fills_takes_its_compact_form(
+    readme_server: LlamaServer, tmp_path: Path
+) -> None:
+    """--context-window 3000: room for an article only without the schema's descriptions."""
+    db = ingested(tmp_path / "annotate.db", SEEDS)
+    arguments = list(readme_server.arguments)
+    arguments[arguments.index("--context-window") + 1] = "3000"
+    result = annotate(db, *arguments, env=readme_server.env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "JSON mode carries the compact schema" in result.stderr
+    with Store(db) as store:
+        (run,) = [run.as_json() for run in store.runs()]
+    assert (run["status"], run["predicted"], run["failed"]) == ("finished", 5, 0)
 
 
 def test_the_servers_default_window_is_refused_at_the_start_with_the_sizes(

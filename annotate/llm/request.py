@@ -98,6 +98,25 @@ def json_mode_prompt(system_prompt: str, schema: dict[str, Any]) -> str:
     return f"{system_prompt}\n\nThe JSON object must follow this JSON schema:\n{compact}\n"
 
 
+def compact_schema(schema: Any) -> Any:
+    """`schema` without its descriptions and titles: the same constraints in fewer tokens.
+
+    What JSON mode's prompt carries when the full schema leaves a small window
+    no room for an article (its descriptions are most of its length; the
+    system prompt says the same in words). Answers validate against the same
+    model either way.
+    """
+    if isinstance(schema, dict):
+        return {
+            key: compact_schema(value)
+            for key, value in schema.items()
+            if key not in ("description", "title")
+        }
+    if isinstance(schema, list):
+        return [compact_schema(value) for value in schema]
+    return schema
+
+
 def rejects_format(exc: openai.APIStatusError) -> bool:
     """True when the server refused the ``response_format``, however it says so.
 

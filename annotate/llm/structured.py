@@ -25,7 +25,6 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 import openai
@@ -52,6 +51,7 @@ from .request import (
     adopt,
     chat_body,
     checked_response_format,
+    compact_schema,
     exceeds_context,
     initial_form,
     json_mode_prompt,
@@ -170,6 +170,9 @@ class StructuredChat(Generic[M]):
         self.form: Form = initial_form(self.settings.response_format)
         self.window = Window(self.settings.context_window, self.settings.max_tokens)
         self.retries = 0
+        #: JSON mode's prompt carries the compact schema (set for a small window).
+        self.compact = False
+        self._json_mode_prompts: dict[bool, str] = {}
         #: The server has accepted the form: requests may go out together.
         self._settled = False
         self._model_checked = False
@@ -193,10 +196,19 @@ class StructuredChat(Generic[M]):
         """``json_schema`` or ``json_object``: the structured-output mode in use now."""
         return self.form.mode
 
-    @cached_property
+    @property
     def schema_prompt(self) -> str:
-        """The system prompt with the schema appended: what JSON mode sends (the longest)."""
-        return json_mode_prompt(self.system_prompt, self.schema)
+        """The system prompt with the schema appended: what JSON mode sends (the longest).
+
+        The schema is the compact one (`compact_schema`) once `compact` is set.
+        """
+        prompt = self._json_mode_prompts.get(self.compact)
+        if prompt is None:
+            schema = compact_schema(self.schema) if self.compact else self.schema
+            prompt = self._json_mode_prompts[self.compact] = json_mode_prompt(
+                self.system_prompt, schema
+            )
+        return prompt
 
     async def ask(self, user_message: str, *, answered: str | None = None) -> Answer[M]:
         """Ask, re-asking up to `max_reasks` times on invalid output; raises `CallFailed`.

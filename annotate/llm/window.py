@@ -37,7 +37,6 @@ SAFETY_MARGIN = 0.10
 MIN_OUTPUT_TOKENS = 64
 
 
-
 class Window:
     """The context window of one endpoint's model, and the calibrated token estimate.
 

@@ -201,20 +201,49 @@ class OpenAIChatProvider:
         The server counts the prompt (system prompt and schema, as JSON mode
         sends them) with its own tokenizer where it can (`StructuredChat.measure`),
         and a window it states smaller than ``--context-window`` is the one used.
-        A window that cannot hold the prompt, `MIN_CHUNK_TOKENS` of article and as
-        many of answer is one `ConfigurationError` naming the sizes and the flag
-        that enlarges it, before any document is sent or marked failed. Raises
+        When the full schema leaves too little, JSON mode's compact schema (no
+        descriptions: `annotate.llm.request.compact_schema`) is counted and kept
+        if it fits. A window that holds neither with `MIN_CHUNK_TOKENS` of
+        article and as many of answer is one `ConfigurationError` naming the
+        sizes and the flag that enlarges it, before any document is sent or
+        marked failed. Raises
         `EndpointFailed` when the endpoint cannot be reached or does not serve
         the model.
         """
-        measured = await self.chat.measure(USER_PREFIX)
-        self._fit(measured)
-        if measured.tokens is not None and measured.window is None:
-            # It counts but does not say its window (llama-cpp-python): one request tells.
-            self._fit(await self.chat.probe(USER_PREFIX))
+        forms = (False, True) if self.chat.settings.response_format != "json_schema" else (False,)
+        tried: list[Measured] = []
+        window_said = False
+        for compact in forms:  # the full schema, then the compact one (no descriptions)
+            self.chat.compact = compact
+            measured = await self.chat.measure(USER_PREFIX)
+            window_said = self._adopt(measured) or window_said
+            if measured.tokens is not None and not window_said and self._fits(measured):
+                # It counts but does not say its window (llama-cpp-python): one request tells.
+                probed = await self.chat.probe(USER_PREFIX)
+                window_said = self._adopt(probed)
+                measured = probed if probed.tokens is not None else measured
+            if self._fits(measured):
+                if compact:
+                    log.warning(
+                        "the %d-token context window leaves too little after the full schema "
+                        "(%s tokens): JSON mode carries the compact schema (%s tokens)",
+                        self.context_window_tokens, tried[0].tokens, measured.tokens,
+                    )  # fmt: skip
+                return
+            tried.append(measured)
+        self.chat.compact = False
+        full = tried[0]
+        prompt_tokens = (full.tokens or 0) + PROMPT_MARGIN_TOKENS
+        how = f"counted by {full.source}, plus {PROMPT_MARGIN_TOKENS} for the template"
+        if len(tried) > 1:
+            how += f"; {tried[1].tokens} with the schema's compact form"
+        raise window_too_small(self.context_window_tokens, self._window_source, prompt_tokens, how)
 
-    def _fit(self, measured: Measured) -> None:
-        """Adopt a smaller window the server states; refuse one the prompt leaves no room in."""
+    def _adopt(self, measured: Measured) -> bool:
+        """Use the window the server states when it is smaller than --context-window.
+
+        True when it states one.
+        """
         if measured.window is not None and measured.window < self.context_window_tokens:
             log.warning(
                 "the server runs the model with a %d-token context window, smaller than "
@@ -222,14 +251,14 @@ class OpenAIChatProvider:
                 measured.window, self.context_window_tokens, measured.window,
             )  # fmt: skip
             self.chat.window.context_window = measured.window
+        return measured.window is not None
+
+    def _fits(self, measured: Measured) -> bool:
+        """True when the window holds the prompt, an article chunk and an answer (or unsaid)."""
         if measured.tokens is None:
-            return
-        prompt_tokens = measured.tokens + PROMPT_MARGIN_TOKENS
-        if self.context_window_tokens - prompt_tokens < 2 * MIN_CHUNK_TOKENS:
-            how = f"counted by {measured.source}, plus {PROMPT_MARGIN_TOKENS} for the template"
-            raise window_too_small(
-                self.context_window_tokens, self._window_source, prompt_tokens, how
-            )
+            return True
+        room = self.context_window_tokens - measured.tokens - PROMPT_MARGIN_TOKENS
+        return room >= 2 * MIN_CHUNK_TOKENS
 
     async def extract(self, text: str) -> ProviderResult:
         """Extract from `text`; raises `ExtractionFailed` (the LLM layer's `CallFailed`)."""
