@@ -279,11 +279,16 @@ def studio_env(env: dict[str, str], studio: studio_server.StudioConfig) -> dict[
 
 
 @pytest.mark.studio
-def test_label_studio_4xx_names_the_field(studio_env: dict[str, str]) -> None:
-    title = "a project title far longer than Label Studio accepts for its projects"
-    result = cli(studio_env, "push", "--project", title)
-    line = one_error(result, "Label Studio at", "400", "title")
-    assert re.search(r"50 characters", line), line  # the server's own words
+def test_label_studio_4xx_is_its_status_and_its_words(studio_env: dict[str, str]) -> None:
+    """A project this store pushed to was deleted in Label Studio: pull says what the server
+    answered (a title too long, the 400 this test used to provoke, is now refused before
+    any call: test_a_project_title_label_studio_refuses_is_one_line_before_any_call)."""
+    with Store(studio_env["ANNOTATE_DB"]) as store:
+        (document,) = list(store.iter_documents())
+        store.record_studio_tasks(studio_env["LABEL_STUDIO_URL"], 987654, {document.id: 1})
+    result = cli(studio_env, "pull")
+    line = one_error(result, "Label Studio at", "404")
+    assert re.search(r"(?i)not found", line), line  # the server's own words
     assert studio_env["LABEL_STUDIO_API_KEY"] not in result.stderr + result.stdout
 
 
