@@ -81,11 +81,13 @@ def _bare(word: str) -> str:
     return word.lower().replace("’", "'").removesuffix("'s").rstrip(".")
 
 
-def subjects(quote: str, agent_key: Callable[[str], str]) -> dict[str, str]:
+def subjects(
+    quote: str, agent_key: Callable[[str], str], names: tuple[str, ...] | None = None
+) -> dict[str, str]:
     """Actor key -> name of the names a claim is about, as `claim_names` reads them, but a
     lone capitalised first word left out ("Doctors treated ...": a common noun, perhaps)."""
     found: dict[str, str] = {}
-    for name in claim_names(quote):
+    for name in claim_names(quote) if names is None else names:
         if " " not in name and quote.startswith(name):
             continue
         found.setdefault(agent_key(name), name)
