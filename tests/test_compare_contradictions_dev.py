@@ -5,8 +5,8 @@ was run on it; its "about" says how) holds planted contradictions on a number, a
 an actor, a place or a polarity, told in different sentences, with other attributions,
 figures and dates written differently; near-misses of traps.json's kinds worded the same
 way; and one fact worded twice. The near-misses must never be a contradiction; the
-planted ones are found at a floor a little below what the judge finds (22 of 35 when
-this file was written): recall on real wording is what this set measures, and it is not
+planted ones are found at a floor a little below what the judge finds (26 of 35 when
+the floors were last set): recall on real wording is what this set measures, and it is not
 complete.
 """
 
@@ -30,10 +30,11 @@ PAIRS = dict(zip((r["id"] for r in RECORDS), pairs_of([(r["a"], r["b"]) for r in
                  strict=True))  # fmt: skip
 PLANTED = [r for r in RECORDS if r["kind"].startswith("planted_")]
 NEAR_MISSES = [r for r in RECORDS if not r["kind"].startswith("planted_")]
-#: Planted contradictions found, of 35 (22 found when the floor was set).
-PLANTED_FLOOR = 20
-#: ... and of each detail's 7, at least (3 to 7 found when the floors were set).
-DETAIL_FLOOR = {"number": 3, "date": 2, "actor": 2, "place": 4, "polarity": 6}
+#: Planted contradictions found, of 35 (26 found when the floor was set).
+PLANTED_FLOOR = 24
+#: ... and of each detail's 7, at least (found when the floors were set: number 5, date
+#: 6, actor 3, place 5, polarity 7).
+DETAIL_FLOOR = {"number": 4, "date": 5, "actor": 2, "place": 4, "polarity": 6}
 
 
 def _verdict(record: dict[str, Any]) -> Any:
