@@ -209,8 +209,9 @@ def _measure(
     )
     times = tuple(dates(words, published))
     unit = frozenset(content_words(quantity.unit or "")) | _CURRENCY_WORDS
-    for mention in reversed(dates(after, published)):  # "4.2% last month": a time, no kind
-        after = after[: mention.start] + " , " + after[mention.end :]
+    offset = quantity.end - start  # the clause's dates after the figure: a time, no kind
+    for mention in reversed([t for t in times if t.start >= offset]):  # ("4.2% last month")
+        after = after[: mention.start - offset] + " , " + after[mention.end - offset :]
     qualifiers = _qualifiers(words, times) | (_modifiers(after, unit) - unit - _GENERIC_COUNTED)
     return Measure(quantity, words, part, whole and not part, bool(_RUNNING.search(words)),
                    places, qualifiers, bool(_NEGATION.search(words)), times)  # fmt: skip
