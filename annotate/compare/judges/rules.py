@@ -103,6 +103,8 @@ ROLE_VERBS: tuple[frozenset[str], ...] = tuple(
         "order command",
     )
 )
+#: Every root of `ROLE_VERBS` (a claim with none of them fills no role).
+_ROLE_ROOTS = tuple(root for group in ROLE_VERBS for root in group)
 #: Kinds of event: two claims naming events of different kinds (a phone call, a
 #: meeting) report different events, however alike their words.
 EVENT_KINDS: tuple[frozenset[str], ...] = tuple(
@@ -202,10 +204,9 @@ class Features:
         return {self._agent_key(n): n for n in self._all_names if n.strip() and n in stripped}
 
     @cached_property
-    def may_differ(self) -> bool:
-        """Whether the claim may hold a figure or a date (a cheap look before reading
-        them): claims without either are told apart by their words alone."""
-        return bool(self.date_words) or bool(_MAY_COUNT.search(self._claim.quote))
+    def may_count(self) -> bool:
+        """Whether the claim may hold a figure (a cheap look before reading them)."""
+        return bool(_MAY_COUNT.search(self._claim.quote))
 
     @cached_property
     def heads(self) -> frozenset[str]:
@@ -310,6 +311,8 @@ class Features:
 
     @cached_property
     def roles(self) -> tuple[Role, ...]:
+        if not any(w.startswith(_ROLE_ROOTS) for w in self.words):
+            return ()  # no role verb among its words: nothing to read
         return tuple(_roles(self._claim.quote, self._agent_key))
 
     @cached_property
@@ -385,9 +388,11 @@ class RulesJudge:
         topic = _same_topic(shared, overlap, pair.similarity, same_actor)
         # most pairs share a word or none: they are not read further (event words are
         # words of the claim or names, so two shared event words need two shared words);
-        # nor are claims without a figure or date told in other words (`may_differ`)
+        # nor are claims told in other words that hold no figures or no dates to compare
         event = topic or (
-            len(shared) >= EVENT_SHARED and (a.may_differ and b.may_differ) and _one_event(a, b)
+            len(shared) >= EVENT_SHARED
+            and ((a.may_count and b.may_count) or bool(a.date_words and b.date_words))
+            and _one_event(a, b)
         )
         if not event:
             # one event (one thing or actor named by both) whose differing place or actor
