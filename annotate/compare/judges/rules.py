@@ -53,7 +53,14 @@ from ..scope import (
     wide,
     within_change,
 )
-from ..text import STOP_WORDS, attribution_start, content_words, stem, without_attribution
+from ..text import (
+    NUMBER_WORDS,
+    STOP_WORDS,
+    attribution_start,
+    content_words,
+    stem,
+    without_attribution,
+)
 from .base import JudgeUsage, Pair
 
 NAME = "rules"
@@ -217,14 +224,18 @@ class Features:
     def linked_words(self) -> frozenset[str]:
         """The content words, each name's words replaced by its actor key ("Montevideo"
         and "Uruguay" are one word where the registry links them)."""
-        named = {w for name in self.subjects.values() for w in content_words(name)}
-        return (self.words - named) | frozenset(f"actor:{key}" for key in self.subjects)
+        return (self.words - self._name_words) | frozenset(f"actor:{k}" for k in self.subjects)
+
+    @cached_property
+    def _name_words(self) -> frozenset[str]:
+        """The content words of the names the claim is about."""
+        return frozenset(w for name in self.subjects.values() for w in content_words(name))
 
     @cached_property
     def event_words(self) -> frozenset[str]:
         """What the claim says happened, to what: its words without attribution, names,
         dates or figures (the values two tellings of one event may differ on)."""
-        named = {w for name in self.subjects.values() for w in content_words(name)}
+        named = self._name_words
         keys = {f"actor:{k}" for k, name in self.subjects.items() if name in self._stripped}
         return (self.words - self.date_words - named) | keys
 
@@ -244,8 +255,8 @@ class Features:
             for word in match.group(1).split():
                 if word.lower() in STOP_WORDS or word.lower().endswith(("ed", "ing")):
                     break
-                if not word[0].isupper():
-                    words.update(content_words(word))
+                if not word[0].isupper() and len(word) > 1 and word not in NUMBER_WORDS:
+                    words.add(stem(word))
             if words:
                 found.append(frozenset(words))
         return tuple(found)
