@@ -394,8 +394,10 @@ class RulesJudge:
     def judge(self, pair: Pair) -> Verdict:
         a, b = self._of(pair.a), self._of(pair.b)
         shared = a.words & b.words
-        overlap = len(shared) / max(1, min(len(a.words), len(b.words)))
         same_actor = bool(pair.a_actors & pair.b_actors)
+        if not shared and not same_actor:
+            return FEW_WORDS  # most pairs: nothing in common to read further
+        overlap = len(shared) / max(1, min(len(a.words), len(b.words)))
         topic = _same_topic(shared, overlap, pair.similarity, same_actor)
         # most pairs share a word or none: they are not read further (event words are
         # words of the claim or names, so two shared event words need two shared words);
@@ -508,7 +510,7 @@ def _related(
     day_a, day_b = pair.a.outlet.published, pair.b.outlet.published
     if day_a is None or day_b is None or abs((day_a - day_b).days) > STORY_DAYS:
         return None  # not known to be one story (undated articles share actors across years)
-    if not (same_actor or len(shared) >= RELATED_SHARED or shared):
+    if not same_actor and len(shared) < RELATED_SHARED and pair.similarity < RELATED_SIMILARITY:
         return None  # (the test below without its dates: cheaper, and most pairs end here)
     common = shared - a.date_words - b.date_words
     if not (
