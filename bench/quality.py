@@ -127,6 +127,11 @@ def _print_pairs(figures: dict[str, Any]) -> None:
           f"R {judge['recall']:.3f}  F1 {judge['f1']:.3f}")  # fmt: skip
     print(f"    token overlap, tuned (J >= {overlap['threshold']})  P {overlap['precision']:.3f}  "
           f"R {overlap['recall']:.3f}  F1 {overlap['f1']:.3f}")  # fmt: skip
+    at_precision = claimdiff["token_overlap_at_judge_precision"]
+    if at_precision:
+        print(f"    token overlap at the judge's precision (J >= {at_precision['threshold']})  "
+              f"P {at_precision['precision']:.3f}  R {at_precision['recall']:.3f}  "
+              f"F1 {at_precision['f1']:.3f}")  # fmt: skip
     print(
         f"    contradictions reported {found['reported']}, checked by hand "
         f"{found['checked']}, right {found['right']}, precision {found['precision']}"

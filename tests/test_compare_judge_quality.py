@@ -161,7 +161,7 @@ def test_every_hand_checked_verdict_is_a_candidate_pair(
             for i in compared.entries_of(*pair)}  # fmt: skip
     stale = [e for i, e in enumerate(HAND_CHECKED["verdicts"]) if i not in used]
     assert not stale
-    assert len(used) == len(HAND_CHECKED["verdicts"]) == 145
+    assert len(used) == len(HAND_CHECKED["verdicts"]) == 179
 
 
 def test_hand_checked_verdicts_agree_with_the_hand_checked_facts(with_wire: Compared) -> None:
@@ -186,11 +186,13 @@ def test_hand_checked_verdicts_agree_with_the_hand_checked_facts(with_wire: Comp
     assert len(links) == 5 and set(links) <= SAME_FACT
     wire = {ref.doc_id for name, _, ref in with_wire.claims if name.startswith("wire")}
     assert len(wire) == 1
+    # a single-outlet claim is one fact with no other seed claim (since issue 17's rules
+    # annotator, the 80-companies claim is in no candidate pair of the seeds at all)
     for file, start in SEED_FACTS["single_outlet"]:
         single = claim(file, start)
         seed_pairs = [r for key, r in relation.items()
                       if single in key and not {c.doc_id for c in key} & wire]  # fmt: skip
-        assert seed_pairs and not set(seed_pairs) & SAME_FACT, (file, start)
+        assert not set(seed_pairs) & SAME_FACT, (file, start)
     contradictions = [
         (e["a"]["file"], e["b"]["file"], e["detail"], e["values"])
         for e in HAND_CHECKED["verdicts"]
@@ -239,26 +241,32 @@ def _figures(scores: dict[str, Any]) -> dict[str, Any]:
 def test_the_judge_on_the_seeds(seeds: Compared) -> None:
     figures = _figures(seeds.scores)
     print("\nrules judge on the seeds:", json.dumps(figures))
+    # Issue 17 lowered these (before: 126 pairs, accuracy 0.9762, same P 0.75 R 0.6, facts
+    # pairwise F1 0.6): the rules annotator's new claims made 48 new candidate pairs and
+    # moved one hand-checked link's claim out of its pair; 'elaborates' now means two
+    # claims about one event that add to each other (21 seed pairs, relabelled by hand),
+    # which the judge says only for articles dated within days of each other: the seeds
+    # carry no publication date, so it says none here.
     assert figures == {
-        "pairs": 126,
-        "accuracy": 0.9762,  # 123 of 126
-        "macro_f1": 0.8272,
+        "pairs": 158,
+        "accuracy": 0.8354,  # 132 of 158
+        "macro_f1": 0.4512,
         "by_relation": {
-            "same": (0.75, 0.6, 0.6667, 5, 4),
+            "same": (0.6667, 0.3333, 0.4444, 6, 3),
             "contradicts": (None, None, None, 0, 0),
-            "elaborates": (None, None, None, 0, 0),
-            "unrelated": (0.9836, 0.9917, 0.9877, 121, 122),
+            "elaborates": (None, 0.0, 0.0, 21, 0),
+            "unrelated": (0.8387, 0.9924, 0.9091, 131, 155),
         },
         # people's relation -> the judge's
         "confusion": {
-            "same": {"same": 3, "unrelated": 2},
+            "same": {"same": 2, "unrelated": 4},
             "contradicts": {},
-            "elaborates": {},
-            "unrelated": {"same": 1, "unrelated": 120},
+            "elaborates": {"unrelated": 21},
+            "unrelated": {"same": 1, "unrelated": 130},
         },
         "facts": {
-            "all": (57, 52, 53, 0.9825, 0.9649, 0.9736, 0.75, 0.5, 0.6),
-            "without_singletons": (11, 6, 7, 0.9091, 0.8182, 0.8612, 0.75, 0.5, 0.6),
+            "all": (65, 59, 62, 0.9846, 0.9333, 0.9583, 0.6667, 0.25, 0.3636),
+            "without_singletons": (12, 6, 9, 0.9167, 0.6389, 0.753, 0.6667, 0.25, 0.3636),
         },
     }
     assert seeds.scores["details"]["macro_f1"] is None  # no contradiction either side
@@ -267,25 +275,26 @@ def test_the_judge_on_the_seeds(seeds: Compared) -> None:
 def test_the_judge_on_the_seeds_and_the_wire_report(with_wire: Compared) -> None:
     figures = _figures(with_wire.scores)
     print("\nrules judge on the seeds + wire report:", json.dumps(figures))
+    # lowered by issue 17 as on the seeds alone (before: 141 pairs, accuracy 0.9645)
     assert figures == {
-        "pairs": 141,
-        "accuracy": 0.9645,  # 136 of 141
-        "macro_f1": 0.6326,
+        "pairs": 174,
+        "accuracy": 0.8161,  # 142 of 174
+        "macro_f1": 0.5658,
         "by_relation": {
-            "same": (0.5, 0.6, 0.5455, 5, 6),
+            "same": (0.4, 0.3333, 0.3636, 6, 5),
             "contradicts": (1.0, 1.0, 1.0, 1, 1),
-            "elaborates": (None, 0.0, 0.0, 1, 0),
-            "unrelated": (0.9851, 0.9851, 0.9851, 134, 134),
+            "elaborates": (None, 0.0, 0.0, 26, 0),
+            "unrelated": (0.8274, 0.9858, 0.8997, 141, 168),
         },
         "confusion": {
-            "same": {"same": 3, "unrelated": 2},
+            "same": {"same": 2, "unrelated": 4},
             "contradicts": {"contradicts": 1},
-            "elaborates": {"same": 1},
-            "unrelated": {"same": 2, "unrelated": 132},
+            "elaborates": {"same": 1, "unrelated": 25},
+            "unrelated": {"same": 2, "unrelated": 139},
         },
         "facts": {
-            "all": (59, 53, 54, 0.9831, 0.9661, 0.9745, 0.8, 0.5714, 0.6667),
-            "without_singletons": (13, 7, 8, 0.9231, 0.8462, 0.8829, 0.8, 0.5714, 0.6667),
+            "all": (68, 62, 64, 0.9706, 0.9363, 0.9531, 0.5, 0.25, 0.3333),
+            "without_singletons": (14, 8, 10, 0.8571, 0.6905, 0.7648, 0.5, 0.25, 0.3333),
         },
     }
     number = with_wire.scores["details"]["by_detail"]["number"]

@@ -302,13 +302,15 @@ def test_the_stance_tables_are_there(compared: Compared, reader: Reader) -> None
 def test_every_quote_link_lands_on_its_quote_in_its_article(
     compared: Compared, reader: Reader
 ) -> None:
-    """Each link's target holds the very words the link shows; a click scrolls to it."""
+    """Each link's target holds the very words the link shows (a quote inside another one,
+    as the rules' "if it imposes sanctions ..." inside "the US thinks if it imposes ...",
+    lands on the enclosing quote: spans are never nested); a click scrolls to it."""
     page = reader.page
     broken = page.evaluate(
         """() => [...document.querySelectorAll('a.quote[href]')]
             .map(a => [a.getAttribute('href'), a.textContent,
                        document.getElementById(a.getAttribute('href').slice(1))])
-            .filter(([href, text, target]) => !target || target.textContent !== text
+            .filter(([href, text, target]) => !target || !target.textContent.includes(text)
                      || !target.matches('article span.q'))
             .map(([href, text]) => [href, text])"""
     )

@@ -208,8 +208,10 @@ def test_the_evaluation_shows_its_progress_line(annotated: Path, good: RunningSe
     assert code == 0, output
     with Store(annotated) as store:
         gold_documents = sum(1 for _ in store.kept_gold_annotations())
-    line = next(line for line in output.splitlines() if line.startswith("evaluating"))
-    assert f"{gold_documents}/{gold_documents}" in line and "docs/s" in line
+    lines = output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("evaluating"))
+    bar, figures = lines[at], lines[at + 1]  # the bar, then the job's figures below it
+    assert f"{gold_documents}/{gold_documents}" in bar and "docs/s" in figures
 
 
 def test_documents_waiting_in_an_open_batch_of_the_job_are_not_paid_for_twice(
