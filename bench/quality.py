@@ -65,15 +65,15 @@ def claim_figures(polnear: Path | None) -> list[dict[str, Any]]:
 def pair_figures(claimdiff: Path | None) -> dict[str, Any]:
     """Traps and sealed pairs by kind (totals only for the sealed), ClaimDiff when given."""
     figures: dict[str, Any] = {
-        "traps": _by_group(score_pairs(TRAPS), with_wrong=True),
-        "sealed": _by_group(score_pairs(SEALED / "pairs.json"), with_wrong=False),
+        "traps": by_group(score_pairs(TRAPS), with_wrong=True),
+        "sealed": by_group(score_pairs(SEALED / "pairs.json"), with_wrong=False),
     }
     if claimdiff is not None:
         figures["claimdiff"] = score_claimdiff(claimdiff)
     return figures
 
 
-def _by_group(scored: dict[str, Any], with_wrong: bool) -> dict[str, Any]:
+def by_group(scored: dict[str, Any], with_wrong: bool) -> dict[str, Any]:
     """Trap kinds together (a contradiction there is always wrong), planted contradictions
     (found on their detail) and the rest (same, elaborates, unrelated)."""
     kinds = scored["kinds"]
