@@ -16,6 +16,8 @@ from annotate.preannotate.providers.rules import RulesProvider
 from annotate.schemas import Annotation
 from annotate.store import PulledAnnotation, Store
 from annotate.studio import server
+from annotate.testing.batch_api import BatchControl
+from annotate.testing.llm_server import RunningServer, running_llm_server
 
 # The machine (and CI) has no internet: Hugging Face libraries must not try the Hub.
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -34,6 +36,22 @@ def seed_feed(folder: Path, count: int) -> Path:
             text = f"{seeds[i % len(seeds)].rstrip()}\n\n[copy {i}]\n"
             handle.write(json.dumps({"text": text}) + "\n")
     return feed
+
+
+@pytest.fixture(scope="module")
+def batch_llm() -> Iterator[RunningServer]:
+    """The fake OpenAI server (chat and Batch API) of a module of batch-route tests."""
+    with running_llm_server() as running:
+        yield running
+
+
+@pytest.fixture
+def batches(batch_llm: RunningServer) -> BatchControl:
+    """The fake Batch API, reset for the test."""
+    batch_llm.reset()
+    control = BatchControl(batch_llm.root)
+    control.reset()
+    return control
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from annotate.preannotate.pipeline import call_key, job_key
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
 from annotate.store import RunCounts, Store
 from annotate.testing.batch_api import BatchControl
-from annotate.testing.llm_server import RunningServer, running_llm_server
+from annotate.testing.llm_server import RunningServer
 
 from .conftest import SEEDS
 
@@ -37,20 +36,6 @@ MODEL = "fake-model"
 #: A phrase of one seed (004), and of another (000), to aim faults at them.
 ONE_SEED = "Kuleba"
 OTHER_SEED = "IFP Exclusive"
-
-
-@pytest.fixture(scope="module")
-def llm() -> Iterator[RunningServer]:
-    with running_llm_server() as running:
-        yield running
-
-
-@pytest.fixture
-def batches(llm: RunningServer) -> BatchControl:
-    llm.reset()
-    control = BatchControl(llm.root)
-    control.reset()
-    return control
 
 
 def _bare_env(tmp_path: Path) -> dict[str, str]:
@@ -62,8 +47,8 @@ def _bare_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _served(env: dict[str, str], llm: RunningServer) -> dict[str, str]:
-    return {**env, "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": API_KEY}
+def _served(env: dict[str, str], batch_llm: RunningServer) -> dict[str, str]:
+    return {**env, "OPENAI_BASE_URL": batch_llm.base_url, "OPENAI_API_KEY": API_KEY}
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -105,7 +90,7 @@ def _one_file(out: Path) -> Path:
 
 
 def _written_and_run(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> tuple[dict[str, str], Path, Path]:
     """Seeds ingested, their requests written with --out and answered by the 'engine'."""
     env = _ingested(tmp_path)
@@ -113,11 +98,11 @@ def _written_and_run(
     requests = _one_file(tmp_path / "requests")
     output = tmp_path / "output.jsonl"
     batches.run_file(requests, output)
-    return _served(env, llm), requests, output
+    return _served(env, batch_llm), requests, output
 
 
 def test_out_writes_the_online_requests_and_sends_nothing(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     env = _ingested(tmp_path)
     out = tmp_path / "requests"
@@ -153,14 +138,14 @@ def test_out_writes_the_online_requests_and_sends_nothing(
     assert shown["file"] == str(written.resolve()) and shown["status"] == "offline"
 
     # Against a live endpoint, still nothing is sent, and the online route leaves them.
-    served = _served(env, llm)
+    served = _served(env, batch_llm)
     again = _write(served, out)
     assert again.returncode == 0, again.stdout + again.stderr
     assert [p.name for p in out.iterdir()] == ["batch-00001.jsonl"], "nothing new, no empty file"
     online = _cli(served, "preannotate", "--model", MODEL, "--response-format", "json_object")
     assert online.returncode == 0, online.stdout + online.stderr
     assert "5 document(s) wait in an open batch of this job" in online.stdout
-    stats, fake = llm.stats(), batches.stats()
+    stats, fake = batch_llm.stats(), batches.stats()
     assert stats["requests"] == 0 and stats["model_listings"] == 0
     assert fake["uploads"] == 0 and not fake["batches"]
 
@@ -179,15 +164,15 @@ def test_out_refuses_without_a_model_or_without_batch(tmp_path: Path) -> None:
 
 
 def test_collect_results_stores_each_prediction_once_without_a_call(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
-    env, _, output = _written_and_run(tmp_path, llm, batches)
+    env, _, output = _written_and_run(tmp_path, batch_llm, batches)
     done = _cli(env, "batch", "collect", "--results", str(output))
     assert done.returncode == 0, done.stdout + done.stderr
     said = " ".join(done.stdout.split())
     assert "5 result line(s) read: 5 for requests waiting" in said
     assert "5 answer(s) taken from the batch, 0 re-asked online, 0 sent online" in said
-    assert llm.stats()["requests"] == 0, "every line was good: no online call"
+    assert batch_llm.stats()["requests"] == 0, "every line was good: no online call"
     predictions = _predictions(env["ANNOTATE_DB"])
     assert len(predictions) == 5 and set(predictions.values()) == {1}
     with Store(env["ANNOTATE_DB"]) as store:
@@ -200,18 +185,18 @@ def test_collect_results_stores_each_prediction_once_without_a_call(
     assert twice.returncode == 0, twice.stdout + twice.stderr
     assert "5 line(s) for requests of no open batch" in " ".join(twice.stdout.split())
     assert _predictions(env["ANNOTATE_DB"]) == predictions and _calls(env["ANNOTATE_DB"]) == calls
-    assert llm.stats()["requests"] == 0
+    assert batch_llm.stats()["requests"] == 0
     online = _cli(env, "preannotate", "--model", MODEL, "--response-format", "json_object")
     assert online.returncode == 0 and "wait in an open batch" not in online.stdout
-    assert llm.stats()["requests"] == 0, "the answers are in the call cache"
+    assert batch_llm.stats()["requests"] == 0, "the answers are in the call cache"
 
 
 def test_collect_results_reasks_sends_failed_lines_online_and_names_unknown_ids(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     batches.configure(fail_match=ONE_SEED)  # that line: a 500 in the output file
-    llm.set_faults([{"kind": "invalid_json", "match": OTHER_SEED, "times": 1}])
-    env, _, output = _written_and_run(tmp_path, llm, batches)
+    batch_llm.set_faults([{"kind": "invalid_json", "match": OTHER_SEED, "times": 1}])
+    env, _, output = _written_and_run(tmp_path, batch_llm, batches)
     lines = _lines(output)
     assert sum(line["response"]["status_code"] != 200 for line in lines) == 1
     stranger = {**lines[0], "custom_id": "not-a-request-of-this-store"}
@@ -225,7 +210,7 @@ def test_collect_results_reasks_sends_failed_lines_online_and_names_unknown_ids(
     assert "1 line(s) for requests unknown to this store" in said
     assert "not-a-request-of-this-store" in said
     assert "3 answer(s) taken from the batch, 1 re-asked online, 1 sent online" in said
-    assert llm.stats()["requests"] == 2, "one re-ask and one failed line, online"
+    assert batch_llm.stats()["requests"] == 2, "one re-ask and one failed line, online"
     assert len(_predictions(env["ANNOTATE_DB"])) == 5
     with Store(env["ANNOTATE_DB"]) as store:
         reasks = store.db.execute("select sum(reasks) from llm_calls").fetchone()[0]
@@ -235,9 +220,9 @@ def test_collect_results_reasks_sends_failed_lines_online_and_names_unknown_ids(
 
 
 def test_a_request_without_an_answer_waits_for_a_later_file(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
-    env, _, output = _written_and_run(tmp_path, llm, batches)
+    env, _, output = _written_and_run(tmp_path, batch_llm, batches)
     lines = output.read_text().splitlines(keepends=True)
     first, rest = tmp_path / "first.jsonl", tmp_path / "rest.jsonl"
     first.write_text("".join(lines[:3]))
@@ -246,27 +231,27 @@ def test_a_request_without_an_answer_waits_for_a_later_file(
     partly = _cli(env, "batch", "collect", "--results", str(first))
     assert partly.returncode == 3, partly.stdout + partly.stderr
     assert "2 request(s) of 1 batch(es) written with --out have no answer" in partly.stderr
-    assert len(_predictions(env["ANNOTATE_DB"])) == 3 and llm.stats()["requests"] == 0
+    assert len(_predictions(env["ANNOTATE_DB"])) == 3 and batch_llm.stats()["requests"] == 0
     with Store(env["ANNOTATE_DB"]) as store:
         [batch] = store.batches()
         assert not batch.collected and not store.failures()
     online = _cli(env, "preannotate", "--model", MODEL, "--response-format", "json_object")
     assert "2 document(s) wait in an open batch" in online.stdout and online.returncode == 0
-    assert llm.stats()["requests"] == 0
+    assert batch_llm.stats()["requests"] == 0
 
     done = _cli(env, "batch", "collect", "--results", str(first), str(rest))  # FILE FILE
     assert done.returncode == 0, done.stdout + done.stderr
     predictions = _predictions(env["ANNOTATE_DB"])
     assert len(predictions) == 5 and set(predictions.values()) == {1}
-    assert llm.stats()["requests"] == 0 and _calls(env["ANNOTATE_DB"]) == 5
+    assert batch_llm.stats()["requests"] == 0 and _calls(env["ANNOTATE_DB"]) == 5
     with Store(env["ANNOTATE_DB"]) as store:
         assert store.batches()[0].collected
 
 
 def test_bad_results_files_store_nothing(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
-    env, requests, output = _written_and_run(tmp_path, llm, batches)
+    env, requests, output = _written_and_run(tmp_path, batch_llm, batches)
     not_jsonl = tmp_path / "notes.txt"
     not_jsonl.write_text("these are not JSON lines\n")
     for args, said in (
@@ -285,27 +270,27 @@ def test_bad_results_files_store_nothing(
         assert answered == 0 and not _predictions(env["ANNOTATE_DB"])
     no_option = _cli(env, "batch", "collect", str(output))
     assert no_option.returncode == 1 and "give the output files with --results" in no_option.stderr
-    assert llm.stats()["requests"] == 0
+    assert batch_llm.stats()["requests"] == 0
 
 
 def test_cancel_gives_an_out_batch_back_to_the_online_route(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     env = _ingested(tmp_path)
     assert _write(env, tmp_path / "requests", "--limit", "2").returncode == 0
     cancelled = _cli(env, "batch", "cancel", "1")  # no endpoint needed: nothing runs it here
     assert cancelled.returncode == 0, cancelled.stdout + cancelled.stderr
     assert "its 2 document(s) are pending again" in " ".join(cancelled.stdout.split())
-    online = _cli(_served(env, llm), "preannotate", "--model", MODEL,
+    online = _cli(_served(env, batch_llm), "preannotate", "--model", MODEL,
                   "--response-format", "json_object")  # fmt: skip
     assert online.returncode == 0 and "wait in an open batch" not in online.stdout
-    assert llm.stats()["requests"] == 5
+    assert batch_llm.stats()["requests"] == 5
 
 
 def test_a_killed_collect_resumes_and_ingests_nothing_twice(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
-    env, _, output = _written_and_run(tmp_path, llm, batches)
+    env, _, output = _written_and_run(tmp_path, batch_llm, batches)
 
     class Killed(Exception):
         pass
@@ -315,7 +300,7 @@ def test_a_killed_collect_resumes_and_ingests_nothing_twice(
             raise Killed
 
     def provider_for(batch: Any) -> OpenAIChatProvider:
-        return OpenAIChatProvider(model=MODEL, base_url=llm.base_url, api_key=API_KEY,
+        return OpenAIChatProvider(model=MODEL, base_url=batch_llm.base_url, api_key=API_KEY,
                                   response_format="json_object")  # fmt: skip
 
     with Store(env["ANNOTATE_DB"]) as store, pytest.raises(Killed):
@@ -326,7 +311,7 @@ def test_a_killed_collect_resumes_and_ingests_nothing_twice(
     assert done.returncode == 0, done.stdout + done.stderr
     predictions = _predictions(env["ANNOTATE_DB"])
     assert len(predictions) == 5 and set(predictions.values()) == {1}
-    assert _calls(env["ANNOTATE_DB"]) == 5 and llm.stats()["requests"] == 0
+    assert _calls(env["ANNOTATE_DB"]) == 5 and batch_llm.stats()["requests"] == 0
 
 
 def test_lines_as_vllm_run_batch_writes_them(tmp_path: Path) -> None:

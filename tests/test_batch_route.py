@@ -16,7 +16,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,7 @@ from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
 from annotate.schemas import Annotation
 from annotate.store import RunCounts, Store, StoredBatch
 from annotate.testing.batch_api import BatchControl
-from annotate.testing.llm_server import RunningServer, running_llm_server
+from annotate.testing.llm_server import RunningServer
 
 from .conftest import SEEDS
 
@@ -57,23 +56,9 @@ PRICE = Price(0.15, 0.6)
 ONE_SEED = "Kuleba"
 
 
-@pytest.fixture(scope="module")
-def llm() -> Iterator[RunningServer]:
-    with running_llm_server() as running:
-        yield running
-
-
-@pytest.fixture
-def batches(llm: RunningServer) -> BatchControl:
-    llm.reset()
-    control = BatchControl(llm.root)
-    control.reset()
-    return control
-
-
-def _provider(llm: RunningServer, **options: Any) -> OpenAIChatProvider:
+def _provider(batch_llm: RunningServer, **options: Any) -> OpenAIChatProvider:
     return OpenAIChatProvider(
-        model=MODEL, base_url=llm.base_url, api_key=API_KEY, response_format="json_object",
+        model=MODEL, base_url=batch_llm.base_url, api_key=API_KEY, response_format="json_object",
         backoff_initial=0.01, max_retries=1, **options,
     )  # fmt: skip
 
@@ -84,9 +69,9 @@ def _seeded(tmp_path: Path, name: str) -> Store:
     return store
 
 
-def _submit(store: Store, llm: RunningServer, **options: Any) -> Submitted:
+def _submit(store: Store, batch_llm: RunningServer, **options: Any) -> Submitted:
     async def go() -> Submitted:
-        provider = _provider(llm)
+        provider = _provider(batch_llm)
         try:
             return await submit(store, provider, **options)
         finally:
@@ -95,16 +80,16 @@ def _submit(store: Store, llm: RunningServer, **options: Any) -> Submitted:
     return asyncio.run(go())
 
 
-def _collect(store: Store, llm: RunningServer, **options: Any) -> Collected:
+def _collect(store: Store, batch_llm: RunningServer, **options: Any) -> Collected:
     def provider_for(batch: StoredBatch) -> OpenAIChatProvider:
-        return _provider(llm)
+        return _provider(batch_llm)
 
     return asyncio.run(collect(store, provider_for, price_for=lambda batch: PRICE, **options))
 
 
-def _online(store: Store, llm: RunningServer) -> RunSummary:
+def _online(store: Store, batch_llm: RunningServer) -> RunSummary:
     async def go() -> RunSummary:
-        provider = _provider(llm)
+        provider = _provider(batch_llm)
         try:
             return await preannotate(store, provider, concurrency=4, price=PRICE)
         finally:
@@ -169,24 +154,24 @@ def test_result_lines_answers_errors_and_expired() -> None:
 
 
 def test_batch_route_gives_the_online_predictions_at_half_price(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     online = _seeded(tmp_path, "online")
-    online_run = _online(online, llm)
+    online_run = _online(online, batch_llm)
     assert online_run.counters.predicted == 5
-    llm.reset()
+    batch_llm.reset()
 
     store = _seeded(tmp_path, "batch")
-    submitted = _submit(store, llm)
+    submitted = _submit(store, batch_llm)
     assert submitted.documents == 5 and submitted.requests == 5 and len(submitted.batches) == 1
     batch = store.batches()[0]
     assert batch.batch_id and batch.batch_id.startswith("batch_fake_") and not batch.collected
-    assert batch.job == job_key(_provider(llm))
-    again = _submit(store, llm)
+    assert batch.job == job_key(_provider(batch_llm))
+    again = _submit(store, batch_llm)
     assert again.documents == 0 and not again.batches, "documents in an open batch are not sent"
 
-    collected = _collect(store, llm)
-    assert llm.stats()["requests"] == 0, "every answer came from the batch"
+    collected = _collect(store, batch_llm)
+    assert batch_llm.stats()["requests"] == 0, "every answer came from the batch"
     [item] = collected.batches
     assert item.answered == 5 and item.reasked == 0 and item.online == 0
     assert item.summary is not None and item.summary.counters.predicted == 5
@@ -198,16 +183,16 @@ def test_batch_route_gives_the_online_predictions_at_half_price(
     assert counts.prompt_tokens == online_run.counters.prompt_tokens
     assert counts.cost_usd == pytest.approx(online_run.counters.cost_usd / 2)
     # The answers are in the call cache: the online route has nothing left to do.
-    assert _online(store, llm).counters.documents == 0
-    assert llm.stats()["requests"] == 0
+    assert _online(store, batch_llm).counters.documents == 0
+    assert batch_llm.stats()["requests"] == 0
     assert API_KEY.encode() not in (tmp_path / "batch.db").read_bytes()
 
 
 def test_a_killed_collect_resumes_and_ingests_nothing_twice(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     store = _seeded(tmp_path, "killed")
-    _submit(store, llm)
+    _submit(store, batch_llm)
 
     class Killed(Exception):
         pass
@@ -217,48 +202,48 @@ def test_a_killed_collect_resumes_and_ingests_nothing_twice(
             raise Killed
 
     with pytest.raises(Killed):
-        _collect(store, llm, on_progress=kill_after_two, concurrency=1)
+        _collect(store, batch_llm, on_progress=kill_after_two, concurrency=1)
     assert sum(len(p) for p in _predictions(store).values()) == 2
     batch = store.batches()[0]
     assert batch.results_saved and not batch.collected
     downloads = batches.stats()["downloads"]
 
-    collected = _collect(store, llm)
+    collected = _collect(store, batch_llm)
     [item] = collected.batches
     assert item.summary is not None and item.summary.counters.predicted == 3
     predictions = _predictions(store)
     assert len(predictions) == 5 and all(len(p) == 1 for p in predictions.values())
     assert batches.stats()["downloads"] == downloads, "saved answers are not downloaded again"
-    assert llm.stats()["requests"] == 0
+    assert batch_llm.stats()["requests"] == 0
     assert store.batches()[0].collected
 
 
 def test_an_expired_batch_sends_what_it_did_not_answer_online(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     batches.configure(expire_after=2)
     store = _seeded(tmp_path, "expired")
-    _submit(store, llm)
-    [item] = _collect(store, llm).batches
+    _submit(store, batch_llm)
+    [item] = _collect(store, batch_llm).batches
     assert item.state is not None and item.state.status == "expired"
     assert item.answered == 2 and item.online == 3
-    assert llm.stats()["requests"] == 3
+    assert batch_llm.stats()["requests"] == 3
     assert len(_predictions(store)) == 5 and store.batches()[0].collected
 
 
 def test_a_partly_failed_batch_and_an_invalid_answer(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     """A request the batch failed goes online; an invalid answer is re-asked online, once."""
     batches.configure(fail_match=ONE_SEED)
-    llm.set_faults([{"kind": "invalid_json", "match": "IFP Exclusive", "times": 1}])
+    batch_llm.set_faults([{"kind": "invalid_json", "match": "IFP Exclusive", "times": 1}])
     store = _seeded(tmp_path, "partly")
-    _submit(store, llm)
-    [item] = _collect(store, llm).batches
+    _submit(store, batch_llm)
+    [item] = _collect(store, batch_llm).batches
     assert item.state is not None and item.state.status == "completed"
     assert item.state.failed == 1
     assert item.online == 1 and item.reasked == 1 and item.answered == 3
-    stats = llm.stats()
+    stats = batch_llm.stats()
     assert stats["requests"] == 2
     assert len(_predictions(store)) == 5
     reasks = store.db.execute("select sum(reasks) from llm_calls").fetchone()[0]
@@ -266,26 +251,26 @@ def test_a_partly_failed_batch_and_an_invalid_answer(
 
 
 def test_a_batch_that_fails_validation_goes_online(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     batches.configure(max_requests=3)
     store = _seeded(tmp_path, "refused")
-    _submit(store, llm)
-    [item] = _collect(store, llm).batches
+    _submit(store, batch_llm)
+    [item] = _collect(store, batch_llm).batches
     assert item.state is not None and item.state.status == "failed"
     assert "more than 3" in item.state.errors[0]
-    assert item.online == 5 and llm.stats()["requests"] == 5
+    assert item.online == 5 and batch_llm.stats()["requests"] == 5
     assert len(_predictions(store)) == 5
 
 
 # ------------------------------------------------------------------ the command line
 
 
-def _env(tmp_path: Path, llm: RunningServer) -> dict[str, str]:
+def _env(tmp_path: Path, batch_llm: RunningServer) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OPENAI_", "LABEL_STUDIO_", "ANNOTATE_"))}  # fmt: skip
     env.update(ANNOTATE_DB=str(tmp_path / "cli.db"), ANNOTATE_HOME=str(tmp_path / "home"),
-               OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY=API_KEY, NO_COLOR="1",
+               OPENAI_BASE_URL=batch_llm.base_url, OPENAI_API_KEY=API_KEY, NO_COLOR="1",
                COLUMNS="100")  # fmt: skip
     assert _cli(env, "ingest", str(SEEDS)).returncode == 0
     return env
@@ -302,9 +287,9 @@ def _submit_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[
 
 
 def test_cli_splits_files_by_count_and_by_bytes(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
-    env = _env(tmp_path, llm)
+    env = _env(tmp_path, batch_llm)
     done = _submit_cli(env, "--batch-max-requests", "2")
     assert done.returncode == 0, done.stderr
     with Store(env["ANNOTATE_DB"]) as store:
@@ -323,10 +308,10 @@ def test_cli_splits_files_by_count_and_by_bytes(
 
 
 def test_cli_exit_statuses_in_progress_then_collected(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     batches.configure(polls=2)
-    env = _env(tmp_path, llm)
+    env = _env(tmp_path, batch_llm)
     assert _submit_cli(env).returncode == 0
     status = _cli(env, "batch", "status", "--json")
     assert status.returncode == 3
@@ -342,13 +327,13 @@ def test_cli_exit_statuses_in_progress_then_collected(
 
 
 def test_cli_collect_exits_1_when_an_online_fallback_fails(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     batches.configure(fail_match=ONE_SEED)
-    env = _env(tmp_path, llm)
+    env = _env(tmp_path, batch_llm)
     assert _submit_cli(env).returncode == 0
     assert _cli(env, "batch", "status").returncode == 0  # the batch ends at this poll
-    llm.set_faults([{"kind": "400", "match": ONE_SEED, "times": 10}])
+    batch_llm.set_faults([{"kind": "400", "match": ONE_SEED, "times": 10}])
     collected = _cli(env, "batch", "collect")
     assert collected.returncode == 1, collected.stdout + collected.stderr
     assert "1 document(s) failed (bad_request 1)" in collected.stdout
@@ -357,25 +342,25 @@ def test_cli_collect_exits_1_when_an_online_fallback_fails(
         assert store.count_unpredicted(store.batches()[0].job) == 1
 
 
-def test_cli_batch_needs_the_openai_provider(tmp_path: Path, llm: RunningServer) -> None:
-    env = _env(tmp_path, llm)
+def test_cli_batch_needs_the_openai_provider(tmp_path: Path, batch_llm: RunningServer) -> None:
+    env = _env(tmp_path, batch_llm)
     refused = _cli(env, "preannotate", "--provider", "rules", "--batch")
     assert refused.returncode == 1 and "--batch needs --provider openai" in refused.stderr
 
 
 def test_a_batch_created_but_not_recorded_is_adopted_not_created_twice(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     """A submit killed between creating a batch and recording its id: the next command adopts it."""
     store = _seeded(tmp_path, "adopt")
-    _submit(store, llm)
+    _submit(store, batch_llm)
     batch = store.batches()[0]
     with store.db.conn:  # as if killed before `batch_created`: the id never reached the store
         store.db.conn.execute("update batches set batch_id = null, status = 'submitting'")
-    [item] = _collect(store, llm).batches
+    [item] = _collect(store, batch_llm).batches
     assert item.state is not None and item.state.id == batch.batch_id
     assert len(batches.stats()["batches"]) == 1, "no second batch was created"
-    assert len(_predictions(store)) == 5 and llm.stats()["requests"] == 0
+    assert len(_predictions(store)) == 5 and batch_llm.stats()["requests"] == 0
 
 
 def _online_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -383,10 +368,10 @@ def _online_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[
 
 
 def test_online_route_leaves_documents_in_an_open_batch_to_it(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     """Documents submitted in a batch are not paid for twice: online skips them, exit 0."""
-    env = _env(tmp_path, llm)
+    env = _env(tmp_path, batch_llm)
     assert _submit_cli(env, "--limit", "3").returncode == 0
     waiting = "3 document(s) wait in an open batch of this job"
     estimate = _online_cli(env, "--dry-run", "--price-input", "0.15", "--price-output", "0.6")
@@ -399,7 +384,7 @@ def test_online_route_leaves_documents_in_an_open_batch_to_it(
     assert f"{waiting}: left to it, not sent online" in done.stdout
     assert "run `annotate batch collect` to ingest them" in done.stdout
     assert "2 (2 predicted, 0 failed)" in done.stdout
-    assert llm.stats()["requests"] == 2, "no chat call for the documents in the batch"
+    assert batch_llm.stats()["requests"] == 2, "no chat call for the documents in the batch"
     with Store(env["ANNOTATE_DB"]) as store:
         batched = {d for (d,) in store.db.execute("select document_id from batch_documents")}
         assert len(batched) == 3 and not batched & set(_predictions(store))
@@ -407,10 +392,10 @@ def test_online_route_leaves_documents_in_an_open_batch_to_it(
         [run] = store.runs()
         assert run.counts.documents == 2
     again = _online_cli(env)  # nothing left online: still exit 0, still no call
-    assert again.returncode == 0 and waiting in again.stdout and llm.stats()["requests"] == 2
+    assert again.returncode == 0 and waiting in again.stdout and batch_llm.stats()["requests"] == 2
     collected = _cli(env, "batch", "collect")
     assert collected.returncode == 0, collected.stdout + collected.stderr
-    assert llm.stats()["requests"] == 2, "the batch answered its three documents"
+    assert batch_llm.stats()["requests"] == 2, "the batch answered its three documents"
     with Store(env["ANNOTATE_DB"]) as store:
         predictions = _predictions(store)
         assert len(predictions) == 5 and all(len(p) == 1 for p in predictions.values())
@@ -421,15 +406,15 @@ def test_online_route_leaves_documents_in_an_open_batch_to_it(
 # ------------------------------------------------------------------ cancelling
 
 
-def _cancel(store: Store, llm: RunningServer, chosen: list[StoredBatch]) -> list[Cancelled]:
-    return asyncio.run(cancel(store, lambda batch: _provider(llm), chosen))
+def _cancel(store: Store, batch_llm: RunningServer, chosen: list[StoredBatch]) -> list[Cancelled]:
+    return asyncio.run(cancel(store, lambda batch: _provider(batch_llm), chosen))
 
 
 def test_cli_cancel_then_collect_takes_what_finished_and_frees_the_rest(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     batches.configure(polls=5, cancel_after=2)
-    env = _env(tmp_path, llm)
+    env = _env(tmp_path, batch_llm)
     assert _submit_cli(env).returncode == 0
     assert _cli(env, "batch", "status").returncode == 3  # in progress
     stopped = _cli(env, "batch", "cancel", "--all")
@@ -449,7 +434,7 @@ def test_cli_cancel_then_collect_takes_what_finished_and_frees_the_rest(
     said = " ".join(collected.stdout.split())
     assert "cancelled; 2 answer(s) taken from the batch, 0 re-asked online, 0 sent online" in said
     assert "3 document(s) it did not finish before it was cancelled are pending again" in said
-    assert llm.stats()["requests"] == 0, "nothing a cancelled batch did not answer goes online"
+    assert batch_llm.stats()["requests"] == 0, "what a cancelled batch did not answer stays"
     with Store(env["ANNOTATE_DB"]) as store:
         [batch] = store.batches()
         assert batch.collected and batch.status == "cancelled"
@@ -457,21 +442,21 @@ def test_cli_cancel_then_collect_takes_what_finished_and_frees_the_rest(
         assert store.count_unbatched(batch.job) == 3
     online = _online_cli(env)
     assert online.returncode == 0 and "wait in an open batch" not in online.stdout
-    assert llm.stats()["requests"] == 3, "the three pending documents, online, once each"
+    assert batch_llm.stats()["requests"] == 3, "the three pending documents, online, once each"
     with Store(env["ANNOTATE_DB"]) as store:
         predictions = _predictions(store)
         assert len(predictions) == 5 and all(len(p) == 1 for p in predictions.values())
 
 
 def test_a_cancelled_batch_keeps_the_chunks_it_answered(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     """A document cut short by the cancel is pending again, its answered chunks in the cache."""
     small = {"context_window_tokens": 2600, "max_tokens": 600}
     store = _seeded(tmp_path, "chunks")
 
     async def go() -> Submitted:
-        provider = _provider(llm, **small)
+        provider = _provider(batch_llm, **small)
         try:
             return await submit(store, provider)
         finally:
@@ -480,19 +465,19 @@ def test_a_cancelled_batch_keeps_the_chunks_it_answered(
     batches.configure(polls=5, cancel_after=3)
     submitted = asyncio.run(go())
     assert submitted.requests > submitted.documents, "some documents go in several chunks"
-    [outcome] = _cancel(store, llm, store.batches())
+    [outcome] = _cancel(store, batch_llm, store.batches())
     assert outcome.asked and outcome.status == "cancelling"
 
-    [item] = asyncio.run(collect(store, lambda b: _provider(llm, **small))).batches
+    [item] = asyncio.run(collect(store, lambda b: _provider(batch_llm, **small))).batches
     assert item.state is not None and item.state.status == "cancelled"
-    assert item.answered == 3 and item.online == 0 and llm.stats()["requests"] == 0
+    assert item.answered == 3 and item.online == 0 and batch_llm.stats()["requests"] == 0
     assert item.deferred == submitted.documents - len(_predictions(store))
     kept = store.db.execute("select count(*) from llm_calls").fetchone()[0]
     assert kept == 3, "every chunk the batch answered is in the cache"
     assert store.batches()[0].collected
 
     async def online() -> RunSummary:
-        provider = _provider(llm, **small)
+        provider = _provider(batch_llm, **small)
         try:
             return await preannotate(store, provider, concurrency=2)
         finally:
@@ -506,17 +491,17 @@ def test_a_cancelled_batch_keeps_the_chunks_it_answered(
 
 
 def test_cancel_leaves_ended_batches_and_closes_one_never_created(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     store = _seeded(tmp_path, "ended")
-    _submit(store, llm)
+    _submit(store, batch_llm)
     [batch] = store.batches()
-    [outcome] = _cancel(store, llm, [batch])  # its first poll ends it (polls=0)
+    [outcome] = _cancel(store, batch_llm, [batch])  # its first poll ends it (polls=0)
     assert not outcome.asked and outcome.status == "completed"
     assert batches.stats()["batches"][0]["status"] == "completed"
 
     async def cancel_ended() -> None:  # the fake refuses it as OpenAI does
-        provider = _provider(llm)
+        provider = _provider(batch_llm)
         try:
             assert batch.batch_id is not None
             await batch_client(provider).cancel(batch.batch_id)
@@ -529,7 +514,7 @@ def test_cancel_leaves_ended_batches_and_closes_one_never_created(
     # Recorded by a submit killed before creating it: closed, not created to be cancelled.
     other = _seeded(tmp_path, "never")
     record = StoredBatch(
-        id=0, batch_id=None, input_file_id="file-never-created", job=job_key(_provider(llm)),
+        id=0, batch_id=None, input_file_id="file-never-created", job=job_key(_provider(batch_llm)),
         model=MODEL, params={}, max_chunk_chars=None, requests=5, documents=5, bytes=1,
         status="submitting",
     )  # fmt: skip
@@ -537,16 +522,16 @@ def test_cancel_leaves_ended_batches_and_closes_one_never_created(
     local = other.add_batch(record, ids, [])
     assert other.count_unbatched(record.job) == 0
     created = len(batches.stats()["batches"])
-    [closed] = _cancel(other, llm, [other.batch(local)])
+    [closed] = _cancel(other, batch_llm, [other.batch(local)])
     assert closed.never_created and closed.status == "cancelled"
     assert other.batch(local).collected and other.count_unbatched(record.job) == 5
     assert len(batches.stats()["batches"]) == created, "no batch created to be cancelled"
 
 
 def test_cli_cancel_refuses_unknown_collected_or_no_batches(
-    tmp_path: Path, llm: RunningServer, batches: BatchControl
+    tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
-    env = _env(tmp_path, llm)
+    env = _env(tmp_path, batch_llm)
     assert _cli(env, "batch", "cancel", "--all").stdout.startswith("no open batches")
     assert _submit_cli(env).returncode == 0
     for args, message in (
