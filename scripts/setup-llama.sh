@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 LLAMA_CPP_PYTHON=${LLAMA_CPP_PYTHON:-llama-cpp-python[server]==0.3.36}
 GGUF=${GGUF:-gguf==0.19.0}
-quiet() { "$@" 2> >(grep -v "is ignored: it is neither" >&2); }
+quiet() { scripts/quiet-pip "$@"; }
 stamp=.llama-venv/.installed
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$LLAMA_CPP_PYTHON $GGUF" ]; then
   exit 0

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
-quiet() { "$@" 2> >(grep -v "is ignored: it is neither" >&2); }
+quiet() { scripts/quiet-pip "$@"; }
 if [ ! -x .venv/bin/python ]; then
   echo "creating .venv"
   "$PYTHON" -m venv .venv
