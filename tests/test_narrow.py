@@ -54,6 +54,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "compare": ("compare", "--out", str(folder / "compare")),
         "export": ("export", "--out", str(folder / "dataset")),
         "batch status": ("batch", "status", "--all"),
+        "tasks": ("tasks", "--out", str(folder / "tasks.json")),
+        "studio status": ("studio", "status"),
     }
     return {name: run(db, *args) for name, args in commands.items()}
 
@@ -72,6 +74,8 @@ COMMANDS = {
     "compare": "pairs judged by rule-based-judge",
     "export": "exported 5 documents",
     "batch status": "batches",
+    "tasks": "wrote 5 tasks",
+    "studio status": "annotate studio start",
 }
 
 
