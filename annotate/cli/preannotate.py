@@ -45,7 +45,7 @@ from .batch_submit import (
     report_waiting,
     submit_batches,
 )
-from .common import DbOption, console, open_store
+from .common import DbOption, console, counted, open_store
 from .job_progress import progress_bar
 from .llm_options import (
     ConcurrencyOption,
@@ -175,7 +175,7 @@ def exit_status(summary: RunSummary) -> int:
         return EXIT_STOPPED
     if summary.counters.failed:
         reasons = Counter(failure.reason for failure in summary.failures)
-        listed = ", ".join(f"{reason} {count}" for reason, count in reasons.most_common())
+        listed = counted(dict(reasons.most_common()))
         console.print(
             f"{summary.counters.failed} document(s) failed ({listed}): see `annotate runs`",
             highlight=False,

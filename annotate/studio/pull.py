@@ -96,7 +96,9 @@ def pull(store: Store, client: LabelStudio, server: str, title: str) -> PullRepo
     for task in tasks:
         document_id = documents.get(int(task.id)) or (task.data or {}).get("doc_id")
         report.tasks += 1
-        report.foreign_tasks += not _in_store(store, document_id)
+        # a task this store recorded at push is one of its documents: looked up only otherwise
+        recorded = int(task.id) in documents
+        report.foreign_tasks += not (recorded or _in_store(store, document_id))
         for raw in task.annotations or []:
             _pull_one(store, server, project.id, task, document_id, as_dict(raw), users, report)
     refresh_regions(store)
