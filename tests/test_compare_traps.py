@@ -10,31 +10,24 @@ into the judge's `Pair` as `annotate compare` builds it (`annotate.compare.recor
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from annotate.compare.actors import name_key
-from annotate.compare.judges.base import ground_values
-from annotate.compare.judges.rules import RulesJudge
 from annotate.compare.records import claim_names, pairs_of
 
+from .pairs_file import load, rules_verdict
+
 TRAPS = Path(__file__).parent / "data" / "compare" / "traps.json"
-RECORDS: list[dict[str, Any]] = json.loads(TRAPS.read_text(encoding="utf-8"))["pairs"]
+RECORDS, PAIRS = load(TRAPS)
 TRAP_KINDS = ("part_whole", "complement", "update", "unit_conversion", "range_point",
               "two_groups", "two_events", "two_sums", "negation_elsewhere")  # fmt: skip
-PAIRS = dict(zip((r["id"] for r in RECORDS), pairs_of([(r["a"], r["b"]) for r in RECORDS]),
-                 strict=True))  # fmt: skip
 
 
 def _verdict(record: dict[str, Any]) -> Any:
-    pair = PAIRS[record["id"]]
-    verdict, dropped = ground_values(RulesJudge(name_key).judge(pair), pair.a.quote, pair.b.quote)
-    assert dropped == 0, "the rules judge copies its values from the claims"
-    return verdict
+    return rules_verdict(PAIRS[record["id"]])
 
 
 def test_the_trap_set_has_six_pairs_or_more_of_every_kind() -> None:
