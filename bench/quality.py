@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from quality_claims import score_polnear, score_reference
-from quality_pairs import score_claimdiff, score_pairs
+from quality_pairs import print_claimdiff, score_claimdiff, score_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = (ROOT / "seeds", ROOT / "tests" / "data" / "seed_claims.json")
@@ -118,29 +118,8 @@ def _print_pairs(figures: dict[str, Any]) -> None:
               f"{f['planted_found']:>3} of {f['planted']:<6}  "
               f"{f['other_accepted']} of {f['other_pairs']}")  # fmt: skip
     claimdiff = figures.get("claimdiff")
-    if not claimdiff:
-        return
-    judge, overlap = claimdiff["judge"], claimdiff["token_overlap"]
-    found = claimdiff["contradictions"]
-    print(f"  ClaimDiff train ({claimdiff['pairs']} pairs, {judge['gold']} related; tuned on)")
-    print(f"    judge related-vs-unrelated   P {judge['precision']:.3f}  "
-          f"R {judge['recall']:.3f}  F1 {judge['f1']:.3f}")  # fmt: skip
-    print(f"    token overlap, tuned (J >= {overlap['threshold']})  P {overlap['precision']:.3f}  "
-          f"R {overlap['recall']:.3f}  F1 {overlap['f1']:.3f}")  # fmt: skip
-    at_precision = claimdiff["token_overlap_at_judge_precision"]
-    if at_precision:
-        print(f"    token overlap at the judge's precision (J >= {at_precision['threshold']})  "
-              f"P {at_precision['precision']:.3f}  R {at_precision['recall']:.3f}  "
-              f"F1 {at_precision['f1']:.3f}")  # fmt: skip
-    print(
-        f"    contradictions reported {found['reported']}, checked by hand "
-        f"{found['checked']}, right {found['right']}, precision {found['precision']}"
-    )
-    cross = claimdiff["cross_article"]["contradictions"]
-    print(
-        f"    all cross-article claim pairs ({claimdiff['cross_article']['pairs']}): "
-        f"contradictions reported {cross['reported']}, right {cross['right']}"
-    )
+    if claimdiff:
+        print_claimdiff(claimdiff)
 
 
 def main(argv: list[str] | None = None) -> int:

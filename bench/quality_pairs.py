@@ -195,6 +195,34 @@ def score_pairs(path: Path) -> dict[str, Any]:
     return {"pairs": len(records), "kinds": per_kind, "wrong": wrong}
 
 
+def print_claimdiff(claimdiff: dict[str, Any]) -> None:
+    """The ClaimDiff figures of `score_claimdiff`, a line each (also bench/quality.py's)."""
+    judge, overlap = claimdiff["judge"], claimdiff["token_overlap"]
+    found = claimdiff["contradictions"]
+    print(f"ClaimDiff train: {claimdiff['pairs']} pairs, {judge['gold']} related")
+    print(f"  judge related-vs-unrelated  P {judge['precision']:.3f}  R {judge['recall']:.3f}"
+          f"  F1 {judge['f1']:.3f}")  # fmt: skip
+    print(f"  token overlap (J >= {overlap['threshold']})  P {overlap['precision']:.3f}  "
+          f"R {overlap['recall']:.3f}  F1 {overlap['f1']:.3f}")  # fmt: skip
+    overlap = claimdiff["token_overlap_at_judge_precision"]
+    if overlap:
+        print(
+            f"  token overlap at the judge's precision (J >= {overlap['threshold']})  P "
+            f"{overlap['precision']:.3f}  R {overlap['recall']:.3f}  F1 {overlap['f1']:.3f}"
+        )
+    print(
+        f"  relations {claimdiff['relations']}; on related {claimdiff['relations_on_related']}"
+    )
+    print(f"  contradictions reported {found['reported']}, checked {found['checked']}, "
+          f"right {found['right']}, precision {found['precision']}, "
+          f"unchecked {found['unchecked']}")  # fmt: skip
+    cross = claimdiff["cross_article"]
+    found = cross["contradictions"]
+    print(f"  cross-article claim pairs {cross['pairs']}: contradictions reported "
+          f"{found['reported']}, checked {found['checked']}, right {found['right']}, "
+          f"precision {found['precision']}, unchecked {found['unchecked']}")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claimdiff", type=Path, help="ClaimDiff's folder (train split read)")
@@ -217,30 +245,7 @@ def main(argv: list[str] | None = None) -> int:
 def _print(figures: dict[str, Any]) -> None:
     claimdiff = figures.pop("claimdiff", None)
     if claimdiff:
-        judge, overlap, found = claimdiff["judge"], claimdiff["token_overlap"], claimdiff[
-            "contradictions"]  # fmt: skip
-        print(f"ClaimDiff train: {claimdiff['pairs']} pairs, {judge['gold']} related")
-        print(f"  judge related-vs-unrelated  P {judge['precision']:.3f}  R {judge['recall']:.3f}"
-              f"  F1 {judge['f1']:.3f}")  # fmt: skip
-        print(f"  token overlap (J >= {overlap['threshold']})  P {overlap['precision']:.3f}  "
-              f"R {overlap['recall']:.3f}  F1 {overlap['f1']:.3f}")  # fmt: skip
-        overlap = claimdiff["token_overlap_at_judge_precision"]
-        if overlap:
-            print(
-                f"  token overlap at the judge's precision (J >= {overlap['threshold']})  P "
-                f"{overlap['precision']:.3f}  R {overlap['recall']:.3f}  F1 {overlap['f1']:.3f}"
-            )
-        print(
-            f"  relations {claimdiff['relations']}; on related {claimdiff['relations_on_related']}"
-        )
-        print(f"  contradictions reported {found['reported']}, checked {found['checked']}, "
-              f"right {found['right']}, precision {found['precision']}, "
-              f"unchecked {found['unchecked']}")  # fmt: skip
-        cross = claimdiff["cross_article"]
-        found = cross["contradictions"]
-        print(f"  cross-article claim pairs {cross['pairs']}: contradictions reported "
-              f"{found['reported']}, checked {found['checked']}, right {found['right']}, "
-              f"precision {found['precision']}, unchecked {found['unchecked']}")  # fmt: skip
+        print_claimdiff(claimdiff)
     for path, scored in figures.items():
         print(f"{path}: {scored['pairs']} pairs")
         for kind, counts in scored["kinds"].items():
