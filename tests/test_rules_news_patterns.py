@@ -225,3 +225,54 @@ def test_scare_quotes_titles_questions_and_hypotheticals_are_not_claims(sentence
 def test_a_cue_used_as_a_noun_is_not_a_cue() -> None:
     text = TITLE + "Early reports of a gas leak near the station turned out to be false alarms."
     assert attributed(text) == []
+
+
+def test_a_quotation_goes_on_in_the_next_paragraph_without_a_cue() -> None:
+    text = TITLE + (
+        '"The new line will open in April," Nora Blake said.\n\n'
+        '"After that, trains will run every ten minutes."\n\n'
+        '"Fares stay the same," she added.'
+    )
+    first, second = attributed(text)
+    assert first.speaker == "Nora Blake" and first.attribution == "direct"
+    assert first.quote.startswith("The new line") and first.quote.endswith("every ten minutes.")
+    assert second.quote.startswith("Fares stay the same")
+
+
+def test_a_long_description_between_two_parts_of_a_quotation() -> None:
+    text = TITLE + (
+        '"The harbor is busier than ever," said Carl Menke, a pilot who has guided ships '
+        'into the port of Eastfield for more than twenty years. "We need a second channel."'
+    )
+    (claim,) = attributed(text)
+    assert claim.speaker == "Carl Menke"
+    assert claim.quote.startswith("The harbor") and claim.quote.endswith("second channel.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker", "quote"),
+    [
+        (
+            "Still, Ida Marsh, a senior adviser to Mr. Cole, said on Tuesday that the team "
+            "would not change its plans.",
+            "Ida Marsh",
+            "the team would not change its plans",
+        ),
+        (
+            "State Senator Owen Price, who also sits on the water board of Eastfield, said "
+            "the reservoir was half full.",
+            "Owen Price",
+            "the reservoir was half full",
+        ),
+    ],
+)
+def test_a_named_speaker_with_a_description_between_commas(
+    sentence: str, speaker: str, quote: str
+) -> None:
+    (claim,) = attributed(TITLE + sentence)
+    assert (claim.speaker, claim.quote) == (speaker, quote)
+
+
+def test_a_quotation_in_title_case_with_its_cue_after_is_a_claim() -> None:
+    (claim,) = attributed(TITLE + '"I\'m a big fan of Ruth Owens," Dale Kerr said.')
+    assert claim.speaker == "Dale Kerr" and claim.quote.startswith("I'm a big fan")

@@ -55,7 +55,7 @@ from typing import Any
 from annotate.schemas import OUTLET, Claim, DocumentStance, Extraction, Stance
 
 from ..textrange import TextRange
-from . import rules_actors
+from . import rules_actors, rules_spans
 from . import rules_lexicon as lexicon
 from .base import ProviderResult, Usage
 from .rules_actors import (
@@ -89,7 +89,7 @@ SUBJECT_WINDOW_WORDS = 5
 def rules_version() -> str:
     """Hash of this module and its word lists: changes whenever the rules do."""
     digest = hashlib.sha256()
-    for module in (__file__, lexicon.__file__, rules_actors.__file__):
+    for module in (__file__, lexicon.__file__, rules_actors.__file__, rules_spans.__file__):
         digest.update(Path(module).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -315,13 +315,13 @@ def _direct_claims(
         region = _trimmed(text, quote)
         if (
             _words(region.of(text)) < MIN_QUOTE_WORDS
-            or not _may_claim(region.of(text))
+            or _is_question(region.of(text))
             or _partial(text, quote)
         ):
             continue
-        attribution = _cue_after(text, quote, paragraph, quoted, index) or _cue_before(
-            text, quote, (sentences, starts), quoted, index
-        )
+        attribution = _cue_after(text, quote, paragraph, quoted, index)
+        if attribution is None and _may_claim(region.of(text)):
+            attribution = _cue_before(text, quote, (sentences, starts), quoted, index)
         if attribution is None:
             continue
         speaker, cue = attribution
@@ -336,9 +336,10 @@ def _direct_claims(
 
 
 #: Between a quotation and its continuation: the cue clause, ending a sentence or a comma.
-_INTERRUPTION = re.compile(r"[^“”\"«»]{0,100}?[.,:;]\s*(?:''|[“\"«])?\s*")
-#: Most words of the cue clause interrupting a quotation ("Fire Chief Tom Reilly said").
-MAX_INTERRUPTION_WORDS = 12
+_INTERRUPTION = re.compile(r"[^“”\"«»]{0,400}?[.,:;]\s*(?:''|[“\"«])?\s*")
+#: Most words of the cue clause interrupting a quotation ('"A," said Ann Lee, a broker based in
+#: Tampa, Fla., who represents sellers. "B."': PolNeAR train's quotations run so).
+MAX_INTERRUPTION_WORDS = 45
 _COORDINATION = re.compile(r"\b(?:but|while|although|though)\b")
 _JUST_SPACE = re.compile(r"\s*(?:''|[“\"«])?\s*")
 
@@ -421,10 +422,15 @@ def _introduces(gap: str) -> bool:
 _TITLE_CASE = re.compile(r"(?:\W*(?:[A-Z0-9][\w'’-]*|[a-z]{1,3})\b)+\W*")
 
 
+def _is_question(words: str) -> bool:
+    return words.rstrip(" ”\"'’)").endswith("?")
+
+
 def _may_claim(words: str) -> bool:
-    """Not a question, and not a title of a work in quote marks."""
-    stripped = words.rstrip(" ”\"'’)")
-    if stripped.endswith("?"):
+    """Not a question, and not a title of a work in quote marks. A quotation with its cue
+    after it ('"I'm a big fan of Ann Lee," Reid said') is words spoken even when every
+    longer word is capitalised: callers ask this only where a title may stand."""
+    if _is_question(words):
         return False
     return not (_TITLE_CASE.fullmatch(words) and any(c.islower() for c in words))
 
@@ -595,6 +601,8 @@ _CLAUSE_START = re.compile(r"(?:that|it|he|she|they|we|I|there|this)\b")
 def _ends_clause(text: str, cue: re.Match[str], claim: str, after: str) -> bool:
     """Whether a cue closes its claim ('CLAIM, he said.', '..., he said on Tuesday when ...',
     '..., she said, adding ...') rather than opening one ('Asked ..., X said that ...')."""
+    if _THAT_SOON.match(after):
+        return False  # 'Still, Ann Lee, an adviser, said on Tuesday that ...': it opens one
     if (_words(after) <= 4 and not _CLAUSE_START.match(after)) or _TAIL.match(after):
         return True  # 'CLAIM, according to Putin.', 'CLAIM, said John Smith.'
 
@@ -617,10 +625,27 @@ def _subject_of(text: str, before: TextRange) -> TextRange | None:
         return None
     clause = TextRange(comma + 1, before.end)
     if _words(clause.of(text)) == 0:
-        head = _APPOSITION.match(text, before.start, comma)
-        if head:
-            return TextRange(before.start, head.end(1))
+        return _head(text, TextRange(before.start, comma)) or clause  # '..., adding that'
     return clause if _words(clause.of(text)) <= MAX_SUBJECT_WORDS else None
+
+
+#: Most words of a subject's head before its description ('Minnesota state delegate Ann Lee,
+#: clad in a red cape, said').
+MAX_HEAD_WORDS = 8
+#: A sentence adverb before the subject ('Still, Ann Lee, an adviser, said').
+_LEAD_ADVERB = re.compile(r"\s*(?:Still|However|Meanwhile|Now|Yet|But|And|Also|Instead),\s*")
+
+
+def _head(text: str, subject: TextRange) -> TextRange | None:
+    """The subject's head before its first comma, when its description runs on between
+    commas ('State Senate President Ann Lee, who also serves ..., said')."""
+    lead = _LEAD_ADVERB.match(text, subject.start, subject.end)
+    start = lead.end() if lead else subject.start
+    comma = text.find(",", start, subject.end)
+    head = TextRange(start, comma if comma >= 0 else subject.end)
+    words = head.of(text).strip()
+    # a lower-case start is the end of an earlier claim ('X noted that A, adding that B')
+    return head if words[:1].isupper() and _words(words) <= MAX_HEAD_WORDS else None
 
 
 _DASHES = ("—", "–", "--")
@@ -773,10 +798,46 @@ def _subject_before(text: str, start: int, verb: int) -> TextRange:
     return TextRange(words[0].start(), verb) if words else TextRange(verb, verb)
 
 
+def _continued(
+    text: str,
+    paragraph: TextRange,
+    quoted: list[TextRange],
+    earlier: tuple[TextRange, list[_Found]],
+) -> _Found | None:
+    """The last quotation of the paragraph before, carried on by this paragraph when it is
+    one quotation without a cue of its own ('"A," she said.' then '"B."' is one claim)."""
+    before, found = earlier
+    words = rules_spans.bare_quotation(text, paragraph, quoted)
+    last = max(found, key=lambda f: f.region.end, default=None)
+    if words is None or last is None or last.attribution != "direct":
+        return None
+    if last.region.start < before.start or not rules_spans.ends_paragraph(
+        text, last.region, before
+    ):
+        return None
+    following = _trimmed(text, words)
+    gap = TextRange(last.region.end, following.start)
+    return _Found(
+        TextRange(last.region.start, following.end),
+        last.speaker,
+        last.cue,
+        "direct",
+        (*last.gaps, gap),
+    )
+
+
 def find_claims(text: str, body: list[TextRange], index: ActorIndex) -> list[_Found]:
+    """Every claim of the article body, in text order."""
     found: list[_Found] = []
+    before = TextRange(0, 0)
     for paragraph in body:
         quoted = _quotations(text, paragraph)
+        continued = _continued(text, paragraph, quoted, (before, found))
+        if continued is not None:
+            found[found.index(max(found, key=lambda f: f.region.end))] = continued
+            before = paragraph
+            continue
+        before = paragraph
         sentences = list(_sentences(text, paragraph))
         direct = list(_direct_claims(text, paragraph, sentences, quoted, index))
         found.extend(direct)

@@ -287,14 +287,13 @@ class ActorIndex:
         for cue in cue_matches(self.text, region.start, region.end):
             if not is_cue(self.text, cue):
                 continue
-            before = _SUBJECT_NAME_RE.search(
+            after = _NAME_AFTER_RE.match(self.text, cue.end(), min(region.end, cue.end() + 80))
+            # 'Ann Lee, an adviser to Mr. Sanders, said': the head, not the last name
+            before = _APPOSITIVE_RE.search(
+                self.text, max(region.start, cue.start() - 120), cue.start()
+            ) or _SUBJECT_NAME_RE.search(
                 self.text, max(region.start, cue.start() - 80), cue.start()
             )
-            after = _NAME_AFTER_RE.match(self.text, cue.end(), min(region.end, cue.end() + 80))
-            if before is None:
-                before = _APPOSITIVE_RE.search(
-                    self.text, max(region.start, cue.start() - 120), cue.start()
-                )
             for match in (before, after):
                 if match is None:
                     continue
