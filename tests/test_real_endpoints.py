@@ -33,6 +33,8 @@ from annotate.schemas import Extraction, Stance
 from annotate.store import Document, Store
 from annotate.testing.llm_server import RunningServer, running_llm_server
 
+from .docs_pages import page
+
 RESPONDER = "annotate.testing.llm_server:first_sentence_responder"
 MODEL = "qwen2.5-0.5b-instruct"
 TEXT = "Ministers met in Brussels on Monday. The talks covered energy prices."
@@ -146,7 +148,7 @@ def test_a_window_smaller_than_the_prompt_is_one_error_before_any_document(
     assert "the 1000-token context window (as the server states it)" in message
     assert "--n_ctx" in message and "--max-model-len" in message and "-c/--ctx-size" in message
     assert llama.stats()["requests"] == 1, "one measuring request, no document sent"
-    assert store.runs() == [], "no run recorded, no document failed"
+    assert store.runs.all() == [], "no run recorded, no document failed"
 
 
 async def test_a_request_that_cannot_fit_is_not_sent(llama: RunningServer) -> None:
@@ -303,13 +305,13 @@ def test_a_local_cli_run_without_a_model_is_one_error(
     assert "--model or ANNOTATE_MODEL" in result.output and "Traceback" not in result.output
 
 
-# ---------------------------------------------------------------- the README's examples
+# ------------------------------------------------------ the examples of docs/real-models.md
 
 
 def readme_example(heading: str) -> tuple[str, dict[str, str], list[str]]:
-    """The server line, the exported variables and the annotate arguments under `# heading`."""
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Using a real model", 1)[1]
+    """The server line, the exported variables and the annotate arguments under `# heading`
+    in the first bash block of docs/real-models.md."""
+    section = page("docs/real-models.md")
     block = section.split("```bash\n", 1)[1].split("```", 1)[0]
     lines = block.replace("\\\n", " ").splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(f"# {heading}"))
@@ -359,5 +361,5 @@ def test_the_readme_examples_work_as_written(
     stats = llama.stats()
     assert (stats["over_window"], stats["context_rejections"]) == (0, 0)
     with Store(db) as store:
-        (run,) = [run.as_json() for run in store.runs()]
+        (run,) = [run.as_json() for run in store.runs.all()]
     assert (run["status"], run["predicted"], run["failed"]) == ("finished", 5, 0)

@@ -2,9 +2,10 @@
 
 tests/data/sealed/ (its README) was written once and is never read while tuning the
 rules: these floors sit a little under what was measured, so that a change that lowers
-them fails here and must say so (README: "Quality on news the rules were not written
-for"). They are scored by the benchmark's own scorers (bench/quality_claims.py and
-bench/quality_pairs.py), so the test and the reported figures cannot drift apart.
+them fails here and must say so (docs/benchmarks.md: "Claims found by the rules
+annotator", "The rules judge"). They are scored by the benchmark's own scorers
+(bench/quality_claims.py and bench/quality_pairs.py), so the test and the reported
+figures cannot drift apart.
 """
 
 from __future__ import annotations
