@@ -276,3 +276,36 @@ def test_a_named_speaker_with_a_description_between_commas(
 def test_a_quotation_in_title_case_with_its_cue_after_is_a_claim() -> None:
     (claim,) = attributed(TITLE + '"I\'m a big fan of Ruth Owens," Dale Kerr said.')
     assert claim.speaker == "Dale Kerr" and claim.quote.startswith("I'm a big fan")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker", "quote"),
+    [
+        (
+            "Though she rarely speaks on trade, Gov. Ada Stone promised to veto the tariff bill.",
+            "Ada Stone",
+            "to veto the tariff bill",
+        ),
+        (
+            "The main worries of the town, residents said, are rising rents and closed shops.",
+            "residents",
+            "The main worries of the town, residents said, are rising rents and closed shops",
+        ),
+        (
+            "The harbor, Chief Ana Ruiz cautioned, would flood again within a few years.",
+            "Ana Ruiz",
+            "The harbor, Chief Ana Ruiz cautioned, would flood again within a few years",
+        ),
+    ],
+)
+def test_infinitives_and_cues_set_between_commas(sentence: str, speaker: str, quote: str) -> None:
+    (claim,) = attributed(TITLE + sentence)
+    assert (claim.speaker, claim.quote) == (speaker, quote)
+    assert "said" not in claim.proposition and "cautioned" not in claim.proposition
+
+
+def test_the_same_speaker_says_again_after_and() -> None:
+    text = TITLE + "Ida Marsh says the plant is safe and says the new filters work well."
+    first, second = attributed(text)
+    assert first.speaker == second.speaker == "Ida Marsh"
+    assert second.quote == "the new filters work well"

@@ -472,7 +472,10 @@ def _cue_before(
 
 #: What follows the cue in 'CLAIM, he said when welcoming ...': a circumstance, not a claim.
 _TAIL = re.compile(
-    r"(?:when|while|during|at|in|on|after|before|as|to|from|by|today|yesterday)\b", re.I
+    r"(?:when|while|during|at|in|on|after|before|as|from|by|today|yesterday)\b"
+    # 'said to reporters', not 'promised to take bold action'
+    r"|to\s+(?:the|a|an|his|her|their|its|reporters|supporters|(?-i:[A-Z]))",
+    re.I,
 )
 _INVERTED = re.compile(
     r"^(?P<claim>.*\S)\s*(?:[,”\"]|'')\s*(?P<subject>(?:[\w’.-][\w’'.-]*\s+){0,3})$", re.S
@@ -531,26 +534,35 @@ def _reported_claim(
     """
     previous, carried = earlier
     before = TextRange(previous, cue.start())
+    gaps: tuple[TextRange, ...] = ()
     body_end = min(sentence.end, _body_end(text, sentence))
     after = text[cue.end() : body_end].lstrip(" ,:")
     opening = _QUOTE_MARKS.match(after)
     if opening and not _partial_at(text, body_end - len(after) + opening.end()):
         return None  # 'X said, "..."' is a direct quote, found by `_direct_claims`
     inverted = _INVERTED.match(before.of(text))
-    if (
-        inverted
-        and _words(inverted.group("claim")) > MIN_CLAIM_WORDS
-        and (
-            # '..., according to a survey of Democratic superdelegates.'
-            (
-                not inverted.group("subject").strip()
-                and (cue.group().lower() == "according to" or _NAMED_AFTER.match(after))
+    rest = (
+        inverted and inverted.group("subject").strip() and _parenthetical_rest(text, cue, body_end)
+    )
+    if inverted and (
+        rest
+        or (
+            _words(inverted.group("claim")) > MIN_CLAIM_WORDS
+            and (
+                # '..., according to a survey of Democratic superdelegates.'
+                (
+                    not inverted.group("subject").strip()
+                    and (cue.group().lower() == "according to" or _NAMED_AFTER.match(after))
+                )
+                or _ends_clause(text, cue, inverted.group("claim"), after)
             )
-            or _ends_clause(text, cue, inverted.group("claim"), after)
         )
     ):
         claim = TextRange(previous, previous + inverted.end("claim"))
         subject = TextRange(previous + inverted.start("subject"), cue.start())
+        if rest:  # 'A, respondents said, are B.': the claim goes on after the cue
+            gaps = (TextRange(claim.end, rest.start),)
+            claim = TextRange(claim.start, rest.end)
         named = TextRange(cue.end(), min(body_end, cue.end() + 60))
         speaker = resolve_speaker(index, subject, sentence.start) or resolve_speaker(
             index, named, sentence.start
@@ -568,7 +580,11 @@ def _reported_claim(
         if clause is None or _AFTER_QUOTATION.search(before.of(text)):
             return None  # '"...," Clinton said answering a question': the cue of a quotation
         claim = TextRange(_content_start(text, cue, body_end), body_end)
-        if _NO_SUBJECT.fullmatch(clause.of(text)) or (carried and _PARTICIPLE.match(cue.group())):
+        if (
+            _NO_SUBJECT.fullmatch(clause.of(text))
+            or (carried and _PARTICIPLE.match(cue.group()))
+            or (carried and _AND_THEN.search(before.of(text)))
+        ):
             speaker = carried  # '..., adding that', 'X pointed to A, saying B
         else:
             speaker = resolve_speaker(index, clause, sentence.start)
@@ -577,7 +593,24 @@ def _reported_claim(
         return None
     if not _may_claim(claim.of(text)):
         return None
-    return _Found(claim, speaker, TextRange(cue.start(), cue.end()), "indirect")
+    return _Found(claim, speaker, TextRange(cue.start(), cue.end()), "indirect", gaps)
+
+
+#: After 'A, he said,': words that go on with the claim rather than add a circumstance
+#: ('when ...', 'in a statement'), a name ('said Ann Lee,') or another cue ('adding').
+_GOES_ON = re.compile(r",\s+(?!(?:who|which|whose|and|but|or|so|adding|according|noting)\b)[a-z]")
+
+
+def _parenthetical_rest(text: str, cue: re.Match[str], body_end: int) -> TextRange | None:
+    """The words after a cue set between commas inside its claim ('The top issues, voters
+    said, are jobs and health care.'), or None when the cue ends the claim."""
+    goes_on = _GOES_ON.match(text, cue.end(), body_end)
+    if goes_on is None or _TAIL.match(text, goes_on.end() - 1):
+        return None
+    rest = TextRange(goes_on.end() - 1, body_end)
+    if _words(rest.of(text)) < MIN_CLAIM_WORDS or _CUE_RE.match(text, rest.start):
+        return None
+    return rest
 
 
 #: A subject right after a closing quote mark: the cue belongs to that quotation.
@@ -585,11 +618,14 @@ _AFTER_QUOTATION = re.compile(
     r"(?:[,.!?]\s*(?:''|[”\"»])|(?:''|[”\"»])\s*,)\s*(?:[\w’'.-]+\s+){0,8}$"
 )
 _PARTICIPLE = re.compile(r"\w+ing$")
-#: '..., said former congressman Barney Frank, who ...': a named speaker after the cue.
+#: '..., said former congressman Barney Frank, who ...', '..., said former Ohio governor Ann
+#: Lee,': a named speaker after the cue.
 _NAMED_AFTER = re.compile(
-    r"(?:(?!(?:on|in|at|to|for|with|from|during|after|before|by)\b)[a-z][\w-]*\s+){0,3}"
-    r"(?:[A-Z][\w.’'-]*\s*){1,4}(?:,|$)"
+    r"(?:(?!(?:on|in|at|to|for|with|from|during|after|before|by|that)\b)[a-z][\w-]*\s+){0,3}"
+    r"(?:[A-Z][\w.’'-]*\s+(?:[a-z][\w-]*\s+)?){0,3}[A-Z][\w.’'-]*\s*(?:,|$)"
 )
+#: The earlier cue's subject speaks again: 'He says A and says B'.
+_AND_THEN = re.compile(r"\s(?:and|but)\s+(?:also\s+|then\s+)?$")
 #: No subject of its own: the cue continues the earlier one ('..., adding that').
 _NO_SUBJECT = re.compile(r"\W*(?:(?:and|but|while|then|also)\W+)*")
 
