@@ -62,7 +62,9 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _require_llama()
     folder = tmp_path_factory.mktemp("tiny-llama")
     corpus = folder / "corpus.txt"
-    corpus.write_text(json_mode_prompt(load_prompt(), strict_json_schema(Extraction)))
+    forms = [json_mode_prompt(load_prompt(), strict_json_schema(Extraction), compact=compact)
+             for compact in (False, True)]  # fmt: skip
+    corpus.write_text("\n".join(forms))
     model = folder / "tiny.gguf"
     script = Path(__file__).with_name("tiny_llama.py")
     subprocess.run([str(LLAMA_PYTHON), str(script), str(model), str(corpus)], check=True)
@@ -206,19 +208,20 @@ def test_a_model_the_server_does_not_serve_is_one_error_and_nothing_is_sent(
 def test_a_window_the_prompt_fills_is_one_error_by_the_servers_own_count(
     readme_server: LlamaServer, tmp_path: Path
 ) -> None:
-    """--context-window 2400: the server's tokenizer counts both forms of the prompt.
+    """--context-window 2300: the server's tokenizer counts both forms of the prompt.
 
-    The full schema takes about 2,800 of the model's tokens, its compact form
-    about 2,050: neither leaves the 512 an article and its answer need.
+    The full schema takes about 2,750 of the model's tokens, its compact form
+    about 1,790: with 64 for the template, neither leaves the 512 an article and
+    its answer need.
     """
     db = ingested(tmp_path / "annotate.db", SEEDS)
     arguments = list(readme_server.arguments)
-    arguments[arguments.index("--context-window") + 1] = "2400"
+    arguments[arguments.index("--context-window") + 1] = "2300"
     sent = readme_server.requests()
     result = annotate(db, *arguments, env=readme_server.env)
     assert result.returncode == 1, result.stdout + result.stderr
     (line,) = error_lines(result)
-    assert "the 2400-token context window (--context-window)" in line
+    assert "the 2300-token context window (--context-window)" in line
     assert "counted by llama-cpp-python's /extras/tokenize" in line
     assert "with the schema's compact form" in line
     assert "llama-cpp-python --n_ctx" in line and "vLLM --max-model-len" in line

@@ -326,7 +326,7 @@ def test_the_llama_cpp_python_profile() -> None:
         "reject_json_schema": "llama.cpp", "chars_per_token": 3.6, "message_tokens": 4,
         "context_window": 2048, "context_overflow": "clamp",
         "models": ["qwen2.5-0.5b-instruct"], "comparison_answers": "heuristic",
-        "tokenize": True,
+        "tokenize": True, "running_models": False,
     }  # fmt: skip
     assert len(counted.json()["tokens"]) == 10, "its token count: 36 characters at 3.6 each"
 

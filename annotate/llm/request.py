@@ -92,29 +92,71 @@ def chat_body(
     return body
 
 
-def json_mode_prompt(system_prompt: str, schema: dict[str, Any]) -> str:
-    """JSON mode constrains the output to *some* JSON: the prompt must carry the schema."""
-    compact = json.dumps(schema, separators=(",", ":"))
-    return f"{system_prompt}\n\nThe JSON object must follow this JSON schema:\n{compact}\n"
+def json_mode_prompt(system_prompt: str, schema: dict[str, Any], *, compact: bool = False) -> str:
+    """JSON mode constrains the output to *some* JSON: the prompt must carry the schema.
+
+    The compact form (`compact_schema`) leaves out what every object of a
+    strict schema shares; one sentence says it instead.
+    """
+    text = json.dumps(compact_schema(schema) if compact else schema, separators=(",", ":"))
+    rule = f"\n{COMPACT_RULE}" if compact else ""
+    return f"{system_prompt}\n\nThe JSON object must follow this JSON schema:{rule}\n{text}\n"
+
+
+#: What the compact schema leaves out, said once instead of in every object.
+COMPACT_RULE = "(Every property shown is required, and no other property is allowed.)"
+#: The schema keywords the compact form leaves out (or keeps only when they say more).
+_LEFT_OUT = ("description", "title", "additionalProperties", "required")
 
 
 def compact_schema(schema: Any) -> Any:
-    """`schema` without its descriptions and titles: the same constraints in fewer tokens.
+    """`schema` in fewer tokens, for JSON mode's prompt when a small window needs the room.
 
-    What JSON mode's prompt carries when the full schema leaves a small window
-    no room for an article (its descriptions are most of its length; the
-    system prompt says the same in words). Answers validate against the same
-    model either way.
+    Descriptions and titles go (most of the schema's length; the system prompt
+    says the same in words), and so does what a strict schema repeats in every
+    object and `COMPACT_RULE` says once: ``additionalProperties: false`` and a
+    ``required`` list naming every property. A nullable field's ``anyOf`` becomes
+    a list of types, and an enum's ``type`` goes (its values say it). Property
+    names stay: short keys would need a legend costing more tokens than they
+    save, and a small model reads whole words better. Answers validate against
+    the same model either way (and a grammar-following server gets the full
+    schema in ``response_format``).
     """
-    if isinstance(schema, dict):
-        return {
-            key: compact_schema(value)
-            for key, value in schema.items()
-            if key not in ("description", "title")
-        }
     if isinstance(schema, list):
         return [compact_schema(value) for value in schema]
-    return schema
+    if not isinstance(schema, dict):
+        return schema
+    nullable = _nullable_type(schema.get("anyOf"))
+    if nullable is not None:
+        return {"type": nullable}
+    out = {key: _compact_named(value) if key in ("properties", "$defs") else compact_schema(value)
+           for key, value in schema.items() if key not in _LEFT_OUT}  # fmt: skip
+    if schema.get("additionalProperties", False) is not False:
+        out["additionalProperties"] = compact_schema(schema["additionalProperties"])
+    properties = schema.get("properties")
+    if "required" in schema and sorted(schema["required"]) != sorted(properties or ()):
+        out["required"] = schema["required"]
+    if "enum" in out and all(isinstance(v, str) for v in out["enum"]):
+        out.pop("type", None)
+    return out
+
+
+def _compact_named(schemas: Any) -> Any:
+    """Each named schema compacted: a property may well be called "title"."""
+    if not isinstance(schemas, dict):
+        return compact_schema(schemas)
+    return {name: compact_schema(value) for name, value in schemas.items()}
+
+
+def _nullable_type(any_of: Any) -> list[str] | None:
+    """``["string", "null"]`` for ``anyOf: [{"type": "string"}, {"type": "null"}]``, else None."""
+    if not isinstance(any_of, list) or len(any_of) != 2:
+        return None
+    if not all(isinstance(o, dict) and set(o) == {"type"} and isinstance(o["type"], str)
+               for o in any_of):  # fmt: skip
+        return None
+    types = [o["type"] for o in any_of]
+    return types if "null" in types else None
 
 
 def rejects_format(exc: openai.APIStatusError) -> bool:

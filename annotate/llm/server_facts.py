@@ -12,6 +12,9 @@ under ``/v1``):
 
 One ``/tokenize`` body carries both servers' fields (each ignores the other's).
 Ollama and OpenAI offer neither: the caller then measures with one request.
+Ollama states the window it runs a model with, once a request has loaded it,
+in ``GET /api/ps`` (``context_length``): it cuts a longer prompt silently, so
+the window must be known before a document is sent (`running_models`).
 Every failure here (404, a refused connection, an unexpected body) means "not
 offered", never an error: the run goes on without the count.
 """
@@ -92,6 +95,35 @@ async def count_tokens(
             return TokenCount(body["count"], "vLLM's /tokenize", _positive(window))
         if isinstance(body.get("tokens"), list):
             return TokenCount(len(body["tokens"]), "llama.cpp's /tokenize", await _props(http))
+    return None
+
+
+async def running_models(base_url: str, api_key: str | None) -> list[dict[str, Any]] | None:
+    """Ollama's loaded models (``GET /api/ps``), or None from a server that offers no list."""
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        async with httpx.AsyncClient(
+            base_url=server_root(base_url), headers=headers, timeout=TIMEOUT
+        ) as http:
+            response = await http.get("/api/ps")
+            body = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError) as exc:
+        log.debug("/api/ps not offered (%s)", exc)
+        return None
+    models = body.get("models") if isinstance(body, dict) else None
+    return [m for m in models if isinstance(m, dict)] if isinstance(models, list) else None
+
+
+def running_window(models: list[dict[str, Any]], model: str) -> int | None:
+    """The window Ollama runs `model` with, from `running_models`; None when it is not loaded.
+
+    Ollama names a model with its tag (``qwen2.5:0.5b``) and serves a bare
+    name as its ``latest`` tag.
+    """
+    names = {model, model if ":" in model else f"{model}:latest"}
+    for entry in models:
+        if names & {entry.get("model"), entry.get("name")}:
+            return _positive(entry.get("context_length"))
     return None
 
 

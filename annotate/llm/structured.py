@@ -51,14 +51,20 @@ from .request import (
     adopt,
     chat_body,
     checked_response_format,
-    compact_schema,
     exceeds_context,
     initial_form,
     json_mode_prompt,
     rejects_format,
 )
 from .retry import CONNECT_GRACE, CONNECT_RETRY_WAIT, RetryPolicy, call_with_retries
-from .server_facts import TokenCount, count_tokens, stated_prompt, stated_window
+from .server_facts import (
+    TokenCount,
+    count_tokens,
+    running_models,
+    running_window,
+    stated_prompt,
+    stated_window,
+)
 from .usage import Usage
 from .window import MIN_OUTPUT_TOKENS, SAFETY_MARGIN, Window
 
@@ -135,6 +141,9 @@ class Measured:
     tokens: int | None
     source: str
     window: int | None = None
+    #: The server cuts a prompt longer than its window without a word (Ollama):
+    #: only a request it answers, and the window it then states, tell.
+    cuts_silently: bool = False
 
 
 class StructuredChat(Generic[M]):
@@ -204,9 +213,8 @@ class StructuredChat(Generic[M]):
         """
         prompt = self._json_mode_prompts.get(self.compact)
         if prompt is None:
-            schema = compact_schema(self.schema) if self.compact else self.schema
             prompt = self._json_mode_prompts[self.compact] = json_mode_prompt(
-                self.system_prompt, schema
+                self.system_prompt, self.schema, compact=self.compact
             )
         return prompt
 
@@ -499,7 +507,8 @@ class StructuredChat(Generic[M]):
         counted = await count_tokens(str(client.base_url), client.api_key, self.model, text)
         window = self._stated_window or (counted.window if counted else None)
         if counted is None:
-            return Measured(None, "the server counts no tokens", window)
+            cuts = await running_models(str(client.base_url), client.api_key) is not None
+            return Measured(None, "the server counts no tokens", window, cuts_silently=cuts)
         self.window.observe(len(text), counted.tokens)
         return Measured(counted.tokens, counted.source, window)
 
@@ -508,13 +517,22 @@ class StructuredChat(Generic[M]):
 
         For a server that does not state its window: its ``usage`` counts the
         prompt, chat template included, and a server whose window the prompt
-        does not fit refuses it, stating both sizes.
+        does not fit refuses it, stating both sizes. One that cuts the prompt
+        instead (Ollama) states its window once the request has loaded the
+        model (`running_window`): a count that fills it is a prompt it cut.
         """
         probed = await self._probe(user_message)
+        window = probed.window if probed is not None else None
+        if window is None:
+            client = self._connected()
+            loaded = await running_models(str(client.base_url), client.api_key)
+            window = running_window(loaded or [], self.model)
         if probed is None:
-            return Measured(None, "the server reports no usage")
+            return Measured(None, "the server reports no usage", window)
+        if window is not None and probed.tokens >= window:
+            return Measured(probed.tokens, f"{probed.source}, which the server cut", window)
         self.window.observe(len(self.schema_prompt + user_message), probed.tokens)
-        return Measured(probed.tokens, probed.source, probed.window)
+        return Measured(probed.tokens, probed.source, window)
 
     async def _probe(self, user_message: str) -> TokenCount | None:
         """One JSON-mode request, ``max_tokens`` 1: the prompt's tokens, or a refusal's sizes."""

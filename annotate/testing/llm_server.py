@@ -48,13 +48,17 @@ reproduce (options, or ``POST /_control/config`` with the same names):
   prompt that fills the window is refused with a 400, "This model's maximum
   context length is N tokens. However, you requested ..." and code
   ``context_length_exceeded``; otherwise ``max_tokens`` is cut to what the
-  window leaves and a longer answer ends with ``finish_reason=length``), or
+  window leaves and a longer answer ends with ``finish_reason=length``),
   ``reject`` as vLLM does (the same 400 whenever prompt + ``max_tokens``
-  exceeds the window). With a window set, ``max_tokens`` is honoured too;
+  exceeds the window), or ``truncate`` as Ollama does (a longer prompt is cut
+  to the window without a word: its ``usage`` counts what was kept, and stats
+  count ``truncated_prompts``). With a window set, ``max_tokens`` is honoured too;
 * ``models``: the names ``GET /v1/models`` lists. By default it lists nothing
   and answers 404, like servers without a listing, so any model name is used;
 * ``tokenize``: llama-cpp-python's ``POST /extras/tokenize`` counts a text at
-  ``chars_per_token`` (by default it answers 404, like servers without one).
+  ``chars_per_token`` (by default it answers 404, like servers without one);
+* ``running_models``: Ollama's ``GET /api/ps`` lists each served model once a
+  request has loaded it, with ``context_length`` the window (by default 404).
 
 ``comparison_answers`` chooses how a pair of claims is answered: ``heuristic``
 (the default, `annotate.testing.fake_verdicts`); ``any_instance``, a random
@@ -67,7 +71,8 @@ are drawn with a generator seeded by the claims and the conversation's length
 (`annotate.testing.schema_instances`), so a run is reproducible.
 
 ``--like llama-cpp-python`` sets all of these as a llama-cpp-python 0.3 server
-with a 2,048-token window would (`PROFILES`); single options override it.
+with a 2,048-token window would, ``--like ollama`` as Ollama with its 4,096-token
+default would (`PROFILES`); single options override them.
 
 Run ``python -m annotate.testing.llm_server --port 0 --latency 0.2``: it prints
 ``LISTENING http://127.0.0.1:PORT/v1`` and serves until killed. Tests use
@@ -109,7 +114,7 @@ USER_PREFIX = "ARTICLE:\n"
 #: How servers refuse ``json_schema``: OpenAI-like (400) or llama-cpp-python-like (500).
 REJECTIONS = ("openai", "llama.cpp")
 #: How a server enforces its context window (see the module docstring).
-OVERFLOWS = ("clamp", "reject")
+OVERFLOWS = ("clamp", "reject", "truncate")
 #: How a pair of claims is answered (see the module docstring).
 COMPARISON_ANSWERS = ("heuristic", "any_instance", "union_ignored")
 #: What precedes the schema in a JSON-mode system prompt (`annotate.llm.request.json_mode_prompt`).
@@ -125,6 +130,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "models": None,
     "comparison_answers": "heuristic",
     "tokenize": False,
+    "running_models": False,
 }
 #: Ready-made imitations of real servers (`--like`).
 PROFILES: dict[str, dict[str, Any]] = {
@@ -136,6 +142,14 @@ PROFILES: dict[str, dict[str, Any]] = {
         "context_overflow": "clamp",
         "models": ["qwen2.5-0.5b-instruct"],
         "tokenize": True,
+    },
+    "ollama": {
+        "chars_per_token": 3.6,
+        "message_tokens": 4,
+        "context_window": 4096,
+        "context_overflow": "truncate",
+        "models": ["qwen2.5:0.5b"],
+        "running_models": True,
     },
 }
 FAULT_KINDS = (
@@ -240,6 +254,10 @@ class FakeLLM:
         self.length_cuts = 0
         #: Requests whose prompt plus the max_tokens they asked for exceeded the window.
         self.over_window = 0
+        #: Prompts cut to the window without a word (``context_overflow`` ``truncate``).
+        self.truncated_prompts = 0
+        #: Models a request has named (Ollama lists them in ``/api/ps``).
+        self.loaded: set[str] = set()
         self.model_listings = 0
 
     def configure(self, config: dict[str, Any]) -> None:
@@ -253,12 +271,14 @@ class FakeLLM:
         self.served_models: list[str] | None = self.config["models"]
         self.comparison_answers: str = self.config["comparison_answers"]
         self.tokenize_offered = bool(self.config["tokenize"])
+        self.running_models_offered = bool(self.config["running_models"])
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024**2)
         app.router.add_post("/v1/chat/completions", self.chat)
         app.router.add_get("/v1/models", self.models)
         app.router.add_post("/extras/tokenize", self.tokenize)
+        app.router.add_get("/api/ps", self.running_models)
         app.router.add_post("/_control/faults", self.set_faults)
         app.router.add_post("/_control/config", self.set_config)
         app.router.add_get("/_control/stats", self.stats)
@@ -272,6 +292,14 @@ class FakeLLM:
             return _error(404, "Not Found")
         text = str((await request.json()).get("input") or "")
         return web.json_response({"tokens": [0] * math.ceil(len(text) / self.chars_per_token)})
+
+    async def running_models(self, request: web.Request) -> web.Response:
+        """Ollama's loaded models with their window (404 unless ``running_models`` is on)."""
+        if not self.running_models_offered:
+            return _error(404, "Not Found")
+        models = [{"name": name, "model": name, "context_length": self.context_window}
+                  for name in sorted(self.loaded)]  # fmt: skip
+        return web.json_response({"models": models})
 
     # ------------------------------------------------------------ completions
 
@@ -295,10 +323,13 @@ class FakeLLM:
         subject = article if article is not None else claims
         if subject is None:
             return _error(400, f"no user message contains {USER_PREFIX!r} or {COMPARE_PREFIX!r}")
+        self.loaded.add(str(body.get("model")))
         prompt_tokens = self._prompt_tokens(messages)
         output_limit, refused = self._window(body, prompt_tokens)
         if refused is not None:
             return refused
+        if self.context_overflow == "truncate" and self.context_window is not None:
+            prompt_tokens = min(prompt_tokens, self.context_window)  # what it kept
         fault = self._take_fault(subject)
         if fault is not None:
             early = await self._transport_fault(request, fault)
@@ -343,6 +374,9 @@ class FakeLLM:
         asked = int(asked) if asked else None
         if asked is not None and prompt_tokens + asked > window:
             self.over_window += 1
+        if self.context_overflow == "truncate":
+            self.truncated_prompts += prompt_tokens >= window
+            return asked, None
         too_long = prompt_tokens >= window
         if self.context_overflow == "reject":
             too_long = too_long or prompt_tokens + (asked or 0) > window
@@ -491,6 +525,7 @@ class FakeLLM:
                 "context_rejections": self.context_rejections,
                 "length_cuts": self.length_cuts,
                 "over_window": self.over_window,
+                "truncated_prompts": self.truncated_prompts,
                 "model_listings": self.model_listings,
                 "faults": self.fired,
                 "response_formats": self.formats,

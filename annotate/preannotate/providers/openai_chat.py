@@ -217,10 +217,12 @@ class OpenAIChatProvider:
             self.chat.compact = compact
             measured = await self.chat.measure(USER_PREFIX)
             window_said = self._adopt(measured) or window_said
-            if measured.tokens is not None and not window_said and self._fits(measured):
-                # It counts but does not say its window (llama-cpp-python): one request tells.
+            unsure = measured.cuts_silently or (measured.tokens is not None and not window_said)
+            if unsure and self._fits(measured):
+                # It counts but does not say its window (llama-cpp-python), or cuts a
+                # long prompt without a word (Ollama): one request tells.
                 probed = await self.chat.probe(USER_PREFIX)
-                window_said = self._adopt(probed)
+                window_said = self._adopt(probed) or window_said
                 measured = probed if probed.tokens is not None else measured
             if self._fits(measured):
                 if compact:
