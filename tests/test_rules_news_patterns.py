@@ -309,3 +309,40 @@ def test_the_same_speaker_says_again_after_and() -> None:
     first, second = attributed(text)
     assert first.speaker == second.speaker == "Ida Marsh"
     assert second.quote == "the new filters work well"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker", "quote"),
+    [
+        (
+            "After a long meeting, Mayor Ann Cole signed the budget, saying the cuts were painful.",
+            "Ann Cole",
+            "the cuts were painful",
+        ),
+        (
+            "Nina Ortiz, who chairs the panel, toured the plant and later argued that it was safe.",
+            "Nina Ortiz",
+            "it was safe",
+        ),
+        (
+            "Instead, the inspectors have insisted that the dam needs new gates before winter.",
+            "inspectors",
+            "the dam needs new gates before winter",
+        ),
+        (
+            "Last year, at least 12,000 residents said they had lost power for a week.",
+            "residents",
+            "they had lost power for a week",
+        ),
+        (
+            "Paul Grant, who owns the ferry, has vowed to keep it running all winter.",
+            "Paul Grant",
+            "to keep it running all winter",
+        ),
+    ],
+)
+def test_speakers_found_past_openings_and_descriptions(
+    sentence: str, speaker: str, quote: str
+) -> None:
+    (claim,) = attributed(TITLE + sentence)
+    assert (claim.speaker, claim.quote) == (speaker, quote)

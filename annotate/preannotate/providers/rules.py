@@ -541,6 +541,11 @@ def _reported_claim(
     if opening and not _partial_at(text, body_end - len(after) + opening.end()):
         return None  # 'X said, "..."' is a direct quote, found by `_direct_claims`
     inverted = _INVERTED.match(before.of(text))
+    if inverted and (
+        _RELATIVE_SUBJECT.match(before.of(text))
+        or (_PARTICIPLE.match(cue.group()) and not inverted.group("subject").strip())
+    ):
+        inverted = None  # 'Ann Lee, who ..., has vowed to', 'the board met, saying the cuts ...'
     rest = (
         inverted and inverted.group("subject").strip() and _parenthetical_rest(text, cue, body_end)
     )
@@ -577,6 +582,8 @@ def _reported_claim(
         claim, speaker = _according_to(text, cue, body_end, index)
     else:
         clause = _subject_of(text, before)
+        if clause is None and _AND_THEN.search(before.of(text)):
+            clause = TextRange(cue.start(), cue.start())  # 'X did A and argued that B'
         if clause is None or _AFTER_QUOTATION.search(before.of(text)):
             return None  # '"...," Clinton said answering a question': the cue of a quotation
         claim = TextRange(_content_start(text, cue, body_end), body_end)
@@ -587,7 +594,9 @@ def _reported_claim(
         ):
             speaker = carried  # '..., adding that', 'X pointed to A, saying B
         else:
+            clause = _without_intro(text, clause)
             speaker = resolve_speaker(index, clause, sentence.start)
+        speaker = speaker or _unresolved_speaker(text, clause, cue, sentence, index)
     claim = _strip_that(text, _trimmed(text, claim))
     if speaker is None or _words(claim.of(text)) < MIN_CLAIM_WORDS:
         return None
@@ -613,6 +622,27 @@ def _parenthetical_rest(text: str, cue: re.Match[str], body_end: int) -> TextRan
     return rest
 
 
+def _unresolved_speaker(
+    text: str, clause: TextRange, cue: re.Match[str], sentence: TextRange, index: ActorIndex
+) -> str | None:
+    """A speaker for a cue whose subject names nobody the index knows: the sentence's
+    opening name for a participle ('Ann Lee struck a measured tone, saying ...'), else the
+    subject phrase itself ('52 percent said', 'FEC records show'): the claim is there
+    whoever the rules can name as its speaker."""
+    if _PARTICIPLE.match(cue.group()) or _NO_SUBJECT.fullmatch(clause.of(text)):
+        opening = _without_intro(text, TextRange(sentence.start, cue.start()))
+        return index.leading_name(opening) or resolve_speaker(
+            index, opening, sentence.start, describe=False
+        )
+    if not _SPEECH_CUE_RE.fullmatch(cue.group()) or _CLAUSE_PRONOUN.search(clause.of(text)):
+        return None  # 'says it can go anywhere it wants on ...': 'wants' has no subject here
+    return index.described(clause, source=True)
+
+
+#: A pronoun in an unresolved subject: the words are a clause, not a description.
+_CLAUSE_PRONOUN = re.compile(r"\b(?:it|he|she|they|we|I|you|this|that|there)\b", re.I)
+
+
 #: A subject right after a closing quote mark: the cue belongs to that quotation.
 _AFTER_QUOTATION = re.compile(
     r"(?:[,.!?]\s*(?:''|[”\"»])|(?:''|[”\"»])\s*,)\s*(?:[\w’'.-]+\s+){0,8}$"
@@ -624,8 +654,11 @@ _NAMED_AFTER = re.compile(
     r"(?:(?!(?:on|in|at|to|for|with|from|during|after|before|by|that)\b)[a-z][\w-]*\s+){0,3}"
     r"(?:[A-Z][\w.’'-]*\s+(?:[a-z][\w-]*\s+)?){0,3}[A-Z][\w.’'-]*\s*(?:,|$)"
 )
+#: A subject with a relative clause ('Ann Lee, who ran the mill, has vowed to ...'): the
+#: words before the cue are its subject, not a claim it ends.
+_RELATIVE_SUBJECT = re.compile(r"\W*(?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*,\s+(?:who|whose)\b")
 #: The earlier cue's subject speaks again: 'He says A and says B'.
-_AND_THEN = re.compile(r"\s(?:and|but)\s+(?:also\s+|then\s+)?$")
+_AND_THEN = re.compile(r"\s(?:and|but)\s+(?:also\s+|then\s+|\w+ly\s+)?$")
 #: No subject of its own: the cue continues the earlier one ('..., adding that').
 _NO_SUBJECT = re.compile(r"\W*(?:(?:and|but|while|then|also)\W+)*")
 
@@ -654,17 +687,35 @@ def _subject_of(text: str, before: TextRange) -> TextRange | None:
         before = TextRange(dash + 1, before.end)
     if _words(before.of(text)) <= MAX_SUBJECT_WORDS:
         return before
-    comma = max(
-        text.rfind(",", before.start, before.end), text.rfind(";", before.start, before.end)
-    )
-    if comma == -1:
+    breaks = list(_CLAUSE_BREAK.finditer(text, before.start, before.end))
+    if not breaks:
         return None
+    comma = breaks[-1].start()
     clause = TextRange(comma + 1, before.end)
     if _words(clause.of(text)) == 0:
         return _head(text, TextRange(before.start, comma)) or clause  # '..., adding that'
     return clause if _words(clause.of(text)) <= MAX_SUBJECT_WORDS else None
 
 
+#: An opening phrase of time or manner before a subject ('Instead, the businessman has
+#: insisted', 'Last year, conservative groups reported').
+_INTRO = re.compile(
+    r"\s*(?:In|On|At|Last|Later|Earlier|Instead|Overall|Still|However|Meanwhile|Yet|Now|"
+    r"Then|Also|After|Before|Since|During|For|Today|Yesterday|This|Separately|Indeed|"
+    r"Already|Asked|While|When|As|Although|Though|If|[A-Z][a-z]+ing)\b[^,;“”\"]{0,80},\s*"
+)
+
+
+def _without_intro(text: str, subject: TextRange) -> TextRange:
+    """The subject without an opening phrase of time or manner, when words remain."""
+    intro = _INTRO.match(text, subject.start, subject.end)
+    if intro is None or not _words(text[intro.end() : subject.end]):
+        return subject
+    return TextRange(intro.end(), subject.end)
+
+
+#: A comma or semicolon between clauses, not the one inside a figure ('at least 21,000 said').
+_CLAUSE_BREAK = re.compile(r"[,;](?!\d)")
 #: Most words of a subject's head before its description ('Minnesota state delegate Ann Lee,
 #: clad in a red cape, said').
 MAX_HEAD_WORDS = 8

@@ -143,7 +143,7 @@ _QUALIFIER = re.compile(r"\s+(?:who|which|in|at|of|for|from|with|on)\s+")
 _ARTICLE = re.compile(r"^(?:the|a|an|The|A|An)\s+(?=\S)")
 #: The writer or the reader ("I had the opportunity to see"): not a described speaker.
 _CLAUSE_WORDS = re.compile(r"^(?:I|We|You)\b")
-_LEADING_NAME = re.compile(rf"\s*((?:{_NAME_RUN}))\s+[a-z]")
+_LEADING_NAME = re.compile(rf"\s*((?:{_NAME_RUN}))(?:\s+[a-z]|,)")
 _LEADING_ADVERB = re.compile(r"^(?:(?:Even|Only|Just|Also|Still|Now|Yet|So|But|And)\s+)+")
 _TRAILING_AUXILIARY = re.compile(r"(?:\s+(?:have|has|had|also|now|then|too|all|both))+$")
 _DESCRIBED = re.compile(
