@@ -346,3 +346,19 @@ def test_speakers_found_past_openings_and_descriptions(
 ) -> None:
     (claim,) = attributed(TITLE + sentence)
     assert (claim.speaker, claim.quote) == (speaker, quote)
+
+
+def test_a_quoted_question_with_its_speaker_after_is_a_claim_not_check_worthy() -> None:
+    text = TITLE + '"Who pays for the new bridge?" Dana Webb asked. "Not the county, I hope."'
+    (claim,) = attributed(text)
+    assert claim.speaker == "Dana Webb" and claim.attribution == "direct"
+    assert claim.quote.startswith("Who pays") and claim.check_worthy is False
+
+
+def test_a_long_subject_without_a_comma_before_a_speech_cue() -> None:
+    text = TITLE + (
+        "Many of the local farmers who had brought their crops to the new market on Saturday said "
+        "the prices there were too low."
+    )
+    (claim,) = attributed(text)
+    assert claim.quote == "the prices there were too low"

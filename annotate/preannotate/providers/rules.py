@@ -313,12 +313,11 @@ def _direct_claims(
         quote = quoted[number]
         number += 1
         region = _trimmed(text, quote)
-        if (
-            _words(region.of(text)) < MIN_QUOTE_WORDS
-            or _is_question(region.of(text))
-            or _partial(text, quote)
-        ):
+        if _words(region.of(text)) < MIN_QUOTE_WORDS or _partial(text, quote):
             continue
+        # a question with its speaker after it ('"Who wants that?" she said.') is words
+        # spoken, kept as a claim that is not check-worthy; one after a cue may be a
+        # question put to someone ('Residents asked, "When ...?"')
         attribution = _cue_after(text, quote, paragraph, quoted, index)
         if attribution is None and _may_claim(region.of(text)):
             attribution = _cue_before(text, quote, (sentences, starts), quoted, index)
@@ -581,7 +580,7 @@ def _reported_claim(
     elif cue.group().lower() == "according to":
         claim, speaker = _according_to(text, cue, body_end, index)
     else:
-        clause = _subject_of(text, before)
+        clause = _subject_of(text, before, long=_SPEECH_CUE_RE.fullmatch(cue.group()) is not None)
         if clause is None and _AND_THEN.search(before.of(text)):
             clause = TextRange(cue.start(), cue.start())  # 'X did A and argued that B'
         if clause is None or _AFTER_QUOTATION.search(before.of(text)):
@@ -634,11 +633,16 @@ def _unresolved_speaker(
         return index.leading_name(opening) or resolve_speaker(
             index, opening, sentence.start, describe=False
         )
+    if _FIRST_PERSON.fullmatch(clause.of(text)):
+        return index.last_before(sentence.start, ("person",))
     if not _SPEECH_CUE_RE.fullmatch(cue.group()) or _CLAUSE_PRONOUN.search(clause.of(text)):
         return None  # 'says it can go anywhere it wants on ...': 'wants' has no subject here
     return index.described(clause, source=True)
 
 
+_FIRST_PERSON = re.compile(
+    r"\W*(?:I|[Ww]e)(?:\s+(?:also|still|really|do|don’t|don't|can't|can’t|would|will|have|had|just|truly|firmly|strongly|never|always|now|\w+ly))*\s*"
+)
 #: A pronoun in an unresolved subject: the words are a clause, not a description.
 _CLAUSE_PRONOUN = re.compile(r"\b(?:it|he|she|they|we|I|you|this|that|there)\b", re.I)
 
@@ -678,10 +682,13 @@ def _ends_clause(text: str, cue: re.Match[str], claim: str, after: str) -> bool:
     return text.startswith(",", cue.end()) and _words(claim) > _words(after)
 
 
-def _subject_of(text: str, before: TextRange) -> TextRange | None:
+def _subject_of(text: str, before: TextRange, long: bool = False) -> TextRange | None:
     """The subject of a cue: the words before it, after a dateline dash ("WASHINGTON (AP) —"),
     from the last clause start if they are many; 'Pete Seat, a consultant whose firm ...,
-    said' is its head before the first comma."""
+    said' is its head before the first comma. Many words and no comma (a subject with a
+    relative clause) are a subject only when `long` (speech cues: 'Many of the leaders
+    who came to the city said'); for other cues they are more often a clause of their own
+    ('... after the leaders asked the Kremlin for help')."""
     dash = max(text.rfind(mark, before.start, before.end) for mark in _DASHES)
     if dash >= 0 and _words(text[dash : before.end]):
         before = TextRange(dash + 1, before.end)
@@ -689,7 +696,7 @@ def _subject_of(text: str, before: TextRange) -> TextRange | None:
         return before
     breaks = list(_CLAUSE_BREAK.finditer(text, before.start, before.end))
     if not breaks:
-        return None
+        return _long_subject(text, before) if long else None
     comma = breaks[-1].start()
     clause = TextRange(comma + 1, before.end)
     if _words(clause.of(text)) == 0:
@@ -712,6 +719,22 @@ def _without_intro(text: str, subject: TextRange) -> TextRange:
     if intro is None or not _words(text[intro.end() : subject.end]):
         return subject
     return TextRange(intro.end(), subject.end)
+
+
+#: Most words of a subject that runs on without a comma ('Many of the local leaders who'd
+#: rather be working now on a campaign for Cruz said').
+MAX_LONG_SUBJECT_WORDS = 30
+#: Where a subordinate clause holding the cue starts ('... was complete when Trump said').
+_SUBORDINATOR = re.compile(r"\b(?:when|as|while|because|after|before|since|although|though)\s")
+
+
+def _long_subject(text: str, before: TextRange) -> TextRange | None:
+    """The subject of a cue after many words and no comma: from the last subordinator,
+    else all of them when they are not too many."""
+    starts = list(_SUBORDINATOR.finditer(text, before.start, before.end))
+    if starts and _words(text[starts[-1].end() : before.end]) <= MAX_SUBJECT_WORDS:
+        return TextRange(starts[-1].end(), before.end)
+    return before if _words(before.of(text)) <= MAX_LONG_SUBJECT_WORDS else None
 
 
 #: A comma or semicolon between clauses, not the one inside a figure ('at least 21,000 said').
@@ -1030,7 +1053,9 @@ def proposition(claim: str) -> str:
 
 
 def _check_worthy(claim: str) -> bool:
-    """Figures, or an assertion that is not a wish, plan or proposal."""
+    """Figures, or an assertion that is not a question, wish, plan or proposal."""
+    if _is_question(claim):
+        return False
     if _DIGIT.search(claim):
         return True
     return not re.search(
