@@ -10,6 +10,7 @@ Python dict may be printed as one.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -18,6 +19,9 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
+
+from annotate.schemas import Verdict
+from annotate.store import ClaimPair, PulledVerdict, Store
 
 from .conftest import SEEDS, annotated_store
 
@@ -34,6 +38,38 @@ def run(db: Path, *args: str) -> str:
     )  # fmt: skip
     assert result.returncode in (0, 1), result.stderr
     return result.stdout + result.stderr
+
+
+#: What the second annotator says where the first agrees with the judge.
+OTHER = {"same": "elaborates", "elaborates": "unrelated", "unrelated": "same",
+         "contradicts": "unrelated"}  # fmt: skip
+
+
+def answer_comparisons(db: Path, pairs: int = 8) -> None:
+    """Two annotators' verdicts on the last comparison's first pairs, as a pull stores them.
+
+    The first agrees with the judge; the second on every other pair only, so
+    `agreement` has a comparisons section and `compare --eval` verified pairs.
+    """
+    with Store(db) as store:
+        run = store.last_comparison()
+        assert run is not None
+        every = sorted(store.iter_verdicts(run.id), key=lambda v: v.relation == "unrelated")
+        judged = every[:pairs]  # the related pairs first: every relation has a row
+        for number, verdict in enumerate(judged):
+            for who, relation in (("ann@x", verdict.relation),
+                                  ("bob@x", OTHER[verdict.relation] if number % 2 else
+                                   verdict.relation)):  # fmt: skip
+                kept = relation == verdict.relation == "contradicts"  # its detail and values
+                values = json.loads(verdict.values) if kept and verdict.values else None
+                detail = verdict.detail if kept else None
+                answer = Verdict(relation=relation, rationale="r",  # type: ignore[arg-type]
+                                 detail=detail, values=values)  # fmt: skip
+                pair = ClaimPair(verdict.a, verdict.b)
+                store.upsert_pulled_verdict(PulledVerdict(
+                    "http://ls", 1, 2 * number + (who == "bob@x"), 7 + number, pair, who, None,
+                    "t0", "t1", 3.0, False, False, "[]", answer.model_dump_json(), None,
+                ))  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +93,12 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "tasks": ("tasks", "--out", str(folder / "tasks.json")),
         "studio status": ("studio", "status"),
     }
-    return {name: run(db, *args) for name, args in commands.items()}
+    outputs = {name: run(db, *args) for name, args in commands.items()}
+    answer_comparisons(db)
+    for name, args in {"agreement (comparisons)": ("agreement",),
+                       "compare --eval": ("compare", "--eval")}.items():  # fmt: skip
+        outputs[name] = run(db, *args)
+    return outputs
 
 
 #: Each command, and words its output holds when it did its work (not an error line).
@@ -76,6 +117,8 @@ COMMANDS = {
     "batch status": "batches",
     "tasks": "wrote 5 tasks",
     "studio status": "annotate studio start",
+    "agreement (comparisons)": "Comparisons",
+    "compare --eval": "macro F1",
 }
 
 
@@ -89,3 +132,4 @@ def test_output_fits_80_columns_without_cutting_a_word(
         assert cell_len(line) <= 80, f"{command}: {cell_len(line)} cells: {line!r}"
         assert not CUT_WORD.search(line), f"{command}: a word cut: {line!r}"
         assert "{'" not in line, f"{command}: a dict printed as Python: {line!r}"
+        assert "—–—" not in line, f"{command}: an interval of nothing: {line!r}"

@@ -65,6 +65,8 @@ def report_table(*headers: str, title: str | None = None) -> Table:
 def interval_or_figure(value: Any) -> str:
     """A figure, or an interval as ``0.880–0.983`` (narrower than a bracketed pair)."""
     if isinstance(value, list) and len(value) == 2:
+        if value[0] is None and value[1] is None:
+            return figure(None)  # one dash, not "—–—"
         return f"{figure(value[0])}–{figure(value[1])}"
     return figure(value)
 
