@@ -362,3 +362,18 @@ def test_a_long_subject_without_a_comma_before_a_speech_cue() -> None:
     )
     (claim,) = attributed(text)
     assert claim.quote == "the prices there were too low"
+
+
+def test_a_paragraph_opened_by_its_speakers_name_and_a_colon() -> None:
+    text = TITLE + (
+        "Q: What will the council do about the flooded park?\n\n"
+        "MARTA LINDQVIST: We will rebuild the paths and plant new trees by the autumn.\n"
+    )
+    (claim,) = attributed(text)
+    assert claim.speaker == "MARTA LINDQVIST"
+    assert claim.quote == "We will rebuild the paths and plant new trees by the autumn."
+
+
+def test_made_clear_is_a_cue() -> None:
+    (claim,) = attributed(TITLE + "The governor made clear that no new taxes would be raised.")
+    assert claim.cue == "made clear" and claim.quote == "no new taxes would be raised"

@@ -936,6 +936,21 @@ def _continued(
     )
 
 
+def _labelled_claim(
+    text: str, paragraph: TextRange, direct: list[_Found], index: ActorIndex
+) -> Iterator[_Found]:
+    """'Q: ...', 'JOHN SMITH: ...', 'Clinton: "..."': the paragraph after its speaker's label
+    is their claim, unless a quotation with its own cue was found in it."""
+    parts = rules_spans.labelled(text, paragraph)
+    if parts is None or direct:
+        return
+    label, words = parts
+    speaker = resolve_speaker(index, label, describe=False) or index.described(label, source=True)
+    claim = _trimmed(text, words)
+    if speaker and _words(claim.of(text)) >= MIN_CLAIM_WORDS:
+        yield _Found(claim, speaker, None, "direct")
+
+
 def find_claims(text: str, body: list[TextRange], index: ActorIndex) -> list[_Found]:
     """Every claim of the article body, in text order."""
     found: list[_Found] = []
@@ -950,6 +965,7 @@ def find_claims(text: str, body: list[TextRange], index: ActorIndex) -> list[_Fo
         before = paragraph
         sentences = list(_sentences(text, paragraph))
         direct = list(_direct_claims(text, paragraph, sentences, quoted, index))
+        direct.extend(_labelled_claim(text, paragraph, direct, index))
         found.extend(direct)
         taken = [f.region for f in direct]
         for sentence in sentences:

@@ -235,6 +235,8 @@ ATTITUDE_CUES: tuple[str, ...] = (
     "hoping", "forecast", "insists", "cautioned", "stating", "recounted", "dismissing",
     "likened", "predicts", "remembered", "surmised", "reiterating", "is convinced",
     "concedes", "speculates", "opined", "confided",
+    "made clear", "made it clear", "highlighted", "shot back", "reveal", "indicate",
+    "mused", "conclude", "clarified", "emphasizes", "stressing",
 )  # fmt: skip
 CUES: tuple[str, ...] = SPEECH_CUES + ATTITUDE_CUES
 #: Any other past-tense verb before "that" ("X acknowledged that ...") is a cue too, except

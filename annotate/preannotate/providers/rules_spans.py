@@ -48,3 +48,16 @@ def ends_paragraph(text: str, claim: TextRange, paragraph: TextRange) -> bool:
         paragraph.start <= claim.end <= paragraph.end
         and len(QUOTE_MARKS.findall(text, claim.end, paragraph.end)) <= 1
     )
+
+
+#: A paragraph opened by its speaker's name and a colon, as transcripts and round-ups
+#: write them ('Q: ...', 'JOHN SMITH: ...', 'Clinton: "..."'): one to four capitalised words.
+_LABEL = re.compile(r"((?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*):\s+(?=\S)")
+
+
+def labelled(text: str, paragraph: TextRange) -> tuple[TextRange, TextRange] | None:
+    """(speaker label, words) of a paragraph that opens with 'Name:', or None."""
+    label = _LABEL.match(text, paragraph.start, paragraph.end)
+    if label is None:
+        return None
+    return TextRange(label.start(1), label.end(1)), TextRange(label.end(), paragraph.end)
