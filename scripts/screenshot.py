@@ -1,4 +1,4 @@
-"""Screenshot a pushed seed task in the local Label Studio (for the README).
+"""Screenshot a pushed seed task in the local Label Studio (for docs/annotators-day.md).
 
     .venv/bin/python scripts/screenshot.py [--project TITLE] [--out docs/seed-task.png]
 

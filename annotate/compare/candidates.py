@@ -9,7 +9,7 @@ bounded; each claim keeps at most `k` neighbours from other documents above a
 floor, and pairs whose documents' dates are known and far apart are blocked.
 
 Why this and not bm25s or MinHash: on this machine's measurements (see the
-README's benchmark) the blocked sparse product finds the planted pairs with
+benchmark in docs/benchmarks.md) the blocked sparse product finds the planted pairs with
 the recall asked for at a fraction of bm25s's time, and unlike MinHash LSH it
 returns a bounded number of pairs per claim.
 """

@@ -1,7 +1,7 @@
 """What a comparison writes: ``facts.json``, ``pairs.jsonl`` and ``report.html``.
 
 ``facts.json`` and ``pairs.jsonl`` are contracts (their keys are documented in
-the README and scripts rely on them; keys may be added, never renamed). The
+docs/comparing.md and scripts rely on them; keys may be added, never renamed). The
 folder is written under a hidden name and renamed into place when complete
 (`annotate.files.staged`), so an interrupted run never leaves half a file, nor
 new pairs beside old facts, where the last good folder was.

@@ -1,7 +1,7 @@
 """See a task as an annotator does: headless Chromium on the Label Studio UI.
 
 Used by the tests (offsets must highlight exactly the right text in the real
-UI) and by `scripts/screenshot.py` for the README. Playwright drives Debian's
+UI) and by `scripts/screenshot.py` for the docs. Playwright drives Debian's
 Chromium (`/usr/bin/chromium`, or ``$CHROMIUM``); no browser is downloaded.
 Playwright comes with the ``browser`` extra (``pip install 'annotate[browser]'``)
 and is imported only when a page is opened, so this module imports without it.
