@@ -377,3 +377,16 @@ def test_a_paragraph_opened_by_its_speakers_name_and_a_colon() -> None:
 def test_made_clear_is_a_cue() -> None:
     (claim,) = attributed(TITLE + "The governor made clear that no new taxes would be raised.")
     assert claim.cue == "made clear" and claim.quote == "no new taxes would be raised"
+
+
+def test_a_headline_kept_with_its_full_stop_reports_in_title_case() -> None:
+    text = (
+        "Mayor Ann Cole Says The Old Bridge Will Close In May.\n\nThe city council met on Monday."
+    )
+    (claim,) = attributed(text)
+    assert claim.speaker == "Ann Cole" and claim.quote == "The Old Bridge Will Close In May"
+
+
+def test_a_progressive_cue_is_not_a_passive() -> None:
+    (claim,) = attributed(TITLE + "Ida Marsh was hoping the new ferry would start in June.")
+    assert claim.speaker == "Ida Marsh" and claim.quote == "the new ferry would start in June"

@@ -294,7 +294,10 @@ def _cues(text: str, region: TextRange, quoted: list[TextRange]) -> list[re.Matc
         for m in cue_matches(text, region.start, region.end)
         if not _inside(m.start(), quoted)
         and is_cue(text, m)
-        and not _PASSIVE.search(text, max(0, m.start() - 8), m.start())
+        and not (
+            _PASSIVE.search(text, max(0, m.start() - 8), m.start())
+            and not m.group().endswith("ing")  # 'was hoping for': progressive, not passive
+        )
     ]
 
 
@@ -599,9 +602,16 @@ def _reported_claim(
     claim = _strip_that(text, _trimmed(text, claim))
     if speaker is None or _words(claim.of(text)) < MIN_CLAIM_WORDS:
         return None
-    if not _may_claim(claim.of(text)):
+    if not (_may_claim(claim.of(text)) or _headline_like(text, sentence, claim)):
         return None
     return _Found(claim, speaker, TextRange(cue.start(), cue.end()), "indirect", gaps)
+
+
+def _headline_like(text: str, sentence: TextRange, claim: TextRange) -> bool:
+    """A sentence in title case all through ('Ann Lee Says She Will Run Again.'): a headline
+    kept with its full stop, whose title-case claim is no title of a work."""
+    words = TextRange(sentence.start, claim.start).of(text)
+    return not _is_question(claim.of(text)) and _TITLE_CASE.fullmatch(words) is not None
 
 
 #: After 'A, he said,': words that go on with the claim rather than add a circumstance

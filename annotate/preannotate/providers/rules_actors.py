@@ -83,14 +83,17 @@ _NOUN_BEFORE = re.compile(
     r"['’]s)\s+$"
 )
 _APPEAL = re.compile(r"\s+(?:on|upon|off|back|in|to)\b")
-_GERUND_BEFORE = re.compile(r"\b(?:that|of|for|about|without|from|is|was|the)\s+$", re.I)
+_GERUND_BEFORE = re.compile(r"\b(?:that|of|for|about|without|from|the)\s+$", re.I)
 _NOUN_AFTER = re.compile(r"\s+(?:of|from|about|by|in|on|to|and|or|were|are|have)\b")
 #: One word of a name: "Lopez", "O'Brien", "J.", "FEMA", "U.N." (abbreviations keep their dot).
 _NAME_WORD = r"(?:[A-Z]\.(?:[A-Z]\.)*|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|[A-Z][\w'’-]*\w)"
 #: A run of name words, with "of", "for", "and", "the" inside organisation names.
 _NAME_RUN = rf"{_NAME_WORD}(?:\s+(?:(?:of|for|and|on|the|de|van|von|al)\s+)*{_NAME_WORD}){{0,5}}"
 #: Auxiliaries and adverbs between a subject and its cue ("Lopez has also said").
-_BETWEEN = r"(?:\s*,)?(?:\s+(?:has|have|had|also|then|later|again|once|would|will|\w+ly))*\s*"
+_BETWEEN = (
+    r"(?:\s*,)?(?:\s+(?:has|have|had|is|are|was|were|been|also|then|later|again|once|would|"
+    r"will|\w+ly))*\s*"
+)
 _SUBJECT_NAME_RE = re.compile(rf"(?<![\w.])({_NAME_RUN})['’]?{_BETWEEN}$")
 #: 'Mark Feld, the school's principal, said': a name, then a description between commas.
 _APPOSITIVE_RE = re.compile(rf"(?<![\w.])({_NAME_RUN}),\s[^,“”\"«»]{{2,80}},{_BETWEEN}$")
@@ -145,7 +148,9 @@ _ARTICLE = re.compile(r"^(?:the|a|an|The|A|An)\s+(?=\S)")
 _CLAUSE_WORDS = re.compile(r"^(?:I|We|You)\b")
 _LEADING_NAME = re.compile(rf"\s*((?:{_NAME_RUN}))(?:\s+[a-z]|,)")
 _LEADING_ADVERB = re.compile(r"^(?:(?:Even|Only|Just|Also|Still|Now|Yet|So|But|And)\s+)+")
-_TRAILING_AUXILIARY = re.compile(r"(?:\s+(?:have|has|had|also|now|then|too|all|both))+$")
+_TRAILING_AUXILIARY = re.compile(
+    r"(?:\s+(?:have|has|had|is|are|was|were|been|also|now|then|too|all|both))+$"
+)
 _DESCRIBED = re.compile(
     r"\W*(?:(?:and|but|so|then|also|while|as|when)\s+)*"
     r"(?P<phrase>[A-Za-z0-9][^“”\"«»,;:()]*?[\w.])\W*$"
