@@ -31,10 +31,10 @@ def main() -> None:
     if project is None:
         raise SystemExit(f"no project {args.project!r}: run `annotate push` first")
     with Store() as store:
-        tasks = store.studio_tasks(credentials.url, project.id)
+        tasks = store.tasks.of_project(credentials.url, project.id)
         document = next(
             d
-            for d in store.iter_documents()
+            for d in store.documents.iter()
             if d.metadata.get("file", "").startswith(args.document)
         )
     with logged_in_page(config, height=1000) as page:

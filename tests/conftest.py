@@ -86,7 +86,7 @@ def studio(studio_paths: server.StudioPaths) -> Iterator[server.StudioConfig]:
 def pulled(store: Store, document_id: str, annotator: str, annotation: Annotation, n: int,
            ground_truth: bool = False) -> None:  # fmt: skip
     """Store an annotation as `annotate pull` would have."""
-    store.upsert_annotation(
+    store.annotations.upsert(
         PulledAnnotation(
             server="http://ls",
             project_id=1,
@@ -119,8 +119,8 @@ def annotated_store(db: Path) -> Path:
         ingest_paths(store, [SEEDS])
         asyncio.run(preannotate(store, RulesProvider()))
         n = 0
-        for document in store.iter_documents():
-            prediction = store.latest_prediction(document.id)
+        for document in store.documents.iter():
+            prediction = store.predictions.latest(document.id)
             assert prediction is not None
             base = Annotation.model_validate_json(prediction.annotation)
             dropped = base.model_copy(update={"claims": base.claims[1:]})

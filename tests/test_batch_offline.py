@@ -119,13 +119,13 @@ def test_out_writes_the_online_requests_and_sends_nothing(
     provider = OpenAIChatProvider(model=MODEL, api_key="unused", response_format="json_object")
     expected = {}
     with Store(env["ANNOTATE_DB"]) as store:
-        for document in store.iter_documents():
+        for document in store.documents.iter():
             for chunk in split_text(document.text, provider.max_chunk_chars):
                 text = chunk.of(document.text)
                 expected[call_key(provider, job_key(provider), text)] = provider.request_body(text)
-        [batch] = store.batches()
+        [batch] = store.batches.all()
         assert batch.batch_id is None and batch.input_file_id == str(written.resolve())
-        assert store.count_unbatched(batch.job) == 0, "the documents wait in the batch"
+        assert store.batches.count_unbatched(batch.job) == 0, "the documents wait in the batch"
     assert {line["custom_id"]: line["body"] for line in lines} == expected
     assert all(line["method"] == "POST" and line["url"] == "/v1/chat/completions"
                for line in lines)  # fmt: skip
@@ -176,7 +176,7 @@ def test_collect_results_stores_each_prediction_once_without_a_call(
     predictions = _predictions(env["ANNOTATE_DB"])
     assert len(predictions) == 5 and set(predictions.values()) == {1}
     with Store(env["ANNOTATE_DB"]) as store:
-        [batch] = store.batches()
+        [batch] = store.batches.all()
         assert batch.collected and batch.completed == 5
     calls = _calls(env["ANNOTATE_DB"])
     assert calls == 5
@@ -215,7 +215,7 @@ def test_collect_results_reasks_sends_failed_lines_online_and_names_unknown_ids(
     with Store(env["ANNOTATE_DB"]) as store:
         reasks = store.db.execute("select sum(reasks) from llm_calls").fetchone()[0]
         assert reasks == 1, "the invalid answer was re-asked, not asked anew"
-        [batch] = store.batches()
+        [batch] = store.batches.all()
         assert batch.collected and batch.failed == 1
 
 
@@ -233,8 +233,8 @@ def test_a_request_without_an_answer_waits_for_a_later_file(
     assert "2 request(s) of 1 batch(es) written with --out have no answer" in partly.stderr
     assert len(_predictions(env["ANNOTATE_DB"])) == 3 and batch_llm.stats()["requests"] == 0
     with Store(env["ANNOTATE_DB"]) as store:
-        [batch] = store.batches()
-        assert not batch.collected and not store.failures()
+        [batch] = store.batches.all()
+        assert not batch.collected and not store.runs.failures()
     online = _cli(env, "preannotate", "--model", MODEL, "--response-format", "json_object")
     assert "2 document(s) wait in an open batch" in online.stdout and online.returncode == 0
     assert batch_llm.stats()["requests"] == 0
@@ -245,7 +245,7 @@ def test_a_request_without_an_answer_waits_for_a_later_file(
     assert len(predictions) == 5 and set(predictions.values()) == {1}
     assert batch_llm.stats()["requests"] == 0 and _calls(env["ANNOTATE_DB"]) == 5
     with Store(env["ANNOTATE_DB"]) as store:
-        assert store.batches()[0].collected
+        assert store.batches.all()[0].collected
 
 
 def test_bad_results_files_store_nothing(

@@ -107,8 +107,8 @@ def _predictions(store: Store) -> dict[str, list[str]]:
 
 
 def _grounded(store: Store) -> None:
-    for document in store.iter_documents():
-        prediction = store.latest_prediction(document.id)
+    for document in store.documents.iter():
+        prediction = store.predictions.latest(document.id)
         assert prediction is not None
         annotation = Annotation.model_validate_json(prediction.annotation)
         for claim in annotation.claims:
@@ -164,7 +164,7 @@ def test_batch_route_gives_the_online_predictions_at_half_price(
     store = _seeded(tmp_path, "batch")
     submitted = _submit(store, batch_llm)
     assert submitted.documents == 5 and submitted.requests == 5 and len(submitted.batches) == 1
-    batch = store.batches()[0]
+    batch = store.batches.all()[0]
     assert batch.batch_id and batch.batch_id.startswith("batch_fake_") and not batch.collected
     assert batch.job == job_key(_provider(batch_llm))
     again = _submit(store, batch_llm)
@@ -175,7 +175,7 @@ def test_batch_route_gives_the_online_predictions_at_half_price(
     [item] = collected.batches
     assert item.answered == 5 and item.reasked == 0 and item.online == 0
     assert item.summary is not None and item.summary.counters.predicted == 5
-    assert store.batches()[0].collected
+    assert store.batches.all()[0].collected
     assert _predictions(store) == _predictions(online)
     _grounded(store)
     # The same tokens as online (the same request bodies), at half the price.
@@ -204,7 +204,7 @@ def test_a_killed_collect_resumes_and_ingests_nothing_twice(
     with pytest.raises(Killed):
         _collect(store, batch_llm, on_progress=kill_after_two, concurrency=1)
     assert sum(len(p) for p in _predictions(store).values()) == 2
-    batch = store.batches()[0]
+    batch = store.batches.all()[0]
     assert batch.results_saved and not batch.collected
     downloads = batches.stats()["downloads"]
 
@@ -215,7 +215,7 @@ def test_a_killed_collect_resumes_and_ingests_nothing_twice(
     assert len(predictions) == 5 and all(len(p) == 1 for p in predictions.values())
     assert batches.stats()["downloads"] == downloads, "saved answers are not downloaded again"
     assert batch_llm.stats()["requests"] == 0
-    assert store.batches()[0].collected
+    assert store.batches.all()[0].collected
 
 
 def test_an_expired_batch_sends_what_it_did_not_answer_online(
@@ -228,7 +228,7 @@ def test_an_expired_batch_sends_what_it_did_not_answer_online(
     assert item.state is not None and item.state.status == "expired"
     assert item.answered == 2 and item.online == 3
     assert batch_llm.stats()["requests"] == 3
-    assert len(_predictions(store)) == 5 and store.batches()[0].collected
+    assert len(_predictions(store)) == 5 and store.batches.all()[0].collected
 
 
 def test_a_partly_failed_batch_and_an_invalid_answer(
@@ -293,16 +293,16 @@ def test_cli_splits_files_by_count_and_by_bytes(
     done = _submit_cli(env, "--batch-max-requests", "2")
     assert done.returncode == 0, done.stderr
     with Store(env["ANNOTATE_DB"]) as store:
-        assert [b.requests for b in store.batches()] == [2, 2, 1]
-        largest = max(b.bytes for b in store.batches())
+        assert [b.requests for b in store.batches.all()] == [2, 2, 1]
+        largest = max(b.bytes for b in store.batches.all())
     env["ANNOTATE_DB"] = str(tmp_path / "bytes.db")
     assert _cli(env, "ingest", str(SEEDS)).returncode == 0
     done = _submit_cli(env, "--batch-max-bytes", str(largest + 1))
     assert done.returncode == 0, done.stderr
     with Store(env["ANNOTATE_DB"]) as store:
-        sizes = [b.bytes for b in store.batches()]
+        sizes = [b.bytes for b in store.batches.all()]
         assert all(size <= largest + 1 for size in sizes) and len(sizes) >= 3
-        assert sum(b.documents for b in store.batches()) == 5
+        assert sum(b.documents for b in store.batches.all()) == 5
     for upload in batches.stats()["batches"]:
         assert upload["status"] == "validating"
 
@@ -338,8 +338,8 @@ def test_cli_collect_exits_1_when_an_online_fallback_fails(
     assert collected.returncode == 1, collected.stdout + collected.stderr
     assert "1 document(s) failed (bad_request 1)" in collected.stdout
     with Store(env["ANNOTATE_DB"]) as store:
-        assert store.batches()[0].collected  # the failed document is pending for the next run
-        assert store.count_unpredicted(store.batches()[0].job) == 1
+        assert store.batches.all()[0].collected  # the failed document is pending for the next run
+        assert store.predictions.count_unpredicted(store.batches.all()[0].job) == 1
 
 
 def test_cli_batch_needs_the_openai_provider(tmp_path: Path, batch_llm: RunningServer) -> None:
@@ -354,8 +354,8 @@ def test_a_batch_created_but_not_recorded_is_adopted_not_created_twice(
     """A submit killed between creating a batch and recording its id: the next command adopts it."""
     store = _seeded(tmp_path, "adopt")
     _submit(store, batch_llm)
-    batch = store.batches()[0]
-    with store.db.conn:  # as if killed before `batch_created`: the id never reached the store
+    batch = store.batches.all()[0]
+    with store.db.conn:  # as if killed before `batches.created`: the id never reached the store
         store.db.conn.execute("update batches set batch_id = null, status = 'submitting'")
     [item] = _collect(store, batch_llm).batches
     assert item.state is not None and item.state.id == batch.batch_id
@@ -388,8 +388,8 @@ def test_online_route_leaves_documents_in_an_open_batch_to_it(
     with Store(env["ANNOTATE_DB"]) as store:
         batched = {d for (d,) in store.db.execute("select document_id from batch_documents")}
         assert len(batched) == 3 and not batched & set(_predictions(store))
-        assert not store.failures(), "left to the batch: neither failed nor attempted"
-        [run] = store.runs()
+        assert not store.runs.failures(), "left to the batch: neither failed nor attempted"
+        [run] = store.runs.all()
         assert run.counts.documents == 2
     again = _online_cli(env)  # nothing left online: still exit 0, still no call
     assert again.returncode == 0 and waiting in again.stdout and batch_llm.stats()["requests"] == 2
@@ -421,7 +421,7 @@ def test_cli_cancel_then_collect_takes_what_finished_and_frees_the_rest(
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     assert "cancelling; run `annotate batch collect` once it is cancelled" in stopped.stdout
     with Store(env["ANNOTATE_DB"]) as store:
-        [batch] = store.batches()
+        [batch] = store.batches.all()
         assert batch.status == "cancelling" and not batch.collected
     [fake] = batches.stats()["batches"]
     assert fake["status"] == "cancelling" and fake["cancelling_at"]
@@ -436,10 +436,10 @@ def test_cli_cancel_then_collect_takes_what_finished_and_frees_the_rest(
     assert "3 document(s) it did not finish before it was cancelled are pending again" in said
     assert batch_llm.stats()["requests"] == 0, "what a cancelled batch did not answer stays"
     with Store(env["ANNOTATE_DB"]) as store:
-        [batch] = store.batches()
+        [batch] = store.batches.all()
         assert batch.collected and batch.status == "cancelled"
-        assert len(_predictions(store)) == 2 and not store.failures()
-        assert store.count_unbatched(batch.job) == 3
+        assert len(_predictions(store)) == 2 and not store.runs.failures()
+        assert store.batches.count_unbatched(batch.job) == 3
     online = _online_cli(env)
     assert online.returncode == 0 and "wait in an open batch" not in online.stdout
     assert batch_llm.stats()["requests"] == 3, "the three pending documents, online, once each"
@@ -465,7 +465,7 @@ def test_a_cancelled_batch_keeps_the_chunks_it_answered(
     batches.configure(polls=5, cancel_after=3)
     submitted = asyncio.run(go())
     assert submitted.requests > submitted.documents, "some documents go in several chunks"
-    [outcome] = _cancel(store, batch_llm, store.batches())
+    [outcome] = _cancel(store, batch_llm, store.batches.all())
     assert outcome.asked and outcome.status == "cancelling"
 
     [item] = asyncio.run(collect(store, lambda b: _provider(batch_llm, **small))).batches
@@ -474,7 +474,7 @@ def test_a_cancelled_batch_keeps_the_chunks_it_answered(
     assert item.deferred == submitted.documents - len(_predictions(store))
     kept = store.db.execute("select count(*) from llm_calls").fetchone()[0]
     assert kept == 3, "every chunk the batch answered is in the cache"
-    assert store.batches()[0].collected
+    assert store.batches.all()[0].collected
 
     async def online() -> RunSummary:
         provider = _provider(batch_llm, **small)
@@ -495,7 +495,7 @@ def test_cancel_leaves_ended_batches_and_closes_one_never_created(
 ) -> None:
     store = _seeded(tmp_path, "ended")
     _submit(store, batch_llm)
-    [batch] = store.batches()
+    [batch] = store.batches.all()
     [outcome] = _cancel(store, batch_llm, [batch])  # its first poll ends it (polls=0)
     assert not outcome.asked and outcome.status == "completed"
     assert batches.stats()["batches"][0]["status"] == "completed"
@@ -518,13 +518,13 @@ def test_cancel_leaves_ended_batches_and_closes_one_never_created(
         model=MODEL, params={}, max_chunk_chars=None, requests=5, documents=5, bytes=1,
         status="submitting",
     )  # fmt: skip
-    ids = [d.id for d in other.iter_documents()]
-    local = other.add_batch(record, ids, [])
-    assert other.count_unbatched(record.job) == 0
+    ids = [d.id for d in other.documents.iter()]
+    local = other.batches.add(record, ids, [])
+    assert other.batches.count_unbatched(record.job) == 0
     created = len(batches.stats()["batches"])
-    [closed] = _cancel(other, batch_llm, [other.batch(local)])
+    [closed] = _cancel(other, batch_llm, [other.batches.get(local)])
     assert closed.never_created and closed.status == "cancelled"
-    assert other.batch(local).collected and other.count_unbatched(record.job) == 5
+    assert other.batches.get(local).collected and other.batches.count_unbatched(record.job) == 5
     assert len(batches.stats()["batches"]) == created, "no batch created to be cancelled"
 
 

@@ -117,12 +117,12 @@ def test_show_finds_a_document_by_the_start_of_its_file_name(db: Path) -> None:
 def test_show_names_the_quotes_that_were_dropped(db: Path) -> None:
     invoke("ingest", str(SEEDS))
     with Store(db) as store:
-        document = store.find_document("000")
-        run = store.start_run(RunSpec("openai", "m", "m-1", "p", "s", {}, 1))
+        document = store.documents.find("000")
+        run = store.runs.start(RunSpec("openai", "m", "m-1", "p", "s", {}, 1))
         dropped = [{"kind": "claim", "quote": "Raisi resigned", "detail": ""}]
         job = JobKey("m-1", "p", "s", "h")
         empty = Annotation().model_dump_json()
-        store.add_prediction(
+        store.predictions.add(
             Prediction(document.id, run, "openai", "m", job, empty, 0, 1, json.dumps(dropped))
         )
     out = _annotate("show", document.id, db=db)

@@ -224,8 +224,8 @@ def test_predictions_through_the_fake_llm_server_obey_the_codec_laws(store: Stor
     with running_llm_server(latency=0.0) as server:
         asyncio.run(run())
     checked = 0
-    for document in store.iter_documents():
-        prediction = store.latest_prediction(document.id)
+    for document in store.documents.iter():
+        prediction = store.predictions.latest(document.id)
         assert prediction is not None
         assert_codec_laws(Annotation.model_validate_json(prediction.annotation), document.text)
         checked += 1

@@ -218,10 +218,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def _compare(store: Store, verdicts: list[tuple[Any, ...]]) -> int:
-    comparison = store.start_comparison("judge-x+prompt-abcdef12+schema-1", "auto", {"k": 10})
-    store.save_verdicts([_judged(comparison, *v) for v in verdicts])
+    comparison = store.comparisons.start("judge-x+prompt-abcdef12+schema-1", "auto", {"k": 10})
+    store.comparisons.save_verdicts([_judged(comparison, *v) for v in verdicts])
     usage = {"calls": 4, "prompt_tokens": 300, "completion_tokens": 40, "cost_usd": 0.25}
-    store.finish_comparison(comparison, {"judge_usage": usage, "reused_verdicts": 2})
+    store.comparisons.finish(comparison, {"judge_usage": usage, "reused_verdicts": 2})
     return comparison
 
 
@@ -234,7 +234,7 @@ def test_evaluate_judge_on_a_store(store: Store) -> None:
         (D, E, "unrelated"),
         (E, F, "elaborates"),  # the judge's fact {e, f}
     ])  # fmt: skip
-    store.replace_verified_verdicts([
+    store.verification.replace_verified([
         _people(B, A, "same"),  # answered the other way round: still the pair (A, B)
         _people(C, D, "contradicts", "date", status="contested"),
         _people(D, E, "same"),
@@ -285,7 +285,7 @@ def test_evaluate_judge_needs_a_comparison_and_verdicts(store: Store) -> None:
     _compare(store, [(A, B, "same")])
     with pytest.raises(InputError, match="annotate pull --comparisons"):
         evaluate_judge(store)
-    store.replace_verified_verdicts([_people(C, D, "same")])
+    store.verification.replace_verified([_people(C, D, "same")])
     with pytest.raises(InputError, match="none of the 1 verified pairs was judged"):
         evaluate_judge(store)
 
@@ -295,10 +295,10 @@ def test_compare_eval_adjudicates_the_pulled_answers(tmp_path: Path) -> None:
     db = tmp_path / "pulled.db"
     with Store(db) as store:
         _compare(store, [(A, B, "same"), (C, D, "same")])
-        store.replace_verified_verdicts([_people(C, D, "same")])  # made before these answers
+        store.verification.replace_verified([_people(C, D, "same")])  # made before these answers
         for number, who in enumerate(("ann@x", "bob@x")):
             verdict = _people(A, B, "unrelated").verdict
-            store.upsert_pulled_verdict(PulledVerdict(
+            store.verification.upsert_pulled(PulledVerdict(
                 "http://ls", 1, number + 1, 7, ClaimPair(A, B), who, None, "t0", "t1", 3.0,
                 False, False, "[]", verdict, None))  # fmt: skip
     result = runner.invoke(app, ["--db", str(db), "compare", "--eval", "--json"])
@@ -328,10 +328,10 @@ def seeds_verified(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int,
     result = runner.invoke(app, ["--db", str(db), "compare", "--out", str(db.parent / "out")])
     assert result.exit_code == 0, result.output
     with Store(db) as store:
-        run = store.last_comparison()
+        run = store.comparisons.last()
         assert run is not None
-        (p1, p2), (u1, u2, u3) = _pick(list(store.iter_verdicts(run.id)))
-        store.replace_verified_verdicts([
+        (p1, p2), (u1, u2, u3) = _pick(list(store.comparisons.iter_verdicts(run.id)))
+        store.verification.replace_verified([
             _people(p1.b, p1.a, "same"),
             _people(p2.a, p2.b, "unrelated"),
             _people(u1.a, u1.b, "unrelated"),

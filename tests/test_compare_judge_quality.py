@@ -114,7 +114,7 @@ def _compare(folder: Path, extra: list[Path]) -> Compared:
         if a and b and frozenset((a, b)) in candidates
     ]
     with Store(db) as store:
-        store.replace_verified_verdicts(verified)
+        store.verification.replace_verified(verified)
         compared.scores = evaluate_judge(store)
     return compared
 

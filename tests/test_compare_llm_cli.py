@@ -84,7 +84,7 @@ def test_faults_are_recovered_and_a_rerun_asks_nothing(
     assert again["comparison"]["counts"]["reused_verdicts"] == len(pairs)
     assert again["facts"] == facts["facts"]
     with Store(seeds_db) as store:
-        assert API_KEY not in json.dumps([c.params for c in store.comparisons()])
+        assert API_KEY not in json.dumps([c.params for c in store.comparisons.runs()])
 
     status, output = _compare(seeds_db, tmp_path / "three", "--temperature", "0.5")
     assert status == 0, output
@@ -150,7 +150,7 @@ def test_an_unreachable_endpoint_marks_the_comparison_failed(
     status, output = _compare(seeds_db, tmp_path / "out", "--max-retries", "0")
     assert status == 1 and "cannot be reached" in output and "Traceback" not in output
     with Store(seeds_db) as store:
-        assert [c.status for c in store.comparisons()] == ["failed"]
+        assert [c.status for c in store.comparisons.runs()] == ["failed"]
 
 
 def test_a_prices_file_prices_the_judge_of_a_local_server(

@@ -105,7 +105,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Compared:
     with Store(db) as store:
         assert not ingest_paths(store, [SEEDS, crafted]).rejected
         asyncio.run(preannotate(store, RulesProvider()))
-        names = {d.id: outlet_of(d).name for d in store.iter_documents()}
+        names = {d.id: outlet_of(d).name for d in store.documents.iter()}
     result = runner.invoke(app, ["--db", str(db), "compare", "--out", str(out)])
     assert result.exit_code == 0, result.output
     facts = json.loads((out / "facts.json").read_text(encoding="utf-8"))

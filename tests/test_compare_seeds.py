@@ -38,7 +38,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with Store(db) as store:
         ingest_paths(store, [SEEDS])
         asyncio.run(preannotate(store, RulesProvider()))
-        texts = {d.id: d for d in store.iter_documents()}
+        texts = {d.id: d for d in store.documents.iter()}
     result = runner.invoke(app, ["--db", str(db), "compare", "--out", str(out)])
     assert result.exit_code == 0, result.output
     facts = json.loads((out / "facts.json").read_text(encoding="utf-8"))
@@ -183,7 +183,7 @@ def test_a_second_comparison_finds_the_same(compared: dict[str, Any], tmp_path: 
     assert again["facts"] == first["facts"] and again["stances"] == first["stances"]
     assert (tmp_path / "pairs.jsonl").read_text() == (compared["out"] / "pairs.jsonl").read_text()
     with Store(compared["db"]) as store:
-        runs = store.comparisons()
+        runs = store.comparisons.runs()
     assert [r.status for r in runs] == ["finished", "finished"]
 
 

@@ -105,14 +105,19 @@ def pushed(compared: Path, studio: server.StudioConfig) -> Pushed:
     """Every pair pushed as `annotate push --comparisons` does; the judge's one contradiction."""
     client = connect(Credentials(studio.url, studio.token, "test"))
     with Store(compared) as store:
-        run = store.last_comparison()
+        run = store.comparisons.last()
         assert run is not None
         report = push_comparisons(store, client, studio.url, TITLE)
-        contradictions = [v for v in store.iter_verdicts(run.id) if v.relation == "contradicts"]
+        contradictions = [
+            v for v in store.comparisons.iter_verdicts(run.id) if v.relation == "contradicts"
+        ]
         assert len(contradictions) == 1, "the wire report no longer contradicts the seed 002"
         (verdict,) = contradictions
-        task = store.comparison_tasks(studio.url, report.project_id)[verdict.pair.key]
-        documents = {"a": store.document(verdict.a.doc_id), "b": store.document(verdict.b.doc_id)}
+        task = store.verification.tasks(studio.url, report.project_id)[verdict.pair.key]
+        documents = {
+            "a": store.documents.get(verdict.a.doc_id),
+            "b": store.documents.get(verdict.b.doc_id),
+        }
     data = client.tasks.get(id=task.task_id).data
     return Pushed(studio, report.project_id, task.task_id, verdict, documents, data)
 

@@ -77,9 +77,9 @@ def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
 ) -> None:
     client = connect(credentials)
     with Store(compared) as store:
-        run = store.last_comparison()
+        run = store.comparisons.last()
         assert run is not None
-        verdicts = list(store.iter_verdicts(run.id))
+        verdicts = list(store.comparisons.iter_verdicts(run.id))
         report = push_comparisons(store, client, credentials.url, TITLE)
         assert report.tasks_created == len(verdicts) == report.pairs > 0
         again = push_comparisons(store, client, credentials.url, TITLE)
@@ -91,7 +91,7 @@ def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
 
         # Each task shows both claims (their exact quotes), the context and the judge's verdict.
         by_pair = {t.data["pair"]: t for t in tasks}
-        documents = {d.id: d for d in store.iter_documents()}
+        documents = {d.id: d for d in store.documents.iter()}
         for verdict in verdicts:
             task = by_pair[verdict.pair.key]
             a, b = verdict.a, verdict.b
@@ -125,7 +125,7 @@ def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
         assert problem.task_id == skipped.id and "detail" in problem.reason
         again_pulled = pull_comparisons(store, client, credentials.url, TITLE)
         assert (again_pulled.new, again_pulled.unchanged) == (0, 10)
-        groups = list(store.iter_pulled_verdicts())
+        groups = list(store.verification.iter_pulled())
         assert len(groups) == 5 and sum(len(g) for g in groups) == 10
         answers = Counter(json.loads(p.verdict)["relation"] for g in groups for p in g if p.verdict)
         assert sum(answers.values()) == 8
@@ -144,7 +144,7 @@ def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
     }
     assert len(comparisons["disagreements"]) == 2
     with Store(compared) as store:
-        verified = store.verified_verdicts()
+        verified = store.verification.verified()
     assert len(verified) == 4
     assert Counter(v.status for v in verified.values()) == {"verified": 2, "contested": 2}
 
@@ -188,9 +188,9 @@ def test_changed_verdicts_replace_predictions_and_a_killed_push_is_repaired(
     client = connect(credentials)
     title = "replace-test: comparisons"
     with Store(compared) as store:
-        run = store.last_comparison()
+        run = store.comparisons.last()
         assert run is not None
-        verdicts = list(store.iter_verdicts(run.id))
+        verdicts = list(store.comparisons.iter_verdicts(run.id))
         first = push_comparisons(store, client, credentials.url, title)
         # The judge changes its mind on one pair: the task's prediction is replaced.
         changed = verdicts[0]
@@ -202,7 +202,7 @@ def test_changed_verdicts_replace_predictions_and_a_killed_push_is_repaired(
         store.db.conn.commit()
         again = push_comparisons(store, client, credentials.url, title)
         assert (again.tasks_created, again.predictions_replaced) == (0, 1)
-        tasks = store.comparison_tasks(credentials.url, first.project_id)
+        tasks = store.verification.tasks(credentials.url, first.project_id)
         task_id = tasks[changed.pair.key].task_id
         predictions = [as_dict(p) for p in client.predictions.list(task=task_id)]
         assert len(predictions) == 1
@@ -229,9 +229,9 @@ def test_a_stratified_sample_through_the_cli(compared: Path, credentials: Creden
     assert result.exit_code == 0 and "0 new tasks" in result.output
     client = connect(credentials)
     with Store(compared) as store:
-        run = store.last_comparison()
+        run = store.comparisons.last()
         assert run is not None
-        relations = {v.pair.key: v.relation for v in store.iter_verdicts(run.id)}
+        relations = {v.pair.key: v.relation for v in store.comparisons.iter_verdicts(run.id)}
     project = next(p for p in client.projects.list() if p.title == title)
     sent = Counter(relations[t.data["pair"]] for t in tasks_of(client, project.id))
     assert sum(sent.values()) == 6

@@ -183,9 +183,9 @@ def verified(annotated: Path, tmp_path: Path) -> dict[str, Any]:
     """The annotated seeds compared; two annotators answered four pairs (two disagree)."""
     _run(annotated, "compare", "--out", str(tmp_path / "before"))
     with Store(annotated) as store:
-        run = store.last_comparison()
+        run = store.comparisons.last()
         assert run is not None
-        judged = list(store.iter_verdicts(run.id))
+        judged = list(store.comparisons.iter_verdicts(run.id))
         n = 0
         for index, verdict in enumerate(judged[:4]):
             mine = verdict.verdict
@@ -193,7 +193,7 @@ def verified(annotated: Path, tmp_path: Path) -> dict[str, Any]:
                                                 else "same")  # fmt: skip
             for who, given in (("amy@x", mine), ("bob@x", other)):
                 n += 1
-                store.upsert_pulled_verdict(answer(who, given, n, pair=verdict.pair))
+                store.verification.upsert_pulled(answer(who, given, n, pair=verdict.pair))
     return {"db": annotated, "judged": judged, "tmp": tmp_path}
 
 
@@ -244,7 +244,7 @@ def test_export_adds_comparisons_and_facts_tables(verified: dict[str, Any]) -> N
         "unverified": len(verified["judged"]) - 4, "verified": 2, "contested": 2
     }
     with Store(db) as store:
-        texts = {d.id: d.text for d in store.iter_documents()}
+        texts = {d.id: d.text for d in store.documents.iter()}
     for row in pairs.itertuples():
         assert texts[row.a_doc_id][row.a_start : row.a_end] == row.a_quote
         assert texts[row.b_doc_id][row.b_start : row.b_end] == row.b_quote
@@ -307,7 +307,7 @@ def test_a_contradiction_keeps_its_two_claims_in_different_facts(annotated: Path
     with Store(annotated) as store:
         merged = compare(store, lambda registry: ScriptedJudge())
         judged = {(v.a.doc_id, v.a.start, v.b.doc_id, v.b.start)
-                  for v in store.iter_verdicts(merged.id)}  # fmt: skip
+                  for v in store.comparisons.iter_verdicts(merged.id)}  # fmt: skip
 
         def linked(p: Any, q: Any) -> bool:
             a, b = (p.outlet.doc_id, p.start), (q.outlet.doc_id, q.start)

@@ -80,7 +80,7 @@ def test_two_preannotate_processes_pay_for_each_document_once(tmp_path: Path, se
         rows = store.db.execute(
             "select document_id, count(*) from predictions group by document_id"
         ).fetchall()
-        runs = store.runs()
+        runs = store.runs.all()
         assert store.claimed_documents() == []
         assert store.db["holders"].count == 0
     assert len(rows) == 40 and all(count == 1 for _, count in rows)
@@ -137,7 +137,7 @@ def _stranger(store: Store, lease_until: float, pid: int = 1) -> int:
 
 
 def _one_document(store: Store) -> str:
-    store.add_document("d1", "d1hash", "Some text.", "d1.txt", {})
+    store.documents.add("d1", "d1hash", "Some text.", "d1.txt", {})
     return "d1"
 
 
@@ -280,7 +280,7 @@ def test_push_and_pull_started_twice_make_nothing_twice(studio: Any, tmp_path: P
     tasks = list(client.tasks.list(project=project.id, fields="all"))
     assert len(tasks) == 1105
     assert sorted({t.data["doc_id"] for t in tasks}) == sorted(
-        Store(db).studio_tasks(studio.url, project.id)
+        Store(db).tasks.of_project(studio.url, project.id)
     )
     assert all(len(t.predictions or []) == 1 for t in tasks)
 
@@ -294,6 +294,6 @@ def test_push_and_pull_started_twice_make_nothing_twice(studio: Any, tmp_path: P
     outputs = " | ".join(p.stdout for p in pulls)
     assert "3 new" in outputs and "0 new, 0 updated, 3 unchanged" in outputs, outputs
     with Store(db) as store:
-        annotations = store.annotations()
+        annotations = store.annotations.pulled()
         assert store.db["job_locks"].count == 0 and store.db["holders"].count == 0
     assert sorted(a.task_id for a in annotations) == sorted(t.id for t in tasks[:3])

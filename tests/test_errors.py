@@ -206,7 +206,9 @@ def seeded(env: dict[str, str]) -> dict[str, str]:
 
 def runs_of(env: dict[str, str]) -> list[dict[str, Any]]:
     with Store(env["ANNOTATE_DB"]) as store:
-        return [{**run.as_json(), "failures": store.failures(run.id)} for run in store.runs()]
+        return [
+            {**run.as_json(), "failures": store.runs.failures(run.id)} for run in store.runs.all()
+        ]
 
 
 def test_missing_openai_credentials(env: dict[str, str]) -> None:
@@ -231,7 +233,7 @@ def test_a_key_revoked_mid_run_loses_nothing_done(
     seeded: dict[str, str], llm: RunningServer
 ) -> None:
     with Store(seeded["ANNOTATE_DB"]) as store:
-        third = list(store.iter_documents())[2].text[:60]
+        third = list(store.documents.iter())[2].text[:60]
     llm.reset()
     llm.set_faults([{"kind": "401", "match": third, "times": 1000}])
     env = {**seeded, "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": API_KEY}
@@ -284,8 +286,8 @@ def test_label_studio_4xx_is_its_status_and_its_words(studio_env: dict[str, str]
     answered (a title too long, the 400 this test used to provoke, is now refused before
     any call: test_a_project_title_label_studio_refuses_is_one_line_before_any_call)."""
     with Store(studio_env["ANNOTATE_DB"]) as store:
-        (document,) = list(store.iter_documents())
-        store.record_studio_tasks(studio_env["LABEL_STUDIO_URL"], 987654, {document.id: 1})
+        (document,) = list(store.documents.iter())
+        store.tasks.record(studio_env["LABEL_STUDIO_URL"], 987654, {document.id: 1})
     result = cli(studio_env, "pull")
     line = one_error(result, "Label Studio at", "404")
     assert re.search(r"(?i)not found", line), line  # the server's own words

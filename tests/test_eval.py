@@ -82,7 +82,7 @@ def test_two_prompts_scored_as_model_vs_gold_with_their_cost_and_compared(
     weak_stats = weak.stats()
 
     with Store(annotated) as store:
-        gold_documents = sum(1 for _ in store.kept_gold_annotations())
+        gold_documents = sum(1 for _ in store.gold.annotations())
         reference = gold_report(store)["model_vs_gold"]
     assert gold_documents > 0
     # The prompts: the default's version, and the file's own hash, sent as the system prompt.
@@ -135,12 +135,12 @@ def test_two_prompts_scored_as_model_vs_gold_with_their_cost_and_compared(
 
 def test_rules_provider_is_scored_without_new_work(annotated: Path) -> None:
     with Store(annotated) as store:
-        runs = len(store.runs())
+        runs = len(store.runs.all())
     result = _eval_json(annotated, "--provider", "rules")
     with Store(annotated) as store:
-        assert len(store.runs()) == runs  # the fixture's predictions are the job's: no run
+        assert len(store.runs.all()) == runs  # the fixture's predictions are the job's: no run
         reference = gold_report(store)["model_vs_gold"][result["model_version"]]
-        evaluations = store.evaluations()
+        evaluations = store.evaluations.all()
     assert result["fields"] == reference
     assert result["scored"] == result["gold_documents"] > 0
     assert result["totals"]["cost_usd"] == 0 and result["prompt_version"] == ""
@@ -183,8 +183,8 @@ def test_max_cost_stops_the_evaluation_before_the_budget_and_records_nothing(
     assert "stopped:" in output and "--max-cost" in output and "nothing recorded" in output
     stopped_requests = good.stats()["requests"]
     with Store(annotated) as store:
-        gold_documents = sum(1 for _ in store.kept_gold_annotations())
-        assert store.evaluations() == []
+        gold_documents = sum(1 for _ in store.gold.annotations())
+        assert store.evaluations.all() == []
     assert stopped_requests < gold_documents
 
     # The same command with room to spend resumes: only the rest is sent, and it is recorded.
@@ -207,7 +207,7 @@ def test_the_evaluation_shows_its_progress_line(annotated: Path, good: RunningSe
     code, output = _eval(annotated, *_openai("good-model"), base_url=good.base_url)
     assert code == 0, output
     with Store(annotated) as store:
-        gold_documents = sum(1 for _ in store.kept_gold_annotations())
+        gold_documents = sum(1 for _ in store.gold.annotations())
     lines = output.splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("evaluating"))
     bar, figures = lines[at], lines[at + 1]  # the bar, then the job's figures below it

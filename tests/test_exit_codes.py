@@ -76,7 +76,9 @@ def preannotate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[
 
 def runs_of(env: dict[str, str]) -> list[dict[str, Any]]:
     with Store(env["ANNOTATE_DB"]) as store:
-        return [{**run.as_json(), "failures": store.failures(run.id)} for run in store.runs()]
+        return [
+            {**run.as_json(), "failures": store.runs.failures(run.id)} for run in store.runs.all()
+        ]
 
 
 def pending(env: dict[str, str]) -> int:

@@ -57,15 +57,15 @@ def test_a_changed_annotation_makes_that_documents_gold_again(
     agreement(annotated)
     kept = made_at(annotated)
     with Store(annotated) as store:
-        document = next(iter(store.iter_documents()))
-        row = next(a for a in store.annotations(document.id) if a.annotator == "bob@x")
+        document = next(iter(store.documents.iter()))
+        row = next(a for a in store.annotations.pulled(document.id) if a.annotator == "bob@x")
         assert row.annotation is not None
         edited = Annotation.model_validate_json(row.annotation)
         edited.claims = edited.claims[1:]
         # bob edits the annotation in Label Studio and it is pulled again
         edit = replace(row, updated_at="2026-11-25T09:00:00Z", result='[{"edited": 1}]',
                        annotation=edited.model_dump_json())  # fmt: skip
-        assert store.upsert_annotation(edit) == "updated"
+        assert store.annotations.upsert(edit) == "updated"
     report = agreement(annotated)
     again = made_at(annotated)
     assert again[document.id][0] != kept[document.id][0]
@@ -124,14 +124,14 @@ def test_regions_kept_by_pull_are_read_and_say_what_the_annotations_say(
         assert agreement(annotated, "--workers", workers) == report
     # they are what the gold pass reads: kept with ann's regions, bob's annotations agree more
     with Store(annotated) as store:
-        latest = {(row.annotator, row.document_id): row for row in store.annotations()}
+        latest = {(row.annotator, row.document_id): row for row in store.annotations.pulled()}
         swapped = [
             (AnnotationKey(row.server, row.project_id, row.annotation_id),
              dump_regions(regions_of(annotation_of(latest["ann@x", row.document_id]))))
             for row in latest.values()
             if row.annotator == "bob@x"
         ]  # fmt: skip
-        store.keep_regions(codec_version(), swapped)
+        store.annotations.keep_regions(codec_version(), swapped)
     forget_gold(annotated)
     assert agreement(annotated) != encoded["1"]
     # regions made by another codec version are not read
@@ -152,7 +152,7 @@ def test_kept_regions_and_encoding_agree_on_every_kind_of_document(tmp_path: Pat
     db = tmp_path / "variety.db"
     with Store(db) as store:
         fill(store, 14, variety=True)
-        assert not list(store.annotations_without_regions(codec_version()))
+        assert not list(store.annotations.without_regions(codec_version()))
     kept = {w: agreement(db, "--workers", w, "--reviewer", "cat@x") for w in ("1", "2")}
     export = runner.invoke(app, ["export", "--db", str(db), "--out", str(tmp_path / "kept")])
     assert export.exit_code == 0, export.output

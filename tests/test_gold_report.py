@@ -56,7 +56,7 @@ def test_no_annotations_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_skips_and_invalid_annotations_are_left_out(annotated: Path) -> None:
     with Store(annotated) as store:
-        document = next(iter(store.iter_documents()))
+        document = next(iter(store.documents.iter()))
         skip = Annotation()
         pulled(store, document.id, "dan@x", skip, 900)
         store.db.execute("update annotations set was_cancelled = 1 where annotation_id = 900")
@@ -76,7 +76,7 @@ def test_an_unresolved_vote_is_reported_and_left_out_of_the_export(tmp_path: Pat
 
     db = tmp_path / "unresolved.db"
     with Store(db) as store:
-        store.add_document("d" * 16, "h" * 64, TEXT, "talks.txt", {})
+        store.documents.add("d" * 16, "h" * 64, TEXT, "talks.txt", {})
         actors = [GroundedActor(canonical_name=n, type="person", mentions=[span(n)])
                   for n in ("Putin", "Raisi", "Lavrov")]  # fmt: skip
         for n, (who, holder) in enumerate((("ann@x", "Putin"), ("bob@x", "Raisi"),

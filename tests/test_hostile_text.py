@@ -52,7 +52,7 @@ def test_a_document_that_gives_orders_is_only_data(server: Any, tmp_path: Path) 
     (tmp_path / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
     with Store(tmp_path / "hostile.db") as store:
         ingest_paths(store, [tmp_path / "hostile.txt"])
-        (document,) = list(store.iter_documents())
+        (document,) = list(store.documents.iter())
 
         async def run() -> None:
             provider = OpenAIChatProvider(model="test-model", base_url=server.base_url,
@@ -63,7 +63,7 @@ def test_a_document_that_gives_orders_is_only_data(server: Any, tmp_path: Path) 
                 await provider.aclose()
 
         asyncio.run(run())
-        prediction = store.latest_prediction(document.id)
+        prediction = store.predictions.latest(document.id)
     messages = server.stats()["last_request"]["messages"]
     system = [m["content"] for m in messages if m["role"] == "system"]
     users = [m["content"] for m in messages if m["role"] == "user"]

@@ -13,7 +13,7 @@ from annotate.store import Store
 def test_seeds_are_ingested_with_manifest_metadata(store: Store, seeds_dir: Path) -> None:
     report = ingest_paths(store, [seeds_dir])
     assert len(report.added) == 5 and not report.rejected
-    docs = list(store.iter_documents())
+    docs = list(store.documents.iter())
     assert [d.metadata["file"] for d in docs] == sorted(p.name for p in seeds_dir.glob("*.txt"))
     manifest = {e["file"]: e for e in json.loads((seeds_dir / "manifest.json").read_text())}
     for doc in docs:
@@ -27,7 +27,7 @@ def test_reingest_deduplicates_by_content(store: Store, seeds_dir: Path, tmp_pat
     copy.write_text((seeds_dir / "000_856e5b2c16a2e29d.txt").read_text())
     report = ingest_paths(store, [seeds_dir, copy])
     assert report.added == [] and len(report.duplicates) == 6
-    assert store.count_documents() == 5
+    assert store.documents.count() == 5
 
 
 def test_bad_files_rejected_by_name_and_good_ones_kept(store: Store, tmp_path: Path) -> None:
@@ -42,7 +42,7 @@ def test_bad_files_rejected_by_name_and_good_ones_kept(store: Store, tmp_path: P
     assert "binary" in reasons["binary.txt"]
     assert "not UTF-8" in reasons["latin1.md"] and "iconv" in reasons["latin1.md"]
     assert [Path(s).name for s in report.added] == ["good.txt"]
-    assert store.count_documents() == 1
+    assert store.documents.count() == 1
 
 
 def test_jsonl_records_and_bad_lines(store: Store, tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_jsonl_records_and_bad_lines(store: Store, tmp_path: Path) -> None:
     report = ingest_paths(store, [path])
     assert len(report.added) == 2
     assert sorted(r.source for r in report.rejected) == [f"{path}:2", f"{path}:3"]
-    docs = list(store.iter_documents())
+    docs = list(store.documents.iter())
     assert docs[0].metadata["outlet"] == "X" and docs[0].metadata["id"] == "a1"
     assert docs[1].text == "Second\narticle."
 
@@ -86,7 +86,7 @@ def test_a_folder_of_pages_and_pdfs_names_what_it_skipped(tmp_path: Path) -> Non
     assert f"no document in {pages}" in result.output
     assert "ingested 1 new" in result.output  # the good file is still ingested
     with Store(db) as store:
-        assert store.count_documents() == 1
+        assert store.documents.count() == 1
 
 
 def test_skipped_files_beside_documents_are_counted_not_failed(

@@ -151,7 +151,7 @@ def test_a_collect_killed_anywhere_resumes_and_ingests_nothing_twice(
     _run(db, env, "batch", "collect")  # the rest, if the kills left any
 
     with Store(db) as store:
-        [batch] = store.batches()
+        [batch] = store.batches.all()
         assert batch.collected and batch.status == "completed"
         counts = store.db.execute(
             "select count(*), count(distinct document_id) from predictions"

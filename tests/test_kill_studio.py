@@ -85,7 +85,7 @@ def test_push_and_pull_killed_anywhere_finish_exactly_once(
         _killed(db, env, share * took, "pull", "--project", title)
     assert _command(db, env, "pull", "--project", title).wait() == 0
     with Store(db) as store:
-        pulled = store.annotations()
+        pulled = store.annotations.pulled()
     assert len(pulled) == DOCUMENTS
     assert len({a.annotation_id for a in pulled}) == DOCUMENTS
     assert all(a.annotation for a in pulled)

@@ -182,7 +182,7 @@ def test_the_readme_llama_cpp_example_runs_as_written(
     result = annotate(db, *readme_server.arguments, env=readme_server.env)
     assert result.returncode == 0, result.stdout + result.stderr
     with Store(db) as store:
-        (run,) = [run.as_json() for run in store.runs()]
+        (run,) = [run.as_json() for run in store.runs.all()]
     assert (run["status"], run["predicted"], run["failed"]) == ("finished", 5, 0)
     assert readme_server.requests("POST /extras/tokenize") >= 1, "the server counted the prompt"
 
@@ -228,7 +228,7 @@ def test_a_window_the_prompt_fills_is_one_error_by_the_servers_own_count(
     assert readme_server.requests() == sent, "refused before any chat request"
     assert counts(db) == (0, 0)
     with Store(db) as store:
-        assert store.runs() == []
+        assert store.runs.all() == []
 
 
 def test_a_window_the_full_schema_fills_takes_its_compact_form(
@@ -242,7 +242,7 @@ def test_a_window_the_full_schema_fills_takes_its_compact_form(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "JSON mode carries the compact schema" in result.stderr
     with Store(db) as store:
-        (run,) = [run.as_json() for run in store.runs()]
+        (run,) = [run.as_json() for run in store.runs.all()]
     assert (run["status"], run["predicted"], run["failed"]) == ("finished", 5, 0)
 
 

@@ -52,9 +52,10 @@ def answer_comparisons(db: Path, pairs: int = 8) -> None:
     `agreement` has a comparisons section and `compare --eval` verified pairs.
     """
     with Store(db) as store:
-        run = store.last_comparison()
+        run = store.comparisons.last()
         assert run is not None
-        every = sorted(store.iter_verdicts(run.id), key=lambda v: v.relation == "unrelated")
+        verdicts = store.comparisons.iter_verdicts(run.id)
+        every = sorted(verdicts, key=lambda v: v.relation == "unrelated")
         judged = every[:pairs]  # the related pairs first: every relation has a row
         for number, verdict in enumerate(judged):
             for who, relation in (("ann@x", verdict.relation),
@@ -66,7 +67,7 @@ def answer_comparisons(db: Path, pairs: int = 8) -> None:
                 answer = Verdict(relation=relation, rationale="r",  # type: ignore[arg-type]
                                  detail=detail, values=values)  # fmt: skip
                 pair = ClaimPair(verdict.a, verdict.b)
-                store.upsert_pulled_verdict(PulledVerdict(
+                store.verification.upsert_pulled(PulledVerdict(
                     "http://ls", 1, 2 * number + (who == "bob@x"), 7 + number, pair, who, None,
                     "t0", "t1", 3.0, False, False, "[]", answer.model_dump_json(), None,
                 ))  # fmt: skip

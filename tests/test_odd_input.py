@@ -58,8 +58,8 @@ def _cli(db: Path, *args: str) -> tuple[int, int, str]:
 def _grounded(store: Store) -> int:
     """Every predicted span is exactly its text in its document; how many spans there are."""
     spans = 0
-    for document in store.iter_documents():
-        prediction = store.latest_prediction(document.id)
+    for document in store.documents.iter():
+        prediction = store.predictions.latest(document.id)
         assert prediction is not None, document.source
         annotation = Annotation.model_validate_json(prediction.annotation)
         for claim in annotation.claims:
@@ -76,7 +76,7 @@ def test_bom_line_endings_rtl_and_emoji_keep_offsets(store: Store, tmp_path: Pat
     (tmp_path / "odd.txt").write_bytes(ODD.encode("utf-8"))
     report = ingest_paths(store, [tmp_path / "odd.txt"])
     assert report.added and not report.rejected
-    (document,) = list(store.iter_documents())
+    (document,) = list(store.documents.iter())
     assert not document.text.startswith("\ufeff") and "\r" not in document.text
     assert "قال الرئيس" in document.text and "🇮🇷🙂" in document.text
     code = _cli(store.path, "preannotate", "--provider", "rules")[0]
@@ -97,7 +97,7 @@ def test_stray_binary_noise_is_rejected_or_kept_on_request(tmp_path: Path) -> No
     assert code == 0 and "replaced by U+FFFD" in output
     assert _cli(db, "preannotate", "--provider", "rules")[0] == 0
     with Store(db) as store:
-        (document,) = list(store.iter_documents())
+        (document,) = list(store.documents.iter())
         assert "\ufffd" in document.text and "\x00" not in document.text
         assert _grounded(store) >= 1
 
@@ -139,7 +139,7 @@ def test_a_prediction_is_cut_to_its_first_regions_and_still_converts(
     (tmp_path / "long.txt").write_text(ODD + "".join(SENTENCE.format(i=i) for i in range(300)))
     ingest_paths(store, [tmp_path / "long.txt"])
     assert _cli(store.path, "preannotate", "--provider", "rules")[0] == 0
-    ((document, prediction),) = list(store.iter_documents_with_predictions())
+    ((document, prediction),) = list(store.predictions.with_documents())
     assert prediction is not None
     whole = regions_of(Annotation.model_validate_json(prediction.annotation)).spans
     for limit in (1, 10, 100, len(whole) - 1):

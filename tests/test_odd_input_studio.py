@@ -121,7 +121,7 @@ def test_odd_documents_round_trip_with_offsets_intact(live: Any, tmp_path: Path)
         code, _, output = _cli(db, *args)
         assert code == 0, output
     with Store(db) as store:
-        documents = {d.id: d.text for d in store.iter_documents()}
+        documents = {d.id: d.text for d in store.documents.iter()}
     assert len(documents) == 3 and any("\ufffd" in text for text in documents.values())
     tasks = _project_tasks(live, title)
     assert sorted(t.data["doc_id"] for t in tasks) == sorted(documents)
@@ -148,8 +148,8 @@ def test_a_5_mb_article_pushed_annotated_pulled_and_exported(live: Any, tmp_path
     assert _cli(db, "ingest", str(tmp_path / "big.txt"))[0] == 0
     assert _cli(db, "preannotate", "--provider", "rules")[0] == 0
     with Store(db) as store:
-        (document,) = list(store.iter_documents())
-        prediction = store.latest_prediction(document.id)
+        (document,) = list(store.documents.iter())
+        prediction = store.predictions.latest(document.id)
         assert prediction is not None
         predicted = Annotation.model_validate_json(prediction.annotation)
     text = document.text

@@ -91,7 +91,7 @@ def test_a_window_neither_form_fits_is_one_error_before_any_document(
     assert "the 1200-token context window (as the server states it)" in message
     assert "which the server cut" in message and "OLLAMA_CONTEXT_LENGTH" in message
     assert ollama.stats()["requests"] == 2, "one measuring request per form, no document"
-    assert store.runs() == [], "no run recorded, no document failed"
+    assert store.runs.all() == [], "no run recorded, no document failed"
 
 
 def test_the_running_window_matches_ollamas_names() -> None:

@@ -59,7 +59,7 @@ def _outcomes(store: Store, run_id: int) -> dict[str, str]:
     """document id -> 'prediction' or 'failure' for one run; duplicates are an error."""
     outcomes: dict[str, str] = {}
     rows = list(store.db.query("select document_id from predictions where run_id = ?", [run_id]))
-    rows += [{"document_id": f.document_id, "failure": 1} for f in store.failures(run_id)]
+    rows += [{"document_id": f.document_id, "failure": 1} for f in store.runs.failures(run_id)]
     for row in rows:
         assert row["document_id"] not in outcomes, f"two outcomes for {row['document_id']}"
         outcomes[row["document_id"]] = "failure" if "failure" in row else "prediction"
@@ -67,8 +67,8 @@ def _outcomes(store: Store, run_id: int) -> dict[str, str]:
 
 
 def _assert_grounded(store: Store) -> None:
-    for document in store.iter_documents():
-        prediction = store.latest_prediction(document.id)
+    for document in store.documents.iter():
+        prediction = store.predictions.latest(document.id)
         if prediction is None:
             continue
         annotation = Annotation.model_validate_json(prediction.annotation)
@@ -107,9 +107,9 @@ def test_faults_end_in_one_prediction_or_one_failure_each(
     outcomes = _outcomes(store, summary.run_id)
     assert len(outcomes) == 5
     assert list(outcomes.values()).count("failure") == 1
-    failure = store.failures(summary.run_id)[0]
+    failure = store.runs.failures(summary.run_id)[0]
     assert failure.reason == "truncated"
-    assert "Kuleba" in store.document(failure.document_id).text
+    assert "Kuleba" in store.documents.get(failure.document_id).text
     assert summary.counters.hallucinations >= 1
     stats = server.stats()
     assert stats["faults"]["429"] == 1 and stats["faults"]["500"] == 2
@@ -172,7 +172,7 @@ def test_sigkill_loses_at_most_the_calls_in_flight(tmp_path: Path, server: Any) 
         time.sleep(0.2)
         with Store(db) as store:
             done = store.db["predictions"].count
-            alive = [run.status for run in store.runs()]
+            alive = [run.status for run in store.runs.all()]
     assert alive == ["running"]  # its process is at work: not taken for killed
     job.send_signal(signal.SIGKILL)
     job.wait()
@@ -184,7 +184,7 @@ def test_sigkill_loses_at_most_the_calls_in_flight(tmp_path: Path, server: Any) 
     )
     with Store(db) as store:
         assert store.db["predictions"].count == 5
-        runs = store.runs()
+        runs = store.runs.all()
         done_by_killed = store.db.execute(
             "select count(*) from predictions where run_id = ?", [runs[0].id]
         ).fetchone()[0]

@@ -30,8 +30,8 @@ def test_rules_annotate_every_seed_offline(store: Store, seeds_dir: Path) -> Non
     assert summary.counters.predicted == 5 and summary.counters.failed == 0
     assert summary.counters.llm_calls == 5 and summary.counters.cost_usd == 0
     assert "rule-based" in summary.model_version
-    for document in store.iter_documents():
-        prediction = store.latest_prediction(document.id)
+    for document in store.documents.iter():
+        prediction = store.predictions.latest(document.id)
         assert prediction is not None
         annotation = Annotation.model_validate_json(prediction.annotation)
         assert annotation.actors and annotation.claims and annotation.document
@@ -48,4 +48,4 @@ def test_rerun_does_nothing_and_limit_is_respected(store: Store, seeds_dir: Path
     assert second.counters.documents == 3
     third = asyncio.run(preannotate(store, provider))
     assert third.counters.documents == 0 and third.pending == 0
-    assert [run.status for run in store.runs()] == ["finished"] * 3
+    assert [run.status for run in store.runs.all()] == ["finished"] * 3

@@ -43,87 +43,87 @@ def test_wal_mode_and_default_path(tmp_path: Path, monkeypatch) -> None:  # type
 
 
 def test_find_document_by_prefix_and_source(store: Store) -> None:
-    store.add_document("abcdef0123456789", "h1", "one", "a/one.txt", {})
-    store.add_document("abcdff0123456789", "h2", "two", "b/two.txt", {})
-    assert store.find_document("abcdef").text == "one"
-    assert store.find_document("two.txt").text == "two"
+    store.documents.add("abcdef0123456789", "h1", "one", "a/one.txt", {})
+    store.documents.add("abcdff0123456789", "h2", "two", "b/two.txt", {})
+    assert store.documents.find("abcdef").text == "one"
+    assert store.documents.find("two.txt").text == "two"
     for ref in ("abcd", "zzz"):
         try:
-            store.find_document(ref)
+            store.documents.find(ref)
         except LookupError:
             continue
         raise AssertionError(f"{ref} should not resolve")
 
 
 def test_find_document_by_the_start_of_its_file_name(store: Store) -> None:
-    store.add_document("abcdef0123456789", "h1", "one", "seeds/003_f93713496c2428ed.txt", {})
-    store.add_document("bbcdef0123456789", "h2", "two", "seeds/004_91d46b7595e34478.txt", {})
-    store.add_document("cbcdef0123456789", "h3", "three", "other/0045_x.txt", {})
-    assert store.find_document("003").text == "one"
-    assert store.find_document("004_").text == "two"
+    store.documents.add("abcdef0123456789", "h1", "one", "seeds/003_f93713496c2428ed.txt", {})
+    store.documents.add("bbcdef0123456789", "h2", "two", "seeds/004_91d46b7595e34478.txt", {})
+    store.documents.add("cbcdef0123456789", "h3", "three", "other/0045_x.txt", {})
+    assert store.documents.find("003").text == "one"
+    assert store.documents.find("004_").text == "two"
     with pytest.raises(LookupError, match="several"):
-        store.find_document("004")  # 004_... and 0045_...
+        store.documents.find("004")  # 004_... and 0045_...
 
 
 def test_document_by_id_is_exact(store: Store) -> None:
-    store.add_document("abcdef0123456789", "h1", "one", "a/one.txt", {})
-    assert store.document("abcdef0123456789").text == "one"
+    store.documents.add("abcdef0123456789", "h1", "one", "a/one.txt", {})
+    assert store.documents.get("abcdef0123456789").text == "one"
     with pytest.raises(LookupError):
-        store.document("abcdef")  # a prefix is for people, not for code
+        store.documents.get("abcdef")  # a prefix is for people, not for code
 
 
 def test_typed_rows_round_trip(store: Store) -> None:
     """What goes in as a typed row comes back as the same typed row."""
-    store.add_document("abcdef0123456789", "h1", "one", "a/one.txt", {"outlet": "X"})
+    store.documents.add("abcdef0123456789", "h1", "one", "a/one.txt", {"outlet": "X"})
     spec = RunSpec("rules", "rules", "mv-1", "pv", "sv", {"temperature": 0}, 2)
-    run_id = store.start_run(spec)
+    run_id = store.runs.start(spec)
     job = JobKey("mv-1", "pv", "sv", "ph")
     call = LLMCall("k1", run_id, "abcdef0123456789", "rules", "pv", "sv", "ph", 0, 3, "{}",
                    10, 5, 1, 0, 0.01, 12)  # fmt: skip
-    store.add_prediction(
+    store.predictions.add(
         Prediction("abcdef0123456789", run_id, "rules", "rules", job, "{}", 3, 1), [call]
     )
-    store.add_failure(Failure(run_id, "abcdef0123456789", "truncated", "too long"))
-    store.finish_run(run_id, RunCounts(documents=1, predicted=1, spans=3))
-    (run,) = store.runs()
+    store.runs.add_failure(Failure(run_id, "abcdef0123456789", "truncated", "too long"))
+    store.runs.finish(run_id, RunCounts(documents=1, predicted=1, spans=3))
+    (run,) = store.runs.all()
     assert run.spec == spec and run.status == "finished" and run.counts.spans == 3
-    prediction = store.latest_prediction("abcdef0123456789")
+    prediction = store.predictions.latest("abcdef0123456789")
     assert prediction is not None and prediction.job == job and prediction.id > 0
     assert prediction.grounded_share == 0.75
-    (failure,) = store.failures(run_id)
+    (failure,) = store.runs.failures(run_id)
     assert (failure.reason, failure.detail) == ("truncated", "too long")
-    assert store.cached_response("k1") == "{}"
-    ((document, latest),) = store.iter_documents_with_predictions()
+    assert store.calls.cached("k1") == "{}"
+    ((document, latest),) = store.predictions.with_documents()
     assert document.metadata == {"outlet": "X"} and latest == prediction
 
 
 def test_a_hash_prefix_collision_is_refused_not_merged(store: Store) -> None:
-    assert store.add_document("abcdef0123456789", "hash-one", "one", "a.txt", {})
-    assert not store.add_document("abcdef0123456789", "hash-one", "one", "a2.txt", {})
+    assert store.documents.add("abcdef0123456789", "hash-one", "one", "a.txt", {})
+    assert not store.documents.add("abcdef0123456789", "hash-one", "one", "a2.txt", {})
     with pytest.raises(InputError, match="collision"):
-        store.add_document("abcdef0123456789", "hash-two", "two", "b.txt", {})
-    (listed,) = store.list_documents()
+        store.documents.add("abcdef0123456789", "hash-two", "two", "b.txt", {})
+    (listed,) = store.documents.listing()
     assert (listed.id, listed.source, listed.chars) == ("abcdef0123456789", "a.txt", 3)
 
 
 def test_kept_regions_come_with_the_annotation_they_were_made_from(store: Store) -> None:
     """Regions are read beside the latest annotation, only when made by the codec asked for;
     an annotation pulled again (edited) has none until they are made again."""
-    store.add_document("abcdef0123456789", "h1", "one", "a/one.txt", {})
+    store.documents.add("abcdef0123456789", "h1", "one", "a/one.txt", {})
     for n, who in ((1, "ann@x"), (2, "bob@x")):
         pulled(store, "abcdef0123456789", who, Annotation(), n)
-    assert [key for key, _ in store.annotations_without_regions("v1")] == [
+    assert [key for key, _ in store.annotations.without_regions("v1")] == [
         AnnotationKey("http://ls", 1, 1), AnnotationKey("http://ls", 1, 2)
     ]
-    store.keep_regions("v1", [(AnnotationKey("http://ls", 1, 1), "R1"),
+    store.annotations.keep_regions("v1", [(AnnotationKey("http://ls", 1, 1), "R1"),
                               (AnnotationKey("http://ls", 1, 2), "R2")])  # fmt: skip
-    assert list(store.annotations_without_regions("v1")) == []
-    (rows,) = store.annotated_documents(codec="v1")
+    assert list(store.annotations.without_regions("v1")) == []
+    (rows,) = store.annotations.annotated(codec="v1")
     assert rows.regions == {"ann@x": "R1", "bob@x": "R2"}
-    (rows,) = store.annotated_documents(codec="v2")
+    (rows,) = store.annotations.annotated(codec="v2")
     assert rows.regions == {}
     pulled(store, "abcdef0123456789", "bob@x", Annotation(), 3)  # bob again, later
-    (rows,) = store.annotated_documents(codec="v1")
+    (rows,) = store.annotations.annotated(codec="v1")
     assert rows.regions == {"ann@x": "R1"}, "bob's latest annotation has no regions yet"
 
 
@@ -132,7 +132,7 @@ def test_kept_regions_come_with_the_annotation_they_were_made_from(store: Store)
 def test_a_new_store_is_its_owners_alone(tmp_path: Path) -> None:
     path = tmp_path / "private.db"
     with Store(path) as store:
-        store.add_document("d1", "h1", "A text.", "a.txt", {})
+        store.documents.add("d1", "h1", "A text.", "a.txt", {})
         made = [path, path.with_name("private.db-wal"), path.with_name("private.db-shm")]
         for file in made:
             assert file.exists() and stat.S_IMODE(file.stat().st_mode) == 0o600, file

@@ -98,7 +98,7 @@ def test_push_is_idempotent_and_predictions_land_at_the_right_offsets(
     )
     tasks = project_tasks(client, first.project_id)
     assert len(tasks) == 6
-    assert sorted(t.data["doc_id"] for t in tasks) == sorted(d.id for d in seeded.iter_documents())
+    assert sorted(t.data["doc_id"] for t in tasks) == sorted(d.id for d in seeded.documents.iter())
     # Killed after Label Studio's import, before the store's record: the next push adopts
     # the tasks and the predictions they carry; nothing is imported twice.
     seeded.db.execute("delete from studio_tasks where project_id = ?", [first.project_id])
@@ -186,7 +186,7 @@ def test_two_annotators_pulled_back_idempotently(seeded: Store, credentials: Cre
     (problem,) = first.problems
     assert problem.task_id == other.id and problem.annotator == "second@annotate.local"
     assert "no attribution" in problem.reason
-    rows = {r.annotation_id: r for r in seeded.annotations()}
+    rows = {r.annotation_id: r for r in seeded.annotations.pulled()}
     assert len(rows) == 4
     kept = [r for r in rows.values() if r.error]
     assert len(kept) == 1 and json.loads(kept[0].result)  # raw result kept
@@ -196,7 +196,7 @@ def test_two_annotators_pulled_back_idempotently(seeded: Store, credentials: Cre
     assert by_second.lead_time == 7.5 and by_second.annotation
     again = pull(seeded, client, credentials.url, title)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 4)
-    assert len(seeded.annotations()) == 4
+    assert len(seeded.annotations.pulled()) == 4
 
     # Pulled annotations go straight into the gold set and its export.
     from annotate.gold.export import export_dataset, parse_splits

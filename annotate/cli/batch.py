@@ -94,7 +94,7 @@ def status_command(
     """Poll the open batches and show how far each got; exit 3 while any is still running."""
     with open_store(db) as store:
         asyncio.run(_refresh_all(store))
-        shown = store.batches(open_only=not all_batches)
+        shown = store.batches.all(open_only=not all_batches)
     if json_output:
         typer.echo(json.dumps([_batch_json(b) for b in shown], indent=2))
     else:
@@ -121,7 +121,7 @@ def _say_offline(batches: list[StoredBatch]) -> None:
 async def _refresh_all(store: Store) -> None:
     providers: dict[str, OpenAIChatProvider] = {}
     try:
-        for batch in store.batches(open_only=True):
+        for batch in store.batches.all(open_only=True):
             if is_offline(batch):  # no provider holds it: nothing to poll
                 continue
             key = batch.job.params_hash
@@ -221,7 +221,7 @@ def collect_command(
         raise typer.Exit(_collect_files(db, files, endpoint, options, prices_given))
     results: list[Collected] = []
     with open_store(db) as store:
-        if not store.batches(open_only=True):
+        if not store.batches.all(open_only=True):
             console.print("no open batches: nothing to collect")
             raise typer.Exit(EXIT_DONE)
         while True:
@@ -238,7 +238,7 @@ def collect_command(
             if not (wait and collected.in_progress and collected.stopped is None):
                 break
             time.sleep(poll_interval)
-        _say_offline(store.batches(open_only=True))
+        _say_offline(store.batches.all(open_only=True))
     raise typer.Exit(_exit_status(results[-1], sum(c.failed for c in results)))
 
 
@@ -402,8 +402,8 @@ def _to_cancel(store: Store, ids: list[str], all_batches: bool) -> list[StoredBa
     if all_batches == bool(ids):
         raise fail("name the batches to cancel (ids from `annotate batch status`) or give --all")
     if all_batches:
-        return store.batches(open_only=True)
-    known = store.batches()
+        return store.batches.all(open_only=True)
+    known = store.batches.all()
     chosen: list[StoredBatch] = []
     for given in ids:
         found = next((b for b in known if given in (b.batch_id, str(b.id))), None)

@@ -21,12 +21,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from annotate.compare.claims import COMPARE_ORIGINS
 from annotate.errors import ProviderError
 from annotate.gold.adjudicate import Policy
 from annotate.gold.card import figure
 from annotate.gold.report import keep_gold
 from annotate.gold.verdicts import keep_verified_verdicts
-from annotate.store.database import COMPARE_ORIGINS
 
 from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
 from .common import DbOption, console, counted, fail, open_store

@@ -110,7 +110,7 @@ def eval_command(
     """
     if compare:
         with open_store(db) as store:
-            evaluations = store.evaluations()
+            evaluations = store.evaluations.all()
         _print_compare(best_first(evaluations), as_json)
         return
     name = provider or default_provider_name()
@@ -129,8 +129,8 @@ def eval_command(
                          workers=worker_count(workers)):  # fmt: skip
             raise fail(NO_GOLD)
         job = job_key(chosen)
-        pending = store.gold_documents_unpredicted(job)
-        waiting = store.gold_documents_in_open_batches(job)
+        pending = store.evaluations.unpredicted(job)
+        waiting = store.evaluations.in_open_batches(job)
         if waiting:
             console.print(f"{waiting} document(s) with gold wait in an open batch of this job: "
                           "not sent online (not scored); run `annotate batch collect`, then "
@@ -143,8 +143,8 @@ def eval_command(
         score = score_job(store, job)
         if not score.gold_documents:
             raise fail(NO_GOLD)
-        calls = store.gold_job_calls(chosen.model, job)
-        predicted = set(store.gold_job_predictions(job))
+        calls = store.evaluations.calls(chosen.model, job)
+        predicted = set(store.evaluations.predictions(job))
         spent = [cost for document, cost in calls.items() if document in predicted]
         evaluation = StoredEvaluation(
             run_id=summary.run_id if summary else None,
@@ -170,8 +170,8 @@ def eval_command(
             requests=sum(c.requests for c in spent),
             call_seconds=sum(c.seconds for c in spent),
         )
-        evaluation.id = store.save_evaluation(evaluation)
-        evaluation.created_at = store.evaluations()[-1].created_at
+        evaluation.id = store.evaluations.save(evaluation)
+        evaluation.created_at = store.evaluations.all()[-1].created_at
     if as_json:
         json.dump(evaluation_json(evaluation, with_fields=True), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -38,7 +38,7 @@ def export(
     except ValueError as exc:
         raise fail(str(exc)) from exc
     with open_store(db) as store:
-        if not store.has_valid_annotations() and store.last_comparison() is None:
+        if not store.annotations.has_valid() and store.comparisons.last() is None:
             raise fail("no pulled annotations and no comparison yet: run `annotate pull` "
                        "(or `annotate compare`) first")  # fmt: skip
         manifest = export_dataset(

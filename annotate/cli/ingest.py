@@ -39,7 +39,7 @@ def ingest(
         raise fail(f"--invalid-utf8 must be reject or replace, not {invalid_utf8!r}")
     with open_store(db, create=True) as store:
         report = ingest_paths(store, paths, replace_invalid=invalid_utf8 == "replace")
-        total = store.count_documents()
+        total = store.documents.count()
     for rejection in report.rejected:
         errors.print(f"[red]rejected[/] {rejection.source}: {rejection.reason}", highlight=False)
     for source, count in report.replaced:

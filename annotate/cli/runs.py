@@ -17,8 +17,8 @@ from .common import DbOption, console, open_store
 def run_reports(store: Store) -> list[dict[str, Any]]:
     """Every run with its counts, cost per document and failures (reason and detail each)."""
     reports = []
-    for run in store.runs():
-        failures = store.failures(run.id)
+    for run in store.runs.all():
+        failures = store.runs.failures(run.id)
         reports.append(
             {
                 **run.as_json(),

@@ -37,10 +37,10 @@ def show(
     """Show a document with its latest prediction: highlighted text, actors, claims, stance."""
     with open_store(db) as store:
         if doc is None:
-            console.print(_document_list(store.list_documents()))
+            console.print(_document_list(store.documents.listing()))
             return
-        document = store.find_document(doc)
-        prediction = store.latest_prediction(document.id)
+        document = store.documents.find(doc)
+        prediction = store.predictions.latest(document.id)
     _print_header(document)
     if prediction is None:
         console.print(Text(document.text))

@@ -1,7 +1,7 @@
 """The claims a comparison reads: one row per grounded claim, with its document's context.
 
 `read_documents` turns each document's annotation (kept gold, else its latest
-prediction; see `Store.iter_annotations_to_compare`) into a `ComparedDocument`:
+prediction; see `annotation_to_compare`) into a `ComparedDocument`:
 its claims, stances and actors as the annotation grounded them. Actor names
 stay as each document wrote them here; `actors.ActorRegistry` unifies them
 across documents afterwards.
@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from annotate.schemas import Annotation
-from annotate.store import AnnotationToCompare, ClaimRef, Document, Store
+from annotate.store import ClaimRef, ComparableDocument, Document, Store
+
+#: Which annotation of a document `annotate compare` reads (see `annotation_to_compare`).
+COMPARE_ORIGINS = ("auto", "gold", "predictions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,32 @@ class NamedActor:
     forms: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class AnnotationToCompare:
+    """A document with the annotation whose claims `annotate compare` reads."""
+
+    document: Document
+    #: "gold" or "prediction"
+    origin: str
+    #: how the gold was made ("reviewer", "majority", "single"), or the prediction's model version
+    made_by: str
+    #: the grounded `Annotation` as JSON
+    annotation: str
+
+
+def annotation_to_compare(row: ComparableDocument, origin: str) -> AnnotationToCompare | None:
+    """The annotation of a document that a comparison from `origin` reads, if it has one.
+
+    ``auto``: the kept gold where there is one (people checked it), else the latest
+    prediction; ``gold``: kept gold only; ``predictions``: latest predictions only.
+    """
+    if row.gold is not None and origin != "predictions":
+        return AnnotationToCompare(row.document, "gold", *row.gold)
+    if row.prediction is not None and origin != "gold":
+        return AnnotationToCompare(row.document, "prediction", *row.prediction)
+    return None
+
+
 @dataclass
 class ComparedDocument:
     outlet: Outlet
@@ -81,8 +110,12 @@ class ComparedDocument:
 
 def read_documents(store: Store, origin: str = "auto") -> Iterator[ComparedDocument]:
     """Every document that has an annotation to compare, in ingest order."""
-    for row in store.iter_annotations_to_compare(origin):
-        yield compared_document(row)
+    if origin not in COMPARE_ORIGINS:
+        raise ValueError(f"origin must be one of {', '.join(COMPARE_ORIGINS)}, not {origin!r}")
+    for row in store.comparisons.documents():
+        chosen = annotation_to_compare(row, origin)
+        if chosen is not None:
+            yield compared_document(chosen)
 
 
 def compared_document(row: AnnotationToCompare) -> ComparedDocument:

@@ -71,16 +71,16 @@ def evaluate_judge(store: Store) -> dict[str, Any]:
     Raises `InputError` when there is no finished comparison, no verified
     verdict, or none of the verified pairs was judged by that comparison.
     """
-    run = store.last_comparison()
+    run = store.comparisons.last()
     if run is None:
         raise InputError(f"no finished comparison in {store.path}: run `annotate compare` first")
-    verified = store.verified_verdicts()
+    verified = store.verification.verified()
     if not verified:
         raise InputError(
             f"no verified verdicts in {store.path}: run `annotate push --comparisons`, "
             "answer the pairs in Label Studio, then `annotate pull --comparisons`"
         )
-    scored, links, judged = _match(store.iter_verdicts(run.id), verified)
+    scored, links, judged = _match(store.comparisons.iter_verdicts(run.id), verified)
     if not scored:
         raise InputError(
             f"none of the {len(verified)} verified pairs was judged by comparison {run.id}: "

@@ -125,9 +125,9 @@ def _compare(
     claims = [claim for document in documents for claim in document.claims]
     judge = make_judge(registry)
     params = {"k": k, **judge.cache_params}
-    comparison_id = store.start_comparison(judge.model_version, origin, params)
+    comparison_id = store.comparisons.start(judge.model_version, origin, params)
     pairs, indexes = _candidates(claims, registry, k)
-    people = store.verified_verdicts()
+    people = store.verification.verified()
     try:
         links, contradictions, counts, statuses = _judge(
             store, comparison_id, judge, pairs, indexes, pairs_out, on_pairs or (lambda n: None),
@@ -135,7 +135,7 @@ def _compare(
         )  # fmt: skip
     except BaseException as exc:  # the endpoint failed, Ctrl-C: say so, keep what was judged
         status = "failed" if isinstance(exc, AnnotateError) else "interrupted"
-        store.finish_comparison(comparison_id, {"candidate_pairs": len(pairs)}, status)
+        store.comparisons.finish(comparison_id, {"candidate_pairs": len(pairs)}, status)
         raise
     judged = links + contradictions  # a contradiction keeps its two claims apart
     groups = group_facts(len(claims), ((i, j, v.relation) for i, j, v in judged))
@@ -154,8 +154,8 @@ def _compare(
     )
     found.targets = sides_by_target(found.stances)
     found.counts = _counts(documents, claims, pairs, counts, found, judge.usage)
-    store.replace_facts(comparison_id, stored_facts(comparison_id, found))
-    store.finish_comparison(comparison_id, found.counts)
+    store.comparisons.replace_facts(comparison_id, stored_facts(comparison_id, found))
+    store.comparisons.finish(comparison_id, found.counts)
     return found
 
 
@@ -236,7 +236,7 @@ def _judge(
         stored = _stored(comparison_id, version, asked, pair, verdict)
         kept.append(stored)
         if len(kept) >= SAVE_EVERY:
-            store.save_verdicts(kept, keep=judge.cacheable)
+            store.comparisons.save_verdicts(kept, keep=judge.cacheable)
             kept = []
         human = people_verdict(people, stored.pair)
         if out is not None:
@@ -248,7 +248,7 @@ def _judge(
             counts["overruled"] += human[0].relation != verdict.relation
             verdict = human[0]
         (contradictions if verdict.relation == "contradicts" else links).append((i, j, verdict))
-    store.save_verdicts(kept, keep=judge.cacheable)
+    store.comparisons.save_verdicts(kept, keep=judge.cacheable)
     return links, contradictions, counts, statuses
 
 
@@ -272,7 +272,7 @@ def _answers(
         return
     asked = question(judge)
     keys = [verdict_key(asked, pair) for pair in pairs]
-    known = store.kept_verdicts(keys, judge.model_version)
+    known = store.comparisons.kept_verdicts(keys, judge.model_version)
     unknown = [pair for pair, key in zip(pairs, keys, strict=True) if key not in known]
     on_pairs(len(unknown))
     fresh = judge.judge_all(unknown)

@@ -1,7 +1,7 @@
 """How far people verified a comparison: their verdicts in place of the judge's, and status.
 
 `annotate pull --comparisons` stores people's answers on claim pairs and the gold
-pass adjudicates them (`Store.verified_verdicts`). In a comparison, a pair people
+pass adjudicates them (`store.verification.verified`). In a comparison, a pair people
 verified is linked by their verdict, not the judge's, and every fact and
 contradiction says how far it was checked: **verified**, **contested** (the
 annotators disagree) or **unverified** (nobody checked it).

@@ -58,17 +58,21 @@ FACTS_SCHEMA = pa.schema([
 
 def write_comparison_tables(store: Store, out: Path) -> dict[str, Any] | None:
     """Write both tables under `out`; their counts, or None when nothing was compared."""
-    run = store.last_comparison()
+    run = store.comparisons.last()
     if run is None:
         return None
     texts = _Texts(store)
-    people = store.verified_verdicts()
+    people = store.verification.verified()
     statuses: dict[str, int] = {}
-    rows = (comparison_row(v, texts, _people(people, v)) for v in store.iter_verdicts(run.id))
+    rows = (
+        comparison_row(v, texts, _people(people, v))
+        for v in store.comparisons.iter_verdicts(run.id)
+    )
     pairs = _write(_counted(rows, statuses), out / "comparisons", "comparisons",
                    COMPARISONS_SCHEMA)  # fmt: skip
     fact_statuses: dict[str, int] = {}
-    facts = _write(_counted((fact_row(f, texts) for f in store.iter_facts()), fact_statuses),
+    fact_rows = (fact_row(f, texts) for f in store.comparisons.iter_facts())
+    facts = _write(_counted(fact_rows, fact_statuses),
                    out / "facts", "facts", FACTS_SCHEMA)  # fmt: skip
     return {"comparison": run.id, "judge": run.judge, "pairs": pairs,
             "pair_statuses": dict(sorted(statuses.items())), "facts": facts,
@@ -117,7 +121,7 @@ class _Texts:
     """Claims' quotes and outlets, from recently used documents kept at hand."""
 
     def __init__(self, store: Store) -> None:
-        self.document: Any = lru_cache(maxsize=512)(store.document)
+        self.document: Any = lru_cache(maxsize=512)(store.documents.get)
 
     def claim(self, side: str, ref: ClaimRef) -> dict[str, Any]:
         document: Document = self.document(ref.doc_id)

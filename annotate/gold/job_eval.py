@@ -41,10 +41,10 @@ def overall_fields(names: list[str]) -> list[str]:
 
 def score_job(store: Store, job: JobKey) -> JobScore:
     """Score the latest prediction of `job` on each document with kept gold against that gold."""
-    predictions = store.gold_job_predictions(job)
+    predictions = store.evaluations.predictions(job)
     scores = ModelScores()
     gold_documents = scored = 0
-    for document_id, gold in store.kept_gold_annotations():
+    for document_id, gold in store.gold.annotations():
         gold_documents += 1
         predicted = predictions.get(document_id)
         if predicted is None:

@@ -267,8 +267,8 @@ def judge_stored(
 ) -> Iterator[GoldRecord]:
     """`judge` the stored documents (all of them, or those of `document_ids`), in id order,
     with the gold each was given before."""
-    for rows in store.annotated_documents(document_ids, codec_version()):
-        yield judge(rows, policy, reviewers, with_row, store.gold_of(rows.document.id))
+    for rows in store.annotations.annotated(document_ids, codec_version()):
+        yield judge(rows, policy, reviewers, with_row, store.gold.of(rows.document.id))
 
 
 @lru_cache(maxsize=1)

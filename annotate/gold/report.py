@@ -65,11 +65,11 @@ def iter_gold(
             made.append(record.made)
             record.made = None
             if len(made) >= SAVE_EVERY:
-                store.save_gold(made)
+                store.gold.save(made)
                 made = []
         yield record
-    store.save_gold(made)
-    store.drop_orphan_gold()
+    store.gold.save(made)
+    store.gold.drop_orphans()
 
 
 def _judged(store: Store, policy: Policy, reviewers: tuple[str, ...], workers: int,
@@ -79,7 +79,7 @@ def _judged(store: Store, policy: Policy, reviewers: tuple[str, ...], workers: i
         return
     judged = partial(judge_documents, path=store.path, policy=policy, reviewers=reviewers,
                      with_row=with_rows)  # fmt: skip
-    batches = batched(store.annotated_document_ids(), BATCH)
+    batches = batched(store.annotations.document_ids(), BATCH)
     for records in ordered_map(judged, batches, workers=workers):
         yield from records
 
@@ -91,7 +91,7 @@ def keep_gold(
 
     False when nothing was pulled (there is no gold to keep).
     """
-    if not store.has_valid_annotations():
+    if not store.annotations.has_valid():
         return False
     for _ in iter_gold(store, policy=policy, reviewers=reviewers, workers=workers):
         pass

@@ -47,16 +47,16 @@ def keep_verified_verdicts(
     The summary's `report` computes the coefficients (with their bootstrap),
     only for the callers that show them.
     """
-    if not store.has_pulled_verdicts():
+    if not store.verification.has_pulled():
         return None
     summary = VerdictSummary(policy)
     kept: list[VerifiedVerdict] = []
-    for answers in store.iter_pulled_verdicts():
+    for answers in store.verification.iter_pulled():
         verified = adjudicate_pair(answers, policy=policy, reviewers=reviewers)
         summary.add(answers, verified)
         if verified is not None:
             kept.append(verified)
-    store.replace_verified_verdicts(kept)
+    store.verification.replace_verified(kept)
     return summary
 
 

@@ -64,7 +64,7 @@ def ingest_paths(store: Store, paths: list[Path], *, replace_invalid: bool = Fal
 
 def _add(store: Store, candidate: Candidate, report: IngestReport) -> None:
     digest = content_hash(candidate.text)
-    new = store.add_document(
+    new = store.documents.add(
         digest[:ID_LENGTH], digest, candidate.text, candidate.source, candidate.metadata
     )
     (report.added if new else report.duplicates).append(candidate.source)

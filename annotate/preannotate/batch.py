@@ -132,7 +132,7 @@ async def submit(
     """
     api = None if out is not None else batch_client(provider)
     done = Submitted()
-    for batch in store.batches(open_only=True):
+    for batch in store.batches.all(open_only=True):
         if api is not None and batch.batch_id is None and not is_offline(batch):
             await ensure_created(store, api, batch)
             done.resumed += 1
@@ -140,7 +140,7 @@ async def submit(
     with _files_folder(folder, out) as where:
         writer = _BatchWriter(store, api, provider, where)
         seen: set[str] = set()
-        for count, document in enumerate(store.iter_unbatched(job_key(provider))):
+        for count, document in enumerate(store.batches.iter_unbatched(job_key(provider))):
             if limit is not None and count >= limit:
                 break
             try:
@@ -189,7 +189,7 @@ def _requests(
         custom_id = call_key(provider, key, text)
         if custom_id in seen or any(r.custom_id == custom_id for r in requests):
             continue
-        if store.cached_response(custom_id) is not None:
+        if store.calls.cached(custom_id) is not None:
             continue
         requests.append(BatchRequest(custom_id, document.id, chunk.start, chunk.end))
         lines.append(request_line(custom_id, provider.request_body(text)))
@@ -262,11 +262,11 @@ class _BatchWriter:
             max_chunk_chars=provider.max_chunk_chars, requests=self.requests,
             documents=len(self.documents), bytes=self.bytes, status=status,
         )  # fmt: skip
-        local = self.store.add_batch(record, self.documents, self.pending)
+        local = self.store.batches.add(record, self.documents, self.pending)
         if self.api is None:
-            batch = self.store.batch(local)
+            batch = self.store.batches.get(local)
         else:
-            batch = await ensure_created(self.store, self.api, self.store.batch(local))
+            batch = await ensure_created(self.store, self.api, self.store.batches.get(local))
         self._start()
         return batch
 
@@ -277,8 +277,8 @@ async def ensure_created(store: Store, api: BatchClient, batch: StoredBatch) -> 
     if adopted is not None:
         return adopted
     state = await api.create(batch.input_file_id, {"annotate_batch": str(batch.id)})
-    store.batch_created(batch.id, state.id, state.status)
-    return store.batch(batch.id)
+    store.batches.created(batch.id, state.id, state.status)
+    return store.batches.get(batch.id)
 
 
 async def adopt(store: Store, api: BatchClient, batch: StoredBatch) -> StoredBatch | None:
@@ -286,8 +286,8 @@ async def adopt(store: Store, api: BatchClient, batch: StoredBatch) -> StoredBat
     state = await api.find(batch.input_file_id)
     if state is None:
         return None
-    store.batch_created(batch.id, state.id, state.status)
-    return store.batch(batch.id)
+    store.batches.created(batch.id, state.id, state.status)
+    return store.batches.get(batch.id)
 
 
 # ---------------------------------------------------------------------------
@@ -305,7 +305,7 @@ async def refresh(store: Store, api: BatchClient, batch: StoredBatch) -> BatchSt
 
 def _recorded(store: Store, batch: StoredBatch, state: BatchState) -> BatchState:
     """Keep the batch's status and counts as the provider just reported them."""
-    store.update_batch(
+    store.batches.update(
         batch.id, state.status, state.completed, state.failed,
         state.output_file_id, state.error_file_id,
     )  # fmt: skip
@@ -350,8 +350,10 @@ async def cancel(
     try:
         for batch in batches:
             if is_offline(batch):  # nothing runs it that annotate could stop: just close it
-                store.batch_never_created(batch.id)
-                done.append(Cancelled(store.batch(batch.id), "cancelled", False, offline=True))
+                store.batches.never_created(batch.id)
+                done.append(
+                    Cancelled(store.batches.get(batch.id), "cancelled", False, offline=True)
+                )
                 continue
             provider = providers.get(batch.job.params_hash) or provider_for(batch)
             providers[batch.job.params_hash] = provider
@@ -366,8 +368,8 @@ async def _cancel_one(store: Store, api: BatchClient, batch: StoredBatch) -> Can
     if batch.batch_id is None:
         adopted = await adopt(store, api, batch)
         if adopted is None:
-            store.batch_never_created(batch.id)
-            return Cancelled(store.batch(batch.id), "cancelled", False, never_created=True)
+            store.batches.never_created(batch.id)
+            return Cancelled(store.batches.get(batch.id), "cancelled", False, never_created=True)
         batch = adopted
     assert batch.batch_id is not None
     state = await refresh(store, api, batch)
@@ -378,9 +380,9 @@ async def _cancel_one(store: Store, api: BatchClient, batch: StoredBatch) -> Can
             state = await refresh(store, api, batch)
             if not state.ended:
                 raise
-            return Cancelled(store.batch(batch.id), state.status, False)
-        return Cancelled(store.batch(batch.id), state.status, True)
-    return Cancelled(store.batch(batch.id), state.status, False)
+            return Cancelled(store.batches.get(batch.id), state.status, False)
+        return Cancelled(store.batches.get(batch.id), state.status, True)
+    return Cancelled(store.batches.get(batch.id), state.status, False)
 
 
 @dataclass
@@ -475,7 +477,7 @@ async def collect(
     providers: dict[str, OpenAIChatProvider] = {}
     run = _Collector(store, concurrency, price_for, on_progress, max_consecutive_failures)
     try:
-        for batch in store.batches(open_only=True):
+        for batch in store.batches.all(open_only=True):
             if is_offline(batch):  # its answers come with `collect_results`
                 continue
             provider = providers.get(batch.job.params_hash) or provider_for(batch)
@@ -487,8 +489,8 @@ async def collect(
             item.state = await refresh(store, api, batch)
             if not item.state.ended:
                 continue
-            if not store.batch(batch.id).results_saved:
-                await _save_results(store, api, store.batch(batch.id), folder)
+            if not store.batches.get(batch.id).results_saved:
+                await _save_results(store, api, store.batches.get(batch.id), folder)
             if not await run.ingest(provider, item):
                 break
     finally:
@@ -519,7 +521,7 @@ async def collect_results(
     once every request has a result.
     """
     lines = ResultLines(lines=sum(_count(read_results_file(path)) for path in paths))
-    offline = [b for b in store.batches(open_only=True) if is_offline(b)]
+    offline = [b for b in store.batches.all(open_only=True) if is_offline(b)]
     providers: dict[str, OpenAIChatProvider] = {}
     collected = Collected()
     try:
@@ -546,11 +548,11 @@ def _take_lines(
     """Keep the files' answers with the requests of the open `offline` batches; sort the rest."""
     answers = (_answer_of(result) for path in paths for result in read_results_file(path))
     if offline:
-        unmatched = store.save_answers_by_request([b.id for b in offline], answers)
+        unmatched = store.batches.save_answers_by_request([b.id for b in offline], answers)
     else:
         unmatched = [answer.custom_id for answer in answers]
     lines.taken = lines.lines - len(unmatched)
-    known = store.known_requests(unmatched)
+    known = store.batches.known_requests(unmatched)
     lines.collected_before = [c for c in unmatched if c in known]
     lines.unknown = [c for c in unmatched if c not in known]
 
@@ -583,11 +585,11 @@ class _Collector:
         ``--out`` batch with requests still unanswered: it waits for them.
         """
         store, batch = self.store, item.batch
-        answered = BatchAnswered(provider, store, store.batch(batch.id))
+        answered = BatchAnswered(provider, store, store.batches.get(batch.id))
         job = batch.job
         selection = (
-            store.count_batch_pending(batch.id, job),
-            store.iter_batch_pending(batch.id, job),
+            store.batches.count_pending(batch.id, job),
+            store.batches.iter_pending(batch.id, job),
         )
         item.summary = await preannotate(
             store, answered, concurrency=self.concurrency,
@@ -598,12 +600,12 @@ class _Collector:
         item.answered, item.reasked, item.online = (
             answered.answered, answered.reasked, answered.online,
         )  # fmt: skip
-        store.batch_collecting(batch.id, item.summary.run_id)
+        store.batches.collecting(batch.id, item.summary.run_id)
         if item.summary.stopped is not None:
             return False
-        item.unanswered = store.count_unanswered(batch.id) if is_offline(batch) else 0
+        item.unanswered = store.batches.count_unanswered(batch.id) if is_offline(batch) else 0
         if not item.unanswered:
-            store.batch_collected(batch.id)
+            store.batches.collected(batch.id)
         return True
 
 
@@ -628,7 +630,7 @@ async def _save_results(
                 path = Path(tmp) / f"{file_id}.jsonl"
                 await api.download(file_id, path)
                 paths.append(path)
-        store.save_batch_answers(batch.id, _answers(paths))
+        store.batches.save_answers(batch.id, _answers(paths))
 
 
 def _answers(paths: list[Path]) -> Any:
@@ -691,11 +693,11 @@ class BatchAnswered:
     async def extract(self, text: str) -> ProviderResult:
         """The batch's answer for `text`, validated (and re-asked online); else an online call."""
         custom_id = call_key(self.provider, self.key, text)
-        stored = self.store.batch_answer(self.batch.id, custom_id)
+        stored = self.store.batches.answer(self.batch.id, custom_id)
         if (
             stored is not None
             and self.offline
-            and not self.store.batch_request_answered(self.batch.id, custom_id)
+            and not self.store.batches.request_answered(self.batch.id, custom_id)
         ):
             raise Deferred("no answer for it in the result files given so far")  # fmt: skip
         if stored is None or stored.status != 200 or stored.error is not None:

@@ -85,7 +85,7 @@ def estimate_job(
     paid = provider.cacheable
     documents = requests = cached = chars = 0
     prompt = 0.0
-    for count, document in enumerate(store.iter_unbatched(key)):
+    for count, document in enumerate(store.batches.iter_unbatched(key)):
         if limit is not None and count >= limit:
             break
         documents += 1
@@ -93,7 +93,7 @@ def estimate_job(
             continue
         for chunk in split_text(document.text, provider.max_chunk_chars):
             text = chunk.of(document.text)
-            if store.cached_response(call_key(provider, key, text)) is not None:
+            if store.calls.cached(call_key(provider, key, text)) is not None:
                 cached += 1
                 continue
             requests += 1
@@ -101,4 +101,4 @@ def estimate_job(
             prompt += model.prompt_tokens(len(text))
     completion = model.completion_tokens(prompt)
     return JobEstimate(documents, requests, cached, chars, prompt, completion, price, model,
-                       store.count_in_open_batches(key))  # fmt: skip
+                       store.batches.count_in_open(key))  # fmt: skip

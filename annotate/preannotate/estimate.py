@@ -73,7 +73,7 @@ def token_model(store: Store, provider: Any) -> TokenModel:
     sends besides the text); without it the default overhead is 0.
     """
     overhead_chars = int(getattr(provider, "prompt_overhead_chars", 0) or 0)
-    totals = store.call_totals(provider.model, provider.prompt_version)
+    totals = store.calls.totals(provider.model, provider.prompt_version)
     return calibrated(totals, default_token_model(overhead_chars))
 
 

@@ -141,7 +141,7 @@ def call_key(provider: Provider, key: JobKey, text: str) -> str:
 
 def count_to_annotate(store: Store, provider: Provider, limit: int | None = None) -> int:
     """Documents the job takes: no prediction yet, and not waiting in an open batch of the job."""
-    pending = store.count_unbatched(job_key(provider))
+    pending = store.batches.count_unbatched(job_key(provider))
     return pending if limit is None else min(pending, limit)
 
 
@@ -215,7 +215,7 @@ class _Job:
             pending = count_to_annotate(self.store, self.provider, limit)
         else:
             pending = self.selection[0] if limit is None else min(self.selection[0], limit)
-        in_batches = self.store.count_in_open_batches(self.key) if self.selection is None else 0
+        in_batches = self.store.batches.count_in_open(self.key) if self.selection is None else 0
         started = time.perf_counter()
         if pending and self.selection is None:
             await self._prepare()
@@ -223,13 +223,13 @@ class _Job:
         # Claims are held for the run: whatever it did not finish goes back at its end. The
         # run records its holder, so a run killed before it records its end reads "killed".
         with self.store.holding("annotate preannotate") as self.holder:
-            self.run_id = self.store.start_run(self._run_record(concurrency), self.holder)
+            self.run_id = self.store.runs.start(self._run_record(concurrency), self.holder)
             try:
                 await _unwrapped(self._work(concurrency, limit))
                 status = "failed" if self.fatal else "stopped" if self.stopped else "finished"
             finally:
                 reason = str(self.stopped) if self.stopped else None
-                self.store.finish_run(self.run_id, self.counters, status, reason)
+                self.store.runs.finish(self.run_id, self.counters, status, reason)
         if self.fatal is not None:
             raise self.fatal
         return RunSummary(
@@ -238,7 +238,7 @@ class _Job:
             pending=pending,
             seconds=time.perf_counter() - started,
             counters=self.counters,
-            failures=self.store.failures(self.run_id),
+            failures=self.store.runs.failures(self.run_id),
             stopped=self.stopped,
             elsewhere=self.elsewhere,
             in_batches=in_batches,
@@ -292,7 +292,7 @@ class _Job:
 
     async def _feed(self, queue: asyncio.Queue[Document | None], limit: int | None) -> None:
         selected = self.selection
-        documents = self.store.iter_unbatched(self.key) if selected is None else selected[1]
+        documents = self.store.batches.iter_unbatched(self.key) if selected is None else selected[1]
         count = 0
         for document in documents:
             if (limit is not None and count >= limit) or self.fatal or self.stopped:
@@ -354,7 +354,7 @@ class _Job:
         while (item := await extracted.get()) is not None:
             if isinstance(item.parts, ExtractionFailed):
                 failure = item.parts
-                self.store.add_failure(
+                self.store.runs.add_failure(
                     Failure(self.run_id, item.document.id, failure.reason, failure.detail)
                 )
                 self.counters.failed += 1
@@ -401,7 +401,7 @@ class _Job:
         return parts
 
     def _save_calls(self, calls: list[LLMCall]) -> None:
-        self.store.record_calls(calls)
+        self.store.calls.record(calls)
         calls.clear()
 
     async def _extract(
@@ -410,7 +410,7 @@ class _Job:
         """One chunk's extraction: from the cache when this exact call was made before."""
         text = chunk.of(document.text)
         key = self._cache_key(text)
-        cached = self.store.cached_response(key) if self.provider.cacheable else None
+        cached = self.store.calls.cached(key) if self.provider.cacheable else None
         if cached is not None:
             self.counters.cached_calls += 1
             return Extraction.model_validate_json(cached)
@@ -493,7 +493,7 @@ class _Job:
         calls: list[LLMCall],
     ) -> None:
         spans = count_spans(annotation)
-        self.store.add_prediction(
+        self.store.predictions.add(
             Prediction(
                 document_id=document.id,
                 run_id=self.run_id,

@@ -1,52 +1,47 @@
-"""Persistence: one SQLite file evolved by numbered migrations, read and written as typed rows."""
+"""Persistence: one SQLite file evolved by numbered migrations, a repository per stage's tables.
 
-from .database import DB_ENV, DEFAULT_DB, Store, resolve_db_path
-from .evaluations import CallCost, StoredEvaluation
-from .rows import (
-    AnnotatedRows,
-    AnnotationKey,
-    AnnotationToCompare,
-    BatchAnswer,
-    BatchRequest,
-    CallTotals,
+`Store` opens the file; ``store.documents``, ``store.predictions``, ``store.gold``,
+``store.comparisons`` ... read and write each stage's rows, typed by the dataclasses
+re-exported here.
+"""
+
+from .annotations import AnnotatedRows, AnnotationKey, PulledAnnotation
+from .batches import BatchAnswer, BatchRequest, StoredBatch
+from .calls import CallTotals, LLMCall
+from .comparisons import (
     ClaimPair,
     ClaimRef,
+    ComparableDocument,
     ComparisonRun,
-    ComparisonTask,
-    Document,
-    DocumentListing,
-    Failure,
-    Holder,
-    JobKey,
     KeptVerdict,
-    LLMCall,
-    Prediction,
-    PulledAnnotation,
-    PulledVerdict,
-    Run,
-    RunCounts,
-    RunSpec,
-    StoredBatch,
     StoredFact,
-    StoredGold,
     StoredVerdict,
-    VerifiedVerdict,
+    as_verdict,
 )
+from .database import DB_ENV, DEFAULT_DB, Store, resolve_db_path
+from .documents import Document, DocumentListing
+from .evaluations import CallCost, StoredEvaluation
+from .gold import StoredGold
+from .jobs import JobKey
+from .leases import Holder
+from .predictions import Prediction
+from .runs import Failure, Run, RunCounts, RunSpec
+from .verification import ComparisonTask, PulledVerdict, VerifiedVerdict
 
 __all__ = [
     "DB_ENV",
     "DEFAULT_DB",
     "AnnotatedRows",
     "AnnotationKey",
-    "AnnotationToCompare",
     "BatchAnswer",
     "BatchRequest",
     "CallCost",
     "CallTotals",
     "ClaimPair",
     "ClaimRef",
-    "ComparisonTask",
+    "ComparableDocument",
     "ComparisonRun",
+    "ComparisonTask",
     "Document",
     "DocumentListing",
     "Failure",
@@ -67,5 +62,6 @@ __all__ = [
     "StoredGold",
     "StoredVerdict",
     "VerifiedVerdict",
+    "as_verdict",
     "resolve_db_path",
 ]

@@ -1,7 +1,7 @@
 """The store's tables for the batch route (migration m011).
 
-A mixin of `Store`, kept in its own module so that the batch route's records
-read as one piece:
+Kept in a repository of their own so that the batch route's records read as one
+piece (`Batches`, reached as ``store.batches``):
 
 * `batches`: each batch submitted through a Batch API, with its job, the
   provider's ids (input, output and error files) and its last status; a
@@ -23,30 +23,78 @@ the documents that already have their prediction.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils import Database
-
+from .documents import Document, document_of
+from .jobs import UNPREDICTED, JobKey, job_key_of, job_values
 from .migrations import now
-from .rows import (
-    BatchAnswer,
-    BatchRequest,
-    Document,
-    JobKey,
-    StoredBatch,
-    document_of,
-    job_key_of,
-    job_values,
-)
+from .repository import Repository, decode, marks
 
-#: Documents with no prediction for a job (parameters: the job's four fields).
-_UNPREDICTED = (
-    "not exists (select 1 from predictions p where p.document_id = d.id "
-    "and p.model_version = ? and p.prompt_version = ? and p.schema_version = ? "
-    "and p.params_hash = ?)"
-)
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """One request of a batch: a chunk of a document, sent under its call's cache key."""
+
+    #: The request's ``custom_id``: the cache key of the online call it stands for.
+    custom_id: str
+    document_id: str
+    chunk_start: int
+    chunk_end: int
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """What a batch made of one request, as saved from its output or error file."""
+
+    custom_id: str
+    #: HTTP status of the answer (0: never run, e.g. expired).
+    status: int
+    #: The answer's body as JSON (a chat completion when `status` is 200).
+    body: str
+    #: Why there is no answer (None when there is one).
+    error: str | None
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    """A batch of requests submitted through a Batch API for one job, and how far it got.
+
+    `id` is the store's; `batch_id` the provider's (None until it was created).
+    `status` is the provider's last reported one (``submitting`` before the
+    batch exists); `collected_at` is set once every document of the batch went
+    through collection (their answers then live in the call cache).
+    """
+
+    id: int
+    batch_id: str | None
+    input_file_id: str
+    job: JobKey
+    model: str
+    #: The provider's `cache_params` (what changes the output), to rebuild it for collection.
+    params: dict[str, Any]
+    #: The chunk size the requests were cut at, so collection cuts documents alike.
+    max_chunk_chars: int | None
+    requests: int
+    documents: int
+    bytes: int
+    status: str
+    completed: int = 0
+    failed: int = 0
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    results_saved: bool = False
+    collect_run_id: int | None = None
+    submitted_at: str = ""
+    updated_at: str = ""
+    collected_at: str | None = None
+
+    @property
+    def collected(self) -> bool:
+        return self.collected_at is not None
+
+
 #: Documents in a batch of the same job that is not collected yet (parameters: the job).
 IN_OPEN_BATCH = (
     "exists (select 1 from batch_documents bd join batches b on b.id = bd.batch "
@@ -55,16 +103,8 @@ IN_OPEN_BATCH = (
 )
 
 
-class BatchTables:
-    """Typed access to the batch tables; `Store` provides `db`, `_rows` and `_paged`."""
-
-    db: Database
-
-    def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        raise NotImplementedError  # provided by Store
-
-    def _paged(self, sql: str, params: Sequence[Any], batch: int) -> Iterator[sqlite3.Row]:
-        raise NotImplementedError  # provided by Store
+class Batches(Repository):
+    """The `batches`, `batch_documents` and `batch_requests` tables."""
 
     # -- submitting --------------------------------------------------------------
 
@@ -72,25 +112,25 @@ class BatchTables:
         """Documents with no prediction for `job` and in no open batch of it, in ingest order."""
         sql = (
             "select d.rowid, d.id, d.text, d.source, d.metadata from documents d "
-            f"where d.rowid > ? and {_UNPREDICTED} and not {IN_OPEN_BATCH}"
+            f"where d.rowid > ? and {UNPREDICTED} and not {IN_OPEN_BATCH}"
         )
         for row in self._paged(sql, [*job_values(job), *job_values(job)], batch):
             yield document_of(row)
 
     def count_unbatched(self, job: JobKey) -> int:
         """Documents `iter_unbatched` yields: what the online route has left to do for `job`."""
-        sql = f"select count(*) from documents d where {_UNPREDICTED} and not {IN_OPEN_BATCH}"
+        sql = f"select count(*) from documents d where {UNPREDICTED} and not {IN_OPEN_BATCH}"
         return int(self.db.execute(sql, [*job_values(job), *job_values(job)]).fetchone()[0])
 
-    def count_in_open_batches(self, job: JobKey) -> int:
+    def count_in_open(self, job: JobKey) -> int:
         """Documents with no prediction for `job` that wait in an open batch of it.
 
         The online route leaves them to their batch, which is paid for already.
         """
-        sql = f"select count(*) from documents d where {_UNPREDICTED} and {IN_OPEN_BATCH}"
+        sql = f"select count(*) from documents d where {UNPREDICTED} and {IN_OPEN_BATCH}"
         return int(self.db.execute(sql, [*job_values(job), *job_values(job)]).fetchone()[0])
 
-    def add_batch(
+    def add(
         self,
         batch: StoredBatch,
         documents: Sequence[str],
@@ -126,7 +166,7 @@ class BatchTables:
             )  # fmt: skip
         return local
 
-    def batch_created(self, local_id: int, batch_id: str, status: str) -> None:
+    def created(self, local_id: int, batch_id: str, status: str) -> None:
         """The provider created batch `local_id` as `batch_id`."""
         with self.db.conn:
             self.db.conn.execute(
@@ -136,7 +176,7 @@ class BatchTables:
 
     # -- polling -----------------------------------------------------------------
 
-    def update_batch(
+    def update(
         self,
         local_id: int,
         status: str,
@@ -153,7 +193,7 @@ class BatchTables:
                 [status, completed, failed, output_file_id, error_file_id, now(), local_id],
             )
 
-    def batch_never_created(self, local_id: int) -> None:
+    def never_created(self, local_id: int) -> None:
         """Close a batch recorded but never created, as cancelled: its documents are pending again.
 
         Its input file was uploaded but no batch runs it: nothing is paid for.
@@ -166,17 +206,19 @@ class BatchTables:
                 [stamp, stamp, local_id],
             )
 
-    def batches(self, open_only: bool = False) -> list[StoredBatch]:
+    def all(self, open_only: bool = False) -> list[StoredBatch]:
         """Every batch (or those not collected yet), oldest first."""
         where = " where collected_at is null" if open_only else ""
-        return [_batch(row) for row in self._rows(f"select * from batches{where} order by id")]
+        rows = self._rows(f"select * from batches{where} order by id")
+        return [decode(StoredBatch, row, job=job_key_of(row)) for row in rows]
 
-    def batch(self, local_id: int) -> StoredBatch:
-        return _batch(self._rows("select * from batches where id = ?", [local_id])[0])
+    def get(self, local_id: int) -> StoredBatch:
+        row = self._rows("select * from batches where id = ?", [local_id])[0]
+        return decode(StoredBatch, row, job=job_key_of(row))
 
     # -- collecting --------------------------------------------------------------
 
-    def save_batch_answers(self, local_id: int, answers: Iterable[BatchAnswer]) -> int:
+    def save_answers(self, local_id: int, answers: Iterable[BatchAnswer]) -> int:
         """Keep what the batch answered to its requests, in one transaction; how many were kept.
 
         Lines for requests the batch does not hold are ignored. Once saved, the
@@ -209,12 +251,12 @@ class BatchTables:
         the ``custom_id`` values no request of these batches holds, in file order.
         """
         unmatched: list[str] = []
-        marks = ", ".join("?" for _ in local_ids)
+        local_marks = marks(len(local_ids))
         with self.db.conn:
             for answer in answers:
                 cursor = self.db.conn.execute(
                     "update batch_requests set status = ?, body = ?, error = ? "
-                    f"where batch in ({marks}) and custom_id = ?",
+                    f"where batch in ({local_marks}) and custom_id = ?",
                     [answer.status, answer.body, answer.error, *local_ids, answer.custom_id],
                 )
                 if not cursor.rowcount:
@@ -225,7 +267,7 @@ class BatchTables:
                 "and r.status = 200 and r.error is null), "
                 "failed = (select count(*) from batch_requests r where r.batch = batches.id "
                 "and r.status is not null and not (r.status = 200 and r.error is null)), "
-                f"updated_at = ? where id in ({marks})",
+                f"updated_at = ? where id in ({local_marks})",
                 [now(), *local_ids],
             )
         return unmatched
@@ -235,15 +277,15 @@ class BatchTables:
         known: set[str] = set()
         for start in range(0, len(custom_ids), chunk):
             part = list(custom_ids[start : start + chunk])
-            marks = ", ".join("?" for _ in part)
             rows = self.db.execute(
-                f"select distinct custom_id from batch_requests where custom_id in ({marks})",
+                "select distinct custom_id from batch_requests "
+                f"where custom_id in ({marks(len(part))})",
                 part,
             ).fetchall()
             known.update(row[0] for row in rows)
         return known
 
-    def batch_request_answered(self, local_id: int, custom_id: str) -> bool:
+    def request_answered(self, local_id: int, custom_id: str) -> bool:
         """Whether request `custom_id` of the batch has a result (an answer or an error)."""
         row = self.db.execute(
             "select status is not null from batch_requests where batch = ? and custom_id = ?",
@@ -258,7 +300,7 @@ class BatchTables:
         ).fetchone()
         return int(row[0])
 
-    def batch_answer(self, local_id: int, custom_id: str) -> BatchAnswer | None:
+    def answer(self, local_id: int, custom_id: str) -> BatchAnswer | None:
         """What batch `local_id` answered to request `custom_id` (None: no such request)."""
         rows = self._rows(
             "select custom_id, status, body, error from batch_requests "
@@ -271,28 +313,26 @@ class BatchTables:
         error = row["error"] if row["status"] else row["error"] or "not in the batch's results"
         return BatchAnswer(row["custom_id"], row["status"] or 0, row["body"] or "{}", error)
 
-    def count_batch_pending(self, local_id: int, job: JobKey) -> int:
+    def count_pending(self, local_id: int, job: JobKey) -> int:
         """Documents of the batch with no prediction for `job` yet."""
         row = self.db.execute(
             "select count(*) from batch_documents bd join documents d on d.id = bd.document_id "
-            f"where bd.batch = ? and {_UNPREDICTED}",
+            f"where bd.batch = ? and {UNPREDICTED}",
             [local_id, *job_values(job)],
         ).fetchone()
         return int(row[0])
 
-    def iter_batch_pending(
-        self, local_id: int, job: JobKey, batch: int = 256
-    ) -> Iterator[Document]:
+    def iter_pending(self, local_id: int, job: JobKey, batch: int = 256) -> Iterator[Document]:
         """Documents of the batch with no prediction for `job` yet, in the order they were sent."""
         sql = (
             "select bd.rowid, d.id, d.text, d.source, d.metadata from batch_documents bd "
             "join documents d on d.id = bd.document_id "
-            f"where bd.rowid > ? and bd.batch = ? and {_UNPREDICTED}"
+            f"where bd.rowid > ? and bd.batch = ? and {UNPREDICTED}"
         )
         for row in self._paged(sql, [local_id, *job_values(job)], batch):
             yield document_of(row)
 
-    def batch_collecting(self, local_id: int, run_id: int) -> None:
+    def collecting(self, local_id: int, run_id: int) -> None:
         """Collection of the batch runs as pre-annotation run `run_id`."""
         with self.db.conn:
             self.db.conn.execute(
@@ -300,7 +340,7 @@ class BatchTables:
                 [run_id, now(), local_id],
             )
 
-    def batch_collected(self, local_id: int) -> None:
+    def collected(self, local_id: int) -> None:
         """Every document of the batch went through collection: close it.
 
         Its answers' bodies are dropped: the valid ones are in the call cache
@@ -314,28 +354,3 @@ class BatchTables:
             )
             self.db.conn.execute("update batch_requests set body = null where batch = ?",
                                  [local_id])  # fmt: skip
-
-
-def _batch(row: sqlite3.Row) -> StoredBatch:
-    return StoredBatch(
-        id=row["id"],
-        batch_id=row["batch_id"],
-        input_file_id=row["input_file_id"],
-        job=job_key_of(row),
-        model=row["model"],
-        params=json.loads(row["params"] or "{}"),
-        max_chunk_chars=row["max_chunk_chars"],
-        requests=row["requests"],
-        documents=row["documents"],
-        bytes=row["bytes"],
-        status=row["status"],
-        completed=row["completed"] or 0,
-        failed=row["failed"] or 0,
-        output_file_id=row["output_file_id"],
-        error_file_id=row["error_file_id"],
-        results_saved=bool(row["results_saved"]),
-        collect_run_id=row["collect_run_id"],
-        submitted_at=row["submitted_at"],
-        updated_at=row["updated_at"],
-        collected_at=row["collected_at"],
-    )

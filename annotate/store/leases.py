@@ -27,17 +27,18 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlite_utils import Database
 
 from annotate.errors import StoreError
 
+from .jobs import JOB_MATCH, JobKey, job_values
 from .migrations import now
-from .rows import Holder, JobKey, job_values
+from .repository import decode, rows_of
 from .sqlite_errors import busy_timeout_ms
 
 #: How long a holder stays live without a heartbeat (seconds).
@@ -50,14 +51,22 @@ DEFAULT_LOCK_WAIT_SECONDS = 600.0
 #: How often a waiting process looks at the lock again.
 LOCK_POLL_SECONDS = 0.5
 
-_CLAIM_KEY = (
-    "document_id = ? and model_version = ? and prompt_version = ? and schema_version = ? "
-    "and params_hash = ?"
-)
-_PREDICTED = (
-    "select 1 from predictions where document_id = ? and model_version = ? "
-    "and prompt_version = ? and schema_version = ? and params_hash = ?"
-)
+_CLAIM_KEY = f"document_id = ? and {JOB_MATCH}"
+_PREDICTED = f"select 1 from predictions where {_CLAIM_KEY}"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A process holding document claims or a job lock."""
+
+    id: int
+    pid: int
+    host: str
+    #: What it is doing, for the messages of whoever waits for it.
+    what: str
+    #: Until when (Unix time) it counts as live without a heartbeat.
+    lease_until: float
+
 
 #: Told who holds the lock while a process waits for it.
 OnWait = Callable[[Holder, float], None]
@@ -101,13 +110,14 @@ def lock_wait_seconds() -> float:
 
 
 class LeaseTables:
-    """Typed access to holders, claims and locks; `Store` provides `db`, `path` and `_rows`."""
+    """Holders, claims and locks, kept by `Store` itself (`Store` provides `db` and `path`).
+
+    Every stage that pays for work or talks to Label Studio takes them, so they belong to
+    the store rather than to one stage's repository.
+    """
 
     db: Database
     path: Path
-
-    def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        raise NotImplementedError  # provided by Store
 
     # -- holders -------------------------------------------------------------
 
@@ -122,8 +132,7 @@ class LeaseTables:
         return int(cursor.lastrowid or 0)
 
     def holder(self, holder_id: int) -> Holder | None:
-        rows = self._rows("select * from holders where id = ?", [holder_id])
-        return _holder(rows[0]) if rows else None
+        return holder_of(self.db.conn, holder_id)
 
     def drop_holder(self, holder_id: int) -> None:
         """Release everything `holder_id` holds: its claims go back, its locks are free."""
@@ -159,13 +168,14 @@ class LeaseTables:
             self.db.conn.execute("BEGIN IMMEDIATE")
             if self.db.conn.execute(_PREDICTED, key).fetchone():
                 return False
-            rows = self._rows(
+            rows = rows_of(
+                self.db.conn,
                 f"select h.* from document_claims c left join holders h on h.id = c.holder "
                 f"where {_CLAIM_KEY}",
                 key,
             )
             if rows and rows[0]["id"] is not None:
-                owner = _holder(rows[0])
+                owner = decode(Holder, rows[0])
                 if owner.id == holder_id or is_live(owner):
                     return False
                 _drop(self.db.conn, owner.id)  # dead: everything it held is free
@@ -200,9 +210,12 @@ class LeaseTables:
     def claimed_documents(self, holder_id: int | None = None) -> list[str]:
         """Ids of the claimed documents (of one holder, or of any)."""
         if holder_id is None:
-            rows = self._rows("select document_id from document_claims order by document_id")
+            rows = rows_of(
+                self.db.conn, "select document_id from document_claims order by document_id"
+            )
         else:
-            rows = self._rows(
+            rows = rows_of(
+                self.db.conn,
                 "select document_id from document_claims where holder = ? order by document_id",
                 [holder_id],
             )
@@ -214,13 +227,14 @@ class LeaseTables:
         """Take lock `name` for `holder_id`: None when taken, else the live holder that has it."""
         with self.db.conn:
             self.db.conn.execute("BEGIN IMMEDIATE")
-            rows = self._rows(
+            rows = rows_of(
+                self.db.conn,
                 "select h.* from job_locks l left join holders h on h.id = l.holder "
                 "where l.name = ?",
                 [name],
             )
             if rows and rows[0]["id"] is not None:
-                owner = _holder(rows[0])
+                owner = decode(Holder, rows[0])
                 if owner.id != holder_id and is_live(owner):
                     return owner
                 if owner.id != holder_id:
@@ -331,11 +345,7 @@ def _drop(conn: sqlite3.Connection, holder_id: int) -> None:
     conn.execute("delete from holders where id = ?", [holder_id])
 
 
-def _holder(row: sqlite3.Row) -> Holder:
-    return Holder(
-        id=int(row["id"]),
-        pid=int(row["pid"]),
-        host=str(row["host"]),
-        what=str(row["what"]),
-        lease_until=float(row["lease_until"]),
-    )
+def holder_of(conn: sqlite3.Connection, holder_id: int) -> Holder | None:
+    """Holder `holder_id`, if it has not been dropped."""
+    rows = rows_of(conn, "select * from holders where id = ?", [holder_id])
+    return decode(Holder, rows[0]) if rows else None

@@ -93,13 +93,13 @@ def push_comparisons(
     on_progress: Progress | None = None,
 ) -> ComparisonPushReport:
     """Create a task per pair not sent yet; replace predictions whose verdict changed."""
-    run = store.last_comparison()
+    run = store.comparisons.last()
     if run is None:
         raise InputError(f"no finished comparison in {store.path}: run `annotate compare` first")
     project, created = ensure_project(client, title, comparison_config())
     recovered = _recover_tasks(store, client, server, project.id)
-    known = store.comparison_tasks(server, project.id)
-    verdicts: Iterable[StoredVerdict] = store.iter_verdicts(run.id)
+    known = store.verification.tasks(server, project.id)
+    verdicts: Iterable[StoredVerdict] = store.comparisons.iter_verdicts(run.id)
     if sample is not None:
         verdicts = stratified_sample(verdicts, sample, seed)
     builder = _TaskBuilder(store)
@@ -137,7 +137,7 @@ def push_comparisons(
 
 def count_pairs_to_push(store: Store, sample: int | None) -> int:
     """How many pairs a push looks at (for the progress bar)."""
-    run = store.last_comparison()
+    run = store.comparisons.last()
     total = int((run.counts.get("candidate_pairs") or 0) - (run.counts.get("unjudged") or 0)
                 ) if run else 0  # fmt: skip
     return min(total, sample) if sample is not None else total
@@ -202,7 +202,7 @@ class _TaskBuilder:
     """Builds tasks and predictions, keeping recently used documents' texts at hand."""
 
     def __init__(self, store: Store) -> None:
-        self.document = lru_cache(maxsize=DOCUMENTS_CACHED)(store.document)
+        self.document = lru_cache(maxsize=DOCUMENTS_CACHED)(store.documents.get)
 
     def quotes(self, pair: ClaimPair) -> tuple[str, str]:
         return self._quote(pair.a), self._quote(pair.b)
@@ -271,7 +271,7 @@ def _import(
     """Import one batch of pairs with their predictions; record the tasks at once."""
     tasks = [{"data": builder.data(v), "predictions": [builder.prediction(v)]} for v in verdicts]
     task_ids = import_tasks(client, project_id, tasks, "pairs", "annotate push --comparisons")
-    store.record_comparison_tasks([
+    store.verification.record_tasks([
         ComparisonTask(server, project_id, v.pair, int(task_id), None,
                        V.verdict_digest(v.verdict, v.judge), v.relation)
         for v, task_id in zip(verdicts, task_ids, strict=True)
@@ -295,7 +295,7 @@ def _replace_prediction(
         client.predictions.delete(id=prediction_id)
     payload = builder.prediction(verdict)
     made = client.predictions.create(task=task.task_id, **payload)
-    store.record_comparison_tasks([
+    store.verification.record_tasks([
         ComparisonTask(task.server, task.project_id, task.pair, task.task_id, made.id,
                        V.verdict_digest(verdict.verdict, verdict.judge), verdict.relation)
     ])  # fmt: skip
@@ -303,7 +303,7 @@ def _replace_prediction(
 
 def _recover_tasks(store: Store, client: LabelStudio, server: str, project_id: int) -> int:
     """Adopt tasks an interrupted push created but did not record (matched by pair key)."""
-    known = store.comparison_tasks(server, project_id)
+    known = store.verification.tasks(server, project_id)
     project = client.projects.get(id=project_id)
     if (project.task_number or 0) <= len(known):
         return 0
@@ -315,7 +315,7 @@ def _recover_tasks(store: Store, client: LabelStudio, server: str, project_id: i
         if pair is not None and pair.key not in known and task.id is not None:
             found.append(ComparisonTask(server, project_id, pair, int(task.id), None,
                                         data.get("verdict_digest"), ""))  # fmt: skip
-    store.record_comparison_tasks(found)
+    store.verification.record_tasks(found)
     return len(found)
 
 
@@ -338,7 +338,7 @@ def pull_comparisons(store: Store, client: LabelStudio, server: str, title: str)
     """Store every answer of the comparisons project; one that does not convert is kept raw."""
     project = existing_project(client, server, title, "annotate push --comparisons")
     users = studio_users(client)
-    pairs = {t.task_id: t.pair for t in store.comparison_tasks(server, project.id).values()}
+    pairs = {t.task_id: t.pair for t in store.verification.tasks(server, project.id).values()}
     builder = _TaskBuilder(store)
     report = PullReport(project_id=project.id)
     tasks: Iterable[Any] = client.tasks.list(project=project.id, fields="all")
@@ -368,7 +368,7 @@ def _pull_one(
         report.problems.append(PullProblem(task_id, None, annotator, unpaired))
         return
     verdict, problem = _converted(builder, pair, result, bool(raw.get("was_cancelled")))
-    outcome = store.upsert_pulled_verdict(
+    outcome = store.verification.upsert_pulled(
         PulledVerdict(
             server=server,
             project_id=project_id,

@@ -90,7 +90,7 @@ def pull(store: Store, client: LabelStudio, server: str, title: str) -> PullRepo
     """Store every annotation of project `title`; one that does not convert is kept raw."""
     project = existing_project(client, server, title, "annotate push")
     users = studio_users(client)
-    documents = {task: doc for doc, task in store.studio_tasks(server, project.id).items()}
+    documents = {task: doc for doc, task in store.tasks.of_project(server, project.id).items()}
     report = PullReport(project_id=project.id)
     tasks: Iterable[Any] = client.tasks.list(project=project.id, fields="all")
     for task in tasks:
@@ -111,7 +111,7 @@ def pushed_titles(
 ) -> list[str]:
     """The titles of the projects this store pushed to on `server`, document or comparison
     tasks (their ids are recorded; a title may have been changed in Label Studio since)."""
-    ids = store.comparison_projects(server) if comparisons else store.pushed_projects(server)
+    ids = store.verification.projects(server) if comparisons else store.tasks.projects(server)
     if not ids:
         push = "annotate push --comparisons" if comparisons else "annotate push"
         raise InputError(f"this store pushed nothing to {server} yet: run `{push}` first, "
@@ -131,11 +131,11 @@ def refresh_regions(store: Store) -> int:
     and encoding each annotation every time. Returns how many were made.
     """
     codec, made = codec_version(), 0
-    missing = store.annotations_without_regions(codec)
+    missing = store.annotations.without_regions(codec)
     while batch := list(islice(missing, REGIONS_BATCH)):
         regions = [(key, dump_regions(regions_of(Annotation.model_validate_json(annotation))))
                    for key, annotation in batch]  # fmt: skip
-        store.keep_regions(codec, regions)
+        store.annotations.keep_regions(codec, regions)
         made += len(batch)
     return made
 
@@ -152,7 +152,7 @@ def _pull_one(
 ) -> None:
     annotator = annotator_of(raw, users)
     annotation, problem = _converted(store, raw, document_id)
-    outcome = store.upsert_annotation(
+    outcome = store.annotations.upsert(
         PulledAnnotation(
             server=server,
             project_id=project_id,
@@ -179,7 +179,7 @@ def _in_store(store: Store, document_id: str | None) -> bool:
     if document_id is None:
         return False
     try:
-        store.document(document_id)
+        store.documents.get(document_id)
     except NotFoundError:
         return False
     return True
@@ -194,7 +194,7 @@ def _converted(
     if document_id is None:
         return None, "the task is not one of this store's documents (no doc_id)"
     try:
-        text = store.document(document_id).text
+        text = store.documents.get(document_id).text
     except NotFoundError:
         return None, f"the task's doc_id {document_id} is not in this store"
     try:

@@ -123,7 +123,8 @@ def push(
     recovered = _recover_tasks(store, client, server, project.id)
     tasks_created = predictions_created = 0
     caps: list[Cap] = []
-    untasked = (_Task(d, p, *capped_task(d, p)) for d, p in store.iter_untasked(server, project.id))
+    pending = store.tasks.iter_untasked(server, project.id)
+    untasked = (_Task(d, p, *capped_task(d, p)) for d, p in pending)
     for batch in _batches(untasked, chunk):
         predictions_created += _import_tasks(store, client, server, project.id, batch)
         tasks_created += len(batch)
@@ -131,13 +132,13 @@ def push(
         if on_progress:
             on_progress(len(batch))
     unpushed = (_Prediction(t, p, *capped_prediction(p))
-                for t, p in store.iter_unpushed_predictions(server, project.id))  # fmt: skip
+                for t, p in store.tasks.iter_unpushed(server, project.id))  # fmt: skip
     for predictions in _batches(unpushed, chunk):
         predictions_created += _import_predictions(store, client, server, project.id, predictions)
         caps.extend(item.cap for item in predictions if item.cap is not None)
         if on_progress:
             on_progress(len(predictions))
-    latest = store.latest_pushed_model_version(server, project.id)
+    latest = store.tasks.latest_pushed_model_version(server, project.id)
     changed = latest is not None and latest != (project.model_version or None)
     if changed:
         client.projects.update(id=project.id, model_version=latest)
@@ -159,8 +160,8 @@ def count_to_push(store: Store, server: str, title: str, client: LabelStudio) ->
     """Documents and predictions a push would send (for the progress bar)."""
     project = find_project(client, title)
     if project is None:
-        return store.count_documents()
-    return store.count_untasked(server, project.id) + store.count_unpushed_predictions(
+        return store.documents.count()
+    return store.tasks.count_untasked(server, project.id) + store.tasks.count_unpushed(
         server, project.id
     )
 
@@ -234,7 +235,7 @@ def _import_tasks(
     results, chars = (sum(sizes) for sizes in zip(*(item.size for item in batch), strict=True))
     task_ids = import_tasks(client, project_id, [item.payload for item in batch], "documents",
                             "annotate push", timeout=timeout_for(results, chars))  # fmt: skip
-    store.record_studio_tasks(
+    store.tasks.record(
         server,
         project_id,
         {item.document.id: task for item, task in zip(batch, task_ids, strict=True)},
@@ -244,7 +245,7 @@ def _import_tasks(
         for item, task in zip(batch, task_ids, strict=True)
         if item.prediction is not None
     ]
-    store.record_studio_predictions(server, project_id, carried)
+    store.tasks.record_pushed(server, project_id, carried)
     return len(carried)
 
 
@@ -292,7 +293,7 @@ def _import_predictions(
         request=cast(Any, payloads),
         request_options={"timeout_in_seconds": round(timeout)},
     )
-    store.record_studio_predictions(
+    store.tasks.record_pushed(
         server,
         project_id,
         [(item.prediction.id, item.task_id, item.prediction.model_version) for item in batch],
@@ -307,7 +308,7 @@ def _recover_tasks(store: Store, client: LabelStudio, server: str, project_id: i
     latest prediction, when the task holds one of its model version), so that
     they are not sent a second time.
     """
-    known = store.studio_tasks(server, project_id)
+    known = store.tasks.of_project(server, project_id)
     project = client.projects.get(id=project_id)
     if (project.task_number or 0) <= len(known):
         return 0
@@ -319,15 +320,15 @@ def _recover_tasks(store: Store, client: LabelStudio, server: str, project_id: i
         if doc_id and doc_id not in known and task.id is not None:
             found[str(doc_id)] = int(task.id)
             carried.extend(_carried_prediction(store, str(doc_id), task))
-    store.record_studio_tasks(server, project_id, found)
-    store.record_studio_predictions(server, project_id, carried)
+    store.tasks.record(server, project_id, found)
+    store.tasks.record_pushed(server, project_id, carried)
     return len(found)
 
 
 def _carried_prediction(store: Store, doc_id: str, task: Any) -> list[tuple[int, int, str]]:
     """(prediction id, task id, model version) of the latest prediction the task holds."""
     shown = {_model_version(p) for p in task.predictions or []}
-    latest = store.latest_prediction(doc_id)
+    latest = store.predictions.latest(doc_id)
     if latest is None or latest.model_version not in shown:
         return []
     return [(latest.id, int(task.id), latest.model_version)]

@@ -118,7 +118,7 @@ def capped_task(
 
 
 def iter_tasks(store: Store) -> Iterator[dict[str, Any]]:
-    for document, prediction in store.iter_documents_with_predictions():
+    for document, prediction in store.predictions.with_documents():
         yield task_for(document, prediction)
 
 
@@ -131,7 +131,7 @@ def write_tasks(store: Store, out: Path, caps: list[Cap] | None = None) -> int:
     tmp = out.with_name(out.name + ".partial")
     with tmp.open("w", encoding="utf-8") as handle:
         handle.write("[")
-        for document, prediction in store.iter_documents_with_predictions():
+        for document, prediction in store.predictions.with_documents():
             task, cap = capped_task(document, prediction)
             if cap is not None and caps is not None:
                 caps.append(cap)

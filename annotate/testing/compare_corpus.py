@@ -28,8 +28,8 @@ Each prediction is what a grounded LLM annotation holds: actors with every
 mention's span, claims (``text[start:end] == span.text``) with speaker, cue,
 attribution and a normalised proposition (canonical names, as the prompt asks),
 a few stances and a document stance; one run row covers them all. Documents go
-through `Store.add_document` with ``{"outlet", "date"}`` metadata and predictions
-through `Store.add_prediction`, one transaction each (the store has no batch
+through `store.documents.add` with ``{"outlet", "date"}`` metadata and predictions
+through `store.predictions.add`, one transaction each (the store has no batch
 insert), as ingest and preannotate do.
 
 Deterministic for a seed: the same (claims, seed) gives the same texts, ids and
@@ -1156,7 +1156,7 @@ def fill(store: Store, claims: int, seed: int = 7) -> Planted:
     job = JobKey(MODEL_VERSION, "-", schema_version(), "-")
     spec = RunSpec(PROVIDER, MODEL, job.model_version, job.prompt_version, job.schema_version,
                    {"seed": seed, "claims": claims}, concurrency=1)  # fmt: skip
-    run_id = store.start_run(spec)
+    run_id = store.runs.start(spec)
     counts = RunCounts()
     for doc in planner.docs:
         text, annotation = _document(doc, seed)
@@ -1166,15 +1166,15 @@ def fill(store: Store, claims: int, seed: int = 7) -> Planted:
             assert plan.ref is not None
             plan.ref = ClaimRef(doc_id, plan.ref.start, plan.ref.end)
         source = f"https://{_slug(doc.outlet)}.example/{doc.published.isoformat()}/{doc.index}"
-        store.add_document(doc_id, digest, text, source,
+        store.documents.add(doc_id, digest, text, source,
                            {"outlet": doc.outlet, "date": doc.published.isoformat()})  # fmt: skip
         spans = count_spans(annotation)
-        store.add_prediction(Prediction(doc_id, run_id, PROVIDER, MODEL, job,
+        store.predictions.add(Prediction(doc_id, run_id, PROVIDER, MODEL, job,
                                         annotation.model_dump_json(), spans, 0))  # fmt: skip
         counts.documents += 1
         counts.predicted += 1
         counts.spans += spans
-    store.finish_run(run_id, counts)
+    store.runs.finish(run_id, counts)
     return _planted(planner, seed, claims)
 
 

@@ -101,21 +101,21 @@ def fill(
     rng = random.Random(seed)
     bases = seed_bases()
     job = JobKey(bases[0].model_version, "-", "-", "-")
-    run_id = store.start_run(RunSpec("rules", "rules", job.model_version, "-", "-", {}, 1))
+    run_id = store.runs.start(RunSpec("rules", "rules", job.model_version, "-", "-", {}, 1))
     number = 0
     for index in range(documents):
         base = bases[index % len(bases)]
         text = f"{base.text.rstrip()}\n\n[copy {index}]\n"
         document_id = content_hash(text)[:16]
-        store.add_document(document_id, content_hash(text), text, f"{base.source}#{index}", {})
-        store.add_prediction(
+        store.documents.add(document_id, content_hash(text), text, f"{base.source}#{index}", {})
+        store.predictions.add(
             Prediction(document_id, run_id, "rules", "rules", job,
                        base.annotation.model_dump_json(), spans=1, hallucinations=0)
         )  # fmt: skip
         for pulled in _annotations(document_id, base.annotation, annotators, rng, index, variety):
             number += 1
             results = annotation_to_results(pulled.annotation) if pulled.annotation else []
-            store.upsert_annotation(
+            store.annotations.upsert(
                 PulledAnnotation(
                     server=SERVER,
                     project_id=PROJECT_ID,
@@ -138,7 +138,7 @@ def fill(
                     error=pulled.error,
                 )
             )
-    store.finish_run(run_id, RunCounts(documents=documents, predicted=documents))
+    store.runs.finish(run_id, RunCounts(documents=documents, predicted=documents))
     refresh_regions(store)
 
 

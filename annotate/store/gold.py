@@ -1,0 +1,95 @@
+"""The gold: each document's adjudicated annotation, as the gold pass made it.
+
+Kept with a digest of its inputs, so that the next pass remakes only the documents
+whose annotations, predictions or policy changed; read by export, eval and compare.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .annotations import VALID
+from .migrations import now
+from .repository import Repository, decode
+
+
+@dataclass(frozen=True)
+class StoredGold:
+    """A document's gold as the gold pass made it, and what it was made from."""
+
+    document_id: str
+    #: a digest of everything the gold depends on: a different one means make it again
+    inputs: str
+    #: "reviewer", "majority" or "single"
+    method: str
+    annotators: list[str]
+    contested: bool
+    ties: list[str]
+    #: why the vote made no valid annotation (then `annotation` is None)
+    problems: list[str]
+    task_ids: list[int]
+    #: the gold `Annotation` as JSON
+    annotation: str | None
+    #: the document's agreement measurement and model-vs-gold counts, as JSON
+    measures: str
+
+
+#: Documents with valid kept gold (`gold.annotation` is NULL when the vote made none).
+WITH_GOLD = "select document_id from gold where annotation is not null"
+
+
+class Gold(Repository):
+    """The `gold` table: one row per document the gold pass adjudicated.
+
+    Reached as ``store.gold``.
+    """
+
+    def drop_orphans(self) -> None:
+        """Forget the gold of documents that no longer have a valid annotation."""
+        with self.db.conn:
+            self.db.conn.execute(
+                "delete from gold where document_id not in (select document_id from annotations "
+                f"where {VALID})"
+            )
+
+    def of(self, document_id: str) -> StoredGold | None:
+        rows = self._rows("select * from gold where document_id = ?", [document_id])
+        return decode(StoredGold, rows[0]) if rows else None
+
+    def save(self, golds: Sequence[StoredGold]) -> None:
+        """Keep documents' gold, replacing what was made from older inputs."""
+        stamp = now()
+        with self.db.conn:
+            self.db.conn.executemany(
+                "insert or replace into gold values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*_gold_values(g), stamp) for g in golds],
+            )
+
+    def annotations(self) -> Iterator[tuple[str, str]]:
+        """(document id, gold `Annotation` JSON) of every document with valid kept gold, by id."""
+        rows = self.db.conn.execute(
+            "select document_id, annotation from gold where annotation is not null "
+            "order by document_id"
+        )
+        yield from ((str(doc), str(annotation)) for doc, annotation in rows)
+
+
+def _gold_values(g: StoredGold) -> tuple[Any, ...]:
+    def dumped(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    return (
+        g.document_id,
+        g.inputs,
+        g.method,
+        dumped(g.annotators),
+        int(g.contested),
+        dumped(g.ties),
+        dumped(g.problems),
+        dumped(g.task_ids),
+        g.annotation,
+        g.measures,
+    )
