@@ -16,7 +16,6 @@ from .comparisons import (
     KeptVerdict,
     StoredFact,
     StoredVerdict,
-    as_verdict,
 )
 from .database import DB_ENV, DEFAULT_DB, Store, resolve_db_path
 from .documents import Document, DocumentListing
@@ -62,6 +61,5 @@ __all__ = [
     "StoredGold",
     "StoredVerdict",
     "VerifiedVerdict",
-    "as_verdict",
     "resolve_db_path",
 ]
