@@ -390,3 +390,15 @@ def test_a_headline_kept_with_its_full_stop_reports_in_title_case() -> None:
 def test_a_progressive_cue_is_not_a_passive() -> None:
     (claim,) = attributed(TITLE + "Ida Marsh was hoping the new ferry would start in June.")
     assert claim.speaker == "Ida Marsh" and claim.quote == "the new ferry would start in June"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("Recent polls show the mayor trailing her rival by six points.", "Recent polls"),
+        ('In its annual report, the author wrote, "The harbor has never been busier."', "author"),
+    ],
+)
+def test_documents_and_described_writers_as_speakers(sentence: str, speaker: str) -> None:
+    (claim,) = attributed(TITLE + sentence)
+    assert claim.speaker == speaker

@@ -296,7 +296,9 @@ def _cues(text: str, region: TextRange, quoted: list[TextRange]) -> list[re.Matc
         and is_cue(text, m)
         and not (
             _PASSIVE.search(text, max(0, m.start() - 8), m.start())
-            and not m.group().endswith("ing")  # 'was hoping for': progressive, not passive
+            and not m.group()
+            .split()[0]
+            .endswith("ing")  # 'was hoping for': progressive, not passive
         )
     ]
 
@@ -466,9 +468,12 @@ def _cue_before(
     own = TextRange(cues[-2].end() if len(cues) > 1 else sentence.start, cue.start())
     # 'X underlined that ... and said, "...': the subject of the first cue speaks
     clause = None if _SAME_SUBJECT.search(own.of(text)) else _subject_of(text, own)
-    speaker = (clause and resolve_speaker(index, clause)) or resolve_speaker(
+    speaker = (clause and resolve_speaker(index, _without_intro(text, clause))) or resolve_speaker(
         index, TextRange(sentence.start, cues[0].start())
     )
+    if speaker is None:  # 'In the excerpt, the author wrote, "..."', 'X smiled and said, "..."'
+        subject = clause or TextRange(cue.start(), cue.start())
+        speaker = _unresolved_speaker(text, subject, cue, sentence, index)
     return (speaker, TextRange(cue.start(), cue.end())) if speaker else None
 
 

@@ -191,6 +191,10 @@ GROUP_NOUNS: tuple[str, ...] = (
     "emergency workers", "teachers", "students", "workers", "farmers", "soldiers", "troops",
     "fans", "shoppers", "passengers", "drivers", "nurses", "crews", "guards", "villagers",
     "locals", "coroner", "medical examiner", "rescue workers", "emergency services",
+    # documents and figures that report ('polls show', 'the report found')
+    "poll", "polls", "survey", "surveys", "study", "studies", "report", "records",
+    "documents", "data", "analysis", "research", "filings", "figures", "numbers", "results",
+    "memo", "statement", "letter", "lawsuit", "complaint", "respondents",
 )  # fmt: skip
 
 #: Reporting verbs and phrases that introduce a claim, in the forms news uses. Chosen on
