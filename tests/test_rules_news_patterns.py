@@ -402,3 +402,19 @@ def test_a_progressive_cue_is_not_a_passive() -> None:
 def test_documents_and_described_writers_as_speakers(sentence: str, speaker: str) -> None:
     (claim,) = attributed(TITLE + sentence)
     assert claim.speaker == speaker
+
+
+def test_a_belief_inside_reported_speech_is_part_of_it() -> None:
+    text = TITLE + "Ida Marsh said she believes the ferry will be back in service by June."
+    (claim,) = attributed(text)
+    assert (
+        claim.cue == "said"
+        and claim.quote == "she believes the ferry will be back in service by June"
+    )
+
+
+def test_speech_inside_reported_speech_is_a_claim_of_its_own() -> None:
+    text = TITLE + "Ida Marsh said the captain told her the ferry would sail at noon."
+    outer, inner = attributed(text)
+    assert (outer.cue, inner.cue) == ("said", "told")
+    assert inner.quote == "the ferry would sail at noon"

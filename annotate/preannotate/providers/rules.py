@@ -591,7 +591,9 @@ def _reported_claim(
         clause = _subject_of(text, before, long=_SPEECH_CUE_RE.fullmatch(cue.group()) is not None)
         if clause is None and _AND_THEN.search(before.of(text)):
             clause = TextRange(cue.start(), cue.start())  # 'X did A and argued that B'
-        if clause is None or _AFTER_QUOTATION.search(before.of(text)):
+        if clause is None or (
+            _AFTER_QUOTATION.search(before.of(text)) and not _AND_THEN.search(before.of(text))
+        ):
             return None  # '"...," Clinton said answering a question': the cue of a quotation
         claim = TextRange(_content_start(text, cue, body_end), body_end)
         if (
@@ -655,8 +657,11 @@ def _unresolved_speaker(
     return index.described(clause, source=True)
 
 
+#: 'I think', 'we still believe', 'I cannot see': the writer or an interviewee speaks.
 _FIRST_PERSON = re.compile(
-    r"\W*(?:I|[Ww]e)(?:\s+(?:also|still|really|do|don’t|don't|can't|can’t|would|will|have|had|just|truly|firmly|strongly|never|always|now|\w+ly))*\s*"
+    r"\W*(?:I|[Ww]e)(?:\s+(?:also|still|really|just|truly|firmly|strongly|never|always|now|"
+    r"not|cannot|do|does|did|can|could|would|will|should|must|may|might|have|had|am|are|"
+    r"\w+n[’']t|\w+ly))*\s*"
 )
 #: A pronoun in an unresolved subject: the words are a clause, not a description.
 _CLAUSE_PRONOUN = re.compile(r"\b(?:it|he|she|they|we|I|you|this|that|there)\b", re.I)
@@ -993,7 +998,26 @@ def find_claims(text: str, body: list[TextRange], index: ActorIndex) -> list[_Fo
                     claim.region.start < t.end and t.start < claim.region.end for t in taken
                 ):
                     found.append(claim)
-    return sorted(found, key=lambda f: f.region.start)
+    return sorted(_without_nested_beliefs(text, found), key=lambda f: f.region.start)
+
+
+def _without_nested_beliefs(text: str, found: list[_Found]) -> list[_Found]:
+    """Without the claims of a belief or evaluation cue inside another claim: in 'X said
+    he knows A' or 'X says his family assumed that A', what X said is the claim, and the
+    belief is part of it (on PolNeAR train, dropping them loses 29 matched claims and 307
+    false ones). An inner speech cue ('X said Y told him A') stays a claim of its own."""
+    return [f for f in found if not _nested_belief(text, f, found)]
+
+
+def _nested_belief(text: str, claim: _Found, found: list[_Found]) -> bool:
+    if claim.cue is None or _SPEECH_CUE_RE.fullmatch(claim.cue.of(text)):
+        return False
+    return any(
+        other is not claim
+        and other.region.start <= claim.cue.start
+        and claim.region.end <= other.region.end
+        for other in found
+    )
 
 
 # --------------------------------------------------------------------------
