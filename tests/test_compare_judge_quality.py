@@ -8,7 +8,7 @@ judges has a hand-checked verdict in tests/data/compare/seed_verdicts.json
 `evaluate_judge` (the code behind `annotate compare --eval`) scores the judge.
 
 The figures are pinned as measured: a change that lowers *or* raises them must
-update this test and the README's "Quality on the seeds", saying so. They are
+update this test and docs/benchmarks.md ("On the seeds"), saying so. They are
 measured on the texts the rules were written against: an upper bound for the
 rules judge, not its quality on unseen news.
 """

@@ -41,7 +41,7 @@ runner = CliRunner()
 
 WIDTH, HEIGHT = 1280, 1000
 SCREENSHOT = ROOT / "docs" / "compare-report.png"
-#: The committed screenshot stays small (the README shows it; the repository keeps it).
+#: The committed screenshot stays small (docs/comparing.md shows it; the repository keeps it).
 MAX_SCREENSHOT_BYTES = 300_000
 
 #: Outlet names the crafted articles' manifest gives them.
@@ -372,7 +372,7 @@ def test_the_page_requests_nothing_but_itself(compared: Compared, reader: Reader
     os.environ.get("ANNOTATE_SCREENSHOTS") != "1", reason="set ANNOTATE_SCREENSHOTS=1"
 )
 def test_screenshot_of_the_top_of_the_page(reader: Reader) -> None:
-    """The README's picture of the report: what a reader sees on opening it."""
+    """The picture of the report in docs/comparing.md: what a reader sees on opening it."""
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     reader.page.screenshot(path=str(SCREENSHOT), full_page=False)
     assert 0 < SCREENSHOT.stat().st_size < MAX_SCREENSHOT_BYTES

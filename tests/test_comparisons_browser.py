@@ -49,7 +49,7 @@ runner = CliRunner()
 TITLE = "browser-test: comparisons"
 WIDTH, HEIGHT = 1280, 800
 SCREENSHOT = ROOT / "docs" / "comparisons-task.png"
-#: The committed screenshot stays small (the README shows it; the repository keeps it).
+#: The committed screenshot stays small (docs/comparing.md shows it; the repository keeps it).
 MAX_SCREENSHOT_BYTES = 300_000
 
 IFP = "Iran Front Page (IFP)"  # the seed 002's outlet (seeds/manifest.json), no date
@@ -260,7 +260,7 @@ def test_the_judges_contradiction_is_selected_with_its_values_highlighted(
     os.environ.get("ANNOTATE_SCREENSHOTS") != "1", reason="set ANNOTATE_SCREENSHOTS=1"
 )
 def test_screenshot_of_the_task(pushed: Pushed, page: Any) -> None:
-    """The README's picture of a comparisons task, the judge's verdict on it."""
+    """The picture of a comparisons task in docs/comparing.md, the judge's verdict on it."""
     assert radio(page, "contradicts").is_checked() and highlights(page) == ["80", "90"]
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=False)

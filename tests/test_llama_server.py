@@ -1,14 +1,14 @@
-"""A real llama.cpp server, as the README starts it: endpoints that fail fast and honestly.
+"""A real llama.cpp server, as docs/real-models.md starts it: endpoints that fail fast and honestly.
 
 The server is llama-cpp-python 0.3.36 (its own environment, `.llama-venv`, made
 by ``scripts/setup-llama.sh``, which ``scripts/test.sh`` runs), started from the
-README's own line with two substitutions: the model file and the port. The
+page's own line with two substitutions: the model file and the port. The
 model is written by the test itself (`tests/tiny_llama.py`: random weights, a
 small vocabulary, no download); its answers are empty but valid, because
 llama-cpp-python turns the schema the client sends in JSON mode into a grammar.
 Every case runs the command line as a user does (``python -m annotate``):
 
-* the README's llama.cpp example predicts every seed document;
+* the page's llama.cpp example predicts every seed document;
 * a ``--model`` the server does not list is one ``error:`` line, nothing sent;
 * a window too small for the prompt is one ``error:`` line with the sizes and
   the flags that enlarge it, before any document (the server's own count from
@@ -79,7 +79,7 @@ def free_port() -> int:
 
 
 class LlamaServer:
-    """``python -m llama_cpp.server`` as the README writes it, on a port of its own."""
+    """``python -m llama_cpp.server`` as docs/real-models.md writes it, on a port of its own."""
 
     def __init__(self, model: Path, folder: Path, drop: tuple[str, ...] = ()) -> None:
         server_line, exports, self.arguments = readme_example("llama.cpp")
@@ -143,7 +143,7 @@ def readme_server(
 def annotate(
     db: Path, *arguments: str, env: dict[str, str], timeout: float = 600
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m annotate --db DB ARGUMENTS`` with the README's exported variables."""
+    """``python -m annotate --db DB ARGUMENTS`` with the page's exported variables."""
     environment = {**os.environ, **env}
     environment.pop("ANNOTATE_MODEL", None)
     return subprocess.run(
@@ -172,7 +172,7 @@ def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("error:")]
 
 
-# ---------------------------------------------------------------- the README's example
+# ---------------------------------------------------- the example of docs/real-models.md
 
 
 def test_the_readme_llama_cpp_example_runs_as_written(
@@ -249,9 +249,9 @@ def test_a_window_the_full_schema_fills_takes_its_compact_form(
 def test_the_servers_default_window_is_refused_at_the_start_with_the_sizes(
     tiny_model: Path, tmp_path: Path
 ) -> None:
-    """The README's server line without --n_ctx: llama-cpp-python's default 2,048 tokens.
+    """The page's server line without --n_ctx: llama-cpp-python's default 2,048 tokens.
 
-    The client is told 8,192 (the README's --context-window); the prompt alone
+    The client is told 8,192 (the page's --context-window); the prompt alone
     is about 2,800 of the model's tokens, so the server refuses the one
     measuring request, stating both sizes. Before, every document failed.
     """
