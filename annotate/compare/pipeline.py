@@ -309,7 +309,7 @@ def pair_line(
     stored: StoredVerdict, verdict: Verdict,
     human: tuple[Verdict, VerifiedVerdict] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """One line of ``pairs.jsonl`` (a contract: see the README).
+    """One line of ``pairs.jsonl`` (a contract: see docs/comparing.md).
 
     The judge's verdict, and under ``verified`` the one people gave (null when
     nobody verified the pair).
