@@ -165,11 +165,23 @@ def test_rules_version_hashes_every_rules_module() -> None:
     """A change to the rules, the actor rules or the word lists is a new model version."""
     import hashlib
 
-    from annotate.preannotate.providers import rules, rules_actors, rules_lexicon, rules_spans
+    from annotate.preannotate.providers import (
+        rules,
+        rules_actors,
+        rules_lexicon,
+        rules_spans,
+        rules_subjects,
+    )
 
     digest = hashlib.sha256()
-    for module in (rules, rules_lexicon, rules_actors, rules_spans):
+    for module in (rules, rules_lexicon, rules_actors, rules_spans, rules_subjects):
         digest.update(Path(str(module.__file__)).read_bytes())
     assert rules_version() == digest.hexdigest()[:12]
     modules = sorted(p.name for p in Path(str(rules.__file__)).parent.glob("rules*.py"))
-    assert modules == ["rules.py", "rules_actors.py", "rules_lexicon.py", "rules_spans.py"]
+    assert modules == [
+        "rules.py",
+        "rules_actors.py",
+        "rules_lexicon.py",
+        "rules_spans.py",
+        "rules_subjects.py",
+    ]

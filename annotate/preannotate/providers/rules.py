@@ -13,13 +13,16 @@ fills the same `Extraction` schema an LLM fills, from rules a reader can check:
   Department, Ministry, Police, ... or an acronym) and groups that report without
   a name ("officials", "state police", "witnesses"), each with every surface form;
 * **claims**: direct quotes (three words or more between paired quote marks, not a
-  question nor a title of a work) with the reporting verb next to them, before or
-  after; a quotation interrupted by its cue ('"A," he said. "B."') is one claim;
+  title of a work; a question only with its speaker after it, and not check-worthy)
+  with the reporting verb next to them, before or after; a quotation interrupted by
+  its cue ('"A," he said. "B."'), or carried on by the next paragraph without a cue of
+  its own (`rules_spans`), is one claim; a paragraph opened by 'NAME:' is NAME's;
   reported speech as indirect claims, one per cue in a sentence, before or after
-  the content ("X said (that) ...", "..., officials said", "According to X, ...",
-  "..., according to X"); the cues are speech verbs and, as PolNeAR marks them,
-  belief and evaluation verbs ("believes", "polls show", "criticized"), chosen on
-  PolNeAR's train split. As authorial claims of the outlet: body sentences with no
+  the content ("X said (that) ...", "..., officials said", "A, X said, B", "According
+  to X, ...", "..., according to X"); the cues are speech verbs and, as PolNeAR marks
+  them, belief and evaluation verbs ("believes", "polls show", "criticized"), chosen on
+  PolNeAR's train split; a belief inside reported speech ('X said he knows A') is part
+  of it, not a claim of its own. As authorial claims of the outlet: body sentences with no
   speech cue (nor "spoke of", "thanked", ...) that state a fact: a figure, a date
   ("on Monday", "two weeks ago"), a passive event ("was initiated by", "were
   turned into") or an actor followed by an event verb ("Putin signed", "the two
@@ -28,7 +31,9 @@ fills the same `Extraction` schema an LLM fills, from rules a reader can check:
   modal wishes, "we"/"you") are not claims;
 * **speakers**: the actor named in the subject, else (for "he", "the Iranian
   president", "who") the last person named before it, a group noun, or a short
-  description standing for its speaker ("a Nevada Democrat");
+  description standing for its speaker ("a Nevada Democrat"); past descriptions and
+  opening phrases, and failing all that the sentence's opening name or the subject
+  phrase itself (`rules_subjects`);
 * **stance**: a small lexicon of opposition and support words over each
   attributed claim, toward a known topic it mentions or else the first other
   actor it names; neutral stances are not emitted;
@@ -55,7 +60,7 @@ from typing import Any
 from annotate.schemas import OUTLET, Claim, DocumentStance, Extraction, Stance
 
 from ..textrange import TextRange
-from . import rules_actors, rules_spans
+from . import rules_actors, rules_spans, rules_subjects
 from . import rules_lexicon as lexicon
 from .base import ProviderResult, Usage
 from .rules_actors import (
@@ -67,14 +72,20 @@ from .rules_actors import (
     is_cue,
     resolve_speaker,
 )
+from .rules_subjects import (
+    NO_SUBJECT,
+    PARTICIPLE,
+    SPEECH_CUE_RE,
+    subject_of,
+    unresolved_speaker,
+    without_intro,
+)
 
 MODEL_NAME = "rule-based-annotator"
 #: Fewest words for a quotation to be a claim rather than a scare quote.
 MIN_QUOTE_WORDS = 3
 #: Fewest words for reported speech or an authorial sentence to be a claim.
 MIN_CLAIM_WORDS = 3
-#: Longest subject ("Iranian President Sayyed Ebrahim Raisi") before a reporting verb.
-MAX_SUBJECT_WORDS = 12
 #: Most words between a cue and the quotation it opens ("told reporters on Tuesday:").
 MAX_GAP_WORDS = 5
 #: How far after a closing quote mark its reporting verb is looked for.
@@ -89,7 +100,13 @@ SUBJECT_WINDOW_WORDS = 5
 def rules_version() -> str:
     """Hash of this module and its word lists: changes whenever the rules do."""
     digest = hashlib.sha256()
-    for module in (__file__, lexicon.__file__, rules_actors.__file__, rules_spans.__file__):
+    for module in (
+        __file__,
+        lexicon.__file__,
+        rules_actors.__file__,
+        rules_spans.__file__,
+        rules_subjects.__file__,
+    ):
         digest.update(Path(module).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -139,7 +156,6 @@ class RulesProvider:
 _alternation = alternation
 _CUE_RE = CUE_RE
 #: Quote marks; two apostrophes are one mark in some outlets' style (''like this'').
-_SPEECH_CUE_RE = re.compile(_alternation(lexicon.SPEECH_CUES), re.IGNORECASE)
 _QUOTE_MARKS = re.compile(r"''|[“”\"«»]")
 #: Abbreviations whose full stop does not end a sentence ("Sen. Ted Cruz", "J. Smith").
 _ABBREVIATION = re.compile(rf"\b(?:{_alternation(lexicon.ABBREVIATIONS)}|[A-Z])$")
@@ -467,13 +483,13 @@ def _cue_before(
         return None
     own = TextRange(cues[-2].end() if len(cues) > 1 else sentence.start, cue.start())
     # 'X underlined that ... and said, "...': the subject of the first cue speaks
-    clause = None if _SAME_SUBJECT.search(own.of(text)) else _subject_of(text, own)
-    speaker = (clause and resolve_speaker(index, _without_intro(text, clause))) or resolve_speaker(
+    clause = None if _SAME_SUBJECT.search(own.of(text)) else subject_of(text, own)
+    speaker = (clause and resolve_speaker(index, without_intro(text, clause))) or resolve_speaker(
         index, TextRange(sentence.start, cues[0].start())
     )
     if speaker is None:  # 'In the excerpt, the author wrote, "..."', 'X smiled and said, "..."'
         subject = clause or TextRange(cue.start(), cue.start())
-        speaker = _unresolved_speaker(text, subject, cue, sentence, index)
+        speaker = unresolved_speaker(text, subject, cue, sentence, index)
     return (speaker, TextRange(cue.start(), cue.end())) if speaker else None
 
 
@@ -550,7 +566,7 @@ def _reported_claim(
     inverted = _INVERTED.match(before.of(text))
     if inverted and (
         _RELATIVE_SUBJECT.match(before.of(text))
-        or (_PARTICIPLE.match(cue.group()) and not inverted.group("subject").strip())
+        or (PARTICIPLE.match(cue.group()) and not inverted.group("subject").strip())
     ):
         inverted = None  # 'Ann Lee, who ..., has vowed to', 'the board met, saying the cuts ...'
     rest = (
@@ -588,7 +604,7 @@ def _reported_claim(
     elif cue.group().lower() == "according to":
         claim, speaker = _according_to(text, cue, body_end, index)
     else:
-        clause = _subject_of(text, before, long=_SPEECH_CUE_RE.fullmatch(cue.group()) is not None)
+        clause = subject_of(text, before, long=SPEECH_CUE_RE.fullmatch(cue.group()) is not None)
         if clause is None and _AND_THEN.search(before.of(text)):
             clause = TextRange(cue.start(), cue.start())  # 'X did A and argued that B'
         if clause is None or (
@@ -597,15 +613,15 @@ def _reported_claim(
             return None  # '"...," Clinton said answering a question': the cue of a quotation
         claim = TextRange(_content_start(text, cue, body_end), body_end)
         if (
-            _NO_SUBJECT.fullmatch(clause.of(text))
-            or (carried and _PARTICIPLE.match(cue.group()))
+            NO_SUBJECT.fullmatch(clause.of(text))
+            or (carried and PARTICIPLE.match(cue.group()))
             or (carried and _AND_THEN.search(before.of(text)))
         ):
             speaker = carried  # '..., adding that', 'X pointed to A, saying B
         else:
-            clause = _without_intro(text, clause)
+            clause = without_intro(text, clause)
             speaker = resolve_speaker(index, clause, sentence.start)
-        speaker = speaker or _unresolved_speaker(text, clause, cue, sentence, index)
+        speaker = speaker or unresolved_speaker(text, clause, cue, sentence, index)
     claim = _strip_that(text, _trimmed(text, claim))
     if speaker is None or _words(claim.of(text)) < MIN_CLAIM_WORDS:
         return None
@@ -638,40 +654,10 @@ def _parenthetical_rest(text: str, cue: re.Match[str], body_end: int) -> TextRan
     return rest
 
 
-def _unresolved_speaker(
-    text: str, clause: TextRange, cue: re.Match[str], sentence: TextRange, index: ActorIndex
-) -> str | None:
-    """A speaker for a cue whose subject names nobody the index knows: the sentence's
-    opening name for a participle ('Ann Lee struck a measured tone, saying ...'), else the
-    subject phrase itself ('52 percent said', 'FEC records show'): the claim is there
-    whoever the rules can name as its speaker."""
-    if _PARTICIPLE.match(cue.group()) or _NO_SUBJECT.fullmatch(clause.of(text)):
-        opening = _without_intro(text, TextRange(sentence.start, cue.start()))
-        return index.leading_name(opening) or resolve_speaker(
-            index, opening, sentence.start, describe=False
-        )
-    if _FIRST_PERSON.fullmatch(clause.of(text)):
-        return index.last_before(sentence.start, ("person",))
-    if not _SPEECH_CUE_RE.fullmatch(cue.group()) or _CLAUSE_PRONOUN.search(clause.of(text)):
-        return None  # 'says it can go anywhere it wants on ...': 'wants' has no subject here
-    return index.described(clause, source=True)
-
-
-#: 'I think', 'we still believe', 'I cannot see': the writer or an interviewee speaks.
-_FIRST_PERSON = re.compile(
-    r"\W*(?:I|[Ww]e)(?:\s+(?:also|still|really|just|truly|firmly|strongly|never|always|now|"
-    r"not|cannot|do|does|did|can|could|would|will|should|must|may|might|have|had|am|are|"
-    r"\w+n[’']t|\w+ly))*\s*"
-)
-#: A pronoun in an unresolved subject: the words are a clause, not a description.
-_CLAUSE_PRONOUN = re.compile(r"\b(?:it|he|she|they|we|I|you|this|that|there)\b", re.I)
-
-
 #: A subject right after a closing quote mark: the cue belongs to that quotation.
 _AFTER_QUOTATION = re.compile(
     r"(?:[,.!?]\s*(?:''|[”\"»])|(?:''|[”\"»])\s*,)\s*(?:[\w’'.-]+\s+){0,8}$"
 )
-_PARTICIPLE = re.compile(r"\w+ing$")
 #: '..., said former congressman Barney Frank, who ...', '..., said former Ohio governor Ann
 #: Lee,': a named speaker after the cue.
 _NAMED_AFTER = re.compile(
@@ -683,8 +669,6 @@ _NAMED_AFTER = re.compile(
 _RELATIVE_SUBJECT = re.compile(r"\W*(?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*,\s+(?:who|whose)\b")
 #: The earlier cue's subject speaks again: 'He says A and says B'.
 _AND_THEN = re.compile(r"\s(?:and|but)\s+(?:also\s+|then\s+|\w+ly\s+)?$")
-#: No subject of its own: the cue continues the earlier one ('..., adding that').
-_NO_SUBJECT = re.compile(r"\W*(?:(?:and|but|while|then|also)\W+)*")
 
 
 #: Words that open a clause of content ('Later in the day, the FBI said it would ...').
@@ -700,87 +684,6 @@ def _ends_clause(text: str, cue: re.Match[str], claim: str, after: str) -> bool:
         return True  # 'CLAIM, according to Putin.', 'CLAIM, said John Smith.'
 
     return text.startswith(",", cue.end()) and _words(claim) > _words(after)
-
-
-def _subject_of(text: str, before: TextRange, long: bool = False) -> TextRange | None:
-    """The subject of a cue: the words before it, after a dateline dash ("WASHINGTON (AP) —"),
-    from the last clause start if they are many; 'Pete Seat, a consultant whose firm ...,
-    said' is its head before the first comma. Many words and no comma (a subject with a
-    relative clause) are a subject only when `long` (speech cues: 'Many of the leaders
-    who came to the city said'); for other cues they are more often a clause of their own
-    ('... after the leaders asked the Kremlin for help')."""
-    dash = max(text.rfind(mark, before.start, before.end) for mark in _DASHES)
-    if dash >= 0 and _words(text[dash : before.end]):
-        before = TextRange(dash + 1, before.end)
-    if _words(before.of(text)) <= MAX_SUBJECT_WORDS:
-        return before
-    breaks = list(_CLAUSE_BREAK.finditer(text, before.start, before.end))
-    if not breaks:
-        return _long_subject(text, before) if long else None
-    comma = breaks[-1].start()
-    clause = TextRange(comma + 1, before.end)
-    if _words(clause.of(text)) == 0:
-        return _head(text, TextRange(before.start, comma)) or clause  # '..., adding that'
-    return clause if _words(clause.of(text)) <= MAX_SUBJECT_WORDS else None
-
-
-#: An opening phrase of time or manner before a subject ('Instead, the businessman has
-#: insisted', 'Last year, conservative groups reported').
-_INTRO = re.compile(
-    r"\s*(?:In|On|At|Last|Later|Earlier|Instead|Overall|Still|However|Meanwhile|Yet|Now|"
-    r"Then|Also|After|Before|Since|During|For|Today|Yesterday|This|Separately|Indeed|"
-    r"Already|Asked|While|When|As|Although|Though|If|[A-Z][a-z]+ing)\b[^,;“”\"]{0,80},\s*"
-)
-
-
-def _without_intro(text: str, subject: TextRange) -> TextRange:
-    """The subject without an opening phrase of time or manner, when words remain."""
-    intro = _INTRO.match(text, subject.start, subject.end)
-    if intro is None or not _words(text[intro.end() : subject.end]):
-        return subject
-    return TextRange(intro.end(), subject.end)
-
-
-#: Most words of a subject that runs on without a comma ('Many of the local leaders who'd
-#: rather be working now on a campaign for Cruz said').
-MAX_LONG_SUBJECT_WORDS = 30
-#: Where a subordinate clause holding the cue starts ('... was complete when Trump said').
-_SUBORDINATOR = re.compile(r"\b(?:when|as|while|because|after|before|since|although|though)\s")
-
-
-def _long_subject(text: str, before: TextRange) -> TextRange | None:
-    """The subject of a cue after many words and no comma: from the last subordinator,
-    else all of them when they are not too many."""
-    starts = list(_SUBORDINATOR.finditer(text, before.start, before.end))
-    if starts and _words(text[starts[-1].end() : before.end]) <= MAX_SUBJECT_WORDS:
-        return TextRange(starts[-1].end(), before.end)
-    return before if _words(before.of(text)) <= MAX_LONG_SUBJECT_WORDS else None
-
-
-#: A comma or semicolon between clauses, not the one inside a figure ('at least 21,000 said').
-_CLAUSE_BREAK = re.compile(r"[,;](?!\d)")
-#: Most words of a subject's head before its description ('Minnesota state delegate Ann Lee,
-#: clad in a red cape, said').
-MAX_HEAD_WORDS = 8
-#: A sentence adverb before the subject ('Still, Ann Lee, an adviser, said').
-_LEAD_ADVERB = re.compile(r"\s*(?:Still|However|Meanwhile|Now|Yet|But|And|Also|Instead),\s*")
-
-
-def _head(text: str, subject: TextRange) -> TextRange | None:
-    """The subject's head before its first comma, when its description runs on between
-    commas ('State Senate President Ann Lee, who also serves ..., said')."""
-    lead = _LEAD_ADVERB.match(text, subject.start, subject.end)
-    start = lead.end() if lead else subject.start
-    comma = text.find(",", start, subject.end)
-    head = TextRange(start, comma if comma >= 0 else subject.end)
-    words = head.of(text).strip()
-    # a lower-case start is the end of an earlier claim ('X noted that A, adding that B')
-    return head if words[:1].isupper() and _words(words) <= MAX_HEAD_WORDS else None
-
-
-_DASHES = ("—", "–", "--")
-#: A named head, then its description between commas.
-_APPOSITION = re.compile(r"\s*((?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w’'-]*)(?:\s*\([^()]{1,20}\))?,\s")
 
 
 #: After 'told', 'warned' and the like comes whom they told, then (often) 'that'.
@@ -865,7 +768,7 @@ def _authorial_claim(
 
 def _speech_cue(text: str, sentence: TextRange, quoted: list[TextRange]) -> bool:
     """Whether a speech cue (not a belief or evaluation cue) reports something here."""
-    return any(_SPEECH_CUE_RE.fullmatch(cue.group()) for cue in _cues(text, sentence, quoted))
+    return any(SPEECH_CUE_RE.fullmatch(cue.group()) for cue in _cues(text, sentence, quoted))
 
 
 def _is_full_sentence(sentence: str) -> bool:
@@ -1010,7 +913,7 @@ def _without_nested_beliefs(text: str, found: list[_Found]) -> list[_Found]:
 
 
 def _nested_belief(text: str, claim: _Found, found: list[_Found]) -> bool:
-    if claim.cue is None or _SPEECH_CUE_RE.fullmatch(claim.cue.of(text)):
+    if claim.cue is None or SPEECH_CUE_RE.fullmatch(claim.cue.of(text)):
         return False
     return any(
         other is not claim
