@@ -418,3 +418,15 @@ def test_speech_inside_reported_speech_is_a_claim_of_its_own() -> None:
     outer, inner = attributed(text)
     assert (outer.cue, inner.cue) == ("said", "told")
     assert inner.quote == "the ferry would sail at noon"
+
+
+def test_a_participle_cue_after_the_main_clause() -> None:
+    text = (
+        TITLE + "Mayor Ann Cole spoke at the harbor on Monday, vowing to rebuild the pier by May."
+    )
+    (claim,) = attributed(text)
+    assert (claim.speaker, claim.cue, claim.quote) == (
+        "Ann Cole",
+        "vowing",
+        "to rebuild the pier by May",
+    )
