@@ -304,19 +304,19 @@ _PASSIVE = re.compile(r"\b(?:be|been|being|is|are|was|were)\s+$", re.IGNORECASE)
 
 
 def _cues(text: str, region: TextRange, quoted: list[TextRange]) -> list[re.Match[str]]:
-    """Reporting verbs in `region`, outside quotations and not passive ("was accused")."""
+    """Reporting verbs in `region`, outside quotations and not passive (`_passive`)."""
     return [
         m
         for m in cue_matches(text, region.start, region.end)
-        if not _inside(m.start(), quoted)
-        and is_cue(text, m)
-        and not (
-            _PASSIVE.search(text, max(0, m.start() - 8), m.start())
-            and not m.group()
-            .split()[0]
-            .endswith("ing")  # 'was hoping for': progressive, not passive
-        )
+        if not _inside(m.start(), quoted) and is_cue(text, m) and not _passive(text, m)
     ]
+
+
+def _passive(text: str, cue: re.Match[str]) -> bool:
+    """'was accused': a passive, no cue; 'was hoping for' is progressive and stays one."""
+    if cue.group().split()[0].endswith("ing"):
+        return False
+    return _PASSIVE.search(text, max(0, cue.start() - 8), cue.start()) is not None
 
 
 def _direct_claims(
@@ -543,6 +543,10 @@ def _clause_end(text: str, start: int, next_cue: int, end: int) -> int:
     return clause.start() if clause else end
 
 
+#: A reading of reported speech: the claim, its speaker (None: nobody), the gaps in it.
+_Reading = tuple[TextRange, str | None, tuple[TextRange, ...]]
+
+
 def _reported_claim(
     text: str,
     sentence: TextRange,
@@ -550,84 +554,127 @@ def _reported_claim(
     earlier: tuple[int, str | None],
     index: ActorIndex,
 ) -> _Found | None:
-    """'X said (that) CLAIM.', 'CLAIM, X said.' or 'CLAIM, according to X.'
+    """'X said (that) CLAIM.', 'CLAIM, X said.', 'A, X said, B.' or 'CLAIM, according to X.'
 
     `earlier` is where the clause of this cue may start (the end of an earlier cue) and
     the speaker of the earlier claim, who also speaks in '..., adding that CLAIM'.
     """
-    previous, carried = earlier
-    before = TextRange(previous, cue.start())
-    gaps: tuple[TextRange, ...] = ()
     body_end = min(sentence.end, _body_end(text, sentence))
     after = text[cue.end() : body_end].lstrip(" ,:")
     opening = _QUOTE_MARKS.match(after)
     if opening and not _partial_at(text, body_end - len(after) + opening.end()):
         return None  # 'X said, "..."' is a direct quote, found by `_direct_claims`
-    inverted = _INVERTED.match(before.of(text))
-    if inverted and (
-        _RELATIVE_SUBJECT.match(before.of(text))
-        or (PARTICIPLE.match(cue.group()) and not inverted.group("subject").strip())
-    ):
-        inverted = None  # 'Ann Lee, who ..., has vowed to', 'the board met, saying the cuts ...'
-    rest = (
-        inverted and inverted.group("subject").strip() and _parenthetical_rest(text, cue, body_end)
+    before = TextRange(earlier[0], cue.start())
+    reading = (
+        _inverted_reading(text, (sentence, body_end), cue, before, index)
+        or _according_reading(text, cue, before, body_end, index)
+        or _forward_reading(text, (sentence, body_end), cue, earlier, index)
     )
-    if inverted and (
-        rest
-        or (
-            _words(inverted.group("claim")) > MIN_CLAIM_WORDS
-            and (
-                # '..., according to a survey of Democratic superdelegates.'
-                (
-                    not inverted.group("subject").strip()
-                    and (cue.group().lower() == "according to" or _NAMED_AFTER.match(after))
-                )
-                or _ends_clause(text, cue, inverted.group("claim"), after)
-            )
-        )
-    ):
-        claim = TextRange(previous, previous + inverted.end("claim"))
-        subject = TextRange(previous + inverted.start("subject"), cue.start())
-        if rest:  # 'A, respondents said, are B.': the claim goes on after the cue
-            gaps = (TextRange(claim.end, rest.start),)
-            claim = TextRange(claim.start, rest.end)
-        named = TextRange(cue.end(), min(body_end, cue.end() + 60))
-        speaker = resolve_speaker(index, subject, sentence.start) or resolve_speaker(
-            index, named, sentence.start
-        )
-        if speaker is None and cue.group().lower() == "according to":
-            speaker = index.described(TextRange(cue.end(), body_end), source=True)
-    elif cue.group().lower() == "according to" and _words(before.of(text)) > MIN_CLAIM_WORDS:
-        claim = before  # 'CLAIM according to a CBS poll released Monday'
-        source = TextRange(cue.end(), body_end)
-        speaker = resolve_speaker(index, source) or index.described(source, source=True)
-    elif cue.group().lower() == "according to":
-        claim, speaker = _according_to(text, cue, body_end, index)
-    else:
-        clause = subject_of(text, before, long=SPEECH_CUE_RE.fullmatch(cue.group()) is not None)
-        if clause is None and _AND_THEN.search(before.of(text)):
-            clause = TextRange(cue.start(), cue.start())  # 'X did A and argued that B'
-        if clause is None or (
-            _AFTER_QUOTATION.search(before.of(text)) and not _AND_THEN.search(before.of(text))
-        ):
-            return None  # '"...," Clinton said answering a question': the cue of a quotation
-        claim = TextRange(_content_start(text, cue, body_end), body_end)
-        if (
-            NO_SUBJECT.fullmatch(clause.of(text))
-            or (carried and PARTICIPLE.match(cue.group()))
-            or (carried and _AND_THEN.search(before.of(text)))
-        ):
-            speaker = carried  # '..., adding that', 'X pointed to A, saying B
-        else:
-            clause = without_intro(text, clause)
-            speaker = resolve_speaker(index, clause, sentence.start)
-        speaker = speaker or unresolved_speaker(text, clause, cue, sentence, index)
+    if reading is None:
+        return None
+    claim, speaker, gaps = reading
     claim = _strip_that(text, _trimmed(text, claim))
     if speaker is None or _words(claim.of(text)) < MIN_CLAIM_WORDS:
         return None
     if not (_may_claim(claim.of(text)) or _headline_like(text, sentence, claim)):
         return None
     return _Found(claim, speaker, TextRange(cue.start(), cue.end()), "indirect", gaps)
+
+
+def _inverted_reading(
+    text: str,
+    sentence: tuple[TextRange, int],
+    cue: re.Match[str],
+    before: TextRange,
+    index: ActorIndex,
+) -> _Reading | None:
+    """'CLAIM, X said.', 'CLAIM, said X.', 'A, respondents said, B.': the claim before the
+    cue (and after it, when the cue stands between commas inside it)."""
+    (sentence_range, body_end) = sentence
+    inverted = _INVERTED.match(before.of(text))
+    if inverted is None or _not_inverted(text, before, cue, inverted):
+        return None
+    rest = _parenthetical_rest(text, cue, body_end) if inverted.group("subject").strip() else None
+    if rest is None and not _closes_claim(text, cue, inverted, body_end):
+        return None
+    claim = TextRange(before.start, before.start + inverted.end("claim"))
+    gaps: tuple[TextRange, ...] = ()
+    if rest is not None:  # 'A, respondents said, are B.': the claim goes on after the cue
+        gaps = (TextRange(claim.end, rest.start),)
+        claim = TextRange(claim.start, rest.end)
+    subject = TextRange(before.start + inverted.start("subject"), cue.start())
+    named = TextRange(cue.end(), min(body_end, cue.end() + 60))
+    speaker = resolve_speaker(index, subject, sentence_range.start) or resolve_speaker(
+        index, named, sentence_range.start
+    )
+    if speaker is None and cue.group().lower() == "according to":
+        speaker = index.described(TextRange(cue.end(), body_end), source=True)
+    return claim, speaker, gaps
+
+
+def _not_inverted(
+    text: str, before: TextRange, cue: re.Match[str], inverted: re.Match[str]
+) -> bool:
+    """'Ann Lee, who ran the mill, has vowed to ...' and 'the board met, saying B' look like
+    'CLAIM, X said' but are a subject with a relative clause and a participle's clause."""
+    if _RELATIVE_SUBJECT.match(before.of(text)):
+        return True
+    return PARTICIPLE.match(cue.group()) is not None and not inverted.group("subject").strip()
+
+
+def _closes_claim(text: str, cue: re.Match[str], inverted: re.Match[str], body_end: int) -> bool:
+    """Whether the cue closes the claim before it ('..., according to a survey of Democratic
+    superdelegates.', '..., said John Smith.', 'CLAIM, he said.')."""
+    if _words(inverted.group("claim")) <= MIN_CLAIM_WORDS:
+        return False
+    after = text[cue.end() : body_end].lstrip(" ,:")
+    if not inverted.group("subject").strip() and (
+        cue.group().lower() == "according to" or _NAMED_AFTER.match(after)
+    ):
+        return True
+    return _ends_clause(text, cue, inverted.group("claim"), after)
+
+
+def _according_reading(
+    text: str, cue: re.Match[str], before: TextRange, body_end: int, index: ActorIndex
+) -> _Reading | None:
+    """'CLAIM according to a CBS poll released Monday', 'According to X, CLAIM.'"""
+    if cue.group().lower() != "according to":
+        return None
+    if _words(before.of(text)) > MIN_CLAIM_WORDS:
+        source = TextRange(cue.end(), body_end)
+        return before, resolve_speaker(index, source) or index.described(source, source=True), ()
+    claim, speaker = _according_to(text, cue, body_end, index)
+    return claim, speaker, ()
+
+
+def _forward_reading(
+    text: str,
+    sentence: tuple[TextRange, int],
+    cue: re.Match[str],
+    earlier: tuple[int, str | None],
+    index: ActorIndex,
+) -> _Reading | None:
+    """'X said (that) CLAIM': the subject before the cue speaks; with none of its own
+    ('..., adding that', '... and argued that') the earlier speaker, else a fallback."""
+    (sentence_range, body_end) = sentence
+    previous, carried = earlier
+    before = TextRange(previous, cue.start())
+    clause = subject_of(text, before, long=SPEECH_CUE_RE.fullmatch(cue.group()) is not None)
+    and_then = _AND_THEN.search(before.of(text)) is not None
+    if clause is None and and_then:
+        clause = TextRange(cue.start(), cue.start())  # 'X did A and argued that B'
+    if clause is None or (_AFTER_QUOTATION.search(before.of(text)) and not and_then):
+        return None  # '"...," Clinton said answering a question': the cue of a quotation
+    claim = TextRange(_content_start(text, cue, body_end), body_end)
+    if NO_SUBJECT.fullmatch(clause.of(text)) or (
+        carried and (PARTICIPLE.match(cue.group()) or and_then)
+    ):
+        speaker = carried  # '..., adding that', 'X pointed to A, saying B'
+    else:
+        clause = without_intro(text, clause)
+        speaker = resolve_speaker(index, clause, sentence_range.start)
+    return claim, speaker or unresolved_speaker(text, clause, cue, sentence_range, index), ()
 
 
 def _headline_like(text: str, sentence: TextRange, claim: TextRange) -> bool:
