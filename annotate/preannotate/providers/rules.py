@@ -357,8 +357,8 @@ def _direct_claims(
 
 #: Between a quotation and its continuation: the cue clause, ending a sentence or a comma.
 _INTERRUPTION = re.compile(r"[^“”\"«»]{0,400}?[.,:;]\s*(?:''|[“\"«])?\s*")
-#: Most words of the cue clause interrupting a quotation ('"A," said Ann Lee, a broker based in
-#: Tampa, Fla., who represents sellers. "B."': PolNeAR train's quotations run so).
+#: Most words of the cue clause interrupting a quotation ('"A," said Carl Menke, a pilot who has
+#: guided ships into the port for twenty years. "B."': PolNeAR train's quotations run so).
 MAX_INTERRUPTION_WORDS = 45
 _COORDINATION = re.compile(r"\b(?:but|while|although|though)\b")
 _JUST_SPACE = re.compile(r"\s*(?:''|[“\"«])?\s*")
@@ -909,7 +909,7 @@ def _continued(
 def _labelled_claim(
     text: str, paragraph: TextRange, direct: list[_Found], index: ActorIndex
 ) -> Iterator[_Found]:
-    """'Q: ...', 'JOHN SMITH: ...', 'Clinton: "..."': the paragraph after its speaker's label
+    """'Q: ...', 'JOHN SMITH: ...', 'Mayor Cole: "..."': the paragraph after its speaker's label
     is their claim, unless a quotation with its own cue was found in it."""
     parts = rules_spans.labelled(text, paragraph)
     if parts is None or direct:

@@ -293,7 +293,7 @@ class ActorIndex:
             if not is_cue(self.text, cue):
                 continue
             after = _NAME_AFTER_RE.match(self.text, cue.end(), min(region.end, cue.end() + 80))
-            # 'Ann Lee, an adviser to Mr. Sanders, said': the head, not the last name
+            # 'Ann Lee, an adviser to Mr. Cole, said': the head, not the last name
             before = _APPOSITIVE_RE.search(
                 self.text, max(region.start, cue.start() - 120), cue.start()
             ) or _SUBJECT_NAME_RE.search(

@@ -51,7 +51,7 @@ def ends_paragraph(text: str, claim: TextRange, paragraph: TextRange) -> bool:
 
 
 #: A paragraph opened by its speaker's name and a colon, as transcripts and round-ups
-#: write them ('Q: ...', 'JOHN SMITH: ...', 'Clinton: "..."'): one to four capitalised words.
+#: write them ('Q: ...', 'JOHN SMITH: ...', 'Cole: "..."'): one to four capitalised words.
 _LABEL = re.compile(r"((?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*):\s+(?=\S)")
 
 

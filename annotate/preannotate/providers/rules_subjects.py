@@ -7,7 +7,7 @@ said'). These helpers find the subject in them (`subject_of`, `without_intro`) a
 when `rules_actors.resolve_speaker` names nobody from it, still give the claim a speaker
 (`unresolved_speaker`): the sentence's opening name for '..., saying B' or '... and
 argued that B', the last person named for 'I think', the subject phrase itself for
-'52 percent said'. Error analysis on PolNeAR train found most known cues that yielded
+'most residents said'. Error analysis on PolNeAR train found most known cues that yielded
 no claim had lost it for want of a speaker.
 """
 
@@ -41,8 +41,8 @@ def unresolved_speaker(
     text: str, clause: TextRange, cue: re.Match[str], sentence: TextRange, index: ActorIndex
 ) -> str | None:
     """A speaker for a cue whose subject names nobody the index knows: the sentence's
-    opening name for a participle ('Ann Lee struck a measured tone, saying ...'), else the
-    subject phrase itself ('52 percent said', 'FEC records show'): the claim is there
+    opening name for a participle ('Ann Lee spoke at the pier, saying ...'), else the
+    subject phrase itself ('most residents said', 'the harbor logs show'): the claim is there
     whoever the rules can name as its speaker."""
     if PARTICIPLE.match(cue.group()) or NO_SUBJECT.fullmatch(clause.of(text)):
         opening = without_intro(text, TextRange(sentence.start, cue.start()))
@@ -88,7 +88,7 @@ def subject_of(text: str, before: TextRange, long: bool = False) -> TextRange | 
     return clause if _words(clause.of(text)) <= MAX_SUBJECT_WORDS else None
 
 
-#: An opening phrase of time or manner before a subject ('Instead, the businessman has
+#: An opening phrase of time or manner before a subject ('Instead, the inspectors have
 #: insisted', 'Last year, conservative groups reported').
 _INTRO = re.compile(
     r"\s*(?:In|On|At|Last|Later|Earlier|Instead|Overall|Still|However|Meanwhile|Yet|Now|"
@@ -105,10 +105,10 @@ def without_intro(text: str, subject: TextRange) -> TextRange:
     return TextRange(intro.end(), subject.end)
 
 
-#: Most words of a subject that runs on without a comma ('Many of the local leaders who'd
-#: rather be working now on a campaign for Cruz said').
+#: Most words of a subject that runs on without a comma ('Many of the farmers who had
+#: brought their crops to the market on Saturday said').
 MAX_LONG_SUBJECT_WORDS = 30
-#: Where a subordinate clause holding the cue starts ('... was complete when Trump said').
+#: Where a subordinate clause holding the cue starts ('... was over when the mayor said').
 _SUBORDINATOR = re.compile(r"\b(?:when|as|while|because|after|before|since|although|though)\s")
 
 
@@ -121,10 +121,10 @@ def _long_subject(text: str, before: TextRange) -> TextRange | None:
     return before if _words(before.of(text)) <= MAX_LONG_SUBJECT_WORDS else None
 
 
-#: A comma or semicolon between clauses, not the one inside a figure ('at least 21,000 said').
+#: A comma or semicolon between clauses, not the one inside a figure ('12,000 residents said').
 _CLAUSE_BREAK = re.compile(r"[,;](?!\d)")
-#: Most words of a subject's head before its description ('Minnesota state delegate Ann Lee,
-#: clad in a red cape, said').
+#: Most words of a subject's head before its description ('Eastfield harbor pilot Carl Menke,
+#: who has guided ships there for years, said').
 MAX_HEAD_WORDS = 8
 #: A sentence adverb before the subject ('Still, Ann Lee, an adviser, said').
 _LEAD_ADVERB = re.compile(r"\s*(?:Still|However|Meanwhile|Now|Yet|But|And|Also|Instead),\s*")
