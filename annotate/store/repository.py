@@ -85,7 +85,8 @@ def decode(row_type: type[Row], row: Any, **given: Any) -> Row:
 
 
 def _read(f: Field[Any], value: Any) -> Any:
-    kind = str(f.type)
+    # the declared type as written (string annotations) or as its name (evaluated ones)
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
     if value is None:
         if f.default is not MISSING:
             return f.default
