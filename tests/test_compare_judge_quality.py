@@ -161,7 +161,7 @@ def test_every_hand_checked_verdict_is_a_candidate_pair(
             for i in compared.entries_of(*pair)}  # fmt: skip
     stale = [e for i, e in enumerate(HAND_CHECKED["verdicts"]) if i not in used]
     assert not stale
-    assert len(used) == len(HAND_CHECKED["verdicts"]) == 179
+    assert len(used) == len(HAND_CHECKED["verdicts"]) == 180
 
 
 def test_hand_checked_verdicts_agree_with_the_hand_checked_facts(with_wire: Compared) -> None:
@@ -246,22 +246,24 @@ def test_the_judge_on_the_seeds(seeds: Compared) -> None:
     # moved one hand-checked link's claim out of its pair; 'elaborates' now means two
     # claims about one event that add to each other (21 seed pairs, relabelled by hand),
     # which the judge says only for articles dated within days of each other: the seeds
-    # carry no publication date, so it says none here.
+    # carry no publication date, so it says none here. The rules' claims of issue 17's
+    # second round made three new candidate pairs (hand-checked: 2 unrelated, 1
+    # elaborates) and took two away (0.8354 of 158 pairs before).
     assert figures == {
-        "pairs": 158,
-        "accuracy": 0.8354,  # 132 of 158
-        "macro_f1": 0.4512,
+        "pairs": 159,
+        "accuracy": 0.8302,  # 132 of 159
+        "macro_f1": 0.4501,
         "by_relation": {
             "same": (0.6667, 0.3333, 0.4444, 6, 3),
             "contradicts": (None, None, None, 0, 0),
-            "elaborates": (None, 0.0, 0.0, 21, 0),
-            "unrelated": (0.8387, 0.9924, 0.9091, 131, 155),
+            "elaborates": (None, 0.0, 0.0, 22, 0),
+            "unrelated": (0.8333, 0.9924, 0.9059, 131, 156),
         },
         # people's relation -> the judge's
         "confusion": {
             "same": {"same": 2, "unrelated": 4},
             "contradicts": {},
-            "elaborates": {"unrelated": 21},
+            "elaborates": {"unrelated": 22},
             "unrelated": {"same": 1, "unrelated": 130},
         },
         "facts": {
@@ -275,22 +277,23 @@ def test_the_judge_on_the_seeds(seeds: Compared) -> None:
 def test_the_judge_on_the_seeds_and_the_wire_report(with_wire: Compared) -> None:
     figures = _figures(with_wire.scores)
     print("\nrules judge on the seeds + wire report:", json.dumps(figures))
-    # lowered by issue 17 as on the seeds alone (before: 141 pairs, accuracy 0.9645)
+    # lowered by issue 17 as on the seeds alone (before: 141 pairs, accuracy 0.9645;
+    # 174 pairs, 0.8161 before its second round of rules)
     assert figures == {
-        "pairs": 174,
-        "accuracy": 0.8161,  # 142 of 174
-        "macro_f1": 0.5658,
+        "pairs": 177,
+        "accuracy": 0.8136,  # 144 of 177
+        "macro_f1": 0.5654,
         "by_relation": {
             "same": (0.4, 0.3333, 0.3636, 6, 5),
             "contradicts": (1.0, 1.0, 1.0, 1, 1),
-            "elaborates": (None, 0.0, 0.0, 26, 0),
-            "unrelated": (0.8274, 0.9858, 0.8997, 141, 168),
+            "elaborates": (None, 0.0, 0.0, 27, 0),
+            "unrelated": (0.8246, 0.986, 0.8981, 143, 171),
         },
         "confusion": {
             "same": {"same": 2, "unrelated": 4},
             "contradicts": {"contradicts": 1},
-            "elaborates": {"same": 1, "unrelated": 25},
-            "unrelated": {"same": 2, "unrelated": 139},
+            "elaborates": {"same": 1, "unrelated": 26},
+            "unrelated": {"same": 2, "unrelated": 141},
         },
         "facts": {
             "all": (68, 62, 64, 0.9706, 0.9363, 0.9531, 0.5, 0.25, 0.3333),
