@@ -211,7 +211,8 @@ def print_claimdiff(claimdiff: dict[str, Any]) -> None:
             f"{overlap['precision']:.3f}  R {overlap['recall']:.3f}  F1 {overlap['f1']:.3f}"
         )
     print(
-        f"  relations {claimdiff['relations']}; on related {claimdiff['relations_on_related']}"
+        f"  relations {_counts(claimdiff['relations'])}; "
+        f"on related {_counts(claimdiff['relations_on_related'])}"
     )
     print(f"  contradictions reported {found['reported']}, checked {found['checked']}, "
           f"right {found['right']}, precision {found['precision']}, "
@@ -240,6 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         _print(figures)
     return 0
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """``{'same': 3, 'unrelated': 5}`` said as ``same 3, unrelated 5``."""
+    return ", ".join(f"{name} {count:,}" for name, count in counts.items())
 
 
 def _print(figures: dict[str, Any]) -> None:
