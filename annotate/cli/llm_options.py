@@ -41,17 +41,15 @@ def endpoint_options(
     the settings' order; `after` puts some of the command's own options right
     after a setting's in --help (`eval`'s --prompt after --model).
     """
-    chosen = [(name, hint, flag) for name, hint, flag in flags() if name not in without]
-    names = [name for name, _, _ in chosen]
-    if unknown := set(defaults) - set(names):
+    options = [_as_option(*setting, defaults) for setting in flags() if setting[0] not in without]
+    if unknown := set(defaults) - {option.name for option in options}:
         raise TypeError(f"no such option among the settings: {sorted(unknown)}")
-    options = [_as_option(name, hint, flag, defaults) for name, hint, flag in chosen]
 
     def decorate(command: Command) -> Command:
         @functools.wraps(command)
         def with_settings(**given: Any) -> None:
-            settings = EndpointSettings(**{name: given.pop(name) for name in names})
-            command(**given, settings=settings)
+            values = {option.name: given.pop(option.name, option.default) for option in options}
+            command(**given, settings=EndpointSettings(**values))
 
         parameters = _spliced(inspect.signature(command, eval_str=True), options, after or {})
         with_settings.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
