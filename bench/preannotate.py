@@ -30,6 +30,7 @@ from measure import own_peak_kib
 from openai import AsyncOpenAI
 
 from annotate.ingest import ingest_paths
+from annotate.llm import EndpointSettings
 from annotate.preannotate.pipeline import preannotate
 from annotate.preannotate.providers.openai_chat import USER_PREFIX, OpenAIChatProvider
 from annotate.prompts import load_prompt
@@ -84,7 +85,9 @@ async def plain_client(base_url: str, texts: list[str], concurrency: int) -> flo
 async def pipeline(base_url: str, db: Path, concurrency: int) -> float:
     """The product: ingest is done; time the pre-annotation job; returns documents/s."""
     store = Store(db)
-    provider = OpenAIChatProvider(model="bench-model", base_url=base_url, api_key=KEY)
+    provider = OpenAIChatProvider(
+        EndpointSettings(model="bench-model", base_url=base_url, api_key=KEY)
+    )
     try:
         summary = await preannotate(store, provider, concurrency=concurrency)
     finally:

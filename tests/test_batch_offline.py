@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from annotate.llm import EndpointSettings
 from annotate.llm.batch_files import ResultsFileError, read_results_file
 from annotate.preannotate.batch import collect_results
 from annotate.preannotate.chunking import split_text
@@ -116,7 +117,9 @@ def test_out_writes_the_online_requests_and_sends_nothing(
         done.stdout.split()
     )
     # Each line is the online route's request, under the online call's cache key.
-    provider = OpenAIChatProvider(model=MODEL, api_key="unused", response_format="json_object")
+    provider = OpenAIChatProvider(
+        EndpointSettings(model=MODEL, api_key="unused", response_format="json_object")
+    )
     expected = {}
     with Store(env["ANNOTATE_DB"]) as store:
         for document in store.documents.iter():
@@ -300,8 +303,10 @@ def test_a_killed_collect_resumes_and_ingests_nothing_twice(
             raise Killed
 
     def provider_for(batch: Any) -> OpenAIChatProvider:
-        return OpenAIChatProvider(model=MODEL, base_url=batch_llm.base_url, api_key=API_KEY,
-                                  response_format="json_object")  # fmt: skip
+        settings = EndpointSettings(
+            model=MODEL, base_url=batch_llm.base_url, api_key=API_KEY, response_format="json_object"
+        )
+        return OpenAIChatProvider(settings)
 
     with Store(env["ANNOTATE_DB"]) as store, pytest.raises(Killed):
         asyncio.run(collect_results(store, [output], provider_for, concurrency=1,

@@ -23,7 +23,7 @@ import pytest
 
 from annotate.errors import ProviderError
 from annotate.ingest import ingest_paths
-from annotate.llm import Price
+from annotate.llm import EndpointSettings, Price
 from annotate.llm.batch_files import (
     BatchResult,
     TooLarge,
@@ -57,10 +57,11 @@ ONE_SEED = "Kuleba"
 
 
 def _provider(batch_llm: RunningServer, **options: Any) -> OpenAIChatProvider:
-    return OpenAIChatProvider(
+    settings = EndpointSettings(
         model=MODEL, base_url=batch_llm.base_url, api_key=API_KEY, response_format="json_object",
         backoff_initial=0.01, max_retries=1, **options,
     )  # fmt: skip
+    return OpenAIChatProvider(settings)
 
 
 def _seeded(tmp_path: Path, name: str) -> Store:
@@ -452,7 +453,7 @@ def test_a_cancelled_batch_keeps_the_chunks_it_answered(
     tmp_path: Path, batch_llm: RunningServer, batches: BatchControl
 ) -> None:
     """A document cut short by the cancel is pending again, its answered chunks in the cache."""
-    small = {"context_window_tokens": 2600, "max_tokens": 600}
+    small = {"context_window": 2600, "max_tokens": 600}
     store = _seeded(tmp_path, "chunks")
 
     async def go() -> Submitted:

@@ -24,6 +24,7 @@ from annotate.codec import (
 )
 from annotate.codec import layout as L
 from annotate.ingest import ingest_paths
+from annotate.llm import EndpointSettings
 from annotate.preannotate.grounding import ground_extraction
 from annotate.preannotate.pipeline import preannotate
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
@@ -212,10 +213,11 @@ def test_predictions_through_the_fake_llm_server_obey_the_codec_laws(store: Stor
     ingest_paths(store, [SEEDS])
 
     async def run() -> None:
-        provider = OpenAIChatProvider(
+        settings = EndpointSettings(
             model="test-model", base_url=server.base_url, api_key="sk-test",
-            context_window_tokens=2600, max_tokens=300,
-        )
+            context_window=2600, max_tokens=300,
+        )  # fmt: skip
+        provider = OpenAIChatProvider(settings)
         try:
             await preannotate(store, provider, concurrency=4)
         finally:

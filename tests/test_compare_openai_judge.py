@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import date
 from typing import Any
 
@@ -23,10 +23,10 @@ from annotate.compare.judges.base import Judge, Pair, Unjudged
 from annotate.compare.judges.openai_judge import (
     USER_PREFIX,
     OpenAIJudge,
-    make_openai_judge,
     user_message,
 )
 from annotate.errors import ConfigurationError, ProviderError
+from annotate.llm import EndpointSettings
 from annotate.prompts import load_prompt, prompt_version
 from annotate.schemas import Verdict, schema_version, strict_json_schema
 from annotate.schemas.compare import VerdictAnswer
@@ -76,10 +76,13 @@ def _reset(server: RunningServer) -> None:
     server.reset()
 
 
-def make_judge(base_url: str, **options: Any) -> OpenAIJudge:
+def make_judge(
+    base_url: str, on_judged: Callable[[], None] | None = None, **options: Any
+) -> OpenAIJudge:
     defaults: dict[str, Any] = {"api_key": API_KEY, "backoff_initial": 0.01, "max_retries": 3,
-                                "concurrency": 4}  # fmt: skip
-    return OpenAIJudge(model="test-model", base_url=base_url, **{**defaults, **options})
+                                "concurrency": 4, "max_tokens": 1024}  # fmt: skip
+    settings = EndpointSettings(model="test-model", base_url=base_url, **{**defaults, **options})
+    return OpenAIJudge(settings, on_judged=on_judged)
 
 
 def relations(answers: list[Verdict | Unjudged]) -> list[str]:
@@ -236,7 +239,7 @@ def test_a_pair_the_endpoint_keeps_failing_is_unjudged(server: RunningServer) ->
 
 
 def test_claims_too_long_for_the_window_are_not_sent(server: RunningServer) -> None:
-    judge = make_judge(server.base_url, context_window_tokens=1500, max_tokens=600)
+    judge = make_judge(server.base_url, context_window=1500, max_tokens=600)
     long_pair = Pair(claim("a", "Words. " * 2000), claim("b", "Words. " * 2000), 0.9)
     (answer,) = judge.judge_all([long_pair])
     assert isinstance(answer, Unjudged) and answer.reason == "too_long"
@@ -248,11 +251,13 @@ def test_a_small_local_window_is_never_overrun() -> None:
     ``max_tokens`` cut silently), no request asks for more than the window leaves."""
     with running_llm_server(like="llama-cpp-python", responder=RESPONDER) as llama:
         judge = OpenAIJudge(
-            model="qwen2.5-0.5b-instruct",
-            base_url=llama.base_url,
-            api_key=API_KEY,
-            context_window_tokens=2048,
-            max_tokens=1024,
+            EndpointSettings(
+                model="qwen2.5-0.5b-instruct",
+                base_url=llama.base_url,
+                api_key=API_KEY,
+                context_window=2048,
+                max_tokens=1024,
+            )
         )
         answers = list(judge.judge_all(pairs_of(CASES, repeat=3)))
         stats = llama.stats()
@@ -286,7 +291,7 @@ def test_no_endpoint_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with pytest.raises(ConfigurationError, match="OPENAI_API_KEY") as missing:
-        make_openai_judge("m")
+        OpenAIJudge(EndpointSettings(model="m"))
     assert "OPENAI_BASE_URL" in str(missing.value)
 
 
@@ -296,12 +301,12 @@ def test_the_factory_reads_the_environment(
     monkeypatch.setenv("ANNOTATE_MODEL", "env-model")
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-    judge = make_openai_judge(None, concurrency=2, max_retries=0)
+    judge = OpenAIJudge(EndpointSettings(concurrency=2, max_retries=0))
     assert judge.model == "env-model" and judge.concurrency == 2
     assert judge.model_version.startswith("env-model+")
     assert relations(list(judge.judge_all(pairs_of(CASES[:2])))) == ["contradicts", "same"]
     assert server.stats()["last_request"]["model"] == "env-model"
-    assert make_openai_judge("given").model == "given"
+    assert OpenAIJudge(EndpointSettings(model="given")).model == "given"
 
 
 def test_prices_make_a_cost(server: RunningServer) -> None:
@@ -313,7 +318,9 @@ def test_prices_make_a_cost(server: RunningServer) -> None:
 
 
 def test_a_local_server_is_not_charged_openais_prices(server: RunningServer) -> None:
-    judge = OpenAIJudge(model="gpt-4o-mini", base_url=server.base_url, api_key=API_KEY)
+    judge = OpenAIJudge(
+        EndpointSettings(model="gpt-4o-mini", base_url=server.base_url, api_key=API_KEY)
+    )
     list(judge.judge_all(pairs_of(CASES)))
     assert judge.usage.prompt_tokens > 0 and judge.usage.cost_usd == 0.0
     assert not judge.price_choice.known  # said as unknown, not as free

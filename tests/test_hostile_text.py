@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from annotate.ingest import ingest_paths
+from annotate.llm import EndpointSettings
 from annotate.preannotate.pipeline import preannotate
 from annotate.preannotate.providers.openai_chat import USER_PREFIX, OpenAIChatProvider
 from annotate.prompts import load_prompt
@@ -55,8 +56,10 @@ def test_a_document_that_gives_orders_is_only_data(server: Any, tmp_path: Path) 
         (document,) = list(store.documents.iter())
 
         async def run() -> None:
-            provider = OpenAIChatProvider(model="test-model", base_url=server.base_url,
-                                          api_key="sk-test-hostile")  # fmt: skip
+            settings = EndpointSettings(
+                model="test-model", base_url=server.base_url, api_key="sk-test-hostile"
+            )
+            provider = OpenAIChatProvider(settings)
             try:
                 await preannotate(store, provider)
             finally:

@@ -16,7 +16,7 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from annotate.llm import CallFailed, ChatSettings, StructuredChat, ordered_results
+from annotate.llm import CallFailed, EndpointSettings, StructuredChat, ordered_results
 from annotate.llm.request import Form, adapted, rejects_format
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
 from annotate.testing.llm_server import RunningServer, running_llm_server
@@ -126,7 +126,7 @@ def test_adaptations_follow_what_was_sent() -> None:
 
 
 def test_settings_never_show_the_key() -> None:
-    assert "sk-secret" not in repr(ChatSettings(api_key="sk-secret-123456"))
+    assert "sk-secret" not in repr(EndpointSettings(api_key="sk-secret-123456"))
 
 
 # ---------------------------------------------------------------- any response model
@@ -140,8 +140,10 @@ class Count(BaseModel):
 
 async def test_a_rejected_format_falls_back_for_pre_annotation_too() -> None:
     with running_llm_server(reject_json_schema="llama.cpp", responder=RESPONDER) as rejecting:
-        provider = OpenAIChatProvider(model="m", base_url=rejecting.base_url, api_key="x",
-                                      backoff_initial=0.01)  # fmt: skip
+        settings = EndpointSettings(
+            model="m", base_url=rejecting.base_url, api_key="x", backoff_initial=0.01
+        )
+        provider = OpenAIChatProvider(settings)
         try:
             first = await provider.extract("One sentence here. Another one.")
         finally:
@@ -158,7 +160,7 @@ def server() -> Iterator[RunningServer]:
 
 
 async def test_any_model_is_validated_and_reasked(server: RunningServer) -> None:
-    settings = ChatSettings(base_url=server.base_url, api_key="x", max_reasks=1)
+    settings = EndpointSettings(base_url=server.base_url, api_key="x", max_reasks=1)
     chat = StructuredChat("m", Count, "Count.", settings)
     try:
         with pytest.raises(CallFailed) as caught:  # the fake answers an extraction

@@ -20,6 +20,7 @@ import pytest
 
 from annotate.errors import ConfigurationError
 from annotate.ingest import ingest_paths
+from annotate.llm import EndpointSettings
 from annotate.llm.server_facts import running_window
 from annotate.preannotate.pipeline import RunSummary, preannotate
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
@@ -42,7 +43,9 @@ def _reset(ollama: RunningServer) -> None:
 
 def run_job(store: Store, server: RunningServer, **options: Any) -> RunSummary:
     settings: dict[str, Any] = {"api_key": "x", "backoff_initial": 0.01, "max_retries": 2}
-    provider = OpenAIChatProvider(model=MODEL, base_url=server.base_url, **settings, **options)
+    provider = OpenAIChatProvider(
+        EndpointSettings(model=MODEL, base_url=server.base_url, **settings, **options)
+    )
 
     async def go() -> RunSummary:
         try:
@@ -58,7 +61,7 @@ def test_the_window_ollama_states_replaces_a_larger_one(
 ) -> None:
     """Told 8,192 tokens, the run sizes its chunks for the 4,096 Ollama runs with."""
     ingest_paths(store, [seeds_dir])
-    summary = run_job(store, ollama, context_window_tokens=8192, max_tokens=2048)
+    summary = run_job(store, ollama, context_window=8192, max_tokens=2048)
     assert (summary.counters.predicted, summary.counters.failed) == (5, 0)
     stats = ollama.stats()
     assert stats["truncated_prompts"] == 0, "no prompt was cut"
@@ -72,7 +75,7 @@ def test_a_window_the_full_schema_fills_takes_the_compact_one(
     """2,048 tokens: the full schema (about 1,720) leaves too little, the compact one fits."""
     ollama.configure(context_window=2048)
     ingest_paths(store, [seeds_dir])
-    summary = run_job(store, ollama, context_window_tokens=8192, response_format="json_object")
+    summary = run_job(store, ollama, context_window=8192, response_format="json_object")
     assert (summary.counters.predicted, summary.counters.failed) == (5, 0)
     assert "JSON mode carries the compact schema" in caplog.text
     assert ollama.stats()["truncated_prompts"] == 0
@@ -86,7 +89,7 @@ def test_a_window_neither_form_fits_is_one_error_before_any_document(
     ollama.configure(context_window=1200)
     ingest_paths(store, [seeds_dir])
     with pytest.raises(ConfigurationError) as caught:
-        run_job(store, ollama, context_window_tokens=8192)
+        run_job(store, ollama, context_window=8192)
     message = str(caught.value)
     assert "the 1200-token context window (as the server states it)" in message
     assert "which the server cut" in message and "OLLAMA_CONTEXT_LENGTH" in message

@@ -20,7 +20,7 @@ import openai
 import pytest
 
 from annotate.errors import ConfigurationError
-from annotate.llm import redact
+from annotate.llm import EndpointSettings, redact
 from annotate.llm.ratelimit import RateLimiter, estimate_tokens
 from annotate.llm.retry import retry_after_seconds
 from annotate.preannotate.providers.base import ExtractionFailed
@@ -50,7 +50,9 @@ def _reset(server: RunningServer) -> None:
 
 def make_provider(base_url: str, **options: Any) -> OpenAIChatProvider:
     defaults: dict[str, Any] = {"api_key": API_KEY, "backoff_initial": 0.01, "max_retries": 3}
-    return OpenAIChatProvider(model="test-model", base_url=base_url, **{**defaults, **options})
+    return OpenAIChatProvider(
+        EndpointSettings(model="test-model", base_url=base_url, **{**defaults, **options})
+    )
 
 
 @pytest.fixture
@@ -91,7 +93,9 @@ async def test_happy_path_sends_strict_json_schema(
 
 
 def test_identity_and_cache_params_leave_out_url_and_key() -> None:
-    provider = OpenAIChatProvider(model="m", base_url="http://127.0.0.1:9/v1", api_key=API_KEY)
+    provider = OpenAIChatProvider(
+        EndpointSettings(model="m", base_url="http://127.0.0.1:9/v1", api_key=API_KEY)
+    )
     assert provider.name == "openai" and provider.cacheable
     assert provider.model_version == (
         f"m+prompt-{prompt_version()[:8]}+schema-{schema_version()[:8]}"
@@ -102,13 +106,15 @@ def test_identity_and_cache_params_leave_out_url_and_key() -> None:
         "max_tokens": 4096,
         "response_format": "auto",
     }
-    other = OpenAIChatProvider(model="m", base_url="http://10.0.0.1/v1", api_key="sk-other-1234")
+    other = OpenAIChatProvider(
+        EndpointSettings(model="m", base_url="http://10.0.0.1/v1", api_key="sk-other-1234")
+    )
     assert other.cache_params == provider.cache_params
 
 
 def test_max_chunk_chars_follows_the_window() -> None:
-    small = OpenAIChatProvider(model="m", api_key="x", context_window_tokens=8000)
-    large = OpenAIChatProvider(model="m", api_key="x", context_window_tokens=16000)
+    small = OpenAIChatProvider(EndpointSettings(model="m", api_key="x", context_window=8000))
+    large = OpenAIChatProvider(EndpointSettings(model="m", api_key="x", context_window=16000))
     window = large.chat.window
     assert abs(large.max_chunk_chars - small.max_chunk_chars - window.chars_for(8000)) <= 1
     overhead = (len(load_prompt()) + len(str(strict_json_schema()))) // 4
@@ -118,7 +124,7 @@ def test_max_chunk_chars_follows_the_window() -> None:
 
 
 def test_max_chunk_chars_follows_the_calibration() -> None:
-    provider = OpenAIChatProvider(model="m", api_key="x", context_window_tokens=8000)
+    provider = OpenAIChatProvider(EndpointSettings(model="m", api_key="x", context_window=8000))
     before = provider.max_chunk_chars
     provider.chat.window.observe(chars=7200, prompt_tokens=2000)  # 3.6 characters per token
     after = provider.max_chunk_chars
@@ -128,11 +134,11 @@ def test_max_chunk_chars_follows_the_calibration() -> None:
 
 
 def test_a_small_window_shares_the_room_and_a_tiny_one_is_refused() -> None:
-    shared = OpenAIChatProvider(model="m", api_key="x", context_window_tokens=4096)
+    shared = OpenAIChatProvider(EndpointSettings(model="m", api_key="x", context_window=4096))
     shared.chat.window.observe(chars=3600, prompt_tokens=1000)
     # 4096 - ~1840 of prompt leaves ~2250: not max_tokens 4096 plus text, so half each.
     assert 3000 < shared.max_chunk_chars < 4500
-    tiny = OpenAIChatProvider(model="m", api_key="x", context_window_tokens=2048)
+    tiny = OpenAIChatProvider(EndpointSettings(model="m", api_key="x", context_window=2048))
     assert tiny.max_chunk_chars < 1000, "not measured yet: small chunks go out to measure"
     tiny.chat.window.observe(chars=3600, prompt_tokens=1000)
     with pytest.raises(ConfigurationError) as refused:
@@ -144,15 +150,15 @@ def test_a_small_window_shares_the_room_and_a_tiny_one_is_refused() -> None:
 
 def test_unknown_response_format_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="response-format"):
-        OpenAIChatProvider(model="m", api_key="x", response_format="yaml")
+        OpenAIChatProvider(EndpointSettings(model="m", api_key="x", response_format="yaml"))
 
 
 def test_local_endpoint_needs_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    OpenAIChatProvider(model="m", base_url="http://127.0.0.1:9/v1")
+    OpenAIChatProvider(EndpointSettings(model="m", base_url="http://127.0.0.1:9/v1"))
     with pytest.raises(ConfigurationError, match="OPENAI_API_KEY") as missing:
-        OpenAIChatProvider(model="m")
+        OpenAIChatProvider(EndpointSettings(model="m"))
     assert "OPENAI_BASE_URL" in str(missing.value) and "workload_identity" not in str(missing.value)
 
 

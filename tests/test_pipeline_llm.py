@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from annotate.ingest import ingest_paths
+from annotate.llm import EndpointSettings
 from annotate.preannotate.pipeline import RunSummary, preannotate
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
 from annotate.schemas import Annotation
@@ -41,11 +42,13 @@ def _reset(server: Any) -> None:
 def _run(store: Store, server: Any, **provider_options: Any) -> RunSummary:
     async def go() -> RunSummary:
         provider = OpenAIChatProvider(
-            model="test-model",
-            base_url=server.base_url,
-            api_key=API_KEY,
-            backoff_initial=0.05,
-            **provider_options,
+            EndpointSettings(
+                model="test-model",
+                base_url=server.base_url,
+                api_key=API_KEY,
+                backoff_initial=0.05,
+                **provider_options,
+            )
         )
         try:
             return await preannotate(store, provider, concurrency=4)
@@ -123,7 +126,7 @@ def test_faults_end_in_one_prediction_or_one_failure_each(
 
 def test_long_documents_are_chunked_and_merged(store: Store, seeds_dir: Path, server: Any) -> None:
     ingest_paths(store, [seeds_dir])
-    summary = _run(store, server, context_window_tokens=3000, max_tokens=600)
+    summary = _run(store, server, context_window=3000, max_tokens=600)
     assert summary.counters.predicted == 5
     assert summary.counters.llm_calls > 5, "small windows must split the seeds into chunks"
     _assert_grounded(store)

@@ -23,7 +23,7 @@ import pytest
 
 from annotate.errors import ConfigurationError
 from annotate.ingest import ingest_paths
-from annotate.llm import CallFailed, EndpointFailed
+from annotate.llm import CallFailed, EndpointFailed, EndpointSettings
 from annotate.llm.request import rejects_format
 from annotate.preannotate.pipeline import RunSummary, _grounded, preannotate
 from annotate.preannotate.providers import make_provider
@@ -54,7 +54,9 @@ def _reset(llama: RunningServer) -> None:
 
 def provider_for(server: RunningServer, **options: Any) -> OpenAIChatProvider:
     settings: dict[str, Any] = {"api_key": "x", "backoff_initial": 0.01, "max_retries": 6}
-    return OpenAIChatProvider(model=MODEL, base_url=server.base_url, **{**settings, **options})
+    return OpenAIChatProvider(
+        EndpointSettings(model=MODEL, base_url=server.base_url, **{**settings, **options})
+    )
 
 
 def run_job(store: Store, provider: OpenAIChatProvider, concurrency: int = 4) -> RunSummary:
@@ -105,7 +107,7 @@ def test_a_job_fits_a_small_window_by_the_servers_own_count(
 ) -> None:
     llama.configure(context_window=4096)
     ingest_paths(store, [seeds_dir])
-    provider = provider_for(llama, context_window_tokens=4096, max_tokens=4096)
+    provider = provider_for(llama, context_window=4096, max_tokens=4096)
     summary = run_job(store, provider)
     stats = llama.stats()
     assert (summary.counters.predicted, summary.counters.failed) == (5, 0)
@@ -129,7 +131,7 @@ def test_a_context_length_refusal_splits_the_chunk(
     llama.configure(context_window=4096)
     long_text = "\n\n".join(path.read_text() for path in sorted(seeds_dir.glob("*.txt"))[:4])
     add_text(store, tmp_path / "long", long_text)
-    provider = provider_for(llama, context_window_tokens=16000, max_tokens=1024)
+    provider = provider_for(llama, context_window=16000, max_tokens=1024)
     summary = run_job(store, provider)
     assert (summary.counters.predicted, summary.counters.failed) == (1, 0)
     assert llama.stats()["context_rejections"] >= 1
@@ -143,7 +145,7 @@ def test_a_window_smaller_than_the_prompt_is_one_error_before_any_document(
     llama.configure(context_window=1000)  # smaller than the prompt alone
     add_text(store, tmp_path / "short", TEXT)
     with pytest.raises(ConfigurationError) as caught:
-        run_job(store, provider_for(llama, context_window_tokens=16000))
+        run_job(store, provider_for(llama, context_window=16000))
     message = str(caught.value)
     assert "the 1000-token context window (as the server states it)" in message
     assert "--n_ctx" in message and "--max-model-len" in message and "-c/--ctx-size" in message
@@ -152,7 +154,7 @@ def test_a_window_smaller_than_the_prompt_is_one_error_before_any_document(
 
 
 async def test_a_request_that_cannot_fit_is_not_sent(llama: RunningServer) -> None:
-    provider = provider_for(llama, context_window_tokens=2048)
+    provider = provider_for(llama, context_window=2048)
     provider.chat.window.observe(chars=3600, prompt_tokens=1000)  # measured: 3.6
     try:
         with pytest.raises(CallFailed) as caught:
@@ -186,7 +188,9 @@ async def test_the_truncation_message_counts_one_answer(llama: RunningServer) ->
 async def test_an_unknown_model_is_one_error_naming_the_served_ones(
     llama: RunningServer,
 ) -> None:
-    provider = OpenAIChatProvider(model="gpt-4o-mini", base_url=llama.base_url, api_key="x")
+    provider = OpenAIChatProvider(
+        EndpointSettings(model="gpt-4o-mini", base_url=llama.base_url, api_key="x")
+    )
     try:
         with pytest.raises(EndpointFailed) as caught:
             await provider.extract(TEXT)
@@ -200,7 +204,9 @@ async def test_an_unknown_model_is_one_error_naming_the_served_ones(
 
 async def test_ollama_serves_a_name_as_its_latest_tag(llama: RunningServer) -> None:
     llama.configure(models=["llama3.1:latest"], context_window=8192)
-    provider = OpenAIChatProvider(model="llama3.1", base_url=llama.base_url, api_key="x")
+    provider = OpenAIChatProvider(
+        EndpointSettings(model="llama3.1", base_url=llama.base_url, api_key="x")
+    )
     try:
         await provider.extract(TEXT)
     finally:

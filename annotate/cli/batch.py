@@ -31,6 +31,7 @@ import asyncio
 import json
 import os
 import time
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,7 +39,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from annotate.llm import PriceChoice
+from annotate.llm import EndpointSettings, Price
 from annotate.llm.batch_client import ENDED
 from annotate.llm.batch_files import ResultsFileError
 from annotate.preannotate.batch import (
@@ -53,26 +54,17 @@ from annotate.preannotate.batch import (
     refresh,
 )
 from annotate.preannotate.budget import DEFAULT_MAX_CONSECUTIVE_FAILURES
-from annotate.preannotate.providers import make_provider
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
 from annotate.store import Store, StoredBatch
 
 from .common import DbOption, console, fail, open_store, report_table
-from .llm_options import (
-    ConcurrencyOption,
-    ContextWindowOption,
-    MaxRetriesOption,
-    PriceInputOption,
-    PriceOutputOption,
-    PricesOption,
-    RpmOption,
-    TpmOption,
-    job_price,
-)
+from .llm_options import ENDPOINT_OPTIONS, endpoint_options
 from .preannotate import EXIT_DONE, EXIT_FAILURES, EXIT_STOPPED, exit_status, summary_table
 
 #: custom_ids named in a message about lines no batch waited for; the rest are counted.
 NAMED = 5
+#: The settings that change a job's output: a batch's are its job's, not the command's.
+JOB_SETTINGS = ("model", "temperature", "max_tokens", "response_format")
 
 batch_app = typer.Typer(
     help="The batch route: poll and collect what `annotate preannotate --batch` submitted.",
@@ -125,7 +117,7 @@ async def _refresh_all(store: Store) -> None:
             if is_offline(batch):  # no provider holds it: nothing to poll
                 continue
             key = batch.job.params_hash
-            providers[key] = providers.get(key) or _job_provider(batch, {})
+            providers[key] = providers.get(key) or _job_provider(batch)
             await refresh(store, batch_client(providers[key]), batch)
     finally:
         for provider in providers.values():
@@ -166,15 +158,9 @@ def _batch_json(b: StoredBatch) -> dict[str, Any]:
 
 
 @batch_app.command("collect")
+@endpoint_options(without=(*JOB_SETTINGS, "max_cost"))
 def collect_command(
-    concurrency: ConcurrencyOption = 8,
-    rpm: RpmOption = None,
-    tpm: TpmOption = None,
-    context_window: ContextWindowOption = 16000,
-    max_retries: MaxRetriesOption = 6,
-    price_input: PriceInputOption = None,
-    price_output: PriceOutputOption = None,
-    prices: PricesOption = None,
+    settings: EndpointSettings = ENDPOINT_OPTIONS,
     max_consecutive_failures: Annotated[
         int,
         typer.Option(
@@ -211,14 +197,14 @@ def collect_command(
     With --results FILE ..., ingest the output files of the batches written
     with --out instead, the same way.
     """
-    endpoint = {"context_window_tokens": context_window, "max_retries": max_retries,
-                "rpm": rpm, "tpm": tpm}  # fmt: skip
-    prices_given = (price_input, price_output, prices)
-    options = {"concurrency": concurrency, "max_consecutive_failures": max_consecutive_failures,
-               "price_for": lambda batch: _price(batch, *prices_given).price}  # fmt: skip
+    options: dict[str, Any] = {
+        "concurrency": settings.concurrency,
+        "price_for": partial(_price, settings),
+        "max_consecutive_failures": max_consecutive_failures,
+    }
     if results_file or more_results:
         files = _results_files(results_file, more_results, wait)
-        raise typer.Exit(_collect_files(db, files, endpoint, options, prices_given))
+        raise typer.Exit(_collect_files(db, files, settings, options))
     results: list[Collected] = []
     with open_store(db) as store:
         if not store.batches.all(open_only=True):
@@ -226,15 +212,10 @@ def collect_command(
             raise typer.Exit(EXIT_DONE)
         while True:
             collected = asyncio.run(
-                collect(
-                    store, lambda batch: _job_provider(batch, endpoint),
-                    concurrency=concurrency,
-                    price_for=lambda batch: _price(batch, *prices_given).price,
-                    max_consecutive_failures=max_consecutive_failures,
-                )
-            )  # fmt: skip
+                collect(store, partial(_job_provider, settings=settings), **options)
+            )
             results.append(collected)
-            _report(collected, prices_given)
+            _report(collected, settings)
             if not (wait and collected.in_progress and collected.stopped is None):
                 break
             time.sleep(poll_interval)
@@ -253,9 +234,8 @@ def _results_files(
 
 
 def _collect_files(
-    db: Path | None, files: list[Path], endpoint: dict[str, Any], options: dict[str, Any],
-    prices: tuple[Any, ...],
-) -> int:  # fmt: skip
+    db: Path | None, files: list[Path], settings: EndpointSettings, options: dict[str, Any]
+) -> int:
     """``collect --results``: every file read before anything is stored; 0, 1 or 3."""
     if not (os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_KEY")):
         raise fail(
@@ -266,12 +246,12 @@ def _collect_files(
     with open_store(db) as store:
         try:
             collected, lines = asyncio.run(
-                collect_results(store, files, lambda b: _job_provider(b, endpoint), **options)
+                collect_results(store, files, partial(_job_provider, settings=settings), **options)
             )
         except ResultsFileError as exc:
             raise fail(str(exc)) from None
     _report_lines(lines)
-    _report(collected, prices)
+    _report(collected, settings)
     if collected.stopped is None and collected.waiting:
         unanswered = sum(item.unanswered for item in collected.waiting)
         typer.echo(
@@ -301,27 +281,20 @@ def _report_lines(lines: ResultLines) -> None:
             say(f"{len(ids)} line(s) for requests {what}: {shown}")
 
 
-def _job_provider(batch: StoredBatch, endpoint: dict[str, Any]) -> OpenAIChatProvider:
+def _job_provider(
+    batch: StoredBatch, settings: EndpointSettings = ENDPOINT_OPTIONS
+) -> OpenAIChatProvider:
     """The provider of the batch's job: its model and output-changing parameters, this endpoint."""
-    params = batch.params
-    provider = make_provider(
-        "openai", model=batch.model, temperature=params.get("temperature", 0.0),
-        max_tokens=params.get("max_tokens", 4096),
-        response_format=params.get("response_format", "auto"), **endpoint,
-    )  # fmt: skip
-    assert isinstance(provider, OpenAIChatProvider)
-    return provider
+    job = {name: batch.params[name] for name in JOB_SETTINGS if name in batch.params}
+    return OpenAIChatProvider(replace(settings, **{**job, "model": batch.model}))
 
 
-def _price(
-    batch: StoredBatch, price_input: float | None, price_output: float | None,
-    prices: Path | None,
-) -> PriceChoice:  # fmt: skip
-    """What the batch's model costs: the batch route runs on the openai provider only."""
-    return job_price("openai", batch.model, price_input, price_output, prices)
+def _price(settings: EndpointSettings, batch: StoredBatch) -> Price | None:
+    """What the batch's model costs (the batch route runs on the openai provider only)."""
+    return settings.price_of(batch.model).price
 
 
-def _report(collected: Collected, prices: tuple[Any, ...]) -> None:
+def _report(collected: Collected, settings: EndpointSettings) -> None:
     for item in collected.batches:
         b = item.batch
         name = f"batch {b.id} ({b.batch_id or 'not created'})"
@@ -344,7 +317,7 @@ def _report(collected: Collected, prices: tuple[Any, ...]) -> None:
                 "cancelled are pending again: `annotate preannotate` (online or --batch) "
                 "takes them", highlight=False, soft_wrap=True,
             )  # fmt: skip
-        console.print(summary_table(item.summary, _price(b, *prices)))
+        console.print(summary_table(item.summary, settings.price_of(b.model)))
 
 
 def _exit_status(collected: Collected, failed: int) -> int:
@@ -391,7 +364,7 @@ def cancel_command(
         if not chosen:
             console.print("no open batches: nothing to cancel")
             raise typer.Exit(EXIT_DONE)
-        outcomes = asyncio.run(cancel(store, lambda batch: _job_provider(batch, {}), chosen))
+        outcomes = asyncio.run(cancel(store, _job_provider, chosen))
     for outcome in outcomes:
         console.print(_cancelled_line(outcome), highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_DONE)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from annotate.llm import EndpointSettings
 from annotate.llm.batch_files import MAX_BYTES, MAX_REQUESTS
 from annotate.llm.client import MODEL_ENV, PLACEHOLDER_KEY
 from annotate.preannotate.batch import Submitted, submit
@@ -67,25 +69,25 @@ def report_waiting(documents: int, *, estimate: bool = False) -> None:
         )  # fmt: skip
 
 
-def offline_options(batch: bool, out: Path | None, model: str | None) -> dict[str, Any]:
-    """The provider's options for ``--batch --out``: no key needed, the model's name is.
+def offline_settings(settings: EndpointSettings, batch: bool, out: Path | None) -> EndpointSettings:
+    """The provider's settings for ``--batch --out``: no key needed, the model's name is.
 
     Nothing is sent, so a placeholder key stands in for one; the model cannot
     default to OpenAI's, since every request body carries the name the engine
     must serve.
     """
     if out is None:
-        return {}
+        return settings
     if not batch:
         raise fail("--out writes the batch route's request files: give it with --batch")
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out} is a file: give a folder for the request files")
-    if not (model or os.environ.get(MODEL_ENV)):
+    if not (settings.model or os.environ.get(MODEL_ENV)):
         raise fail(
             "--out writes the model's name into every request: give --model (the name the "
             "engine serves, as in `vllm run-batch --model NAME`)"
         )
-    return {"api_key": PLACEHOLDER_KEY}
+    return replace(settings, api_key=PLACEHOLDER_KEY)
 
 
 def submit_batches(

@@ -27,24 +27,11 @@ from annotate.gold.adjudicate import Policy
 from annotate.gold.card import figure
 from annotate.gold.report import keep_gold
 from annotate.gold.verdicts import keep_verified_verdicts
+from annotate.llm import EndpointSettings
 
 from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
 from .common import DbOption, console, counted, fail, open_store
-from .llm_options import (
-    ConcurrencyOption,
-    ContextWindowOption,
-    MaxRetriesOption,
-    MaxTokensOption,
-    ModelOption,
-    PriceInputOption,
-    PriceOutputOption,
-    PricesOption,
-    ResponseFormatOption,
-    RpmOption,
-    TemperatureOption,
-    TpmOption,
-    endpoint_options,
-)
+from .llm_options import ENDPOINT_OPTIONS, endpoint_options
 
 if TYPE_CHECKING:  # the comparison's modules load scikit-learn, scipy and openai:
     # imported when `compare` runs, so that no other command pays for them at start
@@ -55,11 +42,14 @@ if TYPE_CHECKING:  # the comparison's modules load scikit-learn, scipy and opena
 PROVIDERS = ("rules", "openai")
 
 
+@endpoint_options(  # a verdict is short: 1,024 tokens leave it room to spare
+    without=("max_cost",), max_tokens=1024, after={"model": ("origin", "out", "neighbours")}
+)
 def compare(
     provider: Annotated[
         str, typer.Option(help="Judge of candidate pairs: rules (offline) or openai.")
     ] = "rules",
-    model: ModelOption = None,
+    settings: EndpointSettings = ENDPOINT_OPTIONS,
     origin: Annotated[
         str,
         typer.Option(
@@ -74,17 +64,6 @@ def compare(
     neighbours: Annotated[
         int, typer.Option("--neighbours", help="Candidate pairs kept per claim (1-20).")
     ] = 10,
-    concurrency: ConcurrencyOption = 8,
-    rpm: RpmOption = None,
-    tpm: TpmOption = None,
-    max_tokens: MaxTokensOption = 1024,
-    context_window: ContextWindowOption = 16000,
-    temperature: TemperatureOption = 0.0,
-    response_format: ResponseFormatOption = "auto",
-    max_retries: MaxRetriesOption = 6,
-    price_input: PriceInputOption = None,
-    price_output: PriceOutputOption = None,
-    prices: PricesOption = None,
     policy: PolicyOption = "auto",
     reviewer: ReviewerOption = None,
     workers: WorkersOption = 0,
@@ -120,9 +99,6 @@ def compare(
     if not 1 <= neighbours <= 20:
         raise fail(f"--neighbours must be between 1 and 20, not {neighbours}")
     chosen = checked_policy(policy)
-    options = {**endpoint_options(locals()), "concurrency": concurrency,
-               "price_input": price_input, "price_output": price_output,
-               "prices_file": prices}  # fmt: skip
     from annotate.compare.outputs import run_comparison
 
     with open_store(db) as store, _judging_bar() as bar:
@@ -130,25 +106,25 @@ def compare(
             keep_gold(store, policy=chosen, reviewers=reviewer or (),
                       workers=worker_count(workers))  # fmt: skip
         keep_verified_verdicts(store, policy=chosen, reviewers=reviewer or ())  # people's win
-        make_judge = _judge_factory(provider, model, options, bar.advance)
+        make_judge = _judge_factory(provider, settings, bar.advance)
         found = run_comparison(store, make_judge, out, origin=origin, k=neighbours,
                                on_pairs=bar.start)  # fmt: skip
     _summary(found, out)
 
 
 def _judge_factory(
-    provider: str, model: str | None, options: dict[str, Any], advance: Callable[[], None]
+    provider: str, settings: EndpointSettings, advance: Callable[[], None]
 ) -> JudgeFactory:
     """How to make the judge once the actors are known (the rules compare actors by id)."""
     from annotate.compare.actors import ActorRegistry
-    from annotate.compare.judges.openai_judge import make_openai_judge
+    from annotate.compare.judges.openai_judge import OpenAIJudge
     from annotate.compare.judges.rules import RulesJudge
 
     def rules(registry: ActorRegistry) -> Judge:
         return RulesJudge(lambda name: registry.actor_id(name) or name.lower())
 
     def openai(registry: ActorRegistry) -> Judge:
-        return make_openai_judge(model, on_judged=advance, **options)
+        return OpenAIJudge(settings, on_judged=advance)
 
     if provider == "openai":
         openai(ActorRegistry())  # a missing endpoint or key is reported before any work

@@ -23,8 +23,7 @@ from rich.table import Table
 from annotate.gold.card import figure
 from annotate.gold.job_eval import score_job
 from annotate.gold.report import keep_gold
-from annotate.llm import PriceChoice
-from annotate.preannotate.budget import budget_price
+from annotate.llm import EndpointSettings, PriceChoice
 from annotate.preannotate.pipeline import ProgressCallback, RunSummary, job_key, preannotate
 from annotate.preannotate.providers import (
     PROVIDERS,
@@ -38,29 +37,14 @@ from annotate.store import Store, StoredEvaluation
 from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
 from .common import DbOption, console, fail, open_store, report_table
 from .job_progress import progress_bar
-from .llm_options import (
-    ConcurrencyOption,
-    ContextWindowOption,
-    MaxCostOption,
-    MaxRetriesOption,
-    MaxTokensOption,
-    ModelOption,
-    PriceInputOption,
-    PriceOutputOption,
-    PricesOption,
-    ResponseFormatOption,
-    RpmOption,
-    TemperatureOption,
-    TpmOption,
-    endpoint_options,
-    job_price,
-)
+from .llm_options import ENDPOINT_OPTIONS, endpoint_options, job_price
 
 NO_GOLD = "no gold yet: run `annotate pull` first (gold is made from the pulled annotations)"
 #: Exit status when the job stopped early (endpoint down, refused key): nothing is recorded.
 EXIT_STOPPED = 3
 
 
+@endpoint_options(after={"model": ("prompt", "compare", "as_json")})
 def eval_command(
     provider: Annotated[
         str | None,
@@ -69,7 +53,7 @@ def eval_command(
             show_default=False,
         ),
     ] = None,
-    model: ModelOption = None,
+    settings: EndpointSettings = ENDPOINT_OPTIONS,
     prompt: Annotated[
         Path | None,
         typer.Option(
@@ -83,18 +67,6 @@ def eval_command(
         typer.Option("--compare", help="Tabulate every recorded evaluation, best F1 first."),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-    concurrency: ConcurrencyOption = 8,
-    rpm: RpmOption = None,
-    tpm: TpmOption = None,
-    max_tokens: MaxTokensOption = 4096,
-    context_window: ContextWindowOption = 16000,
-    temperature: TemperatureOption = 0.0,
-    response_format: ResponseFormatOption = "auto",
-    max_retries: MaxRetriesOption = 6,
-    price_input: PriceInputOption = None,
-    price_output: PriceOutputOption = None,
-    prices: PricesOption = None,
-    max_cost: MaxCostOption = None,
     policy: PolicyOption = "auto",
     reviewer: ReviewerOption = None,
     workers: WorkersOption = 0,
@@ -114,16 +86,13 @@ def eval_command(
         _print_compare(best_first(evaluations), as_json)
         return
     name = provider or default_provider_name()
-    options: dict[str, Any] = endpoint_options(locals()) if name == "openai" else {}
-    prompt_name = "default"
+    prompt_name, prompt_text = "default", None
     if prompt is not None:
         if name != "openai":
             raise fail(f"--prompt needs --provider openai (the {name} provider sends no prompt)")
-        prompt_name, options["prompt"] = read_prompt(prompt)
-    chosen = make_provider(name, model=model, **options)
-    price = job_price(name, chosen.model, price_input, price_output, prices)
-    if max_cost is not None:
-        budget_price(price.price, chosen.model)
+        prompt_name, prompt_text = read_prompt(prompt)
+    chosen = make_provider(name, settings, prompt=prompt_text)
+    price = job_price(name, chosen.model, settings)
     with open_store(db) as store:
         if not keep_gold(store, policy=checked_policy(policy), reviewers=reviewer or (),
                          workers=worker_count(workers)):  # fmt: skip
@@ -135,43 +104,8 @@ def eval_command(
             console.print(f"{waiting} document(s) with gold wait in an open batch of this job: "
                           "not sent online (not scored); run `annotate batch collect`, then "
                           "this again", highlight=False)  # fmt: skip
-        summary = _run(store, chosen, pending, concurrency, price, max_cost)
-        if summary is not None and summary.stopped is not None:
-            typer.echo(f"stopped: {summary.stopped.reason}", err=True)
-            typer.echo(f"nothing recorded; to resume: {summary.stopped.advice}", err=True)
-            raise typer.Exit(EXIT_STOPPED)
-        score = score_job(store, job)
-        if not score.gold_documents:
-            raise fail(NO_GOLD)
-        calls = store.evaluations.calls(chosen.model, job)
-        predicted = set(store.evaluations.predictions(job))
-        spent = [cost for document, cost in calls.items() if document in predicted]
-        evaluation = StoredEvaluation(
-            run_id=summary.run_id if summary else None,
-            provider=name,
-            model=chosen.model,
-            model_version=job.model_version,
-            prompt_version=job.prompt_version,
-            prompt_name=prompt_name if name == "openai" else "",
-            schema_version=job.schema_version,
-            params_hash=job.params_hash,
-            gold_documents=score.gold_documents,
-            scored=score.scored,
-            failed=score.gold_documents - score.scored,
-            precision=score.overall["precision"],
-            recall=score.overall["recall"],
-            f1=score.overall["f1"],
-            fields=score.fields,
-            counts=score.counts,
-            cost_usd=sum(c.cost_usd for c in spent),
-            priced=price.known,
-            prompt_tokens=sum(c.prompt_tokens for c in spent),
-            completion_tokens=sum(c.completion_tokens for c in spent),
-            requests=sum(c.requests for c in spent),
-            call_seconds=sum(c.seconds for c in spent),
-        )
-        evaluation.id = store.evaluations.save(evaluation)
-        evaluation.created_at = store.evaluations.all()[-1].created_at
+        summary = _run(store, chosen, pending, settings, price)
+        evaluation = _record(store, name, prompt_name, chosen, summary, price)
     if as_json:
         json.dump(evaluation_json(evaluation, with_fields=True), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -183,11 +117,14 @@ def _run(
     store: Store,
     provider: Provider,
     pending: list[Any],
-    concurrency: int,
+    settings: EndpointSettings,
     price: PriceChoice,
-    max_cost: float | None,
 ) -> RunSummary | None:
-    """Pre-annotate the documents with gold that the job has not predicted yet (None: none)."""
+    """Pre-annotate the documents with gold that the job has not predicted yet (None: none).
+
+    A job that stopped early (endpoint down, refused key, --max-cost reached)
+    exits with `EXIT_STOPPED`: nothing is recorded.
+    """
     if not pending:
         asyncio.run(provider.aclose())
         return None
@@ -198,15 +135,66 @@ def _run(
 
     async def job(on_progress: ProgressCallback) -> RunSummary:
         try:  # the provider's connections are closed on the loop that opened them
-            return await preannotate(store, provider, concurrency=concurrency, price=price.price,
-                                     selection=(len(pending), pending), on_progress=on_progress,
-                                     max_cost=max_cost)  # fmt: skip
+            return await preannotate(store, provider, concurrency=settings.concurrency,
+                                     price=price.price, selection=(len(pending), pending),
+                                     on_progress=on_progress,
+                                     max_cost=settings.max_cost)  # fmt: skip
         finally:
             await provider.aclose()
 
     with progress_bar(len(pending), lambda: provider.retries, label="evaluating",
                       priced=price.known) as update:  # fmt: skip
-        return asyncio.run(job(update))
+        summary = asyncio.run(job(update))
+    if summary.stopped is not None:
+        typer.echo(f"stopped: {summary.stopped.reason}", err=True)
+        typer.echo(f"nothing recorded; to resume: {summary.stopped.advice}", err=True)
+        raise typer.Exit(EXIT_STOPPED)
+    return summary
+
+
+def _record(
+    store: Store,
+    name: str,
+    prompt_name: str,
+    provider: Provider,
+    summary: RunSummary | None,
+    price: PriceChoice,
+) -> StoredEvaluation:
+    """Score the job's predictions against the gold and record that, with what its calls cost."""
+    job = job_key(provider)
+    score = score_job(store, job)
+    if not score.gold_documents:
+        raise fail(NO_GOLD)
+    calls = store.evaluations.calls(provider.model, job)
+    predicted = set(store.evaluations.predictions(job))
+    spent = [cost for document, cost in calls.items() if document in predicted]
+    evaluation = StoredEvaluation(
+        run_id=summary.run_id if summary else None,
+        provider=name,
+        model=provider.model,
+        model_version=job.model_version,
+        prompt_version=job.prompt_version,
+        prompt_name=prompt_name if name == "openai" else "",
+        schema_version=job.schema_version,
+        params_hash=job.params_hash,
+        gold_documents=score.gold_documents,
+        scored=score.scored,
+        failed=score.gold_documents - score.scored,
+        precision=score.overall["precision"],
+        recall=score.overall["recall"],
+        f1=score.overall["f1"],
+        fields=score.fields,
+        counts=score.counts,
+        cost_usd=sum(c.cost_usd for c in spent),
+        priced=price.known,
+        prompt_tokens=sum(c.prompt_tokens for c in spent),
+        completion_tokens=sum(c.completion_tokens for c in spent),
+        requests=sum(c.requests for c in spent),
+        call_seconds=sum(c.seconds for c in spent),
+    )
+    evaluation.id = store.evaluations.save(evaluation)
+    evaluation.created_at = store.evaluations.all()[-1].created_at
+    return evaluation
 
 
 def best_first(evaluations: list[StoredEvaluation]) -> list[StoredEvaluation]:

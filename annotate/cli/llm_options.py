@@ -1,101 +1,104 @@
-"""The LLM endpoint's options, shared by every command that calls a model.
+"""The endpoint's options, one group shared by every command that calls a model.
 
-`annotate preannotate` and `annotate compare --provider openai` call a model
-through the same client (`annotate.llm`); their knobs have one spelling and
-one help text, defined here once.
+The settings are declared once, with their help texts and limits, in
+`annotate.llm.settings.EndpointSettings`; `endpoint_options` turns them into a
+command's options and hands the command one `EndpointSettings` built from what
+was given. typer reads a command's parameters from its signature, so the
+decorated command shows typer the settings' options in place of its
+``settings`` parameter (``__signature__``), with the command's own defaults.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
 
-from annotate.llm import Price, PriceChoice, choose_price
+from annotate.llm import Price, PriceChoice
+from annotate.llm.settings import EndpointSettings, Flag, flags
+from annotate.preannotate.budget import budget_price
 
-ModelOption = Annotated[
-    str | None,
-    typer.Option(
-        help="Model name for --provider openai (default: $ANNOTATE_MODEL, else gpt-4o-mini; "
-        "required with OPENAI_BASE_URL: the name the server lists at /v1/models).",
-        show_default=False,
-    ),
-]
-ConcurrencyOption = Annotated[int, typer.Option(min=1, help="Requests in flight at once.")]
-RpmOption = Annotated[int | None, typer.Option(help="Requests-per-minute limit.")]
-TpmOption = Annotated[int | None, typer.Option(help="Tokens-per-minute limit (estimated).")]
-MaxTokensOption = Annotated[int, typer.Option(help="Output token limit per call.")]
-ContextWindowOption = Annotated[
-    int,
-    typer.Option(
-        help="The model's context window in tokens, as the server runs it (llama.cpp: -c / "
-        "--n_ctx); longer input is chunked, and max-tokens is cut to what the window leaves."
-    ),
-]
-TemperatureOption = Annotated[float, typer.Option(help="Sampling temperature.")]
-ResponseFormatOption = Annotated[
-    str,
-    typer.Option(
-        help="auto (strict json_schema, falling back to JSON mode), json_schema, or json_object."
-    ),
-]
-MaxRetriesOption = Annotated[
-    int,
-    typer.Option(
-        min=0, help="Re-sends of a request after 429, 5xx, a timeout or a failed connection."
-    ),
-]
-PriceInputOption = Annotated[
-    float | None, typer.Option(help="USD per 1M input tokens (overrides the table).")
-]
-PriceOutputOption = Annotated[
-    float | None, typer.Option(help="USD per 1M output tokens (overrides the table).")
-]
-PricesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--prices",
-        help='Prices file, JSON or TOML: {"model": {"input": USD, "output": USD}} per 1M '
-        "tokens, models matched by name prefix. Without it only OpenAI's own API is priced.",
-        show_default=False,
-    ),
-]
+#: The name of the parameter a command receives its settings in.
+SETTINGS = "settings"
+#: The default of that parameter: typer never sees it, the options' values replace it.
+ENDPOINT_OPTIONS = EndpointSettings()
 
-MaxCostOption = Annotated[
-    float | None,
-    typer.Option(
-        min=0.0,
-        help="Stop before spending more than this many USD in this run (calls in flight "
-        "counted at their expected cost); exit status 3, pending documents kept.",
-        show_default=False,
-    ),
-]
+Command = Callable[..., None]
 
 
-def job_price(
-    provider: str,
-    model: str,
-    price_input: float | None,
-    price_output: float | None,
-    prices: Path | None,
-) -> PriceChoice:
-    """What a job's tokens cost: the rules are free; a model as `choose_price` decides."""
-    if provider != "openai":
-        return PriceChoice(Price(0.0, 0.0), "free: runs locally, no LLM calls")
-    return choose_price(
-        model, input_override=price_input, output_override=price_output, prices_file=prices
+def endpoint_options(
+    *,
+    without: Sequence[str] = (),
+    after: Mapping[str, Sequence[str]] | None = None,
+    **defaults: Any,
+) -> Callable[[Command], Command]:
+    """Give a command the settings' options, less `without`, defaulting to `defaults`.
+
+    The options stand where the command's ``settings`` parameter stands, in
+    the settings' order; `after` puts some of the command's own options right
+    after a setting's in --help (`eval`'s --prompt after --model).
+    """
+    options = [_as_option(*setting, defaults) for setting in flags() if setting[0] not in without]
+    if unknown := set(defaults) - {option.name for option in options}:
+        raise TypeError(f"no such option among the settings: {sorted(unknown)}")
+
+    def decorate(command: Command) -> Command:
+        @functools.wraps(command)
+        def with_settings(**given: Any) -> None:
+            values = {option.name: given.pop(option.name, option.default) for option in options}
+            command(**given, settings=EndpointSettings(**values))
+
+        parameters = _spliced(inspect.signature(command, eval_str=True), options, after or {})
+        with_settings.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        with_settings.__annotations__ = {p.name: p.annotation for p in parameters}
+        return with_settings
+
+    return decorate
+
+
+def _as_option(name: str, hint: Any, flag: Flag, defaults: dict[str, Any]) -> inspect.Parameter:
+    """One setting as the parameter typer makes an option of."""
+    option = typer.Option(help=flag.help, min=flag.min, show_default=flag.show_default)
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        default=defaults.get(name, getattr(ENDPOINT_OPTIONS, name)),
+        annotation=Annotated[hint, option],
     )
 
 
-def endpoint_options(given: dict[str, Any]) -> dict[str, Any]:
-    """The client's keyword arguments from a command's parameters (its ``locals()``)."""
-    return {
-        "rpm": given["rpm"],
-        "tpm": given["tpm"],
-        "max_tokens": given["max_tokens"],
-        "context_window_tokens": given["context_window"],
-        "temperature": given["temperature"],
-        "response_format": given["response_format"],
-        "max_retries": given["max_retries"],
-    }
+def _spliced(
+    own: inspect.Signature, options: list[inspect.Parameter], after: Mapping[str, Sequence[str]]
+) -> list[inspect.Parameter]:
+    """The command's parameters with the options in place of ``settings``, `after` honoured."""
+    moved = {name for names in after.values() for name in names}
+    parameters: list[inspect.Parameter] = []
+    for parameter in own.parameters.values():
+        if parameter.name == SETTINGS:
+            for option in options:
+                parameters += [
+                    option,
+                    *(own.parameters[name] for name in after.get(option.name, ())),
+                ]
+        elif parameter.name not in moved:
+            parameters.append(parameter)
+    return parameters
+
+
+def job_price(
+    provider: str, model: str, settings: EndpointSettings, *, spending: bool = True
+) -> PriceChoice:
+    """What a job's tokens cost: the rules are free; a model as its settings' prices say.
+
+    A budget (``--max-cost``) for a job that will spend needs a known price
+    (`budget_price` says so, as a `ConfigurationError`).
+    """
+    if provider != "openai":
+        return PriceChoice(Price(0.0, 0.0), "free: runs locally, no LLM calls")
+    price = settings.price_of(model)
+    if spending and settings.max_cost is not None:
+        budget_price(price.price, model)
+    return price

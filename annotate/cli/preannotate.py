@@ -19,9 +19,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from annotate.llm import PriceChoice
+from annotate.llm import EndpointSettings, PriceChoice
 from annotate.llm.batch_files import MAX_BYTES, MAX_REQUESTS
-from annotate.preannotate.budget import DEFAULT_MAX_CONSECUTIVE_FAILURES, budget_price
+from annotate.preannotate.budget import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from annotate.preannotate.dry_run import JobEstimate, estimate_job
 from annotate.preannotate.pipeline import (
     RunSummary,
@@ -41,31 +41,16 @@ from .batch_submit import (
     BatchMaxRequestsOption,
     BatchOption,
     BatchOutOption,
-    offline_options,
+    offline_settings,
     report_waiting,
     submit_batches,
 )
 from .common import DbOption, console, counted, open_store
 from .job_progress import progress_bar
-from .llm_options import (
-    ConcurrencyOption,
-    ContextWindowOption,
-    MaxCostOption,
-    MaxRetriesOption,
-    MaxTokensOption,
-    ModelOption,
-    PriceInputOption,
-    PriceOutputOption,
-    PricesOption,
-    ResponseFormatOption,
-    RpmOption,
-    TemperatureOption,
-    TpmOption,
-    endpoint_options,
-    job_price,
-)
+from .llm_options import ENDPOINT_OPTIONS, endpoint_options, job_price
 
 
+@endpoint_options(after={"concurrency": ("limit",)})
 def preannotate_command(
     provider: Annotated[
         str | None,
@@ -75,22 +60,10 @@ def preannotate_command(
             show_default=False,
         ),
     ] = None,
-    model: ModelOption = None,
-    concurrency: ConcurrencyOption = 8,
+    settings: EndpointSettings = ENDPOINT_OPTIONS,
     limit: Annotated[
         int | None, typer.Option(min=1, help="Annotate at most N pending documents.")
     ] = None,
-    rpm: RpmOption = None,
-    tpm: TpmOption = None,
-    max_tokens: MaxTokensOption = 4096,
-    context_window: ContextWindowOption = 16000,
-    temperature: TemperatureOption = 0.0,
-    response_format: ResponseFormatOption = "auto",
-    max_retries: MaxRetriesOption = 6,
-    price_input: PriceInputOption = None,
-    price_output: PriceOutputOption = None,
-    prices: PricesOption = None,
-    max_cost: MaxCostOption = None,
     max_consecutive_failures: Annotated[
         int,
         typer.Option(
@@ -120,11 +93,9 @@ def preannotate_command(
     (or waiting in an open batch); 1: some failed; 3: stopped early (see the message).
     """
     name = provider or ("openai" if batch else default_provider_name())
-    offline = offline_options(batch, out, model)  # --batch --out: nothing sent, no key needed
-    chosen = make_provider(name, model=model, **_openai_options(name, locals()), **offline)
-    price = job_price(name, chosen.model, price_input, price_output, prices)
-    if max_cost is not None and not dry_run:
-        budget_price(price.price, chosen.model)
+    settings = offline_settings(settings, batch, out)  # --batch --out: nothing sent, no key
+    chosen = make_provider(name, settings)
+    price = job_price(name, chosen.model, settings, spending=not dry_run)
     console.print(f"provider [bold]{name}[/], model_version [bold]{chosen.model_version}[/]")
     if batch and not dry_run:  # the batch route (annotate/cli/batch.py)
         submit_batches(chosen, db, limit, batch_max_requests, batch_max_bytes, out)
@@ -143,11 +114,11 @@ def preannotate_command(
                 _run(
                     store,
                     chosen,
-                    concurrency=concurrency,
+                    concurrency=settings.concurrency,
                     limit=limit,
                     price=price.price,
                     on_progress=update,
-                    max_cost=max_cost,
+                    max_cost=settings.max_cost,
                     max_consecutive_failures=max_consecutive_failures,
                 )
             )
@@ -182,10 +153,6 @@ def exit_status(summary: RunSummary) -> int:
         )
         return EXIT_FAILURES
     return EXIT_DONE
-
-
-def _openai_options(name: str, given: dict[str, object]) -> dict[str, object]:
-    return endpoint_options(given) if name == "openai" else {}
 
 
 async def _run(store: Store, provider: Provider, **kwargs: Any) -> RunSummary:

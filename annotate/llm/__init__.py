@@ -17,7 +17,8 @@ from .ratelimit import RateLimiter, estimate_tokens
 from .redaction import redact
 from .request import RESPONSE_FORMATS
 from .retry import RetryPolicy
-from .structured import Answer, ChatSettings, StructuredChat
+from .settings import EndpointSettings
+from .structured import Answer, StructuredChat
 from .usage import Usage
 
 __all__ = [
@@ -26,8 +27,8 @@ __all__ = [
     "RESPONSE_FORMATS",
     "Answer",
     "CallFailed",
-    "ChatSettings",
     "EndpointFailed",
+    "EndpointSettings",
     "Price",
     "PriceChoice",
     "RateLimiter",

@@ -24,7 +24,7 @@ import asyncio
 import logging
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 import openai
@@ -56,7 +56,7 @@ from .request import (
     json_mode_prompt,
     rejects_format,
 )
-from .retry import CONNECT_GRACE, CONNECT_RETRY_WAIT, RetryPolicy, call_with_retries
+from .retry import CONNECT_GRACE, CONNECT_RETRY_WAIT, call_with_retries
 from .server_facts import (
     TokenCount,
     count_tokens,
@@ -65,6 +65,7 @@ from .server_facts import (
     stated_prompt,
     stated_window,
 )
+from .settings import EndpointSettings
 from .usage import Usage
 from .window import MIN_OUTPUT_TOKENS, SAFETY_MARGIN, Window
 
@@ -78,43 +79,6 @@ MODEL_LIST_TIMEOUT = 10.0
 CHAT_PATH = "/chat/completions"
 #: Most served model names a message lists.
 MODELS_SHOWN = 20
-
-
-@dataclass(frozen=True)
-class ChatSettings:
-    """Where to send requests and how: the knobs the CLI commands expose.
-
-    `base_url` and `api_key` default to ``OPENAI_BASE_URL`` and
-    ``OPENAI_API_KEY``. `max_retries` bounds transport re-sends per HTTP call
-    (starting at `backoff_initial` seconds); `max_reasks` bounds validation
-    re-asks per `ask`. `context_window` (tokens; None when unknown) caps each
-    request's ``max_tokens`` to what the window leaves after its prompt. The
-    key is left out of the repr, so a logged settings object never shows it.
-    """
-
-    base_url: str | None = None
-    api_key: str | None = field(default=None, repr=False)
-    temperature: float = 0.0
-    max_tokens: int = 4096
-    context_window: int | None = None
-    response_format: str = "auto"
-    max_reasks: int = 2
-    max_retries: int = 6
-    timeout: float = 60.0
-    rpm: int | None = None
-    tpm: int | None = None
-    backoff_initial: float = 0.5
-    backoff_max: float = 30.0
-    retry_after_cap: float = 60.0
-
-    def __post_init__(self) -> None:
-        checked_response_format(self.response_format)
-
-    @property
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(
-            self.max_retries, self.backoff_initial, self.backoff_max, self.retry_after_cap
-        )
 
 
 @dataclass
@@ -162,7 +126,7 @@ class StructuredChat(Generic[M]):
         model: str,
         response_model: type[M],
         system_prompt: str,
-        settings: ChatSettings | None = None,
+        settings: EndpointSettings | None = None,
         *,
         schema_name: str = "answer",
         reask_rule: str = "copy every quoted word verbatim from the input",
@@ -170,7 +134,8 @@ class StructuredChat(Generic[M]):
         self.model = model
         self.response_model = response_model
         self.system_prompt = system_prompt
-        self.settings = settings or ChatSettings()
+        self.settings = settings or EndpointSettings()
+        checked_response_format(self.settings.response_format)
         self.schema_name = schema_name
         self.reask_rule = reask_rule
         self.schema = strict_json_schema(response_model)

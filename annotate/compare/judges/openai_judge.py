@@ -22,19 +22,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
-from annotate.errors import ConfigurationError, one_line
+from annotate.errors import one_line
 from annotate.llm import (
     CallFailed,
-    ChatSettings,
     EndpointFailed,
+    EndpointSettings,
     Price,
     StructuredChat,
     Usage,
-    choose_price,
-    default_model,
     ordered_results,
 )
 from annotate.prompts import load_prompt, prompt_version
@@ -63,15 +60,16 @@ ANSWER_TOKENS = 256
 class OpenAIJudge:
     """The `Judge` protocol over an OpenAI-compatible ``/v1/chat/completions`` endpoint.
 
-    The knobs are pre-annotation's (`annotate preannotate --help`): `base_url`
-    and `api_key` default to ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``;
-    `concurrency` requests in flight; `rpm`/`tpm` pacing; `max_retries`
-    transport re-sends; `max_reasks` validation re-asks; `response_format`
-    auto, json_schema or json_object. A pair whose claims do not fit
-    `context_window_tokens` is not sent (``Unjudged("too_long")``). Cost uses
-    the price table of `annotate.llm.pricing` unless `price_input` and
-    `price_output` (USD per 1M tokens) say otherwise. `on_judged` is called
-    once per pair answered, in order, from the caller's thread.
+    The settings are pre-annotation's (`EndpointSettings`, `annotate preannotate
+    --help`): the model (else ``$ANNOTATE_MODEL``, else the default), the
+    endpoint and key (``OPENAI_BASE_URL``, ``OPENAI_API_KEY`` unless given, a
+    missing endpoint being a `ConfigurationError` at once), `concurrency`
+    requests in flight, pacing, retries, re-asks and the response format. A
+    pair whose claims do not fit the context window is not sent
+    (``Unjudged("too_long")``). Cost uses the price table of
+    `annotate.llm.pricing` unless the settings' prices say otherwise.
+    `on_judged` is called once per pair answered, in order, from the caller's
+    thread.
     """
 
     name = NAME
@@ -79,52 +77,23 @@ class OpenAIJudge:
 
     def __init__(
         self,
+        settings: EndpointSettings | None = None,
         *,
-        model: str,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        concurrency: int = 8,
-        temperature: float = 0.0,
-        max_tokens: int = 1024,
-        context_window_tokens: int = 16000,
-        response_format: str = "auto",
-        max_reasks: int = 2,
-        max_retries: int = 6,
-        timeout: float = 60.0,
-        rpm: int | None = None,
-        tpm: int | None = None,
-        backoff_initial: float = 0.5,
-        backoff_max: float = 30.0,
-        retry_after_cap: float = 60.0,
-        price_input: float | None = None,
-        price_output: float | None = None,
-        prices_file: Path | None = None,
         on_judged: Callable[[], None] | None = None,
     ) -> None:
-        if concurrency < 1:
-            raise ConfigurationError(f"--concurrency must be at least 1, not {concurrency}")
-        settings = ChatSettings(
-            base_url=base_url, api_key=api_key, temperature=temperature, max_tokens=max_tokens,
-            response_format=response_format, max_reasks=max_reasks, max_retries=max_retries,
-            timeout=timeout, rpm=rpm, tpm=tpm, backoff_initial=backoff_initial,
-            backoff_max=backoff_max, retry_after_cap=retry_after_cap,
-            context_window=context_window_tokens,
-        )  # fmt: skip
-        self.model = model
-        self.concurrency = concurrency
-        self.context_window_tokens = context_window_tokens
+        settings = settings or EndpointSettings()
+        self.model = settings.resolved_model()
+        self.concurrency = settings.concurrency
+        self.context_window_tokens = settings.context_window
         self.on_judged = on_judged
         #: OpenAI's list price only for OpenAI itself: a local server's model is not charged
         #: as if it were gpt-4o (`annotate.llm.pricing.choose_price`); unknown counts 0 here,
         #: and the usage says it is unknown (`JudgeUsage.priced`).
-        self.price_choice = choose_price(
-            model, input_override=price_input, output_override=price_output,
-            prices_file=prices_file, base_url=base_url,
-        )  # fmt: skip
+        self.price_choice = settings.price_of(self.model)
         self.price = self.price_choice.price or Price(0.0, 0.0)
         self.usage = JudgeUsage(priced=self.price_choice.known)
         self.chat: StructuredChat[VerdictAnswer] = StructuredChat(
-            model, VerdictAnswer, load_prompt(PROMPT), settings,
+            self.model, VerdictAnswer, load_prompt(PROMPT), settings,
             schema_name="verdict", reask_rule=REASK_RULE,
         )  # fmt: skip
 
@@ -199,16 +168,6 @@ class OpenAIJudge:
         counted.prompt_tokens += usage.prompt_tokens
         counted.completion_tokens += usage.completion_tokens
         counted.cost_usd += self.price.cost(usage.prompt_tokens, usage.completion_tokens)
-
-
-def make_openai_judge(model: str | None = None, **options: Any) -> OpenAIJudge:
-    """The judge for `model`, else ``$ANNOTATE_MODEL``, else the default model.
-
-    `options` are `OpenAIJudge`'s keyword parameters (the CLI's knobs); the
-    endpoint and key come from ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``
-    unless given. A missing endpoint is a `ConfigurationError` at once.
-    """
-    return OpenAIJudge(model=default_model(model), **options)
 
 
 def user_message(pair: Pair) -> str:

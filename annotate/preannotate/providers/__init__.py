@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from annotate.errors import ConfigurationError
-from annotate.llm import default_model
+from annotate.llm import EndpointSettings
 
 from .base import EndpointFailed, ExtractionFailed, Provider, ProviderResult, Usage
 
@@ -19,8 +18,10 @@ def default_provider_name() -> str:
     return "openai" if configured else "rules"
 
 
-def make_provider(name: str, *, model: str | None = None, **options: Any) -> Provider:
-    """Build provider `name`; `options` go to the OpenAI provider only."""
+def make_provider(
+    name: str, settings: EndpointSettings | None = None, *, prompt: str | None = None
+) -> Provider:
+    """Build provider `name`; the rules need neither the endpoint's `settings` nor a `prompt`."""
     if name == "rules":
         from .rules import RulesProvider
 
@@ -28,7 +29,7 @@ def make_provider(name: str, *, model: str | None = None, **options: Any) -> Pro
     if name == "openai":
         from .openai_chat import OpenAIChatProvider
 
-        return OpenAIChatProvider(model=default_model(model, options.get("base_url")), **options)
+        return OpenAIChatProvider(settings, prompt=prompt)
     raise ConfigurationError(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
 
 

@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from annotate.errors import ConfigurationError
-from annotate.llm import ChatSettings, StructuredChat
+from annotate.llm import EndpointSettings, StructuredChat
 from annotate.llm.structured import Measured
 from annotate.prompts import load_prompt, prompt_hash
 from annotate.schemas import Extraction, schema_version
@@ -54,55 +54,30 @@ def window_too_small(window: int, whose: str, prompt_tokens: int, how: str) -> C
 class OpenAIChatProvider:
     """Extraction through any OpenAI-compatible ``/v1/chat/completions`` endpoint.
 
-    `base_url` and `api_key` default to the SDK's own ``OPENAI_BASE_URL`` and
-    ``OPENAI_API_KEY``; neither is part of `cache_params`, so the same model
-    behind another URL reuses the cache. The key is never put into an
-    exception, a log line or the cache key.
-
-    `max_retries` bounds transport re-sends per HTTP call (tenacity, starting at
-    `backoff_initial` seconds); `max_reasks` bounds validation re-asks per
-    extraction. Cost is computed by the pipeline (`annotate.llm.pricing`).
+    Built from the endpoint's `EndpointSettings` (the model, its window and
+    output limit, pacing, retries). `base_url` and `api_key` default to the
+    SDK's own ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``; neither is part of
+    `cache_params`, so the same model behind another URL reuses the cache. The
+    key is never put into an exception, a log line or the cache key. Cost is
+    computed by the pipeline (`annotate.llm.pricing`); `prompt` is another
+    prompt's text (`annotate eval --prompt`), versioned by its hash.
     """
 
     name = "openai"
     cacheable = True
 
     def __init__(
-        self,
-        *,
-        model: str,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        temperature: float = 0.0,
-        max_tokens: int = 4096,
-        context_window_tokens: int = 16000,
-        response_format: str = "auto",
-        max_reasks: int = 2,
-        max_retries: int = 6,
-        timeout: float = 60.0,
-        rpm: int | None = None,
-        tpm: int | None = None,
-        backoff_initial: float = 0.5,
-        backoff_max: float = 30.0,
-        retry_after_cap: float = 60.0,
-        prompt: str | None = None,
+        self, settings: EndpointSettings | None = None, *, prompt: str | None = None
     ) -> None:
-        settings = ChatSettings(
-            base_url=base_url, api_key=api_key, temperature=temperature, max_tokens=max_tokens,
-            response_format=response_format, max_reasks=max_reasks, max_retries=max_retries,
-            timeout=timeout, rpm=rpm, tpm=tpm, backoff_initial=backoff_initial,
-            backoff_max=backoff_max, retry_after_cap=retry_after_cap,
-            context_window=context_window_tokens,
-        )  # fmt: skip
-        self.model = model
+        settings = settings or EndpointSettings()
+        self.model = settings.resolved_model()
         #: The window as given (--context-window); the chat's may shrink to the server's own.
-        self.declared_window = context_window_tokens
+        self.declared_window = settings.context_window
         self._warned_small_window = False
-        # `prompt`: another prompt's text (`annotate eval --prompt`), versioned by its hash.
         system = load_prompt() if prompt is None else prompt
         self.prompt_version = prompt_hash(system)
         self.chat = StructuredChat(
-            model, Extraction, system, settings,
+            self.model, Extraction, system, settings,
             schema_name="extraction", reask_rule=REASK_RULE,
         )  # fmt: skip
 
