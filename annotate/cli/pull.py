@@ -8,7 +8,8 @@ import typer
 
 from annotate.studio.annotations import AnnotationKind
 from annotate.studio.comparisons import VerdictKind
-from annotate.studio.pull import PullReport, TaskKind, pull, pushed_titles
+from annotate.studio.kind import TaskKind
+from annotate.studio.pull import PullReport, pull, pushed_titles
 from annotate.studio.push import check_title
 
 from .common import DbOption, console, errors, open_store

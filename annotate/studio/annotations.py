@@ -24,7 +24,7 @@ from annotate.store import PulledAnnotation, Store
 
 
 class AnnotationKind:
-    """Documents' tasks, as `pull.TaskKind`: the subject is a document's id."""
+    """Documents' tasks, as `kind.TaskKind`: the subject is a document's id."""
 
     name = "annotations"
     push_command = "annotate push"

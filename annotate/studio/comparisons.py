@@ -37,7 +37,7 @@ class Quotes:
 
 
 class VerdictKind:
-    """Comparison tasks, as `pull.TaskKind`: the subject is a claim pair."""
+    """Comparison tasks, as `kind.TaskKind`: the subject is a claim pair."""
 
     name = "verdicts"
     push_command = "annotate push --comparisons"

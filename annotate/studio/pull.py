@@ -16,67 +16,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from annotate.errors import InputError, StudioError
 
 from .connection import studio_errors
+from .kind import TaskKind
 from .push import find_project
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
-
-Subject = TypeVar("Subject")
-
-
-class TaskKind(Protocol[Subject]):
-    """A kind of Label Studio task: what its tasks are about, its codec, its repository.
-
-    `Subject` is what one task is about (a document's id, a claim pair).
-    """
-
-    #: what its answers are called in reports ("annotations", "verdicts")
-    name: str
-    #: the command that makes its projects, named when there are none
-    push_command: str
-
-    def projects(self, server: str) -> list[int]:
-        """The projects on `server` this store made tasks of this kind in."""
-        ...
-
-    def recorded(self, server: str, project_id: int) -> dict[int, Subject]:
-        """Task id -> what the task is about, as the store recorded it at push."""
-        ...
-
-    def subject_in(self, data: dict[str, Any]) -> Subject | None:
-        """What a task the store did not record is about, from its data (None: it names none)."""
-        ...
-
-    def foreign(self, subject: Subject | None) -> bool:
-        """Is a task the store did not record about something this store does not hold?"""
-        ...
-
-    def label(self, subject: Subject | None) -> str | None:
-        """How a problem names the task's subject."""
-        ...
-
-    def convert(
-        self, subject: Subject | None, result: list[dict[str, Any]], skipped: bool
-    ) -> tuple[str | None, str | None]:
-        """An answer's payload as JSON through the kind's codec, or why it did not convert."""
-        ...
-
-    def keep(self, row: dict[str, Any], subject: Subject | None, payload: str | None) -> str | None:
-        """Keep one answer (the shared fields in `row`) in the kind's repository.
-
-        Returns the store's outcome ('new', 'updated', 'unchanged'), or None when an
-        answer about this subject cannot be kept (its problem is then only reported).
-        """
-        ...
-
-    def finish(self) -> None:
-        """What the kind does once a project is pulled."""
-        ...
 
 
 @dataclass

@@ -25,8 +25,9 @@ from annotate.codec import verdicts as V
 from annotate.errors import InputError
 from annotate.store import ClaimPair, ComparisonTask, Document, Store, StoredVerdict
 
-from .comparisons import DEFAULT_COMPARISONS_PROJECT, Quotes, pair_of
+from .comparisons import DEFAULT_COMPARISONS_PROJECT, Quotes, VerdictKind
 from .connection import studio_errors
+from .kind import unrecorded_tasks
 from .labelconfig import comparison_config
 from .push import CHUNK, ensure_project, import_tasks
 
@@ -267,18 +268,11 @@ def _replace_prediction(
 
 def _recover_tasks(store: Store, client: LabelStudio, server: str, project_id: int) -> int:
     """Adopt tasks an interrupted push created but did not record (matched by pair key)."""
-    known = store.verification.tasks(server, project_id)
-    project = client.projects.get(id=project_id)
-    if (project.task_number or 0) <= len(known):
-        return 0
-    found: list[ComparisonTask] = []
-    tasks: Iterable[Any] = client.tasks.list(project=project_id, fields="all")
-    for task in tasks:
-        data = task.data or {}
-        pair = pair_of(data)
-        if pair is not None and pair.key not in known and task.id is not None:
-            found.append(ComparisonTask(server, project_id, pair, int(task.id), None,
-                                        data.get("verdict_digest"), ""))  # fmt: skip
+    found = [
+        ComparisonTask(server, project_id, pair, int(task.id), None,
+                       (task.data or {}).get("verdict_digest"), "")
+        for task, pair in unrecorded_tasks(VerdictKind(store), client, server, project_id)
+    ]  # fmt: skip
     store.verification.record_tasks(found)
     return len(found)
 
