@@ -32,6 +32,7 @@ from .adjudicate import Policy
 from .agreement import RESAMPLES, AgreementAccumulator
 from .judge import GoldRecord, judge_documents, judge_stored
 from .model_eval import ModelScores
+from .verdicts import keep_verified_verdicts
 from .workers import ordered_map
 
 #: Documents a worker judges per batch.
@@ -195,6 +196,26 @@ def dump_report(report: dict[str, Any], handle: TextIO, *, sort_keys: bool = Fal
             handle.write(textwrap.indent(json.dumps(item, indent=2, **options), "    "))
         handle.write("\n  ]")
     handle.write(tail)
+
+
+def agreement_report(
+    store: Store,
+    *,
+    policy: Policy = "auto",
+    reviewers: Sequence[str] = (),
+    resamples: int = RESAMPLES,
+    workers: int = 1,
+    keep: Callable[[GoldRecord], None] | None = None,
+) -> dict[str, Any]:
+    """Every kind of task adjudicated and measured by one policy: the documents' report
+    (`gold_report`), and under ``comparisons`` the verdicts people gave claim pairs, when
+    any were pulled (adjudicated and kept in the store for `annotate compare`)."""
+    report = gold_report(store, policy=policy, reviewers=reviewers, resamples=resamples,
+                         workers=workers, keep=keep)  # fmt: skip
+    summary = keep_verified_verdicts(store, policy=policy, reviewers=reviewers)
+    if summary is not None:
+        report["comparisons"] = summary.report(resamples)
+    return report
 
 
 def gold_report(
