@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import islice
 from tempfile import SpooledTemporaryFile
-from typing import Any, TextIO, overload
+from typing import Any, TextIO, TypedDict, Unpack, overload
 
 from annotate.collector import collector_paused
 from annotate.store import Store, StoredGold
@@ -198,20 +198,26 @@ def dump_report(report: dict[str, Any], handle: TextIO, *, sort_keys: bool = Fal
     handle.write(tail)
 
 
+class GoldOptions(TypedDict, total=False):
+    """How `gold_report` runs: its worker processes, and what sees each record."""
+
+    workers: int
+    keep: Callable[[GoldRecord], None] | None
+
+
 def agreement_report(
     store: Store,
     *,
     policy: Policy = "auto",
     reviewers: Sequence[str] = (),
     resamples: int = RESAMPLES,
-    workers: int = 1,
-    keep: Callable[[GoldRecord], None] | None = None,
+    **options: Unpack[GoldOptions],
 ) -> dict[str, Any]:
     """Every kind of task adjudicated and measured by one policy: the documents' report
     (`gold_report`), and under ``comparisons`` the verdicts people gave claim pairs, when
     any were pulled (adjudicated and kept in the store for `annotate compare`)."""
     report = gold_report(store, policy=policy, reviewers=reviewers, resamples=resamples,
-                         workers=workers, keep=keep)  # fmt: skip
+                         **options)  # fmt: skip
     summary = keep_verified_verdicts(store, policy=policy, reviewers=reviewers)
     if summary is not None:
         report["comparisons"] = summary.report(resamples)
