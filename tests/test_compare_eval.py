@@ -299,8 +299,10 @@ def test_compare_eval_adjudicates_the_pulled_answers(tmp_path: Path) -> None:
         for number, who in enumerate(("ann@x", "bob@x")):
             verdict = _people(A, B, "unrelated").verdict
             store.verification.upsert_pulled(PulledVerdict(
-                "http://ls", 1, number + 1, 7, ClaimPair(A, B), who, None, "t0", "t1", 3.0,
-                False, False, "[]", verdict, None))  # fmt: skip
+                server="http://ls", project_id=1, annotation_id=number + 1, task_id=7,
+                pair=ClaimPair(A, B), annotator=who, annotator_id=None, created_at="t0",
+                updated_at="t1", lead_time=3.0, was_cancelled=False, ground_truth=False,
+                result="[]", verdict=verdict, error=None))  # fmt: skip
     result = runner.invoke(app, ["--db", str(db), "compare", "--eval", "--json"])
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)

@@ -25,8 +25,10 @@ from annotate.preannotate.pipeline import preannotate
 from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 from annotate.studio import server
-from annotate.studio.comparisons import pull_comparisons, push_comparisons
+from annotate.studio.comparisons import VerdictKind
 from annotate.studio.connection import Credentials, connect
+from annotate.studio.pull import pull
+from annotate.studio.push_comparisons import push_comparisons
 
 from .conftest import SEEDS
 
@@ -119,11 +121,11 @@ def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
         broken = answer("contradicts")  # no detail: not a verdict
         client.annotations.create(id=skipped.id, result=broken, completed_by=second.id)
 
-        pulled = pull_comparisons(store, client, credentials.url, TITLE)
+        pulled = pull(VerdictKind(store), client, credentials.url, TITLE)
         assert (pulled.annotations, pulled.new, pulled.skipped) == (10, 10, 1)
         (problem,) = pulled.problems
         assert problem.task_id == skipped.id and "detail" in problem.reason
-        again_pulled = pull_comparisons(store, client, credentials.url, TITLE)
+        again_pulled = pull(VerdictKind(store), client, credentials.url, TITLE)
         assert (again_pulled.new, again_pulled.unchanged) == (0, 10)
         groups = list(store.verification.iter_pulled())
         assert len(groups) == 5 and sum(len(g) for g in groups) == 10

@@ -25,7 +25,7 @@ from annotate.compare.pipeline import compare
 from annotate.gold.verdicts import adjudicate_pair
 from annotate.schemas import DifferingValues, Verdict
 from annotate.store import ClaimPair, ClaimRef, PulledVerdict, Store, StoredVerdict
-from annotate.studio.comparisons import context, stratified_sample
+from annotate.studio.push_comparisons import context, stratified_sample
 
 runner = CliRunner()
 PAIR = ClaimPair(ClaimRef("doc-a", 0, 10), ClaimRef("doc-b", 5, 20))

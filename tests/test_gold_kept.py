@@ -15,7 +15,7 @@ from annotate.cli import app
 from annotate.codec import codec_version, dump_regions, regions_of
 from annotate.schemas import Annotation
 from annotate.store import AnnotationKey, PulledAnnotation, Store
-from annotate.studio.pull import refresh_regions
+from annotate.studio.annotations import refresh_regions
 from annotate.testing.gold_corpus import fill
 
 runner = CliRunner()

@@ -68,8 +68,10 @@ def answer_comparisons(db: Path, pairs: int = 8) -> None:
                                  detail=detail, values=values)  # fmt: skip
                 pair = ClaimPair(verdict.a, verdict.b)
                 store.verification.upsert_pulled(PulledVerdict(
-                    "http://ls", 1, 2 * number + (who == "bob@x"), 7 + number, pair, who, None,
-                    "t0", "t1", 3.0, False, False, "[]", answer.model_dump_json(), None,
+                    server="http://ls", project_id=1, annotation_id=2 * number + (who == "bob@x"),
+                    task_id=7 + number, pair=pair, annotator=who, annotator_id=None,
+                    created_at="t0", updated_at="t1", lead_time=3.0, was_cancelled=False,
+                    ground_truth=False, result="[]", verdict=answer.model_dump_json(), error=None,
                 ))  # fmt: skip
 
 

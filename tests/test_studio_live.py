@@ -22,6 +22,7 @@ from annotate.preannotate.providers.base import ProviderResult
 from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 from annotate.studio import server
+from annotate.studio.annotations import AnnotationKind
 from annotate.studio.connection import (
     Credentials,
     StudioConnectionError,
@@ -180,7 +181,7 @@ def test_two_annotators_pulled_back_idempotently(seeded: Store, credentials: Cre
     client.annotations.create(id=other.id, result=broken, completed_by=second.id)
     client.annotations.create(id=other.id, result=[], was_cancelled=True)
 
-    first = pull(seeded, client, credentials.url, title)
+    first = pull(AnnotationKind(seeded), client, credentials.url, title)
     assert (first.annotations, first.new, first.skipped) == (4, 4, 1)
     assert first.annotators == {studio_admin(client), "second@annotate.local"}
     (problem,) = first.problems
@@ -194,7 +195,7 @@ def test_two_annotators_pulled_back_idempotently(seeded: Store, credentials: Cre
         r for r in rows.values() if r.task_id == task.id and r.annotator_id == second.id
     )
     assert by_second.lead_time == 7.5 and by_second.annotation
-    again = pull(seeded, client, credentials.url, title)
+    again = pull(AnnotationKind(seeded), client, credentials.url, title)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 4)
     assert len(seeded.annotations.pulled()) == 4
 

@@ -10,8 +10,7 @@ from rich.table import Table
 
 from annotate.gold.adjudicate import POLICIES, Policy
 from annotate.gold.card import figure
-from annotate.gold.report import dump_report, gold_report
-from annotate.gold.verdicts import keep_verified_verdicts
+from annotate.gold.report import agreement_report, dump_report
 from annotate.gold.workers import default_workers
 
 from .common import DbOption, console, counted, fail, interval_or_figure, open_store, report_table
@@ -66,15 +65,12 @@ def agreement(
     """
     chosen = checked_policy(policy)
     with open_store(db) as store:
-        report = gold_report(store, policy=chosen, reviewers=reviewer or (),
-                             workers=worker_count(workers))  # fmt: skip
-        verified = keep_verified_verdicts(store, policy=chosen, reviewers=reviewer or ())
-        comparisons = verified.report() if verified else None
+        report = agreement_report(store, policy=chosen, reviewers=reviewer or (),
+                                  workers=worker_count(workers))  # fmt: skip
+    comparisons = report.get("comparisons")
     if not report["documents"] and comparisons is None:
         raise fail("no pulled annotations yet: run `annotate pull` (or `annotate pull "
                    "--comparisons`) first")  # fmt: skip
-    if comparisons is not None:
-        report["comparisons"] = comparisons
     if as_json:
         dump_report(report, sys.stdout)
         sys.stdout.write("\n")

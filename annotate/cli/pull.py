@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from annotate.studio.comparisons import pull_comparisons
+from annotate.studio.annotations import AnnotationKind
+from annotate.studio.comparisons import VerdictKind
+from annotate.studio.kind import TaskKind
 from annotate.studio.pull import PullReport, pull, pushed_titles
 from annotate.studio.push import check_title
 
@@ -36,16 +38,15 @@ def pull_command(
     if project is not None:
         check_title(project)
     command = "annotate pull --comparisons" if comparisons else "annotate pull"
-    puller = pull_comparisons if comparisons else pull
     failed = False
     with open_store(db) as store:  # no store, no need to reach Label Studio
+        kind: TaskKind[Any] = VerdictKind(store) if comparisons else AnnotationKind(store)
         credentials, client = connected()
-        titles = [project] if project else pushed_titles(store, client, credentials.url,
-                                                         comparisons=comparisons)  # fmt: skip
+        titles = [project] if project else pushed_titles(kind, client, credentials.url)
         for title in titles:
             with project_lock(store, credentials.url, title, command):
-                report = puller(store, client, credentials.url, title)
-            failed |= _said(report, title, "verdicts" if comparisons else "annotations")
+                report = pull(kind, client, credentials.url, title)
+            failed |= _said(report, title, kind.name)
     if failed:
         raise typer.Exit(1)
 

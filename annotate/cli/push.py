@@ -11,13 +11,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from annotate.store import Holder, Store
-from annotate.studio.comparisons import (
-    DEFAULT_COMPARISONS_PROJECT,
-    count_pairs_to_push,
-    push_comparisons,
-)
+from annotate.studio.comparisons import DEFAULT_COMPARISONS_PROJECT
 from annotate.studio.connection import Credentials, connect, resolve_credentials
 from annotate.studio.push import DEFAULT_PROJECT, check_title, count_to_push, push
+from annotate.studio.push_comparisons import count_pairs_to_push, push_comparisons
 from annotate.studio.tasks import MAX_REGIONS, Cap
 
 from .common import DbOption, console, errors, fail, open_store

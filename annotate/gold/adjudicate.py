@@ -25,7 +25,7 @@ annotations, so it validates exactly like them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
@@ -70,6 +70,24 @@ class Gold:
     problems: list[str] = field(default_factory=list)
 
 
+def decided_by(
+    annotators: Sequence[str], reviewers: Collection[str], policy: Policy
+) -> tuple[str, str | None]:
+    """Which rule of `policy` decides among `annotators` (by name), and whose answer it takes.
+
+    The policy of every kind of task (a document's annotation, a pair's verdict):
+    ("reviewer", the first reviewer by name) under ``auto`` when a reviewer answered;
+    else ("single", the one annotator); else ("majority", None), the kind's own vote.
+    """
+    if policy == "auto":
+        reviewer = next((a for a in annotators if a in reviewers), None)
+        if reviewer is not None:
+            return "reviewer", reviewer
+    if len(annotators) == 1:
+        return "single", annotators[0]
+    return "majority", None
+
+
 def adjudicate(
     document_id: str,
     text: str,
@@ -88,16 +106,11 @@ def adjudicate(
     annotators = sorted(annotations)
     if regions is None:
         regions = {a: regions_of(annotations[a]) for a in annotators}
-    if policy == "auto":
-        reviewer = next((a for a in annotators if a in reviewers), None)
-        if reviewer is not None:
-            others_agree = all(annotations[a] == annotations[reviewer] for a in annotators)
-            return Gold(document_id, annotations[reviewer], "reviewer", annotators,
-                        not others_agree, regions=regions[reviewer])  # fmt: skip
-    if len(annotators) == 1:
-        only = annotators[0]
-        return Gold(document_id, annotations[only], "single", annotators, False,
-                    regions=regions[only])  # fmt: skip
+    method, chosen = decided_by(annotators, reviewers, policy)
+    if chosen is not None:
+        contested = any(annotations[a] != annotations[chosen] for a in annotators)
+        return Gold(document_id, annotations[chosen], method, annotators, contested,
+                    regions=regions[chosen])  # fmt: skip
     vote = _Vote(regions, text)
     voted = vote.regions()
     gold = Gold(document_id, None, "majority", annotators, vote.contested, vote.ties)

@@ -60,8 +60,7 @@ from .agreement import RESAMPLES
 from .card import CardCounts, comparisons_card, dataset_card
 from .comparison_tables import write_comparison_tables
 from .judge import GoldRecord
-from .report import dump_report, gold_report
-from .verdicts import keep_verified_verdicts
+from .report import agreement_report, dump_report
 
 DATASET_NAME = "annotate-news-gold"
 #: The one split without --split ("all" is reserved by Hugging Face datasets).
@@ -218,14 +217,11 @@ def _export(
     data.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as spool:
         rows = _Spool(spool, _SplitWriter(data, splits[0].name) if len(splits) == 1 else None)
-        report = gold_report(store, policy=policy, reviewers=reviewers, resamples=resamples,
-                             workers=workers, keep=rows.keep)  # fmt: skip
+        report = agreement_report(store, policy=policy, reviewers=reviewers,
+                                  resamples=resamples, workers=workers, keep=rows.keep)  # fmt: skip
         counts = _write_splits(rows, data, splits, seed)
     card, models = rows.card, rows.card.model_versions
-    summary = keep_verified_verdicts(store, policy=policy, reviewers=reviewers)
-    verified = summary.report(resamples) if summary else None
-    if verified is not None:
-        report["comparisons"] = verified
+    verified = report.get("comparisons")
     tables = write_comparison_tables(store, out)
     judge_scores = score_judge(store) if tables and verified and score_judge else None
     with (out / "agreement.json").open("w", encoding="utf-8", newline="\n") as handle:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import islice
 from tempfile import SpooledTemporaryFile
-from typing import Any, TextIO, overload
+from typing import Any, TextIO, TypedDict, Unpack, overload
 
 from annotate.collector import collector_paused
 from annotate.store import Store, StoredGold
@@ -32,6 +32,7 @@ from .adjudicate import Policy
 from .agreement import RESAMPLES, AgreementAccumulator
 from .judge import GoldRecord, judge_documents, judge_stored
 from .model_eval import ModelScores
+from .verdicts import keep_verified_verdicts
 from .workers import ordered_map
 
 #: Documents a worker judges per batch.
@@ -195,6 +196,32 @@ def dump_report(report: dict[str, Any], handle: TextIO, *, sort_keys: bool = Fal
             handle.write(textwrap.indent(json.dumps(item, indent=2, **options), "    "))
         handle.write("\n  ]")
     handle.write(tail)
+
+
+class GoldOptions(TypedDict, total=False):
+    """How `gold_report` runs: its worker processes, and what sees each record."""
+
+    workers: int
+    keep: Callable[[GoldRecord], None] | None
+
+
+def agreement_report(
+    store: Store,
+    *,
+    policy: Policy = "auto",
+    reviewers: Sequence[str] = (),
+    resamples: int = RESAMPLES,
+    **options: Unpack[GoldOptions],
+) -> dict[str, Any]:
+    """Every kind of task adjudicated and measured by one policy: the documents' report
+    (`gold_report`), and under ``comparisons`` the verdicts people gave claim pairs, when
+    any were pulled (adjudicated and kept in the store for `annotate compare`)."""
+    report = gold_report(store, policy=policy, reviewers=reviewers, resamples=resamples,
+                         **options)  # fmt: skip
+    summary = keep_verified_verdicts(store, policy=policy, reviewers=reviewers)
+    if summary is not None:
+        report["comparisons"] = summary.report(resamples)
+    return report
 
 
 def gold_report(

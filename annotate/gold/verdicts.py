@@ -33,7 +33,7 @@ from annotate.schemas import Verdict
 from annotate.store import PulledVerdict, Store, VerifiedVerdict
 
 from . import coefficients as C
-from .adjudicate import Policy
+from .adjudicate import Policy, decided_by
 from .agreement import RESAMPLES, categorical_scores
 from .matching import clean
 
@@ -80,11 +80,10 @@ def adjudicate_pair(
     names = sorted(verdicts)
     relations = {who: verdicts[who].relation for who in names}
     task_ids = sorted({a.task_id for a in answers})
-    judges = [who for who in names if who in reviewers or latest[who].ground_truth]
-    if policy == "auto" and judges:
-        return _verified(latest, verdicts[judges[0]], "verified", "reviewer", relations, task_ids)
-    if len(names) == 1:
-        return _verified(latest, verdicts[names[0]], "verified", "single", relations, task_ids)
+    judges = {who for who in names if who in reviewers or latest[who].ground_truth}
+    method, chosen = decided_by(names, judges, policy)
+    if chosen is not None:
+        return _verified(latest, verdicts[chosen], "verified", method, relations, task_ids)
     relation, tie = _vote({who: verdicts[who].relation for who in names})
     detail: str | None = None
     if relation == "contradicts":

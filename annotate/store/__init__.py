@@ -24,6 +24,7 @@ from .gold import StoredGold
 from .jobs import JobKey
 from .leases import Holder
 from .predictions import Prediction
+from .pulled import PulledRow
 from .runs import Failure, Run, RunCounts, RunSpec
 from .verification import ComparisonTask, PulledVerdict, VerifiedVerdict
 
@@ -50,6 +51,7 @@ __all__ = [
     "LLMCall",
     "Prediction",
     "PulledAnnotation",
+    "PulledRow",
     "PulledVerdict",
     "Run",
     "RunCounts",

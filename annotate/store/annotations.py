@@ -8,40 +8,23 @@ annotator.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import astuple, dataclass, field, fields
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from sqlite_utils import Database
 
 from .documents import Document, Documents
-from .migrations import now
-from .repository import Repository, column_names, decode, marks
+from .pulled import PulledRow, upsert_pulled
+from .repository import Repository, decode, marks
 
 
-@dataclass(frozen=True)
-class PulledAnnotation:
-    """One annotation as `annotate pull` read it from Label Studio."""
+@dataclass(frozen=True, kw_only=True)
+class PulledAnnotation(PulledRow):
+    """One annotation of a document task, as `annotate pull` read it from Label Studio."""
 
-    server: str
-    project_id: int
-    annotation_id: int
-    task_id: int
     document_id: str | None
-    annotator: str
-    annotator_id: int | None
-    created_at: str
-    updated_at: str
-    lead_time: float | None
-    was_cancelled: bool
-    ground_truth: bool
-    #: Label Studio's result list, as JSON.
-    result: str
     #: The converted `Annotation` as JSON; None for a skip or when it did not convert.
     annotation: str | None
-    #: Why it did not convert.
-    error: str | None
-    pulled_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,38 +56,6 @@ class AnnotatedRows:
     versions: list[str] = field(default_factory=list)
 
 
-class Pulled(Protocol):
-    """What identifies a pulled answer, of a document task or a comparison task."""
-
-    @property
-    def server(self) -> str: ...
-    @property
-    def project_id(self) -> int: ...
-    @property
-    def annotation_id(self) -> int: ...
-    @property
-    def updated_at(self) -> str: ...
-    @property
-    def result(self) -> str: ...
-
-
-def pulled_before(db: Database, table: str, pulled: Pulled) -> tuple[str, str] | None:
-    """When and what an annotation was last pulled as, if it was: same means unchanged."""
-    row = db.execute(
-        f"select updated_at, result from {table} "
-        "where server = ? and project_id = ? and annotation_id = ?",
-        [pulled.server, pulled.project_id, pulled.annotation_id],
-    ).fetchone()
-    return None if row is None else (row[0], row[1])
-
-
-def upsert_state(before: tuple[str, str] | None, pulled: Pulled) -> str:
-    """'new', 'updated' (edited since it was last pulled) or 'unchanged'."""
-    if before is None:
-        return "new"
-    return "unchanged" if before == (pulled.updated_at, pulled.result) else "updated"
-
-
 #: Valid annotations: converted, and not a skip.
 VALID = "annotation is not null and was_cancelled = 0"
 
@@ -121,16 +72,8 @@ class Annotations(Repository):
 
     def upsert(self, pulled: PulledAnnotation) -> str:
         """Store one pulled annotation: 'new', 'updated' (edited since) or 'unchanged'."""
-        state = upsert_state(pulled_before(self.db, "annotations", pulled), pulled)
-        if state == "unchanged":
-            return state
-        with self.db.conn:
-            self.db.conn.execute(
-                f"insert or replace into annotations ({_ANNOTATION_COLUMNS}) "
-                f"values ({marks(len(fields(PulledAnnotation)))})",
-                [*astuple(pulled)[:-1], now()],
-            )
-        return state
+        columns = {"document_id": pulled.document_id, "annotation": pulled.annotation}
+        return upsert_pulled(self.db, "annotations", pulled, columns)
 
     def pulled(self, document_id: str | None = None) -> list[PulledAnnotation]:
         """Pulled annotations (every one, skips and unconverted ones too)."""
@@ -237,6 +180,3 @@ class Annotations(Repository):
             found.predictions[str(version)] = str(annotation)
             found.versions.append(f"prediction:{prediction_id}")
         return found
-
-
-_ANNOTATION_COLUMNS = column_names(PulledAnnotation)

@@ -267,6 +267,13 @@ def pair_values(pair: ClaimPair) -> tuple[Any, ...]:
     return (a.doc_id, a.start, a.end, b.doc_id, b.start, b.end)
 
 
+def pair_columns(pair: ClaimPair) -> dict[str, Any]:
+    """A pair as its key and six columns, by column name."""
+    a, b = pair.a, pair.b
+    return {"pair_key": pair.key, "a_doc": a.doc_id, "a_start": a.start, "a_end": a.end,
+            "b_doc": b.doc_id, "b_start": b.start, "b_end": b.end}  # fmt: skip
+
+
 def pair_of(row: Any) -> ClaimPair:
     """The pair a row's six columns (``a_doc`` ... ``b_end``) name."""
     return ClaimPair(

@@ -14,9 +14,9 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .annotations import pulled_before, upsert_state
-from .comparisons import ClaimPair, pair_of, pair_values
+from .comparisons import ClaimPair, pair_columns, pair_of, pair_values
 from .migrations import now
+from .pulled import PulledRow, upsert_pulled
 from .repository import Repository, decode, projects_in, streamed
 
 
@@ -36,29 +36,13 @@ class ComparisonTask:
     relation: str
 
 
-@dataclass(frozen=True)
-class PulledVerdict:
+@dataclass(frozen=True, kw_only=True)
+class PulledVerdict(PulledRow):
     """One annotator's answer on a comparisons task, as `annotate pull --comparisons` read it."""
 
-    server: str
-    project_id: int
-    annotation_id: int
-    task_id: int
     pair: ClaimPair
-    annotator: str
-    annotator_id: int | None
-    created_at: str
-    updated_at: str
-    lead_time: float | None
-    was_cancelled: bool
-    ground_truth: bool
-    #: Label Studio's result list, as JSON.
-    result: str
     #: The converted `Verdict` as JSON; None for a skip or when it did not convert.
     verdict: str | None
-    #: Why it did not convert.
-    error: str | None
-    pulled_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,20 +95,8 @@ class Verification(Repository):
 
     def upsert_pulled(self, pulled: PulledVerdict) -> str:
         """Store one pulled answer: 'new', 'updated' (edited since) or 'unchanged'."""
-        state = upsert_state(pulled_before(self.db, "comparison_annotations", pulled), pulled)
-        if state == "unchanged":
-            return state
-        p = pulled
-        with self.db.conn:
-            self.db.conn.execute(
-                "insert or replace into comparison_annotations values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [p.server, p.project_id, p.annotation_id, p.task_id, p.pair.key,
-                 *pair_values(p.pair), p.annotator, p.annotator_id, p.created_at,
-                 p.updated_at, p.lead_time, int(p.was_cancelled), int(p.ground_truth),
-                 p.result, p.verdict, p.error, now()],
-            )  # fmt: skip
-        return state
+        columns = {**pair_columns(pulled.pair), "verdict": pulled.verdict}
+        return upsert_pulled(self.db, "comparison_annotations", pulled, columns)
 
     def iter_pulled(self) -> Iterator[list[PulledVerdict]]:
         """Every pulled answer, a pair at a time (pairs in key order; by annotator, then time)."""

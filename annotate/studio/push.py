@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any, cast
 from annotate.errors import InputError, StudioError
 from annotate.store import Document, Prediction, Store
 
+from .annotations import AnnotationKind
 from .connection import studio_errors
+from .kind import unrecorded_tasks
 from .labelconfig import labeling_config
 from .tasks import Cap, capped_prediction, capped_task
 
@@ -308,18 +310,11 @@ def _recover_tasks(store: Store, client: LabelStudio, server: str, project_id: i
     latest prediction, when the task holds one of its model version), so that
     they are not sent a second time.
     """
-    known = store.tasks.of_project(server, project_id)
-    project = client.projects.get(id=project_id)
-    if (project.task_number or 0) <= len(known):
-        return 0
     found: dict[str, int] = {}
     carried: list[tuple[int, int, str]] = []
-    tasks: Iterable[Any] = client.tasks.list(project=project_id, fields="all")
-    for task in tasks:
-        doc_id = (task.data or {}).get("doc_id")
-        if doc_id and doc_id not in known and task.id is not None:
-            found[str(doc_id)] = int(task.id)
-            carried.extend(_carried_prediction(store, str(doc_id), task))
+    for task, doc_id in unrecorded_tasks(AnnotationKind(store), client, server, project_id):
+        found[str(doc_id)] = int(task.id)
+        carried.extend(_carried_prediction(store, str(doc_id), task))
     store.tasks.record(server, project_id, found)
     store.tasks.record_pushed(server, project_id, carried)
     return len(found)

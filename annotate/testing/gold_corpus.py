@@ -27,7 +27,7 @@ from pathlib import Path
 from annotate.ingest import content_hash
 from annotate.schemas import OVERALL_STANCE_SCALE, Annotation
 from annotate.store import JobKey, Prediction, PulledAnnotation, RunCounts, RunSpec, Store
-from annotate.studio.pull import refresh_regions
+from annotate.studio.annotations import refresh_regions
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 ANNOTATORS = ("ann@x", "bob@x", "cat@x")

@@ -1,0 +1,88 @@
+"""A kind of Label Studio task (issue 19: verification as a kind of task).
+
+A document to annotate and a claim pair to give a verdict on are two kinds of task:
+the same round trip (push tasks, pull every annotator's answers, adjudicate), each
+with its own subject, codec and repository. `TaskKind` is what the round trip asks
+of a kind; `studio.annotations.AnnotationKind` and `studio.comparisons.VerdictKind`
+are the two there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
+
+Subject = TypeVar("Subject")
+
+
+class TaskKind(Protocol[Subject]):
+    """A kind of Label Studio task: what its tasks are about, its codec, its repository.
+
+    `Subject` is what one task is about (a document's id, a claim pair).
+    """
+
+    #: what its answers are called in reports ("annotations", "verdicts")
+    name: str
+    #: the command that makes its projects, named when there are none
+    push_command: str
+
+    def projects(self, server: str) -> list[int]:
+        """The projects on `server` this store made tasks of this kind in."""
+        ...
+
+    def recorded(self, server: str, project_id: int) -> dict[int, Subject]:
+        """Task id -> what the task is about, as the store recorded it at push."""
+        ...
+
+    def subject_in(self, data: dict[str, Any]) -> Subject | None:
+        """What a task the store did not record is about, from its data (None: it names none)."""
+        ...
+
+    def foreign(self, subject: Subject | None) -> bool:
+        """Is a task the store did not record about something this store does not hold?"""
+        ...
+
+    def label(self, subject: Subject | None) -> str | None:
+        """How a problem names the task's subject."""
+        ...
+
+    def convert(
+        self, subject: Subject | None, result: list[dict[str, Any]], skipped: bool
+    ) -> tuple[str | None, str | None]:
+        """An answer's payload as JSON through the kind's codec, or why it did not convert."""
+        ...
+
+    def keep(self, row: dict[str, Any], subject: Subject | None, payload: str | None) -> str | None:
+        """Keep one answer (the shared fields in `row`) in the kind's repository.
+
+        Returns the store's outcome ('new', 'updated', 'unchanged'), or None when an
+        answer about this subject cannot be kept (its problem is then only reported).
+        """
+        ...
+
+    def finish(self) -> None:
+        """What the kind does once a project is pulled."""
+        ...
+
+
+def unrecorded_tasks(
+    kind: TaskKind[Subject], client: LabelStudio, server: str, project_id: int
+) -> Iterator[tuple[Any, Subject]]:
+    """Tasks an interrupted push made but did not record, with what their data says they are about.
+
+    Read only when the project holds more tasks than the store recorded; a task whose
+    subject is recorded already (under another task) is not one of them.
+    """
+    known = kind.recorded(server, project_id)
+    project = client.projects.get(id=project_id)
+    if (project.task_number or 0) <= len(known):
+        return
+    subjects = set(known.values())
+    tasks: Iterable[Any] = client.tasks.list(project=project_id, fields="all")
+    for task in tasks:
+        subject = kind.subject_in(task.data or {})
+        if subject and subject not in subjects and task.id is not None:
+            yield task, subject
