@@ -242,6 +242,16 @@ def test_relation_labels_do_not_cover_the_words(page: Any) -> None:
     drawn, shown = relation_labels(page)
     assert drawn > 0, "the rules' speaker and cue relations are not drawn"
     assert shown == 0, f"{shown} of {drawn} relation labels are drawn over the text"
+    # Pointing at a relation in the Relations tab shows its label, and only its.
+    page.locator("text=Relations").filter(visible=True).last.click()
+    listed = page.get_by_text(f"Relations ({drawn})", exact=True)
+    listed.locator("xpath=ancestor::*[3]").get_by_text("person", exact=True).first.hover()
+    page.wait_for_timeout(300)
+    assert relation_labels(page) == (drawn, 1)
+    assert page.evaluate(
+        """() => [...document.querySelectorAll('svg.relations-overlay text')]
+            .filter(t => t.getBoundingClientRect().width > 0).map(t => t.textContent)"""
+    ) == [L.SPEAKER]
 
 
 @pytest.mark.skipif(
