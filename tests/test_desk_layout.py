@@ -1,7 +1,7 @@
 """The annotator's desk on a laptop screen: the selected claim's controls in view, no scrolling.
 
 On a 1366x768 screen the claim's choices used to render under the whole
-article, 500 to 1,050 px below the bottom of the screen. Now the labeling config
+article, up to 1,130 px below the bottom of the screen. Now the labeling config
 puts the article on the left and a panel that stays in view on the right. So
 the seeds are pre-annotated by the rules and pushed to a real Label Studio
 1.23.2, a task is opened in Debian's Chromium at 1366x768, the LAST predicted
