@@ -17,27 +17,61 @@ from annotate.codec import verdicts as V
 
 
 def labeling_config() -> str:
-    """The project's labeling config as an XML string."""
+    """The project's labeling config as an XML string.
+
+    Two columns: the article on the left, scrolling; on the right a panel that
+    stays in view (sticky) with the span labels, the selected region's
+    controls and the document's fields, so choosing a claim's attributes never
+    means scrolling away from the claim.
+    """
     root = ET.Element("View")
+    ET.SubElement(root, "Style").text = RELATION_LABELS_ON_HOVER
     _header(
         root,
         "Select text, then a label. Relations: claim → speaker, claim → cue, "
         "stance → holder/target.",
     )
-    for control, values in L.SPAN_LABELS.items():
-        labels = ET.SubElement(root, "Labels", name=control, toName=L.TEXT, showInline="true")
-        for value in values:
-            ET.SubElement(labels, "Label", value=value, background=L.COLOURS[value])
     relations = ET.SubElement(root, "Relations")
     for relation in L.RELATIONS:
         ET.SubElement(relations, "Relation", value=relation)
-    ET.SubElement(root, "Text", name=L.TEXT, value=f"${L.TEXT}")
-    _actor_panel(root)
-    _claim_panel(root)
-    _stance_panel(root)
-    _document_panel(root)
+    columns = ET.SubElement(root, "View", style=COLUMNS)
+    article = ET.SubElement(columns, "View", style=TEXT_COLUMN)
+    ET.SubElement(article, "Text", name=L.TEXT, value=f"${L.TEXT}")
+    panel = ET.SubElement(columns, "View", style=PANEL)
+    for control, values in L.SPAN_LABELS.items():
+        labels = ET.SubElement(panel, "Labels", name=control, toName=L.TEXT, showInline="true")
+        for value in values:
+            ET.SubElement(labels, "Label", value=value, background=L.COLOURS[value])
+    _actor_panel(panel)
+    _claim_panel(panel)
+    _document_panel(panel)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode") + "\n"
+
+
+#: The article and the controls side by side; the panel's top stays at the top of the
+#: scrolling area while the article scrolls under it (Label Studio scrolls its main area,
+#: so `sticky` holds there), and the panel scrolls on its own when it is taller.
+COLUMNS = "display: flex; gap: 1em; align-items: flex-start"
+TEXT_COLUMN = "flex: 1 1 58%; min-width: 0"
+PANEL = (
+    "flex: 0 0 40%; min-width: 0; position: sticky; top: 0; max-height: calc(100vh - 170px); "
+    "overflow-y: auto; border-left: 1px solid #ddd; padding-left: 0.75em"
+)
+#: The verdict's controls above both claims, held at the top while long contexts scroll.
+VERDICT_BAR = (
+    "position: sticky; top: 0; z-index: 10; background: #fff; "
+    "border-bottom: 1px solid #ddd; padding-bottom: 0.5em"
+)
+#: Relation labels ("speaker", "cue") drawn over the words hide the text they connect; they
+#: show only on the relation the annotator points at (hovered in the Relations panel or
+#: selected). Label Studio 1.23.2 draws each relation as a `g` whose class contains
+#: `relationItem--`, its label as the `g` inside it, and marks the highlighted one
+#: `_highlighted--`; an attribute match on the class stem survives its build hash.
+RELATION_LABELS_ON_HOVER = (
+    "[class*=relationItem--] g { display: none; } "
+    "[class*=relationItem--][class*=_highlighted--] g { display: inline; }"
+)
 
 
 def comparison_config() -> str:
@@ -50,23 +84,29 @@ def comparison_config() -> str:
     root = ET.Element("View")
     _header(root, "How does claim B relate to claim A? For a contradiction, choose the detail "
                   "and mark the differing words in each claim.")  # fmt: skip
-    sides = ET.SubElement(root, "View", style="display: flex; gap: 1.5em; align-items: flex-start")
-    for side, claim, values in (("a", V.CLAIM_A, V.VALUE_A), ("b", V.CLAIM_B, V.VALUE_B)):
-        _claim_side(sides, side, claim, values)
-    relation = ET.SubElement(root, "Choices", name=V.RELATION, toName=V.CLAIM_A,
+    verdict = ET.SubElement(root, "View", style=VERDICT_BAR)
+    _control_header(verdict, "Relation of B to A")
+    relation = ET.SubElement(verdict, "Choices", name=V.RELATION, toName=V.CLAIM_A,
                              choice="single-radio", required="true", showInline="true")  # fmt: skip
     for value in V.CHOICES[V.RELATION]:
         ET.SubElement(relation, "Choice", value=value)
-    detail = ET.SubElement(
-        root, "Choices", name=V.DETAIL, toName=V.CLAIM_A, choice="single-radio", required="true",
+    detail = ET.SubElement(verdict, "View", visibleWhen="choice-selected",
+                           whenTagName=V.RELATION, whenChoiceValue="contradicts")  # fmt: skip
+    _control_header(detail, "Detail that differs")
+    choices = ET.SubElement(
+        detail, "Choices", name=V.DETAIL, toName=V.CLAIM_A, choice="single-radio", required="true",
         showInline="true", visibleWhen="choice-selected", whenTagName=V.RELATION,
         whenChoiceValue="contradicts",
     )  # fmt: skip
     for value in V.CHOICES[V.DETAIL]:
-        ET.SubElement(detail, "Choice", value=value)
-    ET.SubElement(root, "TextArea", name=V.RATIONALE, toName=V.CLAIM_A, editable="true",
+        ET.SubElement(choices, "Choice", value=value)
+    _control_header(verdict, "Rationale")
+    ET.SubElement(verdict, "TextArea", name=V.RATIONALE, toName=V.CLAIM_A, editable="true",
                   maxSubmissions="1", rows="2",
                   placeholder="Why, in a sentence (optional)")  # fmt: skip
+    sides = ET.SubElement(root, "View", style="display: flex; gap: 1.5em; align-items: flex-start")
+    for side, claim, values in (("a", V.CLAIM_A, V.VALUE_A), ("b", V.CLAIM_B, V.VALUE_B)):
+        _claim_side(sides, side, claim, values)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode") + "\n"
 
@@ -91,18 +131,24 @@ def config_version() -> str:
 
 
 def _header(parent: ET.Element, text: str) -> None:
-    ET.SubElement(parent, "Header", value=text, size="6")
+    ET.SubElement(parent, "Header", value=text, size="5")
 
 
-def _when(parent: ET.Element, labels: tuple[str, ...], title: str) -> ET.Element:
-    view = ET.SubElement(
+def _control_header(parent: ET.Element, text: str) -> None:
+    """The heading that names the control under it (an unlabelled box says nothing)."""
+    ET.SubElement(parent, "Header", value=text, size="5", style="margin: 8px 0 2px")
+
+
+def _when(parent: ET.Element, labels: tuple[str, ...]) -> ET.Element:
+    return ET.SubElement(
         parent, "View", visibleWhen="region-selected", whenLabelValue=",".join(labels)
     )
-    _header(view, title)
-    return view
 
 
-def _choices(parent: ET.Element, name: str, *, per_region: bool, required: bool) -> None:
+def _choices(
+    parent: ET.Element, name: str, title: str, *, per_region: bool, required: bool
+) -> None:
+    _control_header(parent, title)
     attributes = {"name": name, "toName": L.TEXT, "choice": "single", "showInline": "true"}
     if per_region:
         attributes["perRegion"] = "true"
@@ -113,7 +159,10 @@ def _choices(parent: ET.Element, name: str, *, per_region: bool, required: bool)
         ET.SubElement(choices, "Choice", value=value)
 
 
-def _text_area(parent: ET.Element, name: str, placeholder: str, *, per_region: bool) -> None:
+def _text_area(
+    parent: ET.Element, name: str, title: str, placeholder: str, *, per_region: bool
+) -> None:
+    _control_header(parent, title)
     attributes = {
         "name": name,
         "toName": L.TEXT,
@@ -128,29 +177,33 @@ def _text_area(parent: ET.Element, name: str, placeholder: str, *, per_region: b
 
 
 def _actor_panel(root: ET.Element) -> None:
-    view = _when(root, L.SPAN_LABELS[L.ACTOR], "Actor")
-    _text_area(view, L.CANONICAL_NAME, "Canonical name, e.g. Vladimir Putin", per_region=True)
+    view = _when(root, L.SPAN_LABELS[L.ACTOR])
+    _text_area(view, L.CANONICAL_NAME, "Actor: canonical name",
+               "e.g. Vladimir Putin", per_region=True)  # fmt: skip
 
 
 def _claim_panel(root: ET.Element) -> None:
-    view = _when(root, (L.CLAIM_LABEL,), "Claim: attribution, check-worthy, proposition")
-    _choices(view, L.ATTRIBUTION, per_region=True, required=True)
-    _choices(view, L.CHECK_WORTHY, per_region=True, required=True)
-    _text_area(view, L.PROPOSITION, "The claim as a short self-contained sentence", per_region=True)
-    _text_area(view, L.SPEAKER_NAME, "Speaker, when not linked to a mention", per_region=True)
-
-
-def _stance_panel(root: ET.Element) -> None:
-    view = _when(root, (L.CLAIM_LABEL, L.EVIDENCE_LABEL), "Stance of the holder")
-    _choices(view, L.STANCE, per_region=True, required=False)
-    _text_area(view, L.STANCE_TARGET, "Target topic, when not linked to an actor", per_region=True)
-    _text_area(
-        view, L.HOLDER_NAME, "Holder, when not the claim's speaker or a mention", per_region=True
-    )
+    """A claim's and a stance's controls, the choices first: they fit the screen together."""
+    claim = _when(root, (L.CLAIM_LABEL,))
+    _choices(claim, L.ATTRIBUTION, "Attribution", per_region=True, required=True)
+    _choices(claim, L.CHECK_WORTHY, "Check-worthy", per_region=True, required=True)
+    stance = _when(root, (L.CLAIM_LABEL, L.EVIDENCE_LABEL))
+    _choices(stance, L.STANCE, "Stance of the holder", per_region=True, required=False)
+    claim_text = _when(root, (L.CLAIM_LABEL,))
+    _text_area(claim_text, L.PROPOSITION, "Proposition",
+               "The claim as a short self-contained sentence", per_region=True)  # fmt: skip
+    _text_area(claim_text, L.SPEAKER_NAME, "Speaker, when not linked to a mention",
+               "e.g. a ministry spokesperson", per_region=True)  # fmt: skip
+    stance_text = _when(root, (L.CLAIM_LABEL, L.EVIDENCE_LABEL))
+    _text_area(stance_text, L.STANCE_TARGET, "Stance target, when not linked to an actor",
+               "Target topic, e.g. NATO expansion", per_region=True)  # fmt: skip
+    _text_area(stance_text, L.HOLDER_NAME, "Holder, when not the speaker or a mention",
+               "e.g. the Kremlin", per_region=True)  # fmt: skip
 
 
 def _document_panel(root: ET.Element) -> None:
     view = ET.SubElement(root, "View")
-    _header(view, "Document: main target and overall stance toward it")
-    _text_area(view, L.MAIN_TARGET, "Main target, e.g. NATO expansion", per_region=False)
-    _choices(view, L.OVERALL_STANCE, per_region=False, required=False)
+    _header(view, "Document")
+    _text_area(view, L.MAIN_TARGET, "Main target", "e.g. NATO expansion", per_region=False)
+    _choices(view, L.OVERALL_STANCE, "Overall stance toward it", per_region=False,
+             required=False)  # fmt: skip
