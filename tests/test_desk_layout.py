@@ -36,9 +36,9 @@ from annotate.preannotate.pipeline import preannotate
 from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 from annotate.studio import server
-from annotate.studio.comparisons import push_comparisons
 from annotate.studio.connection import Credentials, connect
 from annotate.studio.push import push
+from annotate.studio.push_comparisons import push_comparisons
 from annotate.testing.browser import logged_in_page, open_task
 
 from .conftest import ROOT, SEEDS
