@@ -25,8 +25,6 @@ from annotate.compare.claims import COMPARE_ORIGINS
 from annotate.errors import ProviderError
 from annotate.gold.adjudicate import Policy
 from annotate.gold.card import figure
-from annotate.gold.report import keep_gold
-from annotate.gold.verdicts import keep_verified_verdicts
 from annotate.llm import EndpointSettings
 
 from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
@@ -99,16 +97,14 @@ def compare(
     if not 1 <= neighbours <= 20:
         raise fail(f"--neighbours must be between 1 and 20, not {neighbours}")
     chosen = checked_policy(policy)
-    from annotate.compare.outputs import run_comparison
+    from annotate.workflows.comparison import compare_after_people
 
     with open_store(db) as store, _judging_bar() as bar:
-        if origin != "predictions":
-            keep_gold(store, policy=chosen, reviewers=reviewer or (),
-                      workers=worker_count(workers))  # fmt: skip
-        keep_verified_verdicts(store, policy=chosen, reviewers=reviewer or ())  # people's win
         make_judge = _judge_factory(provider, settings, bar.advance)
-        found = run_comparison(store, make_judge, out, origin=origin, k=neighbours,
-                               on_pairs=bar.start)  # fmt: skip
+        found = compare_after_people(
+            store, make_judge, out, origin=origin, neighbours=neighbours, policy=chosen,
+            reviewers=reviewer or (), workers=worker_count(workers), on_pairs=bar.start,
+        )  # fmt: skip
     _summary(found, out)
 
 
@@ -208,11 +204,10 @@ def judging_cost(cost_usd: float, known: bool) -> str:
 
 def _evaluate(db: Path | None, policy: Policy, reviewers: Sequence[str], as_json: bool) -> None:
     """`compare --eval`: the scores as tables, or as JSON for scripts."""
-    from annotate.compare.evaluate import evaluate_judge
+    from annotate.workflows.comparison import score_judge
 
     with open_store(db) as store:
-        keep_verified_verdicts(store, policy=policy, reviewers=reviewers)  # from the answers
-        scores = evaluate_judge(store)
+        scores = score_judge(store, policy, reviewers)
     if as_json:
         json.dump(scores, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from annotate.errors import InputError
-from annotate.gold.export import export_dataset, parse_splits
-from annotate.store import Store
+from annotate.gold.export import parse_splits
 
 from .agreement import PolicyOption, ReviewerOption, WorkersOption, checked_policy, worker_count
 from .common import DbOption, console, counted, fail, open_store
@@ -37,20 +35,15 @@ def export(
         splits = parse_splits(split)
     except ValueError as exc:
         raise fail(str(exc)) from exc
+    from annotate.workflows.dataset import export_with_judge_scores  # loads the comparison
+
     with open_store(db) as store:
         if not store.annotations.has_valid() and store.comparisons.last() is None:
             raise fail("no pulled annotations and no comparison yet: run `annotate pull` "
                        "(or `annotate compare`) first")  # fmt: skip
-        manifest = export_dataset(
-            store,
-            out,
-            splits=splits,
-            seed=seed,
-            policy=chosen,
-            reviewers=reviewer or (),
-            workers=worker_count(workers),
-            score_judge=_judge_scores,
-        )
+        manifest = export_with_judge_scores(store, out, splits=splits, seed=seed, policy=chosen,
+                                            reviewers=reviewer or (),
+                                            workers=worker_count(workers))  # fmt: skip
     console.print(
         f"exported {manifest['documents']} documents ({counted(manifest['splits'])}) to {out}, "
         f"version {manifest['version']}",
@@ -63,16 +56,6 @@ def export(
             f"({counted(tables['pair_statuses'])}), {tables['facts']} facts",
             highlight=False,
         )
-
-
-def _judge_scores(store: Store) -> dict[str, Any] | None:
-    """The comparison's judge against people's verdicts, for the card (None if not scorable)."""
-    from annotate.compare.evaluate import evaluate_judge
-
-    try:
-        return evaluate_judge(store)
-    except InputError:  # no verified pair was judged by the last comparison
-        return None
 
 
 def register(app: typer.Typer) -> None:
