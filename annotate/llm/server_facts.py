@@ -80,10 +80,7 @@ async def count_tokens(
     base_url: str, api_key: str | None, model: str, text: str
 ) -> TokenCount | None:
     """`text`'s tokens as the server counts them, or None when it offers no way to ask."""
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    async with httpx.AsyncClient(
-        base_url=server_root(base_url), headers=headers, timeout=TIMEOUT
-    ) as http:
+    async with _server(base_url, api_key) as http:
         body = await _post(http, "/extras/tokenize", {"input": text, "model": model})
         if body is not None and isinstance(body.get("tokens"), list):
             return TokenCount(len(body["tokens"]), "llama-cpp-python's /extras/tokenize")
@@ -98,13 +95,16 @@ async def count_tokens(
     return None
 
 
+def _server(base_url: str, api_key: str | None) -> httpx.AsyncClient:
+    """A client for the server's root (outside ``/v1``), with the key if there is one."""
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    return httpx.AsyncClient(base_url=server_root(base_url), headers=headers, timeout=TIMEOUT)
+
+
 async def running_models(base_url: str, api_key: str | None) -> list[dict[str, Any]] | None:
     """Ollama's loaded models (``GET /api/ps``), or None from a server that offers no list."""
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
-        async with httpx.AsyncClient(
-            base_url=server_root(base_url), headers=headers, timeout=TIMEOUT
-        ) as http:
+        async with _server(base_url, api_key) as http:
             response = await http.get("/api/ps")
             body = response.json() if response.status_code == 200 else None
     except (httpx.HTTPError, ValueError) as exc:
