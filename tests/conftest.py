@@ -83,6 +83,21 @@ def studio(studio_paths: server.StudioPaths) -> Iterator[server.StudioConfig]:
     assert not server.is_running(config)
 
 
+def compared_by_the_rules(db: Path, paths: list[Path], out: Path) -> Path:
+    """`db` with `paths` ingested (none rejected), pre-annotated by the rules, and compared
+    through the CLI into `out`: the store every comparison test starts from."""
+    from typer.testing import CliRunner
+
+    from annotate.cli import app
+
+    with Store(db) as store:
+        assert not ingest_paths(store, paths).rejected
+        asyncio.run(preannotate(store, RulesProvider()))
+    result = CliRunner().invoke(app, ["--db", str(db), "compare", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return db
+
+
 def pulled(store: Store, document_id: str, annotator: str, annotation: Annotation, n: int,
            ground_truth: bool = False) -> None:  # fmt: skip
     """Store an annotation as `annotate pull` would have."""

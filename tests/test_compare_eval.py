@@ -5,7 +5,6 @@ Every expected figure is worked out by hand in the comments next to it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,9 +26,6 @@ from annotate.compare.evaluate import (
     without_singletons,
 )
 from annotate.errors import InputError
-from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import preannotate
-from annotate.preannotate.providers.rules import RulesProvider
 from annotate.schemas import DifferingValues, Verdict
 from annotate.store import (
     ClaimPair,
@@ -40,7 +36,7 @@ from annotate.store import (
     VerifiedVerdict,
 )
 
-from .conftest import SEEDS
+from .conftest import SEEDS, compared_by_the_rules
 
 runner = CliRunner()
 approx = pytest.approx
@@ -323,12 +319,8 @@ def seeds_verified(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int,
     other way round) and u1, say p2 is unrelated, u2 a contradiction on a
     number and u3 an elaboration, and answer one pair the comparison never judged.
     """
-    db = tmp_path_factory.mktemp("eval") / "seeds.db"
-    with Store(db) as store:
-        ingest_paths(store, [SEEDS])
-        asyncio.run(preannotate(store, RulesProvider()))
-    result = runner.invoke(app, ["--db", str(db), "compare", "--out", str(db.parent / "out")])
-    assert result.exit_code == 0, result.output
+    folder = tmp_path_factory.mktemp("eval")
+    db = compared_by_the_rules(folder / "seeds.db", [SEEDS], folder / "out")
     with Store(db) as store:
         run = store.comparisons.last()
         assert run is not None

@@ -15,7 +15,6 @@ rules judge, not its quality on unseen news.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 from itertools import combinations
@@ -25,15 +24,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from annotate.cli import app
 from annotate.compare.evaluate import evaluate_judge
-from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import preannotate
-from annotate.preannotate.providers.rules import RulesProvider
 from annotate.schemas import Verdict
 from annotate.store import ClaimPair, ClaimRef, Store, VerifiedVerdict
 
-from .conftest import SEEDS
+from .conftest import SEEDS, compared_by_the_rules
 from .test_comparisons_browser import WIRE, WIRE_DATE, WIRE_TEXT
 
 DATA = Path(__file__).parent / "data" / "compare"
@@ -73,11 +68,7 @@ class Compared:
 def _compare(folder: Path, extra: list[Path]) -> Compared:
     """Ingest, pre-annotate (rules), compare through the CLI; verify by the hand-checked file."""
     db, out = folder / "s.db", folder / "out"
-    with Store(db) as store:
-        assert not ingest_paths(store, [SEEDS, *extra]).rejected
-        asyncio.run(preannotate(store, RulesProvider()))
-    result = runner.invoke(app, ["--db", str(db), "compare", "--out", str(out)])
-    assert result.exit_code == 0, result.output
+    compared_by_the_rules(db, [SEEDS, *extra], out)
     facts = json.loads((out / "facts.json").read_text(encoding="utf-8"))
     claims = [
         (Path(c["source"]).name, c["quote"], ClaimRef(c["doc_id"], c["start"], c["end"]))

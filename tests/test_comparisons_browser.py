@@ -18,7 +18,6 @@ seeds alone do not have: the task shows "contradicts", the detail "number" and
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -28,23 +27,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from annotate.cli import app
 from annotate.codec import verdicts as V
-from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import preannotate
-from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Document, Store, StoredVerdict
 from annotate.studio import server
 from annotate.studio.connection import Credentials, connect
 from annotate.studio.push_comparisons import push_comparisons
 from annotate.testing.browser import logged_in_page, open_task
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, compared_by_the_rules
 
 pytestmark = [pytest.mark.studio, pytest.mark.browser]
-runner = CliRunner()
 
 TITLE = "browser-test: comparisons"
 WIDTH, HEIGHT = 1280, 800
@@ -91,13 +84,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (crafted / "wire.txt").write_text(WIRE_TEXT, encoding="utf-8")
     manifest = [{"file": "wire.txt", "outlet": WIRE, "date": WIRE_DATE}]
     (crafted / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    db = folder / "compared.db"
-    with Store(db) as store:
-        assert not ingest_paths(store, [SEEDS, crafted]).rejected
-        asyncio.run(preannotate(store, RulesProvider()))
-    result = runner.invoke(app, ["--db", str(db), "compare", "--out", str(folder / "out")])
-    assert result.exit_code == 0, result.output
-    return db
+    return compared_by_the_rules(folder / "compared.db", [SEEDS, crafted], folder / "out")
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ to their end.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,14 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from annotate.cli import app
 from annotate.codec import layout as L
 from annotate.codec import verdicts as V
-from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import preannotate
-from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 from annotate.studio import server
 from annotate.studio.connection import Credentials, connect
@@ -41,10 +35,9 @@ from annotate.studio.push import push
 from annotate.studio.push_comparisons import push_comparisons
 from annotate.testing.browser import logged_in_page, open_task
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, compared_by_the_rules
 
 pytestmark = [pytest.mark.studio, pytest.mark.browser]
-runner = CliRunner()
 
 WIDTH, HEIGHT = 1366, 768
 SCREENSHOT = ROOT / "docs" / "desk-claim-selected.png"
@@ -70,13 +63,7 @@ class Project:
 def seeds_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds, pre-annotated by the rules and compared through the CLI."""
     folder = tmp_path_factory.mktemp("desk-layout")
-    db = folder / "seeds.db"
-    with Store(db) as store:
-        assert not ingest_paths(store, [SEEDS]).rejected
-        asyncio.run(preannotate(store, RulesProvider()))
-    result = runner.invoke(app, ["--db", str(db), "compare", "--out", str(folder / "out")])
-    assert result.exit_code == 0, result.output
-    return db
+    return compared_by_the_rules(folder / "seeds.db", [SEEDS], folder / "out")
 
 
 @pytest.fixture(scope="module")
