@@ -20,6 +20,7 @@ from annotate.errors import AnnotateError, StoreError, one_line
 from . import agreement, compare, export, ingest, preannotate, pull, push, runs, show, studio, tasks
 from . import batch as batch_route
 from . import evaluate as evaluation
+from . import serve as serving
 from .common import GLOBAL, DbOption
 
 DEBUG_ENV = "ANNOTATE_DEBUG"
@@ -78,6 +79,7 @@ for module in (
     module.register(app)
 batch_route.register(app)  # `annotate batch status|collect|cancel` (the batch route)
 evaluation.register(app)  # `annotate eval` (a model and prompt against the gold)
+serving.register(app)  # `annotate serve` (the ML backend)
 
 
 def main() -> None:

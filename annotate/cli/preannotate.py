@@ -49,17 +49,20 @@ from .common import DbOption, console, counted, open_store
 from .job_progress import progress_bar
 from .llm_options import ENDPOINT_OPTIONS, endpoint_options, job_price
 
+#: The provider option, shared with `annotate serve`.
+ProviderOption = Annotated[
+    str | None,
+    typer.Option(
+        help=f"One of {', '.join(PROVIDERS)}. Default: openai when OPENAI_BASE_URL or "
+        "OPENAI_API_KEY is set, else rules (offline, deterministic).",
+        show_default=False,
+    ),
+]
+
 
 @endpoint_options(after={"concurrency": ("limit",)})
 def preannotate_command(
-    provider: Annotated[
-        str | None,
-        typer.Option(
-            help=f"One of {', '.join(PROVIDERS)}. Default: openai when OPENAI_BASE_URL or "
-            "OPENAI_API_KEY is set, else rules (offline, deterministic).",
-            show_default=False,
-        ),
-    ] = None,
+    provider: ProviderOption = None,
     settings: EndpointSettings = ENDPOINT_OPTIONS,
     limit: Annotated[
         int | None, typer.Option(min=1, help="Annotate at most N pending documents.")

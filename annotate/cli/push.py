@@ -13,6 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from annotate.store import Holder, Store
 from annotate.studio.comparisons import DEFAULT_COMPARISONS_PROJECT
 from annotate.studio.connection import Credentials, connect, resolve_credentials
+from annotate.studio.ml_backend import (
+    PASSWORD_ENV,
+    USER_ENV,
+    auth_from_environment,
+    connect_backend,
+)
 from annotate.studio.push import DEFAULT_PROJECT, check_title, count_to_push, push
 from annotate.studio.push_comparisons import count_pairs_to_push, push_comparisons
 from annotate.studio.tasks import MAX_REGIONS, Cap
@@ -79,6 +85,15 @@ SampleOption = Annotated[
     ),
 ]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the --sample.")]
+MlBackendOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ml-backend",
+        help="Connect the `annotate serve` at this URL to the project as its ML backend, "
+        f"titled by its model version (basic auth from ${USER_ENV} and ${PASSWORD_ENV}).",
+        show_default=False,
+    ),
+]
 
 
 def push_command(
@@ -86,6 +101,7 @@ def push_command(
     comparisons: ComparisonsOption = False,
     sample: SampleOption = None,
     seed: SeedOption = 0,
+    ml_backend: MlBackendOption = None,
     db: DbOption = None,
 ) -> None:
     """Create a task per new document with its latest prediction; add newer predictions.
@@ -97,6 +113,9 @@ def push_command(
     """
     if sample is not None and not comparisons:
         raise fail("--sample applies to --comparisons only")
+    if ml_backend is not None and comparisons:
+        raise fail("--ml-backend applies to document projects, not --comparisons")
+    auth = auth_from_environment() if ml_backend is not None else None
     if project is not None:
         check_title(project)
     if comparisons:
@@ -118,6 +137,10 @@ def push_command(
                     project,
                     on_progress=lambda n: progress.advance(bar, n),
                 )
+            backend = None
+            if ml_backend is not None:
+                backend = connect_backend(client, credentials.url, report.project_id,
+                                          ml_backend, auth)  # fmt: skip
     verb = "created" if report.created_project else "updated"
     console.print(
         f"project {report.project_id} {verb}: {report.tasks_created} new tasks, "
@@ -125,7 +148,15 @@ def push_command(
         + (f", {report.tasks_recovered} tasks recovered" if report.tasks_recovered else ""),
         highlight=False,
     )
-    if report.model_version_changed:
+    if backend is not None:
+        verb = "connected" if backend.created else "reconnected"
+        console.print(
+            f"ML backend {ml_backend} {verb}: the project shows model version "
+            f"[bold]{backend.model_version}[/] (the backend's title and model version)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif report.model_version_changed:
         console.print(
             f"the project now shows predictions of model version [bold]{report.model_version}[/]"
             " (Label Studio shows annotators only the project's model version)",

@@ -49,6 +49,25 @@ QUIET_ENV = {
     "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
 }
 
+#: Label Studio's own list of the networks it refuses to call (``DEFAULT_BANNED_SUBNETS`` in
+#: its ``core/utils/io.py``: ML backends, webhooks, imports), less loopback.
+BANNED_BUT_LOOPBACK = (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
+    "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "233.252.0.0/24", "240.0.0.0/4",
+    "255.255.255.255/32", "::/128", "::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96",
+    "64:ff9b:1::/48", "100::/64", "2001:0000::/32", "2001:20::/28", "2001:db8::/32",
+    "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
+)  # fmt: skip
+#: Environment that lets the local Label Studio call an ML backend (and its webhook) on
+#: 127.0.0.1, `annotate serve`'s default, and still refuse every other address its SSRF
+#: protection refuses: the default list is replaced by the same list less 127.0.0.0/8
+#: and ::1 (``validate_ip`` reads both settings for ML backends and webhooks alike).
+LOOPBACK_BACKEND_ENV = {
+    "USE_DEFAULT_BANNED_SUBNETS": "false",
+    "USER_ADDITIONAL_BANNED_SUBNETS": ",".join(BANNED_BUT_LOOPBACK),
+}
+
 
 @dataclass
 class StudioPaths:
@@ -230,6 +249,7 @@ def _spawn(executable: Path, paths: StudioPaths, config: StudioConfig) -> subpro
     env = {
         **os.environ,
         **QUIET_ENV,
+        **LOOPBACK_BACKEND_ENV,
         "LABEL_STUDIO_BASE_DATA_DIR": str(paths.data.resolve()),
         "LABEL_STUDIO_HOST": config.url,
     }

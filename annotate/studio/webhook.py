@@ -1,0 +1,75 @@
+"""An annotation that Label Studio's webhook sends, stored as `annotate pull` stores it.
+
+Label Studio makes a webhook for every ML backend it connects (``ml.models.create_ml_webhook``:
+the backend's URL + ``/webhook``, every action, with payload). An
+``ANNOTATION_CREATED`` or ``ANNOTATION_UPDATED`` call carries the annotation (its model's
+fields: ``completed_by`` is the annotator's id) and its task, so the answer is kept at once,
+through the same fields, codec and repository as a pull: agreement and gold stay current
+without a manual pull, and a later pull finds it unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from annotate.store import Store
+
+from .annotations import AnnotationKind, refresh_regions
+from .pull import annotator_of, shared_fields
+
+#: The webhook actions that carry one annotation to keep.
+ANNOTATION_ACTIONS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED")
+
+
+def webhook_answer(payload: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, Any]] | None:
+    """(project id, annotation, task) of an annotation's webhook call; None for other actions."""
+    if payload.get("action") not in ANNOTATION_ACTIONS:
+        return None
+    annotation, task = payload.get("annotation"), payload.get("task")
+    project = payload.get("project")
+    if not isinstance(annotation, dict) or not isinstance(task, dict):
+        return None
+    project_id = project.get("id") if isinstance(project, dict) else annotation.get("project")
+    if project_id is None or "id" not in annotation or "id" not in task:
+        return None
+    return int(project_id), annotation, task
+
+
+def keep_webhook_answer(
+    store: Store,
+    server: str,
+    project_id: int,
+    annotation: dict[str, Any],
+    task: dict[str, Any],
+    users: dict[int, str],
+) -> tuple[str | None, str | None]:
+    """Store one answer as a pull would; (the store's outcome, why it did not convert)."""
+    kind = AnnotationKind(store)
+    task_id = int(task["id"])
+    recorded = store.tasks.of_project(server, project_id)
+    by_task = {task: doc for doc, task in recorded.items()}
+    subject = by_task.get(task_id) or kind.subject_in(task.get("data") or {})
+    raw = {**annotation, **_as_pulled_times(annotation)}
+    row = shared_fields(server, project_id, task_id, raw, annotator_of(raw, users))
+    payload, error = kind.convert(subject, raw.get("result") or [], row["was_cancelled"])
+    outcome = kind.keep({**row, "error": error}, subject, payload)
+    refresh_regions(store)
+    return outcome, error
+
+
+def _as_pulled_times(annotation: dict[str, Any]) -> dict[str, Any]:
+    """The times as the SDK's parse of the tasks API gives them to a pull (datetimes).
+
+    The webhook sends ISO text (``2026-12-05T04:50:00.123456Z``); a pull stores
+    ``str`` of the datetime the SDK made of it, and compares it to know an edit.
+    """
+    times: dict[str, Any] = {}
+    for name in ("created_at", "updated_at"):
+        value = annotation.get(name)
+        if isinstance(value, str):
+            try:
+                times[name] = datetime.fromisoformat(value)
+            except ValueError:
+                times[name] = value
+    return times

@@ -1,0 +1,206 @@
+"""`annotate serve`: a real Label Studio 1.23.2 calling a real `annotate serve` (issue 20).
+
+The backend runs as its own process (`python -m annotate serve`), connected with
+`annotate push --ml-backend`; Label Studio reaches it on 127.0.0.1 because the test
+session's Label Studio is started as `annotate studio start` starts it. A task is
+"opened" with the request Label Studio's editor makes for it (``GET /api/tasks/ID``),
+"Retrieve predictions" is the Data Manager's action request, and an annotation is
+submitted with the editor's own request (``POST /api/tasks/ID/annotations``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from annotate.cli import app
+from annotate.ingest import ingest_paths
+from annotate.preannotate.pipeline import preannotate
+from annotate.preannotate.providers.rules import RulesProvider
+from annotate.store import Store
+from annotate.studio import server
+from annotate.studio.connection import Credentials, connect
+
+from .conftest import SEEDS
+
+pytestmark = pytest.mark.studio
+
+
+@dataclass
+class Served:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _get(url: str, headers: dict[str, str] | None = None, timeout: float = 5) -> tuple[int, Any]:
+    request = urllib.request.Request(url, headers=headers or {})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, None
+
+
+@contextlib.contextmanager
+def serving(
+    db: Path, studio: server.StudioConfig, log: Path, *args: str, env: dict[str, str] | None = None
+) -> Iterator[Served]:
+    """`annotate serve` on a free port of 127.0.0.1, reaching `studio`, until the block ends."""
+    port = server.free_port()
+    environment = {**os.environ, "LABEL_STUDIO_URL": studio.url,
+                   "LABEL_STUDIO_API_KEY": studio.token, **(env or {})}  # fmt: skip
+    command = [sys.executable, "-m", "annotate", "--db", str(db), "serve", "--port", str(port)]
+    with log.open("ab") as out:
+        process = subprocess.Popen([*command, *args], stdout=out, stderr=subprocess.STDOUT,
+                                   env=environment)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    served = Served(url, process, log)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert process.poll() is None, served.text()
+            with contextlib.suppress(OSError):
+                if _get(url + "/health")[0] in (200, 401):
+                    break
+            time.sleep(0.3)
+        yield served
+    finally:
+        process.terminate()
+        process.wait(60)
+
+
+def cli(studio: server.StudioConfig, *args: str, env: dict[str, str] | None = None) -> str:
+    environment = {"LABEL_STUDIO_URL": studio.url, "LABEL_STUDIO_API_KEY": studio.token,
+                   **(env or {})}  # fmt: skip
+    result = CliRunner().invoke(app, list(args), env=environment)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def wait_for(what: Callable[[], Any], timeout: float, message: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := what():
+            return found
+        time.sleep(0.5)
+    raise AssertionError(message)
+
+
+@pytest.fixture
+def client(studio: server.StudioConfig) -> Any:
+    return connect(Credentials(studio.url, studio.token, "test"))
+
+
+def project_named(client: Any, title: str) -> Any:
+    return next(p for p in client.projects.list() if p.title == title)
+
+
+def predictions_of(client: Any, project_id: int) -> dict[int, list[dict[str, Any]]]:
+    """Task id -> its predictions (as dicts), read through the tasks API."""
+    tasks = client.tasks.list(project=project_id, fields="all")
+    return {int(t.id): [p if isinstance(p, dict) else p.model_dump() for p in t.predictions or []]
+            for t in tasks}  # fmt: skip
+
+
+def open_task(studio: server.StudioConfig, task_id: int) -> dict[str, Any]:
+    """What Label Studio's editor asks for when it opens a task."""
+    status, task = _get(f"{studio.url}/api/tasks/{task_id}",
+                        {"Authorization": f"Token {studio.token}"}, timeout=120)  # fmt: skip
+    assert status == 200
+    return dict(task)
+
+
+def test_a_task_opened_without_a_prediction_gets_one(
+    studio: server.StudioConfig, client: Any, tmp_path: Path
+) -> None:
+    db = tmp_path / "loop.db"
+    with Store(db) as store:
+        ingest_paths(store, [SEEDS])  # not pre-annotated: tasks go without predictions
+    rules = RulesProvider()
+    title = "serve: opened task"
+    with serving(db, studio, tmp_path / "serve.log", "--provider", "rules") as served:
+        health = _get(served.url + "/health")[1]
+        assert health["model_version"] == rules.model_version
+        out = cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend", served.url)
+        assert f"shows model version {rules.model_version}" in out
+        project = project_named(client, title)
+        backends = list(client.ml.list(project=project.id))
+        # the backend's title, its model version and the project's agree
+        assert [(b.title, b.model_version) for b in backends] == [
+            (rules.model_version, rules.model_version)
+        ]
+        assert client.projects.get(id=project.id).model_version == rules.model_version
+        before = predictions_of(client, project.id)
+        assert before and not any(before.values())
+        task_id = sorted(before)[0]
+        opened = open_task(studio, task_id)
+        after = predictions_of(client, project.id)
+    shown = after[task_id]
+    assert len(shown) == 1 and shown[0]["model_version"] == rules.model_version
+    assert shown[0]["result"], "the prediction has regions"
+    assert not any(after[t] for t in after if t != task_id), "only the opened task is predicted"
+    doc_id = opened["data"]["doc_id"]
+    # the same prediction `annotate preannotate` makes, in the store, in a run of its own
+    reference = tmp_path / "reference.db"
+    with Store(reference) as other:
+        ingest_paths(other, [SEEDS])
+        asyncio.run(preannotate(other, RulesProvider()))
+        expected = other.predictions.latest(doc_id)
+    with Store(db) as store:
+        made = store.predictions.latest(doc_id)
+        assert made is not None and expected is not None
+        assert made.annotation == expected.annotation
+        assert made.model_version == rules.model_version
+        assert store.predictions.count_unpredicted(made.job) == len(before) - 1
+        runs = store.runs.all()
+        assert [(r.status, r.counts.predicted, r.spec.model_version) for r in runs] == [
+            ("finished", 1, rules.model_version)
+        ]
+        # Label Studio holds it already: a later push sends nothing twice
+        assert store.tasks.count_unpushed(studio.url, project.id) == 0
+    assert len(shown[0]["result"]) == len(json.loads(_results_of(expected)))
+    listed = json.loads(cli(studio, "--db", str(db), "runs", "--json"))
+    assert [run["id"] for run in listed] == [runs[0].id]  # counted in `annotate runs`
+
+
+def _results_of(prediction: Any) -> str:
+    from annotate.studio.tasks import prediction_for
+
+    return json.dumps(prediction_for(prediction)["result"])
+
+
+def test_studio_start_lets_label_studio_call_loopback_only() -> None:
+    """The local Label Studio's banned networks are its own default list less loopback."""
+    import re
+
+    venv = Path(os.environ.get(server.VENV_ENV) or Path(__file__).parent.parent / ".studio-venv")
+    source = next(venv.glob("lib/python3*/site-packages/label_studio/core/utils/io.py"))
+    text = source.read_text(encoding="utf-8")
+    listed = text[text.index("default_banned_subnets = [") : text.index("\n    banned_subnets = [")]
+    defaults = set(re.findall(r"'([^']+)'", listed))
+    env = server.LOOPBACK_BACKEND_ENV
+    assert env["USE_DEFAULT_BANNED_SUBNETS"] == "false"
+    assert defaults - set(env["USER_ADDITIONAL_BANNED_SUBNETS"].split(",")) == {
+        "127.0.0.0/8",
+        "::1/128",
+    }
+    assert set(env["USER_ADDITIONAL_BANNED_SUBNETS"].split(",")) <= defaults
