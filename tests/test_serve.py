@@ -34,8 +34,9 @@ from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 from annotate.studio import server
 from annotate.studio.connection import Credentials, connect
+from annotate.testing.llm_server import running_llm_server
 
-from .conftest import SEEDS
+from .conftest import SEEDS, seed_feed
 
 pytestmark = pytest.mark.studio
 
@@ -204,3 +205,70 @@ def test_studio_start_lets_label_studio_call_loopback_only() -> None:
         "::1/128",
     }
     assert set(env["USER_ADDITIONAL_BANNED_SUBNETS"].split(",")) <= defaults
+
+
+def _post(url: str, body: Any, token: str, timeout: float) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST",
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )  # fmt: skip
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=timeout) as response:
+        return response.status, json.loads(response.read() or b"null")
+
+
+def retrieve_predictions(studio: server.StudioConfig, project_id: int) -> tuple[int, float]:
+    """The Data Manager's "Retrieve Predictions" over every task; (status, seconds)."""
+    started = time.monotonic()
+    status, _ = _post(
+        f"{studio.url}/api/dm/actions?id=retrieve_tasks_predictions&project={project_id}",
+        {"selectedItems": {"all": True, "excluded": []}}, studio.token, timeout=300,
+    )  # fmt: skip
+    return status, time.monotonic() - started
+
+
+TASKS = 250
+STORED = 100
+
+
+def test_retrieve_predictions_over_hundreds_of_tasks_answers_in_time(
+    studio: server.StudioConfig, client: Any, tmp_path: Path
+) -> None:
+    """From the store at once, the rest queued and added as predictions when made."""
+    db = tmp_path / "many.db"
+    with Store(db) as store:
+        ingest_paths(store, [seed_feed(tmp_path, TASKS)])
+    title = "serve: retrieve predictions"
+    with running_llm_server(latency=0.2) as llm:
+        env = {"OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "sk-serve-test-key"}
+        llm_args = ("--provider", "openai", "--model", "m", "--concurrency", "2")
+        cli(studio, "--db", str(db), "push", "--project", title)  # no predictions yet
+        # some documents are predicted in the store, not in Label Studio
+        cli(studio, "--db", str(db), "preannotate", *llm_args, "--limit", str(STORED), env=env)
+        with serving(db, studio, tmp_path / "serve.log", *llm_args, "--wait", "5",
+                     env=env) as served:  # fmt: skip
+            cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend", served.url)
+            project = project_named(client, title)
+            version = client.projects.get(id=project.id).model_version
+            status, seconds = retrieve_predictions(studio, project.id)
+            at_once = sum(1 for p in predictions_of(client, project.id).values() if p)
+            every = wait_for(
+                lambda: (found := predictions_of(client, project.id))
+                and all(found.values()) and found,
+                timeout=240, message="not every task got its prediction",
+            )  # fmt: skip
+            time.sleep(2)  # nothing more arrives: no task gets a second prediction
+            final = predictions_of(client, project.id)
+            log = served.text()
+    assert status == 200 and seconds < 30, f"Retrieve Predictions took {seconds:.1f} s"
+    assert STORED <= at_once < TASKS, at_once  # the store's at once, not all: some queued
+    assert len(every) == TASKS
+    assert all(len(p) == 1 and p[0]["model_version"] == version for p in final.values())
+    with Store(db) as store:
+        runs = store.runs.all()
+        assert all(run.status == "finished" for run in runs)
+        assert sum(run.counts.predicted for run in runs) == TASKS
+        assert store.tasks.count_unpushed(studio.url, project.id) == 0
+    assert "delivered" in log and " ERROR " not in log
+    print(f"Retrieve Predictions over {TASKS} tasks answered in {seconds:.1f} s with "
+          f"{at_once} predictions; the rest delivered later; {len(runs)} runs")  # fmt: skip
