@@ -272,3 +272,63 @@ def test_retrieve_predictions_over_hundreds_of_tasks_answers_in_time(
     assert "delivered" in log and " ERROR " not in log
     print(f"Retrieve Predictions over {TASKS} tasks answered in {seconds:.1f} s with "
           f"{at_once} predictions; the rest delivered later; {len(runs)} runs")  # fmt: skip
+
+
+def _patch(url: str, body: Any, token: str) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="PATCH",
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )  # fmt: skip
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=60) as response:
+        return int(response.status)
+
+
+def test_a_submitted_annotation_reaches_the_store_through_the_webhook(
+    studio: server.StudioConfig, client: Any, tmp_path: Path
+) -> None:
+    db = tmp_path / "hook.db"
+    with Store(db) as store:
+        ingest_paths(store, [SEEDS])
+        asyncio.run(preannotate(store, RulesProvider()))
+    title = "serve: webhook"
+    with serving(db, studio, tmp_path / "serve.log", "--provider", "rules") as served:
+        cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend", served.url)
+        project = project_named(client, title)
+        task_id, predicted = sorted(predictions_of(client, project.id).items())[0]
+        result = predicted[0]["result"]
+        # what the editor sends when an annotator submits the pre-annotation as it stands
+        answer = {"result": result, "lead_time": 12.5}
+        _, made = _post(f"{studio.url}/api/tasks/{task_id}/annotations", answer, studio.token, 60)
+        kept = wait_for(lambda: _stored(db, int(made["id"])), 30, "the annotation was not stored")
+        # an edit (one region fewer) reaches the store too
+        first = result[0]["id"]
+        edited = [r for r in result if first not in (r.get("id"), r.get("from_id"), r.get("to_id"))]
+        assert _patch(f"{studio.url}/api/annotations/{made['id']}", {"result": edited},
+                      studio.token) == 200  # fmt: skip
+        changed = wait_for(
+            lambda: (row := _stored(db, int(made["id"]))) and row.result != kept.result and row,
+            30, "the edit was not stored",
+        )  # fmt: skip
+        log = wait_for(lambda: "ANNOTATION_UPDATED" in served.text() and served.text(), 10, "")
+    assert kept.annotator == server.ADMIN_EMAIL and kept.error is None and kept.annotation
+    assert kept.task_id == task_id and kept.lead_time == 12.5
+    assert len(json.loads(changed.result)) == len(edited)
+    assert "ANNOTATION_CREATED" in log and "ANNOTATION_UPDATED" in log
+    # stored as a pull stores it: pulling now finds nothing new or changed
+    from annotate.studio.annotations import AnnotationKind
+    from annotate.studio.pull import pull
+
+    with Store(db) as store:
+        assert store.annotations.has_valid()
+        report = pull(AnnotationKind(store), client, studio.url, title)
+        assert (report.new, report.updated, report.unchanged) == (0, 0, 1)
+        assert [(r.annotation_id, r.result) for r in store.annotations.pulled()] == [
+            (changed.annotation_id, changed.result)
+        ]
+
+
+def _stored(db: Path, annotation_id: int) -> Any:
+    with Store(db) as store:
+        rows = [r for r in store.annotations.pulled() if r.annotation_id == annotation_id]
+    return rows[0] if rows else None

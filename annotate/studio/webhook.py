@@ -3,14 +3,14 @@
 Label Studio makes a webhook for every ML backend it connects (``ml.models.create_ml_webhook``:
 the backend's URL + ``/webhook``, every action, with payload). An
 ``ANNOTATION_CREATED`` or ``ANNOTATION_UPDATED`` call carries the annotation (its model's
-fields: ``completed_by`` is the annotator's id) and its task, so the answer is kept at once,
-through the same fields, codec and repository as a pull: agreement and gold stay current
-without a manual pull, and a later pull finds it unchanged.
+fields: ``completed_by`` is the annotator's id) and its task, so the answer is kept at
+once, through the same fields, codec and repository as a pull (its times are the same ISO
+text the tasks API gives a pull): agreement and gold stay current without a manual pull,
+and a later pull finds it unchanged.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from annotate.store import Store
@@ -50,26 +50,8 @@ def keep_webhook_answer(
     recorded = store.tasks.of_project(server, project_id)
     by_task = {task: doc for doc, task in recorded.items()}
     subject = by_task.get(task_id) or kind.subject_in(task.get("data") or {})
-    raw = {**annotation, **_as_pulled_times(annotation)}
-    row = shared_fields(server, project_id, task_id, raw, annotator_of(raw, users))
-    payload, error = kind.convert(subject, raw.get("result") or [], row["was_cancelled"])
+    row = shared_fields(server, project_id, task_id, annotation, annotator_of(annotation, users))
+    payload, error = kind.convert(subject, annotation.get("result") or [], row["was_cancelled"])
     outcome = kind.keep({**row, "error": error}, subject, payload)
     refresh_regions(store)
     return outcome, error
-
-
-def _as_pulled_times(annotation: dict[str, Any]) -> dict[str, Any]:
-    """The times as the SDK's parse of the tasks API gives them to a pull (datetimes).
-
-    The webhook sends ISO text (``2026-12-05T04:50:00.123456Z``); a pull stores
-    ``str`` of the datetime the SDK made of it, and compares it to know an edit.
-    """
-    times: dict[str, Any] = {}
-    for name in ("created_at", "updated_at"):
-        value = annotation.get(name)
-        if isinstance(value, str):
-            try:
-                times[name] = datetime.fromisoformat(value)
-            except ValueError:
-                times[name] = value
-    return times
