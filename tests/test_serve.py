@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 
 from annotate.cli import app
 from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import preannotate
+from annotate.preannotate.pipeline import job_key, preannotate
 from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 from annotate.studio import server
@@ -63,10 +63,16 @@ def _get(url: str, headers: dict[str, str] | None = None, timeout: float = 5) ->
 
 @contextlib.contextmanager
 def serving(
-    db: Path, studio: server.StudioConfig, log: Path, *args: str, env: dict[str, str] | None = None
+    db: Path,
+    studio: server.StudioConfig,
+    log: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[Served]:
-    """`annotate serve` on a free port of 127.0.0.1, reaching `studio`, until the block ends."""
-    port = server.free_port()
+    """`annotate serve` on 127.0.0.1 (a free port by default), reaching `studio`, until the
+    block ends."""
+    port = port or server.free_port()
     environment = {**os.environ, "LABEL_STUDIO_URL": studio.url,
                    "LABEL_STUDIO_API_KEY": studio.token, **(env or {})}  # fmt: skip
     command = [sys.executable, "-m", "annotate", "--db", str(db), "serve", "--port", str(port)]
@@ -79,7 +85,7 @@ def serving(
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert process.poll() is None, served.text()
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, ValueError):
                 if _get(url + "/health")[0] in (200, 401):
                     break
             time.sleep(0.3)
@@ -332,3 +338,44 @@ def _stored(db: Path, annotation_id: int) -> Any:
     with Store(db) as store:
         rows = [r for r in store.annotations.pulled() if r.annotation_id == annotation_id]
     return rows[0] if rows else None
+
+
+def test_a_model_or_prompt_change_is_a_new_model_version(
+    studio: server.StudioConfig, client: Any, tmp_path: Path
+) -> None:
+    """The rules, then a model on the same backend URL: both versions' predictions stay."""
+    db = tmp_path / "versions.db"
+    with Store(db) as store:
+        ingest_paths(store, [SEEDS])
+        documents = store.documents.count()
+    title = "serve: new model version"
+    port = server.free_port()
+    log = tmp_path / "serve.log"
+    with serving(db, studio, log, "--provider", "rules", port=port) as served:
+        cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend", served.url)
+        project = project_named(client, title)
+        first = sorted(predictions_of(client, project.id))[0]
+        open_task(studio, first)
+    with running_llm_server() as llm:
+        env = {"OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "sk-serve-test-key"}
+        args = ("--provider", "openai", "--model", "m")
+        with serving(db, studio, log, *args, env=env, port=port) as served:
+            new = str(_get(served.url + "/health")[1]["model_version"])
+            out = cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend",
+                      served.url)  # fmt: skip
+            assert f"reconnected: the project shows model version {new}" in out
+            backends = list(client.ml.list(project=project.id))
+            assert [(b.title, b.model_version) for b in backends] == [(new, new)]
+            assert client.projects.get(id=project.id).model_version == new
+            status, _ = retrieve_predictions(studio, project.id)
+            after = predictions_of(client, project.id)
+    old = RulesProvider().model_version
+    assert status == 200 and new != old
+    assert sorted(p["model_version"] for p in after[first]) == sorted([old, new])
+    assert all([p["model_version"] for p in after[t]] == [new] for t in after if t != first)
+    with Store(db) as store:
+        # the rules' prediction of the first document is still there, beside the model's
+        assert store.predictions.count_unpredicted(job_key(RulesProvider())) == documents - 1
+        runs = [(r.spec.model_version, r.counts.predicted) for r in store.runs.all()]
+    assert runs[0] == (old, 1) and {v for v, _ in runs[1:]} == {new}
+    assert sum(n for _, n in runs[1:]) == documents

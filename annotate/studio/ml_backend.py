@@ -120,7 +120,9 @@ def connect_backend(
     )  # fmt: skip
     mine = [b for b in _backends(client, project_id) if _same(b.url, url)]
     if mine:
-        backend = client.ml.update(id=cast(int, mine[0].id), url=url, title=version, **access)
+        backend = client.ml.update(  # LS checks url and project on every update
+            id=cast(int, mine[0].id), project=project_id, url=url, title=version, **access
+        )
     else:
         backend = client.ml.create(project=project_id, url=url, title=version, **access)
     client.projects.update(id=project_id, model_version=version)
