@@ -379,3 +379,53 @@ def test_a_model_or_prompt_change_is_a_new_model_version(
         runs = [(r.spec.model_version, r.counts.predicted) for r in store.runs.all()]
     assert runs[0] == (old, 1) and {v for v, _ in runs[1:]} == {new}
     assert sum(n for _, n in runs[1:]) == documents
+
+
+def test_basic_auth_off_loopback_and_no_secret_in_any_request_log(
+    studio: server.StudioConfig,
+    studio_paths: server.StudioPaths,
+    client: Any,
+    tmp_path: Path,
+) -> None:
+    import base64
+    import secrets
+
+    db = tmp_path / "auth.db"
+    with Store(db) as store:
+        ingest_paths(store, [SEEDS])
+    # off 127.0.0.1 without credentials: refused before anything listens
+    no_auth = {"ANNOTATE_SERVE_USER": "", "ANNOTATE_SERVE_PASSWORD": ""}
+    refused = CliRunner().invoke(app, ["--db", str(db), "serve", "--host", "0.0.0.0"], env=no_auth)
+    assert refused.exit_code == 1
+    assert "ANNOTATE_SERVE_USER and ANNOTATE_SERVE_PASSWORD" in refused.output
+    password, api_key = secrets.token_urlsafe(16), "sk-" + secrets.token_hex(16)
+    basic = base64.b64encode(f"labeller:{password}".encode()).decode()
+    auth = {"ANNOTATE_SERVE_USER": "labeller", "ANNOTATE_SERVE_PASSWORD": password}
+    title = "serve: basic auth"
+    with running_llm_server() as llm:
+        env = {**auth, "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": api_key}
+        args = ("--provider", "openai", "--model", "m")
+        with serving(db, studio, tmp_path / "serve.log", *args, env=env) as served:
+            assert _get(served.url + "/health")[0] == 401
+            assert _get(served.url + "/health", {"Authorization": "Basic " + basic})[0] == 200
+            wrong = base64.b64encode(b"labeller:guess").decode()
+            assert _get(served.url + "/health", {"Authorization": "Basic " + wrong})[0] == 401
+            cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend", served.url,
+                env=auth)  # fmt: skip
+            project = project_named(client, title)
+            (backend,) = client.ml.list(project=project.id)
+            assert backend.auth_method == "BASIC_AUTH" and backend.basic_auth_user == "labeller"
+            task_id = sorted(predictions_of(client, project.id))[0]
+            open_task(studio, task_id)  # Label Studio sends the credentials
+            predicted = predictions_of(client, project.id)[task_id]
+            assert predicted and predicted[0]["result"]
+            answer = {"result": predicted[0]["result"], "lead_time": 3.0}
+            _, made = _post(f"{studio.url}/api/tasks/{task_id}/annotations", answer,
+                            studio.token, 60)  # fmt: skip
+            wait_for(lambda: _stored(db, int(made["id"])), 30, "the webhook was refused")
+            log = served.text()
+    assert "POST /predict 200" in log and "POST /setup 200" in log and "GET /health 401" in log
+    # /setup carried the project creator's token; Label Studio sent the password each time
+    studio_log = studio_paths.log.read_text(errors="replace")
+    for secret in (password, basic, api_key, studio.token):
+        assert secret not in log and secret not in studio_log
