@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -195,24 +196,6 @@ def _results_of(prediction: Any) -> str:
     return json.dumps(prediction_for(prediction)["result"])
 
 
-def test_studio_start_lets_label_studio_call_loopback_only() -> None:
-    """The local Label Studio's banned networks are its own default list less loopback."""
-    import re
-
-    venv = Path(os.environ.get(server.VENV_ENV) or Path(__file__).parent.parent / ".studio-venv")
-    source = next(venv.glob("lib/python3*/site-packages/label_studio/core/utils/io.py"))
-    text = source.read_text(encoding="utf-8")
-    listed = text[text.index("default_banned_subnets = [") : text.index("\n    banned_subnets = [")]
-    defaults = set(re.findall(r"'([^']+)'", listed))
-    env = server.LOOPBACK_BACKEND_ENV
-    assert env["USE_DEFAULT_BANNED_SUBNETS"] == "false"
-    assert defaults - set(env["USER_ADDITIONAL_BANNED_SUBNETS"].split(",")) == {
-        "127.0.0.0/8",
-        "::1/128",
-    }
-    assert set(env["USER_ADDITIONAL_BANNED_SUBNETS"].split(",")) <= defaults
-
-
 def _post(url: str, body: Any, token: str, timeout: float) -> tuple[int, Any]:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), method="POST",
@@ -248,12 +231,12 @@ def test_retrieve_predictions_over_hundreds_of_tasks_answers_in_time(
     with running_llm_server(latency=0.2) as llm:
         env = {"OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "sk-serve-test-key"}
         llm_args = ("--provider", "openai", "--model", "m", "--concurrency", "2")
-        cli(studio, "--db", str(db), "push", "--project", title)  # no predictions yet
-        # some documents are predicted in the store, not in Label Studio
-        cli(studio, "--db", str(db), "preannotate", *llm_args, "--limit", str(STORED), env=env)
         with serving(db, studio, tmp_path / "serve.log", *llm_args, "--wait", "5",
                      env=env) as served:  # fmt: skip
+            # tasks without predictions, then some documents predicted in the store only
             cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend", served.url)
+            cli(studio, "--db", str(db), "preannotate", *llm_args, "--limit", str(STORED),
+                env=env)  # fmt: skip
             project = project_named(client, title)
             version = client.projects.get(id=project.id).model_version
             status, seconds = retrieve_predictions(studio, project.id)
@@ -263,21 +246,38 @@ def test_retrieve_predictions_over_hundreds_of_tasks_answers_in_time(
                 and all(found.values()) and found,
                 timeout=240, message="not every task got its prediction",
             )  # fmt: skip
-            time.sleep(2)  # nothing more arrives: no task gets a second prediction
+            # each delivery is recorded when Label Studio has answered it (after it saved)
+            wait_for(lambda: _unpushed(db, studio.url, project.id) == 0, 60,
+                     "predictions sent but not recorded as pushed")  # fmt: skip
             final = predictions_of(client, project.id)
             log = served.text()
-    assert status == 200 and seconds < 30, f"Retrieve Predictions took {seconds:.1f} s"
-    assert STORED <= at_once < TASKS, at_once  # the store's at once, not all: some queued
+    # Label Studio waits 100 s for the answer, which came within --wait (5 s) and the store's
+    # reads; Label Studio's own saving of what it got follows (seconds to tens under load)
+    answered_in = [int(ms) for ms in re.findall(r"POST /predict 200 (\d+) ms", log)]
+    assert status == 200 and len(answered_in) == 1 and answered_in[0] < 15_000, answered_in
+    assert seconds < 100, f"Retrieve Predictions took {seconds:.1f} s"
+    said = re.search(rf"predict: {TASKS} task\(s\), {STORED} from the store, (\d+) made, "
+                     r"(\d+) queued", log)  # fmt: skip
+    assert said, log
+    made, queued = int(said[1]), int(said[2])
+    assert queued > 0 and made + queued == TASKS - STORED  # some queued: no request waits
+    assert at_once >= STORED + made
     assert len(every) == TASKS
+    # no task got a second prediction
     assert all(len(p) == 1 and p[0]["model_version"] == version for p in final.values())
     with Store(db) as store:
         runs = store.runs.all()
         assert all(run.status == "finished" for run in runs)
         assert sum(run.counts.predicted for run in runs) == TASKS
-        assert store.tasks.count_unpushed(studio.url, project.id) == 0
     assert "delivered" in log and " ERROR " not in log
-    print(f"Retrieve Predictions over {TASKS} tasks answered in {seconds:.1f} s with "
-          f"{at_once} predictions; the rest delivered later; {len(runs)} runs")  # fmt: skip
+    print(f"Retrieve Predictions over {TASKS} tasks: serve answered in {answered_in[0]} ms, "
+          f"Label Studio returned in {seconds:.1f} s; {STORED} from the store, {made} made in "
+          f"time, {queued} delivered later")  # fmt: skip
+
+
+def _unpushed(db: Path, server_url: str, project_id: int) -> int:
+    with Store(db) as store:
+        return store.tasks.count_unpushed(server_url, project_id)
 
 
 def _patch(url: str, body: Any, token: str) -> int:

@@ -17,6 +17,7 @@ from annotate.studio.ml_backend import (
     PASSWORD_ENV,
     USER_ENV,
     auth_from_environment,
+    backend_model_version,
     connect_backend,
 )
 from annotate.studio.push import DEFAULT_PROJECT, check_title, count_to_push, push
@@ -116,6 +117,8 @@ def push_command(
     if ml_backend is not None and comparisons:
         raise fail("--ml-backend applies to document projects, not --comparisons")
     auth = auth_from_environment() if ml_backend is not None else None
+    if ml_backend is not None:
+        backend_model_version(ml_backend, auth)  # it answers, before anything is pushed
     if project is not None:
         check_title(project)
     if comparisons:

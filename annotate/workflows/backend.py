@@ -139,8 +139,10 @@ class StudioLink:
             store.tasks.record_pushed(credentials.url, delivery.project_id, pushed)
         log.info("delivered %d prediction(s) to project %d", len(payloads), delivery.project_id)
 
-    def answered(self, project_id: int, pushed: list[tuple[int, int, str]]) -> None:
-        """Record predictions Label Studio got in a predict answer as pushed (push skips them)."""
+    def answered(self, project_id: int, answered: list[tuple[int, int, str]]) -> None:
+        """Record the (task id, prediction id, model version) Label Studio got in a predict
+        answer as pushed, so that push does not send them again."""
+        pushed = [(prediction, task, version) for task, prediction, version in answered]
         try:
             server = resolve_credentials().url
             with Store(self.db) as store:

@@ -129,6 +129,7 @@ class PredictionLoop:
                     done.append((int(task["id"]), prediction.id, prediction.model_version))
                 else:
                     wanted.append((i, Wanted(project_id, int(task["id"]), document_id)))
+        stored = len(done)
         self._enqueue([w for _, w in wanted])
         self._await([w for _, w in wanted])
         with self._lock:
@@ -142,7 +143,7 @@ class PredictionLoop:
             self.answered(project_id, done)
         queued = sum(1 for _, w in wanted if w.late)
         log.info("predict: %d task(s), %d from the store, %d made, %d queued",
-                 len(tasks), len(done), len(wanted) - queued, queued)  # fmt: skip
+                 len(tasks), stored, len(wanted) - queued, queued)  # fmt: skip
         return answers
 
     def _current(self, store: Store, document_id: str) -> Prediction | None:
