@@ -114,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
         if length <= 0 or length > MAX_BODY:
-            self.rfile.read(0)
+            self.close_connection = True  # a body left unread cannot precede another request
             return None
         raw = self.rfile.read(length)
         try:
