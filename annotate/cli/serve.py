@@ -72,7 +72,9 @@ def serve_command(
     price = job_price(name, chosen.model, settings, spending=False).price
     with open_store(db, create=True) as store:
         path = store.path
-    backend = Backend(path, chosen, concurrency=settings.concurrency, wait=wait, price=price)
+    backend = Backend(
+        path, chosen, concurrency=settings.concurrency, wait=wait, price=price, auth=auth
+    )
     try:
         server = make_server(host, port, backend, auth)
     except OSError as exc:

@@ -4,9 +4,10 @@ Label Studio shows annotators the predictions of the project's model version, an
 asks a backend whose title is that version for the predictions of tasks that have
 none (``Project.ml_backend_in_model_version``). So the backend is connected under
 its own model version as title, and the project switched to it: title, backend's
-model version and project's model version agree. Connecting again after a model or
-prompt change renames the backend to the new version, and Label Studio moves the
-project along (``MLBackend.save``); the older version's predictions stay.
+model version and project's model version agree. After a model or prompt change the
+backend is renamed to the new version (`retitle_backends`, which `annotate serve` calls
+itself, or connecting again), and Label Studio moves the project along
+(``MLBackend.save``); the older version's predictions stay.
 
 Label Studio makes a webhook to the backend's ``/webhook`` itself; with basic auth
 the webhook is given the same ``Authorization`` header, or the backend would refuse it.
@@ -113,11 +114,7 @@ def connect_backend(
     Label Studio checks the backend (``/health``, ``/setup``) before it saves it.
     """
     version = backend_model_version(url, auth)
-    access: dict[str, Any] = (
-        {"auth_method": "BASIC_AUTH", "basic_auth_user": auth.user,
-         "basic_auth_pass": auth.password}
-        if auth is not None else {"auth_method": "NONE"}
-    )  # fmt: skip
+    access = _access(auth)
     mine = [b for b in _backends(client, project_id) if _same(b.url, url)]
     if mine:
         backend = client.ml.update(  # LS checks url and project on every update
@@ -129,6 +126,35 @@ def connect_backend(
     if auth is not None:
         _authorize_webhook(client, project_id, url, auth)
     return Connected(int(cast(int, backend.id)), not mine, version)
+
+
+@studio_errors
+def retitle_backends(
+    client: LabelStudio, server: str, project_id: int, version: str, auth: BackendAuth | None
+) -> list[str]:
+    """Rename to `version` the project's backends that serve it under another title.
+
+    After a model or prompt change, the backend Label Studio knows by the old version
+    answers ``/setup`` with the new one (which Label Studio records as its model
+    version); renamed, it asks it for predictions again, and the project follows
+    (``MLBackend.save`` moves the project's model version along with the title).
+    Returns the old titles.
+    """
+    renamed = []
+    for backend in _backends(client, project_id):
+        if backend.model_version == version and backend.title != version:
+            client.ml.update(id=cast(int, backend.id), project=project_id, url=backend.url,
+                             title=version, **_access(auth))  # fmt: skip
+            renamed.append(str(backend.title))
+    return renamed
+
+
+def _access(auth: BackendAuth | None) -> dict[str, Any]:
+    """How Label Studio is to authenticate to the backend (`BackendAuth`, or none)."""
+    if auth is None:
+        return {"auth_method": "NONE"}
+    return {"auth_method": "BASIC_AUTH", "basic_auth_user": auth.user,
+            "basic_auth_pass": auth.password}  # fmt: skip
 
 
 def _backends(client: LabelStudio, project_id: int) -> Iterable[Any]:

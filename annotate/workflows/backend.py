@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from annotate.llm import Price
 from annotate.preannotate.providers import Provider
 from annotate.store import Store
 from annotate.studio.connection import Credentials, connect, resolve_credentials
-from annotate.studio.ml_backend import import_backend_predictions
+from annotate.studio.ml_backend import BackendAuth, import_backend_predictions, retitle_backends
 from annotate.studio.pull import studio_users
 from annotate.studio.webhook import keep_webhook_answer, webhook_answer
 
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
 log = logging.getLogger("annotate.serve")
+#: Seconds after a project's first setup before its backend's title is checked.
+RETITLE_AFTER_S = 2.0
 #: What ``/health`` calls the model (Label Studio shows it as the backend's class).
 MODEL_CLASS = "annotate"
 
@@ -51,12 +54,17 @@ class Backend:
         concurrency: int = 8,
         wait: float = DEFAULT_WAIT_S,
         price: Price | None = None,
+        auth: BackendAuth | None = None,
     ) -> None:
         self.studio = StudioLink(db)
         self.loop = PredictionLoop(db, provider, concurrency=concurrency,
                                    deliver=self.studio.deliver, answered=self.studio.answered,
                                    wait=wait, price=price)  # fmt: skip
         self.provider = provider
+        #: The backend's own basic auth (Label Studio is given it again when renaming it).
+        self.auth = auth
+        self._lock = threading.Lock()
+        self._set_up: set[int] = set()
         self._webhooks: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._webhook_worker = threading.Thread(target=self._keep_answers, name="annotate-webhook")
 
@@ -77,8 +85,21 @@ class Backend:
         return {"status": "UP", "model_class": MODEL_CLASS, "model_version": self.model_version}
 
     def setup(self, body: dict[str, Any]) -> dict[str, Any]:
-        """The model version Label Studio records as the backend's (the token is not read)."""
-        log.info("setup: project %s", _project_id(body.get("project")))
+        """The model version Label Studio records as the backend's (the token is not read).
+
+        The first setup of a project in this process also has the backend renamed to
+        this version if Label Studio knows it by another (`StudioLink.retitle`), once
+        Label Studio has recorded the version this answer gives it.
+        """
+        project_id = _project_id(body.get("project"))
+        log.info("setup: project %s", project_id)
+        with self._lock:
+            first = project_id not in self._set_up
+            self._set_up.add(project_id)
+        if first:
+            threading.Thread(target=self.studio.retitle, name="annotate-retitle",
+                             args=(project_id, self.model_version, self.auth),
+                             daemon=True).start()  # fmt: skip
         return {"model_version": self.model_version}
 
     def versions(self) -> dict[str, Any]:
@@ -149,6 +170,19 @@ class StudioLink:
                 store.tasks.record_pushed(server, project_id, pushed)
         except AnnotateError as exc:
             log.warning("predictions answered but not recorded as pushed: %s", exc)
+
+    def retitle(self, project_id: int, version: str, auth: BackendAuth | None) -> None:
+        """Rename the project's backend to `version` if Label Studio knows it by another."""
+        time.sleep(RETITLE_AFTER_S)  # Label Studio records the version once setup answered
+        try:
+            credentials, client = self._client()
+            renamed = retitle_backends(client, credentials.url, project_id, version, auth)
+        except AnnotateError as exc:
+            log.warning("project %d: backend not renamed to %s: %s", project_id, version, exc)
+            return
+        for title in renamed:
+            log.info("project %d: backend %s renamed %s (a new model version)",
+                     project_id, title, version)  # fmt: skip
 
     def keep(self, body: dict[str, Any]) -> None:
         """Store the annotation of a webhook call, as `annotate pull` stores it."""
