@@ -212,6 +212,17 @@ def reader(chromium: Any, compared: Compared) -> Iterator[Reader]:
     context.close()
 
 
+def _shown(locator: Any, visible: bool = True) -> None:
+    """Wait (up to 5 s) for `locator` to be drawn, or hidden: a click redraws on the next frame,
+    which a loaded machine can delay past an immediate check."""
+    from playwright.sync_api import expect
+
+    if visible:
+        expect(locator).to_be_visible(timeout=5000)
+    else:
+        expect(locator).to_be_hidden(timeout=5000)
+
+
 def _on_first_screen(locator: Any) -> bool:
     """Drawn entirely inside the 1366x768 viewport, without scrolling."""
     box = locator.bounding_box()
@@ -284,7 +295,7 @@ def test_a_grid_cell_lists_the_facts_of_its_two_outlets(compared: Compared, read
     ]  # fmt: skip
     shown = page.locator("ol.facts > li:not([hidden])")
     assert [shown.nth(i).get_attribute("id") for i in range(shown.count())] == both
-    assert shown.first.is_visible()
+    _shown(shown.first)
     contradictions = page.get_by_role("table", name="Contradictions")
     assert contradictions.locator("tbody tr:not([hidden])").filter(has_text=NINETY).count() == 1
 
@@ -359,7 +370,7 @@ def test_single_outlet_facts_are_folded_and_list_the_80_companies_claim(
     table = page.get_by_role("table", name="Single-outlet facts")
     assert not table.is_visible(), "single-outlet facts should be folded away"
     page.locator("details#single > summary").click()
-    assert table.is_visible()
+    _shown(table)
     single = [f for f in compared.facts["facts"] if len(f["sources"]) == 1]
     assert table.locator("tbody tr").count() == len(single)
     eighty = _fact_with(compared, IFP, EIGHTY)
@@ -385,10 +396,10 @@ def test_shared_facts_take_one_line_each_with_their_quotes_unfolded_on_demand(
         outlets = _labels(compared, [c["doc_id"] for c in fact["claims"]])
         assert all(o in summary.locator(".outlets").inner_text() for o in outlets)
         quotes = item.locator(".quote")
-        assert not quotes.first.is_visible()
+        _shown(quotes.first, visible=False)
         summary.click()
         assert sorted(quotes.all_text_contents()) == sorted(c["quote"] for c in fact["claims"])
-        assert quotes.first.is_visible()
+        _shown(quotes.first)
 
 
 @pytest.mark.browser
@@ -397,7 +408,8 @@ def test_the_stance_tables_are_there(compared: Compared, reader: Reader) -> None
     page.locator("details#stances > summary").click()
     by_target = page.get_by_role("table", name="Stances by target")
     by_outlet = page.get_by_role("table", name="Stances by outlet")
-    assert by_target.is_visible() and by_outlet.is_visible()
+    _shown(by_target)
+    _shown(by_outlet)
     assert by_outlet.locator("tbody tr").count() == len(compared.facts["stances"])
     iran = by_target.locator("tbody tr").filter(
         has=page.locator("th", has_text=re.compile("^Iran$"))
@@ -468,7 +480,7 @@ def test_article_markup_stays_text(compared: Compared, reader: Reader) -> None:
     assert SCRIPT in quote.inner_text() and BOLD in quote.inner_text()
     page.locator("details#single > summary").click()
     single = page.get_by_role("table", name="Single-outlet facts")
-    assert single.get_by_text(MARKUP_CLAIM, exact=True).is_visible()
+    _shown(single.get_by_text(MARKUP_CLAIM, exact=True))
     page.wait_for_timeout(200)
     assert reader.dialogs == []
 
