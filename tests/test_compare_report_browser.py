@@ -11,6 +11,10 @@ everything: a fact shared with the seed 002 (the Putin-Raisi meeting), a
 contradiction with it (90 Russian companies where 002 says 80), a stance, and an
 article whose text holds ``<script>`` and ``<b>`` inside a claim sentence.
 
+A store of 1,000 synthetic claims from 30 outlets (the benchmark's corpus) checks that
+the first screen keeps the grid and the first contradiction when there are more
+outlets than the grid shows (bench/report.py measures it at 10,000 and 30,000).
+
 The pictures in docs/comparing.md are made by ``scripts/screenshot_report.py`` on
 the same articles.
 """
@@ -501,3 +505,44 @@ def test_the_pictures_in_the_docs_stay_small() -> None:
     """scripts/screenshot_report.py's pictures, shown in docs/comparing.md."""
     for name in ("compare-report.png", "compare-report-filtered.png"):
         assert 0 < (ROOT / "docs" / name).stat().st_size < MAX_SCREENSHOT_BYTES, name
+
+
+@pytest.fixture(scope="module")
+def synthetic_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,000 synthetic claims from 30 outlets (the benchmark's corpus), compared by the CLI."""
+    from typer.testing import CliRunner
+
+    from annotate.cli import app
+    from annotate.testing.compare_corpus import fill
+
+    folder = tmp_path_factory.mktemp("compare-report-1000")
+    with Store(folder / "synthetic.db") as store:
+        fill(store, 1000, seed=7)
+    command = ["--db", str(folder / "synthetic.db"), "compare", "--out", str(folder / "out")]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    return folder / "out" / "report.html"
+
+
+@pytest.mark.browser
+def test_with_1000_claims_from_30_outlets_the_first_screen_still_holds_grid_and_contradiction(
+    chromium: Any, synthetic_report: Path
+) -> None:
+    """More outlets than the grid shows: the 12 sharing most facts, the page says so, and the
+    first contradiction (both claims, the values marked) still fits the laptop screen."""
+    from annotate.compare.report import MAX_GRID
+    from annotate.testing.compare_corpus import OUTLETS
+
+    context = chromium.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    page = context.new_page()
+    page.goto(synthetic_report.as_uri(), wait_until="load")
+    grid = page.get_by_role("table", name="Outlets by outlet")
+    columns = [t.strip() for t in grid.locator("thead th").all_text_contents()][1:]
+    assert len(columns) == MAX_GRID and set(columns) <= set(OUTLETS)
+    assert f"of {len(OUTLETS)}" in page.locator("p.legend").inner_text()
+    assert page.locator("#f-outlet option").count() == len(OUTLETS) + 1  # and "any"
+    assert _on_first_screen(grid)
+    first = page.get_by_role("table", name="Contradictions").locator("tbody tr").first
+    assert _on_first_screen(first) and first.locator("mark").count() == 2
+    assert all(_on_first_screen(mark) for mark in first.locator("mark").all())
+    context.close()
