@@ -86,8 +86,6 @@ class Grid:
     labels: list[str]
     #: document id -> its outlet's position in `labels`
     of_doc: dict[str, int]
-    #: outlet position -> how many facts it shares with another outlet
-    shared: Counter[int]
     #: (outlet, outlet) -> facts both report; (i, i): facts i shares with any other
     facts: Counter[tuple[int, int]] = field(default_factory=Counter)
     #: (outlet, outlet) -> contradictions between their claims
@@ -213,7 +211,6 @@ def outlet_grid(
     return Grid(
         labels=[labels[i] for i in order],
         of_doc={doc: new[i] for doc, i in group.items()},
-        shared=Counter({new[i]: facts[(i, i)] for i in range(len(labels))}),
         facts=renumbered(facts),
         contradictions=renumbered(against),
     )
