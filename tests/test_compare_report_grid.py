@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from annotate.compare.claims import ComparedClaim, Outlet, reader_label
 from annotate.compare.pipeline import Contradiction, Fact
-from annotate.compare.report import MAX_GRID, outlet_grid
+from annotate.compare.report import MAX_GRID, Marked, marked, outlet_grid
 from annotate.schemas import DifferingValues, Verdict
 from annotate.store import Document
 
@@ -87,3 +87,12 @@ def test_the_grid_shows_the_outlets_sharing_most_facts() -> None:
     assert len(grid.shown) == MAX_GRID and len(grid.labels) == MAX_GRID + 5
     assert grid.labels[0] == f"Outlet {MAX_GRID + 3}"  # in two facts
     assert set(grid.labels[:3]) == {f"Outlet {MAX_GRID + n}" for n in (2, 3, 4)}
+
+
+def test_the_differing_value_is_marked_where_it_stands_as_a_word() -> None:
+    assert marked("180 people fled and 80 companies left", "80") == Marked(
+        "180 people fled and ", "80", " companies left"
+    )
+    assert marked("up 180%", "80") == Marked("up 1", "80", "%")  # no word of its own: as found
+    assert marked("no value here", "80") == Marked("no value here", "", "")
+    assert marked("a quote", None) == Marked("a quote", "", "")

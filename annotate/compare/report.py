@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -171,7 +172,7 @@ def render_report(found: Comparison) -> str:
             str(actors[name]) for name in _actors(found, claims) if name in actors
         ),
         by_outlet=lambda fact: _by_outlet(fact, grid),
-        marked=_marked,
+        marked=marked,
         label=label_of,
         speaker=lambda name: OWN_VOICE if name == OUTLET else found.registry.display(name),
         origins=ORIGINS,
@@ -295,8 +296,11 @@ def _pieces(
     return pieces, places
 
 
-def _marked(quote: str, value: str | None) -> Marked:
+def marked(quote: str, value: str | None) -> Marked:
+    """`quote` around the differing `value`: where it stands as a word of its own if it does
+    ("80" in "180 people fled and 80 companies", not the 80 inside 180), else where it is."""
     if not value or value not in quote:
         return Marked(quote, "", "")
-    at = quote.index(value)
+    whole = re.search(rf"(?<!\w){re.escape(value)}(?!\w)", quote)
+    at = whole.start() if whole else quote.index(value)
     return Marked(quote[:at], value, quote[at + len(value) :])
