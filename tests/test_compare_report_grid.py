@@ -1,9 +1,9 @@
-"""The report's names and grid on small hand-made inputs (the browser tests read the page).
+"""The report's names, grid and marks on small hand-made inputs (the browser tests read the page).
 
 An editor reads outlets by name: the metadata's outlet, else the article's title,
 never the file it came from. The grid counts, for every two outlets, the facts both
 report and the contradictions between them, with the articles of one outlet on one
-row.
+row; a contradiction's differing value is marked where it stands as a word.
 """
 
 from __future__ import annotations
