@@ -8,10 +8,11 @@ row; a contradiction's differing value is marked where it stands as a word.
 
 from __future__ import annotations
 
+from annotate.compare.actors import ActorRegistry
 from annotate.compare.claims import ComparedClaim, Outlet, reader_label
-from annotate.compare.pipeline import Contradiction, Fact
-from annotate.compare.report import MAX_GRID, Marked, marked, outlet_grid
-from annotate.schemas import DifferingValues, Verdict
+from annotate.compare.pipeline import Comparison, Contradiction, Fact
+from annotate.compare.report import MAX_GRID, Marked, marked, outlet_grid, render_report
+from annotate.schemas import OUTLET, DifferingValues, Verdict
 from annotate.store import Document
 
 FILE = "/data/news/000_856e5b2c16a2e29d.txt"
@@ -96,3 +97,28 @@ def test_the_differing_value_is_marked_where_it_stands_as_a_word() -> None:
     assert marked("up 180%", "80") == Marked("up 1", "80", "%")  # no word of its own: as found
     assert marked("no value here", "80") == Marked("no value here", "", "")
     assert marked("a quote", None) == Marked("a quote", "", "")
+
+
+def test_outlet_names_titles_and_quotes_reach_the_page_as_text() -> None:
+    """A headline or outlet from metadata is data like the article: escaped wherever the page
+    shows it (grid, filter, lists, attributes), and the page's one script stays the only one."""
+    hostile = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
+    a, b = _outlet("a", f"Outlet {hostile}"), _outlet("b", "Beta")
+    quote = f"the </script><script>alert(3)</script> 80 companies {hostile}"
+    claim_a = ComparedClaim(a, 0, len(quote), quote, quote, "A", "indirect", ())
+    claim_b = ComparedClaim(b, 0, len(quote), quote, quote, OUTLET, "authorial", ())
+    verdict = Verdict(relation="contradicts", detail="number",
+                      values=DifferingValues(a="80", b="80"), rationale=hostile)  # fmt: skip
+    registry = ActorRegistry()
+    registry.link()
+    found = Comparison(
+        1, "rules", "auto", [a, b], [Fact("F1", quote, [claim_a, claim_b])],
+        [Contradiction("F1", "F1", claim_a, claim_b, verdict)], [], [], registry,
+        counts={"documents": 2, "claims": 2, "candidate_pairs": 1, "all_pairs": 1, "facts": 1,
+                "shared_facts": 1, "single_outlet_facts": 0, "contradictions": 1, "stances": 0},
+        texts={"a": quote, "b": quote},
+    )  # fmt: skip
+    html = render_report(found)
+    assert "<img" not in html and html.count("<script") == 1
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;") >= 6  # grid x2, filter x2, ...
+    assert "&lt;/script&gt;&lt;script&gt;alert(3)&lt;/script&gt;" in html
