@@ -17,8 +17,12 @@ from annotate.schemas import DocumentStance, GroundedActor, GroundedClaim, Groun
 
 from .adjudicate import __doc__ as ADJUDICATION_DOC
 
+#: The categorical coefficients' columns, named as in agreement.json; each alpha's own
+#: bootstrap interval in the column right after it (never one interval for two alphas).
 CATEGORICAL = ("units", "observed_agreement", "cohen_kappa", "fleiss_kappa",
-               "krippendorff_alpha_nominal", "krippendorff_alpha_ordinal", "gwet_ac1")  # fmt: skip
+               "krippendorff_alpha_nominal", "krippendorff_alpha_nominal_ci95",
+               "krippendorff_alpha_ordinal", "krippendorff_alpha_ordinal_ci95",
+               "gwet_ac1")  # fmt: skip
 
 
 @dataclass
@@ -188,25 +192,22 @@ def _agreement(report: dict[str, Any]) -> str:
     lines = [
         "## Inter-annotator agreement",
         "",
-        "Computed by `annotate agreement` (details in `agreement.json`): units coded by fewer "
-        "than two annotators excluded; Cohen's kappa averaged over annotator pairs; "
-        "Krippendorff's alpha with a bootstrap 95% interval.",
+        "Computed by `annotate agreement` (details in `agreement.json`, under the same "
+        "names): units coded by fewer than two annotators excluded; Cohen's kappa averaged "
+        "over annotator pairs; Krippendorff's alpha nominal, and ordinal for the ordinal "
+        "`overall_stance`, each followed by its own percentile bootstrap 95% interval "
+        "(`_ci95`, units resampled); F1 with its interval (documents resampled).",
         "",
-        "| field | " + " | ".join(CATEGORICAL) + " | alpha 95% CI |",
-        "| --- |" + " --- |" * (len(CATEGORICAL) + 1),
+        _categorical_head(),
     ]
     spans = [
         "",
-        "| field | F1 exact | 95% CI | F1 partial | 95% CI |",
+        "| field | F1 exact | F1 exact 95% CI | F1 partial | F1 partial 95% CI |",
         "| --- | --- | --- | --- | --- |",
     ]
     for name, scores in report["fields"].items():
         if "units" in scores:
-            values = " | ".join(figure(scores.get(k)) for k in CATEGORICAL)
-            interval = scores.get("krippendorff_alpha_ordinal_ci95") or scores.get(
-                "krippendorff_alpha_nominal_ci95"
-            )
-            lines.append(f"| {name} | {values} | {figure(interval)} |")
+            lines.append(_categorical_row(name, scores))
         elif "f1_exact" in scores:
             spans.append(
                 f"| {name} | {figure(scores['f1_exact'])} | {figure(scores['f1_exact_ci95'])} "
@@ -215,6 +216,14 @@ def _agreement(report: dict[str, Any]) -> str:
         elif "f1" in scores:
             spans.append(f"| {name} | | | {figure(scores['f1'])} | {figure(scores['f1_ci95'])} |")
     return "\n".join(lines + spans)
+
+
+def _categorical_head() -> str:
+    return "| field | " + " | ".join(CATEGORICAL) + " |\n| --- |" + " --- |" * len(CATEGORICAL)
+
+
+def _categorical_row(name: str, scores: dict[str, Any]) -> str:
+    return f"| {name} | " + " | ".join(figure(scores.get(k)) for k in CATEGORICAL) + " |"
 
 
 def _model_vs_gold(report: dict[str, Any]) -> str:
@@ -285,12 +294,8 @@ def comparisons_card(
     if verified is not None:
         lines += ["", f"Agreement on {verified['pairs']} pairs answered by "
                       f"{len(verified['annotators'])} annotators:", "",
-                  "| field | " + " | ".join(CATEGORICAL) + " | alpha 95% CI |",
-                  "| --- |" + " --- |" * (len(CATEGORICAL) + 1)]  # fmt: skip
-        for name, scores in verified["fields"].items():
-            values = " | ".join(figure(scores.get(k)) for k in CATEGORICAL)
-            interval = figure(scores.get("krippendorff_alpha_nominal_ci95"))
-            lines.append(f"| {name} | {values} | {interval} |")
+                  _categorical_head()]  # fmt: skip
+        lines += [_categorical_row(name, scores) for name, scores in verified["fields"].items()]
     if judge_scores is not None:
         lines += ["", _judge_scores(judge_scores)]
     return "\n".join(lines) + "\n"
