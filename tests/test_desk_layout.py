@@ -31,7 +31,7 @@ from annotate.codec import verdicts as V
 from annotate.store import Store
 from annotate.studio import server
 from annotate.studio.connection import Credentials, connect
-from annotate.studio.labelconfig import RELATIONS_LEGEND
+from annotate.studio.labelconfig import RELATION_COLOURS, RELATIONS_LEGEND
 from annotate.studio.push import push
 from annotate.studio.push_comparisons import push_comparisons
 from annotate.testing.browser import logged_in_page, open_task
@@ -291,6 +291,19 @@ def test_relation_kinds_are_told_apart_without_their_labels(page: Any) -> None:
     assert not by_kind[L.SPEAKER] & by_kind[L.CUE_OF], "a speaker and a cue look the same"
     legend = page.get_by_role("heading", name=RELATIONS_LEGEND, exact=True)
     assert legend.count() == 1 and legend.is_visible()
+    # A relation's kinds chooser (Relations tab) shows each kind on its own colour.
+    page.locator("text=Relations").filter(visible=True).last.click()
+    page.locator(".lsf-relations__item").first.hover()
+    page.get_by_role("button", name="Show Relation Labels").first.click()
+    page.locator("[data-testid^=select-trigger-]").first.click()
+    page.wait_for_timeout(300)
+    shown = page.evaluate(
+        """kinds => Object.fromEntries([...document.querySelectorAll('[style*=background]')]
+            .filter(e => kinds.includes(e.textContent.trim()))
+            .map(e => [e.textContent.trim(), getComputedStyle(e).backgroundColor]))""",
+        list(L.RELATIONS),
+    )
+    assert shown == {kind: f"rgb({rgb(RELATION_COLOURS[kind])})" for kind in L.RELATIONS}
 
 
 @pytest.mark.skipif(

@@ -60,13 +60,13 @@ VERDICT_BAR = (
     "position: sticky; top: 0; z-index: 10; background: #fff; "
     "border-bottom: 1px solid #ddd; padding-bottom: 0.5em"
 )
-#: Each relation kind's colour (Paul Tol's colour-blind-safe dark tones, apart from the
-#: span labels' Okabe-Ito colours; a cue's is the cue label's), where Label Studio 1.23.2
-#: uses it: the kind's tag in a relation's chooser (Relations tab). It draws every arrow in
-#: one colour, fixed in its front end (``color:"#fa541c"`` in its 358.js), so on the text
-#: a relation's kind shows by what its arrow joins, which the header says.
-RELATION_COLOURS = {L.SPEAKER: "#332288", L.CUE_OF: L.COLOURS[L.CUE_LABEL],
-                    L.HOLDER: "#117733", L.TARGET: "#882255"}  # fmt: skip
+#: Each relation kind's colour (Paul Tol's colour-blind-safe light tones: Label Studio
+#: writes the kind's name in dark grey on it), where Label Studio 1.23.2 uses it: the
+#: kinds' chooser of a relation (Relations tab, "Show Relation Labels"). It draws every
+#: arrow in one colour, fixed in its front end (``color:"#fa541c"`` in its 358.js), so on
+#: the text a relation's kind shows by what its arrow joins, which the header says.
+RELATION_COLOURS = {L.SPEAKER: "#77AADD", L.CUE_OF: "#EE8866", L.HOLDER: "#44BB99",
+                    L.TARGET: "#FFAABB"}  # fmt: skip
 RELATIONS_LEGEND = (
     "Select text, then a label. Arrows: claim → actor: speaker; claim → cue: cue; "
     "stance → actor: holder or target."
