@@ -253,7 +253,7 @@ def test_export_adds_comparisons_and_facts_tables(verified: dict[str, Any]) -> N
     assert checked["relation"].notna().all() and pairs["judge_relation"].notna().all()
     facts = pd.read_parquet(out / "facts" / "facts.parquet")
     assert len(facts) == len(json.loads((tmp / "after" / "facts.json").read_text())["facts"])
-    jsonl = (out / "facts" / "facts.jsonl").read_text().splitlines()
+    jsonl = (out / "jsonl" / "facts" / "facts.jsonl").read_text().splitlines()
     assert len(jsonl) == len(facts)
     card = (out / "README.md").read_text()
     assert "## Comparisons across outlets" in card and "| relation |" in card
@@ -265,7 +265,7 @@ def test_export_adds_comparisons_and_facts_tables(verified: dict[str, Any]) -> N
     # Deterministic like the rest of the export.
     again = tmp / "again"
     _run(db, "export", "--out", str(again))
-    for name in ("comparisons/comparisons.jsonl", "facts/facts.jsonl", "README.md"):
+    for name in ("jsonl/comparisons/comparisons.jsonl", "jsonl/facts/facts.jsonl", "README.md"):
         assert (out / name).read_bytes() == (again / name).read_bytes()
 
 

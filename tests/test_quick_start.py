@@ -42,7 +42,7 @@ LISTED = (
     "exports/compare/facts.json",
     "exports/compare/pairs.jsonl",
     "exports/gold/data/gold.parquet",
-    "exports/gold/data/gold.jsonl",
+    "exports/gold/jsonl/data/gold.jsonl",
     "exports/gold/agreement.json",
     "exports/gold/README.md",
     "exports/gold/manifest.json",

@@ -120,15 +120,17 @@ def _print_comparisons(comparisons: dict[str, Any]) -> None:
 
 
 #: The categorical coefficients, as rows (the fields are the columns: a handful, so the
-#: table fits 80 columns with every name written out).
+#: table fits 80 columns with every name written out); each alpha's own bootstrap
+#: interval on the row under it, named for it (the card and agreement.json do the same).
 CATEGORICAL_ROWS = (
     ("units", "units"),
     ("observed agreement", "observed_agreement"),
     ("Cohen's kappa", "cohen_kappa"),
     ("Fleiss' kappa", "fleiss_kappa"),
     ("Krippendorff nominal", "krippendorff_alpha_nominal"),
-    ("  95% interval", "krippendorff_alpha_nominal_ci95"),
+    ("  nominal 95% CI", "krippendorff_alpha_nominal_ci95"),
     ("Krippendorff ordinal", "krippendorff_alpha_ordinal"),
+    ("  ordinal 95% CI", "krippendorff_alpha_ordinal_ci95"),
     ("Gwet's AC1", "gwet_ac1"),
 )
 

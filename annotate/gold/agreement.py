@@ -334,23 +334,25 @@ def categorical_scores(
     patterns: C.Patterns, order: Sequence[str], *, ordinal: bool = False,
     resamples: int = RESAMPLES,
 ) -> dict[str, Any]:  # fmt: skip
-    """A categorical field's coefficients over its units' patterns (`order`: its categories)."""
+    """A categorical field's coefficients over its units' patterns (`order`: its categories).
+
+    Each alpha is followed by its own bootstrap interval (``<coefficient>_ci95``), so
+    that the report, the terminal and the card put every interval beside the
+    coefficient it belongs to.
+    """
     scores: dict[str, Any] = {
         "units": patterns.units,
         "observed_agreement": C.observed_agreement_of(patterns),
         "cohen_kappa": C.mean_pairwise_cohen_of(patterns),
         "fleiss_kappa": C.fleiss_kappa_of(patterns),
-        "krippendorff_alpha_nominal": C.krippendorff_alpha_of(patterns, "nominal", order),
-        "gwet_ac1": C.gwet_ac1_of(patterns, order),
-        "krippendorff_alpha_nominal_ci95": list(
-            C.bootstrap_alpha(patterns, "nominal", order, resamples=resamples, seed=SEED)
-        ),
     }
-    if ordinal:
-        scores["krippendorff_alpha_ordinal"] = C.krippendorff_alpha_of(patterns, "ordinal", order)
-        scores["krippendorff_alpha_ordinal_ci95"] = list(
-            C.bootstrap_alpha(patterns, "ordinal", order, resamples=resamples, seed=SEED)
+    levels: tuple[C.Level, ...] = ("nominal", "ordinal") if ordinal else ("nominal",)
+    for level in levels:
+        scores[f"krippendorff_alpha_{level}"] = C.krippendorff_alpha_of(patterns, level, order)
+        scores[f"krippendorff_alpha_{level}_ci95"] = list(
+            C.bootstrap_alpha(patterns, level, order, resamples=resamples, seed=SEED)
         )
+    scores["gwet_ac1"] = C.gwet_ac1_of(patterns, order)
     return scores
 
 

@@ -42,6 +42,7 @@ from .adjudicate import Gold, Policy, adjudicate
 from .agreement import DocumentAgreement, measure
 from .card import CardCounts
 from .matching import Found
+from .metadata_columns import row_metadata
 from .model_eval import Evaluated, ModelScores
 
 
@@ -212,7 +213,7 @@ def gold_row(
         "id": document.id,
         "text": document.text,
         "source": document.source,
-        "metadata": json.dumps(document.metadata, ensure_ascii=False, sort_keys=True),
+        "metadata": row_metadata(document.metadata),
         "actors": annotation["actors"],
         "claims": annotation["claims"],
         "stances": annotation["stances"],
