@@ -238,18 +238,29 @@ class _Vote:
     # -- the vote itself
 
     def _winner(self, values: Sequence[H], what: str, flag: bool = True) -> H:
-        """The most common value; a tie goes to the first annotator's value (flagged)."""
-        first = values[0]
-        if all(value == first for value in values):  # the usual case: no vote to count
-            return first
-        counts = Counter(values)
-        if len(counts) > 1:
+        """The most common value (`vote`); a tie is flagged when `flag`."""
+        winner, tied = vote(values)
+        if any(value != winner for value in values):
             self.contested = True
-        best = max(counts.values())
-        leaders = [v for v in values if counts[v] == best]
-        if flag and len(set(leaders)) > 1:
-            self.ties.append(f"{what}: tie between {sorted(set(map(str, leaders)))}")
-        return leaders[0]
+        if flag and tied:
+            self.ties.append(f"{what}: tie between {sorted(set(map(str, tied)))}")
+        return winner
+
+
+def vote(values: Sequence[H]) -> tuple[H, list[H]]:
+    """The most common of `values` (given in annotator order), and the values it tied with.
+
+    The vote of every kind of task (a region's offsets, label and choices, a pair's
+    relation): on an exact tie the first annotator's value among the leaders wins,
+    and the leaders are returned (empty when nothing tied).
+    """
+    first = values[0]
+    if all(value == first for value in values):  # the usual case: no vote to count
+        return first, []
+    counts = Counter(values)
+    best = max(counts.values())
+    leaders = [v for v in values if counts[v] == best]
+    return leaders[0], (leaders if len(set(leaders)) > 1 else [])
 
 
 def _alike(regions: Sequence[Region]) -> bool:

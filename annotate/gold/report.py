@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import islice
 from tempfile import SpooledTemporaryFile
-from typing import Any, TextIO, TypedDict, Unpack, overload
+from typing import Any, Protocol, TextIO, TypedDict, Unpack, overload
 
 from annotate.collector import collector_paused
 from annotate.store import Store, StoredGold
@@ -205,6 +205,46 @@ class GoldOptions(TypedDict, total=False):
     keep: Callable[[GoldRecord], None] | None
 
 
+class AdjudicatedKind(Protocol):
+    """A kind of task the gold pass adjudicates and measures (issue 19: verification as a
+    kind of task). Each brings its own rows, codec and vote, under the one policy
+    (`adjudicate.decided_by`, `adjudicate.vote`)."""
+
+    #: where its part goes in the agreement report (None: at the top, the documents')
+    key: str | None
+
+    def report(self, store: Store, policy: Policy, reviewers: Sequence[str], resamples: int,
+               options: GoldOptions) -> dict[str, Any] | None:  # fmt: skip
+        """Adjudicate its answers, keep the result, and report; None when none were pulled."""
+        ...
+
+
+class _Documents:
+    """Documents' annotations: the gold, its agreement and model-vs-gold (`gold_report`)."""
+
+    key: str | None = None
+
+    def report(self, store: Store, policy: Policy, reviewers: Sequence[str], resamples: int,
+               options: GoldOptions) -> dict[str, Any] | None:  # fmt: skip
+        return gold_report(store, policy=policy, reviewers=reviewers, resamples=resamples,
+                           **options)  # fmt: skip
+
+
+class _Verdicts:
+    """Claim pairs' verdicts, kept for `annotate compare` (`verdicts.keep_verified_verdicts`)."""
+
+    key: str | None = "comparisons"
+
+    def report(self, store: Store, policy: Policy, reviewers: Sequence[str], resamples: int,
+               options: GoldOptions) -> dict[str, Any] | None:  # fmt: skip
+        summary = keep_verified_verdicts(store, policy=policy, reviewers=reviewers)
+        return None if summary is None else summary.report(resamples)
+
+
+#: Every kind of task `agreement_report` adjudicates, in report order.
+KINDS: tuple[AdjudicatedKind, ...] = (_Documents(), _Verdicts())
+
+
 def agreement_report(
     store: Store,
     *,
@@ -213,14 +253,14 @@ def agreement_report(
     resamples: int = RESAMPLES,
     **options: Unpack[GoldOptions],
 ) -> dict[str, Any]:
-    """Every kind of task adjudicated and measured by one policy: the documents' report
-    (`gold_report`), and under ``comparisons`` the verdicts people gave claim pairs, when
-    any were pulled (adjudicated and kept in the store for `annotate compare`)."""
-    report = gold_report(store, policy=policy, reviewers=reviewers, resamples=resamples,
-                         **options)  # fmt: skip
-    summary = keep_verified_verdicts(store, policy=policy, reviewers=reviewers)
-    if summary is not None:
-        report["comparisons"] = summary.report(resamples)
+    """Every kind of task (`KINDS`) adjudicated and measured by one policy: the documents'
+    report at the top (`gold_report`), each other kind's under its key when any of its
+    answers were pulled (the verdicts people gave claim pairs under ``comparisons``)."""
+    report: dict[str, Any] = {}
+    for kind in KINDS:
+        part = kind.report(store, policy, reviewers, resamples, options)
+        if part is not None:
+            report.update(part if kind.key is None else {kind.key: part})
     return report
 
 

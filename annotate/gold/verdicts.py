@@ -33,7 +33,7 @@ from annotate.schemas import Verdict
 from annotate.store import PulledVerdict, Store, VerifiedVerdict
 
 from . import coefficients as C
-from .adjudicate import Policy, decided_by
+from .adjudicate import Policy, decided_by, vote
 from .agreement import RESAMPLES, categorical_scores
 from .matching import clean
 
@@ -98,13 +98,9 @@ def adjudicate_pair(
 
 
 def _vote(values: dict[str, Any]) -> tuple[Any, bool]:
-    """The most common value; on an exact tie, the first annotator's (by name), flagged."""
-    counts = Counter(values.values())
-    top = max(counts.values())
-    leaders = {value for value, count in counts.items() if count == top}
-    if len(leaders) == 1:
-        return next(iter(leaders)), False
-    return next(values[who] for who in sorted(values) if values[who] in leaders), True
+    """The annotators' (by name) vote (`adjudicate.vote`), and whether it tied."""
+    winner, tied = vote([values[who] for who in sorted(values)])
+    return winner, bool(tied)
 
 
 def _verified(
