@@ -156,8 +156,9 @@ def _schema() -> str:
         f"| `main_target` | {DocumentStance.model_fields['main_target'].description} |",
         f"| `overall_stance` | {DocumentStance.model_fields['overall'].description} |",
         "| `annotators` | Label Studio users whose annotations made the gold. |",
-        "| `adjudication` | `reviewer`, `majority` or `single` (see below). |",
-        "| `contested`, `ties` | Whether annotators disagreed; ties decided by rule. |",
+        "| `adjudication` | `reviewer`, `majority`, `single` or `review` (see below). |",
+        "| `contested`, `ties` | Whether annotators disagreed; the items they split evenly "
+        "on (resolved by a reviewer, or in split `unresolved` until one does). |",
         "| `model_versions` | Model versions that pre-annotated the document. |",
     ]
     return "\n".join(lines)
@@ -180,7 +181,19 @@ def _annotators(report: dict[str, Any]) -> str:
         f"Annotators: {', '.join(report['annotators'])}.\n\n"
         f"Policy `{adjudication.get('policy')}`; gold records by method: "
         f"{adjudication.get('methods')}; {adjudication.get('contested')} contested, "
-        f"{adjudication.get('with_ties')} with ties decided by rule.\n\n" + policy_text
+        f"{adjudication.get('with_ties')} with ties. " + _ties(report) + "\n\n" + policy_text
+    )
+
+
+def _ties(report: dict[str, Any]) -> str:
+    """How the ties were resolved, and what model-vs-gold left out because of them."""
+    ties = report.get("adjudication", {}).get("ties", {})
+    reviewed = ties.get("review", {"documents": 0, "items": 0})
+    waiting = ties.get("waiting_for_review", {"documents": 0, "items": 0})
+    return (
+        f"Ties resolved by a reviewer: {reviewed['items']} items in {reviewed['documents']} "
+        f"documents; waiting for review: {waiting['items']} items in {waiting['documents']} "
+        "documents (split `unresolved`, outside the gold and left out of model-vs-gold)."
     )
 
 
@@ -218,7 +231,11 @@ def _agreement(report: dict[str, Any]) -> str:
 
 
 def _model_vs_gold(report: dict[str, Any]) -> str:
-    lines = ["## Pre-annotations against the gold", ""]
+    left_out = report.get("model_vs_gold_left_out", {})
+    lines = ["## Pre-annotations against the gold", "",
+             f"Scored on resolved gold only: {left_out.get('documents', 0)} documents "
+             f"({left_out.get('tied_items', 0)} tied items) waiting for review are left out.",
+             ""]  # fmt: skip
     for version, fields in report.get("model_vs_gold", {}).items():
         fates = report.get("pre_annotations", {}).get(version, {})
         lines += [
@@ -253,8 +270,9 @@ def _limitations() -> str:
         "## Limitations\n\n"
         "- Agreement is measured on the documents that at least two annotators annotated; "
         "with few documents the intervals are wide.\n"
-        "- Majority gold with two annotators decides ties by a fixed rule (first annotator "
-        "alphabetically); such records are marked in `ties`.\n"
+        "- A tie is never decided by annotator order: a document whose annotators split "
+        "evenly waits in split `unresolved` (its tied items in `ties`) until a reviewer "
+        "settles it, and model-vs-gold leaves it out.\n"
         "- Pre-annotations shape what annotators look at; the kept/edited/deleted shares "
         "indicate how much.\n"
         "- The corpus is what was ingested: outlets, languages and periods are not balanced "
@@ -279,8 +297,8 @@ def comparisons_card(
         f"{_statuses(tables['pair_statuses'])}), {tables['facts']} facts in "
         f"`facts/facts.parquet` ({_statuses(tables['fact_statuses'])}). A pair is verified "
         "when people's verdicts agree (or a reviewer or a single annotator gave it), "
-        "contested when they disagree (the majority, or on a tie the first annotator by "
-        "name, decides); unverified pairs carry the judge's verdict only.",
+        "contested when they disagree (the majority decides; a tie is flagged and "
+        "never decided by who answered); unverified pairs carry the judge's verdict only.",
     ]
     if verified is not None:
         lines += ["", f"Agreement on {verified['pairs']} pairs answered by "

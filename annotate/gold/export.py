@@ -5,6 +5,8 @@ Layout of ``--out DIR``::
     DIR/
       data/<split>.parquet   one row per document (split "gold" without --split)
       data/<split>.jsonl     the same rows as JSON Lines
+      data/unresolved.*      documents whose ties wait for a reviewer (`ties` marks them):
+                             never in a gold split, written only when there are some
       agreement.json         the report of `annotate agreement --json`
       README.md              the dataset card
       manifest.json          version, counts and the SHA-256 of every file
@@ -88,6 +90,9 @@ def parse_splits(spec: str | None) -> list[Split]:
             raise ValueError(f"bad split {part!r}: write NAME=SHARE, e.g. train=0.8") from None
         if not name.strip().isidentifier() or value <= 0:
             raise ValueError(f"bad split {part!r}: a name and a positive share")
+        if name.strip() == _Unresolved.NAME:
+            raise ValueError(f"bad split {part!r}: {_Unresolved.NAME!r} holds the documents "
+                             "whose ties wait for a reviewer; choose another name")  # fmt: skip
         splits.append(Split(name.strip(), value))
     if abs(sum(s.share for s in splits) - 1.0) > 1e-6:
         raise ValueError(f"split shares must sum to 1, not {sum(s.share for s in splits):g}")
@@ -217,9 +222,10 @@ def _export(
     data.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as spool:
         rows = _Spool(spool, _SplitWriter(data, splits[0].name) if len(splits) == 1 else None)
+        rows.unresolved = _Unresolved(data)
         report = agreement_report(store, policy=policy, reviewers=reviewers,
                                   resamples=resamples, workers=workers, keep=rows.keep)  # fmt: skip
-        counts = _write_splits(rows, data, splits, seed)
+        counts = _write_splits(rows, data, splits, seed) | rows.unresolved.close()
     card, models = rows.card, rows.card.model_versions
     verified = report.get("comparisons")
     tables = write_comparison_tables(store, out)
@@ -269,8 +275,12 @@ class _Spool:
         self.only = only
         self.count = 0
         self.card = CardCounts()
+        self.unresolved: _Unresolved | None = None
 
     def keep(self, record: GoldRecord) -> None:
+        if record.gold.unresolved and self.unresolved is not None:
+            self.unresolved.add(record.line)
+            return
         if record.line is not None:
             if self.only is not None:
                 self.only.add(record.line)
@@ -299,6 +309,31 @@ def _write_splits(rows: _Spool, data: Path, splits: list[Split], seed: int) -> d
         for writer in writers:
             writer.close()
     return {w.name: w.rows for w in writers}
+
+
+class _Unresolved:
+    """The rows of documents whose ties wait for a reviewer, in a split of their own made
+    only when there are some (issue 21: outside the gold, never decided by annotator order)."""
+
+    NAME = "unresolved"
+
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.writer: _SplitWriter | None = None
+
+    def add(self, line: str | None) -> None:
+        if line is None:
+            return
+        if self.writer is None:
+            self.writer = _SplitWriter(self.data, self.NAME)
+        self.writer.add(line)
+
+    def close(self) -> dict[str, int]:
+        """{"unresolved": rows} when there were some, else nothing."""
+        if self.writer is None:
+            return {}
+        self.writer.close()
+        return {self.NAME: self.writer.rows}
 
 
 class _SplitWriter:

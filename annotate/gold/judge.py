@@ -90,9 +90,10 @@ def judge(
         policy=policy,
         reviewers=[*reviewers, *sorted(rows.flagged)],
         regions=found,
+        review=None if rows.review is None else Annotation.model_validate_json(rows.review),
     )
     scores = ModelScores()
-    if gold.annotation is not None:
+    if gold.annotation is not None and not gold.unresolved:  # scored on resolved gold only
         predictions = {
             version: regions_of(Annotation.model_validate_json(raw))
             for version, raw in rows.predictions.items()

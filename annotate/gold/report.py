@@ -10,8 +10,14 @@ accumulator, the model-versus-gold scores and the adjudication summary. The resu
      "fields": {FIELD: {METRIC: value, ...}},
      "model_vs_gold": {MODEL_VERSION: {FIELD: {"precision": p, "recall": r, "f1": f}}},
      "pre_annotations": {MODEL_VERSION: {"share_kept": ..., ...}},
-     "adjudication": {"policy": ..., "methods": {...}, "contested": n, "with_ties": n},
-     "disagreements": [{"document_id": ..., "task_ids": [...], "ties": [...]}]}
+     "adjudication": {"policy": ..., "methods": {...}, "contested": n, "with_ties": n,
+                      "ties": {"review" | "waiting_for_review": {"documents": n, "items": n}}},
+     "model_vs_gold_left_out": {"documents": n, "tied_items": n},
+     "disagreements": [{"document_id": ..., "task_ids": [...], "ties": [...],
+                        "resolution": "review" | "waiting for review"}]}
+
+Model-vs-gold is scored on resolved gold only: a document whose ties wait for a
+reviewer is left out, and counted in ``model_vs_gold_left_out``.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import Any, Protocol, TextIO, TypedDict, Unpack, overload
 from annotate.collector import collector_paused
 from annotate.store import Store, StoredGold
 
-from .adjudicate import Policy
+from .adjudicate import Gold, Policy
 from .agreement import RESAMPLES, AgreementAccumulator
 from .judge import GoldRecord, judge_documents, judge_stored
 from .model_eval import ModelScores
@@ -108,6 +114,8 @@ class GoldReport:
         self.scores = ModelScores()
         self.methods: Counter[str] = Counter()
         self.contested = self.unresolved = self.with_ties = 0
+        #: how the ties were resolved: "review" or "waiting for review" -> (documents, items)
+        self.ties: dict[str, list[int]] = {"review": [0, 0], "waiting for review": [0, 0]}
         self.disagreements = Disagreements()
 
     def add(self, record: GoldRecord) -> None:
@@ -118,9 +126,15 @@ class GoldReport:
         self.contested += gold.contested
         self.unresolved += bool(gold.problems)
         self.with_ties += bool(gold.ties)
+        resolution = _resolution(gold)
+        if resolution is not None:
+            self.ties[resolution][0] += 1
+            self.ties[resolution][1] += len(gold.ties)
         if gold.ties or gold.problems:
             found = {"document_id": gold.document_id, "task_ids": record.task_ids,
                      "ties": gold.ties}  # fmt: skip
+            if resolution is not None:
+                found["resolution"] = resolution
             if gold.problems:
                 found["problems"] = gold.problems
             self.disagreements.append(found)
@@ -133,10 +147,23 @@ class GoldReport:
             "methods": dict(sorted(self.methods.items())),
             "contested": self.contested,
             "with_ties": self.with_ties,
+            "ties": {
+                resolution.replace(" ", "_"): {"documents": documents, "items": items}
+                for resolution, (documents, items) in self.ties.items()
+            },
             **({"unresolved": self.unresolved} if self.unresolved else {}),
         }
+        waiting, items = self.ties["waiting for review"]
+        report["model_vs_gold_left_out"] = {"documents": waiting, "tied_items": items}
         report["disagreements"] = self.disagreements
         return report
+
+
+def _resolution(gold: Gold) -> str | None:
+    """How a document's ties were resolved: by a reviewer's review of them, or not yet."""
+    if not gold.ties:
+        return None
+    return "review" if gold.method == "review" else "waiting for review"
 
 
 class Disagreements(Sequence[dict[str, Any]]):

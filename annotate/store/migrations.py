@@ -313,6 +313,29 @@ def m015_rows_by_run(db: Database) -> None:
     db.execute("create index if not exists predictions_by_run on predictions (run_id)")
     db.execute("create index if not exists llm_calls_by_run on llm_calls (run_id)")
 
+
+@migration
+def m016_reviews(db: Database) -> None:
+    """The review of ties (issue 21): review tasks, and reviewers' answers (see `reviews`).
+
+    `review_tasks` maps each document sent for review to its task, with the ties it
+    was sent for; `reviews` holds every reviewer's answer as pulled, in the shape of
+    `annotations` (without regions: a review is read once, as a document's gold).
+    """
+    db.execute(
+        "create table review_tasks (server text, project_id integer, document_id text, "
+        "task_id integer, ties text, pushed_at text, primary key (server, project_id, "
+        "document_id))"
+    )
+    db.execute(
+        "create table reviews (server text, project_id integer, annotation_id integer, "
+        "task_id integer, document_id text, annotator text, annotator_id integer, "
+        "created_at text, updated_at text, lead_time float, was_cancelled integer, "
+        "ground_truth integer, result text, annotation text, error text, pulled_at text, "
+        "primary key (server, project_id, annotation_id))"
+    )
+    db.execute("create index reviews_by_document on reviews (document_id, updated_at)")
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied.
 
