@@ -93,12 +93,13 @@ def judge(
         review=None if rows.review is None else Annotation.model_validate_json(rows.review),
     )
     scores = ModelScores()
-    if gold.annotation is not None and not gold.unresolved:  # scored on resolved gold only
+    if gold.annotation is not None:
         predictions = {
             version: regions_of(Annotation.model_validate_json(raw))
             for version, raw in rows.predictions.items()
         }
-        scores.add(Evaluated(gold.regions, list(found.values()), predictions))
+        resolved = None if gold.unresolved else gold.regions  # scored on resolved gold only
+        scores.add(Evaluated(resolved, list(found.values()), predictions))
     agreement = measure(found)
     made = StoredGold(
         document_id=document.id,
