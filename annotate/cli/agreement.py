@@ -98,6 +98,13 @@ def _print_documents(report: dict[str, Any]) -> None:
         "(listed by `--json` under disagreements)",
         highlight=False,
     )
+    reviewed, waiting = (adjudication["ties"][k] for k in ("review", "waiting_for_review"))
+    console.print(
+        f"ties resolved by review: {reviewed['items']} items in {reviewed['documents']} "
+        f"documents; waiting for review: {waiting['items']} items in {waiting['documents']} "
+        "documents (`annotate push --review`), left out of model-vs-gold",
+        highlight=False,
+    )
 
 
 def _print_comparisons(comparisons: dict[str, Any]) -> None:

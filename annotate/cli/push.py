@@ -15,7 +15,9 @@ from annotate.studio.comparisons import DEFAULT_COMPARISONS_PROJECT
 from annotate.studio.connection import Credentials, connect, resolve_credentials
 from annotate.studio.push import DEFAULT_PROJECT, check_title, count_to_push, push
 from annotate.studio.push_comparisons import count_pairs_to_push, push_comparisons
+from annotate.studio.review import DEFAULT_REVIEW_PROJECT
 from annotate.studio.tasks import MAX_REGIONS, Cap
+from annotate.workflows.review import push_review_of_ties
 
 from .common import DbOption, console, errors, fail, open_store
 
@@ -28,7 +30,8 @@ ProjectOption = Annotated[
     typer.Option(
         "--project",
         help=f"Label Studio project title, 3 to 50 characters: push creates it if missing "
-        f"(default: {DEFAULT_PROJECT!r}, or the comparisons project with --comparisons); "
+        f"(default: {DEFAULT_PROJECT!r}, or the comparisons project with --comparisons, "
+        "the review project with --review); "
         "pull reads the projects this store pushed to unless given.",
         show_default=False,
     ),
@@ -79,6 +82,15 @@ SampleOption = Annotated[
     ),
 ]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the --sample.")]
+ReviewOption = Annotated[
+    bool,
+    typer.Option(
+        "--review",
+        help="Send each document whose annotators split evenly on a field or span (a tie) to "
+        f"the review project (default title {DEFAULT_REVIEW_PROJECT!r}), each annotator's "
+        "answer a read-only prediction, instead of documents.",
+    ),
+]
 
 
 def push_command(
@@ -86,6 +98,7 @@ def push_command(
     comparisons: ComparisonsOption = False,
     sample: SampleOption = None,
     seed: SeedOption = 0,
+    review: ReviewOption = False,
     db: DbOption = None,
 ) -> None:
     """Create a task per new document with its latest prediction; add newer predictions.
@@ -94,11 +107,17 @@ def push_command(
     newer model version, the project is switched to it so annotators see them.
     With --comparisons, one task per claim pair of the last comparison, the
     judge's verdict as its prediction (replaced when the verdict changed).
+    With --review, one task per document whose ties wait for a reviewer.
     """
     if sample is not None and not comparisons:
         raise fail("--sample applies to --comparisons only")
+    if review and comparisons:
+        raise fail("--review and --comparisons push to different projects: give one")
     if project is not None:
         check_title(project)
+    if review:
+        _push_review(project or DEFAULT_REVIEW_PROJECT, db)
+        return
     if comparisons:
         _push_comparisons(project or DEFAULT_COMPARISONS_PROJECT, sample, seed, db)
         return
@@ -183,6 +202,21 @@ def _push_comparisons(title: str, sample: int | None, seed: int, db: Path | None
         highlight=False,
     )
     console.print(f"verify at {report.project_url}", highlight=False)
+
+
+def _push_review(title: str, db: Path | None) -> None:
+    with open_store(db) as store:
+        credentials, client = connected()
+        with project_lock(store, credentials.url, title, "annotate push --review"):
+            report = push_review_of_ties(store, client, credentials.url, title)
+    verb = "created" if report.created_project else "updated"
+    console.print(
+        f"review project {report.project_id} {verb}: {report.tasks_created} new tasks "
+        "(documents whose ties wait for a reviewer)"
+        + (f", {report.tasks_recovered} tasks recovered" if report.tasks_recovered else ""),
+        highlight=False,
+    )
+    console.print(f"review at {report.project_url}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

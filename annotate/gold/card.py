@@ -95,6 +95,9 @@ class Hub:
 
 
 #: The Hub's size categories: (upper bound, name), the last one open-ended.
+#: the split of documents whose ties wait for a reviewer: in a folder of its own, so that
+#: ``data/`` (every gold split) never holds them
+UNRESOLVED = "unresolved"
 SIZES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
          (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"))  # fmt: skip
 
@@ -115,7 +118,10 @@ def hub_front_matter(
     Strings are written as JSON strings (valid YAML scalars), so any name quotes safely.
     """
     languages = hub.languages or tuple(sorted(rows.languages)) or ("en",)
-    configs = [("default", [(split, f"data/{split}.parquet") for split in splits])]
+    gold = [split for split in splits if split != UNRESOLVED]
+    configs = [("default", [(split, f"data/{split}.parquet") for split in gold])]
+    if UNRESOLVED in splits:
+        configs.append((UNRESOLVED, [(UNRESOLVED, f"{UNRESOLVED}/{UNRESOLVED}.parquet")]))
     if tables is not None:
         configs += [(kind, [(kind, f"{kind}/{kind}.parquet")]) for kind in ("comparisons", "facts")]
     lines = ["---", f"pretty_name: {_q(name)}", f"license: {_q(hub.license)}", "language:",
@@ -182,8 +188,9 @@ def _header(name: str, version: str, rows: CardCounts, splits: dict[str, int],
 
 
 def _loading(splits: dict[str, int]) -> str:
-    first = next(iter(splits))
-    files = ", ".join(f'"{s}": "data/{s}.parquet"' for s in splits)
+    gold = [split for split in splits if split != UNRESOLVED]
+    first = gold[0]
+    files = ", ".join(f'"{s}": "data/{s}.parquet"' for s in gold)
     return (
         "## Loading\n\n"
         "From this folder (or its Hub repository, by its name):\n\n"
@@ -198,6 +205,12 @@ def _loading(splits: dict[str, int]) -> str:
         "Offsets are Python code-point offsets into `text`: `text[start:end]` is the span.\n"
         "`data/` holds Parquet only; the same rows are in `jsonl/data/*.jsonl`, and "
         "`manifest.json` lists every file's SHA-256."
+        + (
+            f"\n\nDocuments whose ties wait for a reviewer are in `{UNRESOLVED}/` "
+            f'(config `{UNRESOLVED}`: `load_dataset(".", "{UNRESOLVED}")`), never in `data/`.'
+            if UNRESOLVED in splits
+            else ""
+        )
     )
 
 
@@ -235,8 +248,9 @@ def _schema() -> str:
         f"| `main_target` | {DocumentStance.model_fields['main_target'].description} |",
         f"| `overall_stance` | {DocumentStance.model_fields['overall'].description} |",
         "| `annotators` | Label Studio users whose annotations made the gold. |",
-        "| `adjudication` | `reviewer`, `majority` or `single` (see below). |",
-        "| `contested`, `ties` | Whether annotators disagreed; ties decided by rule. |",
+        "| `adjudication` | `reviewer`, `majority`, `single` or `review` (see below). |",
+        "| `contested`, `ties` | Whether annotators disagreed; the items they split evenly "
+        "on (resolved by a reviewer, or in split `unresolved` until one does). |",
         "| `model_versions` | Model versions that pre-annotated the document. |",
     ]
     return "\n".join(lines)
@@ -259,7 +273,19 @@ def _annotators(report: dict[str, Any]) -> str:
         f"Annotators: {', '.join(report['annotators'])}.\n\n"
         f"Policy `{adjudication.get('policy')}`; gold records by method: "
         f"{adjudication.get('methods')}; {adjudication.get('contested')} contested, "
-        f"{adjudication.get('with_ties')} with ties decided by rule.\n\n" + policy_text
+        f"{adjudication.get('with_ties')} with ties. " + _ties(report) + "\n\n" + policy_text
+    )
+
+
+def _ties(report: dict[str, Any]) -> str:
+    """How the ties were resolved, and what model-vs-gold left out because of them."""
+    ties = report.get("adjudication", {}).get("ties", {})
+    reviewed = ties.get("review", {"documents": 0, "items": 0})
+    waiting = ties.get("waiting_for_review", {"documents": 0, "items": 0})
+    return (
+        f"Ties resolved by a reviewer: {reviewed['items']} items in {reviewed['documents']} "
+        f"documents; waiting for review: {waiting['items']} items in {waiting['documents']} "
+        "documents (split `unresolved`, outside the gold and left out of model-vs-gold)."
     )
 
 
@@ -302,7 +328,11 @@ def _categorical_row(name: str, scores: dict[str, Any]) -> str:
 
 
 def _model_vs_gold(report: dict[str, Any]) -> str:
-    lines = ["## Pre-annotations against the gold", ""]
+    left_out = report.get("model_vs_gold_left_out", {})
+    lines = ["## Pre-annotations against the gold", "",
+             f"Scored on resolved gold only: {left_out.get('documents', 0)} documents "
+             f"({left_out.get('tied_items', 0)} tied items) waiting for review are left out.",
+             ""]  # fmt: skip
     for version, fields in report.get("model_vs_gold", {}).items():
         fates = report.get("pre_annotations", {}).get(version, {})
         lines += [
@@ -337,8 +367,9 @@ def _limitations() -> str:
         "## Limitations\n\n"
         "- Agreement is measured on the documents that at least two annotators annotated; "
         "with few documents the intervals are wide.\n"
-        "- Majority gold with two annotators decides ties by a fixed rule (first annotator "
-        "alphabetically); such records are marked in `ties`.\n"
+        "- A tie is never decided by annotator order: a document whose annotators split "
+        "evenly waits in split `unresolved` (its tied items in `ties`) until a reviewer "
+        "settles it, and model-vs-gold leaves it out.\n"
         "- Pre-annotations shape what annotators look at; the kept/edited/deleted shares "
         "indicate how much.\n"
         "- The corpus is what was ingested: outlets, languages and periods are not balanced "
@@ -363,8 +394,8 @@ def comparisons_card(
         f"{_statuses(tables['pair_statuses'])}), {tables['facts']} facts in "
         f"`facts/facts.parquet` ({_statuses(tables['fact_statuses'])}). A pair is verified "
         "when people's verdicts agree (or a reviewer or a single annotator gave it), "
-        "contested when they disagree (the majority, or on a tie the first annotator by "
-        "name, decides); unverified pairs carry the judge's verdict only.",
+        "contested when they disagree (the majority decides; a tie is flagged and "
+        "never decided by who answered); unverified pairs carry the judge's verdict only.",
     ]
     if verified is not None:
         lines += ["", f"Agreement on {verified['pairs']} pairs answered by "

@@ -4,7 +4,10 @@ Layout of ``--out DIR`` (default ``exports/gold``)::
 
     DIR/
       data/<split>.parquet         one row per document (split "gold" without --split)
-      jsonl/data/<split>.jsonl     the same rows as JSON Lines
+      unresolved/unresolved.parquet  documents whose ties wait for a reviewer (`ties` marks
+                                   them): outside ``data/`` and every gold split, written
+                                   only when there are some
+      jsonl/.../<split>.jsonl      the same rows as JSON Lines
       agreement.json               the report of `annotate agreement --json`
       README.md                    the dataset card, with the Hub's YAML front matter
       manifest.json                version, counts and the SHA-256 of every file
@@ -63,7 +66,14 @@ from annotate.store import Store
 
 from .adjudicate import Policy
 from .agreement import RESAMPLES
-from .card import CardCounts, Hub, comparisons_card, dataset_card, hub_front_matter
+from .card import (
+    UNRESOLVED,
+    CardCounts,
+    Hub,
+    comparisons_card,
+    dataset_card,
+    hub_front_matter,
+)
 from .comparison_tables import JSONL, write_comparison_tables
 from .judge import GoldRecord
 from .metadata_columns import MetadataFields
@@ -96,6 +106,9 @@ def parse_splits(spec: str | None) -> list[Split]:
             raise ValueError(f"bad split {part!r}: write NAME=SHARE, e.g. train=0.8") from None
         if not name.strip().isidentifier() or value <= 0:
             raise ValueError(f"bad split {part!r}: a name and a positive share")
+        if name.strip() == _Unresolved.NAME:
+            raise ValueError(f"bad split {part!r}: {_Unresolved.NAME!r} holds the documents "
+                             "whose ties wait for a reviewer; choose another name")  # fmt: skip
         splits.append(Split(name.strip(), value))
     if abs(sum(s.share for s in splits) - 1.0) > 1e-6:
         raise ValueError(f"split shares must sum to 1, not {sum(s.share for s in splits):g}")
@@ -234,9 +247,10 @@ def _export(
     with tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as spool:
         only = tables.writer(splits[0].name) if len(splits) == 1 else None
         rows = _Spool(spool, only)
+        rows.unresolved = _Unresolved(tables)
         report = agreement_report(store, policy=policy, reviewers=reviewers,
                                   resamples=resamples, workers=workers, keep=rows.keep)  # fmt: skip
-        counts = _write_splits(rows, tables, splits, seed)
+        counts = _write_splits(rows, tables, splits, seed) | rows.unresolved.close()
     card, models = rows.card, rows.card.model_versions
     verified = report.get("comparisons")
     compared = write_comparison_tables(store, out)
@@ -285,6 +299,7 @@ class _Tables:
     columns, fixed before the first row."""
 
     def __init__(self, out: Path, fields: MetadataFields) -> None:
+        self.out = out
         self.data = out / "data"
         self.lines = out / JSONL / "data"
         self.data.mkdir(parents=True, exist_ok=True)
@@ -292,8 +307,11 @@ class _Tables:
         self.schema = arrow_schema(fields.arrow_type())
         self.as_text = fields.as_text()
 
-    def writer(self, name: str) -> _SplitWriter:
-        return _SplitWriter(self, name)
+    def writer(self, name: str, folder: str = "data") -> _SplitWriter:
+        """A split's writer: ``folder/name.parquet``, its lines in ``jsonl/folder/``."""
+        for made in (self.out / folder, self.out / JSONL / folder):
+            made.mkdir(parents=True, exist_ok=True)
+        return _SplitWriter(self, name, folder)
 
 
 class _Spool:
@@ -309,8 +327,12 @@ class _Spool:
         self.only = only
         self.count = 0
         self.card = CardCounts()
+        self.unresolved: _Unresolved | None = None
 
     def keep(self, record: GoldRecord) -> None:
+        if record.gold.unresolved and self.unresolved is not None:
+            self.unresolved.add(record.line)
+            return
         if record.line is not None:
             if self.only is not None:
                 self.only.add(record.line)
@@ -342,6 +364,31 @@ def _write_splits(rows: _Spool, tables: _Tables, splits: list[Split],
     return {w.name: w.rows for w in writers}
 
 
+class _Unresolved:
+    """The rows of documents whose ties wait for a reviewer, in a split of their own made
+    only when there are some (issue 21: outside the gold, never decided by annotator order)."""
+
+    NAME = UNRESOLVED
+
+    def __init__(self, tables: _Tables) -> None:
+        self.tables = tables
+        self.writer: _SplitWriter | None = None
+
+    def add(self, line: str | None) -> None:
+        if line is None:
+            return
+        if self.writer is None:
+            self.writer = self.tables.writer(self.NAME, folder=self.NAME)
+        self.writer.add(line)
+
+    def close(self) -> dict[str, int]:
+        """{"unresolved": rows} when there were some, else nothing."""
+        if self.writer is None:
+            return {}
+        self.writer.close()
+        return {self.NAME: self.writer.rows}
+
+
 class _SplitWriter:
     """One split's files: JSON Lines as the rows come, Parquet a row group at a time.
 
@@ -352,14 +399,15 @@ class _SplitWriter:
     written in order.
     """
 
-    def __init__(self, tables: _Tables, name: str) -> None:
+    def __init__(self, tables: _Tables, name: str, folder: str = "data") -> None:
         self.name = name
         self.rows = 0
         self.schema = tables.schema
         self.as_text = tables.as_text
-        self.jsonl = (tables.lines / f"{name}.jsonl").open("w", encoding="utf-8", newline="\n")
+        lines = tables.out / JSONL / folder / f"{name}.jsonl"
+        self.jsonl = lines.open("w", encoding="utf-8", newline="\n")
         self.parquet = pq.ParquetWriter(
-            tables.data / f"{name}.parquet", self.schema, compression="zstd",
+            tables.out / folder / f"{name}.parquet", self.schema, compression="zstd",
             write_statistics=False,
         )  # fmt: skip
         self.group: list[str] = []

@@ -91,6 +91,7 @@ def judge(
         policy=policy,
         reviewers=[*reviewers, *sorted(rows.flagged)],
         regions=found,
+        review=None if rows.review is None else Annotation.model_validate_json(rows.review),
     )
     scores = ModelScores()
     if gold.annotation is not None:
@@ -98,7 +99,8 @@ def judge(
             version: regions_of(Annotation.model_validate_json(raw))
             for version, raw in rows.predictions.items()
         }
-        scores.add(Evaluated(gold.regions, list(found.values()), predictions))
+        resolved = None if gold.unresolved else gold.regions  # scored on resolved gold only
+        scores.add(Evaluated(resolved, list(found.values()), predictions))
     agreement = measure(found)
     made = StoredGold(
         document_id=document.id,
