@@ -147,6 +147,6 @@ def test_ties_wait_for_a_reviewer_then_the_review_is_the_gold(
     assert report["model_vs_gold"]  # scored now that the gold is resolved
     manifest = export(db, tmp_path / "after")
     assert manifest["splits"] == {"gold": DOCUMENTS}
-    gold = rows(tmp_path / "after" / "data" / "gold.jsonl")
+    gold = rows(tmp_path / "after" / "jsonl" / "data" / "gold.jsonl")
     assert {row["id"]: len(row["claims"]) for row in gold} == chosen
     assert all(row["adjudication"] == "review" and row["ties"] for row in gold)
