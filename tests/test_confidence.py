@@ -121,7 +121,7 @@ def test_scores_from_a_store_put_the_wrong_predictions_lowest(store: Store) -> N
     estimate = calibrate(store)
     assert estimate.calibration.calibrated
     assert estimate.calibration.documents == 2 * MIN_DOCUMENTS
-    scores = confidences(store, estimate)
+    scores = {doc: score for doc, (_, score) in confidences(store, estimate).items()}
     assert set(scores) == set(wrong)
     assert all(0 < score < 1 for score in scores.values())
     assert max(scores[d] for d, bad in wrong.items() if bad) < min(
@@ -131,7 +131,7 @@ def test_scores_from_a_store_put_the_wrong_predictions_lowest(store: Store) -> N
 
 def test_without_gold_the_score_is_the_ungrounded_share(store: Store) -> None:
     wrong = _store_with_planted_gold(store, 4)  # pulled, but no gold kept
-    scores = confidences(store)
+    scores = {doc: score for doc, (_, score) in confidences(store).items()}
     for doc, bad in wrong.items():
         assert scores[doc] == (round(1 - 12 / 32, 4) if bad else round(1 - 1 / 21, 4))
 
@@ -140,7 +140,7 @@ def test_a_second_run_that_disagrees_lowers_the_score(store: Store) -> None:
     """Without gold the estimate is the larger of ungrounded and the two runs' disagreement."""
     _store_with_planted_gold(store, 2)
     doc = next(iter(_docs(store)))
-    before = confidences(store)[doc]
+    before = confidences(store)[doc][1]
     latest = store.predictions.latest(doc)
     assert latest is not None
     other = JobKey("llm-v1", "-", "-", "-")
@@ -148,7 +148,7 @@ def test_a_second_run_that_disagrees_lowers_the_score(store: Store) -> None:
     store.predictions.add(Prediction(doc, latest.run_id, "openai", "m", other,
                                      _wrong(annotation).model_dump_json(), spans=20,
                                      hallucinations=0))  # fmt: skip
-    after = confidences(store)[doc]
+    after = confidences(store)[doc][1]
     assert after < before
     from annotate.codec import regions_of
 

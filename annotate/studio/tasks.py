@@ -17,7 +17,7 @@ the store.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,14 +88,18 @@ def prediction_for(prediction: Prediction, limit: int = MAX_REGIONS) -> dict[str
 
 
 def capped_prediction(
-    prediction: Prediction, limit: int = MAX_REGIONS
+    prediction: Prediction, limit: int = MAX_REGIONS, score: float | None = None
 ) -> tuple[dict[str, Any], Cap | None]:
-    """The Label Studio prediction, and how it was cut when it had more than `limit` regions."""
+    """The Label Studio prediction, and how it was cut when it had more than `limit` regions.
+
+    Its score is `score`, 1 - the estimated P(wrong) of the prediction
+    (`workflows.confidence`); without one, the share of its quotes that were
+    grounded, which is that estimate before any gold and without a second run.
+    """
     whole = Annotation.model_validate_json(prediction.annotation)
     annotation, regions, cut = capped(whole, limit)
-    payload = prediction_payload(
-        annotation, prediction.model_version, score=prediction.grounded_share
-    )
+    score = prediction.grounded_share if score is None else score
+    payload = prediction_payload(annotation, prediction.model_version, score=score)
     if cut is None:
         return payload, None
     kept = sum(result["type"] == "labels" for result in payload["result"])
@@ -108,13 +112,22 @@ def task_for(document: Document, prediction: Prediction | None) -> dict[str, Any
 
 
 def capped_task(
-    document: Document, prediction: Prediction | None, limit: int = MAX_REGIONS
+    document: Document,
+    prediction: Prediction | None,
+    limit: int = MAX_REGIONS,
+    *,
+    score: float | None = None,
+    columns: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], Cap | None]:
-    """One Label Studio task, and how its prediction was cut (None when it was not)."""
+    """One Label Studio task, and how its prediction was cut (None when it was not).
+
+    `columns` are added to its data (`order.Ranking.columns`), `score` is its prediction's.
+    """
+    data = {**task_data(document), **(columns or {})}
     if prediction is None:
-        return {"data": task_data(document), "predictions": []}, None
-    payload, cap = capped_prediction(prediction, limit)
-    return {"data": task_data(document), "predictions": [payload]}, cap
+        return {"data": data, "predictions": []}, None
+    payload, cap = capped_prediction(prediction, limit, score)
+    return {"data": data, "predictions": [payload]}, cap
 
 
 def iter_tasks(store: Store) -> Iterator[dict[str, Any]]:

@@ -28,6 +28,7 @@ from annotate.gold.model_eval import Evaluated, ModelScores
 from annotate.preannotate.confidence import Calibration, Observed, Signals, signals_of
 from annotate.schemas import Annotation
 from annotate.store import AnnotatedRows, Prediction, Store
+from annotate.studio.order import Ranking
 
 
 def item_counts(gold: Regions, predicted: Regions) -> Counts:
@@ -145,10 +146,13 @@ def calibrate(store: Store) -> Estimate:
     return Estimate(Calibration.fit(fitted), rates)
 
 
-def confidences(store: Store, estimate: Estimate | None = None) -> dict[str, float]:
-    """Document id -> its latest prediction's score, 1 - P(wrong) (calibrated now if not given)."""
+def confidences(store: Store, estimate: Estimate | None = None) -> dict[str, tuple[str, float]]:
+    """Document id -> (its latest prediction's model version, its score, 1 - P(wrong)).
+
+    Calibrated on the kept gold now unless `estimate` is given.
+    """
     estimate = estimate or calibrate(store)
-    scores = {}
+    scores: dict[str, tuple[str, float]] = {}
     for document, prediction in store.predictions.with_documents():
         if prediction is None:
             continue
@@ -159,8 +163,14 @@ def confidences(store: Store, estimate: Estimate | None = None) -> dict[str, flo
         signals = estimate.signals(
             _signals(run, len(document.text), runs), run.prediction.model_version
         )
-        scores[document.id] = estimate.calibration.confidence(signals)
+        scores[document.id] = (prediction.model_version, estimate.calibration.confidence(signals))
     return scores
+
+
+def ranking(store: Store) -> Ranking:
+    """What `annotate push` orders tasks by: every score, and the disagreement where measured."""
+    pulled = store.annotations.has_valid()
+    return Ranking(confidences(store), disagreements(store) if pulled else {})
 
 
 def disagreements(store: Store) -> dict[str, float]:
