@@ -85,7 +85,7 @@ def test_uncertainty_serves_the_lowest_score_first(
     )
     assert result.exit_code == 0, result.output
     assert "Uncertainty sampling" in result.output
-    client = connect(credentials)
+    client: Any = connect(credentials)
     project = next(p for p in client.projects.list() if p.title == "order: uncertainty")
     assert project.sampling == "Uncertainty sampling"
     tasks = list(client.tasks.list(project=project.id, fields="all"))
@@ -119,7 +119,7 @@ def test_disagreement_puts_the_most_disagreed_first_and_rescores(
     tmp_path: Path, credentials: Credentials
 ) -> None:
     store = _seeded(tmp_path / "disagree.db")
-    client = connect(credentials)
+    client: Any = connect(credentials)
     title = "order: disagreement"
     # a first push, with scores the estimate no longer holds
     stale = Ranking({d.id: (p.model_version, 0.5) for d, p in store.predictions.with_documents()
