@@ -8,6 +8,8 @@ matching, scores.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -41,6 +43,7 @@ def _planted(n: int, seed: int) -> list[Observed]:
         z = -2.0 + 5.0 * signals.ungrounded + 0.4 * signals.claim_density
         rate = 1 / (1 + np.exp(-z))
         items = int(rng.integers(10, 60))
+        signals = replace(signals, quotes=items)
         out.append(Observed(signals, float(rng.binomial(items, rate)), float(items)))
     return out
 
@@ -57,9 +60,15 @@ def test_the_fit_is_calibrated_and_orders_held_out_documents() -> None:
         assert abs(estimates[part].mean() - observed[part].mean()) < 0.05
     # and the least confident quarter holds far more errors than the most confident one
     assert observed[order[-100:]].mean() > 2 * observed[order[:100]].mean()
-    # the score is 1 - P(wrong): the lowest score is the most likely wrong
+    # the score is P(no error): exp(-expected errors), the lowest where most errors are expected
+    expected = np.array([calibration.expected_errors(o.signals) for o in held_out])
+    errors = np.array([o.errors for o in held_out])
+    by_expected = np.argsort(expected)
+    for part in np.array_split(by_expected, 4):
+        assert expected[part].sum() == pytest.approx(errors[part].sum(), rel=0.1)
     scores = [calibration.confidence(o.signals) for o in held_out]
-    assert np.argmin(scores) == np.argmax(estimates)
+    assert np.argmin(scores) == np.argmax(expected)
+    assert scores[0] == pytest.approx(np.exp(-expected[0]), rel=1e-5)
 
 
 def test_too_little_gold_is_not_calibrated_and_says_what_the_signals_say() -> None:
@@ -69,7 +78,8 @@ def test_too_little_gold_is_not_calibrated_and_says_what_the_signals_say() -> No
     assert calibration.as_json()["calibrated"] is False
     assert calibration.p_wrong(Signals(ungrounded=0.3, runs_disagree=0.5)) == 0.5
     assert calibration.p_wrong(Signals(ungrounded=0.3)) == 0.3
-    assert calibration.confidence(Signals(ungrounded=0.0)) == 0.999  # never a certainty
+    # never a certainty: an item is wrong with probability 0.001 at least
+    assert calibration.confidence(Signals(ungrounded=0.0, quotes=10)) == round(np.exp(-0.01), 6)
 
 
 def test_signals_of_a_prediction() -> None:
@@ -129,11 +139,11 @@ def test_scores_from_a_store_put_the_wrong_predictions_lowest(store: Store) -> N
     )
 
 
-def test_without_gold_the_score_is_the_ungrounded_share(store: Store) -> None:
+def test_without_gold_the_score_counts_the_ungrounded_quotes(store: Store) -> None:
     wrong = _store_with_planted_gold(store, 4)  # pulled, but no gold kept
     scores = {doc: score for doc, (_, score) in confidences(store).items()}
-    for doc, bad in wrong.items():
-        assert scores[doc] == (round(1 - 12 / 32, 4) if bad else round(1 - 1 / 21, 4))
+    for doc, bad in wrong.items():  # exp(-ungrounded share x quotes): exp(-ungrounded quotes)
+        assert scores[doc] == pytest.approx(np.exp(-12) if bad else np.exp(-1), rel=1e-5)
 
 
 def test_a_second_run_that_disagrees_lowers_the_score(store: Store) -> None:
@@ -156,7 +166,7 @@ def test_a_second_run_that_disagrees_lowers_the_score(store: Store) -> None:
     share = (counts.false_positive + counts.false_negative) / (
         counts.true_positive + counts.false_positive + counts.false_negative
     )
-    assert after == round(1 - share, 4)
+    assert after == pytest.approx(np.exp(-share * 20), rel=1e-5)  # the second run has 20 quotes
 
 
 def _docs(store: Store) -> list[str]:

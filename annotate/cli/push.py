@@ -85,8 +85,9 @@ OrderOption = Annotated[
     str | None,
     typer.Option(
         "--order",
-        help="The order Label Studio serves tasks in: uncertainty (the prediction most likely "
-        "wrong first: lowest score, 1 - its estimated P(wrong)), disagreement (Sequential "
+        help="The order Label Studio serves tasks in: uncertainty (lowest score first: the "
+        "score is the estimated chance that the prediction needs no correction, so the "
+        "documents with the most errors expected come first), disagreement (Sequential "
         f"sampling and a {DISAGREEMENT_TAB!r} Data Manager tab, the documents annotators "
         "disagree on most first) or random. Also brings every task's score and disagreement "
         "columns up to date. Unset: the project's sampling is left as it is.",

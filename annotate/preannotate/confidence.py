@@ -14,9 +14,15 @@ estimate is the signals' own say (`Calibration.uncalibrated`): the larger of
 the ungrounded share and the disagreement between runs.
 
 A prediction's **score** (what Label Studio receives, `confidence`) is
-``1 - P(wrong)``: the estimated share of its items that are right. Label
-Studio's "Uncertainty sampling" serves the lowest score first, so the
-documents most likely wrong are served first.
+``1 - P(wrong)`` for the document: the estimated probability that its
+extraction needs no correction at all. Its errors are counted as a Poisson
+number with mean ``P(item wrong) x its items`` (`expected_errors`; the items
+are its quotes times the gold's items per predicted quote, fitted with the
+rate), so the score is ``exp(-expected errors)``. Label Studio's "Uncertainty
+sampling" serves the lowest score first: the documents where annotators will
+find the most errors come first. (Ordering by the rate alone would put short
+documents with a few errors first: on PolNeAR dev it found 21% of the errors
+in the first 20% of tasks, random order's share; see docs/benchmarks.md.)
 """
 
 from __future__ import annotations
@@ -58,8 +64,12 @@ class Signals:
     claim_density: float = 0.0
     #: share of the claims whose speaker is named but has no mention in the text
     unlinked_speakers: float = 0.0
+    #: share of the claims that are direct quotations (quotation marks bound them)
+    direct_claims: float = 0.0
     #: log10 of the text's length in characters
     log_length: float = 0.0
+    #: the quotes the model returned (grounded or not): what annotators review
+    quotes: int = 0
 
 
 #: The fitted features, in order: each signal, with an indicator where a signal may be missing.
@@ -71,6 +81,7 @@ FEATURES = (
     "has_past_error",
     "claim_density",
     "unlinked_speakers",
+    "direct_claims",
     "log_length",
 )
 
@@ -85,6 +96,7 @@ def features(signals: Signals) -> list[float]:
         float(signals.past_error is not None),
         signals.claim_density,
         signals.unlinked_speakers,
+        signals.direct_claims,
         signals.log_length,
     ]
 
@@ -103,13 +115,16 @@ def signals_of(
     mentioned = {actor.canonical_name for actor in annotation.actors if actor.mentions}
     named = [c for c in annotation.claims if c.speaker != OUTLET]
     unlinked = sum(c.speaker not in mentioned for c in named)
+    direct = sum(c.attribution == "direct" for c in annotation.claims)
     return Signals(
         ungrounded=hallucinations / quotes if quotes else 0.0,
         runs_disagree=runs_disagree,
         past_error=past_error,
         claim_density=1000 * len(annotation.claims) / max(text_length, 1),
         unlinked_speakers=unlinked / len(named) if named else 0.0,
+        direct_claims=direct / len(annotation.claims) if annotation.claims else 0.0,
         log_length=math.log10(max(text_length, 1)),
+        quotes=quotes,
     )
 
 
@@ -141,6 +156,8 @@ class Calibration:
     scale: list[float] = field(default_factory=list)
     #: the gold documents' overall error rate (errors / items)
     base_rate: float | None = None
+    #: the gold's items per quote of the model (1 until fitted)
+    items_per_quote: float = 1.0
 
     @property
     def calibrated(self) -> bool:
@@ -168,7 +185,9 @@ class Calibration:
             np.array([o.errors for o in kept], dtype=float),
             np.array([o.items for o in kept], dtype=float),
         )
-        return cls(len(kept), weights.tolist(), mean.tolist(), scale.tolist(), base)
+        quotes = sum(o.signals.quotes for o in kept)
+        ratio = items / quotes if quotes else 1.0
+        return cls(len(kept), weights.tolist(), mean.tolist(), scale.tolist(), base, ratio)
 
     def p_wrong(self, signals: Signals) -> float:
         """The estimated share of the prediction's items that are wrong."""
@@ -179,15 +198,20 @@ class Calibration:
         z = self.weights[0] + float(np.dot(self.weights[1:], x))
         return _bounded(1 / (1 + math.exp(-max(min(z, 40.0), -40.0))))
 
+    def expected_errors(self, signals: Signals) -> float:
+        """The errors annotators are expected to find in the prediction."""
+        return self.p_wrong(signals) * self.items_per_quote * signals.quotes
+
     def confidence(self, signals: Signals) -> float:
-        """The score Label Studio receives: 1 - P(wrong), rounded to 4 places."""
-        return round(1 - self.p_wrong(signals), 4)
+        """The score Label Studio receives: P(no error) = exp(-expected errors), 6 digits."""
+        return float(f"{math.exp(-self.expected_errors(signals)):.6g}")
 
     def as_json(self) -> dict[str, Any]:
         return {
             "documents": self.documents,
             "calibrated": self.calibrated,
             "base_rate": None if self.base_rate is None else round(self.base_rate, 4),
+            "items_per_quote": round(self.items_per_quote, 4),
             "weights": dict(zip(("intercept", *FEATURES), self.weights, strict=False)),
         }
 

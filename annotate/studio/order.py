@@ -5,8 +5,9 @@ Label Studio picks an annotator's next task by the project's ``sampling``
 
 * ``uncertainty``: "Uncertainty sampling", the task whose prediction of the
   project's model version has the **lowest score** first. The score is
-  1 - the estimated P(wrong) (`preannotate.confidence`), so the predictions
-  most likely wrong come first. (Label Studio serves that order to a project
+  1 - the estimated P(the extraction is wrong), the chance that it needs no
+  correction (`preannotate.confidence`), so the predictions where annotators
+  will find the most errors come first. (Label Studio serves that order to a project
   with at most one annotator member; with more it picks at random among the
   tasks, its own guard against two people taking the same task.)
 * ``random``: "Uniform sampling", a task at random.
@@ -40,7 +41,7 @@ SAMPLING = {
     "random": "Uniform sampling",
 }
 ORDERS = tuple(SAMPLING)
-#: Task data columns: the prediction's score (1 - P(wrong)) and the annotators' disagreement.
+#: Task data columns: the prediction's score (P(no error)) and the annotators' disagreement.
 SCORE = "score"
 DISAGREEMENT = "disagreement"
 #: The Data Manager tab a reviewer works from under --order disagreement.

@@ -136,8 +136,10 @@ def push(
     tasks_created = predictions_created = 0
     caps: list[Cap] = []
     pending = store.tasks.iter_untasked(server, project.id)
-    untasked = (_Task(d, p, *capped_task(d, p, score=ranking.score(d.id),
-                                         columns=ranking.columns(d.id))) for d, p in pending)  # fmt: skip
+    untasked = (
+        _Task(d, p, *capped_task(d, p, score=ranking.score(d.id), columns=ranking.columns(d.id)))
+        for d, p in pending
+    )
     for batch in _batches(untasked, chunk):
         predictions_created += _import_tasks(store, client, server, project.id, batch)
         tasks_created += len(batch)

@@ -93,8 +93,8 @@ def capped_prediction(
     """The Label Studio prediction, and how it was cut when it had more than `limit` regions.
 
     Its score is `score`, 1 - the estimated P(wrong) of the prediction
-    (`workflows.confidence`); without one, the share of its quotes that were
-    grounded, which is that estimate before any gold and without a second run.
+    (`workflows.confidence`: the chance it needs no correction); without one (a
+    caller that does not rank), the share of its quotes that were grounded.
     """
     whole = Annotation.model_validate_json(prediction.annotation)
     annotation, regions, cut = capped(whole, limit)

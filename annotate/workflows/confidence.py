@@ -147,7 +147,7 @@ def calibrate(store: Store) -> Estimate:
 
 
 def confidences(store: Store, estimate: Estimate | None = None) -> dict[str, tuple[str, float]]:
-    """Document id -> (its latest prediction's model version, its score, 1 - P(wrong)).
+    """Document id -> (its latest prediction's model version, its score: P(no error)).
 
     Calibrated on the kept gold now unless `estimate` is given.
     """
