@@ -24,8 +24,15 @@ from annotate.preannotate.confidence import (
 )
 from annotate.schemas import Annotation
 from annotate.store import JobKey, Prediction, RunSpec, Store
+from annotate.studio.order import DISAGREEMENT, SCORE
 from annotate.testing.gold_corpus import fill, seed_bases
-from annotate.workflows.confidence import calibrate, confidences, disagreements, item_counts
+from annotate.workflows.confidence import (
+    calibrate,
+    confidences,
+    disagreements,
+    item_counts,
+    ranking,
+)
 
 from .conftest import pulled
 
@@ -191,3 +198,16 @@ def test_annotators_who_agree_disagree_by_nothing(store: Store) -> None:
     pulled(store, doc, "cat@x", same, 51)
     measured = disagreements(store)
     assert measured == {doc: 0.0}  # the other document has one annotator: no disagreement
+
+
+def test_the_ranking_push_reads_is_the_same_computed_when_asked(store: Store) -> None:
+    """`ranking` computes a document's values when push asks for them: the same values."""
+    fill(store, 4, seed=3)
+    ranked = ranking(store)
+    scores = confidences(store)
+    measured = disagreements(store)
+    for doc in _docs(store):
+        assert ranked.score(doc) == scores[doc][1]
+        assert ranked.columns(doc) == {SCORE: scores[doc][1], DISAGREEMENT: measured[doc]}
+    assert dict(ranked.scores) == scores and dict(ranked.disagreements) == measured
+    assert ranked.score("no such document") is None

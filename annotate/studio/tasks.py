@@ -26,6 +26,8 @@ from annotate.codec import prediction_payload, regions_of
 from annotate.schemas import Annotation, Span
 from annotate.store import Document, Prediction, Store
 
+from .order import Ranking
+
 
 def task_data(document: Document) -> dict[str, Any]:
     return {
@@ -135,17 +137,22 @@ def iter_tasks(store: Store) -> Iterator[dict[str, Any]]:
         yield task_for(document, prediction)
 
 
-def write_tasks(store: Store, out: Path, caps: list[Cap] | None = None) -> int:
+def write_tasks(
+    store: Store, out: Path, caps: list[Cap] | None = None, ranking: Ranking | None = None
+) -> int:
     """Stream every task into `out` as a JSON list; return how many were written.
 
-    Each prediction cut to its first regions is added to `caps`.
+    Each prediction cut to its first regions is added to `caps`; each task carries
+    the score and columns of `ranking` (as `annotate push` sends them).
     """
+    ranking = ranking or Ranking()
     count = 0
     tmp = out.with_name(out.name + ".partial")
     with tmp.open("w", encoding="utf-8") as handle:
         handle.write("[")
         for document, prediction in store.predictions.with_documents():
-            task, cap = capped_task(document, prediction)
+            task, cap = capped_task(document, prediction, score=ranking.score(document.id),
+                                    columns=ranking.columns(document.id))  # fmt: skip
             if cap is not None and caps is not None:
                 caps.append(cap)
             handle.write(",\n" if count else "\n")
