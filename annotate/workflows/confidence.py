@@ -48,22 +48,29 @@ def errors_and_items(counts: Counts) -> tuple[float, float]:
     return wrong, counts.true_positive + wrong
 
 
-@dataclass(frozen=True)
 class _Run:
-    """A prediction read once: its row and its regions."""
+    """A prediction read once: its row, its annotation, and its regions when first needed.
 
-    prediction: Prediction
-    annotation: Annotation
-    regions: Regions
+    The regions are made only to compare (with the gold, or with another run): a
+    document with one run and no gold is scored from its annotation alone (a 5 MB
+    article's 100,000 regions cost push more memory than the push itself).
+    """
+
+    def __init__(self, prediction: Prediction) -> None:
+        self.prediction = prediction
+        self.annotation = Annotation.model_validate_json(prediction.annotation)
+        self._regions: Regions | None = None
+
+    @property
+    def regions(self) -> Regions:
+        if self._regions is None:
+            self._regions = regions_of(self.annotation)
+        return self._regions
 
 
 def _runs(store: Store, document_id: str) -> dict[str, _Run]:
     """The document's latest prediction of each model version, latest last."""
-    runs = {}
-    for version, prediction in store.predictions.by_version(document_id).items():
-        annotation = Annotation.model_validate_json(prediction.annotation)
-        runs[version] = _Run(prediction, annotation, regions_of(annotation))
-    return runs
+    return {v: _Run(p) for v, p in store.predictions.by_version(document_id).items()}
 
 
 def runs_disagree(runs: Mapping[str, _Run], version: str) -> float | None:
