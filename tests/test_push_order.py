@@ -167,3 +167,23 @@ def _dropping(annotation: Annotation, keep_every: int) -> Annotation:
     if keep_every > 1:
         copy.stances = []
     return copy
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["--order", "sideways"],
+            "--order 'sideways' is not one of uncertainty, disagreement, random: choose one",
+        ),
+        (["--order", "random", "--comparisons"], "--order applies to documents, not --comparisons"),
+    ],
+)
+def test_a_wrong_order_is_one_line_before_anything_is_sent(
+    tmp_path: Path, args: list[str], said: str
+) -> None:
+    db = tmp_path / "none.db"
+    result = CliRunner().invoke(app, ["--db", str(db), "push", *args])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"error: {said}"]
+    assert not db.exists()
