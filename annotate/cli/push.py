@@ -13,10 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from annotate.store import Holder, Store
 from annotate.studio.comparisons import DEFAULT_COMPARISONS_PROJECT
 from annotate.studio.connection import Credentials, connect, resolve_credentials
+from annotate.studio.order import DISAGREEMENT_TAB, OrderReport, check_order
 from annotate.studio.push import DEFAULT_PROJECT, check_title, count_to_push, push
 from annotate.studio.push_comparisons import count_pairs_to_push, push_comparisons
 from annotate.studio.review import DEFAULT_REVIEW_PROJECT
 from annotate.studio.tasks import MAX_REGIONS, Cap
+from annotate.workflows.confidence import ranking
 from annotate.workflows.review import push_review_of_ties
 
 from .common import DbOption, console, errors, fail, open_store
@@ -89,6 +91,20 @@ ReviewOption = Annotated[
         help="Send each document whose annotators split evenly on a field or span (a tie) to "
         f"the review project (default title {DEFAULT_REVIEW_PROJECT!r}), each annotator's "
         "answer a read-only prediction, instead of documents.",
+        show_default=False,
+    ),
+]
+OrderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--order",
+        help="The order Label Studio serves tasks in: uncertainty (lowest score first: the "
+        "score is the estimated chance that the prediction needs no correction, so the "
+        "documents with the most errors expected come first), disagreement (Sequential "
+        f"sampling and a {DISAGREEMENT_TAB!r} Data Manager tab, the documents annotators "
+        "disagree on most first) or random. Also brings every task's score and disagreement "
+        "columns up to date. Unset: the project's sampling is left as it is.",
+        show_default=False,
     ),
 ]
 
@@ -99,6 +115,7 @@ def push_command(
     sample: SampleOption = None,
     seed: SeedOption = 0,
     review: ReviewOption = False,
+    order: OrderOption = None,
     db: DbOption = None,
 ) -> None:
     """Create a task per new document with its latest prediction; add newer predictions.
@@ -113,6 +130,10 @@ def push_command(
         raise fail("--sample applies to --comparisons only")
     if review and comparisons:
         raise fail("--review and --comparisons push to different projects: give one")
+    if order is not None:
+        if comparisons or review:
+            raise fail("--order applies to documents, not --comparisons or --review")
+        check_order(order)
     if project is not None:
         check_title(project)
     if review:
@@ -126,6 +147,7 @@ def push_command(
         credentials, client = connected()
         with project_lock(store, credentials.url, project, "annotate push"):
             total = count_to_push(store, credentials.url, project, client)
+            ranked = ranking(store)
             with Progress(
                 TextColumn("[bold]pushing"), BarColumn(), MofNCompleteColumn(), console=console
             ) as progress:
@@ -136,6 +158,8 @@ def push_command(
                     credentials.url,
                     project,
                     on_progress=lambda n: progress.advance(bar, n),
+                    ranking=ranked,
+                    order=order,
                 )
     verb = "created" if report.created_project else "updated"
     console.print(
@@ -151,7 +175,25 @@ def push_command(
             highlight=False,
         )
     warn_capped(report.capped)
+    if report.order is not None:
+        say_order(report.order, report.project_url)
     console.print(f"annotate at {report.project_url}", highlight=False)
+
+
+def say_order(order: OrderReport, project_url: str) -> None:
+    """What order the project now serves, and what was brought up to date for it."""
+    console.print(
+        f"tasks are served by {order.sampling} (--order {order.order}); "
+        f"{order.tasks_updated} tasks' score/disagreement columns and "
+        f"{order.predictions_rescored} prediction scores updated",
+        highlight=False,
+    )
+    if order.tab_id is not None:
+        console.print(
+            f"reviewers: the Data Manager tab {DISAGREEMENT_TAB!r}, "
+            f"{project_url}?tab={order.tab_id}, lists the most disagreed documents first",
+            highlight=False,
+        )
 
 
 def warn_capped(caps: list[Cap], shown: int = 5) -> None:

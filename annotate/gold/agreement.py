@@ -145,6 +145,31 @@ def measure(found: Mapping[str, Regions]) -> DocumentAgreement:
     return DocumentAgreement(list(found), patterns, pairs)
 
 
+#: The columns of `STATISTICS` counted once each: every span field's overall exact match
+#: (not again per label) and every relation label.
+_OVERALL = np.array([
+    _COLUMN[key] + i
+    for key in STATISTICS
+    if (key.endswith("/exact") and ":" not in key) or key.startswith("relation:")
+    for i in range(3)
+])  # fmt: skip
+
+
+def disagreement(agreement: DocumentAgreement) -> float | None:
+    """The share of one document's items its annotators drew differently; None under two.
+
+    Over every pair of annotators: the unmatched spans (exact match) and
+    relations, out of all of them, ``(fp + fn) / (tp + fp + fn)``: the same
+    reading as a prediction's error rate (`preannotate.confidence`).
+    """
+    if not agreement.pairs:
+        return None
+    counts = np.sum([np.array(c)[_OVERALL] for c in agreement.pairs.values()], axis=0)
+    tp, fp, fn = (float(counts[i::3].sum()) for i in range(3))
+    items = tp + fp + fn
+    return (fp + fn) / items if items else 0.0
+
+
 def _patterns(units: list[dict[str, str | None]]) -> list[C.Pattern]:
     """The units' patterns, in unit order, leaving out those with fewer than two codes."""
     return [p for p in map(C.pattern_of, units) if p is not None]

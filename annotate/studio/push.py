@@ -37,6 +37,7 @@ from .annotations import AnnotationKind
 from .connection import studio_errors
 from .kind import PushItem, PushKind, unrecorded_tasks
 from .labelconfig import labeling_config
+from .order import OrderReport, Ranking, apply_order
 from .tasks import Cap, capped_prediction, capped_task
 
 if TYPE_CHECKING:
@@ -88,6 +89,8 @@ class PushReport:
     model_version_changed: bool
     #: Predictions cut to their first regions (see `tasks.capped`).
     capped: list[Cap] = field(default_factory=list)
+    #: The order set with --order (see `order.apply_order`).
+    order: OrderReport | None = None
 
 
 def find_project(client: LabelStudio, title: str) -> Any | None:
@@ -124,19 +127,29 @@ def push(
     *,
     chunk: int = CHUNK,
     on_progress: Progress | None = None,
+    ranking: Ranking | None = None,
+    order: str | None = None,
 ) -> PushReport:
-    """Create tasks for new documents and add predictions not pushed yet."""
+    """Create tasks for new documents and add predictions not pushed yet.
+
+    What is sent carries the scores and columns of `ranking`; with `order`, the
+    project serves its tasks in that order and its older tasks are brought up to date.
+    """
+    ranking = ranking or Ranking()
     kind = DocumentTasks(store)
     project, created, recovered = open_project(kind, client, server, title)
     tasks_created = predictions_created = 0
     caps: list[Cap] = []
     pending = store.tasks.iter_untasked(server, project.id)
-    untasked = (_Task(d, p, *capped_task(d, p)) for d, p in pending)
+    untasked = (
+        _Task(d, p, *capped_task(d, p, score=ranking.score(d.id), columns=ranking.columns(d.id)))
+        for d, p in pending
+    )
     for batch in import_new(kind, client, server, project.id, untasked, chunk, on_progress):
         predictions_created += sum(item.prediction is not None for item in batch)
         tasks_created += len(batch)
         caps.extend(item.cap for item in batch if item.cap is not None)
-    unpushed = (_Prediction(t, p, *capped_prediction(p))
+    unpushed = (_Prediction(t, p, *capped_prediction(p, score=ranking.score(p.document_id)))
                 for t, p in store.tasks.iter_unpushed(server, project.id))  # fmt: skip
     for predictions in _batches(unpushed, chunk):
         predictions_created += _import_predictions(store, client, server, project.id, predictions)
@@ -147,6 +160,10 @@ def push(
     changed = latest is not None and latest != (project.model_version or None)
     if changed:
         client.projects.update(id=project.id, model_version=latest)
+    ordered = None
+    if order is not None:
+        recorded = store.tasks.of_project(server, project.id)
+        ordered = apply_order(client, project.id, order, ranking, recorded)
     return PushReport(
         project_id=project.id,
         project_url=f"{server}/projects/{project.id}/data",
@@ -157,6 +174,7 @@ def push(
         model_version=latest,
         model_version_changed=changed,
         capped=caps,
+        order=ordered,
     )
 
 
