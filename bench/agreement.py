@@ -34,7 +34,7 @@ from pathlib import Path
 from measure import machine_speed, run_measured
 
 from annotate.store import Store
-from annotate.studio.pull import refresh_regions
+from annotate.studio.annotations import refresh_regions
 from annotate.testing.gold_corpus import fill
 
 ROOT = Path(__file__).resolve().parent.parent

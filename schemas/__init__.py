@@ -1,6 +1,7 @@
 """Pydantic schemas for claims, actors and stance (`news`) and for comparing claims (`compare`)."""
 
 from .compare import DETAILS, RELATIONS, Detail, DifferingValues, Relation, Verdict
+from .dataset import DocumentMetadata
 from .jsonschema import schema_version, strict_json_schema
 from .news import (
     ACTOR_TYPES,
@@ -27,6 +28,7 @@ __all__ = [
     "DifferingValues",
     "Relation",
     "Verdict",
+    "DocumentMetadata",
     "ACTOR_TYPES",
     "ATTRIBUTIONS",
     "OUTLET",

@@ -76,16 +76,21 @@ def test_majority_per_region_and_choice() -> None:
     assert gold.annotators == ["a", "b", "c"]
 
 
-def test_ties_are_flagged_and_decided_by_the_first_annotator() -> None:
+def test_ties_wait_for_a_reviewer_and_never_go_by_annotator_order() -> None:
     a = annotation(claim("NATO must stop", "direct"), overall="against")
     b = annotation(claim("NATO must stop", "indirect"), claim("sanctions failed"), overall="favor")
     gold = adjudicate("d", TEXT, {"b": b, "a": a})
-    assert gold.annotation.claims[0].attribution == "direct"  # "a" sorts first
-    assert gold.annotation.document is not None and gold.annotation.document.overall == "against"
+    assert gold.method == "majority" and gold.unresolved
     assert any("attribution" in t for t in gold.ties)
     assert any("overall_stance" in t for t in gold.ties)
-    assert any("drawn by 1 of 2" in t for t in gold.ties)  # the claim only b drew: kept, flagged
-    assert len(gold.annotation.claims) == 2
+    assert any("drawn by 1 of 2" in t for t in gold.ties)  # the claim only b drew
+    swapped = adjudicate("d", TEXT, {"a": b, "b": a})  # the same answers, names swapped
+    assert swapped.annotation == gold.annotation and swapped.ties == gold.ties
+    reviewed = adjudicate("d", TEXT, {"b": b, "a": a}, review=b)
+    assert reviewed.method == "review" and not reviewed.unresolved
+    assert reviewed.annotation == b and reviewed.ties == gold.ties  # what the review resolved
+    agreed = adjudicate("d", TEXT, {"a": a, "b": a}, review=b)  # no tie: a review changes nothing
+    assert agreed.method == "majority" and agreed.annotation == a and not agreed.unresolved
 
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt"))[:2], ids=lambda p: p.name[:3])

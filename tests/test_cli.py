@@ -47,6 +47,7 @@ def test_main_job_offline(db: Path, seeds_dir: Path, tmp_path: Path) -> None:
         text = task["data"]["text"]
         (prediction,) = task["predictions"]
         assert "rule-based" in prediction["model_version"]
+        assert 0 < prediction["score"] == task["data"]["score"] < 1  # as push sends it
         spans = [r["value"] for r in prediction["result"] if r["type"] == "labels"]
         assert spans
         for value in spans:

@@ -307,3 +307,14 @@ def test_a_shared_weekday_relates_nothing() -> None:
         similarity=0.2, mutual=False,
     )  # fmt: skip
     assert RulesJudge(_actor).judge(pair).relation == "unrelated"
+
+
+def test_a_reason_names_the_shared_words_as_written() -> None:
+    """An editor reads the reason: the words both claims share as the claim writes them
+    ("companies", "representatives"), never the stems the rules compare ("compani")."""
+    said = "Russian companies will send their representatives to Iran."
+    pair = _pair(_claim("a", f"80 {said}"), _claim("b", f"90 {said}"))
+    verdict = RulesJudge(_actor).judge(pair)
+    assert (verdict.relation, verdict.detail) == ("contradicts", "number")
+    assert "companies" in verdict.rationale and "representatives" in verdict.rationale
+    assert "compani," not in verdict.rationale and "representativ," not in verdict.rationale

@@ -2,60 +2,57 @@
 
 The HTML string can look right while the page reads wrong: a value marked in the
 wrong quote, a link that lands nowhere, article text turned into markup, a font
-fetched from the web. So the seeds and two crafted articles are pre-annotated by
-the rules and compared through the CLI, as a user would, and the page is opened
-from file:// in Debian's Chromium (the project's browser helper flags; never a
-downloaded browser). The crafted articles give the page one of everything: a
-fact shared with the seed 002 (the Putin-Raisi meeting), a contradiction with it
-(90 Russian companies where 002 says 80), a stance, and an article whose text
-holds ``<script>`` and ``<b>`` inside a claim sentence.
+fetched from the web, a grid below the fold. So the seeds and two crafted
+articles (tests/data/compare/report-articles) are pre-annotated by the rules and
+compared through the CLI, as a user would, and the page is opened from file://
+in Debian's Chromium (the project's browser helper flags; never a downloaded
+browser) on a 1366x768 laptop screen. The crafted articles give the page one of
+everything: a fact shared with the seed 002 (the Putin-Raisi meeting), a
+contradiction with it (90 Russian companies where 002 says 80), a stance, and an
+article whose text holds ``<script>`` and ``<b>`` inside a claim sentence.
 
-``ANNOTATE_SCREENSHOTS=1`` also saves the top of the page to ``docs/compare-report.png``.
+A store of 1,000 synthetic claims from 30 outlets (the benchmark's corpus) checks that
+the first screen keeps the grid and the first contradiction when there are more
+outlets than the grid shows (bench/report.py measures it at 10,000 and 30,000).
+
+The pictures in docs/comparing.md are made by ``scripts/screenshot_report.py`` on
+the same articles.
 """
 
 from __future__ import annotations
 
-import asyncio
+import base64
+import hashlib
+import html as html_module
+import itertools
 import json
-import os
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from annotate.cli import app
 from annotate.compare.claims import outlet_of
-from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import preannotate
-from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 from annotate.testing.browser import CHROMIUM, QUIET_FLAGS
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, compared_by_the_rules
 
-runner = CliRunner()
-
-WIDTH, HEIGHT = 1280, 1000
-SCREENSHOT = ROOT / "docs" / "compare-report.png"
-#: The committed screenshot stays small (docs/comparing.md shows it; the repository keeps it).
+#: A laptop screen: the grid and the first contradictions must be on it without scrolling.
+WIDTH, HEIGHT = 1366, 768
+ARTICLES = ROOT / "tests" / "data" / "compare" / "report-articles"
+#: The committed screenshots stay small (docs/comparing.md shows them).
 MAX_SCREENSHOT_BYTES = 300_000
 
 #: Outlet names the crafted articles' manifest gives them.
 WIRE, DESK = "Wire Service", "Tehran Desk"
 IFP = "Iran Front Page (IFP)"  # the seed 002's outlet (seeds/manifest.json)
 
-#: Reports the seed 002's meeting (a shared fact) with 90 companies where 002 says 80.
-WIRE_TEXT = """Russian business delegation heads to Tehran
-
-Russia's President Vladimir Putin met Iran's President Ebrahim Raisi on Thursday in Uzbekistan.
-
-Putin said 90 Russian companies will send their representatives to Iran next week as efforts \
-continue to expand bilateral ties.
-"""
+#: The wire article reports the seed 002's meeting (a shared fact) with 90 companies where
+#: 002 says 80.
 MET = "Russia's President Vladimir Putin met Iran's President Ebrahim Raisi"
 NINETY = "90 Russian companies will send their representatives to Iran next week"
 EIGHTY = "80 Russian companies will send their representatives to Iran next week"
@@ -64,16 +61,6 @@ EIGHTY = "80 Russian companies will send their representatives to Iran next week
 SCRIPT, BOLD = "<script>alert(1)</script>", "<b>bold</b>"
 #: Markup that would run script if it ever became markup (it sets ``window.pwned``).
 IMAGE = '<img src=x onerror="window.pwned=1">'
-DESK_TEXT = f"""Raisi on sanctions
-
-Iran's President Ebrahim Raisi said the {SCRIPT} sanctions imposed by the US are a {BOLD} \
-failure.
-
-A spokesman said {IMAGE} the talks would go on.
-
-The Iranian president said the US thinks if it imposes sanctions on a country, that country \
-will stop.
-"""
 MARKUP_CLAIM = f"the {SCRIPT} sanctions imposed by the US are a {BOLD} failure"
 
 
@@ -83,8 +70,10 @@ class Compared:
 
     report: Path
     facts: dict[str, Any]
-    #: document id -> the outlet name the report shows for it
+    #: document id -> the outlet name (else the title) the report shows for it
     names: dict[str, str]
+    #: document id -> the file it was ingested from
+    files: dict[str, str]
 
     @property
     def url(self) -> str:
@@ -95,21 +84,14 @@ class Compared:
 def compared(tmp_path_factory: pytest.TempPathFactory) -> Compared:
     """The seeds and the crafted articles, pre-annotated by the rules, compared by the CLI."""
     folder = tmp_path_factory.mktemp("compare-report")
-    crafted = folder / "crafted"
-    crafted.mkdir()
-    (crafted / "wire.txt").write_text(WIRE_TEXT, encoding="utf-8")
-    (crafted / "desk.txt").write_text(DESK_TEXT, encoding="utf-8")
-    manifest = [{"file": "wire.txt", "outlet": WIRE}, {"file": "desk.txt", "outlet": DESK}]
-    (crafted / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    db, out = folder / "report.db", folder / "out"
+    out = folder / "out"
+    db = compared_by_the_rules(folder / "report.db", [SEEDS, ARTICLES], out)
     with Store(db) as store:
-        assert not ingest_paths(store, [SEEDS, crafted]).rejected
-        asyncio.run(preannotate(store, RulesProvider()))
-        names = {d.id: outlet_of(d).name for d in store.documents.iter()}
-    result = runner.invoke(app, ["--db", str(db), "compare", "--out", str(out)])
-    assert result.exit_code == 0, result.output
+        documents = list(store.documents.iter())
+    names = {d.id: outlet_of(d).label for d in documents}
+    files = {d.id: d.metadata["file"] for d in documents}
     facts = json.loads((out / "facts.json").read_text(encoding="utf-8"))
-    return Compared(out / "report.html", facts, names)
+    return Compared(out / "report.html", facts, names, files)
 
 
 def _fact_with(compared: Compared, outlet: str, quote_start: str) -> dict[str, Any]:
@@ -148,14 +130,42 @@ def test_the_crafted_articles_give_the_page_one_of_everything(compared: Compared
                for s in compared.facts["stances"])  # fmt: skip
 
 
-def test_the_html_names_no_url_and_holds_no_script_tag(compared: Compared) -> None:
+def test_the_html_names_no_url_and_runs_only_its_own_script(compared: Compared) -> None:
     """Offline and inert by construction, whatever a browser would make of it: no address to
-    fetch, no script to run; the article's own ``<script>`` is there, escaped."""
+    fetch; one script, the report's own filter, the only one its Content-Security-Policy
+    lets run; the article's own ``<script>`` is there, escaped."""
     html = compared.report.read_text(encoding="utf-8")
     assert not re.search(r"https?://", html, re.IGNORECASE)
-    assert "<script" not in html.lower()
+    own = (ROOT / "annotate" / "compare" / "templates" / "report.js").read_text(encoding="utf-8")
+    assert html.lower().count("<script") == 1
+    assert f"<script>{own}</script>" in html
+    digest = base64.b64encode(hashlib.sha256(own.encode()).digest()).decode()
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert policy is not None
+    rules = html_module.unescape(policy[1])
+    assert "default-src 'none'" in rules and f"script-src 'sha256-{digest}'" in rules
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def _labels(compared: Compared, doc_ids: list[str]) -> set[str]:
+    return {compared.names[doc] for doc in doc_ids}
+
+
+def expected_grid(compared: Compared) -> tuple[Counter[frozenset[str]], Counter[frozenset[str]]]:
+    """From facts.json: facts each two outlets both report, contradictions between them
+    (an outlet with itself: the facts it shares with any other)."""
+    facts: Counter[frozenset[str]] = Counter()
+    for fact in compared.facts["facts"]:
+        outlets = sorted(_labels(compared, [c["doc_id"] for c in fact["claims"]]))
+        if len(outlets) > 1:
+            facts.update(frozenset({o}) for o in outlets)
+            facts.update(frozenset(p) for p in itertools.combinations(outlets, 2))
+    against: Counter[frozenset[str]] = Counter(
+        frozenset(_labels(compared, [c["claim_a"]["doc_id"], c["claim_b"]["doc_id"]]))
+        for c in compared.facts["contradictions"]
+    )
+    return facts, against
 
 
 # -- in the browser ------------------------------------------------------------
@@ -206,35 +216,127 @@ def reader(chromium: Any, compared: Compared) -> Iterator[Reader]:
     context.close()
 
 
+def _shown(locator: Any, visible: bool = True) -> None:
+    """Wait (up to 5 s) for `locator` to be drawn, or hidden: a click redraws on the next frame,
+    which a loaded machine can delay past an immediate check."""
+    from playwright.sync_api import expect
+
+    if visible:
+        expect(locator).to_be_visible(timeout=5000)
+    else:
+        expect(locator).to_be_hidden(timeout=5000)
+
+
+def _on_first_screen(locator: Any) -> bool:
+    """Drawn entirely inside the 1366x768 viewport, without scrolling."""
+    box = locator.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT
+
+
 @pytest.mark.browser
-def test_the_matrix_puts_each_shared_fact_under_its_outlets(
+def test_the_grid_names_outlets_or_titles_never_files(compared: Compared, reader: Reader) -> None:
+    """Columns and rows name each outlet the manifest gives, else the article's headline
+    (the seeds 000, 001 and 004 have no outlet), never the file it was read from."""
+    grid = reader.page.get_by_role("table", name="Outlets by outlet")
+    columns = [t.strip() for t in grid.locator("thead th").all_text_contents()][1:]
+    rows = [t.strip() for t in grid.locator("tbody th").all_text_contents()]
+    assert columns == rows and len(columns) == len(set(compared.names.values())) == 7
+    manifest = json.loads((SEEDS / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest:
+        if entry["outlet"]:
+            assert entry["outlet"] in columns
+        elif entry["headline"]:
+            assert any(entry["headline"].startswith(c.rstrip("…")) for c in columns), entry
+    assert {WIRE, DESK, IFP} <= set(columns)
+    for column in columns:
+        assert not any(Path(file).stem in column for file in compared.files.values())
+        assert not re.search(r"\.(txt|md|jsonl)\b", column), column
+
+
+@pytest.mark.browser
+def test_the_grid_counts_shared_facts_and_contradictions_per_pair(
+    compared: Compared, reader: Reader
+) -> None:
+    grid = reader.page.get_by_role("table", name="Outlets by outlet")
+    columns = [t.strip() for t in grid.locator("thead th").all_text_contents()][1:]
+    facts, against = expected_grid(compared)
+    rows = grid.locator("tbody tr")
+    for i, row_outlet in enumerate(columns):
+        cells = rows.nth(i).locator("td")
+        for j, column_outlet in enumerate(columns):
+            pair = frozenset({row_outlet, column_outlet})
+            cell = cells.nth(j)
+            assert int(cell.get_attribute("data-facts") or "-1") == facts[pair], pair
+            assert int(cell.get_attribute("data-contradictions") or "-1") == against[pair], pair
+            shown = cell.locator("a.n").all_text_contents()
+            assert shown == ([str(facts[pair])] if facts[pair] else []), pair
+    assert against[frozenset({WIRE, IFP})] == 1  # the 80 / 90 companies
+    cell = rows.nth(columns.index(WIRE)).locator("td").nth(columns.index(IFP))
+    assert cell.locator("a.x").text_content() == "1" and cell.locator("a.x").is_visible()
+
+
+@pytest.mark.browser
+def test_the_grid_and_the_first_contradiction_are_on_the_first_screen(reader: Reader) -> None:
+    page = reader.page
+    assert _on_first_screen(page.get_by_role("table", name="Outlets by outlet"))
+    first = page.get_by_role("table", name="Contradictions").locator("tbody tr").first
+    assert _on_first_screen(first)
+    assert all(_on_first_screen(mark) for mark in first.locator("mark").all())
+
+
+@pytest.mark.browser
+def test_a_grid_cell_lists_the_facts_of_its_two_outlets(compared: Compared, reader: Reader) -> None:
+    """Clicking the count of facts two outlets share leaves exactly those facts in the list."""
+    page = reader.page
+    grid = page.get_by_role("table", name="Outlets by outlet")
+    columns = [t.strip() for t in grid.locator("thead th").all_text_contents()][1:]
+    cell = grid.locator("tbody tr").nth(columns.index(WIRE)).locator("td").nth(columns.index(IFP))
+    cell.locator("a.n").click()
+    page.wait_for_function("location.hash === '#shared'")
+    both = [
+        f["id"] for f in compared.facts["facts"]
+        if {WIRE, IFP} <= _labels(compared, [c["doc_id"] for c in f["claims"]])
+    ]  # fmt: skip
+    shown = page.locator("ol.facts > li:not([hidden])")
+    assert [shown.nth(i).get_attribute("id") for i in range(shown.count())] == both
+    _shown(shown.first)
+    contradictions = page.get_by_role("table", name="Contradictions")
+    assert contradictions.locator("tbody tr:not([hidden])").filter(has_text=NINETY).count() == 1
+
+
+@pytest.mark.browser
+def test_the_outlet_filter_hides_the_facts_of_other_outlets(
     compared: Compared, reader: Reader
 ) -> None:
     page = reader.page
-    table = page.get_by_role("table", name="Facts by outlet")
-    assert table.is_visible()
-    columns = [t.strip() for t in table.locator("thead th").all_text_contents()][1:]
-    shared = [f for f in compared.facts["facts"] if len(f["sources"]) > 1]
-    assert table.locator("tbody tr").count() == len(shared)
-    for fact in shared:
-        row = table.locator(f"tbody tr[id='{fact['id']}']")
-        assert row.locator("th").text_content() == fact["proposition"]
-        cells = row.locator("td")
-        assert cells.count() == len(columns)
-        quotes: dict[str, list[str]] = {}
-        for claim in fact["claims"]:
-            quotes.setdefault(compared.names[claim["doc_id"]], []).append(claim["quote"])
-        for index, outlet in enumerate(columns):
-            cell = cells.nth(index)
-            shown = cell.locator(".quote").all_text_contents()
-            if outlet in quotes:
-                assert cell.get_attribute("class") == "yes" and shown == quotes[outlet], outlet
-            else:
-                assert cell.get_attribute("class") == "no" and not shown, outlet
-    met = table.locator(f"tbody tr[id='{_fact_with(compared, WIRE, MET)['id']}']")
-    for outlet in (WIRE, IFP):
-        cell = met.locator("td").nth(columns.index(outlet))
-        assert cell.is_visible() and cell.locator(".quote").count() == 1
+    page.get_by_role("combobox", name="Outlet", exact=True).select_option(label=WIRE)
+    facts = page.locator("ol.facts > li")
+    wire = [
+        f["id"] for f in compared.facts["facts"]
+        if len(f["sources"]) > 1 and WIRE in _labels(compared, [c["doc_id"] for c in f["claims"]])
+    ]  # fmt: skip
+    assert wire, "the wire article shares no fact"
+    for i in range(facts.count()):
+        fact = facts.nth(i)
+        assert fact.is_visible() == (fact.get_attribute("id") in wire), fact.get_attribute("id")
+    single = page.locator("table[aria-label='Single-outlet facts'] tbody tr:not([hidden])")
+    assert {t.strip() for t in single.locator("td:first-child").all_text_contents()} <= {WIRE}
+    page.get_by_role("button", name="Show all").click()
+    assert page.locator("ol.facts > li[hidden]").count() == 0
+
+
+@pytest.mark.browser
+def test_the_actor_filter_keeps_the_facts_naming_the_actor(
+    compared: Compared, reader: Reader
+) -> None:
+    page = reader.page
+    page.get_by_role("combobox", name="Actor", exact=True).select_option(label="Ebrahim Raisi")
+    shown = page.locator("ol.facts > li:not([hidden])")
+    hidden = page.locator("ol.facts > li[hidden]")
+    assert shown.count() >= 1 and hidden.count() >= 1
+    for i in range(shown.count()):
+        shown.nth(i).locator("summary").click()
+        assert "Raisi" in shown.nth(i).inner_text()
 
 
 @pytest.mark.browser
@@ -265,11 +367,14 @@ def test_contradictions_show_both_quotes_with_the_values_marked(
 
 
 @pytest.mark.browser
-def test_single_outlet_facts_list_the_80_companies_claim(
+def test_single_outlet_facts_are_folded_and_list_the_80_companies_claim(
     compared: Compared, reader: Reader
 ) -> None:
-    table = reader.page.get_by_role("table", name="Single-outlet facts")
-    assert table.is_visible()
+    page = reader.page
+    table = page.get_by_role("table", name="Single-outlet facts")
+    assert not table.is_visible(), "single-outlet facts should be folded away"
+    page.locator("details#single > summary").click()
+    _shown(table)
     single = [f for f in compared.facts["facts"] if len(f["sources"]) == 1]
     assert table.locator("tbody tr").count() == len(single)
     eighty = _fact_with(compared, IFP, EIGHTY)
@@ -281,11 +386,34 @@ def test_single_outlet_facts_list_the_80_companies_claim(
 
 
 @pytest.mark.browser
+def test_shared_facts_take_one_line_each_with_their_quotes_unfolded_on_demand(
+    compared: Compared, reader: Reader
+) -> None:
+    page = reader.page
+    items = page.get_by_role("list", name="Shared facts").locator(":scope > li")
+    shared = [f for f in compared.facts["facts"] if len(f["sources"]) > 1]
+    assert items.count() == len(shared)
+    for fact in shared:
+        item = page.locator(f"ol.facts > li[id='{fact['id']}']")
+        summary = item.locator("summary")
+        assert summary.locator(".fact").text_content() == fact["proposition"]
+        outlets = _labels(compared, [c["doc_id"] for c in fact["claims"]])
+        assert all(o in summary.locator(".outlets").inner_text() for o in outlets)
+        quotes = item.locator(".quote")
+        _shown(quotes.first, visible=False)
+        summary.click()
+        assert sorted(quotes.all_text_contents()) == sorted(c["quote"] for c in fact["claims"])
+        _shown(quotes.first)
+
+
+@pytest.mark.browser
 def test_the_stance_tables_are_there(compared: Compared, reader: Reader) -> None:
     page = reader.page
+    page.locator("details#stances > summary").click()
     by_target = page.get_by_role("table", name="Stances by target")
     by_outlet = page.get_by_role("table", name="Stances by outlet")
-    assert by_target.is_visible() and by_outlet.is_visible()
+    _shown(by_target)
+    _shown(by_outlet)
     assert by_outlet.locator("tbody tr").count() == len(compared.facts["stances"])
     iran = by_target.locator("tbody tr").filter(
         has=page.locator("th", has_text=re.compile("^Iran$"))
@@ -319,6 +447,7 @@ def test_every_quote_link_lands_on_its_quote_in_its_article(
     ninety = next(c["claim_b"] for c in compared.facts["contradictions"]
                   if c["claim_b"]["quote"].startswith(NINETY))  # fmt: skip
     markup = _fact_with(compared, DESK, MARKUP_CLAIM)["claims"][0]
+    page.locator("details#single > summary").click()
     clicks = [
         (page.get_by_role("table", name="Single-outlet facts"), eighty),
         (page.get_by_role("table", name="Contradictions"), ninety),
@@ -340,10 +469,11 @@ def test_every_quote_link_lands_on_its_quote_in_its_article(
 @pytest.mark.browser
 def test_article_markup_stays_text(compared: Compared, reader: Reader) -> None:
     page = reader.page
-    assert page.locator("script").count() == 0
+    assert page.locator("script").count() == 1  # the report's own (see the CSP test)
     assert page.locator("b").count() == 0
     assert page.locator("img").count() == 0
     assert page.evaluate("window.pwned") is None  # no script ran
+    page.locator("details#articles > summary").click()
     assert any(IMAGE in text for text in page.locator("article").all_inner_texts())  # as text
     assert page.evaluate(
         "[...document.querySelectorAll('article *')].every(e => e.matches('span.q'))"
@@ -352,8 +482,9 @@ def test_article_markup_stays_text(compared: Compared, reader: Reader) -> None:
     quote = page.locator(f"article span.q[id='{_anchor(markup)}']")
     assert quote.text_content() == markup["quote"]
     assert SCRIPT in quote.inner_text() and BOLD in quote.inner_text()
+    page.locator("details#single > summary").click()
     single = page.get_by_role("table", name="Single-outlet facts")
-    assert single.get_by_text(MARKUP_CLAIM, exact=True).is_visible()
+    _shown(single.get_by_text(MARKUP_CLAIM, exact=True))
     page.wait_for_timeout(200)
     assert reader.dialogs == []
 
@@ -361,18 +492,57 @@ def test_article_markup_stays_text(compared: Compared, reader: Reader) -> None:
 @pytest.mark.browser
 def test_the_page_requests_nothing_but_itself(compared: Compared, reader: Reader) -> None:
     page = reader.page
+    # the filter runs offline
+    page.get_by_role("combobox", name="Outlet", exact=True).select_option(label=WIRE)
+    page.get_by_role("button", name="Show all").click()
     page.locator("a.quote[href]").first.click()
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.wait_for_load_state("networkidle")
     assert reader.requests == [compared.url]
 
 
+def test_the_pictures_in_the_docs_stay_small() -> None:
+    """scripts/screenshot_report.py's pictures, shown in docs/comparing.md."""
+    for name in ("compare-report.png", "compare-report-filtered.png"):
+        assert 0 < (ROOT / "docs" / name).stat().st_size < MAX_SCREENSHOT_BYTES, name
+
+
+@pytest.fixture(scope="module")
+def synthetic_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,000 synthetic claims from 30 outlets (the benchmark's corpus), compared by the CLI."""
+    from typer.testing import CliRunner
+
+    from annotate.cli import app
+    from annotate.testing.compare_corpus import fill
+
+    folder = tmp_path_factory.mktemp("compare-report-1000")
+    with Store(folder / "synthetic.db") as store:
+        fill(store, 1000, seed=7)
+    command = ["--db", str(folder / "synthetic.db"), "compare", "--out", str(folder / "out")]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    return folder / "out" / "report.html"
+
+
 @pytest.mark.browser
-@pytest.mark.skipif(
-    os.environ.get("ANNOTATE_SCREENSHOTS") != "1", reason="set ANNOTATE_SCREENSHOTS=1"
-)
-def test_screenshot_of_the_top_of_the_page(reader: Reader) -> None:
-    """The picture of the report in docs/comparing.md: what a reader sees on opening it."""
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    reader.page.screenshot(path=str(SCREENSHOT), full_page=False)
-    assert 0 < SCREENSHOT.stat().st_size < MAX_SCREENSHOT_BYTES
+def test_with_1000_claims_from_30_outlets_the_first_screen_still_holds_grid_and_contradiction(
+    chromium: Any, synthetic_report: Path
+) -> None:
+    """More outlets than the grid shows: the 12 sharing most facts, the page says so, and the
+    first contradiction (both claims, the values marked) still fits the laptop screen."""
+    from annotate.compare.report import MAX_GRID
+    from annotate.testing.compare_corpus import OUTLETS
+
+    context = chromium.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    page = context.new_page()
+    page.goto(synthetic_report.as_uri(), wait_until="load")
+    grid = page.get_by_role("table", name="Outlets by outlet")
+    columns = [t.strip() for t in grid.locator("thead th").all_text_contents()][1:]
+    assert len(columns) == MAX_GRID and set(columns) <= set(OUTLETS)
+    assert f"of {len(OUTLETS)}" in page.locator("p.legend").inner_text()
+    assert page.locator("#f-outlet option").count() == len(OUTLETS) + 1  # and "any"
+    assert _on_first_screen(grid)
+    first = page.get_by_role("table", name="Contradictions").locator("tbody tr").first
+    assert _on_first_screen(first) and first.locator("mark").count() == 2
+    assert all(_on_first_screen(mark) for mark in first.locator("mark").all())
+    context.close()

@@ -169,7 +169,7 @@ def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
     assert facts["comparison"]["counts"]["verified_pairs"] == 4
     result = runner.invoke(app, ["--db", str(compared), "export", "--out", str(out / "dataset")])
     assert result.exit_code == 0, result.output
-    table = out / "dataset" / "comparisons" / "comparisons.jsonl"
+    table = out / "dataset" / "jsonl" / "comparisons" / "comparisons.jsonl"
     rows = [json.loads(line) for line in table.read_text().splitlines()]
     assert len(rows) == len(verdicts)
     assert Counter(r["status"] for r in rows if r["status"] != "unverified") == {

@@ -31,6 +31,7 @@ from annotate.codec import verdicts as V
 from annotate.store import Store
 from annotate.studio import server
 from annotate.studio.connection import Credentials, connect
+from annotate.studio.labelconfig import RELATION_COLOURS, RELATIONS_LEGEND
 from annotate.studio.push import push
 from annotate.studio.push_comparisons import push_comparisons
 from annotate.testing.browser import logged_in_page, open_task
@@ -181,6 +182,35 @@ def relation_labels(page: Any) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
+def relation_ends(page: Any) -> list[dict[str, Any]]:
+    """Each drawn relation in view: its kind (its hidden label) and the colour of the
+    highlighted region under each end of its arrow (start, then the arrowhead's)."""
+    return list(
+        page.evaluate(
+            """() => {
+            const svg = document.querySelector('svg.relations-overlay');
+            const box = svg.getBoundingClientRect();
+            const colour = rect => {
+                const x = box.x + rect.x.baseVal.value + rect.width.baseVal.value / 2;
+                const y = box.y + rect.y.baseVal.value + rect.height.baseVal.value / 2;
+                if (x < 0 || y < 0 || x > innerWidth || y > innerHeight) return null;
+                const span = document.elementFromPoint(x, y)?.closest('span.htx-highlight');
+                return span ? getComputedStyle(span).backgroundColor : null;
+            };
+            return [...svg.querySelectorAll('[class*=relationItem--]')].map(g => {
+                const [start, end] = [...g.querySelectorAll(':scope > rect')].map(colour);
+                return {kind: g.querySelector('text')?.textContent, start, end};
+            }).filter(r => r.start && r.end);
+        }"""
+        )
+    )
+
+
+def rgb(colour: str) -> str:
+    """``#D55E00`` as the browser writes it inside rgb()/rgba(): ``213, 94, 0``."""
+    return ", ".join(str(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+
+
 # -- the tests ------------------------------------------------------------------------
 
 
@@ -239,6 +269,41 @@ def test_relation_labels_do_not_cover_the_words(page: Any) -> None:
         """() => [...document.querySelectorAll('svg.relations-overlay text')]
             .filter(t => t.getBoundingClientRect().width > 0).map(t => t.textContent)"""
     ) == [L.SPEAKER]
+
+
+def test_relation_kinds_are_told_apart_without_their_labels(page: Any) -> None:
+    """Label Studio 1.23.2 draws every arrow in one colour and the labels are hidden: a
+    drawn relation's kind shows by the colours of what it joins, as the header's legend
+    says (claim -> actor: speaker; claim -> cue: cue), never the same pair for two kinds."""
+    drawn = relation_ends(page)
+    by_kind: dict[str, set[tuple[str, str]]] = {}
+    for relation in drawn:
+        by_kind.setdefault(relation["kind"], set()).add((relation["start"], relation["end"]))
+    assert {L.SPEAKER, L.CUE_OF} <= set(by_kind), f"kinds in view: {sorted(by_kind)}"
+    actors = [rgb(L.COLOURS[value]) for value in L.SPAN_LABELS[L.ACTOR]]
+    for kind, ends in by_kind.items():
+        for start, end in ends:
+            assert CLAIM_RGB in start or rgb(L.COLOURS[L.EVIDENCE_LABEL]) in start, (kind, start)
+            if kind == L.CUE_OF:
+                assert rgb(L.COLOURS[L.CUE_LABEL]) in end, (kind, end)
+            else:
+                assert any(colour in end for colour in actors), (kind, end)
+    assert not by_kind[L.SPEAKER] & by_kind[L.CUE_OF], "a speaker and a cue look the same"
+    legend = page.get_by_role("heading", name=RELATIONS_LEGEND, exact=True)
+    assert legend.count() == 1 and legend.is_visible()
+    # A relation's kinds chooser (Relations tab) shows each kind on its own colour.
+    page.locator("text=Relations").filter(visible=True).last.click()
+    page.locator(".lsf-relations__item").first.hover()
+    page.get_by_role("button", name="Show Relation Labels").first.click()
+    page.locator("[data-testid^=select-trigger-]").first.click()
+    page.wait_for_timeout(300)
+    shown = page.evaluate(
+        """kinds => Object.fromEntries([...document.querySelectorAll('[style*=background]')]
+            .filter(e => kinds.includes(e.textContent.trim()))
+            .map(e => [e.textContent.trim(), getComputedStyle(e).backgroundColor]))""",
+        list(L.RELATIONS),
+    )
+    assert shown == {kind: f"rgb({rgb(RELATION_COLOURS[kind])})" for kind in L.RELATIONS}
 
 
 @pytest.mark.skipif(

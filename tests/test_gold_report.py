@@ -94,4 +94,4 @@ def test_an_unresolved_vote_is_reported_and_left_out_of_the_export(tmp_path: Pat
     result = CliRunner().invoke(app, ["export", "--db", str(db), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads((out / "manifest.json").read_text())["documents"] == 0
-    assert (out / "data" / "gold.jsonl").read_text() == ""
+    assert (out / "jsonl" / "data" / "gold.jsonl").read_text() == ""

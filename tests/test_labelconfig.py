@@ -12,9 +12,9 @@ from annotate.codec import layout as L
 from annotate.preannotate.grounding import ground_extraction
 from annotate.preannotate.providers.rules import extract_rules
 from annotate.schemas import ACTOR_TYPES, ATTRIBUTIONS, OVERALL_STANCE_SCALE, STANCE_LABELS
-from annotate.studio.labelconfig import config_version, labeling_config
+from annotate.studio.labelconfig import SHORTCUTS, config_version, labeling_config
 
-from .conftest import SEEDS
+from .conftest import ROOT, SEEDS
 
 CONFIG = ET.fromstring(labeling_config())
 
@@ -63,3 +63,25 @@ def test_every_result_refers_to_a_declared_control_and_value(path: Path) -> None
 
 def test_config_version_is_a_content_hash() -> None:
     assert len(config_version()) == 12 and config_version() == config_version()
+
+
+def test_relation_kinds_have_colours_of_their_own() -> None:
+    colours = [r.get("background") for r in CONFIG.iter("Relation")]
+    assert len(set(colours)) == len(L.RELATIONS) and None not in colours
+
+
+def test_shortcuts_are_pinned_unique_and_documented() -> None:
+    """Every span label and choice has its own key, and docs/annotators-day.md lists each."""
+    keys = {
+        (control.get("name"), child.get("value")): child.get("hotkey")
+        for control in CONFIG.iter()
+        if control.tag in ("Labels", "Choices") and control.get("toName") == L.TEXT
+        for child in control
+    }
+    assert keys == SHORTCUTS and len(set(keys.values())) == len(keys)
+    assert "r" not in keys.values()  # Label Studio keeps it (it skips it when numbering)
+    page = (ROOT / "docs" / "annotators-day.md").read_text(encoding="utf-8")
+    table = page.split("### Shortcuts", 1)[1].split("| control | keys |", 1)[1].split("\n\n")[0]
+    rows = {line.split("|")[1].strip(" `"): line for line in table.splitlines()[2:]}
+    for (control, value), key in SHORTCUTS.items():
+        assert f"`{key}` {value}" in rows[control], (control, value, key)

@@ -104,7 +104,7 @@ def _spans_of_row(row: dict[str, Any]) -> set[tuple[int, int, str]]:
 def _exported(db: Path, out: Path) -> tuple[dict[str, dict[str, Any]], int]:
     code, peak, output = _cli(db, "export", "--out", str(out))
     assert code == 0, output
-    lines = (out / "data" / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (out / "jsonl" / "data" / "gold.jsonl").read_text(encoding="utf-8").splitlines()
     return {row["id"]: row for row in map(json.loads, lines)}, peak
 
 

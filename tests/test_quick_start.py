@@ -6,7 +6,8 @@ Every line of the quick start's shell block runs in a fresh folder holding
 stands in for ``annotate studio start`` (its URL and key in the environment, as
 `annotate studio start` would leave them in the config), and where the block says
 annotators correct the tasks, two people answer every task through Label Studio's
-API (one accepts the pre-annotation, the other drops a claim). Then the Python
+API (one accepts the pre-annotation, the other drops a claim), and where it says a
+reviewer settles the ties, a third takes one of the two answers. Then the Python
 snippet loads the exported gold with pandas, as written, and every file the README
 lists is there.
 """
@@ -42,21 +43,25 @@ LISTED = (
     "exports/compare/facts.json",
     "exports/compare/pairs.jsonl",
     "exports/gold/data/gold.parquet",
-    "exports/gold/data/gold.jsonl",
+    "exports/gold/jsonl/data/gold.jsonl",
     "exports/gold/agreement.json",
     "exports/gold/README.md",
     "exports/gold/manifest.json",
 )
 
 
-def commands() -> tuple[list[str], list[str], list[str]]:
-    """(the export lines, the commands before the annotators, the commands after them)."""
+def commands() -> tuple[list[str], list[str], list[str], list[str]]:
+    """(the export lines, the commands before the annotators, those between the annotators and
+    the reviewer, those after the reviewer)."""
     lines = [line.split("  #", 1)[0].strip() for line in SHELL.splitlines()]
     exports = [line for line in lines if line.startswith("export ")]
-    at = next(i for i, line in enumerate(SHELL.splitlines()) if "annotators" in line)
+    people = [i for i, line in enumerate(lines) if line.startswith("# ...")]
+    assert len(people) == 2, "the block names the annotators, then the reviewer"
+    at, review = people
     before = [line for line in lines[:at] if line.startswith("annotate ")]
-    after = [line for line in lines[at:] if line.startswith("annotate ")]
-    return exports, before, after
+    between = [line for line in lines[at:review] if line.startswith("annotate ")]
+    after = [line for line in lines[review:] if line.startswith("annotate ")]
+    return exports, before, between, after
 
 
 def run(line: str, exports: list[str], folder: Path, env: dict[str, str]) -> str:
@@ -81,10 +86,23 @@ def annotate_every_task(credentials: Credentials, project_id: int) -> None:
         client.annotations.create(id=task.id, result=edited, completed_by=other.id)
 
 
+def review_every_task(credentials: Credentials, project_id: int) -> int:
+    """A reviewer settles each document's ties by taking one annotator's answer; how many."""
+    client = connect(credentials)
+    reviewer = client.users.create(email="quick-review@annotate.local", username="quick-review")
+    tasks = list(client.tasks.list(project=project_id, fields="all"))
+    for task in tasks:
+        prediction: Any = task.predictions[-1]
+        result = (prediction if isinstance(prediction, dict) else prediction.model_dump())["result"]
+        client.annotations.create(id=task.id, result=result, completed_by=reviewer.id)
+    return len(tasks)
+
+
 def test_the_quick_start_runs_as_written(studio: server.StudioConfig, tmp_path: Path) -> None:
-    exports, before, after = commands()
+    exports, before, between, after = commands()
     assert "annotate studio start" in before and "annotate push" in before
-    assert {"annotate pull", "annotate agreement", "annotate compare"} <= set(after)
+    assert {"annotate pull", "annotate agreement", "annotate push --review"} <= set(between)
+    assert {"annotate pull --review", "annotate compare"} <= set(after)
     articles = tmp_path / "my-articles"
     shutil.copytree(SEEDS, articles)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANNOTATE_"))}
@@ -97,10 +115,17 @@ def test_the_quick_start_runs_as_written(studio: server.StudioConfig, tmp_path: 
             outputs[line] = run(line, exports, tmp_path, env)
     project = re.search(r"/projects/(\d+)/", outputs["annotate push"])
     assert project, outputs["annotate push"]
-    annotate_every_task(Credentials(studio.url, studio.token, "test"), int(project.group(1)))
+    credentials = Credentials(studio.url, studio.token, "test")
+    annotate_every_task(credentials, int(project.group(1)))
+    for line in between:
+        outputs[line] = run(line, exports, tmp_path, env)
+    review = re.search(r"/projects/(\d+)/", outputs["annotate push --review"])
+    assert review, outputs["annotate push --review"]
+    assert review_every_task(credentials, int(review.group(1))) == 5  # a claim dropped: a tie
     for line in after:
         outputs[line] = run(line, exports, tmp_path, env)
     assert "10 new" in " ".join(outputs["annotate pull"].split())
+    assert "5 reviews" in " ".join(outputs["annotate pull --review"].split())
     for path in LISTED:
         assert (tmp_path / path).is_file(), f"{path} is not there"
     loaded = subprocess.run([sys.executable, "-c", SNIPPET + "\nprint(len(frame))"],

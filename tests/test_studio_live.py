@@ -210,9 +210,10 @@ def test_two_annotators_pulled_back_idempotently(seeded: Store, credentials: Cre
     assert report["annotators"] == sorted([studio_admin(client), "second@annotate.local"])
     (record,) = records
     assert record.gold.method == "majority" and record.gold.contested  # one dropped the stances
+    assert record.gold.unresolved  # two annotators, one without stances: ties wait for review
     out = seeded.path.parent / "export"
     manifest = export_dataset(seeded, out, splits=parse_splits(None), resamples=50)
-    assert manifest["documents"] == 1
+    assert manifest["splits"] == {"gold": 0, "unresolved": 1}  # exported, outside the gold
     assert json.loads((out / "agreement.json").read_text()) == report
 
 

@@ -98,6 +98,13 @@ def _print_documents(report: dict[str, Any]) -> None:
         "(listed by `--json` under disagreements)",
         highlight=False,
     )
+    reviewed, waiting = (adjudication["ties"][k] for k in ("review", "waiting_for_review"))
+    console.print(
+        f"ties resolved by review: {reviewed['items']} items in {reviewed['documents']} "
+        f"documents; waiting for review: {waiting['items']} items in {waiting['documents']} "
+        "documents (`annotate push --review`), left out of model-vs-gold",
+        highlight=False,
+    )
 
 
 def _print_comparisons(comparisons: dict[str, Any]) -> None:
@@ -120,15 +127,17 @@ def _print_comparisons(comparisons: dict[str, Any]) -> None:
 
 
 #: The categorical coefficients, as rows (the fields are the columns: a handful, so the
-#: table fits 80 columns with every name written out).
+#: table fits 80 columns with every name written out); each alpha's own bootstrap
+#: interval on the row under it, named for it (the card and agreement.json do the same).
 CATEGORICAL_ROWS = (
     ("units", "units"),
     ("observed agreement", "observed_agreement"),
     ("Cohen's kappa", "cohen_kappa"),
     ("Fleiss' kappa", "fleiss_kappa"),
     ("Krippendorff nominal", "krippendorff_alpha_nominal"),
-    ("  95% interval", "krippendorff_alpha_nominal_ci95"),
+    ("  nominal 95% CI", "krippendorff_alpha_nominal_ci95"),
     ("Krippendorff ordinal", "krippendorff_alpha_ordinal"),
+    ("  ordinal 95% CI", "krippendorff_alpha_ordinal_ci95"),
     ("Gwet's AC1", "gwet_ac1"),
 )
 

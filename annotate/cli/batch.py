@@ -53,12 +53,16 @@ from annotate.preannotate.batch import (
     is_offline,
     refresh,
 )
-from annotate.preannotate.budget import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
 from annotate.store import Store, StoredBatch
 
 from .common import DbOption, console, fail, open_store, report_table
-from .llm_options import ENDPOINT_OPTIONS, endpoint_options
+from .llm_options import (
+    DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    ENDPOINT_OPTIONS,
+    MaxConsecutiveFailuresOption,
+    endpoint_options,
+)
 from .preannotate import EXIT_DONE, EXIT_FAILURES, EXIT_STOPPED, exit_status, summary_table
 
 #: custom_ids named in a message about lines no batch waited for; the rest are counted.
@@ -161,12 +165,7 @@ def _batch_json(b: StoredBatch) -> dict[str, Any]:
 @endpoint_options(without=(*JOB_SETTINGS, "max_cost"))
 def collect_command(
     settings: EndpointSettings = ENDPOINT_OPTIONS,
-    max_consecutive_failures: Annotated[
-        int,
-        typer.Option(
-            min=1, help="Stop after this many documents in a row fail to reach the endpoint."
-        ),
-    ] = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    max_consecutive_failures: MaxConsecutiveFailuresOption = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     wait: Annotated[
         bool, typer.Option("--wait", help="Poll until every open batch has ended and collect it.")
     ] = False,

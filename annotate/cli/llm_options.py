@@ -19,6 +19,9 @@ import typer
 
 from annotate.llm import Price, PriceChoice
 from annotate.llm.settings import EndpointSettings, Flag, flags
+from annotate.preannotate.budget import (
+    DEFAULT_MAX_CONSECUTIVE_FAILURES as DEFAULT_MAX_CONSECUTIVE_FAILURES,
+)
 from annotate.preannotate.budget import budget_price
 
 #: The name of the parameter a command receives its settings in.
@@ -27,6 +30,17 @@ SETTINGS = "settings"
 ENDPOINT_OPTIONS = EndpointSettings()
 
 Command = Callable[..., None]
+
+#: The circuit breaker of every command that sends documents to the endpoint
+#: (`preannotate`, `batch collect`), declared once.
+MaxConsecutiveFailuresOption = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        help="Stop after this many documents in a row fail to reach the endpoint "
+        "(5xx, timeouts, dropped connections after the retries); exit status 3.",
+    ),
+]
 
 
 def endpoint_options(

@@ -21,7 +21,6 @@ from rich.table import Table
 
 from annotate.llm import EndpointSettings, PriceChoice
 from annotate.llm.batch_files import MAX_BYTES, MAX_REQUESTS
-from annotate.preannotate.budget import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from annotate.preannotate.dry_run import JobEstimate, estimate_job
 from annotate.preannotate.pipeline import (
     RunSummary,
@@ -47,7 +46,13 @@ from .batch_submit import (
 )
 from .common import DbOption, console, counted, open_store
 from .job_progress import progress_bar
-from .llm_options import ENDPOINT_OPTIONS, endpoint_options, job_price
+from .llm_options import (
+    DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    ENDPOINT_OPTIONS,
+    MaxConsecutiveFailuresOption,
+    endpoint_options,
+    job_price,
+)
 
 #: The provider option, shared with `annotate serve`.
 ProviderOption = Annotated[
@@ -67,14 +72,7 @@ def preannotate_command(
     limit: Annotated[
         int | None, typer.Option(min=1, help="Annotate at most N pending documents.")
     ] = None,
-    max_consecutive_failures: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            help="Stop after this many documents in a row fail to reach the endpoint "
-            "(5xx, timeouts, dropped connections after the retries); exit status 3.",
-        ),
-    ] = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    max_consecutive_failures: MaxConsecutiveFailuresOption = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     dry_run: Annotated[
         bool,
         typer.Option(

@@ -11,8 +11,9 @@ from annotate.studio.comparisons import VerdictKind
 from annotate.studio.kind import TaskKind
 from annotate.studio.pull import PullReport, pull, pushed_titles
 from annotate.studio.push import check_title
+from annotate.studio.review import ReviewKind
 
-from .common import DbOption, console, errors, open_store
+from .common import DbOption, console, errors, fail, open_store
 from .push import ProjectOption, connected, project_lock
 
 
@@ -26,6 +27,14 @@ def pull_command(
             "--comparisons`) instead of the documents' annotations.",
         ),
     ] = False,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Pull the reviewers' answers of the review project (see `annotate push "
+            "--review`): each settles its document's ties at the next gold pass.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Fetch all annotations (every annotator) of the projects this store pushed to, or of
@@ -33,14 +42,20 @@ def pull_command(
 
     Pulling twice stores nothing twice. Annotations that do not convert to the
     schema are kept raw and listed by task and annotator; the exit status is then 1.
-    With --comparisons, every annotator's verdicts on the claim pairs.
+    With --comparisons, every annotator's verdicts on the claim pairs; with --review,
+    the reviewers' answers on documents' ties.
     """
+    if comparisons and review:
+        raise fail("--review and --comparisons pull different projects: give one")
     if project is not None:
         check_title(project)
-    command = "annotate pull --comparisons" if comparisons else "annotate pull"
+    command = "annotate pull" + (" --comparisons" if comparisons else " --review" if review else "")
     failed = False
     with open_store(db) as store:  # no store, no need to reach Label Studio
-        kind: TaskKind[Any] = VerdictKind(store) if comparisons else AnnotationKind(store)
+        kind: TaskKind[Any] = (
+            VerdictKind(store) if comparisons else ReviewKind(store) if review
+            else AnnotationKind(store)
+        )  # fmt: skip
         credentials, client = connected()
         titles = [project] if project else pushed_titles(kind, client, credentials.url)
         for title in titles:

@@ -20,9 +20,13 @@ from annotate.studio.ml_backend import (
     backend_model_version,
     connect_backend,
 )
+from annotate.studio.order import DISAGREEMENT_TAB, OrderReport, check_order
 from annotate.studio.push import DEFAULT_PROJECT, check_title, count_to_push, push
 from annotate.studio.push_comparisons import count_pairs_to_push, push_comparisons
+from annotate.studio.review import DEFAULT_REVIEW_PROJECT
 from annotate.studio.tasks import MAX_REGIONS, Cap
+from annotate.workflows.confidence import ranking
+from annotate.workflows.review import push_review_of_ties
 
 from .common import DbOption, console, errors, fail, open_store
 
@@ -35,7 +39,8 @@ ProjectOption = Annotated[
     typer.Option(
         "--project",
         help=f"Label Studio project title, 3 to 50 characters: push creates it if missing "
-        f"(default: {DEFAULT_PROJECT!r}, or the comparisons project with --comparisons); "
+        f"(default: {DEFAULT_PROJECT!r}, or the comparisons project with --comparisons, "
+        "the review project with --review); "
         "pull reads the projects this store pushed to unless given.",
         show_default=False,
     ),
@@ -95,6 +100,29 @@ MlBackendOption = Annotated[
         show_default=False,
     ),
 ]
+ReviewOption = Annotated[
+    bool,
+    typer.Option(
+        "--review",
+        help="Send each document whose annotators split evenly on a field or span (a tie) to "
+        f"the review project (default title {DEFAULT_REVIEW_PROJECT!r}), each annotator's "
+        "answer a read-only prediction, instead of documents.",
+        show_default=False,
+    ),
+]
+OrderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--order",
+        help="The order Label Studio serves tasks in: uncertainty (lowest score first: the "
+        "score is the estimated chance that the prediction needs no correction, so the "
+        "documents with the most errors expected come first), disagreement (Sequential "
+        f"sampling and a {DISAGREEMENT_TAB!r} Data Manager tab, the documents annotators "
+        "disagree on most first) or random. Also brings every task's score and disagreement "
+        "columns up to date. Unset: the project's sampling is left as it is.",
+        show_default=False,
+    ),
+]
 
 
 def push_command(
@@ -102,6 +130,8 @@ def push_command(
     comparisons: ComparisonsOption = False,
     sample: SampleOption = None,
     seed: SeedOption = 0,
+    review: ReviewOption = False,
+    order: OrderOption = None,
     ml_backend: MlBackendOption = None,
     db: DbOption = None,
 ) -> None:
@@ -111,16 +141,26 @@ def push_command(
     newer model version, the project is switched to it so annotators see them.
     With --comparisons, one task per claim pair of the last comparison, the
     judge's verdict as its prediction (replaced when the verdict changed).
+    With --review, one task per document whose ties wait for a reviewer.
     """
     if sample is not None and not comparisons:
         raise fail("--sample applies to --comparisons only")
-    if ml_backend is not None and comparisons:
-        raise fail("--ml-backend applies to document projects, not --comparisons")
+    if review and comparisons:
+        raise fail("--review and --comparisons push to different projects: give one")
+    if order is not None:
+        if comparisons or review:
+            raise fail("--order applies to documents, not --comparisons or --review")
+        check_order(order)
+    if ml_backend is not None and (comparisons or review):
+        raise fail("--ml-backend applies to documents, not --comparisons or --review")
     auth = auth_from_environment() if ml_backend is not None else None
     if ml_backend is not None:
         backend_model_version(ml_backend, auth)  # it answers, before anything is pushed
     if project is not None:
         check_title(project)
+    if review:
+        _push_review(project or DEFAULT_REVIEW_PROJECT, db)
+        return
     if comparisons:
         _push_comparisons(project or DEFAULT_COMPARISONS_PROJECT, sample, seed, db)
         return
@@ -129,6 +169,7 @@ def push_command(
         credentials, client = connected()
         with project_lock(store, credentials.url, project, "annotate push"):
             total = count_to_push(store, credentials.url, project, client)
+            ranked = ranking(store)
             with Progress(
                 TextColumn("[bold]pushing"), BarColumn(), MofNCompleteColumn(), console=console
             ) as progress:
@@ -139,6 +180,8 @@ def push_command(
                     credentials.url,
                     project,
                     on_progress=lambda n: progress.advance(bar, n),
+                    ranking=ranked,
+                    order=order,
                 )
             backend = None
             if ml_backend is not None:
@@ -166,7 +209,25 @@ def push_command(
             highlight=False,
         )
     warn_capped(report.capped)
+    if report.order is not None:
+        say_order(report.order, report.project_url)
     console.print(f"annotate at {report.project_url}", highlight=False)
+
+
+def say_order(order: OrderReport, project_url: str) -> None:
+    """What order the project now serves, and what was brought up to date for it."""
+    console.print(
+        f"tasks are served by {order.sampling} (--order {order.order}); "
+        f"{order.tasks_updated} tasks' score/disagreement columns and "
+        f"{order.predictions_rescored} prediction scores updated",
+        highlight=False,
+    )
+    if order.tab_id is not None:
+        console.print(
+            f"reviewers: the Data Manager tab {DISAGREEMENT_TAB!r}, "
+            f"{project_url}?tab={order.tab_id}, lists the most disagreed documents first",
+            highlight=False,
+        )
 
 
 def warn_capped(caps: list[Cap], shown: int = 5) -> None:
@@ -217,6 +278,21 @@ def _push_comparisons(title: str, sample: int | None, seed: int, db: Path | None
         highlight=False,
     )
     console.print(f"verify at {report.project_url}", highlight=False)
+
+
+def _push_review(title: str, db: Path | None) -> None:
+    with open_store(db) as store:
+        credentials, client = connected()
+        with project_lock(store, credentials.url, title, "annotate push --review"):
+            report = push_review_of_ties(store, client, credentials.url, title)
+    verb = "created" if report.created_project else "updated"
+    console.print(
+        f"review project {report.project_id} {verb}: {report.tasks_created} new tasks "
+        "(documents whose ties wait for a reviewer)"
+        + (f", {report.tasks_recovered} tasks recovered" if report.tasks_recovered else ""),
+        highlight=False,
+    )
+    console.print(f"review at {report.project_url}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ import typer
 
 from annotate.studio.labelconfig import labeling_config
 from annotate.studio.tasks import Cap, write_tasks
+from annotate.workflows.confidence import ranking
 
 from .common import DbOption, console, open_store
 from .push import warn_capped
@@ -26,10 +27,11 @@ def tasks(
 
     Import the file in the Label Studio UI (Import dialog) into a project whose
     labeling config is `--config-out`'s XML. Span offsets are Python code points.
+    Each prediction's score, also the task's `score` column, is the one `push` sends.
     """
     caps: list[Cap] = []
     with open_store(db) as store:
-        count = write_tasks(store, out, caps)
+        count = write_tasks(store, out, caps, ranking(store))
     console.print(f"wrote {count} tasks to {out}")
     warn_capped(caps)
     if config_out is not None:

@@ -22,12 +22,18 @@ COMPARE_ORIGINS = ("auto", "gold", "predictions")
 
 @dataclass(frozen=True, slots=True)
 class Outlet:
-    """Who published a document: its source (file or URL), a display name and its date."""
+    """Who published a document: its source (file or URL), a display name and its date.
+
+    `label` is what a reader knows the document by (the report's columns): the outlet
+    where the metadata names one, else the article's title, never a file name when the
+    article has a title to show; empty when unknown (then `name` is shown).
+    """
 
     doc_id: str
     source: str
     name: str
     published: date | None
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +156,39 @@ def compared_document(row: AnnotationToCompare) -> ComparedDocument:
 
 def outlet_of(document: Document) -> Outlet:
     """The outlet's name from the metadata, else the file name; its date where known."""
-    return Outlet(document.id, document.source, document.outlet, _date(document.published))
+    return Outlet(document.id, document.source, document.outlet, _date(document.published),
+                  reader_label(document))  # fmt: skip
+
+
+#: Metadata keys that hold an article's title (a manifest's ``headline``, a feed's ``title``).
+TITLE_KEYS = ("headline", "title")
+#: A title longer than this is cut at a word (a first line can be a whole lead paragraph).
+MAX_TITLE = 80
+
+
+def reader_label(document: Document) -> str:
+    """The outlet where the metadata names one, else the title, else the text's first line.
+
+    A file name (``000_856e5b2c16a2e29d.txt``) tells a reader nothing; the headline in
+    the metadata, or failing that the article's first line, says which article it is.
+    """
+    outlet = document.metadata.get("outlet")
+    if isinstance(outlet, str) and outlet.strip():
+        return outlet.strip()
+    for key in TITLE_KEYS:
+        title = document.metadata.get(key)
+        if isinstance(title, str) and title.strip():
+            return _shortened(title)
+    first = next((line for line in document.text.splitlines() if line.strip()), "")
+    return _shortened(first) if first else document.outlet
+
+
+def _shortened(title: str) -> str:
+    words = " ".join(title.split())
+    if len(words) <= MAX_TITLE:
+        return words
+    cut = words[:MAX_TITLE].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:-–—") + "…"
 
 
 def _date(value: str | None) -> date | None:

@@ -128,14 +128,8 @@ _SCALES = {
     "trn": 1e12,
 }
 #: Scales written straight after the digits ("$5bn", "10k"); "m" only after a currency sign.
-_ATTACHED_SCALES = {
-    "bn": 1e9,
-    "bln": 1e9,
-    "mln": 1e6,
-    "mn": 1e6,
-    "tn": 1e12,
-    "trn": 1e12,
-    "k": 1e3,
+_ATTACHED_SCALES = {word: _SCALES[word] for word in ("bn", "bln", "mln", "mn", "tn", "trn")} | {
+    "k": 1e3
 }
 _PLURAL_SCALES = {
     "dozens": 12.0,

@@ -110,6 +110,22 @@ def content_words(text: str) -> list[str]:
     ]
 
 
+def words_of(text: str, stems: frozenset[str] | set[str]) -> list[str]:
+    """The words of ``text`` whose stems are in ``stems``, as written, each once, in order.
+
+    A verdict's reason names what two claims share for an editor to read ("Russian,
+    companies, representatives"), not the stems the rules compare ("compani, representativ").
+    """
+    seen: set[str] = set()
+    found = []
+    for word in _WORD.findall(text):
+        key = stem(word)
+        if key in stems and key not in seen:
+            seen.add(key)
+            found.append(word)
+    return found
+
+
 def _acronym(word: str) -> bool:
     """'US', 'U.S', 'EU', 'NATO': kept even where the lower-case word is a function word."""
     return word.isupper() and len(word.replace(".", "")) >= 2

@@ -14,12 +14,19 @@ regions of one control are grouped across annotators by overlap, and a group
 enters the gold when more than half of the document's annotators drew it; its
 offsets, label and every per-region choice are the most common among them;
 relations are kept when more than half of the annotators drew one between the
-same two groups; document-level choices are the most common value. An exact
-tie (say 1 against 1) is decided by the first annotator in alphabetical order
-and **flagged**; a group drawn by exactly half is kept and flagged. A document
+same two groups; document-level choices are the most common value. A document
 is **contested** when the annotators did not all agree on everything the gold
 keeps or drops. The gold is converted back through the same converter as
 annotations, so it validates exactly like them.
+
+Ties go to people, never to annotator order (issue 21): an exact tie (say 1
+against 1) and a group drawn by exactly half are **unresolved** and listed in
+`ties`. Until a reviewer settles them (``annotate push --review``, then ``pull
+--review``), the document's gold is provisional: each tied item carries the least
+of its tied values (by value, so no annotator's name decides), and the document is
+exported outside the gold split, left out of model-vs-gold and of what `eval` and
+`compare` read as gold. A reviewer's answer to the review task (`review`) becomes
+the document's gold, method ``review``, its ties resolved.
 """
 
 from __future__ import annotations
@@ -69,6 +76,11 @@ class Gold:
     #: Why the vote made no valid annotation.
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def unresolved(self) -> bool:
+        """Does a tie wait for a reviewer (a majority vote with ties, not reviewed)?"""
+        return self.method == "majority" and bool(self.ties)
+
 
 def decided_by(
     annotators: Sequence[str], reviewers: Collection[str], policy: Policy
@@ -96,10 +108,13 @@ def adjudicate(
     policy: Policy = "auto",
     reviewers: Sequence[str] = (),
     regions: Mapping[str, Regions] | None = None,
+    review: Annotation | None = None,
 ) -> Gold:
     """The gold annotation of one document from its annotators' annotations.
 
-    `regions` are the annotations' `regions_of`, when the caller has them already.
+    `regions` are the annotations' `regions_of`, when the caller has them already;
+    `review` is a reviewer's answer to the document's review of ties: it is the gold
+    when the vote tied (method ``review``, the ties kept as what it resolved).
     """
     if not annotations:
         raise ValueError(f"document {document_id} has no annotation to adjudicate")
@@ -113,6 +128,9 @@ def adjudicate(
                     regions=regions[chosen])  # fmt: skip
     vote = _Vote(regions, text)
     voted = vote.regions()
+    if vote.ties and review is not None:
+        return Gold(document_id, review, "review", annotators, vote.contested, vote.ties,
+                    regions=regions_of(review))  # fmt: skip
     gold = Gold(document_id, None, "majority", annotators, vote.contested, vote.ties)
     try:
         gold.annotation = regions_to_annotation(voted, text)
@@ -165,7 +183,7 @@ class _Vote:
         first = min(group.values(), key=lambda r: (r.start, r.end))
         where = f"{control} at {first.start}"
         if 2 * votes == total:
-            self.ties.append(f"{where}: drawn by {votes} of {total} annotators (kept)")
+            self.ties.append(f"{where}: drawn by {votes} of {total} annotators")
         start, end = self._winner([(r.start, r.end) for r in members], f"{where} offsets")
         label = self._winner([r.label for r in members], f"{where} label")
         region = self._gold_region(region_id, control, label, start, end)
@@ -220,9 +238,7 @@ class _Vote:
             if 2 * count < total:
                 continue
             if 2 * count == total:
-                self.ties.append(
-                    f"relation {label} {source_id}->{target_id}: {count} of {total} (kept)"
-                )
+                self.ties.append(f"relation {label} {source_id}->{target_id}: {count} of {total}")
             self._gold.relations.append(Relation(label, by_id[source_id], by_id[target_id]))
 
     def _vote_document(self) -> None:
@@ -238,18 +254,29 @@ class _Vote:
     # -- the vote itself
 
     def _winner(self, values: Sequence[H], what: str, flag: bool = True) -> H:
-        """The most common value; a tie goes to the first annotator's value (flagged)."""
-        first = values[0]
-        if all(value == first for value in values):  # the usual case: no vote to count
-            return first
-        counts = Counter(values)
-        if len(counts) > 1:
+        """The most common value (`vote`); a tie is listed in `ties` when `flag`."""
+        winner, tied = vote(values)
+        if any(value != winner for value in values):
             self.contested = True
-        best = max(counts.values())
-        leaders = [v for v in values if counts[v] == best]
-        if flag and len(set(leaders)) > 1:
-            self.ties.append(f"{what}: tie between {sorted(set(map(str, leaders)))}")
-        return leaders[0]
+        if flag and tied:
+            self.ties.append(f"{what}: tie between {sorted(set(map(str, tied)))}")
+        return winner
+
+
+def vote(values: Sequence[H]) -> tuple[H, list[H]]:
+    """The most common of `values`, and the values that tied for most (empty: no tie).
+
+    The vote of every kind of task (a region's offsets, label and choices, a pair's
+    relation). A tie is not decided here: it waits for a reviewer, and meanwhile the
+    least of the tied values (by value, never by who gave it) stands in.
+    """
+    first = values[0]
+    if all(value == first for value in values):  # the usual case: no vote to count
+        return first, []
+    counts = Counter(values)
+    best = max(counts.values())
+    leaders = sorted({v for v in values if counts[v] == best}, key=repr)
+    return leaders[0], (leaders if len(leaders) > 1 else [])
 
 
 def _alike(regions: Sequence[Region]) -> bool:

@@ -145,6 +145,31 @@ def measure(found: Mapping[str, Regions]) -> DocumentAgreement:
     return DocumentAgreement(list(found), patterns, pairs)
 
 
+#: The columns of `STATISTICS` counted once each: every span field's overall exact match
+#: (not again per label) and every relation label.
+_OVERALL = np.array([
+    _COLUMN[key] + i
+    for key in STATISTICS
+    if (key.endswith("/exact") and ":" not in key) or key.startswith("relation:")
+    for i in range(3)
+])  # fmt: skip
+
+
+def disagreement(agreement: DocumentAgreement) -> float | None:
+    """The share of one document's items its annotators drew differently; None under two.
+
+    Over every pair of annotators: the unmatched spans (exact match) and
+    relations, out of all of them, ``(fp + fn) / (tp + fp + fn)``: the same
+    reading as a prediction's error rate (`preannotate.confidence`).
+    """
+    if not agreement.pairs:
+        return None
+    counts = np.sum([np.array(c)[_OVERALL] for c in agreement.pairs.values()], axis=0)
+    tp, fp, fn = (float(counts[i::3].sum()) for i in range(3))
+    items = tp + fp + fn
+    return (fp + fn) / items if items else 0.0
+
+
 def _patterns(units: list[dict[str, str | None]]) -> list[C.Pattern]:
     """The units' patterns, in unit order, leaving out those with fewer than two codes."""
     return [p for p in map(C.pattern_of, units) if p is not None]
@@ -334,23 +359,25 @@ def categorical_scores(
     patterns: C.Patterns, order: Sequence[str], *, ordinal: bool = False,
     resamples: int = RESAMPLES,
 ) -> dict[str, Any]:  # fmt: skip
-    """A categorical field's coefficients over its units' patterns (`order`: its categories)."""
+    """A categorical field's coefficients over its units' patterns (`order`: its categories).
+
+    Each alpha is followed by its own bootstrap interval (``<coefficient>_ci95``), so
+    that the report, the terminal and the card put every interval beside the
+    coefficient it belongs to.
+    """
     scores: dict[str, Any] = {
         "units": patterns.units,
         "observed_agreement": C.observed_agreement_of(patterns),
         "cohen_kappa": C.mean_pairwise_cohen_of(patterns),
         "fleiss_kappa": C.fleiss_kappa_of(patterns),
-        "krippendorff_alpha_nominal": C.krippendorff_alpha_of(patterns, "nominal", order),
-        "gwet_ac1": C.gwet_ac1_of(patterns, order),
-        "krippendorff_alpha_nominal_ci95": list(
-            C.bootstrap_alpha(patterns, "nominal", order, resamples=resamples, seed=SEED)
-        ),
     }
-    if ordinal:
-        scores["krippendorff_alpha_ordinal"] = C.krippendorff_alpha_of(patterns, "ordinal", order)
-        scores["krippendorff_alpha_ordinal_ci95"] = list(
-            C.bootstrap_alpha(patterns, "ordinal", order, resamples=resamples, seed=SEED)
+    levels: tuple[C.Level, ...] = ("nominal", "ordinal") if ordinal else ("nominal",)
+    for level in levels:
+        scores[f"krippendorff_alpha_{level}"] = C.krippendorff_alpha_of(patterns, level, order)
+        scores[f"krippendorff_alpha_{level}_ci95"] = list(
+            C.bootstrap_alpha(patterns, level, order, resamples=resamples, seed=SEED)
         )
+    scores["gwet_ac1"] = C.gwet_ac1_of(patterns, order)
     return scores
 
 

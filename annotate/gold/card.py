@@ -2,23 +2,38 @@
 
 Field descriptions come from the Pydantic models' own descriptions, counts and
 label distributions from the exported rows, figures from the agreement report:
-nothing in the card is typed by hand, so it cannot drift from the data.
+nothing in the card is typed by hand, so it cannot drift from the data. The card
+opens with the Hugging Face Hub's YAML front matter (licence, languages, tasks,
+size, and ``configs:`` naming each split's file, so that
+``datasets.load_dataset(folder)`` reads the Parquet files and nothing else).
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
-from annotate.schemas import DocumentStance, GroundedActor, GroundedClaim, GroundedStance, Span
+from annotate.schemas import (
+    DocumentMetadata,
+    DocumentStance,
+    GroundedActor,
+    GroundedClaim,
+    GroundedStance,
+    Span,
+)
 
 from .adjudicate import __doc__ as ADJUDICATION_DOC
 
+#: The categorical coefficients' columns, named as in agreement.json; each alpha's own
+#: bootstrap interval in the column right after it (never one interval for two alphas).
 CATEGORICAL = ("units", "observed_agreement", "cohen_kappa", "fleiss_kappa",
-               "krippendorff_alpha_nominal", "krippendorff_alpha_ordinal", "gwet_ac1")  # fmt: skip
+               "krippendorff_alpha_nominal", "krippendorff_alpha_nominal_ci95",
+               "krippendorff_alpha_ordinal", "krippendorff_alpha_ordinal_ci95",
+               "gwet_ac1")  # fmt: skip
 
 
 @dataclass
@@ -36,6 +51,8 @@ class CardCounts:
 
     #: the model versions that pre-annotated the rows
     model_versions: set[str] = field(default_factory=set)
+    #: the ``language`` metadata of the rows, where they have one
+    languages: set[str] = field(default_factory=set)
 
     def add(self, row: dict[str, Any]) -> None:
         self.documents += 1
@@ -47,6 +64,9 @@ class CardCounts:
         self.labels["stance"].update(s["label"] for s in row["stances"])
         self.labels["overall stance"][str(row["overall_stance"])] += 1
         self.model_versions.update(row["model_versions"])
+        language = row["metadata"].get("language")
+        if isinstance(language, str) and language:
+            self.languages.add(language)
 
     def merge(self, other: CardCounts) -> None:
         """Add other rows' counts (the same as adding those rows here).
@@ -60,6 +80,63 @@ class CardCounts:
         for name, counts in other.labels.items():
             self.labels[name].update(counts)
         self.model_versions.update(other.model_versions)
+        self.languages.update(other.languages)
+
+
+@dataclass(frozen=True)
+class Hub:
+    """What the card's YAML says that the rows cannot: the licence the user gives
+    (`annotate export --license`) and the languages they name (`--language`; by
+    default the documents' ``language`` metadata, else English, the language the
+    rule-based annotator and the prompt read)."""
+
+    license: str = "unknown"
+    languages: tuple[str, ...] = ()
+
+
+#: The Hub's size categories: (upper bound, name), the last one open-ended.
+#: the split of documents whose ties wait for a reviewer: in a folder of its own, so that
+#: ``data/`` (every gold split) never holds them
+UNRESOLVED = "unresolved"
+SIZES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+         (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"))  # fmt: skip
+
+
+def size_category(rows: int) -> str:
+    return next((name for bound, name in SIZES if rows < bound), "n>10M") if rows else "n<1K"
+
+
+def hub_front_matter(
+    name: str,
+    hub: Hub,
+    rows: CardCounts,
+    splits: dict[str, int],
+    tables: dict[str, Any] | None,
+) -> str:
+    """The card's YAML header: what the Hub shows and what `load_dataset(folder)` reads.
+
+    Strings are written as JSON strings (valid YAML scalars), so any name quotes safely.
+    """
+    languages = hub.languages or tuple(sorted(rows.languages)) or ("en",)
+    gold = [split for split in splits if split != UNRESOLVED]
+    configs = [("default", [(split, f"data/{split}.parquet") for split in gold])]
+    if UNRESOLVED in splits:
+        configs.append((UNRESOLVED, [(UNRESOLVED, f"{UNRESOLVED}/{UNRESOLVED}.parquet")]))
+    if tables is not None:
+        configs += [(kind, [(kind, f"{kind}/{kind}.parquet")]) for kind in ("comparisons", "facts")]
+    lines = ["---", f"pretty_name: {_q(name)}", f"license: {_q(hub.license)}", "language:",
+             *[f"- {_q(code)}" for code in languages],
+             "task_categories:", "- token-classification", "- text-classification",
+             "tags:", "- news", "- claims", "- stance", "- attribution",
+             "size_categories:", f"- {_q(size_category(rows.documents))}", "configs:"]  # fmt: skip
+    for config, files in configs:
+        lines += [f"- config_name: {_q(config)}", "  data_files:"]
+        lines += [f"  - split: {_q(split)}\n    path: {_q(path)}" for split, path in files]
+    return "\n".join([*lines, "---", "", ""])
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
 
 
 def dataset_card(
@@ -111,18 +188,29 @@ def _header(name: str, version: str, rows: CardCounts, splits: dict[str, int],
 
 
 def _loading(splits: dict[str, int]) -> str:
-    first = next(iter(splits))
-    files = ", ".join(f'"{s}": "data/{s}.parquet"' for s in splits)
+    gold = [split for split in splits if split != UNRESOLVED]
+    first = gold[0]
+    files = ", ".join(f'"{s}": "data/{s}.parquet"' for s in gold)
     return (
         "## Loading\n\n"
+        "From this folder (or its Hub repository, by its name):\n\n"
         "```python\n"
         "import pandas as pd\n"
-        f'frame = pd.read_parquet("data/{first}.parquet")\n\n'
+        'frame = pd.read_parquet("data")  # every split; one: '
+        f'pd.read_parquet("data/{first}.parquet")\n\n'
         "from datasets import load_dataset\n"
+        'dataset = load_dataset(".")  # the splits the configs above name\n'
         f'dataset = load_dataset("parquet", data_files={{{files}}})\n'
         "```\n\n"
         "Offsets are Python code-point offsets into `text`: `text[start:end]` is the span.\n"
-        "The same rows are in `data/*.jsonl`; `manifest.json` lists every file's SHA-256."
+        "`data/` holds Parquet only; the same rows are in `jsonl/data/*.jsonl`, and "
+        "`manifest.json` lists every file's SHA-256."
+        + (
+            f"\n\nDocuments whose ties wait for a reviewer are in `{UNRESOLVED}/` "
+            f'(config `{UNRESOLVED}`: `load_dataset(".", "{UNRESOLVED}")`), never in `data/`.'
+            if UNRESOLVED in splits
+            else ""
+        )
     )
 
 
@@ -145,7 +233,11 @@ def _schema() -> str:
         "| --- | --- |",
         "| `id` | Document id: the first 16 hex digits of the SHA-256 of `text`. |",
         "| `text` | The article as ingested (newlines normalized). |",
-        "| `source`, `metadata` | Where it came from; metadata as a JSON object. |",
+        "| `source` | Where it came from: the file or feed it was ingested from. |",
+        "| `metadata` | Its metadata, one field each (null where a document has none): |",
+        *_fields(DocumentMetadata, "metadata."),
+        "| `metadata.*` | Any other field of the feed or folder manifest, in name order; "
+        "typed when all its values share a type, else text (nested values as JSON). |",
         "| `actors` | The actors, each with: |",
         *_fields(GroundedActor, "actors."),
         "| `claims` | The claims, each with: |",
@@ -156,8 +248,9 @@ def _schema() -> str:
         f"| `main_target` | {DocumentStance.model_fields['main_target'].description} |",
         f"| `overall_stance` | {DocumentStance.model_fields['overall'].description} |",
         "| `annotators` | Label Studio users whose annotations made the gold. |",
-        "| `adjudication` | `reviewer`, `majority` or `single` (see below). |",
-        "| `contested`, `ties` | Whether annotators disagreed; ties decided by rule. |",
+        "| `adjudication` | `reviewer`, `majority`, `single` or `review` (see below). |",
+        "| `contested`, `ties` | Whether annotators disagreed; the items they split evenly "
+        "on (resolved by a reviewer, or in split `unresolved` until one does). |",
         "| `model_versions` | Model versions that pre-annotated the document. |",
     ]
     return "\n".join(lines)
@@ -180,7 +273,19 @@ def _annotators(report: dict[str, Any]) -> str:
         f"Annotators: {', '.join(report['annotators'])}.\n\n"
         f"Policy `{adjudication.get('policy')}`; gold records by method: "
         f"{adjudication.get('methods')}; {adjudication.get('contested')} contested, "
-        f"{adjudication.get('with_ties')} with ties decided by rule.\n\n" + policy_text
+        f"{adjudication.get('with_ties')} with ties. " + _ties(report) + "\n\n" + policy_text
+    )
+
+
+def _ties(report: dict[str, Any]) -> str:
+    """How the ties were resolved, and what model-vs-gold left out because of them."""
+    ties = report.get("adjudication", {}).get("ties", {})
+    reviewed = ties.get("review", {"documents": 0, "items": 0})
+    waiting = ties.get("waiting_for_review", {"documents": 0, "items": 0})
+    return (
+        f"Ties resolved by a reviewer: {reviewed['items']} items in {reviewed['documents']} "
+        f"documents; waiting for review: {waiting['items']} items in {waiting['documents']} "
+        "documents (split `unresolved`, outside the gold and left out of model-vs-gold)."
     )
 
 
@@ -188,25 +293,22 @@ def _agreement(report: dict[str, Any]) -> str:
     lines = [
         "## Inter-annotator agreement",
         "",
-        "Computed by `annotate agreement` (details in `agreement.json`): units coded by fewer "
-        "than two annotators excluded; Cohen's kappa averaged over annotator pairs; "
-        "Krippendorff's alpha with a bootstrap 95% interval.",
+        "Computed by `annotate agreement` (details in `agreement.json`, under the same "
+        "names): units coded by fewer than two annotators excluded; Cohen's kappa averaged "
+        "over annotator pairs; Krippendorff's alpha nominal, and ordinal for the ordinal "
+        "`overall_stance`, each followed by its own percentile bootstrap 95% interval "
+        "(`_ci95`, units resampled); F1 with its interval (documents resampled).",
         "",
-        "| field | " + " | ".join(CATEGORICAL) + " | alpha 95% CI |",
-        "| --- |" + " --- |" * (len(CATEGORICAL) + 1),
+        _categorical_head(),
     ]
     spans = [
         "",
-        "| field | F1 exact | 95% CI | F1 partial | 95% CI |",
+        "| field | F1 exact | F1 exact 95% CI | F1 partial | F1 partial 95% CI |",
         "| --- | --- | --- | --- | --- |",
     ]
     for name, scores in report["fields"].items():
         if "units" in scores:
-            values = " | ".join(figure(scores.get(k)) for k in CATEGORICAL)
-            interval = scores.get("krippendorff_alpha_ordinal_ci95") or scores.get(
-                "krippendorff_alpha_nominal_ci95"
-            )
-            lines.append(f"| {name} | {values} | {figure(interval)} |")
+            lines.append(_categorical_row(name, scores))
         elif "f1_exact" in scores:
             spans.append(
                 f"| {name} | {figure(scores['f1_exact'])} | {figure(scores['f1_exact_ci95'])} "
@@ -217,8 +319,20 @@ def _agreement(report: dict[str, Any]) -> str:
     return "\n".join(lines + spans)
 
 
+def _categorical_head() -> str:
+    return "| field | " + " | ".join(CATEGORICAL) + " |\n| --- |" + " --- |" * len(CATEGORICAL)
+
+
+def _categorical_row(name: str, scores: dict[str, Any]) -> str:
+    return f"| {name} | " + " | ".join(figure(scores.get(k)) for k in CATEGORICAL) + " |"
+
+
 def _model_vs_gold(report: dict[str, Any]) -> str:
-    lines = ["## Pre-annotations against the gold", ""]
+    left_out = report.get("model_vs_gold_left_out", {})
+    lines = ["## Pre-annotations against the gold", "",
+             f"Scored on resolved gold only: {left_out.get('documents', 0)} documents "
+             f"({left_out.get('tied_items', 0)} tied items) waiting for review are left out.",
+             ""]  # fmt: skip
     for version, fields in report.get("model_vs_gold", {}).items():
         fates = report.get("pre_annotations", {}).get(version, {})
         lines += [
@@ -253,8 +367,9 @@ def _limitations() -> str:
         "## Limitations\n\n"
         "- Agreement is measured on the documents that at least two annotators annotated; "
         "with few documents the intervals are wide.\n"
-        "- Majority gold with two annotators decides ties by a fixed rule (first annotator "
-        "alphabetically); such records are marked in `ties`.\n"
+        "- A tie is never decided by annotator order: a document whose annotators split "
+        "evenly waits in split `unresolved` (its tied items in `ties`) until a reviewer "
+        "settles it, and model-vs-gold leaves it out.\n"
         "- Pre-annotations shape what annotators look at; the kept/edited/deleted shares "
         "indicate how much.\n"
         "- The corpus is what was ingested: outlets, languages and periods are not balanced "
@@ -279,18 +394,14 @@ def comparisons_card(
         f"{_statuses(tables['pair_statuses'])}), {tables['facts']} facts in "
         f"`facts/facts.parquet` ({_statuses(tables['fact_statuses'])}). A pair is verified "
         "when people's verdicts agree (or a reviewer or a single annotator gave it), "
-        "contested when they disagree (the majority, or on a tie the first annotator by "
-        "name, decides); unverified pairs carry the judge's verdict only.",
+        "contested when they disagree (the majority decides; a tie is flagged and "
+        "never decided by who answered); unverified pairs carry the judge's verdict only.",
     ]
     if verified is not None:
         lines += ["", f"Agreement on {verified['pairs']} pairs answered by "
                       f"{len(verified['annotators'])} annotators:", "",
-                  "| field | " + " | ".join(CATEGORICAL) + " | alpha 95% CI |",
-                  "| --- |" + " --- |" * (len(CATEGORICAL) + 1)]  # fmt: skip
-        for name, scores in verified["fields"].items():
-            values = " | ".join(figure(scores.get(k)) for k in CATEGORICAL)
-            interval = figure(scores.get("krippendorff_alpha_nominal_ci95"))
-            lines.append(f"| {name} | {values} | {interval} |")
+                  _categorical_head()]  # fmt: skip
+        lines += [_categorical_row(name, scores) for name, scores in verified["fields"].items()]
     if judge_scores is not None:
         lines += ["", _judge_scores(judge_scores)]
     return "\n".join(lines) + "\n"

@@ -1,12 +1,13 @@
 """The export's comparison tables: every judged claim pair, and the facts, with verification.
 
-Layout, beside the gold's ``data/`` folder (a folder each, so that loading
-``data/`` as a dataset never mixes these rows with the documents')::
+Layout, beside the gold's ``data/`` folder (a folder each, Parquet only, so that
+loading a folder as a dataset never mixes these rows with the documents', nor
+Parquet with JSON Lines)::
 
-    comparisons/comparisons.parquet   one row per claim pair of the last comparison
-    comparisons/comparisons.jsonl     the same rows
-    facts/facts.parquet               one row per fact of the last comparison
-    facts/facts.jsonl                 the same rows
+    comparisons/comparisons.parquet         one row per claim pair of the last comparison
+    jsonl/comparisons/comparisons.jsonl     the same rows
+    facts/facts.parquet                     one row per fact of the last comparison
+    jsonl/facts/facts.jsonl                 the same rows
 
 A comparisons row holds both claims (document id, offsets, quote, outlet), the
 judge's verdict, and the verdict people gave (adjudicated: `gold.verdicts`),
@@ -32,6 +33,8 @@ from annotate.store import ClaimRef, Document, Store, StoredFact, StoredVerdict,
 
 #: Rows per Parquet row group (and the most rows held at once).
 ROW_GROUP = 2000
+#: The folder of the export's JSON Lines: the Parquet folders' files, at the same paths.
+JSONL = "jsonl"
 
 _CLAIM = [("doc_id", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
           ("quote", pa.string()), ("outlet", pa.string())]  # fmt: skip
@@ -68,12 +71,10 @@ def write_comparison_tables(store: Store, out: Path) -> dict[str, Any] | None:
         comparison_row(v, texts, _people(people, v))
         for v in store.comparisons.iter_verdicts(run.id)
     )
-    pairs = _write(_counted(rows, statuses), out / "comparisons", "comparisons",
-                   COMPARISONS_SCHEMA)  # fmt: skip
+    pairs = _write(_counted(rows, statuses), out, "comparisons", COMPARISONS_SCHEMA)
     fact_statuses: dict[str, int] = {}
     fact_rows = (fact_row(f, texts) for f in store.comparisons.iter_facts())
-    facts = _write(_counted(fact_rows, fact_statuses),
-                   out / "facts", "facts", FACTS_SCHEMA)  # fmt: skip
+    facts = _write(_counted(fact_rows, fact_statuses), out, "facts", FACTS_SCHEMA)
     return {"comparison": run.id, "judge": run.judge, "pairs": pairs,
             "pair_statuses": dict(sorted(statuses.items())), "facts": facts,
             "fact_statuses": dict(sorted(fact_statuses.items()))}  # fmt: skip
@@ -152,11 +153,13 @@ def _counted(rows: Iterable[dict[str, Any]], statuses: dict[str, int]) -> Iterat
         yield row
 
 
-def _write(rows: Iterable[dict[str, Any]], folder: Path, name: str, schema: pa.Schema) -> int:
-    """Stream `rows` into ``folder/name.jsonl`` and ``folder/name.parquet``; how many."""
+def _write(rows: Iterable[dict[str, Any]], out: Path, name: str, schema: pa.Schema) -> int:
+    """Stream `rows` into ``name/name.parquet`` and ``jsonl/name/name.jsonl``; how many."""
+    folder, text = out / name, out / JSONL / name
     folder.mkdir(parents=True, exist_ok=True)
+    text.mkdir(parents=True, exist_ok=True)
     count = 0
-    with (folder / f"{name}.jsonl").open("w", encoding="utf-8", newline="\n") as lines, \
+    with (text / f"{name}.jsonl").open("w", encoding="utf-8", newline="\n") as lines, \
             pq.ParquetWriter(folder / f"{name}.parquet", schema) as parquet:  # fmt: skip
         group: list[dict[str, Any]] = []
         for row in rows:

@@ -1,20 +1,29 @@
 """Export the gold set as a versioned dataset folder researchers load in one line.
 
-Layout of ``--out DIR``::
+Layout of ``--out DIR`` (default ``exports/gold``)::
 
     DIR/
-      data/<split>.parquet   one row per document (split "gold" without --split)
-      data/<split>.jsonl     the same rows as JSON Lines
-      agreement.json         the report of `annotate agreement --json`
-      README.md              the dataset card
-      manifest.json          version, counts and the SHA-256 of every file
+      data/<split>.parquet         one row per document (split "gold" without --split)
+      unresolved/unresolved.parquet  documents whose ties wait for a reviewer (`ties` marks
+                                   them): outside ``data/`` and every gold split, written
+                                   only when there are some
+      jsonl/.../<split>.jsonl      the same rows as JSON Lines
+      agreement.json               the report of `annotate agreement --json`
+      README.md                    the dataset card, with the Hub's YAML front matter
+      manifest.json                version, counts and the SHA-256 of every file
+
+``data/`` holds Parquet only, so ``pd.read_parquet("DIR/data")`` and
+``load_dataset("parquet", data_dir="DIR/data")`` read it as it is, and the card's
+``configs:`` name each split's file for ``load_dataset("DIR")``; the JSON Lines
+copies sit under ``jsonl/``, in the same folders as their Parquet files.
 
 Offsets are Python code-point offsets into the exported ``text``, so
 ``text[start:end]`` is the span. The export is deterministic: rows are sorted by
 document id, JSON keys are sorted, splits come from a seeded shuffle of the
 sorted ids, and the version is a hash of the content, so exporting twice gives
 byte-identical files. Columns follow the schema (`annotate.schemas`): the
-Parquet schema is derived from the grounded models.
+Parquet schema is derived from the grounded models, and ``metadata`` is a struct
+of `DocumentMetadata`'s fields and the documents' own (`metadata_columns`).
 
 The export streams: the gold pass makes each exported row once, as its JSON
 line (with what the card counts of it, counted where the row was made). With
@@ -57,9 +66,18 @@ from annotate.store import Store
 
 from .adjudicate import Policy
 from .agreement import RESAMPLES
-from .card import CardCounts, comparisons_card, dataset_card
-from .comparison_tables import write_comparison_tables
+from .card import (
+    UNRESOLVED,
+    CardCounts,
+    Hub,
+    comparisons_card,
+    dataset_card,
+    hub_front_matter,
+)
+from .comparison_tables import JSONL, write_comparison_tables
 from .judge import GoldRecord
+from .metadata_columns import MetadataFields
+from .metadata_columns import as_text as as_text_row
 from .report import agreement_report, dump_report
 
 DATASET_NAME = "annotate-news-gold"
@@ -88,6 +106,9 @@ def parse_splits(spec: str | None) -> list[Split]:
             raise ValueError(f"bad split {part!r}: write NAME=SHARE, e.g. train=0.8") from None
         if not name.strip().isidentifier() or value <= 0:
             raise ValueError(f"bad split {part!r}: a name and a positive share")
+        if name.strip() == _Unresolved.NAME:
+            raise ValueError(f"bad split {part!r}: {_Unresolved.NAME!r} holds the documents "
+                             "whose ties wait for a reviewer; choose another name")  # fmt: skip
         splits.append(Split(name.strip(), value))
     if abs(sum(s.share for s in splits) - 1.0) > 1e-6:
         raise ValueError(f"split shares must sum to 1, not {sum(s.share for s in splits):g}")
@@ -145,8 +166,12 @@ def arrow_type(annotation: Any) -> pa.DataType:
     raise TypeError(f"no Arrow type for {annotation!r}")
 
 
-def arrow_schema() -> pa.Schema:
-    """The exported row's columns: the document, its gold annotation, its provenance."""
+def arrow_schema(metadata: pa.DataType | None = None) -> pa.Schema:
+    """The exported row's columns: the document, its gold annotation, its provenance.
+
+    `metadata`: the struct of the exported documents' metadata fields
+    (`MetadataFields.arrow_type`); by default the declared fields alone.
+    """
     document = DocumentStance.model_fields
     strings = pa.list_(pa.string())
     return pa.schema(
@@ -154,7 +179,7 @@ def arrow_schema() -> pa.Schema:
             ("id", pa.string()),
             ("text", pa.string()),
             ("source", pa.string()),
-            ("metadata", pa.string()),
+            ("metadata", metadata or MetadataFields().arrow_type()),
             ("actors", arrow_type(list[GroundedActor])),
             ("claims", arrow_type(list[GroundedClaim])),
             ("stances", arrow_type(list[GroundedStance])),
@@ -185,8 +210,12 @@ def export_dataset(
     workers: int = 1,
     resamples: int = RESAMPLES,
     score_judge: Callable[[Store], dict[str, Any] | None] | None = None,
+    hub: Hub | None = None,
 ) -> dict[str, Any]:
     """Run the gold pass and write the dataset folder; return its manifest.
+
+    `hub`: what the card's YAML says that the data cannot (its licence, its
+    languages when the documents' metadata does not say).
 
     With a comparison in the store, its pairs and facts are exported too
     (`comparison_tables`), people's verdicts adjudicated by the same policy;
@@ -199,7 +228,7 @@ def export_dataset(
     """
     with staged(out) as folder:
         return _export(store, folder, splits, seed, policy, reviewers, workers, resamples,
-                       score_judge)  # fmt: skip
+                       score_judge, hub or Hub())  # fmt: skip
 
 
 def _export(
@@ -212,18 +241,20 @@ def _export(
     workers: int,
     resamples: int,
     score_judge: Callable[[Store], dict[str, Any] | None] | None,
+    hub: Hub,
 ) -> dict[str, Any]:
-    data = out / "data"
-    data.mkdir(parents=True, exist_ok=True)
+    tables = _Tables(out, _metadata_fields(store))
     with tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as spool:
-        rows = _Spool(spool, _SplitWriter(data, splits[0].name) if len(splits) == 1 else None)
+        only = tables.writer(splits[0].name) if len(splits) == 1 else None
+        rows = _Spool(spool, only)
+        rows.unresolved = _Unresolved(tables)
         report = agreement_report(store, policy=policy, reviewers=reviewers,
                                   resamples=resamples, workers=workers, keep=rows.keep)  # fmt: skip
-        counts = _write_splits(rows, data, splits, seed)
+        counts = _write_splits(rows, tables, splits, seed) | rows.unresolved.close()
     card, models = rows.card, rows.card.model_versions
     verified = report.get("comparisons")
-    tables = write_comparison_tables(store, out)
-    judge_scores = score_judge(store) if tables and verified and score_judge else None
+    compared = write_comparison_tables(store, out)
+    judge_scores = score_judge(store) if compared and verified and score_judge else None
     with (out / "agreement.json").open("w", encoding="utf-8", newline="\n") as handle:
         dump_report(report, handle, sort_keys=True)
         handle.write("\n")
@@ -232,10 +263,11 @@ def _export(
         "prompt_version": prompt_version(),
         "model_versions": sorted(models),
     }
-    version = _digest(sorted(data.glob("*.jsonl")))[:12]
+    version = _digest(sorted(tables.lines.glob("*.jsonl")))[:12]
     (out / "README.md").write_text(
-        dataset_card(DATASET_NAME, version, card, report, counts, versions, seed)
-        + comparisons_card(tables, verified, judge_scores),
+        hub_front_matter(DATASET_NAME, hub, card, counts, compared)
+        + dataset_card(DATASET_NAME, version, card, report, counts, versions, seed)
+        + comparisons_card(compared, verified, judge_scores),
         encoding="utf-8",
     )
     manifest = {
@@ -244,7 +276,7 @@ def _export(
         "documents": card.documents,
         "splits": counts,
         "split_seed": seed if len(splits) > 1 else None,
-        **({"comparisons": tables} if tables else {}),
+        **({"comparisons": compared} if compared else {}),
         **versions,
         "files": {
             str(path.relative_to(out)): _sha256(path)
@@ -254,6 +286,32 @@ def _export(
     }
     _write_json(manifest, out / "manifest.json")
     return manifest
+
+
+def _metadata_fields(store: Store) -> MetadataFields:
+    """The metadata fields of the documents with annotations (those the export can hold)."""
+    annotated = set(store.annotations.document_ids())
+    return MetadataFields.of(d.metadata for d in store.documents.listing() if d.id in annotated)
+
+
+class _Tables:
+    """Where the splits go (Parquet in ``data/``, JSON Lines in ``jsonl/data/``), and their
+    columns, fixed before the first row."""
+
+    def __init__(self, out: Path, fields: MetadataFields) -> None:
+        self.out = out
+        self.data = out / "data"
+        self.lines = out / JSONL / "data"
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.lines.mkdir(parents=True, exist_ok=True)
+        self.schema = arrow_schema(fields.arrow_type())
+        self.as_text = fields.as_text()
+
+    def writer(self, name: str, folder: str = "data") -> _SplitWriter:
+        """A split's writer: ``folder/name.parquet``, its lines in ``jsonl/folder/``."""
+        for made in (self.out / folder, self.out / JSONL / folder):
+            made.mkdir(parents=True, exist_ok=True)
+        return _SplitWriter(self, name, folder)
 
 
 class _Spool:
@@ -269,8 +327,12 @@ class _Spool:
         self.only = only
         self.count = 0
         self.card = CardCounts()
+        self.unresolved: _Unresolved | None = None
 
     def keep(self, record: GoldRecord) -> None:
+        if record.gold.unresolved and self.unresolved is not None:
+            self.unresolved.add(record.line)
+            return
         if record.line is not None:
             if self.only is not None:
                 self.only.add(record.line)
@@ -285,13 +347,14 @@ class _Spool:
         yield from self.handle
 
 
-def _write_splits(rows: _Spool, data: Path, splits: list[Split], seed: int) -> dict[str, int]:
+def _write_splits(rows: _Spool, tables: _Tables, splits: list[Split],
+                  seed: int) -> dict[str, int]:  # fmt: skip
     """Each spooled row into its split's JSON Lines and Parquet files."""
     if rows.only is not None:
         rows.only.close()
         return {rows.only.name: rows.only.rows}
     positions = split_positions(rows.count, splits, seed)
-    writers = [_SplitWriter(data, split.name) for split in splits]
+    writers = [tables.writer(split.name) for split in splits]
     try:
         for position, line in enumerate(rows.lines()):
             writers[positions[position]].add(line)
@@ -299,6 +362,31 @@ def _write_splits(rows: _Spool, data: Path, splits: list[Split], seed: int) -> d
         for writer in writers:
             writer.close()
     return {w.name: w.rows for w in writers}
+
+
+class _Unresolved:
+    """The rows of documents whose ties wait for a reviewer, in a split of their own made
+    only when there are some (issue 21: outside the gold, never decided by annotator order)."""
+
+    NAME = UNRESOLVED
+
+    def __init__(self, tables: _Tables) -> None:
+        self.tables = tables
+        self.writer: _SplitWriter | None = None
+
+    def add(self, line: str | None) -> None:
+        if line is None:
+            return
+        if self.writer is None:
+            self.writer = self.tables.writer(self.NAME, folder=self.NAME)
+        self.writer.add(line)
+
+    def close(self) -> dict[str, int]:
+        """{"unresolved": rows} when there were some, else nothing."""
+        if self.writer is None:
+            return {}
+        self.writer.close()
+        return {self.NAME: self.writer.rows}
 
 
 class _SplitWriter:
@@ -311,14 +399,17 @@ class _SplitWriter:
     written in order.
     """
 
-    def __init__(self, data: Path, name: str) -> None:
+    def __init__(self, tables: _Tables, name: str, folder: str = "data") -> None:
         self.name = name
         self.rows = 0
-        self.schema = arrow_schema()
-        self.jsonl = (data / f"{name}.jsonl").open("w", encoding="utf-8", newline="\n")
+        self.schema = tables.schema
+        self.as_text = tables.as_text
+        lines = tables.out / JSONL / folder / f"{name}.jsonl"
+        self.jsonl = lines.open("w", encoding="utf-8", newline="\n")
         self.parquet = pq.ParquetWriter(
-            data / f"{name}.parquet", self.schema, compression="zstd", write_statistics=False
-        )
+            tables.out / folder / f"{name}.parquet", self.schema, compression="zstd",
+            write_statistics=False,
+        )  # fmt: skip
         self.group: list[str] = []
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"parquet-{name}")
         self._writing: Future[None] | None = None
@@ -336,7 +427,7 @@ class _SplitWriter:
         self.group = []
 
     def _write(self, lines: list[str]) -> None:
-        self.parquet.write_table(_table(lines, self.schema))
+        self.parquet.write_table(_table(lines, self.schema, self.as_text))
 
     def _wait(self) -> None:
         """Wait for the row group being written (raising what its writing raised)."""
@@ -355,15 +446,17 @@ class _SplitWriter:
             self.jsonl.close()
 
 
-def _table(lines: list[str], schema: pa.Schema) -> pa.Table:
+def _table(lines: list[str], schema: pa.Schema, as_text: frozenset[str] = frozenset()) -> pa.Table:
     """A row group's JSON lines as one Arrow table of `schema`.
 
     Arrow parses the lines itself (the rows never become Python objects), into
     one contiguous table, as one built from the Python rows would be: the
-    Parquet bytes are the same.
+    Parquet bytes are the same. Only when some metadata field's values disagree
+    in type (`as_text`: written as text) are the rows parsed here, to write them so.
     """
-    if not lines:
-        return pa.Table.from_pylist([], schema=schema)
+    if not lines or as_text:
+        rows = [as_text_row(json.loads(line), as_text) for line in lines]
+        return pa.Table.from_pylist(rows, schema=schema)
     data = "".join(lines).encode("utf-8")
     table = pa_json.read_json(
         io.BytesIO(data),

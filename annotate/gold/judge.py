@@ -42,6 +42,7 @@ from .adjudicate import Gold, Policy, adjudicate
 from .agreement import DocumentAgreement, measure
 from .card import CardCounts
 from .matching import Found
+from .metadata_columns import row_metadata
 from .model_eval import Evaluated, ModelScores
 
 
@@ -90,6 +91,7 @@ def judge(
         policy=policy,
         reviewers=[*reviewers, *sorted(rows.flagged)],
         regions=found,
+        review=None if rows.review is None else Annotation.model_validate_json(rows.review),
     )
     scores = ModelScores()
     if gold.annotation is not None:
@@ -97,7 +99,8 @@ def judge(
             version: regions_of(Annotation.model_validate_json(raw))
             for version, raw in rows.predictions.items()
         }
-        scores.add(Evaluated(gold.regions, list(found.values()), predictions))
+        resolved = None if gold.unresolved else gold.regions  # scored on resolved gold only
+        scores.add(Evaluated(resolved, list(found.values()), predictions))
     agreement = measure(found)
     made = StoredGold(
         document_id=document.id,
@@ -212,7 +215,7 @@ def gold_row(
         "id": document.id,
         "text": document.text,
         "source": document.source,
-        "metadata": json.dumps(document.metadata, ensure_ascii=False, sort_keys=True),
+        "metadata": row_metadata(document.metadata),
         "actors": annotation["actors"],
         "claims": annotation["claims"],
         "stances": annotation["stances"],

@@ -35,7 +35,9 @@ from .matching import Counts, clean, exact, related
 class Evaluated:
     """One document: its gold's regions, its annotators' regions, its predictions' regions."""
 
-    gold: Regions
+    #: None while the gold waits for a reviewer: the predictions are not scored against it
+    #: (their regions' fates in the annotators' answers still count)
+    gold: Regions | None
     annotations: Sequence[Regions]
     #: model_version -> `regions_of` its latest prediction
     predictions: Mapping[str, Regions]
@@ -55,7 +57,8 @@ class ModelScores:
 
     def add(self, document: Evaluated) -> None:
         for version, predicted in document.predictions.items():
-            _score(self.tallies[version], predicted, document.gold)
+            if document.gold is not None:
+                _score(self.tallies[version], predicted, document.gold)
             for annotation in document.annotations:
                 _fate(self.tallies[version], predicted, annotation)
 
@@ -95,11 +98,12 @@ class ModelScores:
 
         FIELD is a Label Studio control name, ``control:label`` for one label of a
         span control, or ``relation:label``. The fates are
-        ``{model_version: {pre_annotated_regions, share_kept, share_edited, share_deleted}}``.
+        ``{model_version: {pre_annotated_regions, share_kept, share_edited, share_deleted}}``;
+        a version with no resolved gold to be scored against has fates only.
         """
         ordered = sorted(self.tallies.items())
         return (
-            {version: _report(tally) for version, tally in ordered},
+            {version: _report(tally) for version, tally in ordered if tally.counts},
             {version: _fates(tally) for version, tally in ordered},
         )
 

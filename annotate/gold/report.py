@@ -10,8 +10,14 @@ accumulator, the model-versus-gold scores and the adjudication summary. The resu
      "fields": {FIELD: {METRIC: value, ...}},
      "model_vs_gold": {MODEL_VERSION: {FIELD: {"precision": p, "recall": r, "f1": f}}},
      "pre_annotations": {MODEL_VERSION: {"share_kept": ..., ...}},
-     "adjudication": {"policy": ..., "methods": {...}, "contested": n, "with_ties": n},
-     "disagreements": [{"document_id": ..., "task_ids": [...], "ties": [...]}]}
+     "adjudication": {"policy": ..., "methods": {...}, "contested": n, "with_ties": n,
+                      "ties": {"review" | "waiting_for_review": {"documents": n, "items": n}}},
+     "model_vs_gold_left_out": {"documents": n, "tied_items": n},
+     "disagreements": [{"document_id": ..., "task_ids": [...], "ties": [...],
+                        "resolution": "review" | "waiting for review"}]}
+
+Model-vs-gold is scored on resolved gold only: a document whose ties wait for a
+reviewer is left out, and counted in ``model_vs_gold_left_out``.
 """
 
 from __future__ import annotations
@@ -23,12 +29,12 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import islice
 from tempfile import SpooledTemporaryFile
-from typing import Any, TextIO, TypedDict, Unpack, overload
+from typing import Any, Protocol, TextIO, TypedDict, Unpack, overload
 
 from annotate.collector import collector_paused
 from annotate.store import Store, StoredGold
 
-from .adjudicate import Policy
+from .adjudicate import Gold, Policy
 from .agreement import RESAMPLES, AgreementAccumulator
 from .judge import GoldRecord, judge_documents, judge_stored
 from .model_eval import ModelScores
@@ -108,6 +114,8 @@ class GoldReport:
         self.scores = ModelScores()
         self.methods: Counter[str] = Counter()
         self.contested = self.unresolved = self.with_ties = 0
+        #: how the ties were resolved: "review" or "waiting for review" -> (documents, items)
+        self.ties: dict[str, list[int]] = {"review": [0, 0], "waiting for review": [0, 0]}
         self.disagreements = Disagreements()
 
     def add(self, record: GoldRecord) -> None:
@@ -118,9 +126,15 @@ class GoldReport:
         self.contested += gold.contested
         self.unresolved += bool(gold.problems)
         self.with_ties += bool(gold.ties)
+        resolution = _resolution(gold)
+        if resolution is not None:
+            self.ties[resolution][0] += 1
+            self.ties[resolution][1] += len(gold.ties)
         if gold.ties or gold.problems:
             found = {"document_id": gold.document_id, "task_ids": record.task_ids,
                      "ties": gold.ties}  # fmt: skip
+            if resolution is not None:
+                found["resolution"] = resolution
             if gold.problems:
                 found["problems"] = gold.problems
             self.disagreements.append(found)
@@ -133,10 +147,23 @@ class GoldReport:
             "methods": dict(sorted(self.methods.items())),
             "contested": self.contested,
             "with_ties": self.with_ties,
+            "ties": {
+                resolution.replace(" ", "_"): {"documents": documents, "items": items}
+                for resolution, (documents, items) in self.ties.items()
+            },
             **({"unresolved": self.unresolved} if self.unresolved else {}),
         }
+        waiting, items = self.ties["waiting for review"]
+        report["model_vs_gold_left_out"] = {"documents": waiting, "tied_items": items}
         report["disagreements"] = self.disagreements
         return report
+
+
+def _resolution(gold: Gold) -> str | None:
+    """How a document's ties were resolved: by a reviewer's review of them, or not yet."""
+    if not gold.ties:
+        return None
+    return "review" if gold.method == "review" else "waiting for review"
 
 
 class Disagreements(Sequence[dict[str, Any]]):
@@ -205,6 +232,46 @@ class GoldOptions(TypedDict, total=False):
     keep: Callable[[GoldRecord], None] | None
 
 
+class AdjudicatedKind(Protocol):
+    """A kind of task the gold pass adjudicates and measures (issue 19: verification as a
+    kind of task). Each brings its own rows, codec and vote, under the one policy
+    (`adjudicate.decided_by`, `adjudicate.vote`)."""
+
+    #: where its part goes in the agreement report (None: at the top, the documents')
+    key: str | None
+
+    def report(self, store: Store, policy: Policy, reviewers: Sequence[str], resamples: int,
+               options: GoldOptions) -> dict[str, Any] | None:  # fmt: skip
+        """Adjudicate its answers, keep the result, and report; None when none were pulled."""
+        ...
+
+
+class _Documents:
+    """Documents' annotations: the gold, its agreement and model-vs-gold (`gold_report`)."""
+
+    key: str | None = None
+
+    def report(self, store: Store, policy: Policy, reviewers: Sequence[str], resamples: int,
+               options: GoldOptions) -> dict[str, Any] | None:  # fmt: skip
+        return gold_report(store, policy=policy, reviewers=reviewers, resamples=resamples,
+                           **options)  # fmt: skip
+
+
+class _Verdicts:
+    """Claim pairs' verdicts, kept for `annotate compare` (`verdicts.keep_verified_verdicts`)."""
+
+    key: str | None = "comparisons"
+
+    def report(self, store: Store, policy: Policy, reviewers: Sequence[str], resamples: int,
+               options: GoldOptions) -> dict[str, Any] | None:  # fmt: skip
+        summary = keep_verified_verdicts(store, policy=policy, reviewers=reviewers)
+        return None if summary is None else summary.report(resamples)
+
+
+#: Every kind of task `agreement_report` adjudicates, in report order.
+KINDS: tuple[AdjudicatedKind, ...] = (_Documents(), _Verdicts())
+
+
 def agreement_report(
     store: Store,
     *,
@@ -213,14 +280,14 @@ def agreement_report(
     resamples: int = RESAMPLES,
     **options: Unpack[GoldOptions],
 ) -> dict[str, Any]:
-    """Every kind of task adjudicated and measured by one policy: the documents' report
-    (`gold_report`), and under ``comparisons`` the verdicts people gave claim pairs, when
-    any were pulled (adjudicated and kept in the store for `annotate compare`)."""
-    report = gold_report(store, policy=policy, reviewers=reviewers, resamples=resamples,
-                         **options)  # fmt: skip
-    summary = keep_verified_verdicts(store, policy=policy, reviewers=reviewers)
-    if summary is not None:
-        report["comparisons"] = summary.report(resamples)
+    """Every kind of task (`KINDS`) adjudicated and measured by one policy: the documents'
+    report at the top (`gold_report`), each other kind's under its key when any of its
+    answers were pulled (the verdicts people gave claim pairs under ``comparisons``)."""
+    report: dict[str, Any] = {}
+    for kind in KINDS:
+        part = kind.report(store, policy, reviewers, resamples, options)
+        if part is not None:
+            report.update(part if kind.key is None else {kind.key: part})
     return report
 
 

@@ -5,7 +5,8 @@ and answers that did not convert are left out) takes part. The adjudication
 follows the gold's policies (`adjudicate`): with ``auto``, a **reviewer**'s
 verdict (``--reviewer``, or an answer flagged as ground truth) wins; else the
 **majority** of the annotators' relations; else the **single** answer. An exact
-tie is settled by the first annotator by name and flagged. A contradiction's
+tie is flagged and never settled by who answered: the least of the tied answers (by
+value) stands in, and the pair stays contested. A contradiction's
 detail is the majority among those who chose "contradicts"; its values and
 the rationale are those of the first annotator (by name) whose answer matches
 the adjudicated relation and detail.
@@ -33,7 +34,7 @@ from annotate.schemas import Verdict
 from annotate.store import PulledVerdict, Store, VerifiedVerdict
 
 from . import coefficients as C
-from .adjudicate import Policy, decided_by
+from .adjudicate import Policy, decided_by, vote
 from .agreement import RESAMPLES, categorical_scores
 from .matching import clean
 
@@ -98,13 +99,9 @@ def adjudicate_pair(
 
 
 def _vote(values: dict[str, Any]) -> tuple[Any, bool]:
-    """The most common value; on an exact tie, the first annotator's (by name), flagged."""
-    counts = Counter(values.values())
-    top = max(counts.values())
-    leaders = {value for value, count in counts.items() if count == top}
-    if len(leaders) == 1:
-        return next(iter(leaders)), False
-    return next(values[who] for who in sorted(values) if values[who] in leaders), True
+    """The annotators' vote (`adjudicate.vote`), and whether it tied."""
+    winner, tied = vote([values[who] for who in sorted(values)])
+    return winner, bool(tied)
 
 
 def _verified(

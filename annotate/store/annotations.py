@@ -52,8 +52,10 @@ class AnnotatedRows:
     #: made by the codec version asked for
     regions: dict[str, str] = field(default_factory=dict)
     #: what identifies these rows' contents: annotation ids, edit and pull times, flags,
-    #: prediction ids (a changed annotation or a new prediction changes it)
+    #: prediction ids, the review (a changed annotation or a new prediction changes it)
     versions: list[str] = field(default_factory=list)
+    #: the latest valid answer to the document's review of ties (`reviews`), as JSON
+    review: str | None = None
 
 
 #: Valid annotations: converted, and not a skip.
@@ -169,7 +171,8 @@ class Annotations(Repository):
             )
 
     def _annotated(self, document_id: str) -> AnnotatedRows:
-        """A document with its latest prediction of each model version, read by key."""
+        """A document with its latest prediction of each model version and its latest review,
+        read by key."""
         rows = self.db.conn.execute(
             "select model_version, annotation, id from predictions where document_id = ? "
             "order by id",
@@ -179,4 +182,13 @@ class Annotations(Repository):
         for version, annotation, prediction_id in rows:
             found.predictions[str(version)] = str(annotation)
             found.versions.append(f"prediction:{prediction_id}")
+        review = self.db.conn.execute(
+            "select annotation, annotator, annotation_id, updated_at from reviews "
+            f"where document_id = ? and {VALID} order by updated_at desc, annotation_id desc "
+            "limit 1",
+            [document_id],
+        ).fetchone()
+        if review is not None:
+            found.review = str(review[0])
+            found.versions.append("review:{}:{}:{}".format(*review[1:]))
         return found

@@ -16,6 +16,7 @@ from typing import Any
 from annotate.schemas import DifferingValues, Verdict
 
 from .documents import DOCUMENT_D, Document, document_of
+from .gold import resolved
 from .migrations import now
 from .predictions import LATEST
 from .repository import Repository, decode, marks, streamed
@@ -159,7 +160,7 @@ class Comparisons(Repository):
         sql = (
             f"select d.rowid, {DOCUMENT_D}, g.annotation as gold, g.method, "
             "p.annotation as predicted, p.model_version from documents d "
-            "left join gold g on g.document_id = d.id and g.annotation is not null "
+            f"left join gold g on g.document_id = d.id and {resolved('g')} "
             f"left join predictions p on p.id = ({LATEST}) where d.rowid > ?"
         )
         for row in self._paged(sql, [], batch):

@@ -32,6 +32,7 @@ from .gold import Gold
 from .leases import LeaseTables
 from .migrations import migrate
 from .predictions import Predictions
+from .reviews import Reviews
 from .runs import Runs
 from .sqlite_errors import busy_timeout_ms, store_error, translated
 from .tasks import StudioTasks
@@ -78,6 +79,7 @@ class Store(LeaseTables):
         self.tasks = StudioTasks(db, path)
         self.annotations = Annotations(db, path)
         self.gold = Gold(db, path)
+        self.reviews = Reviews(db, path)
         self.evaluations = Evaluations(db, path)
         self.comparisons = Comparisons(db, path)
         self.verification = Verification(db, path)

@@ -23,7 +23,7 @@ class StoredGold:
     document_id: str
     #: a digest of everything the gold depends on: a different one means make it again
     inputs: str
-    #: "reviewer", "majority" or "single"
+    #: "reviewer", "majority", "single" or "review" (a reviewer settled its ties)
     method: str
     annotators: list[str]
     contested: bool
@@ -37,8 +37,18 @@ class StoredGold:
     measures: str
 
 
-#: Documents with valid kept gold (`gold.annotation` is NULL when the vote made none).
-WITH_GOLD = "select document_id from gold where annotation is not null"
+def resolved(table: str = "") -> str:
+    """SQL: a valid gold no tie holds up (`gold.annotation` is NULL when the vote made none);
+    `table` is the gold table's alias in the query, if it has one."""
+    at = f"{table}." if table else ""
+    return f"{at}annotation is not null and not ({at}method = 'majority' and {at}ties != '[]')"
+
+
+#: A gold that waits on a tie: a majority vote with ties nobody reviewed yet (issue 21).
+UNRESOLVED = "method = 'majority' and ties != '[]'"
+RESOLVED = resolved()
+#: Documents with valid, resolved kept gold: what eval and compare read as gold.
+WITH_GOLD = f"select document_id from gold where {RESOLVED}"
 
 
 class Gold(Repository):
@@ -69,10 +79,10 @@ class Gold(Repository):
             )
 
     def annotations(self) -> Iterator[tuple[str, str]]:
-        """(document id, gold `Annotation` JSON) of every document with valid kept gold, by id."""
+        """(document id, gold `Annotation` JSON) of every document with valid, resolved kept
+        gold, by id."""
         rows = self.db.conn.execute(
-            "select document_id, annotation from gold where annotation is not null "
-            "order by document_id"
+            f"select document_id, annotation from gold where {RESOLVED} order by document_id"
         )
         yield from ((str(doc), str(annotation)) for doc, annotation in rows)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -19,6 +20,17 @@ Migration = Callable[[Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
 
+def _create(db: Database, table: str, columns: str, **options: Any) -> None:
+    """Create `table` with `columns`, written ``name`` (text) or ``name:int``/``name:float``.
+
+    The early migrations' tables, each in a line or few as the later ones' SQL is,
+    made by sqlite_utils with `options` (its ``pk``, ``foreign_keys``) as they were.
+    """
+    types = {"str": str, "int": int, "float": float}
+    spec = (column.partition(":") for column in columns.split())
+    db.table(table).create({name: types[kind or "str"] for name, _, kind in spec}, **options)
+
+
 def migration(func: Migration) -> Migration:
     MIGRATIONS.append((func.__name__, func))
     return func
@@ -26,103 +38,25 @@ def migration(func: Migration) -> Migration:
 
 @migration
 def m001_initial(db: Database) -> None:
-    db.table("documents").create(
-        {
-            "id": str,
-            "content_hash": str,
-            "source": str,
-            "metadata": str,
-            "text": str,
-            "chars": int,
-            "ingested_at": str,
-        },
-        pk="id",
-    )
-    db.table("runs").create(
-        {
-            "id": int,
-            "provider": str,
-            "model": str,
-            "model_version": str,
-            "prompt_version": str,
-            "schema_version": str,
-            "params": str,
-            "concurrency": int,
-            "started_at": str,
-            "finished_at": str,
-            "status": str,
-            "documents": int,
-            "predicted": int,
-            "failed": int,
-            "cached_calls": int,
-            "llm_calls": int,
-            "requests": int,
-            "prompt_tokens": int,
-            "completion_tokens": int,
-            "cost_usd": float,
-            "spans": int,
-            "hallucinations": int,
-        },
-        pk="id",
-    )
-    db.table("llm_calls").create(
-        {
-            "key": str,
-            "run_id": int,
-            "document_id": str,
-            "model": str,
-            "prompt_version": str,
-            "schema_version": str,
-            "params_hash": str,
-            "chunk_start": int,
-            "chunk_end": int,
-            "response": str,
-            "prompt_tokens": int,
-            "completion_tokens": int,
-            "requests": int,
-            "reasks": int,
-            "cost_usd": float,
-            "duration_ms": int,
-            "created_at": str,
-        },
-        pk="key",
-    )
-    db.table("predictions").create(
-        {
-            "id": int,
-            "document_id": str,
-            "run_id": int,
-            "provider": str,
-            "model": str,
-            "model_version": str,
-            "prompt_version": str,
-            "schema_version": str,
-            "params_hash": str,
-            "annotation": str,
-            "spans": int,
-            "hallucinations": int,
-            "hallucinated": str,
-            "created_at": str,
-        },
-        pk="id",
-        foreign_keys=[("document_id", "documents", "id"), ("run_id", "runs", "id")],
-    )
+    _create(db, "documents", "id content_hash source metadata text chars:int ingested_at", pk="id")
+    _create(db, "runs", "id:int provider model model_version prompt_version schema_version params "
+            "concurrency:int started_at finished_at status documents:int predicted:int failed:int "
+            "cached_calls:int llm_calls:int requests:int prompt_tokens:int completion_tokens:int "
+            "cost_usd:float spans:int hallucinations:int", pk="id")  # fmt: skip
+    _create(db, "llm_calls", "key run_id:int document_id model prompt_version schema_version "
+            "params_hash chunk_start:int chunk_end:int response prompt_tokens:int "
+            "completion_tokens:int requests:int reasks:int cost_usd:float duration_ms:int "
+            "created_at", pk="key")  # fmt: skip
+    by_run = [("document_id", "documents", "id"), ("run_id", "runs", "id")]
+    _create(db, "predictions", "id:int document_id run_id:int provider model model_version "
+            "prompt_version schema_version params_hash annotation spans:int hallucinations:int "
+            "hallucinated created_at", pk="id", foreign_keys=by_run)  # fmt: skip
     db.table("predictions").create_index(
         ["document_id", "model_version", "prompt_version", "schema_version", "params_hash"],
         unique=True,
     )
-    db.table("failures").create(
-        {
-            "id": int,
-            "run_id": int,
-            "document_id": str,
-            "reason": str,
-            "detail": str,
-            "created_at": str,
-        },
-        pk="id",
-        foreign_keys=[("document_id", "documents", "id"), ("run_id", "runs", "id")],
-    )
+    _create(db, "failures", "id:int run_id:int document_id reason detail created_at", pk="id",
+            foreign_keys=by_run)  # fmt: skip
     db.table("failures").create_index(["run_id"])
     db.table("llm_calls").create_index(["document_id"])
 
@@ -135,38 +69,12 @@ def m002_label_studio(db: Database) -> None:
         pk=("server", "project_id", "document_id"),
     )
     db.table("studio_tasks").create_index(["server", "project_id", "task_id"], unique=True)
-    db.table("studio_predictions").create(
-        {
-            "server": str,
-            "project_id": int,
-            "prediction_id": int,
-            "task_id": int,
-            "model_version": str,
-            "pushed_at": str,
-        },
-        pk=("server", "project_id", "prediction_id"),
-    )
-    db.table("annotations").create(
-        {
-            "server": str,
-            "project_id": int,
-            "annotation_id": int,
-            "task_id": int,
-            "document_id": str,
-            "annotator": str,
-            "annotator_id": int,
-            "created_at": str,
-            "updated_at": str,
-            "lead_time": float,
-            "was_cancelled": int,
-            "ground_truth": int,
-            "result": str,
-            "annotation": str,
-            "error": str,
-            "pulled_at": str,
-        },
-        pk=("server", "project_id", "annotation_id"),
-    )
+    _create(db, "studio_predictions", "server project_id:int prediction_id:int task_id:int "
+            "model_version pushed_at", pk=("server", "project_id", "prediction_id"))  # fmt: skip
+    _create(db, "annotations", "server project_id:int annotation_id:int task_id:int document_id "
+            "annotator annotator_id:int created_at updated_at lead_time:float was_cancelled:int "
+            "ground_truth:int result annotation error pulled_at",
+            pk=("server", "project_id", "annotation_id"))  # fmt: skip
     db.table("annotations").create_index(["document_id"])
 
 
@@ -188,22 +96,8 @@ def m004_gold(db: Database) -> None:
     export` after `annotate agreement` reads the gold instead of making it again,
     and later stages (fact comparison) read gold claims from here.
     """
-    db.table("gold").create(
-        {
-            "document_id": str,
-            "inputs": str,
-            "method": str,
-            "annotators": str,
-            "contested": int,
-            "ties": str,
-            "problems": str,
-            "task_ids": str,
-            "annotation": str,
-            "measures": str,
-            "made_at": str,
-        },
-        pk="document_id",
-    )
+    _create(db, "gold", "document_id inputs method annotators contested:int ties problems task_ids "
+            "annotation measures made_at", pk="document_id")  # fmt: skip
 
 
 @migration
@@ -232,39 +126,11 @@ def m006_comparisons(db: Database) -> None:
     keeps a paid judge's answers by a digest of the judge, its settings and both
     claims, so that a re-run asks nothing it has asked before.
     """
-    db.table("comparisons").create(
-        {
-            "id": int,
-            "judge": str,
-            "origin": str,
-            "params": str,
-            "started_at": str,
-            "finished_at": str,
-            "status": str,
-            "counts": str,
-        },
-        pk="id",
-    )
-    db.table("verdicts").create(
-        {
-            "comparison_id": int,
-            "key": str,
-            "judge": str,
-            "a_doc": str,
-            "a_start": int,
-            "a_end": int,
-            "b_doc": str,
-            "b_start": int,
-            "b_end": int,
-            "relation": str,
-            "detail": str,
-            "value_pair": str,
-            "rationale": str,
-            "similarity": float,
-            "created_at": str,
-        },
-        foreign_keys=[("comparison_id", "comparisons", "id")],
-    )
+    _create(db, "comparisons", "id:int judge origin params started_at finished_at status counts",
+            pk="id")  # fmt: skip
+    _create(db, "verdicts", "comparison_id:int key judge a_doc a_start:int a_end:int b_doc "
+            "b_start:int b_end:int relation detail value_pair rationale similarity:float "
+            "created_at", foreign_keys=[("comparison_id", "comparisons", "id")])  # fmt: skip
     db.execute("create index verdicts_by_comparison on verdicts (comparison_id)")
     db.execute(
         "create table verdict_cache (judge text, key text, relation text, detail text, "
@@ -446,6 +312,29 @@ def m015_rows_by_run(db: Database) -> None:
     """
     db.execute("create index if not exists predictions_by_run on predictions (run_id)")
     db.execute("create index if not exists llm_calls_by_run on llm_calls (run_id)")
+
+
+@migration
+def m016_reviews(db: Database) -> None:
+    """The review of ties (issue 21): review tasks, and reviewers' answers (see `reviews`).
+
+    `review_tasks` maps each document sent for review to its task, with the ties it
+    was sent for; `reviews` holds every reviewer's answer as pulled, in the shape of
+    `annotations` (without regions: a review is read once, as a document's gold).
+    """
+    db.execute(
+        "create table review_tasks (server text, project_id integer, document_id text, "
+        "task_id integer, ties text, pushed_at text, primary key (server, project_id, "
+        "document_id))"
+    )
+    db.execute(
+        "create table reviews (server text, project_id integer, annotation_id integer, "
+        "task_id integer, document_id text, annotator text, annotator_id integer, "
+        "created_at text, updated_at text, lead_time float, was_cancelled integer, "
+        "ground_truth integer, result text, annotation text, error text, pulled_at text, "
+        "primary key (server, project_id, annotation_id))"
+    )
+    db.execute("create index reviews_by_document on reviews (document_id, updated_at)")
 
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied.

@@ -103,6 +103,15 @@ class Predictions(Repository):
         )
         return prediction_of(rows[0]) if rows else None
 
+    def by_version(self, document_id: str) -> dict[str, Prediction]:
+        """The document's latest prediction of each model version (two runs to compare)."""
+        rows = self._rows(
+            f"select {PREDICTION} from predictions p where id in (select max(id) from "
+            "predictions where document_id = ? group by model_version) order by id",
+            [document_id],
+        )
+        return {p.model_version: p for p in map(prediction_of, rows)}
+
     def with_documents(self, batch: int = 256) -> Iterator[tuple[Document, Prediction | None]]:
         """Every document with its latest prediction (or None), in ingest order, in one query."""
         return with_latest(self, "", [], batch)

@@ -55,6 +55,16 @@ def projects_in(db: Database, table: str, server: str) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
+def document_tasks(db: Database, table: str, server: str, project_id: int) -> dict[str, int]:
+    """document id -> Label Studio task id, of one project on one server, as `table` holds
+    them (the documents' tasks, the reviews')."""
+    rows = db.execute(
+        f"select document_id, task_id from {table} where server = ? and project_id = ?",
+        [server, project_id],
+    ).fetchall()
+    return {str(doc): int(task) for doc, task in rows}
+
+
 def rows_of(conn: sqlite3.Connection, sql: str, params: Params = ()) -> list[sqlite3.Row]:
     """The rows of one query, read by column name."""
     return streamed(conn, sql, params).fetchall()

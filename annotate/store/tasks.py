@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from .documents import Document
 from .migrations import now
 from .predictions import PREDICTION, Prediction, prediction_of, with_latest
-from .repository import Repository, projects_in
+from .repository import Repository, document_tasks, projects_in
 
 #: Documents of a project with no task yet (parameters: server, project id).
 _UNTASKED = (
@@ -42,11 +42,7 @@ class StudioTasks(Repository):
 
     def of_project(self, server: str, project_id: int) -> dict[str, int]:
         """document id -> Label Studio task id, for one project on one server."""
-        rows = self.db.execute(
-            "select document_id, task_id from studio_tasks where server = ? and project_id = ?",
-            [server, project_id],
-        ).fetchall()
-        return {str(doc): int(task) for doc, task in rows}
+        return document_tasks(self.db, "studio_tasks", server, project_id)
 
     def record(self, server: str, project_id: int, pairs: dict[str, int]) -> None:
         stamp = now()

@@ -4,7 +4,10 @@ A document to annotate and a claim pair to give a verdict on are two kinds of ta
 the same round trip (push tasks, pull every annotator's answers, adjudicate), each
 with its own subject, codec and repository. `TaskKind` is what the round trip asks
 of a kind; `studio.annotations.AnnotationKind` and `studio.comparisons.VerdictKind`
-are the two there are.
+are the two there are. A kind pushed to Label Studio (`PushKind`) also brings its
+labeling config, the tasks it sends (`PushItem`: a task's payload and size) and how
+the store records them; `push.open_project` and `push.import_new` are the one path
+every push takes.
 """
 
 from __future__ import annotations
@@ -65,6 +68,36 @@ class TaskKind(Protocol[Subject]):
 
     def finish(self) -> None:
         """What the kind does once a project is pulled."""
+        ...
+
+
+class PushItem(Protocol):
+    """One task to send: its payload (data and predictions) and its size for batching."""
+
+    payload: dict[str, Any]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(predicted results, code points of text) it carries."""
+        ...
+
+
+class PushKind(TaskKind[Subject], Protocol[Subject]):
+    """A kind of task a push sends: its labeling config, how its tasks are recorded."""
+
+    #: what its tasks are about, in messages ("documents", "pairs")
+    subjects: str
+
+    def label_config(self) -> str:
+        """The labeling config of the kind's projects."""
+        ...
+
+    def record(self, server: str, project_id: int, batch: list[Any], task_ids: list[int]) -> None:
+        """Record the tasks Label Studio made of `batch` (`PushItem`s), in order."""
+        ...
+
+    def adopt(self, server: str, project_id: int, found: list[tuple[Any, Subject]]) -> None:
+        """Record tasks an interrupted push made (Label Studio's task, its subject)."""
         ...
 
 

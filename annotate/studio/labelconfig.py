@@ -26,14 +26,10 @@ def labeling_config() -> str:
     """
     root = ET.Element("View")
     ET.SubElement(root, "Style").text = RELATION_LABELS_ON_HOVER
-    _header(
-        root,
-        "Select text, then a label. Relations: claim → speaker, claim → cue, "
-        "stance → holder/target.",
-    )
+    _header(root, RELATIONS_LEGEND)
     relations = ET.SubElement(root, "Relations")
     for relation in L.RELATIONS:
-        ET.SubElement(relations, "Relation", value=relation)
+        ET.SubElement(relations, "Relation", value=relation, background=RELATION_COLOURS[relation])
     columns = ET.SubElement(root, "View", style=COLUMNS)
     article = ET.SubElement(columns, "View", style=TEXT_COLUMN)
     ET.SubElement(article, "Text", name=L.TEXT, value=f"${L.TEXT}")
@@ -41,7 +37,8 @@ def labeling_config() -> str:
     for control, values in L.SPAN_LABELS.items():
         labels = ET.SubElement(panel, "Labels", name=control, toName=L.TEXT, showInline="true")
         for value in values:
-            ET.SubElement(labels, "Label", value=value, background=L.COLOURS[value])
+            attributes = {"value": value, "background": L.COLOURS[value], **_hotkey(control, value)}
+            ET.SubElement(labels, "Label", attributes)
     _actor_panel(panel)
     _claim_panel(panel)
     _document_panel(panel)
@@ -63,6 +60,40 @@ VERDICT_BAR = (
     "position: sticky; top: 0; z-index: 10; background: #fff; "
     "border-bottom: 1px solid #ddd; padding-bottom: 0.5em"
 )
+#: Each relation kind's colour (Paul Tol's colour-blind-safe light tones: Label Studio
+#: writes the kind's name in dark grey on it), where Label Studio 1.23.2 uses it: the
+#: kinds' chooser of a relation (Relations tab, "Show Relation Labels"). It draws every
+#: arrow in one colour, fixed in its front end (``color:"#fa541c"`` in its 358.js), so on
+#: the text a relation's kind shows by what its arrow joins, which the header says.
+RELATION_COLOURS = {L.SPEAKER: "#77AADD", L.CUE_OF: "#EE8866", L.HOLDER: "#44BB99",
+                    L.TARGET: "#FFAABB"}  # fmt: skip
+RELATIONS_LEGEND = (
+    "Select text, then a label. Arrows: claim → actor: speaker; claim → cue: cue; "
+    "stance → actor: holder or target."
+)
+#: Label Studio's own order of shortcut keys (it keeps ``r`` for itself).
+KEYS = "1234567890qwetasdfgzxcvbyuiophjklnm"
+
+
+def _shortcuts() -> dict[tuple[str, str], str]:
+    """A key per span label and choice, in the panel's order: the keys Label Studio would
+    number them with, pinned in the config so that the documented keys are the config's."""
+    values = [(control, value) for control, labels in L.SPAN_LABELS.items() for value in labels]
+    values += [(control, value) for control in (*L.REGION_CHOICES, *L.DOCUMENT_CHOICES)
+               for value in L.CHOICES[control]]  # fmt: skip
+    return dict(zip(values, KEYS, strict=False))
+
+
+#: (control, value) -> its keyboard shortcut (docs/annotators-day.md lists them).
+SHORTCUTS = _shortcuts()
+
+
+def _hotkey(control: str, value: str) -> dict[str, str]:
+    """The ``hotkey`` attribute of a label or choice (none once the keys run out)."""
+    key = SHORTCUTS.get((control, value))
+    return {"hotkey": key} if key else {}
+
+
 #: Relation labels ("speaker", "cue") drawn over the words hide the text they connect; they
 #: show only on the relation the annotator points at (hovered in the Relations panel or
 #: selected). Label Studio 1.23.2 draws each relation as a `g` whose class contains
@@ -156,7 +187,7 @@ def _choices(
         attributes["required"] = "true"
     choices = ET.SubElement(parent, "Choices", attributes)
     for value in L.CHOICES[name]:
-        ET.SubElement(choices, "Choice", value=value)
+        ET.SubElement(choices, "Choice", {"value": value, **_hotkey(name, value)})
 
 
 def _text_area(

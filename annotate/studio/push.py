@@ -17,6 +17,11 @@ time that grows with what it carries: Label Studio checks and stores each
 result, and refuses a body over 250 MiB. A prediction with more regions than
 an annotator can review is cut to its first `tasks.MAX_REGIONS`, and the
 report lists each one cut.
+
+Every kind of task is pushed by one path (issue 19): `open_project` makes or finds
+the project with the kind's labeling config and adopts what an interrupted push
+made, `import_new` sends the kind's new tasks in batches and has the kind record
+them. The documents' kind is `DocumentTasks`; claim pairs' is in `push_comparisons`.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ from annotate.store import Document, Prediction, Store
 
 from .annotations import AnnotationKind
 from .connection import studio_errors
-from .kind import unrecorded_tasks
+from .kind import PushItem, PushKind, unrecorded_tasks
 from .labelconfig import labeling_config
+from .order import OrderReport, Ranking, apply_order
 from .tasks import Cap, capped_prediction, capped_task
 
 if TYPE_CHECKING:
@@ -83,6 +89,8 @@ class PushReport:
     model_version_changed: bool
     #: Predictions cut to their first regions (see `tasks.capped`).
     capped: list[Cap] = field(default_factory=list)
+    #: The order set with --order (see `order.apply_order`).
+    order: OrderReport | None = None
 
 
 def find_project(client: LabelStudio, title: str) -> Any | None:
@@ -119,21 +127,29 @@ def push(
     *,
     chunk: int = CHUNK,
     on_progress: Progress | None = None,
+    ranking: Ranking | None = None,
+    order: str | None = None,
 ) -> PushReport:
-    """Create tasks for new documents and add predictions not pushed yet."""
-    project, created = ensure_project(client, title)
-    recovered = _recover_tasks(store, client, server, project.id)
+    """Create tasks for new documents and add predictions not pushed yet.
+
+    What is sent carries the scores and columns of `ranking`; with `order`, the
+    project serves its tasks in that order and its older tasks are brought up to date.
+    """
+    ranking = ranking or Ranking()
+    kind = DocumentTasks(store)
+    project, created, recovered = open_project(kind, client, server, title)
     tasks_created = predictions_created = 0
     caps: list[Cap] = []
     pending = store.tasks.iter_untasked(server, project.id)
-    untasked = (_Task(d, p, *capped_task(d, p)) for d, p in pending)
-    for batch in _batches(untasked, chunk):
-        predictions_created += _import_tasks(store, client, server, project.id, batch)
+    untasked = (
+        _Task(d, p, *capped_task(d, p, score=ranking.score(d.id), columns=ranking.columns(d.id)))
+        for d, p in pending
+    )
+    for batch in import_new(kind, client, server, project.id, untasked, chunk, on_progress):
+        predictions_created += sum(item.prediction is not None for item in batch)
         tasks_created += len(batch)
         caps.extend(item.cap for item in batch if item.cap is not None)
-        if on_progress:
-            on_progress(len(batch))
-    unpushed = (_Prediction(t, p, *capped_prediction(p))
+    unpushed = (_Prediction(t, p, *capped_prediction(p, score=ranking.score(p.document_id)))
                 for t, p in store.tasks.iter_unpushed(server, project.id))  # fmt: skip
     for predictions in _batches(unpushed, chunk):
         predictions_created += _import_predictions(store, client, server, project.id, predictions)
@@ -144,6 +160,10 @@ def push(
     changed = latest is not None and latest != (project.model_version or None)
     if changed:
         client.projects.update(id=project.id, model_version=latest)
+    ordered = None
+    if order is not None:
+        recorded = store.tasks.of_project(server, project.id)
+        ordered = apply_order(client, project.id, order, ranking, recorded)
     return PushReport(
         project_id=project.id,
         project_url=f"{server}/projects/{project.id}/data",
@@ -154,7 +174,40 @@ def push(
         model_version=latest,
         model_version_changed=changed,
         capped=caps,
+        order=ordered,
     )
+
+
+def open_project(
+    kind: PushKind[Any], client: LabelStudio, server: str, title: str
+) -> tuple[Any, bool, int]:
+    """The kind's project (made with its labeling config when missing), whether it was made
+    now, and how many tasks an interrupted push had made that are now recorded."""
+    project, created = ensure_project(client, title, kind.label_config())
+    found = list(unrecorded_tasks(kind, client, server, project.id))
+    kind.adopt(server, project.id, found)
+    return project, created, len(found)
+
+
+def import_new(
+    kind: PushKind[Any],
+    client: LabelStudio,
+    server: str,
+    project_id: int,
+    items: Iterator[PushItem],
+    chunk: int = CHUNK,
+    on_progress: Progress | None = None,
+) -> Iterator[list[Any]]:
+    """Send `items` as new tasks in batches, each recorded by the kind at once; yields them."""
+    for batch in _batches(items, chunk):
+        results, chars = (sum(sizes) for sizes in zip(*(item.size for item in batch), strict=True))
+        task_ids = import_tasks(client, project_id, [item.payload for item in batch],
+                                kind.subjects, kind.push_command,
+                                timeout=timeout_for(results, chars))  # fmt: skip
+        kind.record(server, project_id, batch, task_ids)
+        if on_progress:
+            on_progress(len(batch))
+        yield batch
 
 
 @studio_errors
@@ -230,27 +283,6 @@ def timeout_for(results: int, chars: int) -> float:
     return TIMEOUT_S + results / RESULTS_PER_S + chars / CHARS_PER_S
 
 
-def _import_tasks(
-    store: Store, client: LabelStudio, server: str, project_id: int, batch: list[_Task]
-) -> int:
-    """Import one batch; record task ids (and the predictions they carried) at once."""
-    results, chars = (sum(sizes) for sizes in zip(*(item.size for item in batch), strict=True))
-    task_ids = import_tasks(client, project_id, [item.payload for item in batch], "documents",
-                            "annotate push", timeout=timeout_for(results, chars))  # fmt: skip
-    store.tasks.record(
-        server,
-        project_id,
-        {item.document.id: task for item, task in zip(batch, task_ids, strict=True)},
-    )
-    carried = [
-        (item.prediction.id, task, item.prediction.model_version)
-        for item, task in zip(batch, task_ids, strict=True)
-        if item.prediction is not None
-    ]
-    store.tasks.record_pushed(server, project_id, carried)
-    return len(carried)
-
-
 def import_tasks(
     client: LabelStudio,
     project_id: int,
@@ -303,21 +335,35 @@ def _import_predictions(
     return len(batch)
 
 
-def _recover_tasks(store: Store, client: LabelStudio, server: str, project_id: int) -> int:
-    """Adopt tasks an interrupted push created but did not record (matched by doc_id).
+class DocumentTasks(AnnotationKind):
+    """Documents pushed as tasks: the `PushKind` of `push` (a `_Task` per document)."""
 
-    The predictions such a task was imported with are adopted too (the document's
-    latest prediction, when the task holds one of its model version), so that
-    they are not sent a second time.
-    """
-    found: dict[str, int] = {}
-    carried: list[tuple[int, int, str]] = []
-    for task, doc_id in unrecorded_tasks(AnnotationKind(store), client, server, project_id):
-        found[str(doc_id)] = int(task.id)
-        carried.extend(_carried_prediction(store, str(doc_id), task))
-    store.tasks.record(server, project_id, found)
-    store.tasks.record_pushed(server, project_id, carried)
-    return len(found)
+    subjects = "documents"
+
+    def label_config(self) -> str:
+        return labeling_config()
+
+    def record(self, server: str, project_id: int, batch: list[Any], task_ids: list[int]) -> None:
+        """Record the task ids, and the predictions the tasks carried."""
+        items = cast(list[_Task], batch)
+        pairs = list(zip(items, task_ids, strict=True))
+        documents = {item.document.id: task for item, task in pairs}
+        self.store.tasks.record(server, project_id, documents)
+        carried = [(item.prediction.id, task, item.prediction.model_version)
+                   for item, task in pairs if item.prediction is not None]  # fmt: skip
+        self.store.tasks.record_pushed(server, project_id, carried)
+
+    def adopt(self, server: str, project_id: int, found: list[tuple[Any, str]]) -> None:
+        """Adopt tasks an interrupted push made (matched by doc_id), with their predictions.
+
+        The predictions such a task was imported with are adopted too (the document's
+        latest prediction, when the task holds one of its model version), so that
+        they are not sent a second time.
+        """
+        carried = [c for task, doc_id in found
+                   for c in _carried_prediction(self.store, str(doc_id), task)]  # fmt: skip
+        self.store.tasks.record(server, project_id, {str(d): int(t.id) for t, d in found})
+        self.store.tasks.record_pushed(server, project_id, carried)
 
 
 def _carried_prediction(store: Store, doc_id: str, task: Any) -> list[tuple[int, int, str]]:

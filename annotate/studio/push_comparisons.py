@@ -8,7 +8,8 @@ records each pair's task, so a pair is never sent twice; when the judge's
 verdict on a pair changed, the task's prediction is replaced. With a sample
 size, a stratified sample (by the judge's relation) is sent instead of every
 pair, for measuring the judge. People's verdicts come back by `pull.pull` over
-`comparisons.VerdictKind`.
+`comparisons.VerdictKind`. The project, the recovery after an interrupted push and the
+batched import are `push`'s, over the pairs' kind (`PairTasks`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from __future__ import annotations
 import hashlib
 import heapq
 import re
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from annotate.codec import verdicts as V
 from annotate.errors import InputError
@@ -27,9 +28,8 @@ from annotate.store import ClaimPair, ComparisonTask, Document, Store, StoredVer
 
 from .comparisons import DEFAULT_COMPARISONS_PROJECT, Quotes, VerdictKind
 from .connection import studio_errors
-from .kind import unrecorded_tasks
 from .labelconfig import comparison_config
-from .push import CHUNK, ensure_project, import_tasks
+from .push import CHUNK, import_new, open_project
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
@@ -70,30 +70,30 @@ def push_comparisons(
     run = store.comparisons.last()
     if run is None:
         raise InputError(f"no finished comparison in {store.path}: run `annotate compare` first")
-    project, created = ensure_project(client, title, comparison_config())
-    recovered = _recover_tasks(store, client, server, project.id)
+    kind = PairTasks(store)
+    project, created, recovered = open_project(kind, client, server, title)
     known = store.verification.tasks(server, project.id)
     verdicts: Iterable[StoredVerdict] = store.comparisons.iter_verdicts(run.id)
     if sample is not None:
         verdicts = stratified_sample(verdicts, sample, seed)
-    builder = _TaskBuilder(store)
-    new: list[StoredVerdict] = []
-    considered = created_tasks = replaced = 0
-    for verdict in verdicts:
-        considered += 1
-        task = known.get(verdict.pair.key)
-        if task is None:
-            new.append(verdict)
-        elif task.prediction_digest != V.verdict_digest(verdict.verdict, verdict.judge):
-            _replace_prediction(store, client, builder, task, verdict)
-            replaced += 1
-        if len(new) >= chunk:
-            created_tasks += _import(store, client, server, project.id, builder, new)
-            new = []
-        if on_progress:
-            on_progress(1)
-    if new:
-        created_tasks += _import(store, client, server, project.id, builder, new)
+    seen: Counter[str] = Counter()
+
+    def new_pairs() -> Iterator[_PairTask]:
+        """The pairs with no task yet; a task whose verdict changed gets the new one."""
+        for verdict in verdicts:
+            seen["pairs"] += 1
+            task = known.get(verdict.pair.key)
+            if task is None:
+                yield kind.item(verdict)
+            elif task.prediction_digest != V.verdict_digest(verdict.verdict, verdict.judge):
+                _replace_prediction(store, client, kind, task, verdict)
+                seen["replaced"] += 1
+            if on_progress:
+                on_progress(1)
+
+    batches = import_new(kind, client, server, project.id, new_pairs(), chunk)
+    created_tasks = sum(len(batch) for batch in batches)
+    considered, replaced = seen["pairs"], seen["replaced"]
     if (project.model_version or None) != run.judge:
         client.projects.update(id=project.id, model_version=run.judge)
     return ComparisonPushReport(
@@ -172,6 +172,54 @@ def _quotas(available: dict[str, int], size: int) -> dict[str, int]:
 # -- tasks ------------------------------------------------------------------------
 
 
+@dataclass
+class _PairTask:
+    """A claim pair's verdict and the task made of it."""
+
+    verdict: StoredVerdict
+    payload: dict[str, Any]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        results = sum(len(p.get("result") or []) for p in self.payload["predictions"])
+        return results, sum(len(v) for v in self.payload["data"].values() if isinstance(v, str))
+
+
+class PairTasks(VerdictKind):
+    """Claim pairs pushed as tasks: the `PushKind` of `push_comparisons` (a `_PairTask` each)."""
+
+    subjects = "pairs"
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self.builder = _TaskBuilder(store)
+
+    def label_config(self) -> str:
+        return comparison_config()
+
+    def item(self, verdict: StoredVerdict) -> _PairTask:
+        """The task of a pair: its data, the judge's verdict as its prediction."""
+        payload = {"data": self.builder.data(verdict),
+                   "predictions": [self.builder.prediction(verdict)]}  # fmt: skip
+        return _PairTask(verdict, payload)
+
+    def record(self, server: str, project_id: int, batch: list[Any], task_ids: list[int]) -> None:
+        items = cast(list[_PairTask], batch)
+        self.store.verification.record_tasks([
+            ComparisonTask(server, project_id, v.pair, int(task_id), None,
+                           V.verdict_digest(v.verdict, v.judge), v.relation)
+            for v, task_id in zip((item.verdict for item in items), task_ids, strict=True)
+        ])  # fmt: skip
+
+    def adopt(self, server: str, project_id: int, found: list[tuple[Any, ClaimPair]]) -> None:
+        """Adopt tasks an interrupted push made (matched by pair key)."""
+        self.store.verification.record_tasks([
+            ComparisonTask(server, project_id, pair, int(task.id), None,
+                           (task.data or {}).get("verdict_digest"), "")
+            for task, pair in found
+        ])  # fmt: skip
+
+
 class _TaskBuilder(Quotes):
     """Builds tasks and predictions, keeping recently used documents' texts at hand."""
 
@@ -225,29 +273,10 @@ def context(text: str, start: int, end: int, limit: int = CONTEXT_CHARS) -> tupl
     return before.lstrip(), after.rstrip()
 
 
-def _import(
-    store: Store,
-    client: LabelStudio,
-    server: str,
-    project_id: int,
-    builder: _TaskBuilder,
-    verdicts: list[StoredVerdict],
-) -> int:
-    """Import one batch of pairs with their predictions; record the tasks at once."""
-    tasks = [{"data": builder.data(v), "predictions": [builder.prediction(v)]} for v in verdicts]
-    task_ids = import_tasks(client, project_id, tasks, "pairs", "annotate push --comparisons")
-    store.verification.record_tasks([
-        ComparisonTask(server, project_id, v.pair, int(task_id), None,
-                       V.verdict_digest(v.verdict, v.judge), v.relation)
-        for v, task_id in zip(verdicts, task_ids, strict=True)
-    ])  # fmt: skip
-    return len(task_ids)
-
-
 def _replace_prediction(
     store: Store,
     client: LabelStudio,
-    builder: _TaskBuilder,
+    kind: PairTasks,
     task: ComparisonTask,
     verdict: StoredVerdict,
 ) -> None:
@@ -258,23 +287,12 @@ def _replace_prediction(
         old_ids = [int(p.id) for p in client.predictions.list(task=task.task_id) if p.id]
     for prediction_id in old_ids:
         client.predictions.delete(id=prediction_id)
-    payload = builder.prediction(verdict)
+    payload = kind.builder.prediction(verdict)
     made = client.predictions.create(task=task.task_id, **payload)
     store.verification.record_tasks([
         ComparisonTask(task.server, task.project_id, task.pair, task.task_id, made.id,
                        V.verdict_digest(verdict.verdict, verdict.judge), verdict.relation)
     ])  # fmt: skip
-
-
-def _recover_tasks(store: Store, client: LabelStudio, server: str, project_id: int) -> int:
-    """Adopt tasks an interrupted push created but did not record (matched by pair key)."""
-    found = [
-        ComparisonTask(server, project_id, pair, int(task.id), None,
-                       (task.data or {}).get("verdict_digest"), "")
-        for task, pair in unrecorded_tasks(VerdictKind(store), client, server, project_id)
-    ]  # fmt: skip
-    store.verification.record_tasks(found)
-    return len(found)
 
 
 __all__ = [

@@ -17,7 +17,7 @@ the store.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ from typing import Any
 from annotate.codec import prediction_payload, regions_of
 from annotate.schemas import Annotation, Span
 from annotate.store import Document, Prediction, Store
+
+from .order import Ranking
 
 
 def task_data(document: Document) -> dict[str, Any]:
@@ -88,14 +90,18 @@ def prediction_for(prediction: Prediction, limit: int = MAX_REGIONS) -> dict[str
 
 
 def capped_prediction(
-    prediction: Prediction, limit: int = MAX_REGIONS
+    prediction: Prediction, limit: int = MAX_REGIONS, score: float | None = None
 ) -> tuple[dict[str, Any], Cap | None]:
-    """The Label Studio prediction, and how it was cut when it had more than `limit` regions."""
+    """The Label Studio prediction, and how it was cut when it had more than `limit` regions.
+
+    Its score is `score`, 1 - the estimated P(wrong) of the prediction
+    (`workflows.confidence`: the chance it needs no correction); without one (a
+    caller that does not rank), the share of its quotes that were grounded.
+    """
     whole = Annotation.model_validate_json(prediction.annotation)
     annotation, regions, cut = capped(whole, limit)
-    payload = prediction_payload(
-        annotation, prediction.model_version, score=prediction.grounded_share
-    )
+    score = prediction.grounded_share if score is None else score
+    payload = prediction_payload(annotation, prediction.model_version, score=score)
     if cut is None:
         return payload, None
     kept = sum(result["type"] == "labels" for result in payload["result"])
@@ -108,13 +114,22 @@ def task_for(document: Document, prediction: Prediction | None) -> dict[str, Any
 
 
 def capped_task(
-    document: Document, prediction: Prediction | None, limit: int = MAX_REGIONS
+    document: Document,
+    prediction: Prediction | None,
+    limit: int = MAX_REGIONS,
+    *,
+    score: float | None = None,
+    columns: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], Cap | None]:
-    """One Label Studio task, and how its prediction was cut (None when it was not)."""
+    """One Label Studio task, and how its prediction was cut (None when it was not).
+
+    `columns` are added to its data (`order.Ranking.columns`), `score` is its prediction's.
+    """
+    data = {**task_data(document), **(columns or {})}
     if prediction is None:
-        return {"data": task_data(document), "predictions": []}, None
-    payload, cap = capped_prediction(prediction, limit)
-    return {"data": task_data(document), "predictions": [payload]}, cap
+        return {"data": data, "predictions": []}, None
+    payload, cap = capped_prediction(prediction, limit, score)
+    return {"data": data, "predictions": [payload]}, cap
 
 
 def iter_tasks(store: Store) -> Iterator[dict[str, Any]]:
@@ -122,17 +137,22 @@ def iter_tasks(store: Store) -> Iterator[dict[str, Any]]:
         yield task_for(document, prediction)
 
 
-def write_tasks(store: Store, out: Path, caps: list[Cap] | None = None) -> int:
+def write_tasks(
+    store: Store, out: Path, caps: list[Cap] | None = None, ranking: Ranking | None = None
+) -> int:
     """Stream every task into `out` as a JSON list; return how many were written.
 
-    Each prediction cut to its first regions is added to `caps`.
+    Each prediction cut to its first regions is added to `caps`; each task carries
+    the score and columns of `ranking` (as `annotate push` sends them).
     """
+    ranking = ranking or Ranking()
     count = 0
     tmp = out.with_name(out.name + ".partial")
     with tmp.open("w", encoding="utf-8") as handle:
         handle.write("[")
         for document, prediction in store.predictions.with_documents():
-            task, cap = capped_task(document, prediction)
+            task, cap = capped_task(document, prediction, score=ranking.score(document.id),
+                                    columns=ranking.columns(document.id))  # fmt: skip
             if cap is not None and caps is not None:
                 caps.append(cap)
             handle.write(",\n" if count else "\n")

@@ -1008,6 +1008,27 @@ def _speaker(writer: _Writer, person: Actor, capital: bool) -> None:
     writer.actor(person)
 
 
+def _speaker_first(writer: _Writer, plan: _ClaimPlan, speaker: Actor, verb: str,
+                   gap: str) -> tuple[_Written, tuple[int, int, str]]:  # fmt: skip
+    """``Doresku <verb><gap><claim>.``: the claim written, and the verb as its cue."""
+    _speaker(writer, speaker, capital=True)
+    writer.write(" ")
+    cue = (*writer.write(verb), verb)
+    writer.write(gap)
+    written = _claim(writer, plan, capital=False)
+    writer.write(".")
+    return written, cue
+
+
+def _speaker_said(writer: _Writer, speaker: Actor) -> tuple[int, int, str]:
+    """``… Doresku said.`` after the claim: the cue."""
+    _speaker(writer, speaker, capital=False)
+    writer.write(" ")
+    cue = (*writer.write("said"), "said")
+    writer.write(".")
+    return cue
+
+
 def _sentence(writer: _Writer, plan: _ClaimPlan) -> _Written:
     """One sentence reporting the claim: attributed (direct or indirect) or authorial."""
     speaker = plan.fact.speaker
@@ -1019,19 +1040,11 @@ def _sentence(writer: _Writer, plan: _ClaimPlan) -> _Written:
     frame = plan.frame = writer.rng.choices(range(5), (4, 2, 1, 1, 2))[0]
     cue: tuple[int, int, str]
     if frame == 0:  # Doresku said Norway will send ...
-        _speaker(writer, speaker, capital=True)
-        writer.write(" ")
-        cue = (*writer.write("said"), "said")
-        writer.write(" ")
-        written = _claim(writer, plan, capital=False)
-        writer.write(".")
+        written, cue = _speaker_first(writer, plan, speaker, "said", " ")
     elif frame == 1:  # Norway will send ..., Doresku said.
         written = _claim(writer, plan, capital=True)
         writer.write(", ")
-        _speaker(writer, speaker, capital=False)
-        writer.write(" ")
-        cue = (*writer.write("said"), "said")
-        writer.write(".")
+        cue = _speaker_said(writer, speaker)
     elif frame == 2:  # According to Doresku, ...
         cue = (*writer.write("According to"), "According to")
         writer.write(" ")
@@ -1040,20 +1053,12 @@ def _sentence(writer: _Writer, plan: _ClaimPlan) -> _Written:
         written = _claim(writer, plan, capital=False)
         writer.write(".")
     elif frame == 3:  # Doresku told reporters ...
-        _speaker(writer, speaker, capital=True)
-        writer.write(" ")
-        cue = (*writer.write("told"), "told")
-        writer.write(" reporters ")
-        written = _claim(writer, plan, capital=False)
-        writer.write(".")
+        written, cue = _speaker_first(writer, plan, speaker, "told", " reporters ")
     else:  # "Norway will send ...," Doresku said.
         writer.write("“")
         written = _claim(writer, plan, capital=True)
         writer.write(",” ")
-        _speaker(writer, speaker, capital=False)
-        writer.write(" ")
-        cue = (*writer.write("said"), "said")
-        writer.write(".")
+        cue = _speaker_said(writer, speaker)
     written.cue = cue
     written.attribution = "direct" if frame == 4 else "indirect"
     return written

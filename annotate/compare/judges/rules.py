@@ -60,6 +60,7 @@ from ..text import (
     content_words,
     stem,
     without_attribution,
+    words_of,
 )
 from .base import JudgeUsage, Pair
 
@@ -183,8 +184,8 @@ class Features:
         self._claim = claim
         self._agent_key = agent_key
         #: content words of what is claimed, its attribution left out (see `without_attribution`)
-        self._stripped = without_attribution(claim.quote)
-        self.words = frozenset(content_words(self._stripped))
+        self.stripped = without_attribution(claim.quote)
+        self.words = frozenset(content_words(self.stripped))
         #: indexes into EVENT_KINDS of the events the claim names
         self.events = frozenset(i for i, kind in enumerate(EVENT_KINDS) if kind & self.words)
         #: values and clauses already read, (kind, key) -> words
@@ -207,7 +208,7 @@ class Features:
     def names(self) -> dict[str, str]:
         """Actor key -> name of every name in the claim, its first word too ("Brazil
         signed ..."), its attribution left out."""
-        stripped = self._stripped
+        stripped = self.stripped
         return {self._agent_key(n): n for n in self._all_names if n.strip() and n in stripped}
 
     @cached_property
@@ -236,7 +237,7 @@ class Features:
         """What the claim says happened, to what: its words without attribution, names,
         dates or figures (the values two tellings of one event may differ on)."""
         named = self._name_words
-        keys = {f"actor:{k}" for k, name in self.subjects.items() if name in self._stripped}
+        keys = {f"actor:{k}" for k, name in self.subjects.items() if name in self.stripped}
         return (self.words - self.date_words - named) | keys
 
     @cached_property
@@ -250,7 +251,7 @@ class Features:
         rally"), each as its words, names left out: a definite phrase both claims use
         points at one thing."""
         found = []
-        for match in _DEFINITE.finditer(self._stripped):
+        for match in _DEFINITE.finditer(self.stripped):
             words: set[str] = set()
             for word in match.group(1).split():
                 if word.lower() in STOP_WORDS or word.lower().endswith(("ed", "ing")):
@@ -299,7 +300,7 @@ class Features:
         a claim says happened is read for most claims, its dates for few."""
         found = self.words & _DATE_VOCABULARY
         if found and self.words & _RELATIVE_WORDS:
-            found |= {w for m in _RELATIVE.finditer(self._stripped) for w in content_words(m[1])}
+            found |= {w for m in _RELATIVE.finditer(self.stripped) for w in content_words(m[1])}
         return found
 
     def clause_words(self, at: int) -> frozenset[str]:
@@ -680,9 +681,9 @@ def _number_conflict(pair: Pair, a: Features, b: Features, updated: bool) -> Ver
         reason = why_different(a.measures[i], b.measures[j], a.words, b.words, published)
         reason = reason or _other_subjects(pair, a, b)
         if reason is None:
-            return _contradicts("number", qa.text, qb.text, f"Same quantity ({qa.unit} of "
-                                f"{_named(a, b)}), different values: '{qa.text}' / "
-                                f"'{qb.text}'.")  # fmt: skip
+            return _contradicts("number", qa.text, qb.text, f"Same quantity ({qa.unit}), "
+                                f"different values: '{qa.text}' / '{qb.text}'; both "
+                                f"about: {_named(a, b)}.")  # fmt: skip
         reasons.append(reason)
     if reasons:
         return _verdict("unrelated", f"Not one quantity: {reasons[0]}.")
@@ -714,9 +715,10 @@ def _rest_alike(
 
 
 def _named(a: Features, b: Features, most: int = 4) -> str:
-    """A few of the words both claims share, to name what they are both about."""
-    shared = sorted(a.words & b.words, key=lambda w: (-len(w), w))[:most]
-    return ", ".join(sorted(shared)) or "one topic"
+    """A few of the words both claims share, as the first claim writes them, to name
+    what they are both about: the longest, listed in the claim's order."""
+    longest = set(sorted(a.words & b.words, key=lambda w: (-len(w), w))[:most])
+    return ", ".join(words_of(a.stripped, longest)) or "one topic"
 
 
 def _alike_phrases(a: Features, b: Features) -> frozenset[str]:

@@ -1,0 +1,152 @@
+"""Ties go to people (issue 21 part 2), against a real Label Studio.
+
+Two annotators answer every seed document: one keeps the rules' pre-annotation,
+the other drops a claim. Every document then has a span drawn by one of two
+annotators, a tie: the gold waits for a reviewer (never the first annotator by
+name), the export keeps those documents in split ``unresolved`` with their ties,
+and model-vs-gold leaves them out and says so. ``annotate push --review`` sends
+them to a review project with both answers as predictions; a reviewer takes the
+answer of the annotator whose name sorts last, ``annotate pull --review`` brings
+it back, and the next gold pass makes it the gold (method ``review``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from annotate.cli import app
+from annotate.codec import layout as L
+from annotate.ingest import ingest_paths
+from annotate.preannotate.pipeline import preannotate
+from annotate.preannotate.providers.rules import RulesProvider
+from annotate.store import Store
+from annotate.studio import server
+from annotate.studio.connection import Credentials, connect
+from annotate.studio.review import ANSWER_OF
+
+pytestmark = pytest.mark.studio
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+DOCUMENTS = 2
+runner = CliRunner()
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else value.model_dump()
+
+
+def cli(db: Path, *args: str) -> str:
+    result = runner.invoke(app, ["--db", str(db), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def agreement(db: Path) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(cli(db, "agreement", "--json"))
+    return report
+
+
+def two_annotators_disagree(client: Any, project_id: int) -> str:
+    """The admin keeps each prediction, a second annotator drops its first claim; the
+    second one's e-mail."""
+    other = client.users.create(email="ties-b@annotate.local", username="ties-b")
+    for task in client.tasks.list(project=project_id, fields="all"):
+        result = as_dict(task.predictions[0])["result"]
+        client.annotations.create(id=task.id, result=result, lead_time=30.0)
+        claim = next(r["id"] for r in result if r.get("from_name") == L.CLAIM)
+        edited = [r for r in result if claim not in (r.get("id"), r.get("from_id"),
+                                                     r.get("to_id"))]  # fmt: skip
+        client.annotations.create(id=task.id, result=edited, completed_by=other.id)
+    return str(other.email)
+
+
+def export(db: Path, out: Path) -> dict[str, Any]:
+    cli(db, "export", "--out", str(out))
+    manifest: dict[str, Any] = json.loads((out / "manifest.json").read_text())
+    return manifest
+
+
+def rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_ties_wait_for_a_reviewer_then_the_review_is_the_gold(
+    studio: server.StudioConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LABEL_STUDIO_URL", studio.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", studio.token)
+    client = connect(Credentials(studio.url, studio.token, "test"))
+    db = tmp_path / "ties.db"
+    with Store(db) as store:
+        ingest_paths(store, sorted(SEEDS.glob("*.txt"))[:DOCUMENTS])
+        asyncio.run(preannotate(store, RulesProvider()))
+    cli(db, "push", "--project", "ties-test: documents")
+    project = next(p for p in client.projects.list() if p.title == "ties-test: documents")
+    second = two_annotators_disagree(client, project.id)
+    admin = str(client.users.whoami().email)
+    last = max(admin, second)  # the annotator whose name sorts last: never first by name
+    cli(db, "pull", "--project", "ties-test: documents")
+
+    # Before review: every document waits on a tie; nothing is decided by name.
+    report = agreement(db)
+    ties = report["adjudication"]["ties"]
+    assert ties["waiting_for_review"]["documents"] == DOCUMENTS
+    assert ties["waiting_for_review"]["items"] >= DOCUMENTS
+    assert ties["review"] == {"documents": 0, "items": 0}
+    assert report["model_vs_gold_left_out"] == {
+        "documents": DOCUMENTS, "tied_items": ties["waiting_for_review"]["items"]
+    }  # fmt: skip
+    assert report["model_vs_gold"] == {}  # no resolved gold to score against
+    assert all(d["resolution"] == "waiting for review" for d in report["disagreements"])
+    with Store(db) as store:
+        assert list(store.gold.annotations()) == []  # eval and compare read no unresolved gold
+    manifest = export(db, tmp_path / "before")
+    assert manifest["splits"] == {"gold": 0, "unresolved": DOCUMENTS}
+    waiting = rows(tmp_path / "before" / "jsonl" / "unresolved" / "unresolved.jsonl")
+    assert (tmp_path / "before" / "unresolved" / "unresolved.parquet").is_file()
+    data = tmp_path / "before" / "data"
+    assert [p.name for p in data.iterdir()] == ["gold.parquet"]  # data/ is the gold alone
+    assert all(row["ties"] and row["adjudication"] == "majority" for row in waiting)
+    card = (tmp_path / "before" / "README.md").read_text()
+    assert f"waiting for review: {ties['waiting_for_review']['items']} items in {DOCUMENTS}" in card
+    assert f"{DOCUMENTS} documents ({ties['waiting_for_review']['items']} tied items)" in card
+
+    # The review project: a task per waiting document, both answers side by side.
+    output = cli(db, "push", "--review", "--project", "ties-test: review")
+    assert f"{DOCUMENTS} new tasks" in output
+    assert "0 new tasks" in cli(db, "push", "--review", "--project", "ties-test: review")
+    review = next(p for p in client.projects.list() if p.title == "ties-test: review")
+    tasks = list(client.tasks.list(project=review.id, fields="all"))
+    assert len(tasks) == DOCUMENTS
+    reviewer = client.users.create(email="ties-reviewer@annotate.local", username="ties-rev")
+    chosen: dict[str, int] = {}
+    for task in tasks:
+        answers = {as_dict(p)["model_version"]: as_dict(p)["result"] for p in task.predictions}
+        assert set(answers) == {ANSWER_OF + admin, ANSWER_OF + second}
+        assert task.data["ties"]
+        taken = answers[ANSWER_OF + last]
+        chosen[task.data["doc_id"]] = sum(r.get("from_name") == L.CLAIM for r in taken)
+        client.annotations.create(id=task.id, result=taken, completed_by=reviewer.id)
+    output = cli(db, "pull", "--review", "--project", "ties-test: review")
+    assert f"{DOCUMENTS} reviews by 1 annotators" in output
+
+    # After review: the ties are resolved by the reviewer, whose answer is the gold.
+    report = agreement(db)
+    ties = report["adjudication"]["ties"]
+    assert ties["review"]["documents"] == DOCUMENTS
+    assert ties["waiting_for_review"] == {"documents": 0, "items": 0}
+    assert report["adjudication"]["methods"] == {"review": DOCUMENTS}
+    assert report["annotators"] == sorted([admin, second])  # a reviewer is not an annotator
+    assert report["model_vs_gold_left_out"] == {"documents": 0, "tied_items": 0}
+    assert report["model_vs_gold"]  # scored now that the gold is resolved
+    manifest = export(db, tmp_path / "after")
+    assert manifest["splits"] == {"gold": DOCUMENTS}
+    gold = rows(tmp_path / "after" / "jsonl" / "data" / "gold.jsonl")
+    assert {row["id"]: len(row["claims"]) for row in gold} == chosen
+    assert all(row["adjudication"] == "review" and row["ties"] for row in gold)
