@@ -23,9 +23,10 @@ from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 from annotate.studio import server
 from annotate.studio.ml_backend import BackendAuth
-from annotate.studio.tasks import prediction_for
+from annotate.studio.tasks import capped_prediction
 from annotate.workflows.backend import Backend
 from annotate.workflows.backend_http import make_server
+from annotate.workflows.confidence import ranking
 from annotate.workflows.loop_predict import Delivery, PredictionLoop
 
 from .conftest import SEEDS
@@ -111,8 +112,11 @@ def test_the_endpoints_answer_as_label_studio_expects(
         while [(r.status, r.counts.predicted) for r in store.runs.all()] != [("finished", 1)]:
             assert time.monotonic() < deadline, store.runs.all()
             time.sleep(0.05)
+        # scored as `annotate push` scores it
+        expected = capped_prediction(made, score=ranking(store).score(doc_id))[0]
     # one answer per task, in order (Label Studio pairs them by position): only ours predicted
-    assert answer["results"] == [[prediction_for(made)], [], []]
+    assert answer["results"] == [[expected], [], []]
+    assert expected["score"] is not None
     assert _call(served + "/predict", b"not json")[0] == 400
     assert _call(served + "/predict", {"tasks": "x", "project": "3.1"})[0] == 400
     assert _call(served + "/nowhere")[0] == 404

@@ -10,6 +10,7 @@ to one worker thread that runs them through the same pre-annotation pipeline as
 by then are in its answer, the rest are handed to `deliver` when ready (posted to
 Label Studio's predictions API), so no request outlives Label Studio's timeout.
 Cached calls cost no time, so a document whose calls are cached is answered too.
+Each prediction carries the score `annotate push` gives it (`workflows.confidence`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ from annotate.llm import Price
 from annotate.preannotate.pipeline import job_key, preannotate
 from annotate.preannotate.providers import Provider
 from annotate.store import Document, Prediction, Store
-from annotate.studio.tasks import prediction_for
+from annotate.studio.order import Ranking
+from annotate.studio.tasks import capped_prediction
+
+from .confidence import ranking
 
 log = logging.getLogger("annotate.serve")
 
@@ -119,13 +123,14 @@ class PredictionLoop:
         wanted: list[tuple[int, Wanted]] = []
         done: list[tuple[int, int, str]] = []
         with Store(self.db) as store:
+            scores = ranking(store)  # the scores `annotate push` gives (fitted on kept gold)
             for i, task in enumerate(tasks):
                 document_id = _document_id(task)
                 if document_id is None or not _known(store, document_id):
                     continue
                 prediction = self._current(store, document_id)
                 if prediction is not None:
-                    answers[i] = [prediction_for(prediction)]
+                    answers[i] = [_payload(scores, prediction)]
                     done.append((int(task["id"]), prediction.id, prediction.model_version))
                 else:
                     wanted.append((i, Wanted(project_id, int(task["id"]), document_id)))
@@ -199,13 +204,14 @@ class PredictionLoop:
     def _run(self, loop: asyncio.AbstractEventLoop, store: Store, batch: list[str]) -> None:
         """One pipeline run over `batch`; each document's waiters hear as it is recorded."""
         pending = set(batch)
+        scores = ranking(store)
         documents: list[Document] = [store.documents.get(d) for d in batch]
 
         def progress(_: object) -> None:
             for document_id in list(pending):
                 if (prediction := self._current(store, document_id)) is not None:
                     pending.discard(document_id)
-                    self._finish(document_id, prediction)
+                    self._finish(document_id, prediction, _payload(scores, prediction))
 
         try:
             summary = loop.run_until_complete(
@@ -219,12 +225,13 @@ class PredictionLoop:
             log.error("run over %d document(s) failed: %s", len(batch), exc)
         progress(None)
         for document_id in pending:  # failed (recorded in the run) or not reached
-            self._finish(document_id, None)
+            self._finish(document_id, None, None)
         self._flush()
 
-    def _finish(self, document_id: str, prediction: Prediction | None) -> None:
+    def _finish(
+        self, document_id: str, prediction: Prediction | None, payload: dict[str, Any] | None
+    ) -> None:
         """Hand the prediction to the requests that wait; keep it for those gone (`_flush`)."""
-        payload = prediction_for(prediction) if prediction is not None else None
         with self._lock:
             for want in self._waiting.pop(document_id, []):
                 want.payload, want.done = payload, True
@@ -247,6 +254,11 @@ class PredictionLoop:
             except AnnotateError as exc:
                 log.error("delivering %d prediction(s) to project %d failed: %s",
                           len(delivery.predictions), delivery.project_id, exc)  # fmt: skip
+
+
+def _payload(scores: Ranking, prediction: Prediction) -> dict[str, Any]:
+    """Label Studio's prediction, scored as `annotate push` scores it."""
+    return capped_prediction(prediction, score=scores.score(prediction.document_id))[0]
 
 
 def _document_id(task: dict[str, Any]) -> str | None:
