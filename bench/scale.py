@@ -34,7 +34,10 @@ Reported per contestant: documents/s over the whole process (start-up included) 
 the job alone (``job_docs_per_s``: the rate the CLI's summary or the script reports), its
 share of the ideal C/L, the client's CPU seconds per 1,000 documents (user + system of
 its process tree, start-up included, from ``getrusage`` of the waited-for child; the
-server runs in another process and is not counted), the server's CPU per 1,000 answers
+server runs in another process and is not counted), its start-up CPU (the same command
+run with no document to do: annotate on the store it has just finished, the scripts on
+an empty corpus) and its CPU per 1,000 documents after start-up (the work per
+document, which start-up hides at small sizes), the server's CPU per 1,000 answers
 and the client's peak memory (process tree, sampled every 20 ms); annotate's ratios to
 the plain client and to instructor, in throughput and in client CPU; across sizes,
 annotate's peak memory at the largest size against 10,000.
@@ -207,15 +210,21 @@ def contestant(
         shutil.copy(template, db)
         command = [*ANNOTATE, "preannotate", "--provider", "openai", "--model", MODEL]
         command += ["--concurrency", str(args.concurrency), "--db", str(db)]
+        idle = command  # run again once every document is predicted: nothing to send
     else:
-        command = [sys.executable, __file__, "--child", name, "--corpus", str(corpus)]
-        command += ["--concurrency", str(args.concurrency)]
+        child = [sys.executable, __file__, "--child", name, "--concurrency", str(args.concurrency)]
+        command = [*child, "--corpus", str(corpus)]
+        empty = work / "empty.jsonl"
+        empty.write_text("")
+        idle = [*child, "--corpus", str(empty)]
     with serving(setting, args) as (server, pid):
         env["OPENAI_BASE_URL"] = server.base_url
         server_before = process_cpu_seconds(pid)
         run: dict[str, Any] = run_measured(command, env=env, out=work / f"{name}.out")
         run["server_cpu_seconds"] = round(process_cpu_seconds(pid) - server_before, 2)
         run["requests"] = server.stats().get("requests")
+        # The same command with no document to do: its start-up and ending, paid once per run.
+        run["startup_cpu_seconds"] = run_measured(idle, env=env)["cpu_seconds"]
     output = (work / f"{name}.out").read_text(encoding="utf-8")
     if name == "annotate":
         _check_predicted(work / "run.db")
@@ -250,6 +259,9 @@ def run_setting(
             run = contestant(name, setting, corpus, template, args)
             run["docs_per_s"] = round(size / run["seconds"], 1)
             run["cpu_s_per_1000_docs"] = round(run["cpu_seconds"] / size * 1000, 2)
+            run["cpu_s_per_1000_docs_after_startup"] = round(
+                (run["cpu_seconds"] - run["startup_cpu_seconds"]) / size * 1000, 2
+            )
             run["server_cpu_s_per_1000_answers"] = round(
                 run["server_cpu_seconds"] / max(run["requests"] or 1, 1) * 1000, 2
             )
@@ -264,6 +276,8 @@ FIGURES = (
     "docs_per_s",
     "job_docs_per_s",
     "cpu_s_per_1000_docs",
+    "startup_cpu_seconds",
+    "cpu_s_per_1000_docs_after_startup",
     "server_cpu_s_per_1000_answers",
     "peak_mib",
 )
@@ -285,6 +299,7 @@ def medians(rounds: list[dict[str, dict[str, Any]]], contestants: list[str]) -> 
             ("docs_per_s", "throughput"),
             ("job_docs_per_s", "throughput_job_only"),
             ("cpu_s_per_1000_docs", "client_cpu"),
+            ("cpu_s_per_1000_docs_after_startup", "client_cpu_after_startup"),
         ):
             ratios = [runs["annotate"][figure] / runs[other][figure] for runs in rounds]
             result[f"annotate_vs_{other}_{label}"] = round(statistics.median(ratios), 3)
@@ -365,15 +380,17 @@ def summary(report: dict[str, Any]) -> str:
             found = result["medians"]
             lines.append(f"\n{size} documents, {setting}:")
             lines.append(
-                f"  {'contestant':<11} {'docs/s':>7} {'job docs/s':>10} "
-                f"{'client CPU s/1k':>15} {'server CPU s/1k':>15} {'peak MiB':>8}"
+                f"  {'contestant':<11} {'docs/s':>7} {'job docs/s':>10} {'client CPU s/1k':>15} "
+                f"{'start-up CPU s':>14} {'after start-up':>14} {'server CPU s/1k':>15} "
+                f"{'peak MiB':>8}"
             )
             for name in CONTESTANTS:
                 if name in found:
                     row = found[name]
                     lines.append(
                         f"  {name:<11} {row['docs_per_s']:>7} {row['job_docs_per_s']:>10} "
-                        f"{row['cpu_s_per_1000_docs']:>15} "
+                        f"{row['cpu_s_per_1000_docs']:>15} {row['startup_cpu_seconds']:>14} "
+                        f"{row['cpu_s_per_1000_docs_after_startup']:>14} "
                         f"{row['server_cpu_s_per_1000_answers']:>15} {row['peak_mib']:>8}"
                     )
             for key, value in found.items():
