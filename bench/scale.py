@@ -10,7 +10,10 @@ responder's work by another's cache):
 * ``annotate preannotate`` (the CLI, as a user runs it) on a store where the N
   documents were ingested from JSON Lines with ``annotate ingest``;
 * a plain client: the openai SDK's async client with a semaphore, reading the same
-  JSON Lines (``bench/preannotate.py``'s baseline): no store, no grounding, no cache;
+  JSON Lines: no store, no grounding, no cache; it imports the SDK and nothing of
+  annotate (the prompt and response format come in a file the benchmark writes), and
+  neither contestant script imports the fake server's code, so that each start-up is
+  what a user's script would pay;
 * instructor (the library a maintainer would script this with instead): its async
   client, the same ``Extraction`` as ``response_model`` (JSON-schema mode), no store,
   no grounding.
@@ -75,25 +78,18 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from measure import machine_speed, run_measured
 
-from annotate.testing.llm_server import (
-    DEFAULT_RESPONDER,
-    FakeLLM,
-    RunningServer,
-    _wait_listening,
-    find_article,
-    load_responder,
-    serve,
-)
+if TYPE_CHECKING:
+    from annotate.testing.llm_server import RunningServer
 
 #: What the fake server answers with. ``seeds``: the rules' answer for the seed under each
 #: dispatch's dateline, worked out once per seed (the quotes hold in the whole article), so
 #: the table costs the server next to nothing per request. ``rules``: the rules on every
 #: distinct article (the default responder of the tests).
-RESPONDERS = {"seeds": "scale:seed_answer", "rules": DEFAULT_RESPONDER}
+RESPONDERS = {"seeds": "scale:seed_answer", "rules": "default"}
 #: The two settings (see the module docstring): the server's latency and CPU per answer.
 SETTINGS = ("remote", "same-machine")
 CONTESTANTS = ("annotate", "plain", "instructor")
@@ -107,6 +103,8 @@ BURN_BLOCK = bytes(1 << 20)
 
 @functools.lru_cache(maxsize=64)
 def _seed_body_answer(body: str) -> Any:
+    from annotate.testing.llm_server import DEFAULT_RESPONDER, load_responder
+
     return load_responder(DEFAULT_RESPONDER)(body)
 
 
@@ -135,27 +133,6 @@ def store_of(size: int, work: Path) -> tuple[Path, Path, dict[str, float]]:
 # --- the server: the fake endpoint, computing each answer on this machine or not ---------
 
 
-class ComputingLLM(FakeLLM):
-    """The fake endpoint, burning `kib_per_char` KiB of SHA-256 per article character first.
-
-    The work runs in a pool of one thread per core (SHA-256 releases the GIL), so answers
-    are computed on every core at once, as a local model's threads do; the event loop
-    stays free to take requests and send answers.
-    """
-
-    def __init__(self, responder: str, latency: float, kib_per_char: float) -> None:
-        super().__init__(responder, latency)
-        self.bytes_per_char = int(kib_per_char * 1024)
-        self.pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
-
-    async def respond(self, body: dict[str, Any], request: Any = None) -> Any:
-        article = find_article(body.get("messages") or [])
-        if self.bytes_per_char and article and request is not None:
-            work = len(article) * self.bytes_per_char
-            await asyncio.get_running_loop().run_in_executor(self.pool, burn, work)
-        return await super().respond(body, request)
-
-
 def burn(size: int) -> None:
     """Hash `size` bytes (a fixed amount of CPU work, whatever the machine's load)."""
     digest = hashlib.sha256()
@@ -165,14 +142,43 @@ def burn(size: int) -> None:
 
 
 def serve_child(args: argparse.Namespace) -> None:
-    """``--serve``: run the server in this process until terminated."""
-    server = ComputingLLM(RESPONDERS[args.responder], args.latency, args.server_kib_per_char)
-    asyncio.run(serve(server, 0))
+    """``--serve``: run the server in this process until terminated.
+
+    The server's imports stay here: the contestants' processes run this file too, and
+    what they import is their start-up, so the module's top imports almost nothing.
+    """
+    from annotate.testing.llm_server import DEFAULT_RESPONDER, FakeLLM, find_article, serve
+
+    class ComputingLLM(FakeLLM):
+        """The fake endpoint, burning `kib_per_char` KiB of SHA-256 per article character first.
+
+        The work runs in a pool of one thread per core (SHA-256 releases the GIL), so
+        answers are computed on every core at once, as a local model's threads do; the
+        event loop stays free to take requests and send answers.
+        """
+
+        def __init__(self, responder: str, latency: float, kib_per_char: float) -> None:
+            super().__init__(responder, latency)
+            self.bytes_per_char = int(kib_per_char * 1024)
+            self.pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
+
+        async def respond(self, body: dict[str, Any], request: Any = None) -> Any:
+            article = find_article(body.get("messages") or [])
+            if self.bytes_per_char and article and request is not None:
+                work = len(article) * self.bytes_per_char
+                await asyncio.get_running_loop().run_in_executor(self.pool, burn, work)
+            return await super().respond(body, request)
+
+    responder = RESPONDERS[args.responder]
+    responder = DEFAULT_RESPONDER if responder == "default" else responder
+    asyncio.run(serve(ComputingLLM(responder, args.latency, args.server_kib_per_char), 0))
 
 
 @contextlib.contextmanager
 def serving(setting: str, args: argparse.Namespace) -> Iterator[tuple[RunningServer, int]]:
     """A fresh server for `setting` in its own process: its handle and its pid."""
+    from annotate.testing.llm_server import RunningServer, _wait_listening
+
     same_machine = setting == "same-machine"
     command = [sys.executable, __file__, "--serve", "--responder", args.responder]
     command += ["--latency", str(args.same_machine_latency if same_machine else args.latency)]
@@ -213,6 +219,7 @@ def contestant(
         idle = command  # run again once every document is predicted: nothing to send
     else:
         child = [sys.executable, __file__, "--child", name, "--concurrency", str(args.concurrency)]
+        child += ["--request", str(request_spec(work))]
         command = [*child, "--corpus", str(corpus)]
         empty = work / "empty.jsonl"
         empty.write_text("")
@@ -314,23 +321,68 @@ def _texts(corpus: Path) -> list[str]:
         return [json.loads(line)["text"] for line in handle]
 
 
-def plain_child(corpus: Path, concurrency: int) -> None:
-    from preannotate import plain_client  # bench/preannotate.py's baseline, as is
+def request_spec(work: Path) -> Path:
+    """The system prompt, the user message's prefix and the response format annotate sends,
+    written once by the benchmark for the scripts: they then import the SDK and nothing of
+    annotate, as a script of a user's would."""
+    from annotate.preannotate.providers.openai_chat import USER_PREFIX
+    from annotate.prompts import load_prompt
+    from annotate.schemas import strict_json_schema
+
+    path = work / "request.json"
+    schema = {"name": "extraction", "schema": strict_json_schema(), "strict": True}
+    spec = {
+        "system": load_prompt(),
+        "prefix": USER_PREFIX,
+        "response_format": {"type": "json_schema", "json_schema": schema},
+    }
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    return path
+
+
+def plain_child(corpus: Path, concurrency: int, spec_path: Path) -> None:
+    """The bare SDK: its async client with a semaphore, the answer read with json.loads."""
+    from openai import AsyncOpenAI
 
     texts = _texts(corpus)
-    print(asyncio.run(plain_client(os.environ["OPENAI_BASE_URL"], texts, concurrency)))
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+
+    async def run() -> float:
+        client = AsyncOpenAI(base_url=os.environ["OPENAI_BASE_URL"], api_key=KEY, max_retries=0)
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(text: str) -> None:
+            async with gate:
+                response = await client.chat.completions.create(
+                    model=MODEL,
+                    messages=[
+                        {"role": "system", "content": spec["system"]},
+                        {"role": "user", "content": spec["prefix"] + text},
+                    ],
+                    response_format=spec["response_format"],
+                    temperature=0.0,
+                )
+                json.loads(response.choices[0].message.content or "{}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(text) for text in texts))
+        elapsed = time.perf_counter() - started
+        await client.close()
+        return len(texts) / elapsed
+
+    print(asyncio.run(run()))
 
 
-def instructor_child(corpus: Path, concurrency: int) -> None:
+def instructor_child(corpus: Path, concurrency: int, spec_path: Path) -> None:
+    """instructor's async client; `Extraction` (annotate's schema) is its response model."""
     import instructor
     from openai import AsyncOpenAI
 
-    from annotate.preannotate.providers.openai_chat import USER_PREFIX
-    from annotate.prompts import load_prompt
     from annotate.schemas import Extraction
 
     texts = _texts(corpus)
-    system = load_prompt()
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    system, prefix = spec["system"], spec["prefix"]
 
     async def run() -> float:
         client = instructor.from_openai(
@@ -346,7 +398,7 @@ def instructor_child(corpus: Path, concurrency: int) -> None:
                     response_model=Extraction,
                     messages=[
                         {"role": "system", "content": system},
-                        {"role": "user", "content": USER_PREFIX + text},
+                        {"role": "user", "content": prefix + text},
                     ],
                     temperature=0.0,
                     max_retries=0,
@@ -439,14 +491,15 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/annotate-bench-scale"))
     parser.add_argument("--child", choices=["plain", "instructor"], help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--request", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         return serve_child(args)
     if args.child == "plain":
-        return plain_child(args.corpus, args.concurrency)
+        return plain_child(args.corpus, args.concurrency, args.request)
     if args.child == "instructor":
-        return instructor_child(args.corpus, args.concurrency)
+        return instructor_child(args.corpus, args.concurrency, args.request)
     args.work.mkdir(parents=True, exist_ok=True)
     # The servers import the ``seeds`` responder from this folder.
     here = str(Path(__file__).resolve().parent)
