@@ -322,7 +322,7 @@ def drop_claim(conn: sqlite3.Connection, job: JobKey, document_id: str, holder_i
     """Give `holder_id`'s claim on `document_id` for `job` back (inside the caller's transaction).
 
     The pipeline drops it in the transaction that commits the document's
-    prediction: one commit per finished document instead of two.
+    prediction: no commit of its own.
     """
     conn.execute(
         f"delete from document_claims where {_CLAIM_KEY} and holder = ?",
