@@ -10,61 +10,101 @@ responder's work by another's cache):
 * ``annotate preannotate`` (the CLI, as a user runs it) on a store where the N
   documents were ingested from JSON Lines with ``annotate ingest``;
 * a plain client: the openai SDK's async client with a semaphore, reading the same
-  JSON Lines (``bench/preannotate.py``'s baseline): no store, no grounding, no cache;
+  JSON Lines: no store, no grounding, no cache; it imports the SDK and nothing of
+  annotate (the prompt and response format come in a file the benchmark writes), and
+  neither contestant script imports the fake server's code, so that each start-up is
+  what a user's script would pay;
 * instructor (the library a maintainer would script this with instead): its async
   client, the same ``Extraction`` as ``response_model`` (JSON-schema mode), no store,
   no grounding.
 
+Two settings (``--settings``; both by default):
+
+* ``remote``: the endpoint's CPU is elsewhere. The server answers from a precomputed
+  table (the ``seeds`` responder) after L seconds (``--latency``, 0.2), so its CPU per
+  request is small and every contestant runs at the ideal C/L unless its own CPU holds it
+  back;
+* ``same-machine``: the model runs on the client's cores (llama.cpp, Ollama, a vLLM box
+  shared with the job). The server computes each answer: before the table's answer it
+  burns CPU in proportion to the article (SHA-256 over ``--server-kib-per-char`` KiB per
+  character of article, a deterministic amount of work; about 6 ms for a seed article
+  on this machine), in a pool of one thread per core (hashing releases the GIL, so the
+  "model" uses every core, as llama.cpp's threads do), and adds no latency of its own:
+  the answer takes what its work takes. Every CPU second the client spends is then one
+  the model does not get, so throughput follows the client's CPU per document.
+
 Reported per contestant: documents/s over the whole process (start-up included) and over
 the job alone (``job_docs_per_s``: the rate the CLI's summary or the script reports), its
-share of the ideal C/L, annotate's ratio to the plain client and to instructor, the
-client's CPU seconds per 1,000 documents (user + system of its process tree; the server
-runs in another process and is not counted) and its peak memory (process tree, sampled
-every 20 ms); across sizes, annotate's peak memory at the largest size against 10,000.
+share of the ideal C/L, the client's CPU seconds per 1,000 documents (user + system of
+its process tree, start-up included, from ``getrusage`` of the waited-for child; the
+server runs in another process and is not counted), its start-up CPU (the same command
+run with no document to do: annotate on the store it has just finished, the scripts on
+an empty corpus) and its CPU per 1,000 documents after start-up (the work per
+document, which start-up hides at small sizes), the server's CPU per 1,000 answers
+and the client's peak memory (process tree, sampled every 20 ms); annotate's ratios to
+the plain client and to instructor, in throughput and in client CPU; across sizes,
+annotate's peak memory at the largest size against 10,000.
+
+Each setting runs ``--repeat`` rounds (3 by default), each round every contestant once
+in turn, so that a neighbour's load falls on all of them alike; the summary gives the
+median of each figure and of each round's ratios. On a shared machine wall-clock rates
+vary from run to run; CPU seconds vary much less and are the figure to trust there.
 
 instructor pins ``jiter<0.15`` while openai 3.x needs ``jiter>=0.16``, so it is not a dev
 dependency; install it beside the project without its pins
 (``pip install --no-deps --target DIR instructor docstring-parser``, then
 ``PYTHONPATH=DIR``); without it the instructor column is skipped and says so.
 
-    .venv/bin/python bench/scale.py                          # 2,000 documents
-    .venv/bin/python bench/scale.py --sizes 10000,100000     # memory 100k vs 10k
+    .venv/bin/python bench/scale.py                          # both settings, 2,000 docs, ~5 min
+    .venv/bin/python bench/scale.py --settings same-machine --repeat 5
+    .venv/bin/python bench/scale.py --sizes 10000,100000 --settings remote --repeat 1
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
+import hashlib
 import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from measure import machine_speed, run_measured
 
-from annotate.testing.llm_server import DEFAULT_RESPONDER, load_responder, running_llm_server
+if TYPE_CHECKING:
+    from annotate.testing.llm_server import RunningServer
 
 #: What the fake server answers with. ``seeds``: the rules' answer for the seed under each
 #: dispatch's dateline, worked out once per seed (the quotes hold in the whole article), so
-#: the server's CPU per request is small: a real endpoint's CPU is not on the client's
-#: machine, and on 2 shared cores the rules run per request made the server the bottleneck
-#: of every contestant alike. ``rules``: the rules on every distinct article (the default
-#: responder of the tests).
-RESPONDERS = {"seeds": "scale:seed_answer", "rules": DEFAULT_RESPONDER}
+#: the table costs the server next to nothing per request. ``rules``: the rules on every
+#: distinct article (the default responder of the tests).
+RESPONDERS = {"seeds": "scale:seed_answer", "rules": "default"}
+#: The two settings (see the module docstring): the server's latency and CPU per answer.
+SETTINGS = ("remote", "same-machine")
+CONTESTANTS = ("annotate", "plain", "instructor")
 #: The installed command, beside this interpreter.
 ANNOTATE = [str(Path(sys.executable).parent / "annotate")]
 KEY = "sk-bench-not-a-real-key"
 MODEL = "bench-model"
+#: The block the same-machine server hashes, over and over, to compute an answer.
+BURN_BLOCK = bytes(1 << 20)
 
 
 @functools.lru_cache(maxsize=64)
 def _seed_body_answer(body: str) -> Any:
+    from annotate.testing.llm_server import DEFAULT_RESPONDER, load_responder
+
     return load_responder(DEFAULT_RESPONDER)(body)
 
 
@@ -90,8 +130,83 @@ def store_of(size: int, work: Path) -> tuple[Path, Path, dict[str, float]]:
     return corpus, template, json.loads(done.read_text())
 
 
-def contestant(name: str, corpus: Path, template: Path, work: Path, args: argparse.Namespace):
-    """Run one contestant against its own fresh fake server; its measures."""
+# --- the server: the fake endpoint, computing each answer on this machine or not ---------
+
+
+def burn(size: int) -> None:
+    """Hash `size` bytes (a fixed amount of CPU work, whatever the machine's load)."""
+    digest = hashlib.sha256()
+    for _ in range(size // len(BURN_BLOCK)):
+        digest.update(BURN_BLOCK)
+    digest.update(BURN_BLOCK[: size % len(BURN_BLOCK)])
+
+
+def serve_child(args: argparse.Namespace) -> None:
+    """``--serve``: run the server in this process until terminated.
+
+    The server's imports stay here: the contestants' processes run this file too, and
+    what they import is their start-up, so the module's top imports almost nothing.
+    """
+    from annotate.testing.llm_server import DEFAULT_RESPONDER, FakeLLM, find_article, serve
+
+    class ComputingLLM(FakeLLM):
+        """The fake endpoint, burning `kib_per_char` KiB of SHA-256 per article character first.
+
+        The work runs in a pool of one thread per core (SHA-256 releases the GIL), so
+        answers are computed on every core at once, as a local model's threads do; the
+        event loop stays free to take requests and send answers.
+        """
+
+        def __init__(self, responder: str, latency: float, kib_per_char: float) -> None:
+            super().__init__(responder, latency)
+            self.bytes_per_char = int(kib_per_char * 1024)
+            self.pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
+
+        async def respond(self, body: dict[str, Any], request: Any = None) -> Any:
+            article = find_article(body.get("messages") or [])
+            if self.bytes_per_char and article and request is not None:
+                work = len(article) * self.bytes_per_char
+                await asyncio.get_running_loop().run_in_executor(self.pool, burn, work)
+            return await super().respond(body, request)
+
+    responder = RESPONDERS[args.responder]
+    responder = DEFAULT_RESPONDER if responder == "default" else responder
+    asyncio.run(serve(ComputingLLM(responder, args.latency, args.server_kib_per_char), 0))
+
+
+@contextlib.contextmanager
+def serving(setting: str, args: argparse.Namespace) -> Iterator[tuple[RunningServer, int]]:
+    """A fresh server for `setting` in its own process: its handle and its pid."""
+    from annotate.testing.llm_server import RunningServer, _wait_listening
+
+    same_machine = setting == "same-machine"
+    command = [sys.executable, __file__, "--serve", "--responder", args.responder]
+    command += ["--latency", str(args.same_machine_latency if same_machine else args.latency)]
+    command += ["--server-kib-per-char", str(args.server_kib_per_char if same_machine else 0)]
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    try:
+        yield RunningServer(_wait_listening(process, 30.0)), process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a running process (``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# --- the corpus and the contestants ------------------------------------------------------
+
+
+def contestant(
+    name: str, setting: str, corpus: Path, template: Path, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Run one contestant against its own fresh server in `setting`; its measures."""
+    work: Path = args.work
     command: list[str]
     env = dict(os.environ, OPENAI_API_KEY=KEY)
     if name == "annotate":
@@ -101,13 +216,22 @@ def contestant(name: str, corpus: Path, template: Path, work: Path, args: argpar
         shutil.copy(template, db)
         command = [*ANNOTATE, "preannotate", "--provider", "openai", "--model", MODEL]
         command += ["--concurrency", str(args.concurrency), "--db", str(db)]
+        idle = command  # run again once every document is predicted: nothing to send
     else:
-        command = [sys.executable, __file__, "--child", name, "--corpus", str(corpus)]
-        command += ["--concurrency", str(args.concurrency)]
-    with running_llm_server(latency=args.latency, responder=RESPONDERS[args.responder]) as server:
+        child = [sys.executable, __file__, "--child", name, "--concurrency", str(args.concurrency)]
+        child += ["--request", str(request_spec(work))]
+        command = [*child, "--corpus", str(corpus)]
+        empty = work / "empty.jsonl"
+        empty.write_text("")
+        idle = [*child, "--corpus", str(empty)]
+    with serving(setting, args) as (server, pid):
         env["OPENAI_BASE_URL"] = server.base_url
-        run = run_measured(command, env=env, out=work / f"{name}.out")
-        requests = server.stats().get("requests")
+        server_before = process_cpu_seconds(pid)
+        run: dict[str, Any] = run_measured(command, env=env, out=work / f"{name}.out")
+        run["server_cpu_seconds"] = round(process_cpu_seconds(pid) - server_before, 2)
+        run["requests"] = server.stats().get("requests")
+        # The same command with no document to do: its start-up and ending, paid once per run.
+        run["startup_cpu_seconds"] = run_measured(idle, env=env)["cpu_seconds"]
     output = (work / f"{name}.out").read_text(encoding="utf-8")
     if name == "annotate":
         _check_predicted(work / "run.db")
@@ -115,7 +239,6 @@ def contestant(name: str, corpus: Path, template: Path, work: Path, args: argpar
         run["job_docs_per_s"] = float(re.findall(r"\(([0-9.]+) docs/s\)", output)[-1])
     else:
         run["job_docs_per_s"] = round(float(output.split()[-1]), 1)
-    run["requests"] = requests
     return run
 
 
@@ -131,26 +254,63 @@ def _check_predicted(db: Path) -> None:
         raise SystemExit(f"annotate predicted {predicted} of {documents} documents")
 
 
-def run_size(size: int, args: argparse.Namespace, contestants: list[str]) -> dict:
-    work = args.work
-    corpus, template, ingest = store_of(size, work)
-    ideal = args.concurrency / args.latency
-    runs: dict[str, dict] = {}
-    for name in contestants:
-        run = contestant(name, corpus, template, work, args)
-        run["docs_per_s"] = round(size / run["seconds"], 1)
-        run["share_of_ideal"] = round(run["docs_per_s"] / ideal, 3)
-        run["cpu_s_per_1000_docs"] = round(run["cpu_seconds"] / size * 1000, 2)
-        runs[name] = run
-        print(size, name, json.dumps(run), flush=True)
-    ours = runs["annotate"]
-    ratios = {
-        f"annotate_vs_{other}{suffix}": round(ours[measure] / runs[other][measure], 3)
-        for other in runs
-        if other != "annotate"
-        for measure, suffix in (("docs_per_s", ""), ("job_docs_per_s", "_job_only"))
+def run_setting(
+    size: int, setting: str, args: argparse.Namespace, contestants: list[str]
+) -> dict[str, Any]:
+    """`--repeat` rounds of every contestant in `setting`; each run and the medians."""
+    corpus, template, _ingest = store_of(size, args.work)
+    rounds: list[dict[str, dict[str, Any]]] = []
+    for number in range(1, args.repeat + 1):
+        runs: dict[str, dict[str, Any]] = {}
+        for name in contestants:
+            run = contestant(name, setting, corpus, template, args)
+            run["docs_per_s"] = round(size / run["seconds"], 1)
+            run["cpu_s_per_1000_docs"] = round(run["cpu_seconds"] / size * 1000, 2)
+            run["cpu_s_per_1000_docs_after_startup"] = round(
+                (run["cpu_seconds"] - run["startup_cpu_seconds"]) / size * 1000, 2
+            )
+            run["server_cpu_s_per_1000_answers"] = round(
+                run["server_cpu_seconds"] / max(run["requests"] or 1, 1) * 1000, 2
+            )
+            runs[name] = run
+            print(size, setting, f"round {number}", name, json.dumps(run), flush=True)
+        rounds.append(runs)
+    return {"medians": medians(rounds, contestants), "rounds": rounds}
+
+
+#: Per contestant: the figures whose medians the summary gives.
+FIGURES = (
+    "docs_per_s",
+    "job_docs_per_s",
+    "cpu_s_per_1000_docs",
+    "startup_cpu_seconds",
+    "cpu_s_per_1000_docs_after_startup",
+    "server_cpu_s_per_1000_answers",
+    "peak_mib",
+)
+
+
+def medians(rounds: list[dict[str, dict[str, Any]]], contestants: list[str]) -> dict[str, Any]:
+    """Each contestant's median figures, and the median of each round's ratios of annotate's."""
+    result: dict[str, Any] = {
+        name: {
+            figure: round(statistics.median(runs[name][figure] for runs in rounds), 2)
+            for figure in FIGURES
+        }
+        for name in contestants
     }
-    return {"ingest": ingest, "runs": runs, **ratios}
+    for other in contestants:
+        if other == "annotate" or "annotate" not in contestants:
+            continue
+        for figure, label in (
+            ("docs_per_s", "throughput"),
+            ("job_docs_per_s", "throughput_job_only"),
+            ("cpu_s_per_1000_docs", "client_cpu"),
+            ("cpu_s_per_1000_docs_after_startup", "client_cpu_after_startup"),
+        ):
+            ratios = [runs["annotate"][figure] / runs[other][figure] for runs in rounds]
+            result[f"annotate_vs_{other}_{label}"] = round(statistics.median(ratios), 3)
+    return result
 
 
 # --- the contestants that are not annotate (run as `--child NAME` in their own process) ---
@@ -161,23 +321,68 @@ def _texts(corpus: Path) -> list[str]:
         return [json.loads(line)["text"] for line in handle]
 
 
-def plain_child(corpus: Path, concurrency: int) -> None:
-    from preannotate import plain_client  # bench/preannotate.py's baseline, as is
+def request_spec(work: Path) -> Path:
+    """The system prompt, the user message's prefix and the response format annotate sends,
+    written once by the benchmark for the scripts: they then import the SDK and nothing of
+    annotate, as a script of a user's would."""
+    from annotate.preannotate.providers.openai_chat import USER_PREFIX
+    from annotate.prompts import load_prompt
+    from annotate.schemas import strict_json_schema
+
+    path = work / "request.json"
+    schema = {"name": "extraction", "schema": strict_json_schema(), "strict": True}
+    spec = {
+        "system": load_prompt(),
+        "prefix": USER_PREFIX,
+        "response_format": {"type": "json_schema", "json_schema": schema},
+    }
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    return path
+
+
+def plain_child(corpus: Path, concurrency: int, spec_path: Path) -> None:
+    """The bare SDK: its async client with a semaphore, the answer read with json.loads."""
+    from openai import AsyncOpenAI
 
     texts = _texts(corpus)
-    print(asyncio.run(plain_client(os.environ["OPENAI_BASE_URL"], texts, concurrency)))
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+
+    async def run() -> float:
+        client = AsyncOpenAI(base_url=os.environ["OPENAI_BASE_URL"], api_key=KEY, max_retries=0)
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(text: str) -> None:
+            async with gate:
+                response = await client.chat.completions.create(
+                    model=MODEL,
+                    messages=[
+                        {"role": "system", "content": spec["system"]},
+                        {"role": "user", "content": spec["prefix"] + text},
+                    ],
+                    response_format=spec["response_format"],
+                    temperature=0.0,
+                )
+                json.loads(response.choices[0].message.content or "{}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(text) for text in texts))
+        elapsed = time.perf_counter() - started
+        await client.close()
+        return len(texts) / elapsed
+
+    print(asyncio.run(run()))
 
 
-def instructor_child(corpus: Path, concurrency: int) -> None:
+def instructor_child(corpus: Path, concurrency: int, spec_path: Path) -> None:
+    """instructor's async client; `Extraction` (annotate's schema) is its response model."""
     import instructor
     from openai import AsyncOpenAI
 
-    from annotate.preannotate.providers.openai_chat import USER_PREFIX
-    from annotate.prompts import load_prompt
     from annotate.schemas import Extraction
 
     texts = _texts(corpus)
-    system = load_prompt()
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    system, prefix = spec["system"], spec["prefix"]
 
     async def run() -> float:
         client = instructor.from_openai(
@@ -193,7 +398,7 @@ def instructor_child(corpus: Path, concurrency: int) -> None:
                     response_model=Extraction,
                     messages=[
                         {"role": "system", "content": system},
-                        {"role": "user", "content": USER_PREFIX + text},
+                        {"role": "user", "content": prefix + text},
                     ],
                     temperature=0.0,
                     max_retries=0,
@@ -206,6 +411,55 @@ def instructor_child(corpus: Path, concurrency: int) -> None:
     print(asyncio.run(run()))
 
 
+# --- the report ----------------------------------------------------------------------------
+
+#: The targets of issue 22, in the same-machine setting: (ratio, at least, at most).
+TARGETS = (
+    ("annotate_vs_plain_throughput", 0.95, None),
+    ("annotate_vs_instructor_throughput", 1.05, None),
+    ("annotate_vs_plain_client_cpu", None, 1.2),
+)
+
+
+def summary(report: dict[str, Any]) -> str:
+    """The medians as a table per size and setting, and the targets met or not."""
+    lines = [
+        f"median of {report['repeat']} round(s); C={report['concurrency']}; reference loop "
+        f"{report['reference_loop_seconds_before_and_after']} s (before, after)"
+    ]
+    for size, settings in report["by_size"].items():
+        for setting, result in settings.items():
+            found = result["medians"]
+            lines.append(f"\n{size} documents, {setting}:")
+            lines.append(
+                f"  {'contestant':<11} {'docs/s':>7} {'job docs/s':>10} {'client CPU s/1k':>15} "
+                f"{'start-up CPU s':>14} {'after start-up':>14} {'server CPU s/1k':>15} "
+                f"{'peak MiB':>8}"
+            )
+            for name in CONTESTANTS:
+                if name in found:
+                    row = found[name]
+                    lines.append(
+                        f"  {name:<11} {row['docs_per_s']:>7} {row['job_docs_per_s']:>10} "
+                        f"{row['cpu_s_per_1000_docs']:>15} {row['startup_cpu_seconds']:>14} "
+                        f"{row['cpu_s_per_1000_docs_after_startup']:>14} "
+                        f"{row['server_cpu_s_per_1000_answers']:>15} {row['peak_mib']:>8}"
+                    )
+            for key, value in found.items():
+                if key.startswith("annotate_vs_"):
+                    lines.append(f"  {key}: {value}")
+            if setting == "same-machine":
+                for key, low, high in TARGETS:
+                    if key in found:
+                        met = (low is None or found[key] >= low) and (
+                            high is None or found[key] <= high
+                        )
+                        bound = f">= {low}" if low is not None else f"<= {high}"
+                        verdict = "met" if met else "NOT met"
+                        lines.append(f"  target {key} {bound}: {found[key]} ({verdict})")
+    return "\n".join(lines)
+
+
 def _instructor_importable() -> bool:
     probe = [sys.executable, "-c", "import instructor"]
     return subprocess.run(probe, capture_output=True).returncode == 0
@@ -214,9 +468,20 @@ def _instructor_importable() -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="2000", help="comma-separated: 2000,10000,100000")
+    parser.add_argument("--settings", default=",".join(SETTINGS), help="remote,same-machine")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per setting (medians)")
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--only", default="annotate,plain,instructor")
+    parser.add_argument("--latency", type=float, default=0.2, help="remote: s per answer")
+    parser.add_argument(
+        "--same-machine-latency", type=float, default=0.0, help="same-machine: s added"
+    )
+    parser.add_argument(
+        "--server-kib-per-char",
+        type=float,
+        default=4.0,
+        help="same-machine: KiB hashed per article character to compute an answer",
+    )
+    parser.add_argument("--only", default=",".join(CONTESTANTS))
     parser.add_argument(
         "--responder",
         choices=sorted(RESPONDERS),
@@ -226,13 +491,17 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/annotate-bench-scale"))
     parser.add_argument("--child", choices=["plain", "instructor"], help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--request", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        return serve_child(args)
     if args.child == "plain":
-        return plain_child(args.corpus, args.concurrency)
+        return plain_child(args.corpus, args.concurrency, args.request)
     if args.child == "instructor":
-        return instructor_child(args.corpus, args.concurrency)
+        return instructor_child(args.corpus, args.concurrency, args.request)
     args.work.mkdir(parents=True, exist_ok=True)
-    # The fake servers import the ``seeds`` responder from this folder.
+    # The servers import the ``seeds`` responder from this folder.
     here = str(Path(__file__).resolve().parent)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
     contestants = args.only.split(",")
@@ -240,24 +509,35 @@ def main() -> None:
     if "instructor" in contestants and not _instructor_importable():
         contestants.remove("instructor")
         notes.append("instructor is not importable here: skipped (see this file's docstring)")
+    settings = args.settings.split(",")
     speed_before = machine_speed()
-    results = {size: run_size(size, args, contestants) for size in map(int, args.sizes.split(","))}
-    report: dict = {
+    results = {
+        size: {setting: run_setting(size, setting, args, contestants) for setting in settings}
+        for size in map(int, args.sizes.split(","))
+    }
+    report: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
         "concurrency": args.concurrency,
-        "latency_s": args.latency,
+        "repeat": args.repeat,
+        "remote_latency_s": args.latency,
+        "same_machine_latency_s": args.same_machine_latency,
+        "same_machine_server_kib_per_char": args.server_kib_per_char,
         "responder": args.responder,
-        "ideal_docs_per_s": round(args.concurrency / args.latency, 1),
+        "remote_ideal_docs_per_s": round(args.concurrency / args.latency, 1),
         "reference_loop_seconds_before_and_after": [speed_before, machine_speed()],
         "notes": notes,
+        "ingest": {size: store_of(size, args.work)[2] for size in results},
         "by_size": results,
     }
-    if 10_000 in results and max(results) > 10_000:
-        peak = results[max(results)]["runs"]["annotate"]["peak_mib"]
-        report[f"annotate_peak_memory_{max(results)}_vs_10000"] = round(
-            peak / results[10_000]["runs"]["annotate"]["peak_mib"], 3
+    remote = {size: by["remote"] for size, by in results.items() if "remote" in by}
+    if 10_000 in remote and max(remote) > 10_000 and "annotate" in contestants:
+        peak = remote[max(remote)]["medians"]["annotate"]["peak_mib"]
+        report[f"annotate_peak_memory_{max(remote)}_vs_10000"] = round(
+            peak / remote[10_000]["medians"]["annotate"]["peak_mib"], 3
         )
+    (args.work / "report.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
+    print(summary(report))
 
 
 if __name__ == "__main__":

@@ -153,6 +153,19 @@ def test_a_claim_is_taken_once_and_given_back(tmp_path: Path) -> None:
         assert store.claim_document(JOB, doc, second)
 
 
+def test_claims_taken_a_block_at_a_time_skip_what_another_holds(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        for n in range(4):
+            store.documents.add(f"d{n}", f"d{n}hash", "Some text.", f"d{n}.txt", {})
+        first, second = store.register_holder("first"), store.register_holder("second")
+        assert store.claim_document(JOB, "d1", second)
+        assert store.claim_documents(JOB, ["d0", "d1", "d2"], first) == {"d0", "d2"}
+        assert store.claim_documents(JOB, ["d0", "d2", "d3"], second) == {"d3"}
+        assert store.claimed_documents(first) == ["d0", "d2"]
+        store.drop_holder(second)  # its claims go back: the next block takes them
+        assert store.claim_documents(JOB, ["d1", "d3"], first) == {"d1", "d3"}
+
+
 def test_a_holder_on_another_host_is_live_until_its_lease_expires(tmp_path: Path) -> None:
     with Store(tmp_path / "s.db") as store:
         doc = _one_document(store)

@@ -136,3 +136,25 @@ def test_a_new_store_is_its_owners_alone(tmp_path: Path) -> None:
         made = [path, path.with_name("private.db-wal"), path.with_name("private.db-shm")]
         for file in made:
             assert file.exists() and stat.S_IMODE(file.stat().st_mode) == 0o600, file
+
+
+def test_predictions_added_together_are_one_commit_or_none(store: Store) -> None:
+    """The pipeline commits the documents that finished together in one transaction: all of
+    them are stored at the block's end, and an error in the block stores none of them."""
+    run_id = store.runs.start(RunSpec("rules", "rules", "mv-1", "pv", "sv", {}, 2))
+    job = JobKey("mv-1", "pv", "sv", "ph")
+    ids = [f"{n:016x}" for n in range(4)]
+    for document_id in ids:
+        store.documents.add(document_id, f"h{document_id}", "text", f"{document_id}.txt", {})
+    with pytest.raises(RuntimeError), store.predictions.together():
+        for document_id in ids[:2]:
+            store.predictions.add(Prediction(document_id, run_id, "r", "r", job, "{}", 0, 0))
+        raise RuntimeError("the block failed")
+    assert store.db["predictions"].count == 0
+    with store.predictions.together():
+        for document_id in ids[2:]:
+            store.predictions.add(Prediction(document_id, run_id, "r", "r", job, "{}", 0, 0))
+        assert store.db.conn.in_transaction  # not committed one by one
+    assert store.db["predictions"].count == 2 and not store.db.conn.in_transaction
+    store.predictions.add(Prediction(ids[0], run_id, "r", "r", job, "{}", 0, 0))  # its own
+    assert store.db["predictions"].count == 3 and not store.db.conn.in_transaction

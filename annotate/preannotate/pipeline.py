@@ -16,7 +16,7 @@ failures), the run is marked ``stopped`` with the reason, and the summary's
 document, and the same call later resumes the job.
 
 Several processes may run the same job on one store: each document is claimed
-in the store before its first call (`Store.claim_document`), so each is paid
+in the store before its first call (`Store.claim_documents`), so each is paid
 for once; the claims go back as documents are recorded or when the run ends,
 and the claims of a process that died are taken over by the next run.
 
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -82,6 +83,10 @@ MIN_SPLIT_CHARS = 400
 SPLIT_REASONS = frozenset({"truncated", "context_length"})
 #: What to do after the endpoint stopped a run (its message names what to check).
 ENDPOINT_ADVICE = "fix what the message names, then run the same command"
+#: Most finished documents committed in one transaction (those finished together).
+MAX_GROUP = 16
+#: Documents claimed per transaction (`Store.claim_documents`).
+CLAIM_BLOCK = 16
 
 
 @dataclass
@@ -293,16 +298,24 @@ class _Job:
     async def _feed(self, queue: asyncio.Queue[Document | None], limit: int | None) -> None:
         selected = self.selection
         documents = self.store.batches.iter_unbatched(self.key) if selected is None else selected[1]
+        pending = iter(documents)
         count = 0
-        for document in documents:
-            if (limit is not None and count >= limit) or self.fatal or self.stopped:
+        while not (self.fatal or self.stopped):
+            wanted = CLAIM_BLOCK if limit is None else min(CLAIM_BLOCK, limit - count)
+            block = list(itertools.islice(pending, wanted)) if wanted > 0 else []
+            if not block:
                 return
-            # Claimed before any call: another process on this store skips it.
-            if not self.store.claim_document(self.key, document.id, self.holder):
-                self.elsewhere += 1
-                continue
-            count += 1
-            await queue.put(document)
+            # Claimed before any call, a block per commit: another process on this store
+            # skips them. Those not sent when the run stops go back at its end.
+            claimed = self.store.claim_documents(self.key, [d.id for d in block], self.holder)
+            for document in block:
+                if self.fatal or self.stopped:
+                    return
+                if document.id not in claimed:
+                    self.elsewhere += 1
+                    continue
+                count += 1
+                await queue.put(document)
 
     async def _fetcher(
         self,
@@ -350,28 +363,50 @@ class _Job:
         self.stopped = self.stopped or stop
 
     async def _finisher(self, extracted: asyncio.Queue[_Extracted | None]) -> None:
-        """Ground and commit each finished document: one prediction or one failure."""
-        while (item := await extracted.get()) is not None:
-            if isinstance(item.parts, ExtractionFailed):
-                failure = item.parts
-                self.store.runs.add_failure(
-                    Failure(self.run_id, item.document.id, failure.reason, failure.detail)
-                )
-                self.counters.failed += 1
-                self.store.release_document(self.key, item.document.id, self.holder, failed=True)
-            else:  # the claim goes back in the prediction's own commit
-                annotation, hallucinated = _grounded(item.document, item.parts)
-                self._record_prediction(item.document, annotation, hallucinated, item.calls)
-            self.counters.documents += 1
-            if self.on_progress:
-                self.on_progress(self.counters)
-            # A non-empty queue hands out items without suspending: yield, so that
-            # answers that arrived meanwhile are read and the next requests sent.
-            await asyncio.sleep(0)
+        """Ground and commit each finished document: one prediction or one failure.
 
-    async def _extract_all(
-        self, document: Document, calls: list[LLMCall]
-    ) -> Parts:
+        Predictions are committed when no finished document waits behind them (or
+        `MAX_GROUP` are grounded): the documents that finish together, in bursts or
+        while the loop was busy, share one transaction, and none waits for one that
+        has not finished, so a kill loses what it lost before: the documents not
+        committed yet, at most a group more than the queue holds.
+        """
+        grounded: list[_Grounded] = []
+        try:
+            while (item := await extracted.get()) is not None:
+                if isinstance(item.parts, ExtractionFailed):
+                    self._record_failure(item.document, item.parts)
+                else:
+                    grounded.append((item, _grounded(item.document, item.parts)))
+                self.counters.documents += 1
+                if extracted.empty() or len(grounded) >= MAX_GROUP:
+                    self._record_predictions(grounded)
+                    if self.on_progress:
+                        self.on_progress(self.counters)
+                # A non-empty queue hands out items without suspending: yield, so that
+                # answers that arrived meanwhile are read and the next requests sent.
+                await asyncio.sleep(0)
+        finally:  # the end, Ctrl-C or an error elsewhere: what is grounded is kept
+            self._record_predictions(grounded)
+
+    def _record_failure(self, document: Document, failure: ExtractionFailed) -> None:
+        self.store.runs.add_failure(
+            Failure(self.run_id, document.id, failure.reason, failure.detail)
+        )
+        self.counters.failed += 1
+        self.store.release_document(self.key, document.id, self.holder, failed=True)
+
+    def _record_predictions(self, grounded: list[_Grounded]) -> None:
+        """Commit the grounded documents in one transaction (each claim goes back in it)."""
+        group = grounded[:]
+        grounded.clear()  # tried once: an error here is not retried by the finisher's end
+        if not group:
+            return
+        with self.store.predictions.together():
+            for item, (annotation, hallucinated) in group:
+                self._record_prediction(item.document, annotation, hallucinated, item.calls)
+
+    async def _extract_all(self, document: Document, calls: list[LLMCall]) -> Parts:
         """Every chunk's extraction; a chunk too long for the model is split in two and retried.
 
         Too long is either an answer cut short (``truncated``) or a prompt the
@@ -523,9 +558,11 @@ class _Extracted:
     calls: list[LLMCall]
 
 
-def _grounded(
-    document: Document, parts: Parts
-) -> tuple[Annotation, list[Hallucination]]:
+#: A finished document with its grounded annotation and hallucinations, not committed yet.
+_Grounded = tuple[_Extracted, tuple[Annotation, list[Hallucination]]]
+
+
+def _grounded(document: Document, parts: Parts) -> tuple[Annotation, list[Hallucination]]:
     """Ground each chunk's quotes in its text, move them into the document, merge.
 
     A document's hallucinations are counted once each: a quote missing from

@@ -5,6 +5,7 @@
 re-exported here.
 """
 
+from . import _sqlite_utils  # noqa: F401  # first: sqlite-utils without pandas (see there)
 from .annotations import AnnotatedRows, AnnotationKey, PulledAnnotation
 from .batches import BatchAnswer, BatchRequest, StoredBatch
 from .calls import CallTotals, LLMCall

@@ -1,7 +1,8 @@
 """The SQLite store: one file, its migrations, and the repositories each stage reads and writes.
 
 One file (``annotate.db`` by default) holds everything a job has paid for. It
-runs in WAL mode and every finished document is committed on its own, so a
+runs in WAL mode and every finished document is committed once grounded (with
+those that finished at the same moment, in one transaction), so a
 killed job loses at most the calls in flight, and a re-run finds its work done.
 API keys are never written here: runs record parameters that change the
 output (model, temperature, ...), not credentials or endpoints.

@@ -27,7 +27,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,29 +163,21 @@ class LeaseTables:
         One ``BEGIN IMMEDIATE`` transaction, so of two processes asking at once
         exactly one gets it. A claim whose holder is no longer live is taken over.
         """
-        key = [document_id, *job_values(job)]
+        return bool(self.claim_documents(job, [document_id], holder_id))
+
+    def claim_documents(self, job: JobKey, document_ids: Sequence[str], holder_id: int) -> set[str]:
+        """`claim_document` for a block of documents in one transaction: those it took.
+
+        A run takes its documents a block at a time: one commit per block instead of
+        one per document, each document decided as `claim_document` decides it.
+        """
+        taken: set[str] = set()
         with self.db.conn:
             self.db.conn.execute("BEGIN IMMEDIATE")
-            if self.db.conn.execute(_PREDICTED, key).fetchone():
-                return False
-            rows = rows_of(
-                self.db.conn,
-                f"select h.* from document_claims c left join holders h on h.id = c.holder "
-                f"where {_CLAIM_KEY}",
-                key,
-            )
-            if rows and rows[0]["id"] is not None:
-                owner = decode(Holder, rows[0])
-                if owner.id == holder_id or is_live(owner):
-                    return False
-                _drop(self.db.conn, owner.id)  # dead: everything it held is free
-            self.db.conn.execute(
-                "insert or replace into document_claims (document_id, model_version, "
-                "prompt_version, schema_version, params_hash, holder, state, claimed_at) "
-                "values (?, ?, ?, ?, ?, ?, 'working', ?)",
-                [*key, holder_id, now()],
-            )
-        return True
+            for document_id in document_ids:
+                if _claim(self.db.conn, [document_id, *job_values(job)], holder_id):
+                    taken.add(document_id)
+        return taken
 
     def release_document(
         self, job: JobKey, document_id: str, holder_id: int, *, failed: bool = False
@@ -330,12 +322,37 @@ def drop_claim(conn: sqlite3.Connection, job: JobKey, document_id: str, holder_i
     """Give `holder_id`'s claim on `document_id` for `job` back (inside the caller's transaction).
 
     The pipeline drops it in the transaction that commits the document's
-    prediction: one commit per finished document instead of two.
+    prediction: no commit of its own.
     """
     conn.execute(
         f"delete from document_claims where {_CLAIM_KEY} and holder = ?",
         [document_id, *job_values(job), holder_id],
     )
+
+
+def _claim(conn: sqlite3.Connection, key: list[str], holder_id: int) -> bool:
+    """Claim the document of `key` (its id, then the job's values) inside the caller's
+    ``BEGIN IMMEDIATE``, unless it has its prediction or a live claim."""
+    if conn.execute(_PREDICTED, key).fetchone():
+        return False
+    rows = rows_of(
+        conn,
+        f"select h.* from document_claims c left join holders h on h.id = c.holder "
+        f"where {_CLAIM_KEY}",
+        key,
+    )
+    if rows and rows[0]["id"] is not None:
+        owner = decode(Holder, rows[0])
+        if owner.id == holder_id or is_live(owner):
+            return False
+        _drop(conn, owner.id)  # dead: everything it held is free
+    conn.execute(
+        "insert or replace into document_claims (document_id, model_version, "
+        "prompt_version, schema_version, params_hash, holder, state, claimed_at) "
+        "values (?, ?, ?, ?, ?, ?, 'working', ?)",
+        [*key, holder_id, now()],
+    )
+    return True
 
 
 def _drop(conn: sqlite3.Connection, holder_id: int) -> None:

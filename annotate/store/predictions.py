@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,18 +71,39 @@ class Predictions(Repository):
     Reached as ``store.predictions``.
     """
 
+    #: Inside `together`: `add` writes into the block's transaction instead of its own.
+    _together = False
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Commit every `add` of the block in one transaction, at the block's end.
+
+        For the documents a pre-annotation run finished at the same moment: one commit for
+        all of them instead of one each. An error in the block rolls all of them back.
+        """
+        with self.db.conn:
+            self._together = True
+            try:
+                yield
+            finally:
+                self._together = False
+
+    def _transaction(self) -> AbstractContextManager[object]:
+        return nullcontext() if self._together else self.db.conn
+
     def add(
         self, prediction: Prediction, calls: Sequence[LLMCall] = (), claimed_by: int | None = None
     ) -> None:
         """Commit a document's prediction, with the calls that made it, in one transaction.
 
         Plain SQL on the pipeline's hot path: every finished document is committed on
-        its own, and sqlite-utils' ``insert`` inspects the table on every call. The
-        claim of holder `claimed_by` on the document is given back in the same commit.
+        its own (or with the others of a `together` block), and sqlite-utils' ``insert``
+        inspects the table on every call. The claim of holder `claimed_by` on the document is
+        given back in the same commit.
         """
         stamp = now()
         p, job = prediction, prediction.job
-        with self.db.conn:
+        with self._transaction():
             insert_calls(self.db.conn, calls, stamp)
             if claimed_by is not None:
                 drop_claim(self.db.conn, job, p.document_id, claimed_by)
