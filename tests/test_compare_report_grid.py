@@ -13,7 +13,8 @@ from annotate.compare.claims import ComparedClaim, Outlet, reader_label
 from annotate.compare.pipeline import Comparison, Contradiction, Fact
 from annotate.compare.report import MAX_GRID, Marked, marked, outlet_grid, render_report
 from annotate.schemas import OUTLET, DifferingValues, Verdict
-from annotate.store import Document
+from annotate.store import ClaimPair, ClaimRef, Document
+from annotate.studio.push_comparisons import comparison_task_data
 
 FILE = "/data/news/000_856e5b2c16a2e29d.txt"
 
@@ -122,3 +123,13 @@ def test_outlet_names_titles_and_quotes_reach_the_page_as_text() -> None:
     assert "<img" not in html and html.count("<script") == 1
     assert html.count("&lt;img src=x onerror=alert(1)&gt;") >= 6  # grid x2, filter x2, ...
     assert "&lt;/script&gt;&lt;script&gt;alert(3)&lt;/script&gt;" in html
+
+
+def test_the_comparisons_task_names_articles_as_the_report_does() -> None:
+    """A verifier in Label Studio reads the same names as the editor: the outlet or the
+    title above each claim, never the file the article came from."""
+    a = _document("Talks resume in Vienna\n\nThe talks resumed on Monday.")
+    b = Document("b" * 16, "Ministers met.", "/data/news/001_b.txt", {"outlet": "Harbour Times"})
+    pair = ClaimPair(ClaimRef(a.id, 24, 51), ClaimRef(b.id, 0, 14))
+    data = comparison_task_data(pair, a, b)
+    assert (data["source_a"], data["source_b"]) == ("Talks resume in Vienna", "Harbour Times")

@@ -160,35 +160,9 @@ def outlet_of(document: Document) -> Outlet:
                   reader_label(document))  # fmt: skip
 
 
-#: Metadata keys that hold an article's title (a manifest's ``headline``, a feed's ``title``).
-TITLE_KEYS = ("headline", "title")
-#: A title longer than this is cut at a word (a first line can be a whole lead paragraph).
-MAX_TITLE = 80
-
-
 def reader_label(document: Document) -> str:
-    """The outlet where the metadata names one, else the title, else the text's first line.
-
-    A file name (``000_856e5b2c16a2e29d.txt``) tells a reader nothing; the headline in
-    the metadata, or failing that the article's first line, says which article it is.
-    """
-    outlet = document.metadata.get("outlet")
-    if isinstance(outlet, str) and outlet.strip():
-        return outlet.strip()
-    for key in TITLE_KEYS:
-        title = document.metadata.get(key)
-        if isinstance(title, str) and title.strip():
-            return _shortened(title)
-    first = next((line for line in document.text.splitlines() if line.strip()), "")
-    return _shortened(first) if first else document.outlet
-
-
-def _shortened(title: str) -> str:
-    words = " ".join(title.split())
-    if len(words) <= MAX_TITLE:
-        return words
-    cut = words[:MAX_TITLE].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:-–—") + "…"
+    """What a reader knows the document by: see `Document.reader_label`."""
+    return document.reader_label
 
 
 def _date(value: str | None) -> date | None:

@@ -17,6 +17,11 @@ from annotate.errors import InputError, NotFoundError
 from .migrations import now
 from .repository import Repository, decode
 
+#: Metadata keys that hold an article's title (a manifest's ``headline``, a feed's ``title``).
+TITLE_KEYS = ("headline", "title")
+#: A title longer than this is cut at a word (a first line can be a whole lead paragraph).
+MAX_TITLE = 80
+
 
 @dataclass(frozen=True)
 class Document:
@@ -31,10 +36,36 @@ class Document:
         return str(self.metadata.get("outlet") or PurePath(self.source).name or self.id)
 
     @property
+    def reader_label(self) -> str:
+        """The outlet where the metadata names one, else the title, else the text's first line.
+
+        A file name (``000_856e5b2c16a2e29d.txt``) tells a reader nothing; the headline in
+        the metadata, or failing that the article's first line, says which article it is
+        (the report's columns, the comparisons task's outlet lines).
+        """
+        outlet = self.metadata.get("outlet")
+        if isinstance(outlet, str) and outlet.strip():
+            return outlet.strip()
+        for key in TITLE_KEYS:
+            title = self.metadata.get(key)
+            if isinstance(title, str) and title.strip():
+                return _shortened(title)
+        first = next((line for line in self.text.splitlines() if line.strip()), "")
+        return _shortened(first) if first else self.outlet
+
+    @property
     def published(self) -> str | None:
         """The ``date`` metadata's day (YYYY-MM-DD) when it has one."""
         value = self.metadata.get("date")
         return value[:10] if isinstance(value, str) and len(value) >= 10 else None
+
+
+def _shortened(title: str) -> str:
+    words = " ".join(title.split())
+    if len(words) <= MAX_TITLE:
+        return words
+    cut = words[:MAX_TITLE].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:-–—") + "…"
 
 
 @dataclass(frozen=True)

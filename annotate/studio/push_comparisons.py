@@ -245,7 +245,8 @@ def comparison_task_data(
         data[f"claim_{side}"] = document.text[ref.start : ref.end]
         data[f"before_{side}"] = before
         data[f"after_{side}"] = after
-        data[V.source_key(side)] = " · ".join(filter(None, (document.outlet, document.published)))
+        names = (document.reader_label, document.published)
+        data[V.source_key(side)] = " · ".join(filter(None, names))
         data[f"doc_{side}"] = ref.doc_id
         data[f"{side}_start"] = ref.start
         data[f"{side}_end"] = ref.end
