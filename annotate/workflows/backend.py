@@ -29,7 +29,12 @@ from annotate.store import Store
 from annotate.studio.connection import Credentials, connect, resolve_credentials
 from annotate.studio.ml_backend import BackendAuth, import_backend_predictions, retitle_backends
 from annotate.studio.pull import studio_users
-from annotate.studio.webhook import keep_webhook_answer, webhook_answer
+from annotate.studio.webhook import (
+    DELETED_ACTION,
+    deleted_annotations,
+    keep_webhook_answer,
+    webhook_answer,
+)
 
 from .loop_predict import DEFAULT_WAIT_S, Delivery, PredictionLoop
 
@@ -103,7 +108,15 @@ class Backend:
         return {"model_version": self.model_version}
 
     def versions(self) -> dict[str, Any]:
-        return {"versions": [self.model_version]}
+        """The serving version first, then every other the store holds predictions of.
+
+        Label Studio 1.23.2 hands the list on as it is (``GET /api/ml/ID/versions``,
+        ``MLBackendVersionsAPI``): the versions a project's predictions may come from.
+        """
+        with Store(self.studio.db) as store:
+            held = store.predictions.model_versions()
+        current = self.model_version
+        return {"versions": [current, *(v for v in held if v != current)]}
 
     def predict(self, body: dict[str, Any]) -> dict[str, Any]:
         tasks = body.get("tasks")
@@ -113,9 +126,15 @@ class Backend:
         return {"results": results, "model_version": self.model_version}
 
     def webhook(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Take the call and answer at once: the annotation is stored by another thread."""
+        """Take the call and answer at once: the annotation is stored by another thread.
+
+        Deleted annotations stay in the store, as `annotate pull` keeps them: only logged.
+        """
         if webhook_answer(body) is not None:
             self._webhooks.put(body)
+        elif deleted := deleted_annotations(body):
+            log.info("webhook %s: annotation(s) %s kept in the store, as a pull keeps them",
+                     DELETED_ACTION, ", ".join(map(str, deleted)))  # fmt: skip
         return {"status": "ok"}
 
     def _keep_answers(self) -> None:
