@@ -5,8 +5,9 @@ What Label Studio 1.23.2 sends and waits for is in its ``ml/api_connector.py``:
 ``GET /health`` (1 s), ``POST /setup`` (3 s; it carries the project creator's API token,
 which is read by nobody here and never kept), ``POST /predict`` (100 s), ``GET /versions``
 (3 s), ``POST /webhook`` (the project's webhook, 1 s: answered before the annotation is
-stored). Every answer names one model version, the serving job's: the backend's
-``model_version`` after ``/setup`` and every prediction's.
+stored; deleted annotations are kept, as a pull keeps them). Every answer names one model
+version, the serving job's: the backend's ``model_version`` after ``/setup`` and every
+prediction's; ``/versions`` lists it first, then the others the store holds predictions of.
 
 Label Studio itself is reached as push and pull reach it (``LABEL_STUDIO_URL`` and
 ``LABEL_STUDIO_API_KEY``, else the local server's config), when first needed: to add
