@@ -339,6 +339,46 @@ def test_a_submitted_annotation_reaches_the_store_through_the_webhook(
         ]
 
 
+def _delete(url: str, token: str) -> int:
+    request = urllib.request.Request(url, method="DELETE",
+                                     headers={"Authorization": f"Token {token}"})  # fmt: skip
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=60) as response:
+        return int(response.status)
+
+
+def test_a_deleted_annotation_stays_in_the_store_as_a_pull_keeps_it(
+    studio: server.StudioConfig, client: Any, tmp_path: Path
+) -> None:
+    """Label Studio sends ANNOTATIONS_DELETED to the backend's webhook; a pull never drops an
+    annotation gone from Label Studio, so neither does the webhook: gold stays as pull makes it."""
+    from annotate.studio.annotations import AnnotationKind
+    from annotate.studio.pull import pull
+
+    db = tmp_path / "deleted.db"
+    with Store(db) as store:
+        ingest_paths(store, [SEEDS])
+        asyncio.run(preannotate(store, RulesProvider()))
+    title = "serve: deleted annotation"
+    with serving(db, studio, tmp_path / "serve.log", "--provider", "rules") as served:
+        cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend", served.url)
+        project = project_named(client, title)
+        task_id, predicted = sorted(predictions_of(client, project.id).items())[0]
+        answer = {"result": predicted[0]["result"], "lead_time": 3.0}
+        _, made = _post(f"{studio.url}/api/tasks/{task_id}/annotations", answer, studio.token, 60)
+        kept = wait_for(lambda: _stored(db, int(made["id"])), 30, "the annotation was not stored")
+        assert _delete(f"{studio.url}/api/annotations/{made['id']}", studio.token) == 204
+        line = f"ANNOTATIONS_DELETED: annotation(s) {made['id']} kept"
+        wait_for(lambda: line in served.text(), 30, "the deletion did not reach the webhook")
+        after_webhook = _stored(db, int(made["id"]))
+    assert not client.annotations.list(id=task_id)  # gone from Label Studio
+    assert after_webhook == kept
+    with Store(db) as store:
+        report = pull(AnnotationKind(store), client, studio.url, title)
+        assert report.annotations == 0  # the pull sees no annotation, and drops none
+        assert store.annotations.pulled() == [kept]
+
+
 def _stored(db: Path, annotation_id: int) -> Any:
     with Store(db) as store:
         rows = [r for r in store.annotations.pulled() if r.annotation_id == annotation_id]
@@ -377,10 +417,16 @@ def test_a_model_or_prompt_change_is_a_new_model_version(
             out = cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend",
                       served.url)  # fmt: skip
             assert f"reconnected: the project shows model version {new}" in out
-            assert len(list(client.ml.list(project=project.id))) == 1
+            backends = list(client.ml.list(project=project.id))
+            assert len(backends) == 1
+            # Label Studio's own API lists what /versions answers: the serving version
+            # first, then the rules' version, whose predictions the store still holds
+            status_v, listed = _get(f"{studio.url}/api/ml/{backends[0].id}/versions",
+                                    {"Authorization": f"Token {studio.token}"}, 30)  # fmt: skip
             text = served.text()
     assert "renamed" in text
     old = RulesProvider().model_version
+    assert (status_v, listed) == (200, {"versions": [new, old]})
     assert status == 200 and new != old
     assert sorted(p["model_version"] for p in after[first]) == sorted([old, new])
     assert all([p["model_version"] for p in after[t]] == [new] for t in after if t != first)

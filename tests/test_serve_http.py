@@ -117,6 +117,8 @@ def test_the_endpoints_answer_as_label_studio_expects(
     # one answer per task, in order (Label Studio pairs them by position): only ours predicted
     assert answer["results"] == [[expected], [], []]
     assert expected["score"] is not None
+    # the store now holds predictions of the serving version: listed once
+    assert _call(served + "/versions") == (200, {"versions": [version]})
     assert _call(served + "/predict", b"not json")[0] == 400
     assert _call(served + "/predict", {"tasks": "x", "project": "3.1"})[0] == 400
     assert _call(served + "/nowhere")[0] == 404

@@ -134,6 +134,19 @@ class Predictions(Repository):
         )
         return {p.model_version: p for p in map(prediction_of, rows)}
 
+    def model_versions(self) -> list[str]:
+        """The model versions the store holds predictions of, the latest run's first.
+
+        Read through the runs (a handful of rows) and the predictions' index by run, never
+        the predictions' JSON: ``annotate serve`` answers Label Studio's ``/versions`` with
+        it within 3 s, however large the store.
+        """
+        rows = self.db.execute(
+            "select model_version from runs r where exists (select 1 from predictions p "
+            "where p.run_id = r.id) group by model_version order by max(r.id) desc"
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def with_documents(self, batch: int = 256) -> Iterator[tuple[Document, Prediction | None]]:
         """Every document with its latest prediction (or None), in ingest order, in one query."""
         return with_latest(self, "", [], batch)

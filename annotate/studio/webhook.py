@@ -7,6 +7,11 @@ fields: ``completed_by`` is the annotator's id) and its task, so the answer is k
 once, through the same fields, codec and repository as a pull (its times are the same ISO
 text the tasks API gives a pull): agreement and gold stay current without a manual pull,
 and a later pull finds it unchanged.
+
+An ``ANNOTATIONS_DELETED`` call (an annotation deleted in the editor or the Data Manager:
+``tasks/api.py``, ``data_manager/actions/basic.py``) carries only the deleted ids. The
+store keeps those annotations, as `annotate pull` keeps an annotation no longer in Label
+Studio (a pull only adds and updates), so the webhook and a pull never disagree.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from .pull import annotator_of, shared_fields
 
 #: The webhook actions that carry one annotation to keep.
 ANNOTATION_ACTIONS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED")
+#: The webhook action naming deleted annotations (by id only).
+DELETED_ACTION = "ANNOTATIONS_DELETED"
 
 
 def webhook_answer(payload: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, Any]] | None:
@@ -34,6 +41,15 @@ def webhook_answer(payload: dict[str, Any]) -> tuple[int, dict[str, Any], dict[s
     if project_id is None or "id" not in annotation or "id" not in task:
         return None
     return int(project_id), annotation, task
+
+
+def deleted_annotations(payload: dict[str, Any]) -> list[int]:
+    """The annotation ids of an ``ANNOTATIONS_DELETED`` call; empty for other actions."""
+    if payload.get("action") != DELETED_ACTION:
+        return []
+    found = payload.get("annotations")
+    items = found if isinstance(found, list) else []
+    return [int(a["id"]) for a in items if isinstance(a, dict) and isinstance(a.get("id"), int)]
 
 
 def keep_webhook_answer(

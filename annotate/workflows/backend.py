@@ -5,8 +5,9 @@ What Label Studio 1.23.2 sends and waits for is in its ``ml/api_connector.py``:
 ``GET /health`` (1 s), ``POST /setup`` (3 s; it carries the project creator's API token,
 which is read by nobody here and never kept), ``POST /predict`` (100 s), ``GET /versions``
 (3 s), ``POST /webhook`` (the project's webhook, 1 s: answered before the annotation is
-stored). Every answer names one model version, the serving job's: the backend's
-``model_version`` after ``/setup`` and every prediction's.
+stored; deleted annotations are kept, as a pull keeps them). Every answer names one model
+version, the serving job's: the backend's ``model_version`` after ``/setup`` and every
+prediction's; ``/versions`` lists it first, then the others the store holds predictions of.
 
 Label Studio itself is reached as push and pull reach it (``LABEL_STUDIO_URL`` and
 ``LABEL_STUDIO_API_KEY``, else the local server's config), when first needed: to add
@@ -29,7 +30,12 @@ from annotate.store import Store
 from annotate.studio.connection import Credentials, connect, resolve_credentials
 from annotate.studio.ml_backend import BackendAuth, import_backend_predictions, retitle_backends
 from annotate.studio.pull import studio_users
-from annotate.studio.webhook import keep_webhook_answer, webhook_answer
+from annotate.studio.webhook import (
+    DELETED_ACTION,
+    deleted_annotations,
+    keep_webhook_answer,
+    webhook_answer,
+)
 
 from .loop_predict import DEFAULT_WAIT_S, Delivery, PredictionLoop
 
@@ -103,7 +109,15 @@ class Backend:
         return {"model_version": self.model_version}
 
     def versions(self) -> dict[str, Any]:
-        return {"versions": [self.model_version]}
+        """The serving version first, then every other the store holds predictions of.
+
+        Label Studio 1.23.2 hands the list on as it is (``GET /api/ml/ID/versions``,
+        ``MLBackendVersionsAPI``): the versions a project's predictions may come from.
+        """
+        with Store(self.studio.db) as store:
+            held = store.predictions.model_versions()
+        current = self.model_version
+        return {"versions": [current, *(v for v in held if v != current)]}
 
     def predict(self, body: dict[str, Any]) -> dict[str, Any]:
         tasks = body.get("tasks")
@@ -113,9 +127,15 @@ class Backend:
         return {"results": results, "model_version": self.model_version}
 
     def webhook(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Take the call and answer at once: the annotation is stored by another thread."""
+        """Take the call and answer at once: the annotation is stored by another thread.
+
+        Deleted annotations stay in the store, as `annotate pull` keeps them: only logged.
+        """
         if webhook_answer(body) is not None:
             self._webhooks.put(body)
+        elif deleted := deleted_annotations(body):
+            log.info("webhook %s: annotation(s) %s kept in the store, as a pull keeps them",
+                     DELETED_ACTION, ", ".join(map(str, deleted)))  # fmt: skip
         return {"status": "ok"}
 
     def _keep_answers(self) -> None:
