@@ -132,7 +132,7 @@ class AnnotateGroup(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         """The command; while the help lists them, a stand-in with its one-line help."""
         if self.listing and cmd_name in COMMANDS:
-            return TyperCommand(name=cmd_name, short_help=COMMANDS[cmd_name][1])
+            return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name][1])
         return super().get_command(ctx, cmd_name)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
