@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from annotate.cli import COMMANDS
+
 from .conftest import ROOT
 
 
@@ -61,7 +63,9 @@ def _import_without(blocked: list[str], module: str) -> subprocess.CompletedProc
 
 def test_the_tool_and_its_test_helpers_import_without_dev_only_packages() -> None:
     dev_only = ["aiohttp", "playwright", "pandas", "datasets", "pytest"]
-    for module in ("annotate.cli", "annotate.testing.gold_corpus", "annotate.testing.browser"):
+    commands = ", ".join(module for module, _ in COMMANDS.values())  # imported when they run
+    for module in (f"annotate.cli, {commands}", "annotate.testing.gold_corpus",
+                   "annotate.testing.browser"):  # fmt: skip
         result = _import_without(dev_only, module)
         assert result.returncode == 0, result.stderr
     server = _import_without(dev_only, "annotate.testing.llm_server")

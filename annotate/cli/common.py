@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from annotate.errors import InputError
-from annotate.gold.card import figure
-from annotate.store import Store
+
+if TYPE_CHECKING:  # imported where used: `annotate --help` needs neither (sqlite_utils, pydantic)
+    from annotate.store import Store
 
 console = Console()
 errors = Console(stderr=True)
@@ -46,6 +47,8 @@ def open_store(db: Path | None, *, create: bool = False) -> Iterator[Store]:
     store; the others say there is none. SQLite errors raised in the block leave as
     `StoreError`s naming the file.
     """
+    from annotate.store import Store
+
     with Store(db or GLOBAL.db, create=create) as store:
         yield store
 
@@ -64,6 +67,8 @@ def report_table(*headers: str, title: str | None = None) -> Table:
 
 def interval_or_figure(value: Any) -> str:
     """A figure, or an interval as ``0.880–0.983`` (narrower than a bracketed pair)."""
+    from annotate.gold.card import figure
+
     if isinstance(value, list) and len(value) == 2:
         if value[0] is None and value[1] is None:
             return figure(None)  # one dash, not "—–—"

@@ -1,0 +1,98 @@
+"""`annotate` imports a command's module only when that command runs (issue 22).
+
+Importing every command's module (openai, sqlite_utils, pyarrow, the gold report,
+the comparison stage) cost each run about a second of CPU that most commands never
+used. Imports are checked in a fresh interpreter: this one has loaded everything.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import subprocess
+import sys
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from annotate.cli import COMMANDS, app, load_command
+
+from .conftest import ROOT
+
+#: What no command needs before it is chosen (modules of commands, stages, heavy libraries).
+HEAVY = ("annotate.gold", "annotate.compare", "annotate.preannotate", "annotate.workflows",
+         "annotate.store", "annotate.llm", "openai", "pyarrow", "sqlite_utils",
+         "pandas")  # fmt: skip
+
+
+def loaded_after(code: str) -> list[str]:
+    """The annotate and heavy modules a fresh interpreter holds after running `code`."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, cwd=ROOT)  # fmt: skip
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def invoking(args: list[str], shown: str) -> str:
+    """Code that runs ``annotate ARGS`` in process and checks that it printed `shown`."""
+    return ("from typer.testing import CliRunner\nfrom annotate.cli import app\n"
+            f"result = CliRunner().invoke(app, {args!r})\n"
+            f"assert result.exit_code == 0 and {shown!r} in result.output, "
+            "result.output")  # fmt: skip
+
+
+def unwanted(modules: list[str], allowed: tuple[str, ...] = ()) -> list[str]:
+    """The command modules and `HEAVY` ones among `modules`, but for `allowed`."""
+    commands = {module for module, _ in COMMANDS.values()}
+    return [m for m in modules
+            if (m in commands or m.split(".")[0] in HEAVY or m.startswith(HEAVY))
+            and not m.startswith(allowed)]  # fmt: skip
+
+
+def test_importing_the_cli_loads_no_command() -> None:
+    assert unwanted(loaded_after("import annotate.cli")) == []
+
+
+def test_the_command_listing_loads_no_command() -> None:
+    assert unwanted(loaded_after(invoking(["--help"], "preannotate"))) == []
+
+
+def test_a_command_loads_its_own_module_only() -> None:
+    modules = loaded_after(invoking(["runs", "--help"], "--json"))
+    assert "annotate.cli.runs" in modules
+    others = [module for name, (module, _) in COMMANDS.items() if name != "runs"]
+    assert [m for m in others if m in modules] == []
+    assert [m for m in modules if m.startswith(("annotate.compare", "annotate.gold.report"))] == []
+    assert "pyarrow" not in modules
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_listing_line_is_the_commands_own(name: str) -> None:
+    """`COMMANDS` repeats each command's first paragraph of help: it must not drift."""
+    command = load_command(name)
+    assert command.name == name
+    first = inspect.cleandoc(command.short_help or command.help or "").split("\n\n")[0]
+    assert COMMANDS[name][1] == first.strip()
+
+
+def test_every_command_module_is_listed() -> None:
+    """A module of cli/ with a ``register`` is a command: it must be in `COMMANDS`."""
+    registering = {f"annotate.cli.{path.stem}" for path in (ROOT / "annotate" / "cli").glob("*.py")
+                   if "\ndef register(" in path.read_text(encoding="utf-8")}  # fmt: skip
+    assert registering == {module for module, _ in COMMANDS.values()}
+
+
+def test_commands_in_the_order_of_the_listing() -> None:
+    group = typer.main.get_group(app)
+    context = group.context_class(group)
+    assert group.list_commands(context) == list(COMMANDS)
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    positions = [result.output.index(f" {name} ") for name in COMMANDS]
+    assert positions == sorted(positions)
+
+
+def test_a_mistyped_command_is_still_suggested() -> None:
+    result = CliRunner().invoke(app, ["preanotate"])
+    assert result.exit_code == 2
+    assert "Did you mean 'preannotate'?" in result.output
