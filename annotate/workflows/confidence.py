@@ -26,7 +26,7 @@ from annotate.gold.agreement import disagreement, measure
 from annotate.gold.job_eval import overall_fields
 from annotate.gold.matching import Counts
 from annotate.gold.model_eval import Evaluated, ModelScores
-from annotate.preannotate.confidence import Calibration, Observed, Signals, signals_of
+from annotate.preannotate.confidence import Calibration, Observed, Shape, Signals, signals_of
 from annotate.schemas import Annotation
 from annotate.store import AnnotatedRows, Prediction, Store
 from annotate.studio.order import Ranking
@@ -58,13 +58,14 @@ class _Run:
 
     def __init__(self, prediction: Prediction) -> None:
         self.prediction = prediction
-        self.annotation = Annotation.model_validate_json(prediction.annotation)
+        self.shape = Shape.of_json(prediction.annotation)
         self._regions: Regions | None = None
 
     @property
     def regions(self) -> Regions:
         if self._regions is None:
-            self._regions = regions_of(self.annotation)
+            annotation = Annotation.model_validate_json(self.prediction.annotation)
+            self._regions = regions_of(annotation)
         return self._regions
 
 
@@ -85,7 +86,7 @@ def runs_disagree(runs: Mapping[str, _Run], version: str) -> float | None:
 def _signals(run: _Run, text_length: int, runs: Mapping[str, _Run]) -> Signals:
     prediction = run.prediction
     return signals_of(
-        run.annotation,
+        run.shape,
         text_length,
         spans=prediction.spans,
         hallucinations=prediction.hallucinations,
@@ -170,11 +171,12 @@ def confidences(store: Store, estimate: Estimate | None = None) -> dict[str, tup
 
 def _score(store: Store, estimate: Estimate, document_id: str) -> tuple[str, float] | None:
     """(model version, score) of the document's latest prediction; None without one."""
-    prediction = store.predictions.latest(document_id)
-    if prediction is None:
-        return None
     runs = _runs(store, document_id)
-    run = runs[prediction.model_version]
+    if not runs:
+        return None
+    # the latest prediction, read once (a 5 MB article's is 100 MB as a Python string)
+    run = next(reversed(runs.values()))
+    prediction = run.prediction
     length = len(store.documents.get(document_id).text)
     signals = estimate.signals(_signals(run, length, runs), prediction.model_version)
     return prediction.model_version, estimate.calibration.confidence(signals)
