@@ -196,22 +196,32 @@ def _results_of(prediction: Any) -> str:
     return json.dumps(prediction_for(prediction)["result"])
 
 
-def _post(url: str, body: Any, token: str, timeout: float) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST",
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-    )  # fmt: skip
+def _api(
+    method: str, url: str, token: str, body: Any = None, timeout: float = 60
+) -> tuple[int, Any]:
+    """One call to Label Studio's API as the editor makes it: (status, JSON answer or None)."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(request, timeout=timeout) as response:
         return response.status, json.loads(response.read() or b"null")
 
 
+def _rules_store(db: Path) -> Path:
+    """A store of the seeds, pre-annotated by the rules."""
+    with Store(db) as store:
+        ingest_paths(store, [SEEDS])
+        asyncio.run(preannotate(store, RulesProvider()))
+    return db
+
+
 def retrieve_predictions(studio: server.StudioConfig, project_id: int) -> tuple[int, float]:
     """The Data Manager's "Retrieve Predictions" over every task; (status, seconds)."""
     started = time.monotonic()
-    status, _ = _post(
-        f"{studio.url}/api/dm/actions?id=retrieve_tasks_predictions&project={project_id}",
-        {"selectedItems": {"all": True, "excluded": []}}, studio.token, timeout=300,
+    status, _ = _api(
+        "POST", f"{studio.url}/api/dm/actions?id=retrieve_tasks_predictions&project={project_id}",
+        studio.token, {"selectedItems": {"all": True, "excluded": []}}, timeout=300,
     )  # fmt: skip
     return status, time.monotonic() - started
 
@@ -285,23 +295,10 @@ def _unpushed(db: Path, server_url: str, project_id: int) -> int:
         return store.tasks.count_unpushed(server_url, project_id)
 
 
-def _patch(url: str, body: Any, token: str) -> int:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="PATCH",
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-    )  # fmt: skip
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(request, timeout=60) as response:
-        return int(response.status)
-
-
 def test_a_submitted_annotation_reaches_the_store_through_the_webhook(
     studio: server.StudioConfig, client: Any, tmp_path: Path
 ) -> None:
-    db = tmp_path / "hook.db"
-    with Store(db) as store:
-        ingest_paths(store, [SEEDS])
-        asyncio.run(preannotate(store, RulesProvider()))
+    db = _rules_store(tmp_path / "hook.db")
     title = "serve: webhook"
     with serving(db, studio, tmp_path / "serve.log", "--provider", "rules") as served:
         cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend", served.url)
@@ -310,13 +307,16 @@ def test_a_submitted_annotation_reaches_the_store_through_the_webhook(
         result = predicted[0]["result"]
         # what the editor sends when an annotator submits the pre-annotation as it stands
         answer = {"result": result, "lead_time": 12.5}
-        _, made = _post(f"{studio.url}/api/tasks/{task_id}/annotations", answer, studio.token, 60)
+        _, made = _api(
+            "POST", f"{studio.url}/api/tasks/{task_id}/annotations", studio.token, answer
+        )
         kept = wait_for(lambda: _stored(db, int(made["id"])), 30, "the annotation was not stored")
         # an edit (one region fewer) reaches the store too
         first = result[0]["id"]
         edited = [r for r in result if first not in (r.get("id"), r.get("from_id"), r.get("to_id"))]
-        assert _patch(f"{studio.url}/api/annotations/{made['id']}", {"result": edited},
-                      studio.token) == 200  # fmt: skip
+        edit = _api("PATCH", f"{studio.url}/api/annotations/{made['id']}", studio.token,
+                    {"result": edited})  # fmt: skip
+        assert edit[0] == 200
         changed = wait_for(
             lambda: (row := _stored(db, int(made["id"]))) and row.result != kept.result and row,
             30, "the edit was not stored",
@@ -339,14 +339,6 @@ def test_a_submitted_annotation_reaches_the_store_through_the_webhook(
         ]
 
 
-def _delete(url: str, token: str) -> int:
-    request = urllib.request.Request(url, method="DELETE",
-                                     headers={"Authorization": f"Token {token}"})  # fmt: skip
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(request, timeout=60) as response:
-        return int(response.status)
-
-
 def test_a_deleted_annotation_stays_in_the_store_as_a_pull_keeps_it(
     studio: server.StudioConfig, client: Any, tmp_path: Path
 ) -> None:
@@ -355,19 +347,18 @@ def test_a_deleted_annotation_stays_in_the_store_as_a_pull_keeps_it(
     from annotate.studio.annotations import AnnotationKind
     from annotate.studio.pull import pull
 
-    db = tmp_path / "deleted.db"
-    with Store(db) as store:
-        ingest_paths(store, [SEEDS])
-        asyncio.run(preannotate(store, RulesProvider()))
+    db = _rules_store(tmp_path / "deleted.db")
     title = "serve: deleted annotation"
     with serving(db, studio, tmp_path / "serve.log", "--provider", "rules") as served:
         cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend", served.url)
         project = project_named(client, title)
         task_id, predicted = sorted(predictions_of(client, project.id).items())[0]
         answer = {"result": predicted[0]["result"], "lead_time": 3.0}
-        _, made = _post(f"{studio.url}/api/tasks/{task_id}/annotations", answer, studio.token, 60)
+        _, made = _api(
+            "POST", f"{studio.url}/api/tasks/{task_id}/annotations", studio.token, answer
+        )
         kept = wait_for(lambda: _stored(db, int(made["id"])), 30, "the annotation was not stored")
-        assert _delete(f"{studio.url}/api/annotations/{made['id']}", studio.token) == 204
+        assert _api("DELETE", f"{studio.url}/api/annotations/{made['id']}", studio.token)[0] == 204
         line = f"ANNOTATIONS_DELETED: annotation(s) {made['id']} kept"
         wait_for(lambda: line in served.text(), 30, "the deletion did not reach the webhook")
         after_webhook = _stored(db, int(made["id"]))
@@ -477,8 +468,8 @@ def test_basic_auth_off_loopback_and_no_secret_in_any_request_log(
             predicted = predictions_of(client, project.id)[task_id]
             assert predicted and predicted[0]["result"]
             answer = {"result": predicted[0]["result"], "lead_time": 3.0}
-            _, made = _post(f"{studio.url}/api/tasks/{task_id}/annotations", answer,
-                            studio.token, 60)  # fmt: skip
+            _, made = _api("POST", f"{studio.url}/api/tasks/{task_id}/annotations",
+                           studio.token, answer)  # fmt: skip
             wait_for(lambda: _stored(db, int(made["id"])), 30, "the webhook was refused")
             log = served.text()
     assert "POST /predict 200" in log and "POST /setup 200" in log and "GET /health 401" in log
