@@ -27,6 +27,7 @@ from annotate.store import JobKey, Prediction, RunSpec, Store
 from annotate.studio.order import DISAGREEMENT, SCORE
 from annotate.testing.gold_corpus import fill, seed_bases
 from annotate.workflows.confidence import (
+    Calibrated,
     calibrate,
     confidences,
     disagreements,
@@ -211,3 +212,18 @@ def test_the_ranking_push_reads_is_the_same_computed_when_asked(store: Store) ->
         assert ranked.columns(doc) == {SCORE: scores[doc][1], DISAGREEMENT: measured[doc]}
     assert dict(ranked.scores) == scores and dict(ranked.disagreements) == measured
     assert ranked.score("no such document") is None
+
+
+def test_the_fit_is_kept_until_the_kept_gold_changes(store: Store) -> None:
+    """`annotate serve` scores every request: the fit is made again only when the gold,
+    or a prediction of a gold document, changed, and is then the fit `calibrate` makes."""
+    wrong = _store_with_planted_gold(store, 2 * MIN_DOCUMENTS)
+    calibrated = Calibrated()
+    assert not calibrated(store).calibration.calibrated  # no gold kept yet
+    assert keep_gold(store)
+    first = calibrated(store)
+    assert first.calibration.calibrated and calibrated(store) is first
+    assert first.calibration.as_json() == calibrate(store).calibration.as_json()
+    doc = next(iter(wrong))
+    store.gold.save([store.gold.of(doc)])  # the gold pass rewrote one document's gold
+    assert calibrated(store) is not first

@@ -78,6 +78,16 @@ class Gold(Repository):
                 [(*_gold_values(g), stamp) for g in golds],
             )
 
+    def fingerprint(self) -> tuple[int, int, int]:
+        """What changes whenever the kept gold, or a prediction of a gold document, does:
+        (gold rows, their latest rowid, the latest prediction id of a gold document). A
+        rewritten gold row takes a new rowid; a fit on the gold is current while this is."""
+        row = self.db.conn.execute(
+            "select count(*), coalesce(max(rowid), 0), coalesce((select max(id) from predictions"
+            " where document_id in (select document_id from gold)), 0) from gold"
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
     def annotations(self) -> Iterator[tuple[str, str]]:
         """(document id, gold `Annotation` JSON) of every document with valid, resolved kept
         gold, by id."""

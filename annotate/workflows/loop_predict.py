@@ -33,7 +33,7 @@ from annotate.store import Document, Prediction, Store
 from annotate.studio.order import Ranking
 from annotate.studio.tasks import capped_prediction
 
-from .confidence import ranking
+from .confidence import Calibrated, ranking
 
 log = logging.getLogger("annotate.serve")
 
@@ -103,6 +103,8 @@ class PredictionLoop:
         self._worker = threading.Thread(target=self._work, name="annotate-serve-predict")
         #: Late predictions made and not delivered yet, by project (the worker's alone).
         self._late: dict[int, Delivery] = {}
+        #: the scores' fit on the kept gold, made again only when the gold changed
+        self._calibrated = Calibrated()
 
     @property
     def model_version(self) -> str:
@@ -123,7 +125,8 @@ class PredictionLoop:
         wanted: list[tuple[int, Wanted]] = []
         done: list[tuple[int, int, str]] = []
         with Store(self.db) as store:
-            scores = ranking(store)  # the scores `annotate push` gives (fitted on kept gold)
+            # the scores `annotate push` gives (fitted on kept gold)
+            scores = ranking(store, self._calibrated(store))
             for i, task in enumerate(tasks):
                 document_id = _document_id(task)
                 if document_id is None or not _known(store, document_id):
@@ -204,7 +207,7 @@ class PredictionLoop:
     def _run(self, loop: asyncio.AbstractEventLoop, store: Store, batch: list[str]) -> None:
         """One pipeline run over `batch`; each document's waiters hear as it is recorded."""
         pending = set(batch)
-        scores = ranking(store)
+        scores = ranking(store, self._calibrated(store))
         documents: list[Document] = [store.documents.get(d) for d in batch]
 
         def progress(_: object) -> None:
