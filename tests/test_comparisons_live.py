@@ -142,7 +142,7 @@ def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
     assert relation["units"] == 4 and relation["observed_agreement"] == 0.5
     assert comparisons["adjudication"] == {
         "policy": "auto", "methods": {"majority": 4}, "verified": 2, "contested": 2,
-        "with_ties": 2,
+        "with_ties": 2, "ties": {"review": 0, "waiting_for_review": 2},
     }
     assert len(comparisons["disagreements"]) == 2
     with Store(compared) as store:

@@ -8,6 +8,7 @@ Label Studio. Here the commands a user runs (`annotate compare`, `agreement`,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from itertools import combinations
 from pathlib import Path
@@ -170,6 +171,34 @@ def test_ties_reviewers_skips_and_latest_answers() -> None:
     assert adjudicate_pair([answer("bob", None, 3, cancelled=True)]) is None
 
 
+def test_a_tie_waits_for_review_and_a_review_settles_it() -> None:
+    split = [answer("zed", said("same"), 1), answer("amy", said("unrelated"), 2)]
+    waiting = adjudicate_pair(split)
+    assert waiting is not None and (waiting.method, waiting.status) == ("majority", "contested")
+    assert waiting.resolution == "waiting for review"
+    # the least of the tied answers by value stands in ("same" < "unrelated"), never by name
+    assert Verdict.model_validate_json(waiting.verdict).relation == "same"
+    review = said("unrelated", why="the reviewer's")
+    settled = adjudicate_pair(split, review=review)
+    assert settled is not None
+    assert (settled.method, settled.status, settled.tie) == ("review", "verified", True)
+    assert settled.resolution == "review" and Verdict.model_validate_json(settled.verdict) == review
+    assert settled.answers == {"amy": "unrelated", "zed": "same"}  # a reviewer is no annotator
+    # a split on a contradiction's detail is a tie too, settled alike
+    detail = [answer("amy", said("contradicts", "number"), 1),
+              answer("bob", said("contradicts", "date"), 2)]  # fmt: skip
+    tied = adjudicate_pair(detail)
+    assert tied is not None and tied.resolution == "waiting for review"
+    assert Verdict.model_validate_json(tied.verdict).detail == "date"
+    fixed = adjudicate_pair(detail, review=said("contradicts", "number"))
+    assert fixed is not None and fixed.method == "review"
+    # without a tie the review is not read: the annotators' agreement stands
+    agreed = adjudicate_pair([answer("amy", said("same"), 1), answer("bob", said("same"), 2)],
+                             review=said("unrelated"))  # fmt: skip
+    assert agreed is not None and (agreed.method, agreed.resolution) == ("majority", None)
+    assert Verdict.model_validate_json(agreed.verdict).relation == "same"
+
+
 # -- the commands on a compared store -----------------------------------------------------
 
 
@@ -328,3 +357,62 @@ def test_a_contradiction_keeps_its_two_claims_in_different_facts(annotated: Path
     fact_of = {_claim_key(c): f.id for f in apart.facts for c in f.claims}
     assert fact_of[keys[0]] != fact_of[keys[1]]
     assert any(c.status == "unverified" for c in apart.contradictions)
+
+
+def review_of(pair: ClaimPair, verdict: Verdict | None, n: int, **kw: Any) -> PulledVerdict:
+    """A reviewer's answer on a pair's review task, as `annotate pull --review` keeps it."""
+    return dataclasses.replace(answer("rev@x", verdict, 900 + n, pair=pair, **kw), project_id=9)
+
+
+def test_tied_verdicts_wait_for_review_in_every_output_until_a_review_settles_them(
+    verified: dict[str, Any],
+) -> None:
+    db, tmp = verified["db"], verified["tmp"]
+    ties = json.loads(_run(db, "agreement", "--json").output)["comparisons"]
+    assert ties["adjudication"]["ties"] == {"review": 0, "waiting_for_review": 2}
+    waiting = [d for d in ties["disagreements"] if d.get("resolution") == "waiting for review"]
+    assert len(waiting) == 2
+    with Store(db) as store:
+        unsent = list(store.pair_reviews.unsent("http://ls", 9))
+        assert {p.key for p in unsent} == {d["pair"] for d in waiting}
+        store.pair_reviews.record("http://ls", 9, [(unsent[0], 77, ["relation"])])
+        assert [p.key for p in store.pair_reviews.unsent("http://ls", 9)] == [unsent[1].key]
+        assert store.pair_reviews.of_project("http://ls", 9) == {77: unsent[0]}
+    _run(db, "compare", "--out", str(tmp / "waiting"))
+    facts = json.loads((tmp / "waiting" / "facts.json").read_text())
+    assert facts["comparison"]["counts"]["waiting_for_review"] == 2
+    assert "2 tied verdicts waiting for review" in (tmp / "waiting" / "report.html").read_text()
+    pairs_jsonl = (tmp / "waiting" / "pairs.jsonl").read_text().splitlines()
+    checked = [json.loads(line)["verified"] for line in pairs_jsonl]
+    resolutions = sorted(str(people["resolution"]) for people in checked if people)
+    assert resolutions == ["None", "None", "waiting for review", "waiting for review"]
+
+    # A reviewer settles one pair (a skip and a later answer by the same reviewer around it).
+    settled, other = unsent[0], unsent[1]
+    with Store(db) as store:
+        store.pair_reviews.upsert(review_of(settled, None, 1, cancelled=True))
+        store.pair_reviews.upsert(review_of(settled, said("elaborates"), 2,
+                                            updated="2026-11-26T00:00:00Z"))  # fmt: skip
+        store.pair_reviews.upsert(review_of(settled, said("same"), 3,
+                                            updated="2026-11-27T00:00:00Z"))  # fmt: skip
+    report = json.loads(_run(db, "agreement", "--json").output)["comparisons"]
+    assert report["adjudication"]["ties"] == {"review": 1, "waiting_for_review": 1}
+    assert report["adjudication"]["methods"] == {"majority": 3, "review": 1}
+    assert report["annotators"] == ["amy@x", "bob@x"]
+    with Store(db) as store:
+        kept = store.verification.verified()
+        assert [p.key for p in store.pair_reviews.unsent("http://ls", 9)] == [other.key]
+    mine = kept[settled.key]
+    assert (mine.method, mine.status, mine.resolution) == ("review", "verified", "review")
+    assert Verdict.model_validate_json(mine.verdict).relation == "same"  # the latest review
+    assert kept[other.key].resolution == "waiting for review"
+    out = tmp / "dataset"
+    _run(db, "export", "--out", str(out))
+    pairs = pd.read_parquet(out / "comparisons" / "comparisons.parquet").set_index("pair")
+    assert pairs.loc[settled.key, "resolution"] == "review"
+    assert pairs.loc[settled.key, "method"] == "review"
+    assert pairs.loc[other.key, "resolution"] == "waiting for review"
+    assert pairs.loc[other.key, "status"] == "contested"
+    assert pairs["resolution"].isna().sum() == len(pairs) - 2
+    card = (out / "README.md").read_text()
+    assert "Tied verdicts resolved by a reviewer: 1; waiting for review: 1." in card

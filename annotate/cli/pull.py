@@ -6,9 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
+from annotate.store import Store
 from annotate.studio.annotations import AnnotationKind
 from annotate.studio.comparisons import VerdictKind
 from annotate.studio.kind import TaskKind
+from annotate.studio.pair_review import PairReviewKind, pair_review_title
 from annotate.studio.pull import PullReport, pull, pushed_titles
 from annotate.studio.push import check_title
 from annotate.studio.review import ReviewKind
@@ -31,8 +33,9 @@ def pull_command(
         bool,
         typer.Option(
             "--review",
-            help="Pull the reviewers' answers of the review project (see `annotate push "
-            "--review`): each settles its document's ties at the next gold pass.",
+            help="Pull the reviewers' answers of the review projects (see `annotate push "
+            "--review`): each settles its document's ties at the next gold pass, or its "
+            "claim pair's tied verdict at the next verification pass.",
         ),
     ] = False,
     db: DbOption = None,
@@ -43,7 +46,7 @@ def pull_command(
     Pulling twice stores nothing twice. Annotations that do not convert to the
     schema are kept raw and listed by task and annotator; the exit status is then 1.
     With --comparisons, every annotator's verdicts on the claim pairs; with --review,
-    the reviewers' answers on documents' ties.
+    the reviewers' answers on documents' and claim pairs' ties.
     """
     if comparisons and review:
         raise fail("--review and --comparisons pull different projects: give one")
@@ -57,13 +60,32 @@ def pull_command(
             else AnnotationKind(store)
         )  # fmt: skip
         credentials, client = connected()
-        titles = [project] if project else pushed_titles(kind, client, credentials.url)
-        for title in titles:
+        if review:
+            pulls = _review_pulls(store, client, credentials.url, project)
+        else:
+            titles = [project] if project else pushed_titles(kind, client, credentials.url)
+            pulls = [(kind, title) for title in titles]
+        for each, title in pulls:
             with project_lock(store, credentials.url, title, command):
-                report = pull(kind, client, credentials.url, title)
-            failed |= _said(report, title, kind.name)
+                report = pull(each, client, credentials.url, title)
+            failed |= _said(report, title, each.name)
     if failed:
         raise typer.Exit(1)
+
+
+def _review_pulls(
+    store: Store, client: Any, server: str, project: str | None
+) -> list[tuple[TaskKind[Any], str]]:
+    """The review projects `pull --review` reads: the documents' (--project, or those this
+    store sent documents to) and the claim pairs' (the one beside --project, or those this
+    store sent pairs to); an error when the store sent neither."""
+    documents, pairs = ReviewKind(store), PairReviewKind(store)
+    if project is not None:
+        beside = [(pairs, pair_review_title(project))] if pairs.projects(server) else []
+        return [(documents, project), *beside]
+    kinds: list[TaskKind[Any]] = [k for k in (documents, pairs) if k.projects(server)]
+    kinds = kinds or [documents]  # neither: the documents' kind's error says what to run
+    return [(kind, title) for kind in kinds for title in pushed_titles(kind, client, server)]
 
 
 def _said(report: PullReport, title: str, what: str) -> bool:

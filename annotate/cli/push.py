@@ -21,12 +21,17 @@ from annotate.studio.ml_backend import (
     connect_backend,
 )
 from annotate.studio.order import DISAGREEMENT_TAB, OrderReport, check_order
+from annotate.studio.pair_review import (
+    DEFAULT_PAIR_REVIEW_PROJECT,
+    PAIR_REVIEW_SUFFIX,
+    pair_review_title,
+)
 from annotate.studio.push import DEFAULT_PROJECT, check_title, count_to_push, push
 from annotate.studio.push_comparisons import count_pairs_to_push, push_comparisons
-from annotate.studio.review import DEFAULT_REVIEW_PROJECT
+from annotate.studio.review import DEFAULT_REVIEW_PROJECT, ReviewPushReport
 from annotate.studio.tasks import MAX_REGIONS, Cap
 from annotate.workflows.confidence import ranking
-from annotate.workflows.review import push_review_of_ties
+from annotate.workflows.review import push_pair_review_of_ties, push_review_of_ties
 
 from .common import DbOption, console, errors, fail, open_store
 
@@ -105,8 +110,10 @@ ReviewOption = Annotated[
     typer.Option(
         "--review",
         help="Send each document whose annotators split evenly on a field or span (a tie) to "
-        f"the review project (default title {DEFAULT_REVIEW_PROJECT!r}), each annotator's "
-        "answer a read-only prediction, instead of documents.",
+        f"the review project (default title {DEFAULT_REVIEW_PROJECT!r}), and each claim pair "
+        "whose annotators split evenly on the relation or detail to the pairs' review project "
+        f"({DEFAULT_PAIR_REVIEW_PROJECT!r}, or --project with {PAIR_REVIEW_SUFFIX!r} after "
+        "it), each annotator's answer a read-only prediction, instead of documents.",
         show_default=False,
     ),
 ]
@@ -141,7 +148,8 @@ def push_command(
     newer model version, the project is switched to it so annotators see them.
     With --comparisons, one task per claim pair of the last comparison, the
     judge's verdict as its prediction (replaced when the verdict changed).
-    With --review, one task per document whose ties wait for a reviewer.
+    With --review, one task per document, and one per claim pair, whose ties wait for a
+    reviewer.
     """
     if sample is not None and not comparisons:
         raise fail("--sample applies to --comparisons only")
@@ -159,7 +167,7 @@ def push_command(
     if project is not None:
         check_title(project)
     if review:
-        _push_review(project or DEFAULT_REVIEW_PROJECT, db)
+        _push_review(project or DEFAULT_REVIEW_PROJECT, pair_review_title(project), db)
         return
     if comparisons:
         _push_comparisons(project or DEFAULT_COMPARISONS_PROJECT, sample, seed, db)
@@ -280,15 +288,26 @@ def _push_comparisons(title: str, sample: int | None, seed: int, db: Path | None
     console.print(f"verify at {report.project_url}", highlight=False)
 
 
-def _push_review(title: str, db: Path | None) -> None:
+def _push_review(title: str, pairs_title: str, db: Path | None) -> None:
+    """The documents' ties to `title`; the claim pairs' tied verdicts, when any pair was
+    answered, to `pairs_title` (a project of its own: its labeling config is the pairs')."""
+    command = "annotate push --review"
     with open_store(db) as store:
         credentials, client = connected()
-        with project_lock(store, credentials.url, title, "annotate push --review"):
+        with project_lock(store, credentials.url, title, command):
             report = push_review_of_ties(store, client, credentials.url, title)
+        with project_lock(store, credentials.url, pairs_title, command):
+            pairs = push_pair_review_of_ties(store, client, credentials.url, pairs_title)
+    _say_review(report, "review project", "documents")
+    if pairs is not None:
+        _say_review(pairs, "pairs' review project", "claim pairs")
+
+
+def _say_review(report: ReviewPushReport, project: str, what: str) -> None:
     verb = "created" if report.created_project else "updated"
     console.print(
-        f"review project {report.project_id} {verb}: {report.tasks_created} new tasks "
-        "(documents whose ties wait for a reviewer)"
+        f"{project} {report.project_id} {verb}: {report.tasks_created} new tasks "
+        f"({what} whose ties wait for a reviewer)"
         + (f", {report.tasks_recovered} tasks recovered" if report.tasks_recovered else ""),
         highlight=False,
     )

@@ -22,6 +22,7 @@ from annotate.collector import collector_paused
 from annotate.errors import AnnotateError, InputError
 from annotate.schemas import OUTLET, Verdict
 from annotate.store import (
+    WAITING_FOR_REVIEW,
     ClaimRef,
     KeptVerdict,
     Store,
@@ -218,7 +219,7 @@ def _judge(
     statuses: Statuses = {}
     counts: dict[str, Any] = {"dropped_values": 0, "reused": 0, "unjudged": 0, "failures": [],
                               "failure_reasons": {}, "verified_pairs": 0,
-                              "overruled": 0}  # fmt: skip
+                              "overruled": 0, "waiting_for_review": 0}  # fmt: skip
     kept: list[StoredVerdict] = []
     asked, version = question(judge), judge.model_version
     answers = _answers(store, judge, pairs, on_pairs)
@@ -246,6 +247,7 @@ def _judge(
             statuses[(i, j)] = human[1].status
             counts["verified_pairs"] += 1
             counts["overruled"] += human[0].relation != verdict.relation
+            counts["waiting_for_review"] += human[1].resolution == WAITING_FOR_REVIEW
             verdict = human[0]
         (contradictions if verdict.relation == "contradicts" else links).append((i, j, verdict))
     store.comparisons.save_verdicts(kept, keep=judge.cacheable)
@@ -392,6 +394,7 @@ def _counts(
         "failure_reasons": judged["failure_reasons"],
         "verified_pairs": judged["verified_pairs"],
         "overruled": judged["overruled"],
+        "waiting_for_review": judged["waiting_for_review"],
         "judge_usage": asdict(usage),
         "facts": len(found.facts),
         "shared_facts": shared,

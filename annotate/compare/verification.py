@@ -4,7 +4,9 @@
 pass adjudicates them (`store.verification.verified`). In a comparison, a pair people
 verified is linked by their verdict, not the judge's, and every fact and
 contradiction says how far it was checked: **verified**, **contested** (the
-annotators disagree) or **unverified** (nobody checked it).
+annotators disagree) or **unverified** (nobody checked it). A verdict whose vote tied
+stays contested and says so (``resolution``: "waiting for review") until a reviewer
+settles it (``resolution``: "review", verified).
 """
 
 from __future__ import annotations
@@ -88,4 +90,6 @@ def people_json(verdict: Verdict, record: VerifiedVerdict) -> dict[str, Any]:
         "detail": verdict.detail,
         "values": {"a": values.a, "b": values.b} if values else None,
         "annotators": sorted(record.answers),
+        "tie": record.tie,
+        "resolution": record.resolution,
     }

@@ -395,7 +395,9 @@ def comparisons_card(
         f"`facts/facts.parquet` ({_statuses(tables['fact_statuses'])}). A pair is verified "
         "when people's verdicts agree (or a reviewer or a single annotator gave it), "
         "contested when they disagree (the majority decides; a tie is flagged and "
-        "never decided by who answered); unverified pairs carry the judge's verdict only.",
+        "never decided by who answered: it waits for a reviewer, `resolution` \"waiting for "
+        "review\", until one settles it, `resolution` \"review\"); unverified pairs carry "
+        "the judge's verdict only." + _pair_ties(verified),
     ]
     if verified is not None:
         lines += ["", f"Agreement on {verified['pairs']} pairs answered by "
@@ -405,6 +407,15 @@ def comparisons_card(
     if judge_scores is not None:
         lines += ["", _judge_scores(judge_scores)]
     return "\n".join(lines) + "\n"
+
+
+def _pair_ties(verified: dict[str, Any] | None) -> str:
+    """How the pairs' tied verdicts were resolved (`gold.verdicts`)."""
+    ties = ((verified or {}).get("adjudication") or {}).get("ties")
+    if not ties:
+        return ""
+    return (f" Tied verdicts resolved by a reviewer: {ties.get('review', 0)}; waiting for "
+            f"review: {ties.get('waiting_for_review', 0)}.")  # fmt: skip
 
 
 def _statuses(counts: dict[str, int]) -> str:

@@ -11,7 +11,9 @@ Parquet with JSON Lines)::
 
 A comparisons row holds both claims (document id, offsets, quote, outlet), the
 judge's verdict, and the verdict people gave (adjudicated: `gold.verdicts`),
-its status (verified, contested, unverified), method and annotators. A facts
+its status (verified, contested, unverified), method and annotators, and for a verdict
+whose vote tied its ``resolution`` ("waiting for review", or "review" once a reviewer
+settled it; null when the vote did not tie). A facts
 row holds the fact's claims, outlets, status and the facts it contradicts.
 Rows are written in the comparison's order, a row group at a time; JSON keys
 are sorted, so the same store exports the same bytes.
@@ -50,7 +52,8 @@ COMPARISONS_SCHEMA = pa.schema(
     + [("similarity", pa.float64()), ("status", pa.string())]
     + list(_VERDICT)
     + [("method", pa.string()), ("annotators", pa.list_(pa.string())),
-       ("answers", pa.list_(pa.struct([("annotator", pa.string()), ("relation", pa.string())])))]
+       ("answers", pa.list_(pa.struct([("annotator", pa.string()), ("relation", pa.string())]))),
+       ("resolution", pa.string())]
 )  # fmt: skip
 FACTS_SCHEMA = pa.schema([
     ("id", pa.string()), ("proposition", pa.string()), ("status", pa.string()),
@@ -92,7 +95,8 @@ def comparison_row(
     row["similarity"] = verdict.similarity
     if human is None:
         row.update({"status": "unverified", **dict.fromkeys(_verdict_columns(None)),
-                    "method": None, "annotators": [], "answers": []})  # fmt: skip
+                    "method": None, "annotators": [], "answers": [],
+                    "resolution": None})  # fmt: skip
         return row
     people = Verdict.model_validate_json(human.verdict)
     if human.pair != verdict.pair:  # verified the other way round: swap the values
@@ -102,7 +106,8 @@ def comparison_row(
     row.update({"status": human.status, **_verdict_columns(people), "method": human.method,
                 "annotators": sorted(human.answers),
                 "answers": [{"annotator": who, "relation": relation}
-                            for who, relation in sorted(human.answers.items())]})  # fmt: skip
+                            for who, relation in sorted(human.answers.items())],
+                "resolution": human.resolution})  # fmt: skip
     return row
 
 

@@ -5,8 +5,11 @@ and answers that did not convert are left out) takes part. The adjudication
 follows the gold's policies (`adjudicate`): with ``auto``, a **reviewer**'s
 verdict (``--reviewer``, or an answer flagged as ground truth) wins; else the
 **majority** of the annotators' relations; else the **single** answer. An exact
-tie is flagged and never settled by who answered: the least of the tied answers (by
-value) stands in, and the pair stays contested. A contradiction's
+tie (on the relation, or on a contradiction's detail) is flagged and never settled
+by who answered: the least of the tied answers (by value) stands in, and the pair
+stays contested and **waits for review** (``annotate push --review`` sends it to a
+reviewer, ``pull --review`` brings the answer back); the pair's latest valid review
+then is its verdict (method ``review``, verified), the tie resolved. A contradiction's
 detail is the majority among those who chose "contradicts"; its values and
 the rationale are those of the first annotator (by name) whose answer matches
 the adjudicated relation and detail.
@@ -31,7 +34,7 @@ from typing import Any
 
 from annotate.codec import verdicts as V
 from annotate.schemas import Verdict
-from annotate.store import PulledVerdict, Store, VerifiedVerdict
+from annotate.store import WAITING_FOR_REVIEW, PulledVerdict, Store, VerifiedVerdict
 
 from . import coefficients as C
 from .adjudicate import Policy, decided_by, vote
@@ -52,8 +55,12 @@ def keep_verified_verdicts(
         return None
     summary = VerdictSummary(policy)
     kept: list[VerifiedVerdict] = []
+    reviews = store.pair_reviews.latest()
     for answers in store.verification.iter_pulled():
-        verified = adjudicate_pair(answers, policy=policy, reviewers=reviewers)
+        review = reviews.get(answers[0].pair.key)
+        verified = adjudicate_pair(answers, policy=policy, reviewers=reviewers,
+                                   review=None if review is None else
+                                   Verdict.model_validate_json(review))  # fmt: skip
         summary.add(answers, verified)
         if verified is not None:
             kept.append(verified)
@@ -71,9 +78,17 @@ def latest_answers(answers: Iterable[PulledVerdict]) -> dict[str, PulledVerdict]
 
 
 def adjudicate_pair(
-    answers: Sequence[PulledVerdict], *, policy: Policy = "auto", reviewers: Sequence[str] = ()
+    answers: Sequence[PulledVerdict],
+    *,
+    policy: Policy = "auto",
+    reviewers: Sequence[str] = (),
+    review: Verdict | None = None,
 ) -> VerifiedVerdict | None:
-    """The verdict people gave one pair, by `policy`; None when nobody gave one."""
+    """The verdict people gave one pair, by `policy`; None when nobody gave one.
+
+    `review` is a reviewer's answer to the pair's review of ties: it is the verdict
+    when the vote tied (method ``review``), and is ignored otherwise.
+    """
     latest = latest_answers(answers)
     if not latest:
         return None
@@ -91,6 +106,8 @@ def adjudicate_pair(
         detail, detail_tie = _vote({who: verdicts[who].detail for who in names
                                     if verdicts[who].relation == relation})  # fmt: skip
         tie = tie or detail_tie
+    if tie and review is not None:
+        return _verified(latest, review, "verified", "review", relations, task_ids, tie)
     decided = (relation, detail)
     chosen = next(v for who in names if ((v := verdicts[who]).relation, v.detail) == decided)
     agreed = len({(v.relation, v.detail) for v in verdicts.values()}) == 1
@@ -129,6 +146,8 @@ class VerdictSummary:
         self.methods: Counter[str] = Counter()
         self.statuses: Counter[str] = Counter()
         self.with_ties = 0
+        #: how the ties were resolved: "review" or "waiting for review" -> pairs
+        self.ties: Counter[str] = Counter()
         self.disagreements: list[dict[str, Any]] = []
 
     def add(self, answers: Sequence[PulledVerdict], verified: VerifiedVerdict | None) -> None:
@@ -144,11 +163,14 @@ class VerdictSummary:
         self.methods[verified.method] += 1
         self.statuses[verified.status] += 1
         self.with_ties += verified.tie
-        if verified.status == "contested":
+        if verified.resolution is not None:
+            self.ties[verified.resolution] += 1
+        if verified.status == "contested" or verified.tie:
             self.disagreements.append({
                 "pair": verified.pair.key,
                 "task_ids": verified.task_ids,
                 "answers": {who: _answer(v) for who, v in sorted(verdicts.items())},
+                **({"resolution": verified.resolution} if verified.tie else {}),
             })  # fmt: skip
 
     def report(self, resamples: int = RESAMPLES) -> dict[str, Any]:
@@ -167,6 +189,8 @@ class VerdictSummary:
                 "verified": self.statuses["verified"],
                 "contested": self.statuses["contested"],
                 "with_ties": self.with_ties,
+                "ties": {"review": self.ties["review"],
+                         "waiting_for_review": self.ties[WAITING_FOR_REVIEW]},
             },
             "disagreements": self.disagreements,
         })  # fmt: skip

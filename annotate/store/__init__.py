@@ -27,7 +27,7 @@ from .leases import Holder
 from .predictions import Prediction
 from .pulled import PulledRow
 from .runs import Failure, Run, RunCounts, RunSpec
-from .verification import ComparisonTask, PulledVerdict, VerifiedVerdict
+from .verification import WAITING_FOR_REVIEW, ComparisonTask, PulledVerdict, VerifiedVerdict
 
 __all__ = [
     "DB_ENV",
@@ -64,5 +64,6 @@ __all__ = [
     "StoredGold",
     "StoredVerdict",
     "VerifiedVerdict",
+    "WAITING_FOR_REVIEW",
     "resolve_db_path",
 ]

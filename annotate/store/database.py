@@ -33,7 +33,7 @@ from .gold import Gold
 from .leases import LeaseTables
 from .migrations import migrate
 from .predictions import Predictions
-from .reviews import Reviews
+from .reviews import PairReviews, Reviews
 from .runs import Runs
 from .sqlite_errors import busy_timeout_ms, store_error, translated
 from .tasks import StudioTasks
@@ -81,6 +81,7 @@ class Store(LeaseTables):
         self.annotations = Annotations(db, path)
         self.gold = Gold(db, path)
         self.reviews = Reviews(db, path)
+        self.pair_reviews = PairReviews(db, path)
         self.evaluations = Evaluations(db, path)
         self.comparisons = Comparisons(db, path)
         self.verification = Verification(db, path)

@@ -336,6 +336,33 @@ def m016_reviews(db: Database) -> None:
     )
     db.execute("create index reviews_by_document on reviews (document_id, updated_at)")
 
+
+@migration
+def m017_pair_reviews(db: Database) -> None:
+    """The review of claim pairs' tied verdicts (issue 21): their tasks and reviewers' answers.
+
+    A review project of pairs has the comparisons' labeling config, not the documents':
+    `pair_review_tasks` maps each pair sent for review to its task, with what the
+    annotators split on (``relation`` or ``detail``); `pair_reviews` holds every
+    reviewer's answer as pulled, in the shape of `comparison_annotations` (see `reviews`).
+    """
+    db.execute(
+        "create table pair_review_tasks (server text, project_id integer, pair_key text, "
+        "a_doc text, a_start integer, a_end integer, b_doc text, b_start integer, "
+        "b_end integer, task_id integer, ties text, pushed_at text, "
+        "primary key (server, project_id, pair_key))"
+    )
+    db.execute(
+        "create table pair_reviews (server text, project_id integer, annotation_id integer, "
+        "task_id integer, pair_key text, a_doc text, a_start integer, a_end integer, "
+        "b_doc text, b_start integer, b_end integer, annotator text, annotator_id integer, "
+        "created_at text, updated_at text, lead_time float, was_cancelled integer, "
+        "ground_truth integer, result text, verdict text, error text, pulled_at text, "
+        "primary key (server, project_id, annotation_id))"
+    )
+    db.execute("create index pair_reviews_by_pair on pair_reviews (pair_key, updated_at)")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations in order; return the names applied.
 

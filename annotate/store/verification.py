@@ -19,6 +19,9 @@ from .migrations import now
 from .pulled import PulledRow, upsert_pulled
 from .repository import Repository, decode, projects_in, streamed
 
+#: How a tie nobody reviewed yet is marked (as the documents' ties are, `gold.report`).
+WAITING_FOR_REVIEW = "waiting for review"
+
 
 @dataclass(frozen=True)
 class ComparisonTask:
@@ -55,13 +58,22 @@ class VerifiedVerdict:
     #: "verified" (the annotators agree, or a reviewer or a single annotator decided) or
     #: "contested" (they disagree; the vote still decides, see `method`)
     status: str
-    #: "reviewer", "majority" or "single"
+    #: "reviewer", "majority", "single" or "review" (a reviewer settled a tie)
     method: str
     #: annotator -> the relation they chose
     answers: dict[str, str]
     task_ids: list[int]
-    #: whether the relation vote was an exact tie (settled by the first annotator by name)
+    #: whether the vote (on the relation, or a contradiction's detail) was an exact tie:
+    #: never settled by annotator order, it waits for a review (`resolution`)
     tie: bool = False
+
+    @property
+    def resolution(self) -> str | None:
+        """How a tie was resolved: "review", or "waiting for review" (the least of the tied
+        answers stands in meanwhile); None when the vote did not tie."""
+        if not self.tie:
+            return None
+        return "review" if self.method == "review" else WAITING_FOR_REVIEW
 
 
 class Verification(Repository):
@@ -114,6 +126,17 @@ class Verification(Repository):
             group.append(pulled)
         if group:
             yield group
+
+    def latest_answers(self, pair: ClaimPair) -> dict[str, str]:
+        """Annotator -> their latest verdict (JSON) on `pair`: skips and answers that did not
+        convert are left out, as the vote leaves them out."""
+        rows = self.db.execute(
+            "select annotator, verdict, was_cancelled from comparison_annotations "
+            "where pair_key = ? order by annotator, updated_at, annotation_id",
+            [pair.key],
+        ).fetchall()
+        return {str(who): str(verdict) for who, verdict, cancelled in rows
+                if verdict is not None and not cancelled}  # fmt: skip
 
     def has_pulled(self) -> bool:
         found = self.db.execute("select 1 from comparison_annotations limit 1").fetchone()
