@@ -29,6 +29,7 @@ from annotate.studio.comparisons import VerdictKind
 from annotate.studio.connection import Credentials, connect
 from annotate.studio.pull import pull
 from annotate.studio.push_comparisons import push_comparisons
+from annotate.studio.review import ANSWER_OF
 
 from .conftest import SEEDS
 
@@ -241,3 +242,77 @@ def test_a_stratified_sample_through_the_cli(compared: Path, credentials: Creden
     pull_args = ["--db", str(compared), "pull", "--comparisons", "--project", title]
     result = runner.invoke(app, pull_args)
     assert result.exit_code == 0 and "0 verdicts" in result.output
+
+
+def cli(db: Path, *args: str) -> str:
+    result = runner.invoke(app, ["--db", str(db), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_tied_verdicts_go_to_a_reviewer_whose_verdict_settles_them(
+    compared: Path, credentials: Credentials, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two annotators split on two pairs (one on the relation, one on a contradiction's
+    detail): `push --review` sends both to the pairs' review project with each answer as a
+    prediction named for its annotator; a reviewer settles one; `pull --review` brings it
+    back and the next verification pass takes it (method review), the other still waits."""
+    monkeypatch.setenv("LABEL_STUDIO_URL", credentials.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", credentials.api_key)
+    client = connect(credentials)
+    title = "pair-ties-test: comparisons"
+    cli(compared, "push", "--comparisons", "--project", title)
+    project = next(p for p in client.projects.list() if p.title == title)
+    tasks = tasks_of(client, project.id)[:3]
+    second = client.users.create(email="pair-ties-b@annotate.local", username="pair-ties-b")
+    splits = [(answer("same"), answer("unrelated")),  # the relation
+              (answer("contradicts", "number"), answer("contradicts", "date")),  # the detail
+              (answer("elaborates"), answer("elaborates"))]  # agreed: no tie  # fmt: skip
+    for task, (mine, theirs) in zip(tasks, splits, strict=True):
+        client.annotations.create(id=task.id, result=mine, lead_time=3.0)
+        client.annotations.create(id=task.id, result=theirs, completed_by=second.id)
+    cli(compared, "pull", "--comparisons", "--project", title)
+    admin, other = studio_admin(client), str(second.email)
+    report = json.loads(cli(compared, "agreement", "--json"))["comparisons"]
+    assert report["adjudication"]["ties"] == {"review": 0, "waiting_for_review": 2}
+
+    review_title = "pair-ties-test: review"
+    output = cli(compared, "push", "--review", "--project", review_title)
+    assert "pairs' review project" in output and "2 new tasks (claim pairs" in output
+    assert "0 new tasks (claim pairs" in cli(compared, "push", "--review", "--project",
+                                              review_title)  # fmt: skip
+    review = next(p for p in client.projects.list() if p.title == review_title + " (verdicts)")
+    review_tasks = {t.data["pair"]: t for t in tasks_of(client, review.id)}
+    assert set(review_tasks) == {tasks[0].data["pair"], tasks[1].data["pair"]}
+    assert review_tasks[tasks[0].data["pair"]].data["ties"] == "relation"
+    assert review_tasks[tasks[1].data["pair"]].data["ties"] == "detail"
+    assert "$ties" in str(review.label_config) and V.RELATION in str(review.label_config)
+    for task in review_tasks.values():
+        shown = {as_dict(p)["model_version"]: as_dict(p)["result"] for p in task.predictions}
+        assert set(shown) == {ANSWER_OF + admin, ANSWER_OF + other}  # side by side
+    by_name = dict(zip((admin, other), splits[0], strict=True))
+    shown = {as_dict(p)["model_version"]: as_dict(p)["result"]
+             for p in review_tasks[tasks[0].data["pair"]].predictions}  # fmt: skip
+    for who, given in by_name.items():
+        relation = [r for r in shown[ANSWER_OF + who] if r["from_name"] == V.RELATION]
+        assert relation[0]["value"]["choices"] == given[0]["value"]["choices"]
+
+    # The reviewer takes the answer of the annotator whose name sorts last (never first).
+    last = max(admin, other)
+    taken = shown[ANSWER_OF + last]
+    reviewer = client.users.create(email="pair-ties-rev@annotate.local", username="pt-rev")
+    client.annotations.create(id=review_tasks[tasks[0].data["pair"]].id, result=taken,
+                              completed_by=reviewer.id)  # fmt: skip
+    output = cli(compared, "pull", "--review")  # the review projects this store pushed to
+    assert f"{review_title} (verdicts): 1 pair reviews by 1 annotators" in output
+    report = json.loads(cli(compared, "agreement", "--json"))["comparisons"]
+    assert report["adjudication"]["ties"] == {"review": 1, "waiting_for_review": 1}
+    assert report["annotators"] == sorted([admin, other])  # a reviewer is no annotator
+    with Store(compared) as store:
+        kept = store.verification.verified()
+    settled = kept[tasks[0].data["pair"]]
+    assert (settled.method, settled.status, settled.resolution) == ("review", "verified", "review")
+    expected = by_name[last][0]["value"]["choices"][0]
+    assert json.loads(settled.verdict)["relation"] == expected
+    assert kept[tasks[1].data["pair"]].resolution == "waiting for review"
+    assert kept[tasks[2].data["pair"]].resolution is None
