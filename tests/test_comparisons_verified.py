@@ -416,3 +416,16 @@ def test_tied_verdicts_wait_for_review_in_every_output_until_a_review_settles_th
     assert pairs["resolution"].isna().sum() == len(pairs) - 2
     card = (out / "README.md").read_text()
     assert "Tied verdicts resolved by a reviewer: 1; waiting for review: 1." in card
+
+
+def test_a_review_project_title_too_long_for_the_pairs_project_is_refused_before_any_call(
+    verified: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")  # nothing listens: not reached
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "unused")
+    title = "t" * 45  # a valid title, but not with " (verdicts)" after it
+    result = runner.invoke(app, ["--db", str(verified["db"]), "push", "--review", "--project",
+                                 title])  # fmt: skip
+    assert result.exit_code != 0
+    assert f"{title} (verdicts)" in result.output and "at most 39 characters" in result.output
+    assert "Traceback" not in result.output and "127.0.0.1" not in result.output

@@ -10,7 +10,7 @@ from annotate.store import Store
 from annotate.studio.annotations import AnnotationKind
 from annotate.studio.comparisons import VerdictKind
 from annotate.studio.kind import TaskKind
-from annotate.studio.pair_review import PairReviewKind, pair_review_title
+from annotate.studio.pair_review import PAIR_REVIEW_SUFFIX, PairReviewKind
 from annotate.studio.pull import PullReport, pull, pushed_titles
 from annotate.studio.push import check_title
 from annotate.studio.review import ReviewKind
@@ -77,12 +77,13 @@ def _review_pulls(
     store: Store, client: Any, server: str, project: str | None
 ) -> list[tuple[TaskKind[Any], str]]:
     """The review projects `pull --review` reads: the documents' (--project, or those this
-    store sent documents to) and the claim pairs' (the one beside --project, or those this
-    store sent pairs to); an error when the store sent neither."""
+    store sent documents to) and the claim pairs' (the one beside --project when this store
+    sent pairs to it, or all those it sent pairs to); an error when the store sent neither."""
     documents, pairs = ReviewKind(store), PairReviewKind(store)
     if project is not None:
-        beside = [(pairs, pair_review_title(project))] if pairs.projects(server) else []
-        return [(documents, project), *beside]
+        title = project + PAIR_REVIEW_SUFFIX
+        pushed = pushed_titles(pairs, client, server) if pairs.projects(server) else []
+        return [(documents, project), *([(pairs, title)] if title in pushed else [])]
     kinds: list[TaskKind[Any]] = [k for k in (documents, pairs) if k.projects(server)]
     kinds = kinds or [documents]  # neither: the documents' kind's error says what to run
     return [(kind, title) for kind in kinds for title in pushed_titles(kind, client, server)]

@@ -167,7 +167,7 @@ def push_command(
     if project is not None:
         check_title(project)
     if review:
-        _push_review(project or DEFAULT_REVIEW_PROJECT, pair_review_title(project), db)
+        _push_review(project, db)
         return
     if comparisons:
         _push_comparisons(project or DEFAULT_COMPARISONS_PROJECT, sample, seed, db)
@@ -288,16 +288,22 @@ def _push_comparisons(title: str, sample: int | None, seed: int, db: Path | None
     console.print(f"verify at {report.project_url}", highlight=False)
 
 
-def _push_review(title: str, pairs_title: str, db: Path | None) -> None:
-    """The documents' ties to `title`; the claim pairs' tied verdicts, when any pair was
-    answered, to `pairs_title` (a project of its own: its labeling config is the pairs')."""
+def _push_review(project: str | None, db: Path | None) -> None:
+    """The documents' ties to `project` (or the default review project); the claim pairs'
+    tied verdicts, when any pair was answered, to the project beside it (of its own: its
+    labeling config is the pairs')."""
     command = "annotate push --review"
+    title = project or DEFAULT_REVIEW_PROJECT
     with open_store(db) as store:
+        answered = store.verification.has_pulled()
+        pairs_title = pair_review_title(project) if answered else None  # checked before a call
         credentials, client = connected()
         with project_lock(store, credentials.url, title, command):
             report = push_review_of_ties(store, client, credentials.url, title)
-        with project_lock(store, credentials.url, pairs_title, command):
-            pairs = push_pair_review_of_ties(store, client, credentials.url, pairs_title)
+        pairs = None
+        if pairs_title is not None:
+            with project_lock(store, credentials.url, pairs_title, command):
+                pairs = push_pair_review_of_ties(store, client, credentials.url, pairs_title)
     _say_review(report, "review project", "documents")
     if pairs is not None:
         _say_review(pairs, "pairs' review project", "claim pairs")
