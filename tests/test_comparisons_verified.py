@@ -397,6 +397,8 @@ def test_tied_verdicts_wait_for_review_in_every_output_until_a_review_settles_th
                                             updated="2026-11-27T00:00:00Z"))  # fmt: skip
     report = json.loads(_run(db, "agreement", "--json").output)["comparisons"]
     assert report["adjudication"]["ties"] == {"review": 1, "waiting_for_review": 1}
+    said_ = " ".join(_run(db, "agreement").output.split())
+    assert "tied verdicts resolved by review: 1; waiting for review: 1" in said_
     assert report["adjudication"]["methods"] == {"majority": 3, "review": 1}
     assert report["annotators"] == ["amy@x", "bob@x"]
     with Store(db) as store:

@@ -124,6 +124,12 @@ def _print_comparisons(comparisons: dict[str, Any]) -> None:
         "comparisons.disagreements)",
         highlight=False,
     )
+    ties = adjudication["ties"]
+    console.print(
+        f"tied verdicts resolved by review: {ties['review']}; waiting for review: "
+        f"{ties['waiting_for_review']} (`annotate push --review`)",
+        highlight=False,
+    )
 
 
 #: The categorical coefficients, as rows (the fields are the columns: a handful, so the
