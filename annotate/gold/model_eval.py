@@ -147,13 +147,10 @@ def _relation_key(relation: Relation) -> tuple[str, Key, Key]:
     return (relation.label, _key(relation.source), _key(relation.target))
 
 
-def _at(region: Region, place: Place) -> bool:
-    """Is the region where a tied item's group is: its control, overlapping the group's text?"""
-    return (
-        region.control == place.control
-        and region.start < place.group_end
-        and place.group_start < region.end
-    )
+def _within(region: Region, places: Sequence[Place]) -> bool:
+    """Does the region overlap the text of one of these tied groups (of its control)?"""
+    start, end = region.start, region.end
+    return any(p.group_start < end and start < p.group_end for p in places)
 
 
 class _LeftOut:
@@ -171,16 +168,19 @@ class _LeftOut:
     """
 
     def __init__(self, ties: Sequence[Tie], gold: Regions) -> None:
-        self.spans = [t.region for t in ties if t.kind == "span" and t.region]
-        self.choices: dict[str, list[Place]] = defaultdict(list)
+        #: control -> its tied regions; choice -> control -> the regions it is tied on
+        self.spans: dict[str, list[Place]] = defaultdict(list)
+        self.choices: dict[str, dict[str, list[Place]]] = defaultdict(lambda: defaultdict(list))
         self.relations: list[tuple[str, Place, Place]] = []
+        self.document = {t.field for t in ties if t.kind == "document"}
         for tie in ties:
-            if tie.kind == "choice" and tie.region:
-                self.choices[tie.field].append(tie.region)
+            if tie.kind == "span" and tie.region:
+                self.spans[tie.region.control].append(tie.region)
+            elif tie.kind == "choice" and tie.region:
+                self.choices[tie.field][tie.region.control].append(tie.region)
             elif tie.kind == "relation" and tie.region and tie.target:
                 label = tie.field.removeprefix("relation:")
                 self.relations.append((label, tie.region, tie.target))
-        self.document = {t.field for t in ties if t.kind == "document"}
         self.gold = self._gold(gold)
         spans = self.gold.spans
         self.agreed = {_key(region) for region in spans}
@@ -191,14 +191,20 @@ class _LeftOut:
 
     def _gold(self, gold: Regions) -> Regions:
         """The gold less its tied items."""
-        tied = {place.key for place in self.spans}
-        choices = {name: {p.key for p in places} for name, places in self.choices.items()}
+        tied = {p.key for places in self.spans.values() for p in places}
+        choices = {
+            name: {p.key for places in by_control.values() for p in places}
+            for name, by_control in self.choices.items()
+        }
         relations = {(label, s.key, t.key) for label, s, t in self.relations}
-        spans = [
-            _less(region, [name for name, keys in choices.items() if _key(region) in keys])
-            for region in gold.spans
-            if _key(region) not in tied
-        ]
+        spans = []
+        for region in gold.spans:
+            key = _key(region)
+            if key in tied:
+                continue
+            if choices and region.attributes:
+                region = _less(region, [name for name, keys in choices.items() if key in keys])
+            spans.append(region)
         return Regions(
             spans,
             [r for r in gold.relations if _relation_key(r) not in relations],
@@ -210,27 +216,38 @@ class _LeftOut:
         spans = []
         for region in predicted.spans:
             key = _key(region)
-            if key not in self.agreed and any(_at(region, p) for p in self.spans):
+            places = self.spans.get(region.control)
+            if places and key not in self.agreed and _within(region, places):
                 continue
-            dropped = [
-                name
-                for name, places in self.choices.items()
-                if name in region.attributes
-                and key not in self.agreed_choices[name]
-                and any(_at(region, p) for p in places)
-            ]
-            spans.append(_less(region, dropped))
+            if self.choices and region.attributes:
+                region = _less(region, self._tied_choices(region, key))
+            spans.append(region)
         return Regions(
             spans,
             [r for r in predicted.relations if not self._tied_relation(r)],
             {k: v for k, v in predicted.document.items() if k not in self.document},
         )
 
+    def _tied_choices(self, region: Region, key: Key) -> list[str]:
+        """The region's choices that would be matched with a tied choice of the gold."""
+        return [
+            name
+            for name, by_control in self.choices.items()
+            if name in region.attributes
+            and key not in self.agreed_choices[name]
+            and _within(region, by_control.get(region.control, ()))
+        ]
+
     def _tied_relation(self, relation: Relation) -> bool:
-        if _relation_key(relation) in self.agreed_relations:
+        if not self.relations or _relation_key(relation) in self.agreed_relations:
             return False
+        source, target = relation.source, relation.target
         return any(
-            relation.label == label and _at(relation.source, s) and _at(relation.target, t)
+            relation.label == label
+            and source.control == s.control
+            and target.control == t.control
+            and _within(source, (s,))
+            and _within(target, (t,))
             for label, s, t in self.relations
         )
 
