@@ -77,6 +77,14 @@ def test_tied_offsets_leave_out_a_prediction_at_either_of_them() -> None:
         assert counts["claim"] == [1, 0, 0] and counts["check_worthy"] == [1, 0, 0]
 
 
+def test_an_agreed_region_touching_a_tied_one_is_scored() -> None:
+    a = annotation(claim("NATO must stop"), claim("must stop. Raisi"))
+    b = annotation(claim("NATO must stop"))
+    gold, counts = scored({"a": a, "b": b}, annotation(claim("NATO must stop")))
+    assert kinds(gold) == [("span", "claim")] and "drawn by 1 of 2" in gold.tie_texts[0]
+    assert counts["claim"] == [1, 0, 0]  # inside the tied claim's text, yet agreed: a hit
+
+
 def test_a_tied_choice_on_an_agreed_region_is_left_out_alone() -> None:
     a = annotation(claim("NATO must stop", "direct"), claim("sanctions failed", "indirect"))
     b = annotation(claim("NATO must stop", "indirect"), claim("sanctions failed", "indirect"))
