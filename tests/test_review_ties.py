@@ -4,10 +4,11 @@ Two annotators answer every seed document: one keeps the rules' pre-annotation,
 the other drops a claim. Every document then has a span drawn by one of two
 annotators, a tie: the gold waits for a reviewer (never the first annotator by
 name), the export keeps those documents in split ``unresolved`` with their ties,
-and model-vs-gold leaves them out and says so. ``annotate push --review`` sends
-them to a review project with both answers as predictions; a reviewer takes the
-answer of the annotator whose name sorts last, ``annotate pull --review`` brings
-it back, and the next gold pass makes it the gold (method ``review``).
+and model-vs-gold scores their agreed items, leaves out the tied ones and says so.
+``annotate push --review`` sends them to a review project with both answers as
+predictions; a reviewer takes the answer of the annotator whose name sorts last,
+``annotate pull --review`` brings it back, and the next gold pass makes it the
+gold (method ``review``).
 """
 
 from __future__ import annotations
@@ -102,7 +103,11 @@ def test_ties_wait_for_a_reviewer_then_the_review_is_the_gold(
     assert report["model_vs_gold_left_out"] == {
         "documents": DOCUMENTS, "tied_items": ties["waiting_for_review"]["items"]
     }  # fmt: skip
-    assert report["model_vs_gold"] == {}  # no resolved gold to score against
+    # Scored on the agreed items (all as the prediction the admin kept); the dropped
+    # claim, drawn by one of two, is neither a hit nor a miss.
+    ((_, fields),) = report["model_vs_gold"].items()
+    assert fields["claim"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert all(scores["f1"] in (1.0, None) for scores in fields.values()), fields
     assert all(d["resolution"] == "waiting for review" for d in report["disagreements"])
     with Store(db) as store:
         assert list(store.gold.annotations()) == []  # eval and compare read no unresolved gold

@@ -102,7 +102,8 @@ def _print_documents(report: dict[str, Any]) -> None:
     console.print(
         f"ties resolved by review: {reviewed['items']} items in {reviewed['documents']} "
         f"documents; waiting for review: {waiting['items']} items in {waiting['documents']} "
-        "documents (`annotate push --review`), left out of model-vs-gold",
+        "documents (`annotate push --review`); model-vs-gold leaves out their tied items "
+        "and scores the rest",
         highlight=False,
     )
 

@@ -24,9 +24,10 @@ against 1) and a group drawn by exactly half are **unresolved** and listed in
 `ties`. Until a reviewer settles them (``annotate push --review``, then ``pull
 --review``), the document's gold is provisional: each tied item carries the least
 of its tied values (by value, so no annotator's name decides), and the document is
-exported outside the gold split, left out of model-vs-gold and of what `eval` and
-`compare` read as gold. A reviewer's answer to the review task (`review`) becomes
-the document's gold, method ``review``, its ties resolved.
+exported outside the gold split and left out of what `eval` and `compare` read as
+gold; model-vs-gold scores its agreed items and leaves out the tied ones, on both
+sides (each `Tie` says which item it is). A reviewer's answer to the review task
+(`review`) becomes the document's gold, method ``review``, its ties resolved.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from annotate.codec import (
     ConversionError,
@@ -52,6 +53,71 @@ from .matching import Found
 Policy = Literal["auto", "majority"]
 H = TypeVar("H", bound=Hashable)
 POLICIES: tuple[str, ...] = ("auto", "majority")
+#: What a tie is on: a span region (drawn by half, or its offsets or label), a per-region
+#: choice, a document-level choice, a relation.
+TieKind = Literal["span", "choice", "document", "relation"]
+
+
+@dataclass(frozen=True)
+class Place:
+    """A region of the provisional gold a tie is on, and the text its group covers.
+
+    The region (control, label, offsets) is how the gold's own region is found; the
+    group's stretch (from the first start to the last end of every annotator's region
+    of it) is where a prediction of the same item may sit, whichever tied offsets it
+    took.
+    """
+
+    control: str
+    label: str
+    start: int
+    end: int
+    group_start: int
+    group_end: int
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        """What makes the gold's region this one (`Region` equality, as a plain tuple)."""
+        return (self.control, self.label, self.start, self.end)
+
+
+@dataclass(frozen=True)
+class Tie:
+    """One item the annotators split evenly on: which it is, and how people read it.
+
+    Made once, here, by the vote; model-vs-gold leaves exactly these items out of a
+    waiting document's comparison, and `text` is what the card, the export's `ties`
+    column, the report's `disagreements` and the review task show.
+    """
+
+    kind: TieKind
+    #: the field it belongs to, as agreement and model-vs-gold name it: a span control
+    #: (``claim``), a per-region choice (``attribution``), a document choice
+    #: (``overall_stance``) or ``relation:LABEL``
+    field: str
+    text: str
+    #: the region it is on (a span's own, a choice's region, a relation's source);
+    #: None for a document choice
+    region: Place | None = None
+    #: a relation's target
+    target: Place | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """As the gold table's measures keep it (`dataclasses.asdict` deep-copies: slower)."""
+
+        def place(value: Place | None) -> dict[str, Any] | None:
+            return None if value is None else dict(vars(value))
+
+        return {"kind": self.kind, "field": self.field, "text": self.text,
+                "region": place(self.region), "target": place(self.target)}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Tie:
+        def place(raw: dict[str, Any] | None) -> Place | None:
+            return None if raw is None else Place(**raw)
+
+        return cls(value["kind"], value["field"], value["text"], place(value["region"]),
+                   place(value["target"]))  # fmt: skip
 
 
 @dataclass
@@ -70,7 +136,8 @@ class Gold:
     method: str
     annotators: list[str]
     contested: bool
-    ties: list[str] = field(default_factory=list)
+    #: the items the annotators split evenly on (what a review resolved, when method is review)
+    ties: list[Tie] = field(default_factory=list)
     #: The gold's regions (what model-vs-gold scores against); empty when invalid.
     regions: Regions = field(default_factory=Regions)
     #: Why the vote made no valid annotation.
@@ -80,6 +147,11 @@ class Gold:
     def unresolved(self) -> bool:
         """Does a tie wait for a reviewer (a majority vote with ties, not reviewed)?"""
         return self.method == "majority" and bool(self.ties)
+
+    @property
+    def tie_texts(self) -> list[str]:
+        """The ties as people read them (the export's `ties` column, the report, the store)."""
+        return [tie.text for tie in self.ties]
 
 
 def decided_by(
@@ -149,11 +221,13 @@ class _Vote:
         self.text = text
         self.annotators = sorted(regions)
         self.contested = False
-        self.ties: list[str] = []
+        self.ties: list[Tie] = []
         self._gold = Regions()
         #: (annotator, region's control, label, start, end) -> the gold region it voted for:
         #: keyed by what makes regions equal, as a plain tuple (hashed without a call)
         self._group_of: dict[tuple[str, str, str, int, int], Region] = {}
+        #: a gold region's id -> its group (where a tie on it sits: `_place`)
+        self._groups: dict[str, dict[str, Region]] = {}
 
     def regions(self) -> Regions:
         for control in L.SPAN_FIELDS:
@@ -182,13 +256,16 @@ class _Vote:
             return
         first = min(group.values(), key=lambda r: (r.start, r.end))
         where = f"{control} at {first.start}"
-        if 2 * votes == total:
-            self.ties.append(f"{where}: drawn by {votes} of {total} annotators")
-        start, end = self._winner([(r.start, r.end) for r in members], f"{where} offsets")
-        label = self._winner([r.label for r in members], f"{where} label")
+        (start, end), offsets = self._winner([(r.start, r.end) for r in members])
+        label, labels = self._winner([r.label for r in members])
         region = self._gold_region(region_id, control, label, start, end)
-        self._vote_attributes(region, members, where)
         self._keep(region, group)
+        texts = [f"{where}: drawn by {votes} of {total} annotators"] if 2 * votes == total else []
+        texts += [f"{where} {what}: {_between(tied)}"
+                  for what, tied in (("offsets", offsets), ("label", labels)) if tied]  # fmt: skip
+        for text in texts:
+            self._tie("span", control, text, self._place(region))
+        self._vote_attributes(region, members, where)
 
     def _gold_region(self, region_id: str, control: str, label: str, start: int,
                      end: int) -> Region:  # fmt: skip
@@ -198,7 +275,18 @@ class _Vote:
         """The region enters the gold; relations drawn to its members now point to it."""
         for who, member in group.items():
             self._group_of[(who, member.control, member.label, member.start, member.end)] = region
+        self._groups[region.id] = group
         self._gold.spans.append(region)
+
+    def _place(self, region: Region) -> Place:
+        """Where a tie on this gold region sits (made only for a tie: most regions have none)."""
+        group = self._groups[region.id].values()
+        return Place(region.control, region.label, region.start, region.end,
+                     min(r.start for r in group), max(r.end for r in group))  # fmt: skip
+
+    def _tie(self, kind: TieKind, name: str, text: str, region: Place | None = None,
+             target: Place | None = None) -> None:  # fmt: skip
+        self.ties.append(Tie(kind, name, text, region, target))
 
     def _vote_attributes(self, region: Region, voters: list[Region], where: str) -> None:
         """Each per-region choice and text among the group's regions, in annotator order."""
@@ -210,7 +298,9 @@ class _Vote:
                 self.contested = True
             if 2 * len(present) < len(values) and name in L.CHOICES:
                 continue  # most annotators left this choice empty
-            chosen = self._winner(present, f"{where} {name}", flag=name in L.CHOICES)
+            chosen, tied = self._winner(present)
+            if tied and name in L.CHOICES:
+                self._tie("choice", name, f"{where} {name}: {_between(tied)}", self._place(region))
             if chosen.strip():
                 region.attributes[name] = chosen.strip()
 
@@ -237,9 +327,12 @@ class _Vote:
                 self.contested = True
             if 2 * count < total:
                 continue
+            source, target = by_id[source_id], by_id[target_id]
             if 2 * count == total:
-                self.ties.append(f"relation {label} {source_id}->{target_id}: {count} of {total}")
-            self._gold.relations.append(Relation(label, by_id[source_id], by_id[target_id]))
+                text = f"relation {label} {source_id}->{target_id}: {count} of {total}"
+                self._tie("relation", f"relation:{label}", text, self._place(source),
+                          self._place(target))  # fmt: skip
+            self._gold.relations.append(Relation(label, source, target))
 
     def _vote_document(self) -> None:
         for name in (L.MAIN_TARGET, L.OVERALL_STANCE):
@@ -247,20 +340,25 @@ class _Vote:
             present = [v for v in values if v is not None]
             if not present:
                 continue
-            chosen = self._winner(present, f"document {name}", flag=name in L.CHOICES)
+            chosen, tied = self._winner(present)
+            if tied and name in L.CHOICES:
+                self._tie("document", name, f"document {name}: {_between(tied)}")
             if chosen.strip():
                 self._gold.document[name] = chosen.strip()
 
     # -- the vote itself
 
-    def _winner(self, values: Sequence[H], what: str, flag: bool = True) -> H:
-        """The most common value (`vote`); a tie is listed in `ties` when `flag`."""
+    def _winner(self, values: Sequence[H]) -> tuple[H, list[H]]:
+        """The most common value and the values that tied for it (`vote`)."""
         winner, tied = vote(values)
         if any(value != winner for value in values):
             self.contested = True
-        if flag and tied:
-            self.ties.append(f"{what}: tie between {sorted(set(map(str, tied)))}")
-        return winner
+        return winner, tied
+
+
+def _between(tied: Sequence[Hashable]) -> str:
+    """A tie's values as its text names them."""
+    return f"tie between {sorted(set(map(str, tied)))}"
 
 
 def vote(values: Sequence[H]) -> tuple[H, list[H]]:

@@ -278,14 +278,15 @@ def _annotators(report: dict[str, Any]) -> str:
 
 
 def _ties(report: dict[str, Any]) -> str:
-    """How the ties were resolved, and what model-vs-gold left out because of them."""
+    """How the ties were resolved, and where the waiting ones are."""
     ties = report.get("adjudication", {}).get("ties", {})
     reviewed = ties.get("review", {"documents": 0, "items": 0})
     waiting = ties.get("waiting_for_review", {"documents": 0, "items": 0})
     return (
         f"Ties resolved by a reviewer: {reviewed['items']} items in {reviewed['documents']} "
         f"documents; waiting for review: {waiting['items']} items in {waiting['documents']} "
-        "documents (split `unresolved`, outside the gold and left out of model-vs-gold)."
+        "documents (split `unresolved`, outside the gold; model-vs-gold leaves out their "
+        "tied items and scores the rest)."
     )
 
 
@@ -330,8 +331,11 @@ def _categorical_row(name: str, scores: dict[str, Any]) -> str:
 def _model_vs_gold(report: dict[str, Any]) -> str:
     left_out = report.get("model_vs_gold_left_out", {})
     lines = ["## Pre-annotations against the gold", "",
-             f"Scored on resolved gold only: {left_out.get('documents', 0)} documents "
-             f"({left_out.get('tied_items', 0)} tied items) waiting for review are left out.",
+             "Scored on resolved items only: of the "
+             f"{left_out.get('documents', 0)} documents ({left_out.get('tied_items', 0)} tied "
+             "items) waiting for review, the tied items are left out of both sides (a "
+             "prediction of a tied item counts neither for nor against the model) and the "
+             "agreed items are scored.",
              ""]  # fmt: skip
     for version, fields in report.get("model_vs_gold", {}).items():
         fates = report.get("pre_annotations", {}).get(version, {})
@@ -369,7 +373,8 @@ def _limitations() -> str:
         "with few documents the intervals are wide.\n"
         "- A tie is never decided by annotator order: a document whose annotators split "
         "evenly waits in split `unresolved` (its tied items in `ties`) until a reviewer "
-        "settles it, and model-vs-gold leaves it out.\n"
+        "settles it, and model-vs-gold leaves out its tied items (its agreed items are "
+        "scored).\n"
         "- Pre-annotations shape what annotators look at; the kept/edited/deleted shares "
         "indicate how much.\n"
         "- The corpus is what was ingested: outlets, languages and periods are not balanced "

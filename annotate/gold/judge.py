@@ -38,7 +38,7 @@ from annotate.codec import Regions, codec_version, load_regions, regions_of
 from annotate.schemas import Annotation, schema_version
 from annotate.store import AnnotatedRows, Document, Store, StoredGold
 
-from .adjudicate import Gold, Policy, adjudicate
+from .adjudicate import Gold, Policy, Tie, adjudicate
 from .agreement import DocumentAgreement, measure
 from .card import CardCounts
 from .matching import Found
@@ -99,8 +99,8 @@ def judge(
             version: regions_of(Annotation.model_validate_json(raw))
             for version, raw in rows.predictions.items()
         }
-        resolved = None if gold.unresolved else gold.regions  # scored on resolved gold only
-        scores.add(Evaluated(resolved, list(found.values()), predictions))
+        tied = gold.ties if gold.unresolved else []  # scored on resolved items only
+        scores.add(Evaluated(gold.regions, list(found.values()), predictions, tied))
     agreement = measure(found)
     made = StoredGold(
         document_id=document.id,
@@ -108,11 +108,11 @@ def judge(
         method=gold.method,
         annotators=gold.annotators,
         contested=gold.contested,
-        ties=gold.ties,
+        ties=gold.tie_texts,
         problems=gold.problems,
         task_ids=sorted(rows.task_ids),
         annotation=None if gold.annotation is None else gold.annotation.model_dump_json(),
-        measures=_measures_json(agreement, scores),
+        measures=_measures_json(agreement, scores, gold.ties),
     )
     line, card = None, None
     if with_row and gold.annotation is not None:
@@ -129,14 +129,18 @@ def judge(
     )
 
 
-def _measures_json(agreement: DocumentAgreement, scores: ModelScores) -> str:
-    """A document's agreement and model-vs-gold counts as the gold table keeps them.
+def _measures_json(agreement: DocumentAgreement, scores: ModelScores, ties: list[Tie]) -> str:
+    """A document's agreement, model-vs-gold counts and ties as the gold table keeps them.
 
-    Written by pydantic's serialiser (compact, four times as fast as `json.dumps`
-    on these nested lists) and read back by its parser in `_from_kept`: only this
-    module reads it.
+    The ties are kept whole here (which item each is on), the table's `ties` column
+    keeping their texts for the review and for SQL. Written by pydantic's serialiser
+    (compact, four times as fast as `json.dumps` on these nested lists) and read back
+    by its parser in `_from_kept`: only this module reads it.
     """
-    return to_json({"agreement": agreement.as_json(), "scores": scores.as_json()}).decode()
+    measures: dict[str, Any] = {"agreement": agreement.as_json(), "scores": scores.as_json()}
+    if ties:
+        measures["ties"] = [tie.as_json() for tie in ties]
+    return to_json(measures).decode()
 
 
 class _Annotations(Mapping[str, Annotation]):
@@ -178,9 +182,10 @@ def _from_kept(rows: AnnotatedRows, kept: StoredGold, with_row: bool) -> GoldRec
     Its JSON is read by pydantic's parser (the codec reads kept regions so too): the
     same values as `json.loads`, in about half the time.
     """
-    gold = Gold(kept.document_id, None, kept.method, kept.annotators, kept.contested,
-                kept.ties, problems=kept.problems)  # fmt: skip
     measures = from_json(kept.measures)
+    ties = [Tie.from_json(tie) for tie in measures.get("ties", ())]
+    gold = Gold(kept.document_id, None, kept.method, kept.annotators, kept.contested,
+                ties, problems=kept.problems)  # fmt: skip
     line, card = None, None
     if with_row and kept.annotation is not None:
         line, card = _exported(rows, gold, from_json(kept.annotation))
@@ -224,7 +229,7 @@ def gold_row(
         "annotators": gold.annotators,
         "adjudication": gold.method,
         "contested": gold.contested,
-        "ties": gold.ties,
+        "ties": gold.tie_texts,
         "model_versions": model_versions,
     }
 

@@ -9,6 +9,11 @@ predictions against the gold of the same documents:
 * document choices: the predicted value against the gold value;
 * relations: same label, both endpoints overlapping the gold's.
 
+A document whose gold waits for a reviewer is scored on its resolved items only:
+each tied item (`adjudicate.Tie`) is left out of both sides, the gold's item
+and whatever prediction would be matched with it (`_LeftOut`), so it is neither a
+hit, a miss nor a false alarm; the document's agreed items count as usual.
+
 And the fate of pre-annotated regions in each annotator's annotation of the
 same document: **kept** (the same region, label and choices), **edited** (an
 overlapping region of the same control that differs) or **deleted** (nothing
@@ -25,9 +30,10 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
-from annotate.codec import Region, Regions
+from annotate.codec import Region, Regions, Relation
 from annotate.codec import layout as L
 
+from .adjudicate import Place, Tie
 from .matching import Counts, clean, exact, related
 
 
@@ -35,12 +41,12 @@ from .matching import Counts, clean, exact, related
 class Evaluated:
     """One document: its gold's regions, its annotators' regions, its predictions' regions."""
 
-    #: None while the gold waits for a reviewer: the predictions are not scored against it
-    #: (their regions' fates in the annotators' answers still count)
-    gold: Regions | None
+    gold: Regions
     annotations: Sequence[Regions]
     #: model_version -> `regions_of` its latest prediction
     predictions: Mapping[str, Regions]
+    #: the items of a gold that waits for a reviewer: left out of both sides
+    ties: Sequence[Tie] = ()
 
 
 @dataclass
@@ -56,9 +62,10 @@ class ModelScores:
         self.tallies: dict[str, _Tally] = defaultdict(_Tally)
 
     def add(self, document: Evaluated) -> None:
+        left = _LeftOut(document.ties, document.gold) if document.ties else None
+        gold = document.gold if left is None else left.gold
         for version, predicted in document.predictions.items():
-            if document.gold is not None:
-                _score(self.tallies[version], predicted, document.gold)
+            _score(self.tallies[version], predicted if left is None else left.of(predicted), gold)
             for annotation in document.annotations:
                 _fate(self.tallies[version], predicted, annotation)
 
@@ -99,7 +106,7 @@ class ModelScores:
         FIELD is a Label Studio control name, ``control:label`` for one label of a
         span control, or ``relation:label``. The fates are
         ``{model_version: {pre_annotated_regions, share_kept, share_edited, share_deleted}}``;
-        a version with no resolved gold to be scored against has fates only.
+        a version with no gold to be scored against has fates only.
         """
         ordered = sorted(self.tallies.items())
         return (
@@ -126,6 +133,132 @@ def _score(tally: _Tally, predicted: Regions, gold: Regions) -> None:
         drawn = [r for r in predicted.relations if r.label == label]
         other = [r for r in gold.relations if r.label == label]
         counts[f"relation:{label}"].match(drawn, other, related)
+
+
+Key = tuple[str, str, int, int]
+
+
+def _key(region: Region) -> Key:
+    """What makes two regions the same region (`Region` equality, as a plain tuple)."""
+    return (region.control, region.label, region.start, region.end)
+
+
+def _relation_key(relation: Relation) -> tuple[str, Key, Key]:
+    return (relation.label, _key(relation.source), _key(relation.target))
+
+
+def _within(region: Region, places: Sequence[Place]) -> bool:
+    """Does the region overlap the text of one of these tied groups (of its control)?"""
+    start, end = region.start, region.end
+    return any(p.group_start < end and start < p.group_end for p in places)
+
+
+class _LeftOut:
+    """A waiting document's tied items, left out of both sides of its comparison.
+
+    On the gold's side, the tied items themselves: a tied region (drawn by half the
+    annotators, or with tied offsets or label) with its per-region choices, which
+    only its own voters gave; a tied per-region choice; a tied relation; a tied
+    document choice. On a prediction's side, whatever would be matched with them:
+    a region of the tied region's control within its group's text (whichever tied
+    offsets it took), the choice on such a region, a relation of the tied label
+    between regions within both endpoints' groups, the document choice. A
+    prediction that is exactly one of the gold's agreed items (an agreed region,
+    choice or relation that happens to touch a tied group) is kept: it is scored.
+    """
+
+    def __init__(self, ties: Sequence[Tie], gold: Regions) -> None:
+        #: control -> its tied regions; choice -> control -> the regions it is tied on
+        self.spans: dict[str, list[Place]] = defaultdict(list)
+        self.choices: dict[str, dict[str, list[Place]]] = defaultdict(lambda: defaultdict(list))
+        self.relations: list[tuple[str, Place, Place]] = []
+        self.document = {t.field for t in ties if t.kind == "document"}
+        for tie in ties:
+            if tie.kind == "span" and tie.region:
+                self.spans[tie.region.control].append(tie.region)
+            elif tie.kind == "choice" and tie.region:
+                self.choices[tie.field][tie.region.control].append(tie.region)
+            elif tie.kind == "relation" and tie.region and tie.target:
+                label = tie.field.removeprefix("relation:")
+                self.relations.append((label, tie.region, tie.target))
+        self.gold = self._gold(gold)
+        spans = self.gold.spans
+        self.agreed = {_key(region) for region in spans}
+        self.agreed_choices = {
+            name: {_key(r) for r in spans if name in r.attributes} for name in self.choices
+        }
+        self.agreed_relations = {_relation_key(r) for r in self.gold.relations}
+
+    def _gold(self, gold: Regions) -> Regions:
+        """The gold less its tied items."""
+        tied = {p.key for places in self.spans.values() for p in places}
+        choices = {
+            name: {p.key for places in by_control.values() for p in places}
+            for name, by_control in self.choices.items()
+        }
+        relations = {(label, s.key, t.key) for label, s, t in self.relations}
+        spans = []
+        for region in gold.spans:
+            key = _key(region)
+            if key in tied:
+                continue
+            if choices and region.attributes:
+                region = _less(region, [name for name, keys in choices.items() if key in keys])
+            spans.append(region)
+        return Regions(
+            spans,
+            [r for r in gold.relations if _relation_key(r) not in relations],
+            {name: value for name, value in gold.document.items() if name not in self.document},
+        )
+
+    def of(self, predicted: Regions) -> Regions:
+        """A prediction less what would be matched with the tied items."""
+        spans = []
+        for region in predicted.spans:
+            key = _key(region)
+            places = self.spans.get(region.control)
+            if places and key not in self.agreed and _within(region, places):
+                continue
+            if self.choices and region.attributes:
+                region = _less(region, self._tied_choices(region, key))
+            spans.append(region)
+        return Regions(
+            spans,
+            [r for r in predicted.relations if not self._tied_relation(r)],
+            {k: v for k, v in predicted.document.items() if k not in self.document},
+        )
+
+    def _tied_choices(self, region: Region, key: Key) -> list[str]:
+        """The region's choices that would be matched with a tied choice of the gold."""
+        return [
+            name
+            for name, by_control in self.choices.items()
+            if name in region.attributes
+            and key not in self.agreed_choices[name]
+            and _within(region, by_control.get(region.control, ()))
+        ]
+
+    def _tied_relation(self, relation: Relation) -> bool:
+        if not self.relations or _relation_key(relation) in self.agreed_relations:
+            return False
+        source, target = relation.source, relation.target
+        return any(
+            relation.label == label
+            and source.control == s.control
+            and target.control == t.control
+            and _within(source, (s,))
+            and _within(target, (t,))
+            for label, s, t in self.relations
+        )
+
+
+def _less(region: Region, names: Sequence[str]) -> Region:
+    """The region without the per-region choices `names` (a copy: regions are not changed)."""
+    if not names:
+        return region
+    attributes = {k: v for k, v in region.attributes.items() if k not in names}
+    return Region(region.control, region.label, region.start, region.end, region.id,
+                  region.text, attributes)  # fmt: skip
 
 
 def _choice_counts(predicted: Regions, gold: Regions, name: str) -> Counts:

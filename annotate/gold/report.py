@@ -16,8 +16,10 @@ accumulator, the model-versus-gold scores and the adjudication summary. The resu
      "disagreements": [{"document_id": ..., "task_ids": [...], "ties": [...],
                         "resolution": "review" | "waiting for review"}]}
 
-Model-vs-gold is scored on resolved gold only: a document whose ties wait for a
-reviewer is left out, and counted in ``model_vs_gold_left_out``.
+Model-vs-gold is scored on resolved items only: a document whose ties wait for a
+reviewer is scored on its agreed items, its tied items left out of both sides
+(`model_eval`); ``model_vs_gold_left_out`` counts those documents and their tied
+items.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ class GoldReport:
             self.ties[resolution][1] += len(gold.ties)
         if gold.ties or gold.problems:
             found = {"document_id": gold.document_id, "task_ids": record.task_ids,
-                     "ties": gold.ties}  # fmt: skip
+                     "ties": gold.tie_texts}  # fmt: skip
             if resolution is not None:
                 found["resolution"] = resolution
             if gold.problems:

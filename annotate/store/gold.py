@@ -33,7 +33,8 @@ class StoredGold:
     task_ids: list[int]
     #: the gold `Annotation` as JSON
     annotation: str | None
-    #: the document's agreement measurement and model-vs-gold counts, as JSON
+    #: the document's agreement measurement, model-vs-gold counts and ties (whole: which
+    #: item each is on), as JSON only `annotate/gold/judge.py` reads
     measures: str
 
 
