@@ -457,6 +457,7 @@ def test_every_quote_link_lands_on_its_quote_in_its_article(
         heading = page.locator(f"h3[id='doc-{claim['doc_id']}']")
         assert compared.names[claim["doc_id"]] in heading.inner_text()
     page.locator("details#stances > summary").click()
+    page.evaluate("document.querySelectorAll('ol.facts summary').forEach(s => s.click())")
     broken = page.evaluate(
         """() => [...document.querySelectorAll('a.quote[href]')]
             .map(a => [a.getAttribute('href'), a.textContent,
@@ -477,9 +478,14 @@ def test_folded_sections_are_not_built_at_load_but_on_first_open(
     compared: Compared, reader: Reader
 ) -> None:
     """The folds' content is kept as raw text at load (no element of it in the DOM), and
-    built when its fold is first opened."""
+    built when its fold is first opened; so are a shared fact's quotes (see the test of
+    shared facts for their opening)."""
     page = reader.page
     assert page.locator(FOLDED).count() == 0
+    assert page.locator("ol.facts .quote").count() == 0
+    assert page.locator("ol.facts details > noscript").count() == len(
+        [f for f in compared.facts["facts"] if len(f["sources"]) > 1]
+    )
     assert page.locator("details.fold > noscript").count() == 3
     at_load = page.evaluate("document.getElementsByTagName('*').length")
     page.locator("details#single > summary").click()

@@ -5,11 +5,12 @@
      grid chooses its two outlets. Nothing is fetched; the page's text is never read
      as markup here (only hidden flags and counts change).
 
-     The folds (details.fold) hold their content in a <noscript>, which the parser keeps
-     as raw text while scripting is on: the browser builds none of it at load. A fold
-     is built on first open, when the filter must count its rows, or when a link, or the
-     address's #fragment, points inside it. What is parsed is the page's own markup, as
-     the template wrote it with every text escaped: article text stays text. */
+     What a <details> folds away (the folds, details.fold, and each shared fact's quotes)
+     is held in a <noscript>, which the parser keeps as raw text while scripting is on:
+     the browser builds none of it at load. It is built on first open, and a fold also
+     when the filter must count its rows, or when a link, or the address's #fragment,
+     points inside it. What is parsed is the page's own markup, as the template wrote it
+     with every text escaped: article text stays text. */
   var outlet = document.getElementById("f-outlet");
   var other = document.getElementById("f-with");
   var actor = document.getElementById("f-actor");
@@ -23,13 +24,16 @@
     });
   }
   function held(fold) { return fold.querySelector(":scope > noscript"); }
-  function build(fold) {
-    var source = held(fold);
-    if (!source) { return; }
+  /* Builds what `details` holds; true if that brought rows the filter must see. */
+  function build(details) {
+    var source = held(details);
+    if (!source) { return false; }
     var parsed = document.createElement("template");
     parsed.innerHTML = source.textContent;
-    fold.replaceChild(parsed.content, source);
-    rows = null;
+    var added = parsed.content.querySelector("[data-o]") !== null;
+    details.replaceChild(parsed.content, source);
+    if (added) { rows = null; }
+    return added;
   }
   function has(list, value) { return !value || list.indexOf(" " + value + " ") >= 0; }
   function apply() {
@@ -51,8 +55,8 @@
       }
     });
   }
-  function open(fold) {
-    if (held(fold)) { build(fold); apply(); }
+  function open(details) {
+    if (build(details)) { apply(); }
   }
   /* The fold whose content holds the element `id` (the template writes id="..." with
      the value escaped as Jinja escapes it), if it is not built yet. */
@@ -89,16 +93,19 @@
       apply();
     });
   });
-  folds.forEach(function (fold) {
-    /* Built in the click, before the browser opens it, so it opens with its content. */
-    fold.querySelector(":scope > summary").addEventListener("click", function () { open(fold); });
-    fold.addEventListener("toggle", function () { if (fold.open) { open(fold); } });
-  });
-  /* A link into a fold not built yet: built before the browser follows it, which then
-     scrolls to its target (and marks it :target) as for any other. */
+  /* A click on a summary builds its details before the browser opens it, so it opens
+     with its content; a link into a fold not built yet builds it before the browser
+     follows the link, which then scrolls to its target (and marks it :target). */
   document.addEventListener("click", function (event) {
-    var link = event.target.closest ? event.target.closest("a[href^='#']") : null;
+    if (!event.target.closest) { return; }
+    var summary = event.target.closest("summary");
+    if (summary && summary.parentNode.tagName === "DETAILS") { open(summary.parentNode); }
+    var link = event.target.closest("a[href^='#']");
     if (link) { reveal(fragment(link.getAttribute("href"))); }
+  }, true);
+  /* Opened another way (the keyboard, a script): toggle does not bubble, but is caught. */
+  document.addEventListener("toggle", function (event) {
+    if (event.target.open) { open(event.target); }
   }, true);
   /* An address typed or pasted, or back and forward: the fold is built and the address
      followed again, now that its target exists. */
