@@ -503,6 +503,8 @@ def test_folded_sections_are_not_built_at_load_but_on_first_open(
     assert page.locator("details.fold > noscript").count() == 0
     built = page.evaluate("document.getElementsByTagName('*').length") - at_load
     assert built >= page.locator(FOLDED).count() > count
+    page.emulate_media(media="print")  # an opened fold prints with its content
+    _shown(single)
 
 
 @pytest.mark.browser
