@@ -2,8 +2,8 @@
   "use strict";
   /* The filter: every row with data-o (its outlets' numbers) and data-a (its actors'
      numbers) is hidden unless it holds the chosen outlet(s) and actor. A count in the
-     grid chooses its two outlets. Nothing is fetched; the page's text is never read
-     as markup here (only hidden flags and counts change).
+     grid chooses its two outlets. Nothing is fetched; the filter changes only hidden
+     flags and counts.
 
      What a <details> folds away (the folds, details.fold, and each shared fact's quotes)
      is held in a <noscript>, which the parser keeps as raw text while scripting is on:
