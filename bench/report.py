@@ -10,9 +10,13 @@ bench/compare.py, made once in ``--work`` and reused) is compared in this proces
   and per claim;
 * Debian's Chromium (the project's browser helper flags) opens it from file:// at
   1366x768, ``--repeat`` times on a fresh page each (medians): time to first
-  contentful paint (the first render), to DOMContentLoaded and to load, the page's
-  elements and height, and the time the filter takes to hide the rows of all outlets
-  but one;
+  contentful paint (the first render), to DOMContentLoaded and to load, the
+  main-thread work done by then (Chromium's counters: all tasks; style and layout),
+  the page's elements and DOM nodes (text nodes too) at load and its height, and the
+  time the filter takes to hide the rows of all outlets but one;
+* on the page loaded again, each fold (single-outlet facts, stances, articles) opened
+  by a click on its summary: the time from the click to its layout done (a fold is
+  built on first open), and the elements once all three are open;
 * the first screen is checked: the grid and the first contradiction (its marked
   values too) lie inside the viewport, and how many outlets and contradictions it
   shows.
@@ -63,6 +67,8 @@ TIMINGS = """() => {
   const paint = performance.getEntriesByName('first-contentful-paint')[0];
   return {fcp_ms: paint ? paint.startTime : null, dcl_ms: nav.domContentLoadedEventEnd,
           load_ms: nav.loadEventEnd, elements: document.getElementsByTagName('*').length,
+          nodes: (() => { const walk = document.createTreeWalker(document, NodeFilter.SHOW_ALL);
+                          let n = 1; while (walk.nextNode()) n++; return n; })(),
           height_px: document.documentElement.scrollHeight};
 }"""
 #: Inside the viewport without scrolling: the grid, the first contradiction and its marks.
@@ -88,6 +94,21 @@ FILTER = """() => {
   const took = performance.now() - started;
   return {filter_ms: took, rows: document.querySelectorAll('[data-o]').length,
           rows_left: document.querySelectorAll('[data-o]:not([hidden])').length};
+}"""
+
+
+#: Each fold opened by a click on its summary: the click (a fold is built on first open)
+#: and the layout it forces, then the elements with all of them open.
+OPEN = """() => {
+  const took = {};
+  for (const fold of document.querySelectorAll('details.fold')) {
+    const started = performance.now();
+    fold.querySelector(':scope > summary').click();
+    void document.documentElement.scrollHeight;
+    took['open_' + fold.id + '_ms'] = performance.now() - started;
+  }
+  took.elements_all_open = document.getElementsByTagName('*').length;
+  return took;
 }"""
 
 
@@ -132,11 +153,15 @@ def in_browser(browser: Any, page_file: Path, repeat: int, report: bool) -> dict
     for _ in range(repeat):
         context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
         page = context.new_page()
+        devtools = context.new_cdp_session(page)
+        devtools.send("Performance.enable")
         page.goto(page_file.as_uri(), wait_until="load")
         page.evaluate(PAINTED)
-        run = page.evaluate(TIMINGS)
+        run = page.evaluate(TIMINGS) | main_thread(devtools)
         if report:
             run |= page.evaluate(FIRST_SCREEN, [HEIGHT]) | page.evaluate(FILTER)
+            page.goto(page_file.as_uri(), wait_until="load")
+            run |= page.evaluate(OPEN)
         runs.append(run)
         context.close()
     found: dict[str, Any] = {}
@@ -146,10 +171,22 @@ def in_browser(browser: Any, page_file: Path, repeat: int, report: bool) -> dict
     return found
 
 
+def main_thread(devtools: Any) -> dict[str, float]:
+    """The renderer's main-thread work so far (Chromium's own counters, in ms): all its
+    tasks (parsing, style, layout, script), and style and layout alone. Work, not wall
+    time: less swayed than the timings by other processes on a shared machine."""
+    metrics = {m["name"]: m["value"] for m in devtools.send("Performance.getMetrics")["metrics"]}
+    return {
+        "main_thread_ms": metrics["TaskDuration"] * 1000,
+        "style_layout_ms": (metrics["RecalcStyleDuration"] + metrics["LayoutDuration"]) * 1000,
+    }
+
+
 def ratios(small: dict[str, Any], large: dict[str, Any]) -> dict[str, float]:
     """Largest store over smallest, for the figures that must stay flat (or per claim)."""
     keys = ("claims", "bytes", "bytes_per_claim", "render_seconds", "render_us_per_claim",
-            "fcp_ms", "dcl_ms", "load_ms", "elements", "height_px", "filter_ms")  # fmt: skip
+            "fcp_ms", "dcl_ms", "load_ms", "main_thread_ms", "elements", "nodes", "height_px",
+            "filter_ms")  # fmt: skip
     return {k: round(large[k] / small[k], 3) for k in keys if small.get(k) and k in large}
 
 

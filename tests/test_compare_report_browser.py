@@ -432,17 +432,9 @@ def test_every_quote_link_lands_on_its_quote_in_its_article(
 ) -> None:
     """Each link's target holds the very words the link shows (a quote inside another one,
     as the rules' "if it imposes sanctions ..." inside "the US thinks if it imposes ...",
-    lands on the enclosing quote: spans are never nested); a click scrolls to it."""
+    lands on the enclosing quote: spans are never nested); a click scrolls to it, building
+    and opening the folded articles first (they are not built at load)."""
     page = reader.page
-    broken = page.evaluate(
-        """() => [...document.querySelectorAll('a.quote[href]')]
-            .map(a => [a.getAttribute('href'), a.textContent,
-                       document.getElementById(a.getAttribute('href').slice(1))])
-            .filter(([href, text, target]) => !target || !target.textContent.includes(text)
-                     || !target.matches('article span.q'))
-            .map(([href, text]) => [href, text])"""
-    )
-    assert page.locator("a.quote[href]").count() > 50 and broken == []
     eighty = _fact_with(compared, IFP, EIGHTY)["claims"][0]
     ninety = next(c["claim_b"] for c in compared.facts["contradictions"]
                   if c["claim_b"]["quote"].startswith(NINETY))  # fmt: skip
@@ -464,6 +456,128 @@ def test_every_quote_link_lands_on_its_quote_in_its_article(
         assert box["y"] + box["height"] > 0 and box["y"] < HEIGHT, "it was not scrolled to"
         heading = page.locator(f"h3[id='doc-{claim['doc_id']}']")
         assert compared.names[claim["doc_id"]] in heading.inner_text()
+    page.locator("details#stances > summary").click()
+    page.evaluate("document.querySelectorAll('ol.facts summary').forEach(s => s.click())")
+    broken = page.evaluate(
+        """() => [...document.querySelectorAll('a.quote[href]')]
+            .map(a => [a.getAttribute('href'), a.textContent,
+                       document.getElementById(a.getAttribute('href').slice(1))])
+            .filter(([href, text, target]) => !target || !target.textContent.includes(text)
+                     || !target.matches('article span.q'))
+            .map(([href, text]) => [href, text])"""
+    )
+    assert page.locator("a.quote[href]").count() > 50 and broken == []
+
+
+#: What the folds hold once built: their tables, the articles, the quotes' places.
+FOLDED = "details.fold table, details.fold article, details.fold [id], details.fold tr"
+
+
+@pytest.mark.browser
+def test_folded_sections_are_not_built_at_load_but_on_first_open(
+    compared: Compared, reader: Reader
+) -> None:
+    """The folds' content is kept as raw text at load (no element of it in the DOM), and
+    built when its fold is first opened; so are a shared fact's quotes (see the test of
+    shared facts for their opening)."""
+    page = reader.page
+    assert page.locator(FOLDED).count() == 0
+    assert page.locator("ol.facts .quote").count() == 0
+    assert page.locator("ol.facts details > noscript").count() == len(
+        [f for f in compared.facts["facts"] if len(f["sources"]) > 1]
+    )
+    assert page.locator("details.fold > noscript").count() == 3
+    at_load = page.evaluate("document.getElementsByTagName('*').length")
+    page.locator("details#single > summary").click()
+    single = page.get_by_role("table", name="Single-outlet facts")
+    _shown(single)
+    count = len([f for f in compared.facts["facts"] if len(f["sources"]) == 1])
+    assert single.locator("tbody tr").count() == count
+    assert page.locator("details#stances table, article").count() == 0  # the others wait
+    page.locator("details#stances > summary").click()
+    _shown(page.get_by_role("table", name="Stances by outlet"))
+    page.locator("details#articles > summary").click()
+    _shown(page.locator("article").first)
+    quoted = re.search(r"\((\d+)\)", page.locator("details#articles > summary").inner_text())
+    assert quoted is not None and page.locator("article").count() == int(quoted[1]) >= 2
+    assert page.locator("details.fold > noscript").count() == 0
+    built = page.evaluate("document.getElementsByTagName('*').length") - at_load
+    assert built >= page.locator(FOLDED).count() > count
+    page.emulate_media(media="print")  # an opened fold prints with its content
+    _shown(single)
+
+
+@pytest.mark.browser
+def test_the_filter_counts_and_hides_the_folded_facts_before_and_after_opening(
+    compared: Compared, reader: Reader
+) -> None:
+    page = reader.page
+    page.get_by_role("combobox", name="Outlet", exact=True).select_option(label=WIRE)
+    single = [f for f in compared.facts["facts"] if len(f["sources"]) == 1]
+    wire = [f["id"] for f in single if _labels(compared, [f["claims"][0]["doc_id"]]) == {WIRE}]
+    assert 0 < len(wire) < len(single)
+    summary = page.locator("details#single > summary")
+    assert f"({len(wire)} of {len(single)} shown by the filter)" in summary.inner_text()
+    summary.click()
+    table = page.get_by_role("table", name="Single-outlet facts")
+    _shown(table)
+    shown = table.locator("tbody tr:not([hidden])")
+    assert [shown.nth(i).get_attribute("id") for i in range(shown.count())] == wire
+    assert all(shown.nth(i).is_visible() for i in range(shown.count()))
+    page.get_by_role("combobox", name="Actor", exact=True).select_option(label="Ebrahim Raisi")
+    assert table.locator("tbody tr:not([hidden])").count() < len(wire)
+    page.get_by_role("button", name="Show all").click()
+    assert table.locator("tbody tr[hidden]").count() == 0
+    assert "shown by the filter" not in summary.inner_text()
+
+
+@pytest.mark.browser
+def test_an_address_into_a_folded_fact_opens_its_fold_at_the_fact(
+    chromium: Any, compared: Compared
+) -> None:
+    """A #fragment naming a single-outlet fact, opened from the address bar, and one typed
+    on the open page naming a quote's place in a folded article: each fold is built and
+    opened, and its target scrolled to and marked :target."""
+    eighty = _fact_with(compared, IFP, EIGHTY)
+    context = chromium.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    page = context.new_page()
+    page.goto(f"{compared.url}#{eighty['id']}", wait_until="load")
+    row = page.locator(f"tr[id='{eighty['id']}']")
+    _shown(row)
+    assert page.locator("details#single").get_attribute("open") is not None
+    page.wait_for_function("document.querySelector(':target') !== null")
+    assert page.locator(":target").get_attribute("id") == eighty["id"]
+    assert _on_first_screen(row)
+    markup = _anchor(_fact_with(compared, DESK, MARKUP_CLAIM)["claims"][0])
+    assert page.locator("article").count() == 0
+    page.evaluate(f"location.hash = '#{markup}'")
+    page.wait_for_function(f"document.querySelector(':target')?.id === '{markup}'")
+    target = page.locator(":target")
+    assert target.text_content() == _fact_with(compared, DESK, MARKUP_CLAIM)["claims"][0]["quote"]
+    assert page.locator("details#articles").get_attribute("open") is not None
+    box = target.bounding_box()
+    assert box is not None and box["y"] + box["height"] > 0 and box["y"] < HEIGHT
+    context.close()
+
+
+@pytest.mark.browser
+def test_with_javascript_off_the_folds_open_with_their_content(
+    chromium: Any, compared: Compared
+) -> None:
+    """No script, no filter: but the folds are ordinary <details> and hold their content."""
+    context = chromium.new_context(
+        viewport={"width": WIDTH, "height": HEIGHT}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(compared.url, wait_until="load")
+    table = page.get_by_role("table", name="Single-outlet facts")
+    assert not table.is_visible()
+    page.locator("details#single > summary").click()
+    _shown(table)
+    single = [f for f in compared.facts["facts"] if len(f["sources"]) == 1]
+    assert table.locator("tbody tr").count() == len(single)
+    assert page.locator("b").count() == 0 and page.locator("img").count() == 0
+    context.close()
 
 
 @pytest.mark.browser

@@ -8,10 +8,12 @@ two outlets both report, contradictions between them; each count filters the
 lists below), the contradictions with both claims side by side and the differing
 values marked, the shared facts one line each, filterable by outlet and actor,
 then (folded) the facts one outlet alone reports, the stance tables and the quoted
-articles, every quote linked to its place in its article. Outlets are named as a
-reader knows them (`Outlet.label`: the outlet, else the article's title). Large
-comparisons are shown in part (the most widely reported first), and the page says
-how much it leaves to ``facts.json``.
+articles, every quote linked to its place in its article; a fold's content sits in a
+``<noscript>`` (raw text to a browser running scripts, so none of it is built at load)
+that the script parses on first open, and that is the fold's plain markup with scripts
+off. Outlets are named as a reader knows them (`Outlet.label`: the outlet, else the
+article's title). Large comparisons are shown in part (the most widely reported
+first), and the page says how much it leaves to ``facts.json``.
 """
 
 from __future__ import annotations
