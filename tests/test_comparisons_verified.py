@@ -420,6 +420,31 @@ def test_tied_verdicts_wait_for_review_in_every_output_until_a_review_settles_th
     assert "Tied verdicts resolved by a reviewer: 1; waiting for review: 1." in card
 
 
+def test_a_contradiction_whose_verdict_tied_says_it_waits_for_review(
+    annotated: Path, tmp_path: Path
+) -> None:
+    """A tie between "contradicts" and "unrelated" stands in as the contradiction (the least
+    of the tied answers), marked in facts.json and on its row of the report until reviewed."""
+    _run(annotated, "compare", "--out", str(tmp_path / "before"))
+    with Store(annotated) as store:
+        run = store.comparisons.last()
+        assert run is not None
+        pair = next(v.pair for v in store.comparisons.iter_verdicts(run.id)
+                    if v.verdict.relation == "unrelated")  # fmt: skip
+        store.verification.upsert_pulled(
+            answer("amy@x", said("contradicts", "number", ("3", "4")), 1, pair=pair))
+        store.verification.upsert_pulled(answer("bob@x", said("unrelated"), 2, pair=pair))
+    _run(annotated, "compare", "--out", str(tmp_path / "after"))
+    facts = json.loads((tmp_path / "after" / "facts.json").read_text())
+    tied = [c for c in facts["contradictions"] if c["resolution"] is not None]
+    assert [(c["status"], c["resolution"], c["detail"]) for c in tied] == [
+        ("contested", "waiting for review", "number")
+    ]
+    assert all(c["resolution"] is None for c in facts["contradictions"] if c not in tied)
+    page = (tmp_path / "after" / "report.html").read_text()
+    assert page.count('data-status="contested, waiting for review"') == 1
+
+
 def test_a_review_project_title_too_long_for_the_pairs_project_is_refused_before_any_call(
     verified: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -84,6 +84,7 @@ def facts_json(found: Comparison) -> dict[str, Any]:
                 "claim_a": claim_json(c.a, found),
                 "claim_b": claim_json(c.b, found),
                 "status": c.status,
+                "resolution": c.resolution,
             }
             for c in found.contradictions
         ],

@@ -37,7 +37,15 @@ from .claims import ComparedClaim, ComparedDocument, ComparedStance, Outlet, rea
 from .facts import group_facts
 from .judges.base import Judge, JudgeUsage, Pair, Unjudged, ground_values
 from .stances import TargetSides, sides_by_target, unified_stances
-from .verification import UNVERIFIED, Link, Statuses, fact_statuses, people_json, people_verdict
+from .verification import (
+    UNVERIFIED,
+    Link,
+    Statuses,
+    fact_statuses,
+    people_json,
+    people_verdict,
+    status_of,
+)
 
 #: Verdicts saved to the store per transaction.
 SAVE_EVERY = 2048
@@ -65,6 +73,8 @@ class Contradiction:
     b: ComparedClaim
     verdict: Verdict
     status: str = UNVERIFIED
+    #: how a tied verdict of people's was resolved: "review", "waiting for review", or None
+    resolution: str | None = None
 
 
 @dataclass
@@ -167,8 +177,15 @@ def stored_facts(comparison_id: int, found: Comparison) -> list[StoredFact]:
         against.setdefault(c.fact_a, []).append(c.fact_b)
         against.setdefault(c.fact_b, []).append(c.fact_a)
     return [
-        StoredFact(comparison_id, f.id, f.proposition, [c.ref for c in f.claims], f.sources,
-                   f.status, sorted(set(against.get(f.id, []))))  # fmt: skip
+        StoredFact(
+            comparison_id,
+            f.id,
+            f.proposition,
+            [c.ref for c in f.claims],
+            f.sources,
+            f.status,
+            sorted(set(against.get(f.id, []))),
+        )  # fmt: skip
         for f in found.facts
     ]
 
@@ -192,8 +209,6 @@ def _candidates(
         for c in candidates
     ]
     return pairs, [(c.a, c.b) for c in candidates]
-
-
 
 
 def _judge(
@@ -244,7 +259,7 @@ def _judge(
             line = pair_line(stored, verdict, human)
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
         if human is not None:
-            statuses[(i, j)] = human[1].status
+            statuses[(i, j)] = human[1]
             counts["verified_pairs"] += 1
             counts["overruled"] += human[0].relation != verdict.relation
             counts["waiting_for_review"] += human[1].resolution == WAITING_FOR_REVIEW
@@ -364,10 +379,14 @@ def _contradictions(
     for i, j, verdict in links:
         fact_a, fact_b = fact_of[i], fact_of[j]
         key = (fact_a, fact_b, verdict.detail)
-        status = statuses.get((i, j), UNVERIFIED)
+        record = statuses.get((i, j))
+        status = status_of(record)
         better = key in found and found[key].status == UNVERIFIED and status != UNVERIFIED
         if fact_a != fact_b and (key not in found or better):
-            found[key] = Contradiction(fact_a, fact_b, claims[i], claims[j], verdict, status)
+            resolution = None if record is None else record.resolution
+            found[key] = Contradiction(
+                fact_a, fact_b, claims[i], claims[j], verdict, status, resolution
+            )
     return list(found.values())
 
 
@@ -385,8 +404,9 @@ def _counts(
         "claims": len(claims),
         "candidate_pairs": len(pairs),
         "all_pairs": _cross_document_pairs(documents),
-        "verdicts": {r: judged.get(r, 0) for r in ("same", "contradicts", "elaborates",
-                                                    "unrelated")},  # fmt: skip
+        "verdicts": {
+            r: judged.get(r, 0) for r in ("same", "contradicts", "elaborates", "unrelated")
+        },  # fmt: skip
         "dropped_values": judged["dropped_values"],
         "reused_verdicts": judged["reused"],
         "unjudged": judged["unjudged"],

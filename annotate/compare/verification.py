@@ -20,8 +20,13 @@ from annotate.store import ClaimPair, VerifiedVerdict
 VERIFIED, CONTESTED, UNVERIFIED = "verified", "contested", "unverified"
 #: (claim index, claim index, verdict): a judged pair as the facts are made of it
 Link = tuple[int, int, Verdict]
-#: (claim index, claim index) -> how far people verified that pair's verdict
-Statuses = dict[tuple[int, int], str]
+#: (claim index, claim index) -> people's verdict on that pair (its status and resolution)
+Statuses = dict[tuple[int, int], VerifiedVerdict]
+
+
+def status_of(record: VerifiedVerdict | None) -> str:
+    """How far people verified a pair: its record's status, or unverified without one."""
+    return UNVERIFIED if record is None else record.status
 
 
 def people_verdict(
@@ -55,12 +60,12 @@ def fact_statuses(
     inside: dict[int, list[tuple[int, int, str]]] = {}
     touched: dict[int, list[str]] = {}
     for i, j, _ in links:
-        status = statuses.get((i, j), UNVERIFIED)
+        status = status_of(statuses.get((i, j)))
         if group_of[i] == group_of[j]:
             inside.setdefault(group_of[i], []).append((i, j, status))
-    for (i, j), status in statuses.items():
-        touched.setdefault(i, []).append(status)
-        touched.setdefault(j, []).append(status)
+    for (i, j), record in statuses.items():
+        touched.setdefault(i, []).append(record.status)
+        touched.setdefault(j, []).append(record.status)
     pairs_of = Counter(claim for pair in judged for claim in pair) if touched else Counter()
     return [
         _group_status(group, inside.get(number, []), touched, pairs_of)
