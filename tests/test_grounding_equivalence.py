@@ -16,9 +16,19 @@ from pathlib import Path
 
 import pytest
 
-from annotate.preannotate.grounding import CUE_WINDOW, find_all, find_quote, ground_extraction
+from annotate.preannotate.grounding import (
+    CUE_WINDOW,
+    find_all,
+    find_quote,
+    ground_extraction,
+    merge_annotations,
+    shift_annotation,
+)
+from annotate.preannotate.pipeline import _grounded, count_spans
 from annotate.preannotate.providers.rules import extract_rules
+from annotate.preannotate.textrange import TextRange
 from annotate.schemas import Actor, Annotation, Claim, DocumentStance, Extraction, Stance
+from annotate.store import Document
 
 from . import grounding_reference as reference
 from .conftest import SEEDS
@@ -34,7 +44,9 @@ def assert_same(text: str, extraction: Extraction) -> Annotation:
     assert result.annotation == annotation
     assert result.hallucinations == missing
     assert list(result.methods.items()) == list(methods.items())
-    assert Annotation.model_validate(result.annotation.model_dump()) == result.annotation
+    # What the pipeline stores, made without the models, is what the models serialise to.
+    assert result.annotation_json() == annotation.model_dump_json()
+    assert result.spans == count_spans(annotation)
     return result.annotation
 
 
@@ -73,6 +85,27 @@ def test_seed_articles_as_the_rules_annotate_them(path: Path) -> None:
     assert assert_same(text, extract_rules(text)).claims  # a real article, real claims
     dispatched = f"Dispatch 7.\n\n{text}"
     assert_same(dispatched, extract_rules(dispatched))
+
+
+def test_pipeline_stores_what_grounding_the_plain_way_gives() -> None:
+    """A document in one piece is stored without models; one in two chunks through them."""
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        document = Document(path.name, text, str(path), {})
+        whole = _grounded(document, [(TextRange(0, len(text)), extract_rules(text))])
+        expected, missing, _ = reference.ground_extraction(text, extract_rules(text))
+        assert whole.annotation == expected.model_dump_json()
+        assert (whole.spans, whole.hallucinated) == (count_spans(expected), missing)
+        half = len(text) // 2
+        chunks = [TextRange(0, half + 300), TextRange(half - 300, len(text))]
+        parts = [(chunk, extract_rules(chunk.of(text))) for chunk in chunks]
+        shifted = [
+            shift_annotation(reference.ground_extraction(chunk.of(text), e)[0], chunk.start, text)
+            for chunk, e in parts
+        ]
+        merged = merge_annotations(shifted)
+        two = _grounded(document, parts)
+        assert (two.annotation, two.spans) == (merged.model_dump_json(), count_spans(merged))
 
 
 def test_normalized_and_fuzzy_quotes() -> None:

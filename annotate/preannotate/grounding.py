@@ -24,9 +24,10 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Literal, TypeVar
 
+from pydantic_core import to_json
 from rapidfuzz import fuzz
 
 from annotate.schemas import (
@@ -98,9 +99,40 @@ class Hallucination:
 
 @dataclass
 class GroundingResult:
-    annotation: Annotation
+    """A grounded annotation, as the plain values grounding built, and what did not ground.
+
+    `fields` are `Annotation`'s fields made by this module from an `Extraction`
+    that was validated when it was read (the model's answer, the cache, the
+    rules' constructors): names, labels and flags copied from it, offsets
+    found in the text, each span's text sliced from it. The models are built
+    (validated once, as a whole) only when `annotation` is first read; the
+    pipeline, which only stores the annotation, takes `annotation_json` and
+    never builds them.
+    """
+
+    fields: dict[str, Any]
     hallucinations: list[Hallucination] = field(default_factory=list)
     methods: Counter[str] = field(default_factory=Counter)
+
+    @cached_property
+    def annotation(self) -> Annotation:
+        annotation: Annotation = _ANNOTATION(self.fields)
+        return annotation
+
+    def annotation_json(self) -> str:
+        """``annotation.model_dump_json()`` of the annotation as grounded, without the models."""
+        return to_json(self.fields).decode()
+
+    @property
+    def spans(self) -> int:
+        """Regions an annotator will see: mentions, claims, cues and stance evidence."""
+        fields = self.fields
+        return (
+            sum(len(actor["mentions"]) for actor in fields["actors"])
+            + len(fields["claims"])
+            + sum(1 for claim in fields["claims"] if claim["cue"] is not None)
+            + len(fields["stances"])
+        )
 
 
 # ---------------------------------------------------------------- normalization
@@ -195,10 +227,6 @@ def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _overlaps(span: tuple[int, int], others: Collection[tuple[int, int]]) -> bool:
-    return any(span[0] < e and s < span[1] for s, e in others)
-
-
 class SpanSet:
     """Spans given out so far, sorted by start: whether a new one overlaps costs a bisection.
 
@@ -210,6 +238,8 @@ class SpanSet:
         self._starts: list[int] = []
         self._ends: list[int] = []
         self._longest = 0
+        #: The furthest end: a span starting there or later overlaps none (claims come in order).
+        self._reach = 0
         for span in spans:
             self.add(span)
 
@@ -220,12 +250,14 @@ class SpanSet:
         self._ends.insert(at, end)
         if end - start > self._longest:
             self._longest = end - start
+        if end > self._reach:
+            self._reach = end
 
     def overlaps(self, span: tuple[int, int]) -> bool:
         start, end = span
-        starts = self._starts
-        if not starts:
+        if start >= self._reach:
             return False
+        starts = self._starts
         # A span starting at or before start - longest ends at or before start.
         low = bisect_right(starts, start - self._longest)
         ends = self._ends
@@ -235,7 +267,7 @@ class SpanSet:
         return False
 
     def __contains__(self, span: object) -> bool:
-        if not isinstance(span, tuple):
+        if not isinstance(span, tuple) or span[0] > self._reach:
             return False
         at = bisect_left(self._starts, span[0])
         while at < len(self._starts) and self._starts[at] == span[0]:
@@ -409,20 +441,18 @@ def quotes_of(extraction: Extraction) -> set[str]:
 def ground_extraction(text: str, extraction: Extraction) -> GroundingResult:
     """Ground every quote of `extraction` in `text`; drop and count the rest.
 
-    The annotation is gathered as plain dicts and validated once, as a whole
-    (`Annotation`'s own validator: types, literals, offsets >= 0), instead of
-    model by model as it is built: one pass in pydantic-core rather than a
-    hundred Python-level constructions per article.
+    The annotation is gathered as plain values (`GroundingResult.fields`), not
+    model by model: a seed article's hundred models cost as much to build as
+    the search itself, and the pipeline only serialises them.
     """
     hallucinations: list[Hallucination] = []
     methods: Counter[str] = Counter()
     actors = _ground_actors(text, extraction, hallucinations, methods)
     claims = _ground_claims(text, extraction.claims, hallucinations, methods)
     stances = _ground_stances(text, extraction.stances, claims, hallucinations)
-    annotation: Annotation = _ANNOTATION(
-        {"actors": actors, "claims": claims, "stances": stances, "document": extraction.document}
-    )
-    return GroundingResult(annotation, hallucinations, methods)
+    fields = {"actors": actors, "claims": claims, "stances": stances}
+    fields["document"] = extraction.document
+    return GroundingResult(fields, hallucinations, methods)
 
 
 def _ground_actors(
