@@ -478,7 +478,9 @@ def _ground_actors(
         merged[key][1].update(spans)
     actors = []
     for key, (kind, spans) in merged.items():
-        mentions = [_span_dict(text, s, e) for s, e in _longest_non_overlapping(spans)]
+        mentions = [
+            {"start": s, "end": e, "text": text[s:e]} for s, e in _longest_non_overlapping(spans)
+        ]
         methods["exact"] += len(mentions)
         actors.append({"canonical_name": key, "type": kind, "mentions": mentions})
     return actors
