@@ -266,3 +266,13 @@ def test_random_extractions_of_random_texts() -> None:
     rng = random.Random(22)
     for _ in range(300):
         assert_same(*random_case(rng))
+
+
+def test_escapes_and_wide_characters_serialise_alike() -> None:
+    """The stored JSON escapes what model_dump_json escapes (controls, quotes, backslashes)."""
+    text = 'Ann said \x00 \x7f \\ "q" \u2028 </script> \U0001f389 caf\u00e9\t\x1f here.'
+    quote = '\x00 \x7f \\ "q" \u2028 </script> \U0001f389 caf\u00e9\t\x1f here'
+    ann = assert_same(
+        text, extraction([actor("Ann", "caf\u00e9")], [claim(quote)], [stance(quote)])
+    )
+    assert ann.claims and ann.stances and ann.actors
