@@ -19,14 +19,15 @@ only counted and reported.
 
 from __future__ import annotations
 
-import bisect
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Literal, TypeVar
+from functools import cached_property, lru_cache
+from typing import Any, Literal, TypeVar
 
+from pydantic_core import to_json
 from rapidfuzz import fuzz
 
 from annotate.schemas import (
@@ -35,8 +36,6 @@ from annotate.schemas import (
     DocumentStance,
     Extraction,
     GroundedActor,
-    GroundedClaim,
-    GroundedStance,
     Span,
     Stance,
 )
@@ -100,9 +99,40 @@ class Hallucination:
 
 @dataclass
 class GroundingResult:
-    annotation: Annotation
+    """A grounded annotation, as the plain values grounding built, and what did not ground.
+
+    `fields` are `Annotation`'s fields made by this module from an `Extraction`
+    that was validated when it was read (the model's answer, the cache, the
+    rules' constructors): names, labels and flags copied from it, offsets
+    found in the text, each span's text sliced from it. The models are built
+    (validated once, as a whole) only when `annotation` is first read; the
+    pipeline, which only stores the annotation, takes `annotation_json` and
+    never builds them.
+    """
+
+    fields: dict[str, Any]
     hallucinations: list[Hallucination] = field(default_factory=list)
     methods: Counter[str] = field(default_factory=Counter)
+
+    @cached_property
+    def annotation(self) -> Annotation:
+        annotation: Annotation = _ANNOTATION(self.fields)
+        return annotation
+
+    def annotation_json(self) -> str:
+        """``annotation.model_dump_json()`` of the annotation as grounded, without the models."""
+        return to_json(self.fields).decode()
+
+    @property
+    def spans(self) -> int:
+        """Regions an annotator will see: mentions, claims, cues and stance evidence."""
+        fields = self.fields
+        return (
+            sum(len(actor["mentions"]) for actor in fields["actors"])
+            + len(fields["claims"])
+            + sum(1 for claim in fields["claims"] if claim["cue"] is not None)
+            + len(fields["stances"])
+        )
 
 
 # ---------------------------------------------------------------- normalization
@@ -164,16 +194,6 @@ def _exact_occurrences(text: str, quote: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _exact_from(
-    text: str, quote: str, start: int = 0, stop: int | None = None
-) -> Iterator[tuple[int, int]]:
-    """Occurrences of `quote` starting in [start, stop), found one at a time."""
-    at = text.find(quote, start)
-    while at != -1 and (stop is None or at < stop):
-        yield (at, at + len(quote))
-        at = text.find(quote, at + 1)
-
-
 def _normalized_occurrences(text: str, quote: str) -> list[tuple[int, int]]:
     normalized, needle = _normalize(text), _norm_quote(quote)
     if not needle:
@@ -207,10 +227,6 @@ def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _overlaps(span: tuple[int, int], others: Collection[tuple[int, int]]) -> bool:
-    return any(span[0] < e and s < span[1] for s, e in others)
-
-
 class SpanSet:
     """Spans given out so far, sorted by start: whether a new one overlaps costs a bisection.
 
@@ -222,26 +238,38 @@ class SpanSet:
         self._starts: list[int] = []
         self._ends: list[int] = []
         self._longest = 0
+        #: The furthest end: a span starting there or later overlaps none (claims come in order).
+        self._reach = 0
         for span in spans:
             self.add(span)
 
     def add(self, span: tuple[int, int]) -> None:
-        at = bisect.bisect_right(self._starts, span[0])
-        self._starts.insert(at, span[0])
-        self._ends.insert(at, span[1])
-        self._longest = max(self._longest, span[1] - span[0])
+        start, end = span
+        at = bisect_right(self._starts, start)
+        self._starts.insert(at, start)
+        self._ends.insert(at, end)
+        if end - start > self._longest:
+            self._longest = end - start
+        if end > self._reach:
+            self._reach = end
 
     def overlaps(self, span: tuple[int, int]) -> bool:
         start, end = span
+        if start >= self._reach:
+            return False
+        starts = self._starts
         # A span starting at or before start - longest ends at or before start.
-        low = bisect.bisect_right(self._starts, start - self._longest)
-        high = bisect.bisect_left(self._starts, end)
-        return any(self._ends[k] > start for k in range(low, high))
+        low = bisect_right(starts, start - self._longest)
+        ends = self._ends
+        for k in range(low, bisect_left(starts, end, low)):  # noqa: SIM110 (no generator per call)
+            if ends[k] > start:
+                return True
+        return False
 
     def __contains__(self, span: object) -> bool:
-        if not isinstance(span, tuple):
+        if not isinstance(span, tuple) or span[0] > self._reach:
             return False
-        at = bisect.bisect_left(self._starts, span[0])
+        at = bisect_left(self._starts, span[0])
         while at < len(self._starts) and self._starts[at] == span[0]:
             if self._ends[at] == span[1]:
                 return True
@@ -249,9 +277,7 @@ class SpanSet:
         return False
 
 
-def _choose(
-    spans: Iterable[tuple[int, int]], after: int, avoid: SpanSet
-) -> tuple[int, int] | None:
+def _choose(spans: Iterable[tuple[int, int]], after: int, avoid: SpanSet) -> tuple[int, int] | None:
     """First free occurrence at/after `after`, else first free one, else the first."""
     first: tuple[int, int] | None = None
     earlier_free: tuple[int, int] | None = None
@@ -269,31 +295,35 @@ def _choose_exact(text: str, quote: str, after: int, avoid: SpanSet) -> tuple[in
     """`_choose` over the exact occurrences, searching from `after` first.
 
     The next free occurrence is almost always just after the previous claim:
-    found there, the text before it is never searched.
+    found there, the text before it is never searched. A plain loop: this runs
+    for every claim, cue and stance of every document.
     """
+    size = len(quote)
     first = None
-    for span in _exact_from(text, quote, after):
+    at = text.find(quote, after)
+    while at != -1:
+        span = (at, at + size)
+        if not avoid.overlaps(span):
+            return span
         first = first or span
-        if not avoid.overlaps(span):
-            return span
+        at = text.find(quote, at + 1)
     earliest = None
-    for span in _exact_from(text, quote, 0, after):
-        earliest = earliest or span
+    at = text.find(quote, 0, after + size - 1) if after > 0 else -1
+    while at != -1:
+        span = (at, at + size)
         if not avoid.overlaps(span):
             return span
+        earliest = earliest or span
+        at = text.find(quote, at + 1, after + size - 1)
     return earliest or first
 
 
-def _choose_normalized(
-    text: str, quote: str, after: int, avoid: SpanSet
-) -> tuple[int, int] | None:
+def _choose_normalized(text: str, quote: str, after: int, avoid: SpanSet) -> tuple[int, int] | None:
     return _choose(_normalized_occurrences(text, quote), after, avoid)
 
 
-_TIERS: tuple[tuple[Method, Callable[[str, str, int, SpanSet], tuple[int, int] | None]], ...] = (
-    ("exact", _choose_exact),
-    ("normalized", _choose_normalized),
-)
+#: Nothing taken: what a search that avoids no span is given.
+_NOTHING = SpanSet()
 
 
 def find_quote(
@@ -305,20 +335,30 @@ def find_quote(
     fuzzy: bool = True,
 ) -> Match | None:
     """Where `quote` is in `text`, trying exact, normalized, then (if `fuzzy`) fuzzy matching."""
+    taken = avoid if isinstance(avoid, SpanSet) else SpanSet(avoid) if avoid else _NOTHING
+    found = _locate(text, quote, after, taken, fuzzy)
+    return None if found is None else Match(*found)
+
+
+def _locate(
+    text: str, quote: str, after: int, taken: SpanSet, fuzzy: bool
+) -> tuple[int, int, Method, float] | None:
+    """`find_quote` as a plain tuple (start, end, method, score): the grounding loop's own."""
     quote = quote.strip()
     if not quote:
         return None
-    taken = avoid if isinstance(avoid, SpanSet) else SpanSet(avoid)
-    for method, choose in _TIERS:
-        chosen = choose(text, quote, after, taken)
-        if chosen is not None:
-            return Match(chosen[0], chosen[1], method, 100.0)
+    chosen = _choose_exact(text, quote, after, taken)
+    if chosen is not None:
+        return chosen[0], chosen[1], "exact", 100.0
+    chosen = _choose_normalized(text, quote, after, taken)
+    if chosen is not None:
+        return chosen[0], chosen[1], "normalized", 100.0
     if not fuzzy:
         return None
     fuzzy_match = _fuzzy_occurrence(text, quote)
     if fuzzy_match is None:
         return None
-    return Match(fuzzy_match[0], fuzzy_match[1], "fuzzy", fuzzy_match[2])
+    return fuzzy_match[0], fuzzy_match[1], "fuzzy", fuzzy_match[2]
 
 
 def _word_bounded(text: str, span: tuple[int, int]) -> bool:
@@ -335,23 +375,50 @@ def _is_word(char: str) -> bool:
 
 def find_all(text: str, surface: str, word_boundary: bool = True) -> list[tuple[int, int]]:
     """Every occurrence of an actor's surface form (exact, else normalized)."""
+    return _find_within(text, surface, 0, len(text), word_boundary)
+
+
+def _find_within(
+    text: str, surface: str, low: int, high: int, word_boundary: bool = True
+) -> list[tuple[int, int]]:
+    """`find_all` over ``text[low:high]``, as offsets into `text`, without copying the window.
+
+    Word boundaries are judged inside the window: its edges are the text's
+    edges. The exact tier tests only the neighbours of an occurrence whose own
+    edge is a word character (the occurrence's edges are the surface's).
+    """
     surface = surface.strip()
     if not surface:
         return []
-    spans = _exact_occurrences(text, surface) or _normalized_occurrences(text, surface)
-    if word_boundary:
-        spans = [span for span in spans if _word_bounded(text, span)]
-    return spans
+    size = len(surface)
+    at = text.find(surface, low, high)
+    if at == -1:
+        window = text if low == 0 and high == len(text) else text[low:high]
+        spans = _normalized_occurrences(window, surface)
+        if word_boundary:
+            spans = [span for span in spans if _word_bounded(window, span)]
+        return [(s + low, e + low) for s, e in spans] if low else spans
+    left = word_boundary and _is_word(surface[0])
+    right = word_boundary and _is_word(surface[-1])
+    found: list[tuple[int, int]] = []
+    while at != -1:
+        end = at + size
+        if not (left and at > low and _is_word(text[at - 1])) and not (
+            right and end < high and _is_word(text[end])
+        ):
+            found.append((at, end))
+        at = text.find(surface, at + 1, high)
+    return found
 
 
-def _span(text: str, start: int, end: int) -> Span:
-    # Validated as Span(...) is, without BaseModel.__init__'s Python frame: half the
-    # cost of the commonest object grounding makes (~70 per article).
-    span: Span = _SPAN({"start": start, "end": end, "text": text[start:end]})
-    return span
+_ANNOTATION = Annotation.__pydantic_validator__.validate_python
+
+#: A grounded span before validation: the fields of `Span`.
+_SpanDict = dict[str, int | str]
 
 
-_SPAN = Span.__pydantic_validator__.validate_python
+def _span_dict(text: str, start: int, end: int) -> _SpanDict:
+    return {"start": start, "end": end, "text": text[start:end]}
 
 
 # ---------------------------------------------------------------- extraction
@@ -372,140 +439,188 @@ def quotes_of(extraction: Extraction) -> set[str]:
 
 
 def ground_extraction(text: str, extraction: Extraction) -> GroundingResult:
-    """Ground every quote of `extraction` in `text`; drop and count the rest."""
-    result = GroundingResult(annotation=Annotation(document=extraction.document))
-    result.annotation.actors = _ground_actors(text, extraction, result)
-    result.annotation.claims = _ground_claims(text, extraction.claims, result)
-    result.annotation.stances = _ground_stances(text, extraction.stances, result)
-    return result
+    """Ground every quote of `extraction` in `text`; drop and count the rest.
+
+    The annotation is gathered as plain values (`GroundingResult.fields`), not
+    model by model: a seed article's hundred models cost as much to build as
+    the search itself, and the pipeline only serialises them.
+    """
+    hallucinations: list[Hallucination] = []
+    methods: Counter[str] = Counter()
+    actors = _ground_actors(text, extraction, hallucinations, methods)
+    claims = _ground_claims(text, extraction.claims, hallucinations, methods)
+    stances = _ground_stances(text, extraction.stances, claims, hallucinations)
+    fields = {"actors": actors, "claims": claims, "stances": stances}
+    fields["document"] = extraction.document
+    return GroundingResult(fields, hallucinations, methods)
 
 
 def _ground_actors(
-    text: str, extraction: Extraction, result: GroundingResult
-) -> list[GroundedActor]:
-    merged: dict[str, tuple[GroundedActor, set[tuple[int, int]]]] = {}
+    text: str,
+    extraction: Extraction,
+    hallucinations: list[Hallucination],
+    methods: Counter[str],
+) -> list[dict[str, Any]]:
+    merged: dict[str, tuple[str, set[tuple[int, int]]]] = {}
     for actor in extraction.actors:
         spans: set[tuple[int, int]] = set()
         for surface in [actor.name, *actor.mentions]:
             found = find_all(text, surface)
             if not found and surface != actor.name:
-                result.hallucinations.append(
-                    Hallucination("mention", surface, actor.canonical_name)
-                )
+                hallucinations.append(Hallucination("mention", surface, actor.canonical_name))
             spans.update(found)
         if not spans:
-            result.hallucinations.append(Hallucination("actor", actor.name, actor.canonical_name))
+            hallucinations.append(Hallucination("actor", actor.name, actor.canonical_name))
             continue
         key = actor.canonical_name
         if key not in merged:
-            merged[key] = (GroundedActor(canonical_name=key, type=actor.type, mentions=[]), set())
+            merged[key] = (actor.type, set())
         merged[key][1].update(spans)
     actors = []
-    for grounded, spans in merged.values():
-        grounded.mentions = [_span(text, s, e) for s, e in _longest_non_overlapping(spans)]
-        result.methods["exact"] += len(grounded.mentions)
-        actors.append(grounded)
+    for key, (kind, spans) in merged.items():
+        mentions = [
+            {"start": s, "end": e, "text": text[s:e]} for s, e in _longest_non_overlapping(spans)
+        ]
+        methods["exact"] += len(mentions)
+        actors.append({"canonical_name": key, "type": kind, "mentions": mentions})
     return actors
+
+
+#: Up to this many spans, overlaps are checked pairwise (cheaper than a `SpanSet`).
+_FEW_SPANS = 32
 
 
 def _longest_non_overlapping(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Keep the longer of overlapping mentions ('Vladimir Putin' over 'Putin')."""
+    ordered = sorted(spans)
+    reach = -1
+    for start, end in ordered:
+        if start < reach:
+            break  # an overlap: choose, longest first
+        reach = end
+    else:
+        return ordered  # none overlaps: every one is kept
+    by_length = sorted(ordered, key=_longest_first)
     kept: list[tuple[int, int]] = []
+    if len(ordered) <= _FEW_SPANS:
+        for span in by_length:
+            start, end = span
+            for kept_start, kept_end in kept:
+                if start < kept_end and kept_start < end:
+                    break
+            else:
+                kept.append(span)
+        return sorted(kept)
     taken = SpanSet()
-    for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):
+    for span in by_length:
         if not taken.overlaps(span):
             kept.append(span)
             taken.add(span)
     return sorted(kept)
 
 
-def _ground_claims(text: str, claims: list[Claim], result: GroundingResult) -> list[GroundedClaim]:
-    grounded: list[GroundedClaim] = []
+def _longest_first(span: tuple[int, int]) -> tuple[int, int]:
+    return (span[0] - span[1], span[0])
+
+
+def _ground_claims(
+    text: str,
+    claims: list[Claim],
+    hallucinations: list[Hallucination],
+    methods: Counter[str],
+) -> list[dict[str, Any]]:
+    grounded: list[dict[str, Any]] = []
     taken = SpanSet()
     cursor = 0
     for claim in claims:
-        match = find_quote(text, claim.quote, after=cursor, avoid=taken)
-        if match is None:
-            result.hallucinations.append(Hallucination("claim", claim.quote, claim.speaker))
+        found = _locate(text, claim.quote, cursor, taken, True)
+        if found is None:
+            hallucinations.append(Hallucination("claim", claim.quote, claim.speaker))
             continue
-        if (match.start, match.end) in taken:
+        start, end, method, _ = found
+        if (start, end) in taken:
             continue  # the same claim twice
-        result.methods[match.method] += 1
-        taken.add((match.start, match.end))
-        cursor = match.start
-        grounded.append(_grounded_claim(text, claim, match, result))
-    return grounded
-
-
-def _grounded_claim(
-    text: str, claim: Claim, match: Match, result: GroundingResult
-) -> GroundedClaim:
-    cue = _ground_cue(text, claim.cue, match) if claim.cue else None
-    if claim.cue and cue is None:
-        result.hallucinations.append(Hallucination("cue", claim.cue, claim.quote[:80]))
-    return GroundedClaim(
-        span=_span(text, match.start, match.end),
-        speaker=claim.speaker,
-        cue=cue,
-        attribution=claim.attribution,
-        check_worthy=claim.check_worthy,
-        proposition=claim.proposition,
-    )
-
-
-def _ground_cue(text: str, cue: str, claim: Match) -> Span | None:
-    """The cue occurrence nearest its claim (outside it when possible)."""
-    low, high = max(0, claim.start - CUE_WINDOW), min(len(text), claim.end + CUE_WINDOW)
-    nearby = [(s + low, e + low) for s, e in find_all(text[low:high], cue)]
-    if nearby:
-        outside = [s for s in nearby if not _overlaps(s, [(claim.start, claim.end)])] or nearby
-        start, end = min(outside, key=lambda s: _distance(s, claim))
-        return _span(text, start, end)
-    match = find_quote(text, cue)
-    return None if match is None else _span(text, match.start, match.end)
-
-
-def _distance(span: tuple[int, int], claim: Match) -> int:
-    return max(claim.start - span[1], span[0] - claim.end, 0)
-
-
-def _ground_stances(
-    text: str, stances: list[Stance], result: GroundingResult
-) -> list[GroundedStance]:
-    grounded: list[GroundedStance] = []
-    seen: set[tuple[str, str, str, int, int]] = set()
-    for stance in stances:
-        span = _stance_evidence(text, stance, result.annotation.claims)
-        if span is None:
-            result.hallucinations.append(Hallucination("stance_evidence", stance.evidence))
-            continue
-        key = (stance.holder, stance.target, stance.label, span.start, span.end)
-        if key in seen:
-            continue
-        seen.add(key)
+        methods[method] += 1
+        taken.add((start, end))
+        cursor = start
+        cue = _ground_cue(text, claim.cue, start, end) if claim.cue else None
+        if claim.cue and cue is None:
+            hallucinations.append(Hallucination("cue", claim.cue, claim.quote[:80]))
         grounded.append(
-            GroundedStance(
-                holder=stance.holder, target=stance.target, label=stance.label, evidence=span
-            )
+            {
+                "span": _span_dict(text, start, end),
+                "speaker": claim.speaker,
+                "cue": cue,
+                "attribution": claim.attribution,
+                "check_worthy": claim.check_worthy,
+                "proposition": claim.proposition,
+            }
         )
     return grounded
 
 
-def _stance_evidence(text: str, stance: Stance, claims: list[GroundedClaim]) -> Span | None:
+def _ground_cue(text: str, cue: str, claim_start: int, claim_end: int) -> _SpanDict | None:
+    """The cue occurrence nearest its claim (outside it when possible)."""
+    low, high = max(0, claim_start - CUE_WINDOW), min(len(text), claim_end + CUE_WINDOW)
+    nearby = _find_within(text, cue, low, high)
+    if nearby:
+        outside = [s for s in nearby if not (s[0] < claim_end and claim_start < s[1])] or nearby
+        best = outside[0]
+        distance = max(claim_start - best[1], best[0] - claim_end, 0)
+        for span in outside:
+            gap = max(claim_start - span[1], span[0] - claim_end, 0)
+            if gap < distance:
+                best, distance = span, gap
+        return _span_dict(text, best[0], best[1])
+    match = _locate(text, cue, 0, _NOTHING, True)
+    return None if match is None else _span_dict(text, match[0], match[1])
+
+
+def _ground_stances(
+    text: str,
+    stances: list[Stance],
+    claims: list[dict[str, Any]],
+    hallucinations: list[Hallucination],
+) -> list[dict[str, Any]]:
+    grounded: list[dict[str, Any]] = []
+    seen: set[tuple[str, str, str, int, int]] = set()
+    for stance in stances:
+        span = _stance_evidence(text, stance, claims)
+        if span is None:
+            hallucinations.append(Hallucination("stance_evidence", stance.evidence))
+            continue
+        start, end = span
+        key = (stance.holder, stance.target, stance.label, start, end)
+        if key in seen:
+            continue
+        seen.add(key)
+        grounded.append(
+            {
+                "holder": stance.holder,
+                "target": stance.target,
+                "label": stance.label,
+                "evidence": _span_dict(text, start, end),
+            }
+        )
+    return grounded
+
+
+def _stance_evidence(
+    text: str, stance: Stance, claims: list[dict[str, Any]]
+) -> tuple[int, int] | None:
     """Prefer the occurrence carried by a claim of the same holder."""
-    match = find_quote(text, stance.evidence)
+    match = _locate(text, stance.evidence, 0, _NOTHING, True)
     if match is None:
         return None
-    holder_claims = [c.span for c in claims if c.speaker == stance.holder]
+    holder_claims = [c["span"] for c in claims if c["speaker"] == stance.holder]
     evidence = stance.evidence.strip()
     # Exact containment first: it is the common case and needs no normalized copies.
-    carriers = [c for c in holder_claims if evidence in c.text] or holder_claims
+    carriers = [c for c in holder_claims if evidence in c["text"]] or holder_claims
     for claim_span in carriers:
-        inside = find_quote(claim_span.text, evidence, fuzzy=False)
+        inside = _locate(claim_span["text"], evidence, 0, _NOTHING, False)
         if inside is not None:
-            start = claim_span.start + inside.start
-            return _span(text, start, claim_span.start + inside.end)
-    return _span(text, match.start, match.end)
+            return claim_span["start"] + inside[0], claim_span["start"] + inside[1]
+    return match[0], match[1]
 
 
 # ---------------------------------------------------------------- chunks

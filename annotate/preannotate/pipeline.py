@@ -403,8 +403,8 @@ class _Job:
         if not group:
             return
         with self.store.predictions.together():
-            for item, (annotation, hallucinated) in group:
-                self._record_prediction(item.document, annotation, hallucinated, item.calls)
+            for item, stored in group:
+                self._record_prediction(item.document, stored, item.calls)
 
     async def _extract_all(self, document: Document, calls: list[LLMCall]) -> Parts:
         """Every chunk's extraction; a chunk too long for the model is split in two and retried.
@@ -521,13 +521,9 @@ class _Job:
         )
 
     def _record_prediction(
-        self,
-        document: Document,
-        annotation: Annotation,
-        hallucinated: list[Hallucination],
-        calls: list[LLMCall],
+        self, document: Document, stored: _Annotated, calls: list[LLMCall]
     ) -> None:
-        spans = count_spans(annotation)
+        spans, hallucinated = stored.spans, stored.hallucinated
         self.store.predictions.add(
             Prediction(
                 document_id=document.id,
@@ -535,7 +531,7 @@ class _Job:
                 provider=self.provider.name,
                 model=self.provider.model,
                 job=self.key,
-                annotation=annotation.model_dump_json(),
+                annotation=stored.annotation,
                 spans=spans,
                 hallucinations=len(hallucinated),
                 hallucinated=json.dumps([asdict(h) for h in hallucinated], ensure_ascii=False),
@@ -558,11 +554,22 @@ class _Extracted:
     calls: list[LLMCall]
 
 
+@dataclass(frozen=True)
+class _Annotated:
+    """A document's grounded annotation as the store takes it."""
+
+    #: The `Annotation` as JSON (``model_dump_json``).
+    annotation: str
+    #: Its regions (`count_spans`).
+    spans: int
+    hallucinated: list[Hallucination]
+
+
 #: A finished document with its grounded annotation and hallucinations, not committed yet.
-_Grounded = tuple[_Extracted, tuple[Annotation, list[Hallucination]]]
+_Grounded = tuple[_Extracted, _Annotated]
 
 
-def _grounded(document: Document, parts: Parts) -> tuple[Annotation, list[Hallucination]]:
+def _grounded(document: Document, parts: Parts) -> _Annotated:
     """Ground each chunk's quotes in its text, move them into the document, merge.
 
     A document's hallucinations are counted once each: a quote missing from
@@ -570,13 +577,15 @@ def _grounded(document: Document, parts: Parts) -> tuple[Annotation, list[Halluc
     sentence cut at its chunk's edge) is not one, and a made-up quote that
     several chunks return, as whatever kind and however spaced or cased
     (`quote_key`), is one.
+
+    A document read in one piece (most are) is stored as grounding built it
+    (`GroundingResult.annotation_json`): no model is built only to be
+    serialised.
     """
-    annotations: list[Annotation] = []
-    missing: list[list[Hallucination]] = []
-    for chunk, extraction in parts:
-        grounded = ground_extraction(chunk.of(document.text), extraction)
-        annotations.append(shift_annotation(grounded.annotation, chunk.start, document.text))
-        missing.append(grounded.hallucinations)
+    results = [
+        ground_extraction(chunk.of(document.text), extraction) for chunk, extraction in parts
+    ]
+    missing = [grounded.hallucinations for grounded in results]
     found: set[str] = set()
     if len(parts) > 1:
         for (_, extraction), misses in zip(parts, missing, strict=True):
@@ -588,7 +597,17 @@ def _grounded(document: Document, parts: Parts) -> tuple[Annotation, list[Halluc
             key = quote_key(miss.quote)
             if key not in found:
                 hallucinated.setdefault(key, miss)
-    return merge_annotations(annotations), list(hallucinated.values())
+    if len(parts) == 1 and parts[0][0].start == 0:
+        (only,) = results
+        return _Annotated(only.annotation_json(), only.spans, list(hallucinated.values()))
+    shifted = [
+        shift_annotation(grounded.annotation, chunk.start, document.text)
+        for (chunk, _), grounded in zip(parts, results, strict=True)
+    ]
+    annotation = merge_annotations(shifted)
+    return _Annotated(
+        annotation.model_dump_json(), count_spans(annotation), list(hallucinated.values())
+    )
 
 
 async def _unwrapped(work: Awaitable[None]) -> None:
