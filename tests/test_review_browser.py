@@ -204,13 +204,13 @@ def test_a_documents_review_task_as_the_reviewer_sees_it(documents: Review, clie
         shown = prediction_tab_names(page)
         assert sorted(shown) == sorted(shown_name(n) for n in documents.names.values())
         assert len(set(shown)) == len(documents.names), f"answers not told apart: {shown}"
+        if os.environ.get("ANNOTATE_SCREENSHOTS") == "1":  # as the reviewer opens it
+            page.screenshot(path=str(SCREENSHOT), full_page=False)
+            assert 0 < SCREENSHOT.stat().st_size < MAX_SCREENSHOT_BYTES
         for who, name in documents.names.items():
             assert on_first_screen(answer_tab(page, name)), who
             choose_answer(page, name)
             assert claims_shown(page) == claims[who], who
-        if os.environ.get("ANNOTATE_SCREENSHOTS") == "1":
-            page.screenshot(path=str(SCREENSHOT), full_page=False)
-            assert 0 < SCREENSHOT.stat().st_size < MAX_SCREENSHOT_BYTES
         last = max(documents.names)  # never the first annotator by name
         submit_answer_of(page, client, task.id, documents.names[last])
 
