@@ -190,6 +190,8 @@ def submit_answer_of(page: Any, client: Any, task_id: int, name: str) -> None:
 
 
 def test_a_documents_review_task_as_the_reviewer_sees_it(documents: Review, client: Any) -> None:
+    from playwright.sync_api import expect
+
     task = documents.tasks[0]
     answers = documents.answers(task)
     claims = {who: sum(r.get("from_name") == L.CLAIM for r in result)
@@ -209,6 +211,9 @@ def test_a_documents_review_task_as_the_reviewer_sees_it(documents: Review, clie
             assert 0 < SCREENSHOT.stat().st_size < MAX_SCREENSHOT_BYTES
         for who, name in documents.names.items():
             assert on_first_screen(answer_tab(page, name)), who
+            answer_tab(page, name).hover()  # the tab's tooltip names the annotator in full
+            expect(page.get_by_text(name, exact=True)).to_be_visible()
+            page.mouse.move(WIDTH // 2, HEIGHT - 5)
             choose_answer(page, name)
             assert claims_shown(page) == claims[who], who
         last = max(documents.names)  # never the first annotator by name
