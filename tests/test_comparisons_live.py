@@ -29,9 +29,10 @@ from annotate.studio.comparisons import VerdictKind
 from annotate.studio.connection import Credentials, connect
 from annotate.studio.pull import pull
 from annotate.studio.push_comparisons import push_comparisons
-from annotate.studio.review import ANSWER_OF
+from annotate.studio.review import answer_names
 
 from .conftest import SEEDS
+from .ties import answer, as_dict, cli, studio_admin
 
 pytestmark = pytest.mark.studio
 runner = CliRunner()
@@ -57,22 +58,6 @@ def compared(tmp_path: Path) -> Path:
 
 def tasks_of(client: Any, project_id: int) -> list[Any]:
     return list(client.tasks.list(project=project_id, fields="all"))
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else value.model_dump()
-
-
-def answer(relation: str, detail: str | None = None) -> list[dict[str, Any]]:
-    """An annotator's result as the UI sends it: the relation, and a detail for a contradiction."""
-    results: list[dict[str, Any]] = [
-        {"id": "r", "from_name": V.RELATION, "to_name": V.CLAIM_A, "type": "choices",
-         "value": {"choices": [relation]}}
-    ]  # fmt: skip
-    if detail:
-        results.append({"id": "d", "from_name": V.DETAIL, "to_name": V.CLAIM_A,
-                        "type": "choices", "value": {"choices": [detail]}})  # fmt: skip
-    return results
 
 
 def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
@@ -181,10 +166,6 @@ def test_pairs_pushed_once_answered_by_two_annotators_and_pulled(
     assert "## Comparisons across outlets" in card and "(`annotate compare --eval`)" in card
 
 
-def studio_admin(client: Any) -> str:
-    return str(client.users.whoami().email)
-
-
 def test_changed_verdicts_replace_predictions_and_a_killed_push_is_repaired(
     compared: Path, credentials: Credentials
 ) -> None:
@@ -244,12 +225,6 @@ def test_a_stratified_sample_through_the_cli(compared: Path, credentials: Creden
     assert result.exit_code == 0 and "0 verdicts" in result.output
 
 
-def cli(db: Path, *args: str) -> str:
-    result = runner.invoke(app, ["--db", str(db), *args])
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def test_tied_verdicts_go_to_a_reviewer_whose_verdict_settles_them(
     compared: Path, credentials: Credentials, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -287,19 +262,20 @@ def test_tied_verdicts_go_to_a_reviewer_whose_verdict_settles_them(
     assert review_tasks[tasks[0].data["pair"]].data["ties"] == "relation"
     assert review_tasks[tasks[1].data["pair"]].data["ties"] == "detail"
     assert "$ties" in str(review.label_config) and V.RELATION in str(review.label_config)
+    names = answer_names([admin, other])
     for task in review_tasks.values():
         shown = {as_dict(p)["model_version"]: as_dict(p)["result"] for p in task.predictions}
-        assert set(shown) == {ANSWER_OF + admin, ANSWER_OF + other}  # side by side
+        assert set(shown) == set(names.values())  # side by side
     by_name = dict(zip((admin, other), splits[0], strict=True))
     shown = {as_dict(p)["model_version"]: as_dict(p)["result"]
              for p in review_tasks[tasks[0].data["pair"]].predictions}  # fmt: skip
     for who, given in by_name.items():
-        relation = [r for r in shown[ANSWER_OF + who] if r["from_name"] == V.RELATION]
+        relation = [r for r in shown[names[who]] if r["from_name"] == V.RELATION]
         assert relation[0]["value"]["choices"] == given[0]["value"]["choices"]
 
     # The reviewer takes the answer of the annotator whose name sorts last (never first).
     last = max(admin, other)
-    taken = shown[ANSWER_OF + last]
+    taken = shown[names[last]]
     reviewer = client.users.create(email="pair-ties-rev@annotate.local", username="pt-rev")
     client.annotations.create(id=review_tasks[tasks[0].data["pair"]].id, result=taken,
                               completed_by=reviewer.id)  # fmt: skip

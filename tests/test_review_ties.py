@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from annotate.cli import app
 from annotate.codec import layout as L
 from annotate.ingest import ingest_paths
 from annotate.preannotate.pipeline import preannotate
@@ -29,42 +27,19 @@ from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 from annotate.studio import server
 from annotate.studio.connection import Credentials, connect
-from annotate.studio.review import ANSWER_OF
+from annotate.studio.review import answer_names
+
+from .ties import as_dict, cli, two_annotators_disagree
 
 pytestmark = pytest.mark.studio
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 DOCUMENTS = 2
-runner = CliRunner()
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else value.model_dump()
-
-
-def cli(db: Path, *args: str) -> str:
-    result = runner.invoke(app, ["--db", str(db), *args])
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def agreement(db: Path) -> dict[str, Any]:
     report: dict[str, Any] = json.loads(cli(db, "agreement", "--json"))
     return report
-
-
-def two_annotators_disagree(client: Any, project_id: int) -> str:
-    """The admin keeps each prediction, a second annotator drops its first claim; the
-    second one's e-mail."""
-    other = client.users.create(email="ties-b@annotate.local", username="ties-b")
-    for task in client.tasks.list(project=project_id, fields="all"):
-        result = as_dict(task.predictions[0])["result"]
-        client.annotations.create(id=task.id, result=result, lead_time=30.0)
-        claim = next(r["id"] for r in result if r.get("from_name") == L.CLAIM)
-        edited = [r for r in result if claim not in (r.get("id"), r.get("from_id"),
-                                                     r.get("to_id"))]  # fmt: skip
-        client.annotations.create(id=task.id, result=edited, completed_by=other.id)
-    return str(other.email)
 
 
 def export(db: Path, out: Path) -> dict[str, Any]:
@@ -131,11 +106,12 @@ def test_ties_wait_for_a_reviewer_then_the_review_is_the_gold(
     assert len(tasks) == DOCUMENTS
     reviewer = client.users.create(email="ties-reviewer@annotate.local", username="ties-rev")
     chosen: dict[str, int] = {}
+    names = answer_names([admin, second])
     for task in tasks:
         answers = {as_dict(p)["model_version"]: as_dict(p)["result"] for p in task.predictions}
-        assert set(answers) == {ANSWER_OF + admin, ANSWER_OF + second}
+        assert set(answers) == set(names.values())
         assert task.data["ties"]
-        taken = answers[ANSWER_OF + last]
+        taken = answers[names[last]]
         chosen[task.data["doc_id"]] = sum(r.get("from_name") == L.CLAIM for r in taken)
         client.annotations.create(id=task.id, result=taken, completed_by=reviewer.id)
     output = cli(db, "pull", "--review", "--project", "ties-test: review")

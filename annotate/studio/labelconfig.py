@@ -177,14 +177,21 @@ def _when(parent: ET.Element, labels: tuple[str, ...]) -> ET.Element:
 
 
 def _choices(
-    parent: ET.Element, name: str, title: str, *, per_region: bool, required: bool
-) -> None:
+    parent: ET.Element, name: str, title: str, *, per_region: bool, required: bool,
+    labels: tuple[str, ...] = (),
+) -> None:  # fmt: skip
+    """Choices; per-region ones required of `labels`' regions say so on themselves: Label
+    Studio's required check reads ``whenLabelValue`` on the control, not on its View, and
+    without it asked an actor for a claim's attribution, so no task with actors could
+    be submitted (seen in headless Chromium: tests/test_review_browser.py)."""
     _control_header(parent, title)
     attributes = {"name": name, "toName": L.TEXT, "choice": "single", "showInline": "true"}
     if per_region:
         attributes["perRegion"] = "true"
     if required:
         attributes["required"] = "true"
+    if labels:
+        attributes |= {"visibleWhen": "region-selected", "whenLabelValue": ",".join(labels)}
     choices = ET.SubElement(parent, "Choices", attributes)
     for value in L.CHOICES[name]:
         ET.SubElement(choices, "Choice", {"value": value, **_hotkey(name, value)})
@@ -216,8 +223,10 @@ def _actor_panel(root: ET.Element) -> None:
 def _claim_panel(root: ET.Element) -> None:
     """A claim's and a stance's controls, the choices first: they fit the screen together."""
     claim = _when(root, (L.CLAIM_LABEL,))
-    _choices(claim, L.ATTRIBUTION, "Attribution", per_region=True, required=True)
-    _choices(claim, L.CHECK_WORTHY, "Check-worthy", per_region=True, required=True)
+    _choices(claim, L.ATTRIBUTION, "Attribution", per_region=True, required=True,
+             labels=(L.CLAIM_LABEL,))  # fmt: skip
+    _choices(claim, L.CHECK_WORTHY, "Check-worthy", per_region=True, required=True,
+             labels=(L.CLAIM_LABEL,))  # fmt: skip
     stance = _when(root, (L.CLAIM_LABEL, L.EVIDENCE_LABEL))
     _choices(stance, L.STANCE, "Stance of the holder", per_region=True, required=False)
     claim_text = _when(root, (L.CLAIM_LABEL,))

@@ -7,11 +7,12 @@ to a review project of its own (a Label Studio project has one labeling config: 
 pairs' is the comparisons', the documents' review project has the documents'): the
 pair's task as the comparisons project shows it, what the annotators split on above
 it, and each annotator's verdict as a read-only prediction named for them
-(``annotator: NAME``), side by side in the predictions panel. `pull.pull(PairReviewKind
-(store), ...)` keeps the reviewer's verdict in ``store.pair_reviews``, converted by the
-verdicts' codec, and the next verification pass takes it as the pair's verdict (method
-``review``). Push and pull are those every kind takes (`push.open_project`,
-`push.import_new`, `pull.pull`); what differs is said here.
+(``A: NAME``, ``B: NAME``: `review.answer_names`), side by side in the predictions
+panel. `pull.pull(PairReviewKind(store), ...)` keeps the reviewer's verdict in
+``store.pair_reviews``, converted by the verdicts' codec, and the next verification
+pass takes it as the pair's verdict (method ``review``). Push and pull are those every
+kind takes (`push.open_project`, `push.import_new`, `pull.pull`); what differs is said
+here.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .connection import studio_errors
 from .labelconfig import comparison_config
 from .push import TITLE_CHARS, import_new, open_project
 from .push_comparisons import comparison_task_data
-from .review import ANSWER_OF, ReviewPushReport
+from .review import ReviewPushReport, answer_names
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
@@ -111,7 +112,8 @@ class PairReviewTasks(PairReviewKind):
                                     self._quotes.document(pair.b.doc_id))  # fmt: skip
         data["ties"] = " and ".join(ties)
         quote_a, quote_b = self._quotes.quotes(pair)
-        predictions = [V.verdict_prediction(verdict, quote_a, quote_b, ANSWER_OF + who, 0.0)
+        names = answer_names(answers)
+        predictions = [V.verdict_prediction(verdict, quote_a, quote_b, names[who], 0.0)
                        for who, verdict in sorted(answers.items())]  # fmt: skip
         return _PairReviewTask(pair, ties, {"data": data, "predictions": predictions})
 

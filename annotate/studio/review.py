@@ -4,7 +4,7 @@ A document whose annotators split evenly on a field or a span has no gold yet (t
 gold pass lists its `ties` and keeps it out of the gold). `push_review` sends each
 such document to a review project: the document's text, the tied items listed
 above it, and each annotator's answer as a read-only prediction named for them
-(``annotator: NAME``), side by side in Label Studio's predictions panel. The
+(``A: NAME``, ``B: NAME``: `answer_names`), side by side in Label Studio's predictions panel. The
 reviewer submits one annotation (starting from either answer or from scratch);
 `pull.pull(ReviewKind(store), ...)` keeps it in ``store.reviews``, converted by the
 documents' codec, and the next gold pass takes it as the document's gold (method
@@ -14,7 +14,7 @@ documents' codec, and the next gold pass takes it as the document's gold (method
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -33,8 +33,23 @@ if TYPE_CHECKING:
 
 #: The review project's default title (Label Studio takes 3 to 50 characters).
 DEFAULT_REVIEW_PROJECT = "annotate: review of ties"
-#: How a prediction names the annotator whose answer it shows.
-ANSWER_OF = "annotator: "
+#: The longest name Label Studio's tab of an annotation shows whole: a longer one shows as
+#: its first 8 and last 6 characters (``annotato....local``), so the distinguishing part
+#: of a prediction's name must come first (seen in headless Chromium:
+#: tests/test_review_browser.py).
+TAB_NAME_CHARS = 15
+
+
+def answer_names(annotators: Iterable[str]) -> dict[str, str]:
+    """Each annotator's prediction name in a review task: a letter, then the annotator
+    (``A: ann@lab.org``). Named ``annotator: NAME``, every answer's tab read
+    ``annotato....local`` and a reviewer could not tell them apart; the letter, in the
+    first characters the tab keeps, tells them apart whatever the names."""
+    return {who: f"{_letter(i)}: {who}" for i, who in enumerate(sorted(annotators))}
+
+
+def _letter(index: int) -> str:
+    return chr(ord("A") + index) if index < 26 else str(index + 1)
 
 
 class ReviewKind(AnnotationKind):
@@ -87,7 +102,8 @@ class ReviewTasks(ReviewKind):
         """The task: the document, its ties, each annotator's answer as a prediction."""
         (rows,) = self.store.annotations.annotated([document_id])
         data = {**task_data(rows.document), "ties": "; ".join(ties)}
-        answers = [prediction_payload(Annotation.model_validate_json(raw), ANSWER_OF + who, 0.0)
+        names = answer_names(rows.annotations)
+        answers = [prediction_payload(Annotation.model_validate_json(raw), names[who], 0.0)
                    for who, raw in sorted(rows.annotations.items())]  # fmt: skip
         return _ReviewTask(document_id, ties, {"data": data, "predictions": answers})
 

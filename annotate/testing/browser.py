@@ -56,10 +56,12 @@ def logged_in_page(config: StudioConfig, width: int = 1400, height: int = 900) -
             browser.close()
 
 
-def open_task(page: Any, config: StudioConfig, project_id: int, task_id: int) -> None:
-    """Open a task in the labeling UI and wait until its regions are drawn."""
+def open_task(page: Any, config: StudioConfig, project_id: int, task_id: int,
+              ready: str = "span.htx-highlight") -> None:  # fmt: skip
+    """Open a task in the labeling UI and wait until `ready` shows (by default, its regions
+    drawn; a task with none, such as a pair's "same", waits for its choices)."""
     page.goto(f"{config.url}/projects/{project_id}/data?task={task_id}")
-    page.wait_for_selector("span.htx-highlight", timeout=60_000)
+    page.wait_for_selector(ready, timeout=60_000)
     page.wait_for_timeout(500)
 
 
