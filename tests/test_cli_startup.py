@@ -96,3 +96,17 @@ def test_a_mistyped_command_is_still_suggested() -> None:
     result = CliRunner().invoke(app, ["preanotate"])
     assert result.exit_code == 2
     assert "Did you mean 'preannotate'?" in result.output
+
+
+def test_the_store_imports_sqlite_utils_without_pandas_or_numpy() -> None:
+    """sqlite-utils imports them only to type columns made from their values, which the store
+    never asks it to (annotate/store/_sqlite_utils.py): hidden during that one import."""
+    modules = loaded_after("import annotate.store\nimport sqlite_utils.db")
+    assert "sqlite_utils.db" in modules
+    assert [m for m in modules if m.split(".")[0] in ("numpy", "pandas")] == []
+
+
+def test_numpy_imported_first_is_not_hidden_from_sqlite_utils() -> None:
+    code = ("import numpy\nimport annotate.store\nfrom sqlite_utils.db import COLUMN_TYPE_MAPPING\n"
+            "assert COLUMN_TYPE_MAPPING[numpy.int64] == 'INTEGER'")  # fmt: skip
+    assert "numpy" in loaded_after(code)
