@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
-import openai
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_base
 
@@ -60,6 +59,8 @@ class RetryPolicy:
 
 def is_transient(exc: BaseException) -> bool:
     """True for failures that the same request may not hit again."""
+    import openai  # loaded by now: only a call made with the SDK is retried
+
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):
@@ -114,6 +115,8 @@ class _RetryAfterOrBackoff(wait_base):
         return base + random.uniform(0, policy.backoff_initial)
 
     def __call__(self, retry_state: RetryCallState) -> float:
+        import openai
+
         outcome = retry_state.outcome
         exc = outcome.exception() if outcome is not None else None
         asked = retry_after_seconds(exc) if exc is not None else None
