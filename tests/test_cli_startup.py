@@ -11,6 +11,7 @@ import inspect
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -96,3 +97,28 @@ def test_a_mistyped_command_is_still_suggested() -> None:
     result = CliRunner().invoke(app, ["preanotate"])
     assert result.exit_code == 2
     assert "Did you mean 'preannotate'?" in result.output
+
+
+def test_the_store_imports_sqlite_utils_without_pandas_or_numpy() -> None:
+    """sqlite-utils imports them only to type columns made from their values, which the store
+    never asks it to (annotate/store/_sqlite_utils.py): hidden during that one import."""
+    modules = loaded_after("import annotate.store\nimport sqlite_utils.db")
+    assert "sqlite_utils.db" in modules
+    assert [m for m in modules if m.split(".")[0] in ("numpy", "pandas")] == []
+
+
+def test_numpy_imported_first_is_not_hidden_from_sqlite_utils() -> None:
+    code = ("import numpy\nimport annotate.store\nfrom sqlite_utils.db import COLUMN_TYPE_MAPPING\n"
+            "assert COLUMN_TYPE_MAPPING[numpy.int64] == 'INTEGER'")  # fmt: skip
+    assert "numpy" in loaded_after(code)
+
+
+def test_a_run_of_the_rules_loads_no_sdk(tmp_path: Path) -> None:
+    """`--provider rules` calls no endpoint: the openai SDK (0.44 CPU s of a start on the
+    development machine), httpx and numpy stay unloaded (annotate/llm imports them where used)."""
+    db = str(tmp_path / "rules.db")
+    ingest = invoking(["ingest", str(ROOT / "seeds"), "--db", db], "ingested 5 new")
+    run = invoking(["preannotate", "--provider", "rules", "--db", db], "5 predicted")
+    modules = loaded_after(f"{ingest}\n{run}")
+    assert "annotate.preannotate.pipeline" in modules
+    assert [m for m in modules if m.split(".")[0] in ("openai", "httpx", "numpy", "pandas")] == []

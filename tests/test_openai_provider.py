@@ -202,9 +202,11 @@ async def test_429_honours_retry_after(provider: OpenAIChatProvider, server: Run
 
 async def test_500_twice_then_success(provider: OpenAIChatProvider, server: RunningServer) -> None:
     server.set_faults([{"kind": "500", "times": 2}])
+    retries = provider.retries
     result = await provider.extract(TEXT)
     assert result.usage.requests == 3
     assert server.stats()["faults"]["500"] == 2
+    assert provider.retries - retries == 2  # each re-send counted as its wait begins
 
 
 async def test_persistent_500_fails_as_transport(server: RunningServer) -> None:
@@ -219,6 +221,21 @@ async def test_persistent_500_fails_as_transport(server: RunningServer) -> None:
     assert "500" in failure.detail
     assert failure.usage.requests == 3 == server.stats()["requests"]
     assert time.monotonic() - started < 2
+
+
+async def test_no_retries_means_one_request(server: RunningServer) -> None:
+    """The first attempt is made before the retrying object (`call_with_retries`): with no
+    retries allowed, its transient failure is the call's, after exactly one request."""
+    server.set_faults([{"kind": "500", "times": 100}])
+    provider = make_provider(server.base_url, max_retries=0)
+    retries = provider.retries
+    try:
+        failure = await extract_failure(provider)
+    finally:
+        await provider.aclose()
+    assert failure.reason == "transport" and "500" in failure.detail
+    assert failure.usage.requests == 1 == server.stats()["requests"]
+    assert provider.retries == retries
 
 
 async def test_timeout_is_retried(server: RunningServer) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import stat
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from annotate.store import (
     Store,
 )
 from annotate.store.migrations import MIGRATIONS
+from annotate.store.repository import column_names
 
 from .conftest import pulled
 
@@ -93,6 +95,8 @@ def test_typed_rows_round_trip(store: Store) -> None:
     (failure,) = store.runs.failures(run_id)
     assert (failure.reason, failure.detail) == ("truncated", "too long")
     assert store.calls.cached("k1") == "{}"
+    (row,) = store.db.execute(f"select {column_names(LLMCall)} from llm_calls").fetchall()
+    assert row[:-1] == astuple(call)[:-1] and row[-1]  # every column in its place, stamped
     ((document, latest),) = store.predictions.with_documents()
     assert document.metadata == {"outlet": "X"} and latest == prediction
 

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from annotate.collector import collector_settled
 from annotate.llm import EndpointSettings, PriceChoice
 from annotate.llm.batch_files import MAX_BYTES, MAX_REQUESTS
 from annotate.preannotate.dry_run import JobEstimate, estimate_job
@@ -110,7 +111,8 @@ def preannotate_command(
         return
     with open_store(db, create=True) as store:
         total = count_to_annotate(store, chosen, limit)
-        with progress_bar(total, lambda: chosen.retries, priced=price.known) as update:
+        progress = progress_bar(total, lambda: chosen.retries, priced=price.known)
+        with progress as update, collector_settled():
             summary = asyncio.run(
                 _run(
                     store,

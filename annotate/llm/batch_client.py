@@ -14,14 +14,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
-
-import openai
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from annotate.errors import ProviderError
 
 from .redaction import short_error
 from .retry import RetryPolicy, call_with_retries
+
+if TYPE_CHECKING:  # the client is made elsewhere (`annotate.llm.client`), which loads the SDK
+    import openai
 
 T = TypeVar("T")
 
@@ -126,6 +127,8 @@ class BatchClient:
         await self._call(f"downloading file {file_id}", send)
 
     async def _call(self, doing: str, send: Callable[[], Awaitable[T]]) -> T:
+        import openai
+
         try:
             return await call_with_retries(self.policy, send)
         except openai.OpenAIError as exc:

@@ -10,10 +10,12 @@ does not have).
 from __future__ import annotations
 
 import os
-
-import openai
+from typing import TYPE_CHECKING
 
 from annotate.errors import ConfigurationError
+
+if TYPE_CHECKING:  # imported where a client is made: a run of the rules never loads the SDK
+    import openai
 
 DEFAULT_MODEL = "gpt-4o-mini"
 MODEL_ENV = "ANNOTATE_MODEL"
@@ -41,6 +43,8 @@ def default_model(model: str | None = None, base_url: str | None = None) -> str:
 
 def make_client(base_url: str | None, api_key: str | None, timeout: float) -> openai.AsyncOpenAI:
     """An SDK client that never retries on its own (tenacity does) and needs no key locally."""
+    import openai
+
     local = base_url or os.environ.get("OPENAI_BASE_URL")
     if api_key is None and local and not os.environ.get("OPENAI_API_KEY"):
         api_key = PLACEHOLDER_KEY

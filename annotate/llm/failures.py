@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import openai
-
 from annotate.errors import ProviderError
 
 from .redaction import redact, short_error
@@ -62,6 +60,8 @@ def failure_from(
     Transient errors that outlived the retries are ``transport``; any other 4xx
     is ``bad_request`` because re-sending the same request cannot help.
     """
+    import openai  # loaded by now: `exc` came from it (see `annotate.llm.client`)
+
     reason = "transport"
     if isinstance(exc, openai.APIStatusError) and not is_transient(exc):
         reason = "bad_request"
@@ -84,6 +84,8 @@ def endpoint_failure(
 
 def _endpoint_fix(exc: BaseException, detail: str, model: str) -> str | None:
     """What went wrong for every call and what to fix, or None if it is this call's."""
+    import openai
+
     if isinstance(exc, openai.AuthenticationError):
         return f"refused the API key ({detail[:300]}): check OPENAI_API_KEY"
     if isinstance(exc, openai.PermissionDeniedError):

@@ -27,11 +27,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, replace
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from annotate.errors import ConfigurationError
+
+if TYPE_CHECKING:  # the rejections read here are the SDK's, loaded by the client that got them
+    import openai
 
 log = logging.getLogger(__name__)
 

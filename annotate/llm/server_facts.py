@@ -24,9 +24,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # loaded where a server is asked (`_server`): a run of the rules never asks one
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +98,16 @@ async def count_tokens(
 
 def _server(base_url: str, api_key: str | None) -> httpx.AsyncClient:
     """A client for the server's root (outside ``/v1``), with the key if there is one."""
+    import httpx
+
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     return httpx.AsyncClient(base_url=server_root(base_url), headers=headers, timeout=TIMEOUT)
 
 
 async def running_models(base_url: str, api_key: str | None) -> list[dict[str, Any]] | None:
     """Ollama's loaded models (``GET /api/ps``), or None from a server that offers no list."""
+    import httpx
+
     try:
         async with _server(base_url, api_key) as http:
             response = await http.get("/api/ps")
@@ -130,6 +135,8 @@ def running_window(models: list[dict[str, Any]], model: str) -> int | None:
 async def _post(
     http: httpx.AsyncClient, path: str, payload: dict[str, Any]
 ) -> dict[str, Any] | None:
+    import httpx
+
     try:
         response = await http.post(path, json=payload)
         body = response.json() if response.status_code == 200 else None
@@ -141,6 +148,8 @@ async def _post(
 
 async def _props(http: httpx.AsyncClient) -> int | None:
     """llama.cpp's window per slot, from ``GET /props``."""
+    import httpx
+
     try:
         response = await http.get("/props")
         props = response.json() if response.status_code == 200 else {}

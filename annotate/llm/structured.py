@@ -25,9 +25,8 @@ import logging
 import os
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import openai
 from pydantic import BaseModel
 
 from annotate.schemas import strict_json_schema
@@ -68,6 +67,9 @@ from .server_facts import (
 from .settings import EndpointSettings
 from .usage import Usage
 from .window import MIN_OUTPUT_TOKENS, SAFETY_MARGIN, Window
+
+if TYPE_CHECKING:  # loaded with the client (`annotate.llm.client.make_client`), not before
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +291,8 @@ class StructuredChat(Generic[M]):
 
     async def _complete_now(self, conversation: list[dict[str, Any]], usage: Usage) -> str | None:
         """Send the conversation (retrying transport errors); return the answer's text."""
+        import openai
+
         while True:
             self._raise_if_down(usage)
             sent = self.form
@@ -325,6 +329,8 @@ class StructuredChat(Generic[M]):
         The SDK still builds the request, raises its typed errors and is what the
         retries see, but the answer is read as JSON (`annotate.llm.completion`).
         """
+        import openai
+
         if self.limiter.enabled:
             await self.limiter.acquire(self.window.prompt_tokens(chars) + max_tokens)
         self._raise_if_down(usage)
@@ -428,6 +434,8 @@ class StructuredChat(Generic[M]):
 
     async def _served_models(self) -> list[str] | None:
         """The names ``GET /models`` lists (None: none), a refused connection retried briefly."""
+        import openai
+
         client = self._connected().with_options(
             timeout=min(MODEL_LIST_TIMEOUT, self.settings.timeout)
         )
@@ -501,6 +509,8 @@ class StructuredChat(Generic[M]):
 
     async def _probe(self, user_message: str) -> TokenCount | None:
         """One JSON-mode request, ``max_tokens`` 1: the prompt's tokens, or a refusal's sizes."""
+        import openai
+
         form = replace(self.form, mode="json_object", json_object_schema=False)
         messages = [
             {"role": "system", "content": self.schema_prompt},
@@ -561,6 +571,8 @@ class StructuredChat(Generic[M]):
         A rejected response format that could not be adapted to is a bad request
         whatever its status: re-sending it cannot help.
         """
+        import openai
+
         failure = failure_from(exc, usage, self._secrets)
         if isinstance(exc, openai.APIStatusError) and rejects_format(exc):
             failure = CallFailed("bad_request", failure.detail, usage)
@@ -587,4 +599,6 @@ def _accepts_form(exc: openai.APIStatusError) -> bool:
 
 def _not_worth_resending(exc: BaseException) -> bool:
     """A 5xx that says what is wrong with the request: re-sending it cannot help."""
+    import openai
+
     return isinstance(exc, openai.APIStatusError) and (rejects_format(exc) or exceeds_context(exc))

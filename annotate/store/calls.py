@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
+from operator import attrgetter
 
 from .migrations import now
 from .repository import Repository, column_names, marks
@@ -91,12 +92,19 @@ class Calls(Repository):
 
 
 def insert_calls(conn: sqlite3.Connection, calls: Sequence[LLMCall], stamp: str) -> None:
-    """Cache `calls` (inside the caller's transaction)."""
+    """Cache `calls` (inside the caller's transaction).
+
+    Each row is read off the call's fields as they are (`_CALL_VALUES`), not through
+    `dataclasses.astuple`, which deep-copies every field, the answer's text too: 21 µs
+    a call against 0.4, on the pipeline's path for every document.
+    """
     conn.executemany(
         f"insert or replace into llm_calls ({_CALL_COLUMNS}) "
         f"values ({marks(len(fields(LLMCall)))})",
-        [(*astuple(call)[:-1], stamp) for call in calls],
+        [(*_CALL_VALUES(call), stamp) for call in calls],
     )
 
 
 _CALL_COLUMNS = column_names(LLMCall)
+#: A call's values in `_CALL_COLUMNS`' order, but for ``created_at`` (the insert's stamp).
+_CALL_VALUES = attrgetter(*(f.name for f in fields(LLMCall) if f.name != "created_at"))
