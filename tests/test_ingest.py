@@ -12,7 +12,7 @@ from annotate.store import Store
 
 def test_seeds_are_ingested_with_manifest_metadata(store: Store, seeds_dir: Path) -> None:
     report = ingest_paths(store, [seeds_dir])
-    assert len(report.added) == 5 and not report.rejected
+    assert report.added == 5 and not report.rejected
     docs = list(store.documents.iter())
     assert [d.metadata["file"] for d in docs] == sorted(p.name for p in seeds_dir.glob("*.txt"))
     manifest = {e["file"]: e for e in json.loads((seeds_dir / "manifest.json").read_text())}
@@ -26,7 +26,7 @@ def test_reingest_deduplicates_by_content(store: Store, seeds_dir: Path, tmp_pat
     copy = tmp_path / "copy.txt"
     copy.write_text((seeds_dir / "000_856e5b2c16a2e29d.txt").read_text())
     report = ingest_paths(store, [seeds_dir, copy])
-    assert report.added == [] and len(report.duplicates) == 6
+    assert report.added == 0 and report.duplicates == 6
     assert store.documents.count() == 5
 
 
@@ -41,8 +41,8 @@ def test_bad_files_rejected_by_name_and_good_ones_kept(store: Store, tmp_path: P
     assert "empty" in reasons["empty.txt"]
     assert "binary" in reasons["binary.txt"]
     assert "not UTF-8" in reasons["latin1.md"] and "iconv" in reasons["latin1.md"]
-    assert [Path(s).name for s in report.added] == ["good.txt"]
-    assert store.documents.count() == 1
+    assert report.added == 1 and store.documents.count() == 1
+    assert [Path(d.source).name for d in store.documents.iter()] == ["good.txt"]
 
 
 def test_jsonl_records_and_bad_lines(store: Store, tmp_path: Path) -> None:
@@ -56,7 +56,7 @@ def test_jsonl_records_and_bad_lines(store: Store, tmp_path: Path) -> None:
     ]
     path.write_text("\n".join(lines))
     report = ingest_paths(store, [path])
-    assert len(report.added) == 2
+    assert report.added == 2
     assert sorted(r.source for r in report.rejected) == [f"{path}:2", f"{path}:3"]
     docs = list(store.documents.iter())
     assert docs[0].metadata["outlet"] == "X" and docs[0].metadata["id"] == "a1"

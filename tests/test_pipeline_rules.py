@@ -9,7 +9,7 @@ from annotate.ingest import ingest_paths
 from annotate.preannotate.pipeline import preannotate
 from annotate.preannotate.providers import make_provider
 from annotate.schemas import Annotation
-from annotate.store import Store
+from annotate.store import RunCounts, Store
 
 
 def _spans(annotation: Annotation):  # type: ignore[no-untyped-def]
@@ -49,3 +49,17 @@ def test_rerun_does_nothing_and_limit_is_respected(store: Store, seeds_dir: Path
     third = asyncio.run(preannotate(store, provider))
     assert third.counters.documents == 0 and third.pending == 0
     assert [run.status for run in store.runs.all()] == ["finished"] * 3
+
+
+def test_the_last_progress_report_counts_every_document(store: Store, seeds_dir: Path) -> None:
+    """The progress line's last figure is the whole job, also when the end marker waited in
+    the queue behind the last documents (it always does when answers come at once)."""
+    ingest_paths(store, [seeds_dir])
+    seen: list[tuple[int, int]] = []
+
+    def report(counters: RunCounts) -> None:
+        seen.append((counters.documents, counters.predicted))
+
+    summary = asyncio.run(preannotate(store, make_provider("rules"), on_progress=report))
+    assert summary.counters.documents == 5
+    assert seen and seen[-1] == (5, 5), seen

@@ -29,7 +29,7 @@ from annotate.preannotate.pipeline import RunSummary, _grounded, preannotate
 from annotate.preannotate.providers import make_provider
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
 from annotate.preannotate.textrange import TextRange
-from annotate.schemas import Extraction, Stance
+from annotate.schemas import Annotation, Extraction, Stance
 from annotate.store import Document, Store
 from annotate.testing.llm_server import RunningServer, running_llm_server
 
@@ -278,9 +278,9 @@ def test_hallucinations_are_counted_once_per_document() -> None:
         (first, _extraction(edge, invented)),
         (second, _extraction(edge, "Third one ends it.", invented)),
     ]
-    annotation, hallucinated = _grounded(document, parts)
-    assert [h.quote for h in hallucinated] == [invented]
-    assert len(annotation.claims) == 2
+    grounded = _grounded(document, parts)
+    assert [h.quote for h in grounded.hallucinated] == [invented]
+    assert len(Annotation.model_validate_json(grounded.annotation).claims) == 2
 
 
 def test_a_quote_made_up_in_every_chunk_is_one_hallucination() -> None:
@@ -292,8 +292,7 @@ def test_a_quote_made_up_in_every_chunk_is_one_hallucination() -> None:
     parts = [(chunk, _extraction(quote)) for chunk, quote in zip(chunks, spellings, strict=True)]
     stance = {"holder": "x", "target": "y", "label": "favor", "evidence": spellings[1]}
     parts[1][1].stances.append(Stance.model_validate(stance))
-    _, hallucinated = _grounded(document, parts)
-    assert len(hallucinated) == 1
+    assert len(_grounded(document, parts).hallucinated) == 1
 
 
 def test_a_local_cli_run_without_a_model_is_one_error(

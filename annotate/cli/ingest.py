@@ -54,7 +54,7 @@ def ingest(
         errors.print(f"[red]no document[/] in {path}: nothing there ingest reads",
                      highlight=False, soft_wrap=True)  # fmt: skip
     console.print(
-        f"ingested {len(report.added)} new, {len(report.duplicates)} already known, "
+        f"ingested {report.added} new, {report.duplicates} already known, "
         f"{len(report.rejected)} rejected; {total} documents in the store"
     )
     if report.rejected or report.empty:

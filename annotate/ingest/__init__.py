@@ -14,8 +14,13 @@ from .readers import Candidate, Rejection, Skipped, read_path
 
 @dataclass
 class IngestReport:
-    added: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
+    """What one ingest did. New and known documents are counted, not listed: a feed of
+    millions of lines is read line by line, and its report stays as small."""
+
+    #: documents new to the store
+    added: int = 0
+    #: documents whose text the store already had
+    duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     #: (source, invalid UTF-8 sequences replaced by U+FFFD) of documents kept with them
     replaced: list[tuple[str, int]] = field(default_factory=list)
@@ -67,7 +72,10 @@ def _add(store: Store, candidate: Candidate, report: IngestReport) -> None:
     new = store.documents.add(
         digest[:ID_LENGTH], digest, candidate.text, candidate.source, candidate.metadata
     )
-    (report.added if new else report.duplicates).append(candidate.source)
+    if new:
+        report.added += 1
+    else:
+        report.duplicates += 1
 
 
 __all__ = ["IngestReport", "content_hash", "document_id", "ingest_paths"]

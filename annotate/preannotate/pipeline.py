@@ -386,6 +386,10 @@ class _Job:
                 # A non-empty queue hands out items without suspending: yield, so that
                 # answers that arrived meanwhile are read and the next requests sent.
                 await asyncio.sleep(0)
+            # The end marker may have waited behind the last documents: count them too.
+            self._record_predictions(grounded)
+            if self.on_progress:
+                self.on_progress(self.counters)
         finally:  # the end, Ctrl-C or an error elsewhere: what is grounded is kept
             self._record_predictions(grounded)
 
