@@ -66,7 +66,9 @@ class Store(LeaseTables):
         _check_place(self.path, create)
         with translated(self.path):
             _create_private(self.path)
-            self.db = Database(self.path)
+            # No sqlite-utils plugins: the store uses none, and looking for them scans the
+            # entry points of every installed distribution at each start (~10 ms, issue 22).
+            self.db = Database(self.path, execute_plugins=False)
             try:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=NORMAL")
