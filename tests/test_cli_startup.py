@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from annotate.cli import COMMANDS, app, load_command
+from annotate.testing.llm_server import running_llm_server
 
 from .conftest import ROOT
 
@@ -27,11 +29,11 @@ HEAVY = ("annotate.gold", "annotate.compare", "annotate.preannotate", "annotate.
          "pandas")  # fmt: skip
 
 
-def loaded_after(code: str) -> list[str]:
+def loaded_after(code: str, env: dict[str, str] | None = None) -> list[str]:
     """The annotate and heavy modules a fresh interpreter holds after running `code`."""
     probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            check=True, cwd=ROOT)  # fmt: skip
+                            check=True, cwd=ROOT, env=env)  # fmt: skip
     return json.loads(result.stdout.splitlines()[-1])
 
 
@@ -122,3 +124,24 @@ def test_a_run_of_the_rules_loads_no_sdk(tmp_path: Path) -> None:
     modules = loaded_after(f"{ingest}\n{run}")
     assert "annotate.preannotate.pipeline" in modules
     assert [m for m in modules if m.split(".")[0] in ("openai", "httpx", "numpy", "pandas")] == []
+
+
+#: What only some runs of `annotate preannotate` use: fuzzy quotes (rapidfuzz), the batch
+#: route (``--batch``), the comparison stage's repositories and verdict schema.
+ONLY_SOME_RUNS = ("rapidfuzz", "annotate.preannotate.batch", "annotate.llm.batch_client",
+                  "annotate.schemas.compare", "annotate.store.comparisons",
+                  "annotate.store.verification", "annotate.store.reviews")  # fmt: skip
+
+
+def test_an_online_run_loads_only_what_it_uses(tmp_path: Path) -> None:
+    """A job against an endpoint, then the same job again with nothing to send (issue 22:
+    each module above cost every start 4-14 ms of CPU); their own runs import them."""
+    db = str(tmp_path / "online.db")
+    ingest = invoking(["ingest", str(ROOT / "seeds"), "--db", db], "ingested 5 new")
+    args = ["preannotate", "--provider", "openai", "--model", "m", "--db", db]
+    with running_llm_server() as server:
+        env = dict(os.environ, OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY="x")
+        modules = loaded_after(f"{ingest}\n{invoking(args, '5 predicted')}\n"
+                               f"{invoking(args, '0 predicted')}", env)  # fmt: skip
+    assert "annotate.preannotate.grounding" in modules and "openai" in modules
+    assert [m for m in modules if m.startswith(ONLY_SOME_RUNS)] == []

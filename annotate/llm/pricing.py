@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,9 +127,11 @@ def load_prices(path: Path) -> dict[str, tuple[float, float]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigurationError(f"cannot read the prices file {path}: {exc.strerror}") from None
+    import tomllib  # here: only a --prices file uses it (2 ms of every start, issue 22)
+
     try:
         data: Any = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
+    except ValueError as exc:  # tomllib.TOMLDecodeError is one
         raise ConfigurationError(f"the prices file {path} is not valid: {exc}") from None
     if not isinstance(data, Mapping):
         raise ConfigurationError(f"the prices file {path} must map model names to prices")

@@ -28,7 +28,6 @@ from functools import cached_property, lru_cache
 from typing import Any, Literal, TypeVar
 
 from pydantic_core import to_json
-from rapidfuzz import fuzz
 
 from annotate.schemas import (
     Annotation,
@@ -205,6 +204,8 @@ def _fuzzy_occurrence(text: str, quote: str) -> tuple[int, int, float] | None:
     needle = _norm_quote(quote)
     if len(needle) < FUZZY_MIN_CHARS:
         return None
+    from rapidfuzz import fuzz  # here: 14 ms of start-up that only a fuzzy match needs
+
     normalized = _normalize(text)
     alignment = fuzz.partial_ratio_alignment(needle, normalized.text, score_cutoff=FUZZY_THRESHOLD)
     if alignment is None or alignment.dest_end <= alignment.dest_start:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
@@ -26,18 +28,20 @@ from annotate.errors import StoreError
 from .annotations import Annotations
 from .batches import Batches
 from .calls import Calls
-from .comparisons import Comparisons
 from .documents import Documents
 from .evaluations import Evaluations
 from .gold import Gold
 from .leases import LeaseTables
 from .migrations import migrate
 from .predictions import Predictions
-from .reviews import PairReviews, Reviews
 from .runs import Runs
 from .sqlite_errors import busy_timeout_ms, store_error, translated
 from .tasks import StudioTasks
-from .verification import Verification
+
+if TYPE_CHECKING:
+    from .comparisons import Comparisons
+    from .reviews import PairReviews, Reviews
+    from .verification import Verification
 
 DEFAULT_DB = "annotate.db"
 DB_ENV = "ANNOTATE_DB"
@@ -62,7 +66,9 @@ class Store(LeaseTables):
         _check_place(self.path, create)
         with translated(self.path):
             _create_private(self.path)
-            self.db = Database(self.path)
+            # No sqlite-utils plugins: the store uses none, and looking for them scans the
+            # entry points of every installed distribution at each start (~10 ms, issue 22).
+            self.db = Database(self.path, execute_plugins=False)
             try:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=NORMAL")
@@ -80,12 +86,35 @@ class Store(LeaseTables):
         self.tasks = StudioTasks(db, path)
         self.annotations = Annotations(db, path)
         self.gold = Gold(db, path)
-        self.reviews = Reviews(db, path)
-        self.pair_reviews = PairReviews(db, path)
         self.evaluations = Evaluations(db, path)
-        self.comparisons = Comparisons(db, path)
-        self.verification = Verification(db, path)
         self.batches = Batches(db, path)
+
+    # The comparison stage's repositories load its verdict schema (annotate.schemas.compare):
+    # built on first use, so that commands that never compare do not import them (issue 22).
+
+    @cached_property
+    def comparisons(self) -> Comparisons:
+        from .comparisons import Comparisons
+
+        return Comparisons(self.db, self.path)
+
+    @cached_property
+    def verification(self) -> Verification:
+        from .verification import Verification
+
+        return Verification(self.db, self.path)
+
+    @cached_property
+    def reviews(self) -> Reviews:
+        from .reviews import Reviews
+
+        return Reviews(self.db, self.path)
+
+    @cached_property
+    def pair_reviews(self) -> PairReviews:
+        from .reviews import PairReviews
+
+        return PairReviews(self.db, self.path)
 
     def close(self) -> None:
         self.db.close()
