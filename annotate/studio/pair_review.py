@@ -31,7 +31,7 @@ from .connection import studio_errors
 from .labelconfig import comparison_config
 from .push import TITLE_CHARS, import_new, open_project
 from .push_comparisons import comparison_task_data
-from .review import ReviewPushReport, answer_names
+from .review import ReviewPushReport, answer_names, with_header
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
@@ -99,8 +99,7 @@ class PairReviewTasks(PairReviewKind):
 
     def label_config(self) -> str:
         """The comparisons' config, with what the annotators split on above the claims."""
-        header = '<Header value="Annotators split evenly on the $ties" size="5" />'
-        return comparison_config().replace("<View>", "<View>\n  " + header, 1)
+        return with_header(comparison_config(), "Annotators split evenly on the $ties")
 
     def item(self, pair: ClaimPair) -> _PairReviewTask:
         """The task: the pair as the comparisons project shows it, each annotator's verdict

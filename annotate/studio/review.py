@@ -48,6 +48,12 @@ def answer_names(annotators: Iterable[str]) -> dict[str, str]:
     return {who: f"{_letter(i)}: {who}" for i, who in enumerate(sorted(annotators))}
 
 
+def with_header(config: str, text: str) -> str:
+    """`config` with a header saying what the annotators split on above everything else:
+    the reviewer reads it first, on the first screen."""
+    return config.replace("<View>", f'<View>\n  <Header value="{text}" size="5" />', 1)
+
+
 def _letter(index: int) -> str:
     return chr(ord("A") + index) if index < 26 else str(index + 1)
 
@@ -95,8 +101,7 @@ class ReviewTasks(ReviewKind):
 
     def label_config(self) -> str:
         """The documents' config, with the tied items listed above the text."""
-        header = '<Header value="Annotators split evenly on: $ties" size="5" />'
-        return labeling_config().replace("<View>", "<View>\n  " + header, 1)
+        return with_header(labeling_config(), "Annotators split evenly on: $ties")
 
     def item(self, document_id: str, ties: list[str]) -> _ReviewTask:
         """The task: the document, its ties, each annotator's answer as a prediction."""
