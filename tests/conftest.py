@@ -83,6 +83,15 @@ def studio(studio_paths: server.StudioPaths) -> Iterator[server.StudioConfig]:
     assert not server.is_running(config)
 
 
+def by_the_rules(db: Path, paths: list[Path] | None = None) -> Path:
+    """`db` with `paths` (the seeds by default) ingested, none rejected, and pre-annotated
+    by the rules: the store most tests start from."""
+    with Store(db) as store:
+        assert not ingest_paths(store, [SEEDS] if paths is None else paths).rejected
+        asyncio.run(preannotate(store, RulesProvider()))
+    return db
+
+
 def compared_by_the_rules(db: Path, paths: list[Path], out: Path) -> Path:
     """`db` with `paths` ingested (none rejected), pre-annotated by the rules, and compared
     through the CLI into `out`: the store every comparison test starts from."""
@@ -90,9 +99,7 @@ def compared_by_the_rules(db: Path, paths: list[Path], out: Path) -> Path:
 
     from annotate.cli import app
 
-    with Store(db) as store:
-        assert not ingest_paths(store, paths).rejected
-        asyncio.run(preannotate(store, RulesProvider()))
+    by_the_rules(db, paths)
     result = CliRunner().invoke(app, ["--db", str(db), "compare", "--out", str(out)])
     assert result.exit_code == 0, result.output
     return db
@@ -130,9 +137,8 @@ def annotated(tmp_path: Path) -> Path:
 
 def annotated_store(db: Path) -> Path:
     """The store of the `annotated` fixture, at `db`."""
+    by_the_rules(db)
     with Store(db) as store:
-        ingest_paths(store, [SEEDS])
-        asyncio.run(preannotate(store, RulesProvider()))
         n = 0
         for document in store.documents.iter():
             prediction = store.predictions.latest(document.id)

@@ -7,7 +7,6 @@ line (exit 1) while the rest is written, and the next run judges only it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,13 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from annotate.cli import app
-from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import preannotate
-from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 from annotate.testing.llm_server import RunningServer, running_llm_server
 
-from .conftest import SEEDS
+from .conftest import by_the_rules
 
 API_KEY = "sk-test-SECRET-compare-55555"
 runner = CliRunner()
@@ -41,10 +37,7 @@ def seeds_db(tmp_path: Path, server: RunningServer,
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
     db = tmp_path / "seeds.db"
-    with Store(db) as store:
-        ingest_paths(store, [SEEDS])
-        asyncio.run(preannotate(store, RulesProvider()))
-    return db
+    return by_the_rules(db)
 
 
 def _compare(db: Path, out: Path, *extra: str) -> tuple[int, str]:

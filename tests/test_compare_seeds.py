@@ -7,7 +7,6 @@ recall of the facts the comparison makes.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from itertools import combinations
 from pathlib import Path
@@ -17,12 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from annotate.cli import app
-from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import preannotate
-from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 
-from .conftest import SEEDS
+from .conftest import SEEDS, by_the_rules
 
 REFERENCE = json.loads(
     (Path(__file__).parent / "data" / "compare" / "seed_facts.json").read_text(encoding="utf-8")
@@ -35,9 +31,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The seeds pre-annotated by the rules, compared through the CLI as a user would."""
     folder = tmp_path_factory.mktemp("compare")
     db, out = folder / "seeds.db", folder / "out"
-    with Store(db) as store:
-        ingest_paths(store, [SEEDS])
-        asyncio.run(preannotate(store, RulesProvider()))
+    with Store(by_the_rules(db)) as store:
         texts = {d.id: d for d in store.documents.iter()}
     result = runner.invoke(app, ["--db", str(db), "compare", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -9,7 +9,6 @@ on others; everything after that reads what Label Studio gives back.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
 from pathlib import Path
@@ -20,9 +19,6 @@ from typer.testing import CliRunner
 
 from annotate.cli import app
 from annotate.codec import verdicts as V
-from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import preannotate
-from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 from annotate.studio import server
 from annotate.studio.comparisons import VerdictKind
@@ -31,7 +27,7 @@ from annotate.studio.pull import pull
 from annotate.studio.push_comparisons import push_comparisons
 from annotate.studio.review import answer_names
 
-from .conftest import SEEDS
+from .conftest import SEEDS, compared_by_the_rules
 from .ties import answer, as_dict, cli, studio_admin
 
 pytestmark = pytest.mark.studio
@@ -47,13 +43,7 @@ def credentials(studio: server.StudioConfig) -> Credentials:
 @pytest.fixture
 def compared(tmp_path: Path) -> Path:
     """A store of the seeds, pre-annotated by the rules and compared through the CLI."""
-    db = tmp_path / "verify.db"
-    with Store(db) as store:
-        ingest_paths(store, [SEEDS])
-        asyncio.run(preannotate(store, RulesProvider()))
-    result = runner.invoke(app, ["--db", str(db), "compare", "--out", str(tmp_path / "out")])
-    assert result.exit_code == 0, result.output
-    return db
+    return compared_by_the_rules(tmp_path / "verify.db", [SEEDS], tmp_path / "out")
 
 
 def tasks_of(client: Any, project_id: int) -> list[Any]:

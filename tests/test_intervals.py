@@ -8,7 +8,6 @@ wrong alpha, or one interval shown for both, fails here.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from pathlib import Path
@@ -17,13 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from annotate.cli import app
-from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import preannotate
-from annotate.preannotate.providers.rules import RulesProvider
 from annotate.schemas import Annotation, DocumentStance
 from annotate.store import Store
 
-from .conftest import SEEDS, pulled
+from .conftest import by_the_rules, pulled
 
 runner = CliRunner()
 
@@ -49,9 +45,7 @@ TERMINAL_ROWS = {
 def disagreeing(tmp_path: Path) -> Path:
     """The seeds pre-annotated by the rules, then annotated by three people who disagree."""
     db = tmp_path / "intervals.db"
-    with Store(db) as store:
-        ingest_paths(store, [SEEDS])
-        asyncio.run(preannotate(store, RulesProvider()))
+    with Store(by_the_rules(db)) as store:
         n = 0
         for document, stances in zip(store.documents.iter(), STANCES, strict=True):
             prediction = store.predictions.latest(document.id)

@@ -8,7 +8,6 @@ uncertainty the one whose prediction has the lowest score, under disagreement
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +16,6 @@ import pytest
 from typer.testing import CliRunner
 
 from annotate.cli import app
-from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import preannotate
-from annotate.preannotate.providers.rules import RulesProvider
 from annotate.schemas import Annotation
 from annotate.store import Prediction, Store
 from annotate.studio import server
@@ -28,7 +24,7 @@ from annotate.studio.order import DISAGREEMENT, DISAGREEMENT_TAB, SCORE, Ranking
 from annotate.studio.push import push
 from annotate.workflows.confidence import ranking
 
-from .conftest import SEEDS, pulled
+from .conftest import by_the_rules, pulled
 
 pytestmark = pytest.mark.studio
 
@@ -43,9 +39,7 @@ def credentials(studio: server.StudioConfig) -> Credentials:
 
 def _seeded(db: Path) -> Store:
     """The seeds pre-annotated by the rules, each prediction with some ungrounded quotes."""
-    store = Store(db)
-    ingest_paths(store, [SEEDS])
-    asyncio.run(preannotate(store, RulesProvider()))
+    store = Store(by_the_rules(db))
     for (document, prediction), ungrounded in zip(
         store.predictions.with_documents(), UNGROUNDED, strict=True
     ):

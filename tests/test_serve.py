@@ -10,7 +10,6 @@ submitted with the editor's own request (``POST /api/tasks/ID/annotations``).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -30,14 +29,14 @@ from typer.testing import CliRunner
 
 from annotate.cli import app
 from annotate.ingest import ingest_paths
-from annotate.preannotate.pipeline import job_key, preannotate
+from annotate.preannotate.pipeline import job_key
 from annotate.preannotate.providers.rules import RulesProvider
 from annotate.store import Store
 from annotate.studio import server
 from annotate.studio.connection import Credentials, connect
 from annotate.testing.llm_server import running_llm_server
 
-from .conftest import SEEDS, seed_feed
+from .conftest import SEEDS, by_the_rules, seed_feed
 
 pytestmark = pytest.mark.studio
 
@@ -169,9 +168,7 @@ def test_a_task_opened_without_a_prediction_gets_one(
     doc_id = opened["data"]["doc_id"]
     # the same prediction `annotate preannotate` makes, in the store, in a run of its own
     reference = tmp_path / "reference.db"
-    with Store(reference) as other:
-        ingest_paths(other, [SEEDS])
-        asyncio.run(preannotate(other, RulesProvider()))
+    with Store(by_the_rules(reference)) as other:
         expected = other.predictions.latest(doc_id)
     with Store(db) as store:
         made = store.predictions.latest(doc_id)
@@ -206,14 +203,6 @@ def _api(
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(request, timeout=timeout) as response:
         return response.status, json.loads(response.read() or b"null")
-
-
-def _rules_store(db: Path) -> Path:
-    """A store of the seeds, pre-annotated by the rules."""
-    with Store(db) as store:
-        ingest_paths(store, [SEEDS])
-        asyncio.run(preannotate(store, RulesProvider()))
-    return db
 
 
 def retrieve_predictions(studio: server.StudioConfig, project_id: int) -> tuple[int, float]:
@@ -298,7 +287,7 @@ def _unpushed(db: Path, server_url: str, project_id: int) -> int:
 def test_a_submitted_annotation_reaches_the_store_through_the_webhook(
     studio: server.StudioConfig, client: Any, tmp_path: Path
 ) -> None:
-    db = _rules_store(tmp_path / "hook.db")
+    db = by_the_rules(tmp_path / "hook.db")
     title = "serve: webhook"
     with serving(db, studio, tmp_path / "serve.log", "--provider", "rules") as served:
         cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend", served.url)
@@ -347,7 +336,7 @@ def test_a_deleted_annotation_stays_in_the_store_as_a_pull_keeps_it(
     from annotate.studio.annotations import AnnotationKind
     from annotate.studio.pull import pull
 
-    db = _rules_store(tmp_path / "deleted.db")
+    db = by_the_rules(tmp_path / "deleted.db")
     title = "serve: deleted annotation"
     with serving(db, studio, tmp_path / "serve.log", "--provider", "rules") as served:
         cli(studio, "--db", str(db), "push", "--project", title, "--ml-backend", served.url)
