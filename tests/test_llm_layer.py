@@ -7,6 +7,7 @@ users, `tests/test_openai_provider.py` and `tests/test_compare_openai_judge.py`.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import threading
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ import pytest
 from pydantic import BaseModel
 
 from annotate.llm import CallFailed, EndpointSettings, StructuredChat, ordered_results
-from annotate.llm.request import Form, adapted, rejects_format
+from annotate.llm.request import BodyEncoder, Form, adapted, chat_body, rejects_format
 from annotate.preannotate.providers.openai_chat import OpenAIChatProvider
 from annotate.testing.llm_server import RunningServer, running_llm_server
 
@@ -123,6 +124,42 @@ def test_adaptations_follow_what_was_sent() -> None:
     temperature = _status(400, "Unsupported value: 'temperature' does not support 0.0")
     assert adapted(strict, temperature, "auto") == {"temperature": False}
     assert adapted(strict, _status(500, "boom"), "auto") == {}
+
+
+FORMS = [
+    Form("json_schema"),
+    Form("json_schema", max_completion_tokens=True, temperature=False),
+    Form("json_object"),
+    Form("json_object", json_object_schema=True, max_completion_tokens=True),
+]
+
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda form: repr(form))
+def test_encoded_bodies_are_the_bytes_the_sdk_would_send(form: Form) -> None:
+    """The shared part encoded once, the conversation each time: the same bytes as the SDK's.
+
+    The SDK (openai 2.x and later, like httpx 0.28) encodes a body compact, with UTF-8 kept.
+    """
+    schema = {"type": "object", "properties": {"quote": {"type": "string", "description": "«é» ✓"}}}
+    encoder = BodyEncoder("some/model:7b", "extraction", schema, 0.25)
+    systems = ["Find the claims.", 'JSON only, "quoted"\nand a line ✓']
+    conversations = [
+        [{"role": "user", "content": "Article: Le président a dit « non » — 3\u202f%."}],
+        [
+            {"role": "user", "content": 'Article: "quoted" \\ \t tab \u0000 nul'},
+            {"role": "assistant", "content": "{not json"},
+            {"role": "user", "content": "Your previous answer could not be used ✗"},
+        ],
+    ]
+    for _ in range(2):  # the second round is encoded from the kept frames
+        for system in systems:
+            for conversation in conversations:
+                messages = [{"role": "system", "content": system}, *conversation]
+                for max_tokens in (1, 4096):
+                    body = chat_body(form, "some/model:7b", messages, "extraction", schema,
+                                     max_tokens, 0.25)  # fmt: skip
+                    sdk = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+                    assert encoder.encode(form, messages, max_tokens) == sdk.encode()
 
 
 def test_settings_never_show_the_key() -> None:

@@ -201,3 +201,35 @@ def test_sigkill_loses_at_most_the_calls_in_flight(tmp_path: Path, server: Any) 
     # In flight when killed: at most one call (concurrency 1) is paid twice.
     assert server.stats()["requests"] <= 5 + 1
     assert paid_before + runs[-1].counts.requests == server.stats()["requests"]
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.7])
+def test_cache_keys_are_the_hash_of_the_calls_canonical_json(temperature: float) -> None:
+    """A store's cached calls stay found: the key is what it always was, however computed."""
+    import hashlib
+    import json
+
+    from annotate.preannotate.pipeline import CallKeys, call_key, job_key
+    from annotate.preannotate.providers.rules import RulesProvider
+
+    chat = OpenAIChatProvider(
+        EndpointSettings(model="m/é:7b", base_url="http://127.0.0.1:9/v1", temperature=temperature)
+    )
+    for provider in (RulesProvider(), chat):
+        key = job_key(provider)
+        keys = CallKeys(provider, key)
+        for text in ["", "Plain.", 'Le président « non » — 3\u202f%\n\ttab "q" \\']:
+            canonical = json.dumps(
+                {
+                    "model": provider.model,
+                    "prompt": key.prompt_version,
+                    "schema": key.schema_version,
+                    "params": provider.cache_params,
+                    "text": hashlib.sha256(text.encode()).hexdigest(),
+                },
+                sort_keys=True,
+                separators=(",", ":"),
+                ensure_ascii=False,
+            )
+            expected = hashlib.sha256(canonical.encode()).hexdigest()
+            assert keys(text) == call_key(provider, key, text) == expected

@@ -9,6 +9,7 @@ does not have).
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import TYPE_CHECKING
 
@@ -68,3 +69,12 @@ def client_secrets(client: openai.AsyncOpenAI, api_key: str | None) -> tuple[str
 def endpoint_url(client: openai.AsyncOpenAI) -> str:
     """The client's base URL without any user:password part, fit to print."""
     return str(client.base_url.copy_with(userinfo=b""))
+
+
+def takes_content(client: openai.AsyncOpenAI) -> bool:
+    """Whether ``client.post`` takes a body encoded as bytes as ``content``.
+
+    It does from openai 2.16; before (from 1.99, the oldest this tool supports)
+    bytes are given as ``body`` and sent as they are, which 2.16 deprecates.
+    """
+    return "content" in inspect.signature(client.post).parameters

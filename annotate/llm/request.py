@@ -93,6 +93,52 @@ def chat_body(
     return body
 
 
+def _compact(value: Any) -> str:
+    """JSON as the SDK encodes a body: compact, UTF-8 kept, no NaN."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class BodyEncoder:
+    """Chat bodies as the bytes POSTed, the part every request of a job shares encoded once.
+
+    A body is mostly what never changes between a job's requests: the model, the
+    system prompt (with the schema in JSON mode), the response format with the
+    schema. Encoding the whole dict for every request (the SDK's ``json.dumps``,
+    54 µs for a seed's 9.5 KB body) redoes that part each time; here it is
+    encoded once per form and system prompt, and a request encodes only its
+    conversation and ``max_tokens`` (15 µs). The bytes are those the SDK would
+    send for `chat_body`'s dict, character for character.
+    """
+
+    def __init__(
+        self, model: str, schema_name: str, schema: dict[str, Any], temperature: float
+    ) -> None:
+        self.model, self.schema_name, self.schema = model, schema_name, schema
+        self.temperature = temperature
+        self._frames: dict[tuple[Form, str], tuple[str, str, str]] = {}
+
+    def encode(self, form: Form, messages: list[Any], max_tokens: int) -> bytes:
+        """`chat_body` for `messages` (the system message first) as compact JSON bytes."""
+        system, *conversation = messages
+        frame = self._frames.get((form, system["content"]))
+        if frame is None:
+            frame = self._frames[(form, system["content"])] = self._frame(form, system)
+        head, middle, tail = frame
+        said = "".join("," + _compact(message) for message in conversation)
+        return f"{head}{said}{middle}{max_tokens}{tail}".encode()
+
+    def _frame(self, form: Form, system: dict[str, Any]) -> tuple[str, str, str]:
+        """The body around the conversation and ``max_tokens``, in `chat_body`'s key order."""
+        body = chat_body(form, self.model, [system], self.schema_name, self.schema, 0,
+                         self.temperature)  # fmt: skip
+        model, messages, tokens, *rest = body
+        if (model, messages) != ("model", "messages"):
+            raise AssertionError(f"chat_body's keys changed order: {list(body)}")
+        head = f'{{"model":{_compact(body[model])},"messages":[{_compact(system)}'
+        tail = "".join(f",{_compact(key)}:{_compact(body[key])}" for key in rest)
+        return head, f"],{_compact(tokens)}:", tail + "}"
+
+
 def json_mode_prompt(system_prompt: str, schema: dict[str, Any], *, compact: bool = False) -> str:
     """JSON mode constrains the output to *some* JSON: the prompt must carry the schema.
 

@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from annotate.schemas import strict_json_schema
 
 from .answers import describe_invalid, parse_answer, raw_json, reask_messages
-from .client import client_secrets, endpoint_url, make_client
+from .client import client_secrets, endpoint_url, make_client, takes_content
 from .completion import answer_text, prompt_tokens_of, read_completion
 from .failures import (
     CallFailed,
@@ -45,6 +45,7 @@ from .failures import (
 from .ratelimit import RateLimiter
 from .redaction import redact, short_error
 from .request import (
+    BodyEncoder,
     Form,
     adapted,
     adopt,
@@ -146,6 +147,7 @@ class StructuredChat(Generic[M]):
         self.form: Form = initial_form(self.settings.response_format)
         self.window = Window(self.settings.context_window, self.settings.max_tokens)
         self.retries = 0
+        self._bodies = BodyEncoder(model, schema_name, self.schema, self.settings.temperature)
         #: JSON mode's prompt carries the compact schema (set for a small window).
         self.compact = False
         self._json_mode_prompts: dict[bool, str] = {}
@@ -164,6 +166,7 @@ class StructuredChat(Generic[M]):
         self._gate_lock = asyncio.Lock()
         self._settled_event = asyncio.Event()
         self._client: openai.AsyncOpenAI | None = self._connect()
+        self._takes_content = takes_content(self._client)
         self._secrets = client_secrets(self._client, self.settings.api_key)
         self.url = endpoint_url(self._client)
 
@@ -336,10 +339,8 @@ class StructuredChat(Generic[M]):
         self._raise_if_down(usage)
         usage.requests += 1
         try:
-            # Posted as plain JSON (see `chat_body`); the SDK still sends, retries and raises.
-            text = await self._connected().post(
-                CHAT_PATH, cast_to=str, body=self._body(form, messages, max_tokens)
-            )
+            # Posted as JSON bytes (see `BodyEncoder`); the SDK still sends, retries and raises.
+            text = await self._post(self._bodies.encode(form, messages, max_tokens))
         except openai.APIStatusError as exc:
             self._unreachable_since = None
             if not self._settled and _accepts_form(exc):
@@ -352,6 +353,13 @@ class StructuredChat(Generic[M]):
         if not self._settled:
             self._settle()
         return read_completion(text, usage)
+
+    async def _post(self, body: bytes) -> str:
+        """POST an encoded chat body; the response's text."""
+        client = self._connected()
+        if self._takes_content:
+            return await client.post(CHAT_PATH, cast_to=str, content=body)
+        return await client.post(CHAT_PATH, cast_to=str, body=body)
 
     # ---------------------------------------------------------------- the window
 
