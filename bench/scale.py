@@ -95,6 +95,8 @@ SETTINGS = ("remote", "same-machine")
 CONTESTANTS = ("annotate", "plain", "instructor")
 #: The installed command, beside this interpreter.
 ANNOTATE = [str(Path(sys.executable).parent / "annotate")]
+#: The contestants that run `annotate preannotate` (this install's, and `--baseline`'s).
+ANNOTATES = ("annotate", "baseline")
 KEY = "sk-bench-not-a-real-key"
 MODEL = "bench-model"
 #: The block the same-machine server hashes, over and over, to compute an answer.
@@ -209,12 +211,13 @@ def contestant(
     work: Path = args.work
     command: list[str]
     env = dict(os.environ, OPENAI_API_KEY=KEY)
-    if name == "annotate":
+    if name in ANNOTATES:
         db = work / "run.db"
         for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
             stale.unlink(missing_ok=True)
         shutil.copy(template, db)
-        command = [*ANNOTATE, "preannotate", "--provider", "openai", "--model", MODEL]
+        executable = [str(args.baseline)] if name == "baseline" else ANNOTATE
+        command = [*executable, "preannotate", "--provider", "openai", "--model", MODEL]
         command += ["--concurrency", str(args.concurrency), "--db", str(db)]
         idle = command  # run again once every document is predicted: nothing to send
     else:
@@ -233,7 +236,7 @@ def contestant(
         # The same command with no document to do: its start-up and ending, paid once per run.
         run["startup_cpu_seconds"] = run_measured(idle, env=env)["cpu_seconds"]
     output = (work / f"{name}.out").read_text(encoding="utf-8")
-    if name == "annotate":
+    if name in ANNOTATES:
         _check_predicted(work / "run.db")
         # the job's own rate, from its summary: "time │ 3.6 s (83.4 docs/s)"
         run["job_docs_per_s"] = float(re.findall(r"\(([0-9.]+) docs/s\)", output)[-1])
@@ -436,7 +439,7 @@ def summary(report: dict[str, Any]) -> str:
                 f"{'start-up CPU s':>14} {'after start-up':>14} {'server CPU s/1k':>15} "
                 f"{'peak MiB':>8}"
             )
-            for name in CONTESTANTS:
+            for name in ("baseline", *CONTESTANTS):
                 if name in found:
                     row = found[name]
                     lines.append(
@@ -483,6 +486,12 @@ def main() -> None:
     )
     parser.add_argument("--only", default=",".join(CONTESTANTS))
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another install's `annotate` (e.g. ../base/.venv/bin/annotate): run first in "
+        "every round, as contestant `baseline`, to measure a change against the code before it",
+    )
+    parser.add_argument(
         "--responder",
         choices=sorted(RESPONDERS),
         default="seeds",
@@ -505,6 +514,8 @@ def main() -> None:
     here = str(Path(__file__).resolve().parent)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
     contestants = args.only.split(",")
+    if args.baseline:
+        contestants.insert(0, "baseline")
     notes = []
     if "instructor" in contestants and not _instructor_importable():
         contestants.remove("instructor")
