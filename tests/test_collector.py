@@ -69,3 +69,25 @@ def test_preannotate_gives_the_collector_back(
     assert result.exit_code == 0, result.output
     assert "5 predicted" in result.output
     assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
+
+
+def test_the_command_freezes_what_it_made_only_as_its_process_ends(tmp_path: Path) -> None:
+    """`annotate` freezes its objects when the command is over (the interpreter's last
+    collection then skips them), not before: during the command the collector is as usual."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import atexit, gc, sys\n"
+        "from annotate.cli import app, main\n"
+        "@app.command('probe-collector')\n"
+        "def probe() -> None:\n"
+        "    print('during', gc.get_freeze_count(), gc.isenabled())\n"
+        "atexit.register(lambda: print('at exit', gc.get_freeze_count() > 0))\n"
+        "sys.argv = ['annotate', 'probe-collector']\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    assert done.stdout.splitlines() == ["during 0 True", "at exit True"]

@@ -23,6 +23,7 @@ import typer
 import typer.main
 from typer.core import TyperCommand, TyperGroup
 
+from annotate.collector import collector_spared_at_exit
 from annotate.errors import AnnotateError, StoreError, one_line
 
 from .common import GLOBAL, DbOption
@@ -188,4 +189,6 @@ def options(
 
 
 def main() -> None:
-    app()
+    """The ``annotate`` command: the CLI, in a process that ends with it."""
+    with collector_spared_at_exit():
+        app()
