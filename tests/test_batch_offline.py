@@ -75,7 +75,7 @@ def _lines(path: Path) -> list[dict[str, Any]]:
 def _predictions(db: str) -> dict[str, int]:
     with Store(db) as store:
         found: dict[str, int] = {}
-        for row in store.db.query("select document_id from predictions"):
+        for row in store.db.sqlite_utils.query("select document_id from predictions"):
             found[row["document_id"]] = found.get(row["document_id"], 0) + 1
         return found
 

@@ -102,7 +102,9 @@ def _online(store: Store, batch_llm: RunningServer) -> RunSummary:
 def _predictions(store: Store) -> dict[str, list[str]]:
     """document id -> its predictions' annotations (every one, to see duplicates)."""
     found: dict[str, list[str]] = {}
-    for row in store.db.query("select document_id, annotation from predictions order by id"):
+    for row in store.db.sqlite_utils.query(
+        "select document_id, annotation from predictions order by id"
+    ):
         found.setdefault(row["document_id"], []).append(row["annotation"])
     return found
 
@@ -137,13 +139,23 @@ def test_files_split_by_request_count_and_by_bytes() -> None:
 def test_result_lines_answers_errors_and_expired() -> None:
     completion = {"choices": [{"message": {"content": "{}"}, "finish_reason": "stop"}],
                   "usage": {"prompt_tokens": 10, "completion_tokens": 4}}  # fmt: skip
-    ok = parse_result_line(json.dumps(
-        {"custom_id": "a", "response": {"status_code": 200, "body": completion}, "error": None}))
+    ok = parse_result_line(
+        json.dumps(
+            {"custom_id": "a", "response": {"status_code": 200, "body": completion}, "error": None}
+        )
+    )
     assert ok.answered
     content, usage = ok.answer()
     assert content == "{}" and usage.batch_prompt_tokens == 10 and usage.completion_tokens == 4
-    failed = parse_result_line(json.dumps({"custom_id": "b", "response": {
-        "status_code": 500, "body": {"error": {"message": "boom"}}}, "error": None}))
+    failed = parse_result_line(
+        json.dumps(
+            {
+                "custom_id": "b",
+                "response": {"status_code": 500, "body": {"error": {"message": "boom"}}},
+                "error": None,
+            }
+        )
+    )
     assert not failed.answered and failed.error == "HTTP 500: boom"
     expired = parse_result_line(json.dumps({"custom_id": "c", "response": None, "error": {
         "code": "batch_expired", "message": "not run"}}))  # fmt: skip

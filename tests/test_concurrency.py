@@ -82,7 +82,7 @@ def test_two_preannotate_processes_pay_for_each_document_once(tmp_path: Path, se
         ).fetchall()
         runs = store.runs.all()
         assert store.claimed_documents() == []
-        assert store.db["holders"].count == 0
+        assert store.db.sqlite_utils["holders"].count == 0
     assert len(rows) == 40 and all(count == 1 for _, count in rows)
     assert [run.status for run in runs] == ["finished", "finished"]
     # Both took part: the documents were shared out, none run twice.
@@ -107,7 +107,7 @@ def test_a_killed_process_claims_are_taken_over(tmp_path: Path, server: Any) -> 
     while done < 1 and time.monotonic() < deadline:
         time.sleep(0.2)
         with Store(db) as store:
-            done = store.db["predictions"].count
+            done = store.db.sqlite_utils["predictions"].count
     job.send_signal(signal.SIGKILL)
     job.wait()
     with Store(db) as store:
@@ -120,9 +120,9 @@ def test_a_killed_process_claims_are_taken_over(tmp_path: Path, server: Any) -> 
                            text=True)  # fmt: skip
     assert again.returncode == 0, again.stdout + again.stderr
     with Store(db) as store:
-        assert store.db["predictions"].count == 5
+        assert store.db.sqlite_utils["predictions"].count == 5
         assert store.claimed_documents() == []
-        assert store.db["holders"].count == 0
+        assert store.db.sqlite_utils["holders"].count == 0
 
 
 def _stranger(store: Store, lease_until: float, pid: int = 1) -> int:
@@ -240,7 +240,7 @@ def test_a_locked_store_is_waited_for_then_reported_in_one_line(tmp_path: Path) 
     finally:
         holder.close()
     with Store(db) as store:
-        assert store.db["predictions"].count == 5
+        assert store.db.sqlite_utils["predictions"].count == 5
 
 
 # ---------------------------------------------------------------- push and pull, twice at once
@@ -311,5 +311,8 @@ def test_push_and_pull_started_twice_make_nothing_twice(studio: Any, tmp_path: P
     assert "3 new" in outputs and "0 new, 0 updated, 3 unchanged" in outputs, outputs
     with Store(db) as store:
         annotations = store.annotations.pulled()
-        assert store.db["job_locks"].count == 0 and store.db["holders"].count == 0
+        assert (
+            store.db.sqlite_utils["job_locks"].count == 0
+            and store.db.sqlite_utils["holders"].count == 0
+        )
     assert sorted(a.task_id for a in annotations) == sorted(t.id for t in tasks[:3])

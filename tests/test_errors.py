@@ -132,8 +132,10 @@ def test_a_locked_database(env: dict[str, str], tmp_path: Path) -> None:
 def test_a_store_written_by_a_newer_annotate(env: dict[str, str]) -> None:
     db = Path(env["ANNOTATE_DB"])
     with Store(db) as store:
-        store.db["_migrations"].insert({"name": "m999_from_the_future", "applied_at": "2099"})
-        tables = store.db.table_names()
+        store.db.sqlite_utils["_migrations"].insert(
+            {"name": "m999_from_the_future", "applied_at": "2099"}
+        )
+        tables = store.db.sqlite_utils.table_names()
     one_error(cli(env, "show"), str(db), "newer annotate", "m999_from_the_future", "upgrade")
     with closing(sqlite3.connect(db)) as conn:  # refused before touching anything
         rows = conn.execute("select name from sqlite_master where type = 'table'").fetchall()

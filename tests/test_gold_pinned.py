@@ -31,7 +31,7 @@ def frozen_store(tmp_path: Path) -> Path:
     with Store(db) as store, gzip.open(PINNED / "store.jsonl.gz", "rt", encoding="utf-8") as rows:
         for line in rows:
             item = json.loads(line)
-            store.db.table(item["table"]).insert(item["row"])
+            store.db.sqlite_utils.table(item["table"]).insert(item["row"])
     return db
 
 

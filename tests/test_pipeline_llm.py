@@ -61,7 +61,11 @@ def _run(store: Store, server: Any, **provider_options: Any) -> RunSummary:
 def _outcomes(store: Store, run_id: int) -> dict[str, str]:
     """document id -> 'prediction' or 'failure' for one run; duplicates are an error."""
     outcomes: dict[str, str] = {}
-    rows = list(store.db.query("select document_id from predictions where run_id = ?", [run_id]))
+    rows = list(
+        store.db.sqlite_utils.query(
+            "select document_id from predictions where run_id = ?", [run_id]
+        )
+    )
     rows += [{"document_id": f.document_id, "failure": 1} for f in store.runs.failures(run_id)]
     for row in rows:
         assert row["document_id"] not in outcomes, f"two outcomes for {row['document_id']}"
@@ -174,7 +178,7 @@ def test_sigkill_loses_at_most_the_calls_in_flight(tmp_path: Path, server: Any) 
     while done < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
         with Store(db) as store:
-            done = store.db["predictions"].count
+            done = store.db.sqlite_utils["predictions"].count
             alive = [run.status for run in store.runs.all()]
     assert alive == ["running"]  # its process is at work: not taken for killed
     job.send_signal(signal.SIGKILL)
@@ -186,7 +190,7 @@ def test_sigkill_loses_at_most_the_calls_in_flight(tmp_path: Path, server: Any) 
         [*cli, "preannotate", "--model", "m"], env=env, check=True, stdout=subprocess.DEVNULL
     )
     with Store(db) as store:
-        assert store.db["predictions"].count == 5
+        assert store.db.sqlite_utils["predictions"].count == 5
         runs = store.runs.all()
         done_by_killed = store.db.execute(
             "select count(*) from predictions where run_id = ?", [runs[0].id]

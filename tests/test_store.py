@@ -27,10 +27,10 @@ from .conftest import pulled
 def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     with Store(path) as store:
-        names = [row["name"] for row in store.db["_migrations"].rows]
+        names = [row["name"] for row in store.db.sqlite_utils["_migrations"].rows]
         assert names == [name for name, _ in MIGRATIONS]
     with Store(path) as store:  # reopening applies nothing twice
-        assert store.db["_migrations"].count == len(MIGRATIONS)
+        assert store.db.sqlite_utils["_migrations"].count == len(MIGRATIONS)
 
 
 def test_wal_mode_and_default_path(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -154,11 +154,11 @@ def test_predictions_added_together_are_one_commit_or_none(store: Store) -> None
         for document_id in ids[:2]:
             store.predictions.add(Prediction(document_id, run_id, "r", "r", job, "{}", 0, 0))
         raise RuntimeError("the block failed")
-    assert store.db["predictions"].count == 0
+    assert store.db.sqlite_utils["predictions"].count == 0
     with store.predictions.together():
         for document_id in ids[2:]:
             store.predictions.add(Prediction(document_id, run_id, "r", "r", job, "{}", 0, 0))
         assert store.db.conn.in_transaction  # not committed one by one
-    assert store.db["predictions"].count == 2 and not store.db.conn.in_transaction
+    assert store.db.sqlite_utils["predictions"].count == 2 and not store.db.conn.in_transaction
     store.predictions.add(Prediction(ids[0], run_id, "r", "r", job, "{}", 0, 0))  # its own
-    assert store.db["predictions"].count == 3 and not store.db.conn.in_transaction
+    assert store.db.sqlite_utils["predictions"].count == 3 and not store.db.conn.in_transaction

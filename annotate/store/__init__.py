@@ -8,7 +8,6 @@ first use: they pull in its verdict schema, which no other command needs (issue 
 
 from typing import TYPE_CHECKING, Any
 
-from . import _sqlite_utils  # noqa: F401  # first: sqlite-utils without pandas (see there)
 from .annotations import AnnotatedRows, AnnotationKey, PulledAnnotation
 from .batches import BatchAnswer, BatchRequest, StoredBatch
 from .calls import CallTotals, LLMCall

@@ -33,5 +33,3 @@ def import_without_pandas() -> None:
         for name in hidden:
             del sys.modules[name]
 
-
-import_without_pandas()

@@ -11,8 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
-from sqlite_utils import Database
-
+from .connection import StoreConnection
 from .documents import Document, Documents
 from .pulled import PulledRow, upsert_pulled
 from .repository import Repository, decode, marks
@@ -68,7 +67,7 @@ class Annotations(Repository):
     Reached as ``store.annotations``.
     """
 
-    def __init__(self, db: Database, path: Path) -> None:
+    def __init__(self, db: StoreConnection, path: Path) -> None:
         super().__init__(db, path)
         self._documents = Documents(db, path)
 

@@ -21,13 +21,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
-
 from annotate.errors import StoreError
 
 from .annotations import Annotations
 from .batches import Batches
 from .calls import Calls
+from .connection import StoreConnection
 from .documents import Documents
 from .evaluations import Evaluations
 from .gold import Gold
@@ -66,9 +65,7 @@ class Store(LeaseTables):
         _check_place(self.path, create)
         with translated(self.path):
             _create_private(self.path)
-            # No sqlite-utils plugins: the store uses none, and looking for them scans the
-            # entry points of every installed distribution at each start (~10 ms, issue 22).
-            self.db = Database(self.path, execute_plugins=False)
+            self.db = StoreConnection(self.path)
             try:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=NORMAL")

@@ -32,10 +32,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from annotate.errors import StoreError
 
+from .connection import StoreConnection
 from .jobs import JOB_MATCH, JobKey, job_values
 from .migrations import now
 from .repository import decode, rows_of
@@ -116,7 +115,7 @@ class LeaseTables:
     the store rather than to one stage's repository.
     """
 
-    db: Database
+    db: StoreConnection
     path: Path
 
     # -- holders -------------------------------------------------------------

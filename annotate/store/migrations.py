@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from annotate.errors import StoreError
 
-Migration = Callable[[Database], None]
+from .connection import StoreConnection
+
+if TYPE_CHECKING:  # imported by `StoreConnection.sqlite_utils` when a migration runs
+    from sqlite_utils import Database
+
+Migration = Callable[["Database"], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
 
@@ -302,7 +305,6 @@ def m014_run_holders(db: Database) -> None:
     db.execute("alter table runs add column holder_id integer")
 
 
-
 @migration
 def m015_rows_by_run(db: Database) -> None:
     """Predictions and calls by run: a killed run is counted from its rows (`Store.runs`).
@@ -363,15 +365,16 @@ def m017_pair_reviews(db: Database) -> None:
     db.execute("create index pair_reviews_by_pair on pair_reviews (pair_key, updated_at)")
 
 
-def migrate(db: Database) -> list[str]:
+def migrate(db: StoreConnection) -> list[str]:
     """Apply pending migrations in order; return the names applied.
 
     A database that records a migration this release does not know was written
     by a newer annotate: it is refused rather than written with an older idea
-    of its tables.
+    of its tables. Migrations are given sqlite-utils' `Database` on the store's
+    connection, loaded only when one is pending.
     """
     db.execute("create table if not exists _migrations (name text primary key, applied_at text)")
-    done = {row["name"] for row in db["_migrations"].rows}
+    done = {str(row[0]) for row in db.execute("select name from _migrations")}
     unknown = sorted(done - {name for name, _ in MIGRATIONS})
     if unknown:
         raise StoreError(
@@ -388,13 +391,13 @@ def migrate(db: Database) -> list[str]:
             db.conn.execute("BEGIN IMMEDIATE")
             if db.execute("select 1 from _migrations where name = ?", [name]).fetchone():
                 continue
-            func(db)
+            func(db.sqlite_utils)
             db.execute("insert into _migrations values (?, ?)", [name, now()])
         applied.append(name)
     return applied
 
 
-def _file_of(db: Database) -> str:
+def _file_of(db: StoreConnection) -> str:
     """The file behind `db`, for messages (``the database`` when in memory)."""
     row = db.execute("PRAGMA database_list").fetchone()
     return str(row[2]) if row and row[2] else "the database"

@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlite_utils import Database
-
+from .connection import StoreConnection
 from .migrations import now
 from .repository import marks
 
@@ -41,7 +40,7 @@ class PulledRow:
     pulled_at: str = ""
 
 
-def _pulled_before(db: Database, table: str, pulled: PulledRow) -> tuple[str, str] | None:
+def _pulled_before(db: StoreConnection, table: str, pulled: PulledRow) -> tuple[str, str] | None:
     """When and what an answer was last pulled as, if it was: same means unchanged."""
     row = db.execute(
         f"select updated_at, result from {table} "
@@ -58,7 +57,9 @@ def _upsert_state(before: tuple[str, str] | None, pulled: PulledRow) -> str:
     return "unchanged" if before == (pulled.updated_at, pulled.result) else "updated"
 
 
-def upsert_pulled(db: Database, table: str, pulled: PulledRow, columns: dict[str, Any]) -> str:
+def upsert_pulled(
+    db: StoreConnection, table: str, pulled: PulledRow, columns: dict[str, Any]
+) -> str:
     """Keep one answer in `table`: 'new', 'updated' (edited since) or 'unchanged'.
 
     `columns` are the kind's own (its subject and payload, as the table spells them);

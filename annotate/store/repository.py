@@ -17,7 +17,7 @@ from dataclasses import MISSING, Field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlite_utils import Database
+from .connection import StoreConnection
 
 Row = TypeVar("Row")
 Params = Sequence[Any] | dict[str, Any]
@@ -26,7 +26,7 @@ Params = Sequence[Any] | dict[str, Any]
 class Repository:
     """The store's connection and file, held by each repository; `Store` makes one of each."""
 
-    def __init__(self, db: Database, path: Path) -> None:
+    def __init__(self, db: StoreConnection, path: Path) -> None:
         self.db = db
         self.path = path
 
@@ -47,7 +47,7 @@ class Repository:
             yield from page
 
 
-def projects_in(db: Database, table: str, server: str) -> list[int]:
+def projects_in(db: StoreConnection, table: str, server: str) -> list[int]:
     """The Label Studio projects on `server` that `table` holds tasks of, by id."""
     rows = db.execute(
         f"select distinct project_id from {table} where server = ? order by project_id", [server]
@@ -55,7 +55,7 @@ def projects_in(db: Database, table: str, server: str) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
-def document_tasks(db: Database, table: str, server: str, project_id: int) -> dict[str, int]:
+def document_tasks(db: StoreConnection, table: str, server: str, project_id: int) -> dict[str, int]:
     """document id -> Label Studio task id, of one project on one server, as `table` holds
     them (the documents' tasks, the reviews')."""
     rows = db.execute(
