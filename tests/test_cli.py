@@ -128,3 +128,38 @@ def test_show_names_the_quotes_that_were_dropped(db: Path) -> None:
         )
     out = _annotate("show", document.id, db=db)
     assert "not in the text" in out and "'Raisi resigned'" in out
+
+
+#: Text that rich would read as markup or emoji codes if it were printed as markup.
+MARKUP_LIKE = "[bold]loud[/bold], a closing [/] alone, [red]x[/red] and :thumbs_up:"
+
+
+def test_data_that_looks_like_markup_is_printed_as_it_is(db: Path, tmp_path: Path) -> None:
+    """Documents, quotes, model names and file names are data: markup or ``:emoji:`` codes in
+    them are shown as written, never styled, and a stray ``[/]`` does not stop the command."""
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    (folder / "[red]a :ok:.txt").write_text(f"The minister said taxes rise. {MARKUP_LIKE}\n")
+    assert "ingested 1 new" in _annotate("ingest", str(folder), db=db)
+    with Store(db) as store:
+        document = store.documents.find("[red]a")
+        run = store.runs.start(RunSpec("openai", "m", f"m {MARKUP_LIKE}", "p", "s", {}, 1))
+        dropped = [{"kind": "claim", "quote": MARKUP_LIKE, "detail": ""}]
+        job = JobKey(f"m {MARKUP_LIKE}", "p", "s", "h")
+        empty = Annotation().model_dump_json()
+        store.predictions.add(
+            Prediction(document.id, run, "openai", "m", job, empty, 0, 1, json.dumps(dropped))
+        )
+    out = " ".join(_annotate("show", document.id, db=db).split())  # lines wrapped at 80
+    assert out.count(MARKUP_LIKE) == 3, out  # the text, the model version, the dropped quote
+    assert "👍" not in out
+    listing = _annotate("show", db=db)
+    assert "[red]a :ok:.txt" in listing
+
+
+def test_a_rejected_file_is_named_as_it_is(db: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    (folder / "[red]caf\u00e9 :ok:.txt").write_bytes(b"caf\xe9, not UTF-8\n")
+    result = runner.invoke(app, ["ingest", str(folder)])
+    assert f"rejected {folder}/[red]café :ok:.txt: not UTF-8" in result.output

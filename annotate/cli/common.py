@@ -10,15 +10,30 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from annotate.errors import InputError
 
 if TYPE_CHECKING:  # imported where used: `annotate --help` needs neither (sqlite_utils, pydantic)
     from annotate.store import Store
 
-console = Console()
-errors = Console(stderr=True)
+#: The CLI's output, which prints what it is given as it is: no rich markup, no ``:emoji:``
+#: codes. Documents, quotes, names and file names are data; brackets in them are text (a
+#: ``[/]`` in a quote made rich refuse to print the line). Styled lines are `styled`.
+console = Console(markup=False, emoji=False)
+errors = Console(stderr=True, markup=False, emoji=False)
+
+
+def styled(template: str, *values: object) -> Text:
+    """`template`, in rich markup, with each ``{}`` filled by a value shown as it is.
+
+    The template is the CLI's own (``"provider [bold]{}[/]"``); the values are data, escaped
+    so that no bracket or ``:code:`` in them is read as markup.
+    """
+    return Text.from_markup(template.format(*(escape(str(value)) for value in values)), emoji=False)
+
 
 DbOption = Annotated[
     Path | None,

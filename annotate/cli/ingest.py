@@ -9,7 +9,7 @@ import typer
 
 from annotate.ingest import ingest_paths
 
-from .common import DbOption, console, errors, fail, open_store
+from .common import DbOption, console, errors, fail, open_store, styled
 
 
 def ingest(
@@ -41,17 +41,18 @@ def ingest(
         report = ingest_paths(store, paths, replace_invalid=invalid_utf8 == "replace")
         total = store.documents.count()
     for rejection in report.rejected:
-        errors.print(f"[red]rejected[/] {rejection.source}: {rejection.reason}", highlight=False)
+        errors.print(styled("[red]rejected[/] {}: {}", rejection.source, rejection.reason),
+                     highlight=False, soft_wrap=True)  # fmt: skip
     for source, count in report.replaced:
-        errors.print(f"[yellow]kept[/] {source}: {count} invalid UTF-8 sequences replaced by "
-                     "U+FFFD", highlight=False)  # fmt: skip
+        errors.print(styled("[yellow]kept[/] {}: {} invalid UTF-8 sequences replaced by U+FFFD",
+                            source, count), highlight=False, soft_wrap=True)  # fmt: skip
     if report.skipped:
         kinds = ", ".join(f"{n} {suffix}" for suffix, n in sorted(report.skipped.items()))
-        errors.print(f"[yellow]skipped[/] {kinds} file(s): ingest reads .txt, .md and .jsonl "
-                     "(convert pages and PDFs to text first)",
+        errors.print(styled("[yellow]skipped[/] {} file(s): ingest reads .txt, .md and .jsonl "
+                            "(convert pages and PDFs to text first)", kinds),
                      highlight=False, soft_wrap=True)  # fmt: skip
     for path in report.empty:
-        errors.print(f"[red]no document[/] in {path}: nothing there ingest reads",
+        errors.print(styled("[red]no document[/] in {}: nothing there ingest reads", path),
                      highlight=False, soft_wrap=True)  # fmt: skip
     console.print(
         f"ingested {report.added} new, {report.duplicates} already known, "

@@ -45,7 +45,7 @@ from .batch_submit import (
     report_waiting,
     submit_batches,
 )
-from .common import DbOption, console, counted, open_store
+from .common import DbOption, console, counted, open_store, styled
 from .job_progress import progress_bar
 from .llm_options import (
     DEFAULT_MAX_CONSECUTIVE_FAILURES,
@@ -98,7 +98,8 @@ def preannotate_command(
     settings = offline_settings(settings, batch, out)  # --batch --out: nothing sent, no key
     chosen = make_provider(name, settings)
     price = job_price(name, chosen.model, settings, spending=not dry_run)
-    console.print(f"provider [bold]{name}[/], model_version [bold]{chosen.model_version}[/]")
+    console.print(styled("provider [bold]{}[/], model_version [bold]{}[/]", name,
+                         chosen.model_version))  # fmt: skip
     if batch and not dry_run:  # the batch route (annotate/cli/batch.py)
         submit_batches(chosen, db, limit, batch_max_requests, batch_max_bytes, out)
         return

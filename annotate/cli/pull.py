@@ -15,7 +15,7 @@ from annotate.studio.pull import PullReport, pull, pushed_titles
 from annotate.studio.push import check_title
 from annotate.studio.review import ReviewKind
 
-from .common import DbOption, console, errors, fail, open_store
+from .common import DbOption, console, errors, fail, open_store, styled
 from .push import ProjectOption, connected, project_lock
 
 
@@ -93,8 +93,12 @@ def _said(report: PullReport, title: str, what: str) -> bool:
     """Say what was pulled from one project; True when something went wrong."""
     if report.only_foreign:
         errors.print(
-            f"[red]project {title!r} holds none of this store's documents[/] ({report.tasks} "
-            "tasks of another store): check --project and --db",
+            styled(
+                "[red]project {} holds none of this store's documents[/] ({} tasks of "
+                "another store): check --project and --db",
+                repr(title),
+                report.tasks,
+            ),
             highlight=False,
             soft_wrap=True,
         )
@@ -107,8 +111,13 @@ def _said(report: PullReport, title: str, what: str) -> bool:
     )
     for problem in report.problems:
         errors.print(
-            f"[red]invalid[/] task {problem.task_id} ({problem.document_id}) by "
-            f"{problem.annotator}: {problem.reason}",
+            styled(
+                "[red]invalid[/] task {} ({}) by {}: {}",
+                problem.task_id,
+                problem.document_id,
+                problem.annotator,
+                problem.reason,
+            ),
             highlight=False,
         )
     return bool(report.problems)

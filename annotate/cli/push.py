@@ -33,7 +33,7 @@ from annotate.studio.tasks import MAX_REGIONS, Cap
 from annotate.workflows.confidence import ranking
 from annotate.workflows.review import push_pair_review_of_ties, push_review_of_ties
 
-from .common import DbOption, console, errors, fail, open_store
+from .common import DbOption, console, errors, fail, open_store, styled
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
@@ -205,15 +205,23 @@ def push_command(
     if backend is not None:
         verb = "connected" if backend.created else "reconnected"
         console.print(
-            f"ML backend {ml_backend} {verb}: the project shows model version "
-            f"[bold]{backend.model_version}[/] (the backend's title and model version)",
+            styled(
+                "ML backend {} {}: the project shows model version [bold]{}[/] (the "
+                "backend's title and model version)",
+                ml_backend,
+                verb,
+                backend.model_version,
+            ),
             highlight=False,
             soft_wrap=True,
         )
     elif report.model_version_changed:
         console.print(
-            f"the project now shows predictions of model version [bold]{report.model_version}[/]"
-            " (Label Studio shows annotators only the project's model version)",
+            styled(
+                "the project now shows predictions of model version [bold]{}[/] (Label "
+                "Studio shows annotators only the project's model version)",
+                report.model_version,
+            ),
             highlight=False,
         )
     warn_capped(report.capped)

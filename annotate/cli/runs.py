@@ -8,10 +8,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from annotate.store import Run, Store
 
-from .common import DbOption, console, open_store
+from .common import DbOption, console, open_store, styled
 
 
 def run_reports(store: Store) -> list[dict[str, Any]]:
@@ -57,7 +58,7 @@ def runs(
 NAMED_FAILURES = 3
 
 
-def failure_lines(report: dict[str, Any]) -> list[str]:
+def failure_lines(report: dict[str, Any]) -> list[Text]:
     """A run's failures, one line per reason with its count, the first documents and the
     first detail: a dead endpoint fails thousands of documents alike."""
     by_reason: dict[str, list[dict[str, Any]]] = {}
@@ -68,8 +69,8 @@ def failure_lines(report: dict[str, Any]) -> list[str]:
         named = ", ".join(f["document_id"] for f in failures[:NAMED_FAILURES])
         left = len(failures) - NAMED_FAILURES
         more = f" and {left:,} more" if left > 0 else ""
-        lines.append(f"run {report['id']}: [red]{reason}[/] {len(failures):,} document(s) "
-                     f"({named}{more}): {failures[0]['detail']}")  # fmt: skip
+        lines.append(styled("run {}: [red]{}[/] {} document(s) ({}{}): {}", report["id"], reason,
+                            f"{len(failures):,}", named, more, failures[0]["detail"]))  # fmt: skip
     return lines
 
 
@@ -95,11 +96,12 @@ WIDE = 150
 NARROW = 80
 
 
-def _block(r: dict[str, Any]) -> str:
+def _block(r: dict[str, Any]) -> Text:
     """One run in a few short lines that fit 80 columns."""
     finished = f" to {r['finished_at'][11:19]}" if r["finished_at"] else ""
+    started = (r["started_at"] or "")[:19]
+    head = styled("[bold]run {}[/]  {}  {}{}", r["id"], r["status"], started, finished)
     lines = [
-        f"[bold]run {r['id']}[/]  {r['status']}  {(r['started_at'] or '')[:19]}{finished}",
         f"  model      {r['model_version']}",
         f"  documents  {r['documents'] or 0}: {r['predicted'] or 0} predicted, "
         f"{r['failed'] or 0} failed",
@@ -116,7 +118,7 @@ def _block(r: dict[str, Any]) -> str:
             subsequent_indent=" " * 13,
             break_on_hyphens=False,
         )
-    return "\n".join(lines)
+    return Text("\n").join([head, *map(Text, lines)])
 
 
 def _natural_width(table: Table) -> int:

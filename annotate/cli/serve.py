@@ -21,7 +21,7 @@ from annotate.workflows.backend import Backend
 from annotate.workflows.backend_http import make_server
 from annotate.workflows.loop_predict import DEFAULT_WAIT_S
 
-from .common import DbOption, console, fail, open_store
+from .common import DbOption, console, fail, open_store, styled
 from .llm_options import ENDPOINT_OPTIONS, endpoint_options, job_price
 from .preannotate import ProviderOption
 
@@ -82,7 +82,8 @@ def serve_command(
         raise fail(message) from None
     _log_requests()
     url = f"http://{host}:{server.server_address[1]}"
-    console.print(f"provider [bold]{name}[/], model_version [bold]{chosen.model_version}[/]")
+    console.print(styled("provider [bold]{}[/], model_version [bold]{}[/]", name,
+                         chosen.model_version))  # fmt: skip
     console.print(f"serving at {url}; connect it with `annotate push --ml-backend {url}`",
                   highlight=False, soft_wrap=True)  # fmt: skip
     signal.signal(signal.SIGTERM, _interrupt)

@@ -17,7 +17,7 @@ from rich.text import Text
 from annotate.schemas import Annotation
 from annotate.store import Document, DocumentListing
 
-from .common import DbOption, console, open_store, report_table
+from .common import DbOption, console, open_store, report_table, styled
 
 ACTOR_STYLE = "bold cyan"
 CLAIM_STYLE = "underline"
@@ -44,26 +44,26 @@ def show(
     _print_header(document)
     if prediction is None:
         console.print(Text(document.text))
-        console.print("[yellow]no prediction yet: run `annotate preannotate`[/]")
+        console.print(styled("[yellow]no prediction yet: run `annotate preannotate`[/]"))
         return
     annotation = Annotation.model_validate_json(prediction.annotation)
     console.print(
-        f"prediction: [bold]{prediction.model_version}[/] "
-        f"({prediction.hallucinations} hallucinated quotes dropped)"
-    )
+        styled("prediction: [bold]{}[/] ({} hallucinated quotes dropped)",
+               prediction.model_version, prediction.hallucinations)
+    )  # fmt: skip
     console.print(highlighted(document.text, annotation))
     dropped = json.loads(prediction.hallucinated)
     if dropped:
-        console.print("[yellow]quotes the model returned that are not in the text[/]:")
+        console.print(styled("[yellow]quotes the model returned that are not in the text[/]:"))
         for quote in dropped:
             console.print(f"  {quote['kind']}: {quote['quote']!r}", highlight=False)
     for part in (_actors(annotation), _claims(annotation), _stances(annotation)):
         console.print(part)
     if annotation.document:
         console.print(
-            f"document stance toward [bold]{annotation.document.main_target}[/]: "
-            f"[bold]{annotation.document.overall}[/]"
-        )
+            styled("document stance toward [bold]{}[/]: [bold]{}[/]",
+                   annotation.document.main_target, annotation.document.overall)
+        )  # fmt: skip
 
 
 def _print_header(document: Document) -> None:

@@ -9,7 +9,7 @@ import typer
 from annotate.studio import server
 from annotate.studio.connection import KEY_ENV, URL_ENV
 
-from .common import console
+from .common import console, styled
 
 studio_app = typer.Typer(
     help="Run the local Label Studio (its own venv, SQLite, 127.0.0.1 only).",
@@ -29,7 +29,7 @@ def start(
     stored in .annotate/studio/config.json (readable by you only).
     """
     config = server.start(port=port)
-    console.print(f"Label Studio is running at [bold]{config.url}[/]", highlight=False)
+    console.print(styled("Label Studio is running at [bold]{}[/]", config.url), highlight=False)
     console.print(f"login: {config.username}  password: {config.password}", highlight=False)
     console.print(f"(saved in {server.StudioPaths.default().config})", highlight=False)
 
@@ -52,7 +52,7 @@ def status() -> None:
         console.print("no local Label Studio yet: run `annotate studio start`")
     elif server.is_running(config):
         token = "works" if server.token_works(config) else "[red]is refused[/]"
-        console.print(f"running at {config.url} (pid {config.pid}); API token {token}")
+        console.print(styled("running at {} (pid {}); API token " + token, config.url, config.pid))
     else:
         console.print(f"stopped (last at {config.url}); `annotate studio start` starts it")
     console.print(
