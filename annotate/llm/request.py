@@ -99,7 +99,8 @@ def _compact(value: Any) -> str:
 
 
 class BodyEncoder:
-    """Chat bodies as the bytes POSTed, the part every request of a job shares encoded once.
+    """A chat's request bodies: as `chat_body`'s dict, and as the bytes POSTed, the part
+    every request of a job shares encoded once.
 
     A body is mostly what never changes between a job's requests: the model, the
     system prompt (with the schema in JSON mode), the response format with the
@@ -117,6 +118,11 @@ class BodyEncoder:
         self.temperature = temperature
         self._frames: dict[tuple[Form, str], tuple[str, str, str]] = {}
 
+    def body(self, form: Form, messages: list[Any], max_tokens: int) -> dict[str, Any]:
+        """`chat_body` for `messages`, this chat's model, schema and temperature."""
+        return chat_body(form, self.model, messages, self.schema_name, self.schema, max_tokens,
+                         self.temperature)  # fmt: skip
+
     def encode(self, form: Form, messages: list[Any], max_tokens: int) -> bytes:
         """`chat_body` for `messages` (the system message first) as compact JSON bytes."""
         system, *conversation = messages
@@ -129,8 +135,7 @@ class BodyEncoder:
 
     def _frame(self, form: Form, system: dict[str, Any]) -> tuple[str, str, str]:
         """The body around the conversation and ``max_tokens``, in `chat_body`'s key order."""
-        body = chat_body(form, self.model, [system], self.schema_name, self.schema, 0,
-                         self.temperature)  # fmt: skip
+        body = self.body(form, [system], 0)
         model, messages, tokens, *rest = body
         if (model, messages) != ("model", "messages"):
             raise AssertionError(f"chat_body's keys changed order: {list(body)}")

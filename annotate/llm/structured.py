@@ -49,7 +49,6 @@ from .request import (
     Form,
     adapted,
     adopt,
-    chat_body,
     checked_response_format,
     exceeds_context,
     initial_form,
@@ -236,11 +235,7 @@ class StructuredChat(Generic[M]):
             {"role": "user", "content": user_message},
         ]
         chars = sum(len(m["content"]) for m in messages)
-        return self._body(form, messages, self._output_tokens(chars, Usage()))
-
-    def _body(self, form: Form, messages: list[Any], max_tokens: int) -> dict[str, Any]:
-        return chat_body(form, self.model, messages, self.schema_name, self.schema, max_tokens,
-                         self.settings.temperature)  # fmt: skip
+        return self._bodies.body(form, messages, self._output_tokens(chars, Usage()))
 
     def client(self) -> openai.AsyncOpenAI:
         """The chat's SDK client (same endpoint and key), for the Files and Batches endpoints."""
@@ -526,7 +521,7 @@ class StructuredChat(Generic[M]):
         ]
         try:
             text = await self._connected().post(
-                CHAT_PATH, cast_to=str, body=self._body(form, messages, 1)
+                CHAT_PATH, cast_to=str, body=self._bodies.body(form, messages, 1)
             )
         except openai.APIStatusError as exc:
             message = str(exc.message)
