@@ -1,12 +1,13 @@
-"""Import sqlite-utils without pandas or numpy: a third of a CPU second off every command's start.
+"""Import sqlite-utils without pandas or numpy: a third of a CPU second off the import.
 
 sqlite-utils imports pandas and numpy, when they are installed, only to map
 ``pandas.Timestamp`` to TEXT and numpy's scalar types to INTEGER or REAL when it makes
 columns from Python values. The store makes its tables in migrations from plain Python
-types and never hands pandas or numpy values to sqlite-utils, yet every command paid for
-both imports (pandas 0.25 CPU s of a 1.2 s start on the development machine; numpy,
-which nothing else on `annotate preannotate`'s path imports, 0.1 s more). A module that
-needs either imports it as usual: they are hidden during this one import only.
+types and never hands pandas or numpy values to sqlite-utils, yet a command that loaded it
+paid for both imports (pandas 0.25 CPU s of a 1.2 s start on the development machine;
+numpy 0.1 s more). The store loads sqlite-utils only for a pending migration
+(`StoreConnection.sqlite_utils`). A module that needs pandas or numpy imports it as
+usual: they are hidden during this one import only.
 """
 
 from __future__ import annotations
